@@ -1,0 +1,43 @@
+# Vitrine: the two commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-embedded bench migrate messages install clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,local]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the embedded PostgreSQL (unless DATABASE_URL), a Celery worker and the web server,
+## provision the three demo territories and print their addresses. Ctrl-C stops everything.
+demo: $(STAMP)
+	$(PY) -m vitrine.devtools.demo
+
+## The whole test suite, on DATABASE_URL or the embedded PostgreSQL.
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The fresh-machine smoke path: the embedded PostgreSQL and the file-system broker, whatever is set.
+test-embedded: $(STAMP)
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL VITRINE_VAR_DIR=$(CURDIR)/var/embedded \
+		$(PY) -m pytest -m "embedded" $(PYTEST_ARGS)
+
+## Benchmarks (on demand; they print tables and ratios).
+bench: $(STAMP)
+	$(PY) -m pytest tests/benchmarks -s -p no:cacheprovider $(PYTEST_ARGS)
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate_schemas
+
+## Recompile translations after editing platform/vitrine/locale/*/LC_MESSAGES/django.po
+messages: $(STAMP)
+	cd platform/vitrine && ../../$(PY) ../../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,28 @@
+"""Media storage keyed by territory: every file name starts with `<schema>/`."""
+from django.core.files.storage import FileSystemStorage
+from django.db import connection
+from django_tenants.utils import get_public_schema_name
+from storages.backends.s3 import S3Storage
+
+
+class TenantPathMixin:
+    """Prefix new file names with the current territory's schema.
+
+    The public schema (the console) names its paths itself, e.g. a territory's
+    logo under `<schema>/branding/`.
+    """
+
+    def generate_filename(self, filename: str) -> str:
+        filename = super().generate_filename(filename)
+        schema_name = connection.schema_name
+        if schema_name == get_public_schema_name() or filename.startswith(f"{schema_name}/"):
+            return filename
+        return f"{schema_name}/{filename}"
+
+
+class TenantFileSystemStorage(TenantPathMixin, FileSystemStorage):
+    pass
+
+
+class TenantS3Storage(TenantPathMixin, S3Storage):
+    pass

@@ -1,0 +1,147 @@
+"""Settings shared by every environment. Integrations live in config/settings/."""
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from vitrine.config.env import TENANTS_DIR, THEMES_DIR, VAR_DIR, env
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+
+# Territories are served under <slug>.<BASE_DOMAIN>; the console on the public hosts.
+BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")
+PUBLIC_HOSTS = env.list("PUBLIC_HOSTS", default=[BASE_DOMAIN, f"console.{BASE_DOMAIN}"])
+# How links in emails reach a territory (https and no port behind the proxy).
+SITE_SCHEME = env("SITE_SCHEME", default="http")
+SITE_PORT = env("SITE_PORT", default="8000")
+# Hosts are checked by the territory router (an unknown host gets a plain 404),
+# which knows the custom domains that a static list cannot.
+ALLOWED_HOSTS = ["*"]
+
+# ---------------------------------------------------------------------------
+# Tenancy: the public schema is the control plane, each territory a schema.
+SHARED_APPS = [
+    "vitrine.tenancy",  # first: its migrate_schemas also keeps the template schema current
+    "django_tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "vitrine.common",
+    "vitrine.accounts",
+    "vitrine.theming",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "vitrine.accounts",
+    "vitrine.notifications",
+    "vitrine.territory",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenancy.Territory"
+TENANT_DOMAIN_MODEL = "tenancy.Domain"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# New territories are cloned from this migrated, empty schema (~10x faster than migrating).
+TENANT_BASE_SCHEMA = "_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+# The search path is set once per connection and tenant switch, not on every cursor.
+TENANT_LIMIT_SET_CALLS = True
+PUBLIC_SCHEMA_URLCONF = "vitrine.config.urls_public"
+ROOT_URLCONF = "vitrine.config.urls_territory"
+SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+
+# DATABASES comes from the environment module (local/test fall back to the
+# embedded PostgreSQL, production requires DATABASE_URL): see settings/database.py.
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+MIDDLEWARE = [
+    "vitrine.tenancy.middleware.TerritoryRoutingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "vitrine.common.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Set-password links for new territory admins stay valid for a week.
+PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            # Lookup order: tenants/<schema>/templates -> themes/<theme>/templates -> apps.
+            "loaders": ["vitrine.theming.loaders.ThemeAwareCachedLoader"],
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "vitrine.theming.context_processors.theme",
+            ],
+        },
+    }
+]
+
+WSGI_APPLICATION = "vitrine.config.wsgi.application"
+
+# ---------------------------------------------------------------------------
+# Language: French by default on every page, English on request.
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [Path(__file__).resolve().parents[2] / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Paris"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+# Theme packs and territory folders ship their own static files under a prefix.
+STATICFILES_DIRS = [
+    (f"themes/{path.parent.name}", path) for path in sorted(THEMES_DIR.glob("*/static"))
+] + [(f"tenants/{path.parent.name}", path) for path in sorted(TENANTS_DIR.glob("*/static"))]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+]
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+from vitrine.config.settings.cache import *  # noqa: E402,F401,F403
+from vitrine.config.settings.celery import *  # noqa: E402,F401,F403
+from vitrine.config.settings.email import *  # noqa: E402,F401,F403
+from vitrine.config.settings.sentry import *  # noqa: E402,F401,F403
+from vitrine.config.settings.storage import *  # noqa: E402,F401,F403

@@ -1,0 +1,23 @@
+"""Production: every secret comes from the environment, none has a default."""
+from vitrine.config.django.base import *  # noqa: F401,F403
+from vitrine.config.settings.database import databases
+
+SECRET_KEY = env("DJANGO_SECRET_KEY")  # noqa: F405
+DEBUG = False
+SITE_SCHEME = "https"
+SITE_PORT = env("SITE_PORT", default="")  # noqa: F405
+DATABASES = databases(env("DATABASE_URL"))  # noqa: F405
+CELERY_BROKER_URL = env("CELERY_BROKER_URL")  # noqa: F405
+# Refuse to start without a mail server: set-password links and orders go by email.
+env("EMAIL_URL")  # noqa: F405
+
+# Behind the proxy (infra/Caddyfile), which terminates TLS.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)  # noqa: F405
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^internal/tls-ask$"]
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)  # noqa: F405
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+CSRF_TRUSTED_ORIGINS = [f"https://*.{BASE_DOMAIN}", f"https://{BASE_DOMAIN}"]  # noqa: F405

@@ -1,0 +1,7 @@
+"""Test settings: the same real PostgreSQL (DATABASE_URL or embedded), fast hashing."""
+from vitrine.config.django.base import *  # noqa: F401,F403
+from vitrine.config.settings.database import database_url_or_embedded, databases
+
+DATABASES = databases(database_url_or_embedded())
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -1,0 +1,24 @@
+"""Cache: Redis when REDIS_URL is set, otherwise files under var/cache (shared by processes).
+
+"default" keys are prefixed with the current territory's schema
+(django_tenants.cache.make_key); "shared" is the same store without the
+prefix, for platform-wide keys such as the routing generation.
+"""
+from vitrine.config.env import VAR_DIR, env
+
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    _store = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+else:
+    _store = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env("VITRINE_CACHE_DIR", default=str(VAR_DIR / "cache")),
+    }
+CACHES = {
+    "default": {
+        **_store,
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    },
+    "shared": {**_store, "KEY_PREFIX": "shared"},
+}

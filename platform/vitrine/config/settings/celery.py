@@ -1,0 +1,34 @@
+"""Celery: CELERY_BROKER_URL (Redis, RabbitMQ) or a file-system transport needing no server.
+
+Tasks are tenant-aware (tenant-schemas-celery): a task sent while serving a
+territory runs in that territory's schema; one sent from the public schema
+runs in public.
+"""
+from pathlib import Path
+
+from vitrine.config.env import VAR_DIR, env
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+CELERY_QUEUE_DIR = env("VITRINE_CELERY_DIR", default=str(VAR_DIR / "celery"))
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for _folder in ("queue", "processed"):
+        Path(CELERY_QUEUE_DIR, _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": f"{CELERY_QUEUE_DIR}/queue",
+        "data_folder_out": f"{CELERY_QUEUE_DIR}/queue",
+        "processed_folder": f"{CELERY_QUEUE_DIR}/processed",
+        "store_processed": False,
+        "polling_interval": 0.2,
+    }
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "Europe/Paris"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    # Sends outbox emails that missed their immediate task (broker or mail server down).
+    "outbox-flush": {"task": "vitrine.notifications.tasks.outbox_flush_all", "schedule": 60.0},
+}

@@ -1,0 +1,22 @@
+"""File storage: S3 (django-storages) when AWS_STORAGE_BUCKET_NAME is set, var/media otherwise.
+
+Either way a file's name starts with its territory's schema: `<schema>/...`.
+"""
+from vitrine.config.env import VAR_DIR, env
+
+MEDIA_URL = env("MEDIA_URL", default="/media/")
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
+    AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
+    AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=False)
+    AWS_DEFAULT_ACL = None
+    AWS_S3_FILE_OVERWRITE = False
+    _media_backend = "vitrine.common.storage.TenantS3Storage"
+else:
+    _media_backend = "vitrine.common.storage.TenantFileSystemStorage"
+STORAGES = {
+    "default": {"BACKEND": _media_backend},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

@@ -1,0 +1,89 @@
+"""`make demo`: one command for the whole platform on a fresh machine.
+
+Starts the embedded PostgreSQL (unless DATABASE_URL is set), sets up the demo
+territories, then runs a Celery worker (with beat) and the web server until
+Ctrl-C, which stops everything it started.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from vitrine.config.env import ROOT_DIR, VAR_DIR
+
+PORT = int(os.environ.get("PORT", "8000"))
+DEMO_PASSWORD = "vitrine-demo"
+CONSOLE_EMAIL = "admin@vitrine.localhost"
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "vitrine.config.django.local")
+    env.setdefault("SITE_PORT", str(PORT))
+    if not env.get("DATABASE_URL"):
+        from vitrine.config.embedded import embedded_database_url
+
+        print("Starting the embedded PostgreSQL under var/pgdata ...", flush=True)
+        # Stopped when this process exits (Ctrl-C), children use the URL.
+        env["DATABASE_URL"] = embedded_database_url(VAR_DIR / "pgdata")
+    manage = [sys.executable, str(ROOT_DIR / "manage.py")]
+    subprocess.run([*manage, "demo_setup"], env=env, check=True, cwd=ROOT_DIR)
+
+    VAR_DIR.mkdir(exist_ok=True)
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "vitrine.config.celery", "worker", "--beat", "--loglevel", "info",
+             "--concurrency", "2", "--schedule", str(VAR_DIR / "celerybeat-schedule")],
+            env=env, cwd=ROOT_DIR,
+        ),
+        subprocess.Popen([*manage, "runserver", f"0.0.0.0:{PORT}", "--noreload"], env=env, cwd=ROOT_DIR),
+    ]
+    stopping = False
+
+    def stop(*_args) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        time.sleep(2)
+        print(banner(), flush=True)
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        print("\nStopping the web server, the worker and the database ...", flush=True)
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return 0
+
+
+def banner() -> str:
+    return f"""
+================================================================================
+ Vitrine demo is running (Ctrl-C stops everything)
+
+   Achetez Grand Nancy      http://nancy.localhost:{PORT}
+   Limoges en boutiques     http://limoges.localhost:{PORT}
+   Tarn, marché des villages http://tarn.localhost:{PORT}
+   Console (super-admin)    http://console.localhost:{PORT}
+
+ Console login:   {CONSOLE_EMAIL} / {DEMO_PASSWORD}
+ Territory admins: admin@nancy.localhost, admin@limoges.localhost,
+                   admin@tarn.localhost (password {DEMO_PASSWORD})
+ Emails are written to var/mail/.
+================================================================================
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Queue and deliver outbox emails."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from vitrine.notifications.models import OutboxEmail
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+
+
+def outbox_email_queue(*, to: list[str], subject: str, body: str) -> OutboxEmail:
+    """Record an email in the caller's transaction; a task sends it after commit.
+
+    If the broker is down at commit time the row stays pending and the
+    periodic flush sends it later: nothing is lost.
+    """
+    message = OutboxEmail.objects.create(to=to, subject=subject, body=body)
+    schema_name = connection.schema_name
+
+    def deliver_soon() -> None:
+        from vitrine.notifications.tasks import outbox_email_deliver
+
+        try:
+            with schema_context(schema_name):
+                outbox_email_deliver.delay(message_id=message.pk)
+        except Exception:  # broker unreachable: the periodic flush will pick it up
+            logger.warning("Broker unreachable; outbox email %s left for the periodic flush", message.pk)
+
+    transaction.on_commit(deliver_soon)
+    return message
+
+
+def outbox_email_deliver(*, message_id: int) -> bool:
+    """Send one pending email exactly once; return whether it was sent now.
+
+    The row is locked (SKIP LOCKED) while sending, so two workers never send
+    the same email, and marked sent in the same transaction.
+    """
+    with transaction.atomic():
+        message = (
+            OutboxEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, status=OutboxEmail.Status.PENDING)
+            .first()
+        )
+        if message is None:
+            return False
+        message.attempts += 1
+        try:
+            send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, message.to)
+        except Exception as exc:  # the mail server refused or is down: back off
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = OutboxEmail.Status.FAILED
+            message.next_attempt_at = timezone.now() + timedelta(seconds=30 * 2 ** message.attempts)
+            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            logger.warning("Outbox email %s not sent (attempt %s): %s", message.pk, message.attempts, exc)
+            return False
+        message.status = OutboxEmail.Status.SENT
+        message.sent_at = timezone.now()
+        message.save(update_fields=["attempts", "status", "sent_at"])
+        return True
+
+
+def outbox_due_ids(*, limit: int = 500) -> list[int]:
+    """Pending emails whose next attempt is due, oldest first."""
+    return list(
+        OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,58 @@
+"""Route each request to its territory's schema by Host, before anything else runs."""
+from django.conf import settings
+from django.db import connection
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http.request import split_domain_port
+from django.urls import set_urlconf
+
+from vitrine.tenancy.routing import territory_for_host
+
+HOSTLESS_PATHS = frozenset({"/healthz", "/internal/tls-ask"})
+UNKNOWN_HOST_PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Page introuvable</title></head>
+<body><h1>Page introuvable</h1><p>Aucune place de marché n'est servie à cette adresse.</p></body></html>"""
+
+
+class TerritoryRoutingMiddleware:
+    """Host -> Domain -> Territory, from a cache; set the schema and the URLconf.
+
+    Public hosts (the console) use the public schema. An unknown host gets a
+    plain 404 and a suspended territory a 503 page in its own branding: neither
+    ever falls back to another territory.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.public_hosts = {host.lower() for host in settings.PUBLIC_HOSTS}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info in HOSTLESS_PATHS:
+            # The container health check and the proxy's TLS question come with
+            # whatever Host they have (127.0.0.1, web:8000): answer on public.
+            return self._serve_public(request)
+        try:
+            host, _port = split_domain_port(request.get_host())
+        except DisallowedHost:
+            host = ""
+        if host in self.public_hosts:
+            return self._serve_public(request)
+
+        territory = territory_for_host(host)
+        if territory is None:
+            connection.set_schema_to_public()
+            return HttpResponseNotFound(UNKNOWN_HOST_PAGE)
+        request.tenant = territory
+        connection.set_tenant(territory)
+        if not territory.is_active:
+            from vitrine.territory.views import territory_closed
+
+            return territory_closed(request)
+        return self.get_response(request)
+
+    def _serve_public(self, request: HttpRequest) -> HttpResponse:
+        connection.set_schema_to_public()
+        request.tenant = None
+        request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+        set_urlconf(request.urlconf)
+        return self.get_response(request)

@@ -1,0 +1,120 @@
+"""The control plane: territories, their domains, console audit and provisioning jobs."""
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+def territory_logo_path(territory: "Territory", filename: str) -> str:
+    # Under the territory's own folder even when uploaded from the console (public schema).
+    return f"{territory.schema_name}/branding/{filename}"
+
+
+HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB, for example #1d4ed8."))
+
+
+class Territory(TenantMixin):
+    """A metropole, city or department running its own marketplace in its own schema."""
+
+    class Kind(models.TextChoices):
+        METROPOLE = "metropole", _("Metropole")
+        CITY = "city", _("City")
+        DEPARTMENT = "department", _("Department")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CITY)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    theme = models.CharField(_("theme"), max_length=60, default="metropole")
+    logo = models.FileField(_("logo"), upload_to=territory_logo_path, blank=True)
+    primary_color = models.CharField(_("primary colour"), max_length=7, blank=True, validators=[HEX_COLOUR])
+    hero_text = models.CharField(_("hero text"), max_length=240, blank=True)
+    contact_email = models.EmailField(_("contact email"))
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Provisioning creates the schema itself (inside its transaction); deleting a
+    # territory row drops its schema.
+    auto_create_schema = False
+    auto_drop_schema = True
+    clone_mode = "NODATA"
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def slug(self) -> str:
+        return self.schema_name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Domain(DomainMixin):
+    """A host name that routes to a territory; exactly one is primary."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"], condition=models.Q(is_primary=True), name="one_primary_domain_per_territory"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class ProvisioningJob(models.Model):
+    """A territory provisioning requested from the console, run by a Celery task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    params = models.JSONField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    step = models.CharField(max_length=120, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    territory = models.ForeignKey(Territory, null=True, blank=True, on_delete=models.SET_NULL)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class AuditEntry(models.Model):
+    """One console action: who did what, to which territory, when."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    actor_email = models.EmailField(blank=True)  # kept if the account is deleted
+    action = models.CharField(max_length=60)
+    territory = models.ForeignKey(Territory, null=True, blank=True, on_delete=models.SET_NULL)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action}"

@@ -1,0 +1,85 @@
+"""Host -> territory, from an in-process cache.
+
+Every request needs its territory before anything else, so the lookup must
+not cost a query once warm. Each process keeps a small dict of host -> entry
+(misses included, so unknown hosts do not hit the database either). A write
+to a territory or a domain clears the writing process's dict at once and bumps
+a generation number in the shared cache; other processes look at that number
+at most once per GENERATION_CHECK_SECONDS and drop their dict when it moved.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from django.core.cache import caches
+
+from vitrine.tenancy.models import Domain, Territory
+
+GENERATION_KEY = "vitrine:routing:generation"
+GENERATION_CHECK_SECONDS = 1.0
+MAX_ENTRIES = 10_000  # bounds memory against floods of random Host headers
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a host leads: a territory, or nowhere (territory is None)."""
+
+    territory: Territory | None
+
+
+class _RouteCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._routes: dict[str, Route] = {}
+        self._generation: int | None = None
+        self._checked_at = 0.0
+
+    def get(self, host: str) -> Route:
+        self._check_generation()
+        route = self._routes.get(host)
+        if route is None:
+            route = Route(territory=_territory_from_db(host))
+            with self._lock:
+                if len(self._routes) >= MAX_ENTRIES:
+                    self._routes.clear()
+                self._routes[host] = route
+        return route
+
+    def clear(self) -> None:
+        with self._lock:
+            self._routes.clear()
+
+    def _check_generation(self) -> None:
+        now = time.monotonic()
+        if now - self._checked_at < GENERATION_CHECK_SECONDS:
+            return
+        self._checked_at = now
+        generation = caches["shared"].get(GENERATION_KEY, default=0)
+        if generation != self._generation:
+            self._generation = generation
+            self.clear()
+
+
+def _territory_from_db(host: str) -> Territory | None:
+    domain = Domain.objects.select_related("tenant").filter(domain=host).first()
+    return domain.tenant if domain else None
+
+
+routes = _RouteCache()
+
+
+def territory_for_host(host: str) -> Territory | None:
+    """Return the territory a host routes to, or None for an unknown host."""
+    return routes.get(host.lower().rstrip(".")).territory
+
+
+def routing_invalidate() -> None:
+    """Forget every cached route, here at once and in other processes within a second."""
+    routes.clear()
+    shared = caches["shared"]
+    try:
+        shared.incr(GENERATION_KEY)
+    except ValueError:
+        shared.set(GENERATION_KEY, 1, timeout=None)

@@ -1,0 +1,43 @@
+"""Console tasks, run by the Celery worker in the public schema."""
+import logging
+
+from django.core.exceptions import ValidationError
+
+from vitrine.config.celery import app
+from vitrine.tenancy.models import ProvisioningJob
+from vitrine.tenancy.services import TerritoryRequest, territory_provision
+
+logger = logging.getLogger(__name__)
+PROGRESS_DB = "progress"
+
+
+@app.task(acks_late=True)
+def territory_provision_job_run(*, job_id: int) -> None:
+    """Run a console provisioning job, recording its progress on the job row."""
+    job = ProvisioningJob.objects.filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return  # already done: a redelivered message changes nothing
+
+    def progress(step: str, percent: int) -> None:
+        # On its own connection: the console sees each step while the
+        # provisioning transaction is still open.
+        job.status, job.step, job.progress = ProvisioningJob.Status.RUNNING, step, percent
+        job.save(using=PROGRESS_DB, update_fields=["status", "step", "progress", "updated_at"])
+
+    try:
+        result = territory_provision(
+            request=TerritoryRequest(**job.params), actor=job.requested_by, on_progress=progress
+        )
+    except ValidationError as exc:
+        job.status = ProvisioningJob.Status.FAILED
+        job.error = "; ".join(exc.messages)
+        job.save(update_fields=["status", "error", "updated_at"])
+        return
+    except Exception:
+        logger.exception("Provisioning job %s failed", job_id)
+        job.status, job.error = ProvisioningJob.Status.FAILED, "Unexpected error; see the logs."
+        job.save(update_fields=["status", "error", "updated_at"])
+        raise
+    job.status, job.progress, job.territory = ProvisioningJob.Status.SUCCEEDED, 100, result.territory
+    job.save(update_fields=["status", "progress", "territory", "updated_at"])
+

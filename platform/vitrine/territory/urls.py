@@ -1,0 +1,5 @@
+from django.urls import path
+
+from vitrine.territory import views
+
+urlpatterns = [path("", views.home, name="home")]
