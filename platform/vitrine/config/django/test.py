@@ -1,4 +1,9 @@
-"""Test settings: the same real PostgreSQL (DATABASE_URL or embedded), fast hashing."""
+"""Test settings: the same real PostgreSQL (DATABASE_URL or embedded), fast hashing.
+
+Subprocesses started by the tests (web server, Celery worker) load these too,
+with DATABASE_URL pointing at the test database, so they share the broker
+folders and the mail folder below.
+"""
 from vitrine.config.django.base import *  # noqa: F401,F403
 from vitrine.config.settings.database import database_url_or_embedded, databases
 
