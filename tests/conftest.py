@@ -108,6 +108,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
         DATABASE_URL=test_database_url(),
         VITRINE_MAIL_DIR=str(TEST_VAR / "mail"),
         VITRINE_CELERY_DIR=str(TEST_VAR / "celery"),
+        VITRINE_PROGRESS_DB="progress",
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)

@@ -1,6 +1,8 @@
 """Console tasks, run by the Celery worker in the public schema."""
 import logging
 
+from django.conf import settings
+
 from django.core.exceptions import ValidationError
 
 from vitrine.config.celery import app
@@ -8,7 +10,6 @@ from vitrine.tenancy.models import ProvisioningJob
 from vitrine.tenancy.services import TerritoryRequest, territory_provision
 
 logger = logging.getLogger(__name__)
-PROGRESS_DB = "progress"
 
 
 @app.task(acks_late=True)
@@ -22,7 +23,7 @@ def territory_provision_job_run(*, job_id: int) -> None:
         # On its own connection: the console sees each step while the
         # provisioning transaction is still open.
         job.status, job.step, job.progress = ProvisioningJob.Status.RUNNING, step, percent
-        job.save(using=PROGRESS_DB, update_fields=["status", "step", "progress", "updated_at"])
+        job.save(using=settings.PROGRESS_DATABASE, update_fields=["status", "step", "progress", "updated_at"])
 
     try:
         result = territory_provision(

@@ -1,6 +1,6 @@
 """Production: every secret comes from the environment, none has a default."""
 from vitrine.config.django.base import *  # noqa: F401,F403
-from vitrine.config.settings.database import databases
+from vitrine.config.settings.database import PROGRESS_DATABASE, databases  # noqa: F401
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # noqa: F405
 DEBUG = False

@@ -8,5 +8,13 @@ from vitrine.config.django.base import *  # noqa: F401,F403
 from vitrine.config.settings.database import database_url_or_embedded, databases
 
 DATABASES = databases(database_url_or_embedded())
+# In-process tests run inside one transaction; subprocesses (the worker) set
+# VITRINE_PROGRESS_DB=progress to use the real second connection.
+PROGRESS_DATABASE = env("VITRINE_PROGRESS_DB", default="default")  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+
+# WhiteNoise serves from the apps' folders directly; no collectstatic needed here.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

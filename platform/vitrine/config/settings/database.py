@@ -24,6 +24,11 @@ def databases(url: str) -> dict:
     return {"default": default, "progress": progress}
 
 
+# Long tasks record progress on this alias, outside their own transaction. The
+# test settings use "default" so in-process tests stay inside their transaction.
+PROGRESS_DATABASE = env("VITRINE_PROGRESS_DB", default="progress")
+
+
 def database_url_or_embedded() -> str:
     """DATABASE_URL when set; otherwise start or join the embedded server under var/."""
     url = env("DATABASE_URL", default="")

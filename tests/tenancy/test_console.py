@@ -1,0 +1,164 @@
+"""The super-admin console: sign-in, territories, provisioning jobs, suspension, domains, audit."""
+import pytest
+from django.db import connection
+
+from tests.conftest import host_client
+from vitrine.accounts.models import User
+from vitrine.tenancy.models import AuditEntry, Domain, ProvisioningJob, Territory
+from vitrine.tenancy.tasks import territory_provision_job_run
+
+CONSOLE = "console.localhost"
+VALID_FORM = {
+    "name": "Achetez Toulouse",
+    "slug": "toulouse",
+    "kind": "metropole",
+    "theme": "metropole",
+    "primary_color": "#1d4ed8",
+    "hero_text": "Les boutiques de Toulouse",
+    "contact_email": "contact@toulouse.fr",
+    "admin_email": "admin@toulouse.fr",
+    "custom_domains": "achetez.toulouse.fr",
+}
+
+
+def test_console_requires_a_signed_in_operator(db):
+    # anonymous: sent to sign in
+    response = host_client(CONSOLE).get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+
+    # signed in without operator rights: refused
+    client = host_client(CONSOLE)
+    client.force_login(User.objects.create_user(email="someone@example.fr", password="x" * 12))
+    assert client.get("/").status_code == 403
+
+
+def test_operator_signs_in_with_email_and_password(db):
+    User.objects.create_superuser(email="op@vitrine.fr", password="operator-pass-1")
+    client = host_client(CONSOLE)
+
+    response = client.post("/connexion/", {"username": "op@vitrine.fr", "password": "operator-pass-1"})
+
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_territory_list_shows_status_and_domains_in_fixed_queries(console_client, nancy, limoges, django_assert_num_queries):
+    # given an extra domain
+    Domain.objects.create(domain="achetez.grandnancy.fr", tenant=nancy, is_primary=False)
+
+    # when the list is shown (session, user, territories, domains: no N+1)
+    with django_assert_num_queries(4):
+        response = console_client.get("/")
+
+    # then every territory with its status and domains
+    assert response.status_code == 200
+    for text in ("Achetez Grand Nancy", "Limoges en boutiques", "nancy.localhost", "achetez.grandnancy.fr", "limoges.localhost"):
+        assert text in response.text
+
+
+def test_provision_from_the_console_runs_a_job_and_links_to_the_territory(console_client, django_capture_on_commit_callbacks):
+    # when the operator submits the form
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = console_client.post("/territoires/nouveau/", VALID_FORM)
+
+    # then a job is queued (the task is sent after commit) and the operator follows it
+    job = ProvisioningJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/creations/{job.pk}/"
+    assert job.status == ProvisioningJob.Status.QUEUED and len(callbacks) == 1
+    waiting = console_client.get(f"/creations/{job.pk}/")
+    assert 'hx-trigger="every 1s"' in waiting.text
+
+    # when the worker runs it (here in-process; tests/tenancy/test_celery.py uses a real worker)
+    territory_provision_job_run.run(job_id=job.pk)
+
+    # then the territory is ready, the page stops polling and links to it
+    job.refresh_from_db()
+    assert job.status == ProvisioningJob.Status.SUCCEEDED and job.progress == 100
+    territory = Territory.objects.get(schema_name="toulouse")
+    assert job.territory == territory
+    assert set(territory.domains.values_list("domain", flat=True)) == {"toulouse.localhost", "achetez.toulouse.fr"}
+    done = console_client.get(f"/creations/{job.pk}/", HTTP_HX_REQUEST="true")
+    assert "hx-trigger" not in done.text and 'href="http://toulouse.localhost:8000/"' in done.text
+    # and the audit log names the operator
+    actions = set(AuditEntry.objects.filter(actor_email="operator@vitrine.example.fr").values_list("action", flat=True))
+    assert {"territory.provision_requested", "territory.provision"} <= actions
+
+
+def test_a_job_whose_slug_was_taken_meanwhile_fails_with_the_reason(console_client, nancy):
+    # given a job for a slug taken after it was queued
+    job = ProvisioningJob.objects.create(params={**_request_params(), "slug": "nancy", "name": "Autre"}, requested_by=console_client.operator)
+
+    # when it runs
+    territory_provision_job_run.run(job_id=job.pk)
+
+    # then it failed, saying why, and the page shows it
+    job.refresh_from_db()
+    assert job.status == ProvisioningJob.Status.FAILED and "already used" in job.error
+    assert "already used" in console_client.get(f"/creations/{job.pk}/").text
+
+
+def _request_params() -> dict:
+    return {
+        "name": VALID_FORM["name"], "slug": VALID_FORM["slug"], "kind": "city", "theme": "metropole",
+        "primary_color": "", "hero_text": "", "contact_email": "c@t.fr", "admin_email": "a@t.fr", "custom_domains": [],
+    }
+
+
+def test_bad_form_shows_clear_errors_and_queues_nothing(console_client):
+    # when the colour is too light and the slug reserved
+    response = console_client.post("/territoires/nouveau/", {**VALID_FORM, "primary_color": "#ffff00", "slug": "www"})
+
+    # then the form comes back with the reasons and nothing is queued
+    assert response.status_code == 200
+    assert "4.5:1" in response.text and "reserved" in response.text or "réservé" in response.text
+    assert not ProvisioningJob.objects.exists()
+    assert not Territory.objects.filter(schema_name="www").exists()
+
+
+def test_suspend_and_resume_are_audited(console_client, nancy):
+    # when the operator suspends nancy with a reason
+    response = console_client.post("/territoires/nancy/statut/", {"status": "suspended", "reason": "impayé"})
+
+    # then it is suspended, and the audit log says who and why
+    assert response.status_code == 302
+    nancy.refresh_from_db()
+    assert nancy.status == Territory.Status.SUSPENDED
+    entry = AuditEntry.objects.get(action="territory.suspend")
+    assert (entry.actor, entry.territory, entry.details) == (console_client.operator, nancy, {"reason": "impayé"})
+
+    # when resumed
+    console_client.post("/territoires/nancy/statut/", {"status": "active"})
+    nancy.refresh_from_db()
+    assert nancy.status == Territory.Status.ACTIVE
+    assert AuditEntry.objects.filter(action="territory.resume", territory=nancy).exists()
+
+
+def test_add_custom_domain_and_refuse_a_taken_one(console_client, nancy, limoges):
+    # when a custom domain is added as primary
+    response = console_client.post("/territoires/nancy/domaines/", {"domain": "Achetez.GrandNancy.fr", "make_primary": "on"})
+
+    # then it is the only primary one
+    assert response.status_code == 302
+    assert list(nancy.domains.filter(is_primary=True).values_list("domain", flat=True)) == ["achetez.grandnancy.fr"]
+    assert AuditEntry.objects.filter(action="domain.add", territory=nancy).exists()
+
+    # when limoges tries to take it, the form says it is used and nothing changes
+    response = console_client.post("/territoires/limoges/domaines/", {"domain": "achetez.grandnancy.fr"})
+    assert response.status_code == 400 and "already used" in response.text
+    assert Domain.objects.get(domain="achetez.grandnancy.fr").tenant == nancy
+
+
+def test_audit_log_lists_console_actions(console_client, nancy):
+    console_client.post("/territoires/nancy/statut/", {"status": "suspended"})
+
+    response = console_client.get("/journal/")
+
+    assert "territory.suspend" in response.text and "operator@vitrine.example.fr" in response.text
+
+
+def test_tls_ask_answers_for_known_domains_only(nancy):
+    # the proxy asks with its own Host header
+    client = host_client("web:8000")
+    assert client.get("/internal/tls-ask", {"domain": "nancy.localhost"}).status_code == 200
+    assert client.get("/internal/tls-ask", {"domain": "evil.example.com"}).status_code == 404
+    assert connection.schema_name == "public"
