@@ -2,15 +2,12 @@
 and real subprocesses (web server, Celery worker) on the test database."""
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -18,11 +15,11 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from vitrine.config.env import ROOT_DIR, VAR_DIR
+from vitrine.config.env import ROOT_DIR
 from vitrine.tenancy.routing import routes
+from vitrine.testing.helpers import TEST_VAR, free_port, host_client, process_stop, subprocess_env
 from vitrine.testing.territories import territory_make
 
-TEST_VAR = VAR_DIR / "test"
 
 
 @pytest.fixture(scope="session")
@@ -64,11 +61,6 @@ def in_territory():
     return tenant_context
 
 
-def host_client(host: str) -> Client:
-    """A Django test client whose requests carry the given Host."""
-    return Client(HTTP_HOST=host)
-
-
 @pytest.fixture
 def console_client(db) -> Client:
     from vitrine.accounts.models import User
@@ -82,47 +74,6 @@ def console_client(db) -> Client:
 
 
 # --- Real processes on the test database -------------------------------------------
-
-def test_database_url() -> str:
-    """A URL for the test database that pytest-django created (TCP or Unix socket)."""
-    params = connection.settings_dict
-    user = params.get("USER") or "postgres"
-    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
-    host = params.get("HOST") or ""
-    if host.startswith("/"):
-        return f"postgres://{user}{password}@/{params['NAME']}?host={host}"
-    port = f":{params['PORT']}" if params.get("PORT") else ""
-    return f"postgres://{user}{password}@{host or '127.0.0.1'}{port}/{params['NAME']}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def subprocess_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="vitrine.config.django.test",
-        DATABASE_URL=test_database_url(),
-        VITRINE_MAIL_DIR=str(TEST_VAR / "mail"),
-        VITRINE_CELERY_DIR=str(TEST_VAR / "celery"),
-        VITRINE_PROGRESS_DB="progress",
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(extra)
-    return env
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
 
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
@@ -144,7 +95,7 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
             raise RuntimeError("The Celery worker did not start:\n" + (TEST_VAR / "celery-worker.log").read_text())
         time.sleep(0.2)
     yield process
-    _stop(process)
+    process_stop(process)
     log.close()
 
 
@@ -169,28 +120,23 @@ def web_server(django_db_setup, django_db_blocker, celery_worker) -> Iterator[in
                 raise RuntimeError("The web server did not start:\n" + (TEST_VAR / "web-server.log").read_text())
             time.sleep(0.2)
     yield port
-    _stop(process)
+    process_stop(process)
     log.close()
 
 
 @pytest.fixture
-def committed(django_db_blocker):
-    """Let a test commit (for subprocesses to see its rows); it cleans up after itself."""
+def committed(django_db_setup, django_db_blocker):
+    """Database access without the test transaction, so subprocesses see the rows.
+
+    Yields the session's territories by slug. Such a test cleans up after itself;
+    it must not also request `db` (or fixtures using it), which would wrap it in
+    a transaction again.
+    """
+    from vitrine.tenancy.models import Territory
+
     with django_db_blocker.unblock():
-        yield
+        connection.set_schema_to_public()
+        yield {t.schema_name: t for t in Territory.objects.filter(schema_name__in=["nancy", "limoges"])}
         connection.set_schema_to_public()
 
 
-def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.2, message: str = "condition"):
-    """Poll until predicate() is truthy; return its value or fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"Timed out after {timeout}s waiting for {message}")
-
-
-def mail_files() -> list[Path]:
-    return sorted((TEST_VAR / "mail").glob("*.log"))

@@ -1,8 +1,7 @@
 """The super-admin console: sign-in, territories, provisioning jobs, suspension, domains, audit."""
-import pytest
 from django.db import connection
 
-from tests.conftest import host_client
+from vitrine.testing.helpers import host_client
 from vitrine.accounts.models import User
 from vitrine.tenancy.models import AuditEntry, Domain, ProvisioningJob, Territory
 from vitrine.tenancy.tasks import territory_provision_job_run

@@ -2,7 +2,7 @@
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from tests.conftest import host_client
+from vitrine.testing.helpers import host_client
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
 from vitrine.testing.factories import DEFAULT_PASSWORD, UserFactory

@@ -2,7 +2,7 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import host_client
+from vitrine.testing.helpers import host_client
 from vitrine.tenancy.models import Domain, Territory
 from vitrine.tenancy.services import domain_add, territory_set_status
 

@@ -4,7 +4,15 @@ Subprocesses started by the tests (web server, Celery worker) load these too,
 with DATABASE_URL pointing at the test database, so they share the broker
 folders and the mail folder below.
 """
-from vitrine.config.django.base import *  # noqa: F401,F403
+import os
+
+from vitrine.config.env import VAR_DIR
+
+# The test process and the worker and web server it starts share these folders.
+os.environ.setdefault("VITRINE_CELERY_DIR", str(VAR_DIR / "test" / "celery"))
+os.environ.setdefault("VITRINE_MAIL_DIR", str(VAR_DIR / "test" / "mail"))
+
+from vitrine.config.django.base import *  # noqa: E402,F401,F403
 from vitrine.config.settings.database import database_url_or_embedded, databases
 
 DATABASES = databases(database_url_or_embedded())

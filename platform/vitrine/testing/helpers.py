@@ -1,0 +1,74 @@
+"""Helpers for tests: clients by host, polling, and real subprocesses on the test database."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+
+from django.db import connection
+from django.test import Client
+
+from vitrine.config.env import VAR_DIR
+
+TEST_VAR = VAR_DIR / "test"  # the test settings put the broker and mail folders here
+
+
+def host_client(host: str) -> Client:
+    """A Django test client whose requests carry the given Host."""
+    return Client(HTTP_HOST=host)
+
+
+def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.2, message: str = "condition"):
+    """Poll until predicate() is truthy; return its value, or raise after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"Timed out after {timeout}s waiting for {message}")
+
+
+def test_database_url() -> str:
+    """A URL for the test database that pytest-django created (TCP or Unix socket)."""
+    params = connection.settings_dict
+    user = params.get("USER") or "postgres"
+    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
+    host = params.get("HOST") or ""
+    if host.startswith("/"):
+        return f"postgres://{user}{password}@/{params['NAME']}?host={host}"
+    port = f":{params['PORT']}" if params.get("PORT") else ""
+    return f"postgres://{user}{password}@{host or '127.0.0.1'}{port}/{params['NAME']}"
+
+
+test_database_url.__test__ = False  # not a test, despite its name
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """Environment for a web server or worker on the test database."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="vitrine.config.django.test",
+        DATABASE_URL=test_database_url(),
+        VITRINE_PROGRESS_DB="progress",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def process_stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
