@@ -12,12 +12,11 @@ class TenantPathMixin:
     logo under `<schema>/branding/`.
     """
 
-    def generate_filename(self, filename: str) -> str:
-        filename = super().generate_filename(filename)
+    def save(self, name, content, max_length=None):
         schema_name = connection.schema_name
-        if schema_name == get_public_schema_name() or filename.startswith(f"{schema_name}/"):
-            return filename
-        return f"{schema_name}/{filename}"
+        if name and schema_name != get_public_schema_name() and not name.startswith(f"{schema_name}/"):
+            name = f"{schema_name}/{name}"
+        return super().save(name, content, max_length=max_length)
 
 
 class TenantFileSystemStorage(TenantPathMixin, FileSystemStorage):
