@@ -14,12 +14,16 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
-
 from vitrine.config.env import ROOT_DIR
 from vitrine.tenancy.routing import routes
-from vitrine.testing.helpers import TEST_VAR, free_port, host_client, process_stop, subprocess_env
+from vitrine.testing.helpers import (
+    TEST_VAR,
+    free_port,
+    host_client,
+    process_stop,
+    subprocess_env,
+)
 from vitrine.testing.territories import territory_make
-
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +83,7 @@ def console_client(db) -> Client:
 def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
     """A real Celery worker on the test database and the configured broker."""
     shutil.rmtree(TEST_VAR / "celery", ignore_errors=True)
+    shutil.rmtree(TEST_VAR / "mail", ignore_errors=True)
     (TEST_VAR / "celery" / "queue").mkdir(parents=True, exist_ok=True)
     (TEST_VAR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
     log = open(TEST_VAR / "celery-worker.log", "w")

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from tests.conftest import TEST_VAR
 from tests.e2e.conftest import by_label, unique_slug
 
 pytestmark = pytest.mark.browser
@@ -34,11 +35,35 @@ def _sign_in(page, base_url, operator) -> None:
     page.wait_for_url(base_url("console", "/"))
 
 
-def _territories(**filters):
+def _territory_facts(slug: str) -> tuple | None:
     from vitrine.tenancy.models import Territory
 
-    connection.set_schema_to_public()
-    return Territory.objects.filter(**filters)
+    territory = Territory.objects.filter(schema_name=slug).first()
+    return territory and (territory.name, territory.theme, territory.primary_color, territory.status)
+
+
+def _territory_count() -> int:
+    from vitrine.tenancy.models import Territory
+
+    return Territory.objects.count()
+
+
+def _jobs_for(slug: str) -> list[tuple]:
+    from vitrine.tenancy.models import ProvisioningJob
+
+    return list(ProvisioningJob.objects.filter(params__slug=slug).values_list("status", "progress", "step", "error"))
+
+
+def _wait_until_provisioned(page, orm, slug: str) -> None:
+    try:
+        page.wait_for_selector('#job-progress[data-status="succeeded"]', timeout=30_000)
+    except PlaywrightTimeout:
+        worker_log = (TEST_VAR / "celery-worker.log").read_text()[-3000:]
+        pytest.fail(
+            f"The job page never said the territory was ready. Jobs (status, progress, step, error): "
+            f"{orm(_jobs_for, slug)}; page: {page.locator('#job-progress').inner_text()!r}\n"
+            f"Celery worker log (end):\n{worker_log}"
+        )
 
 
 def test_each_territory_has_its_own_name_colours_and_theme_in_french(page, phone_page, base_url, screenshot):
@@ -90,7 +115,7 @@ def test_an_unknown_host_answers_404_without_any_territory(page, base_url):
 
 
 def test_operator_signs_in_and_provisions_a_territory_with_live_progress(
-    page, base_url, screenshot, operator, territories_to_drop, django_db_blocker
+    page, base_url, screenshot, operator, territories_to_drop, orm
 ):
     # given a platform operator and a fresh identifier
     slug = unique_slug()
@@ -120,11 +145,9 @@ def test_operator_signs_in_and_provisions_a_territory_with_live_progress(
     # then it lands on the job page, which follows the Celery task until the territory is ready
     page.wait_for_url(re.compile(r"/creations/\d+/$"))
     expect(page.locator("h1")).to_contain_text(name)
-    page.wait_for_selector('#job-progress[data-status="succeeded"]', timeout=30_000)
+    _wait_until_provisioned(page, orm, slug)
     screenshot(page, "console-provisioned")
-    with django_db_blocker.unblock():
-        territory = _territories(schema_name=slug).get()
-        assert (territory.name, territory.theme, territory.primary_color) == (name, "terroir", "#1d4ed8")
+    assert orm(_territory_facts, slug) == (name, "terroir", "#1d4ed8", "active")
 
     # when the operator follows the link to the new territory
     page.locator("#job-progress").get_by_role("link", name=re.compile(re.escape(name))).click()
@@ -136,13 +159,12 @@ def test_operator_signs_in_and_provisions_a_territory_with_live_progress(
     assert _primary_color(page) == "#1d4ed8"
 
 
-def test_console_refuses_a_primary_colour_too_light_to_read(page, base_url, operator, django_db_blocker):
+def test_console_refuses_a_primary_colour_too_light_to_read(page, base_url, screenshot, operator, orm):
     # given a signed-in operator on the provisioning form
     slug = unique_slug()
     _sign_in(page, base_url, operator)
     page.goto(base_url("console", "/territoires/nouveau/"))
-    with django_db_blocker.unblock():
-        before = _territories().count()
+    before = orm(_territory_count)
 
     # when they ask for a yellow primary colour on a white theme
     by_label(page, "name").fill("Trop Clair")
@@ -159,16 +181,14 @@ def test_console_refuses_a_primary_colour_too_light_to_read(page, base_url, oper
     error = page.locator("#id_primary_color").locator("xpath=..").get_by_role("alert")
     expect(error).to_contain_text("#ffff00")
     expect(error).to_contain_text(re.compile(r"4[.,]5"))
-    with django_db_blocker.unblock():
-        from vitrine.tenancy.models import ProvisioningJob
-
-        assert _territories().count() == before
-        assert not _territories(schema_name=slug).exists()
-        assert not ProvisioningJob.objects.filter(params__slug=slug).exists()
+    screenshot(page, "console-colour-refused")
+    assert orm(_territory_count) == before
+    assert orm(_territory_facts, slug) is None
+    assert orm(_jobs_for, slug) == []
 
 
 def test_a_suspended_territory_answers_503_closed_for_now_in_its_branding(
-    page, base_url, screenshot, operator, territories_to_drop, django_db_blocker
+    page, base_url, screenshot, operator, territories_to_drop, orm
 ):
     # given an open territory with its own colour
     from vitrine.testing.territories import territory_make
@@ -176,8 +196,7 @@ def test_a_suspended_territory_answers_503_closed_for_now_in_its_branding(
     slug = unique_slug("ferme")
     name = f"Boutiques {slug[-4:]}"
     territories_to_drop.append(slug)
-    with django_db_blocker.unblock():
-        territory_make(slug, name=name, theme="terroir", primary_color="#8a1c1c")
+    orm(territory_make, slug, name=name, theme="terroir", primary_color="#8a1c1c")
     response = page.goto(base_url(slug))
     assert response.status == 200
 
@@ -197,5 +216,4 @@ def test_a_suspended_territory_answers_503_closed_for_now_in_its_branding(
     expect(page.locator("html")).to_have_class(re.compile(r"(^|\s)theme-terroir(\s|$)"))
     assert _primary_color(page) == "#8a1c1c"
     screenshot(page, "closed")
-    with django_db_blocker.unblock():
-        assert _territories(schema_name=slug).get().status == "suspended"
+    assert orm(_territory_facts, slug) == (name, "terroir", "#8a1c1c", "suspended")

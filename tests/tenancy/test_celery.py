@@ -1,10 +1,12 @@
 """Tenant-aware Celery through a real worker and broker (filesystem transport, or Redis in CI)."""
+import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
-
-from vitrine.testing.helpers import TEST_VAR, wait_for
 from vitrine.notifications.models import OutboxEmail
 from vitrine.notifications.tasks import outbox_email_deliver
+from vitrine.testing.helpers import TEST_VAR, wait_for
+
+pytestmark = pytest.mark.embedded  # also run on the embedded PostgreSQL in CI (make test-embedded)
 
 SHARED_ID = 777_001
 

@@ -1,11 +1,13 @@
 """Cross-territory isolation: what is made in one territory does not exist in another."""
+import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
-
-from vitrine.testing.helpers import host_client
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
 from vitrine.testing.factories import DEFAULT_PASSWORD, UserFactory
+from vitrine.testing.helpers import host_client
+
+pytestmark = pytest.mark.embedded  # also run on the embedded PostgreSQL in CI (make test-embedded)
 
 
 def test_account_made_in_nancy_does_not_exist_in_limoges_or_the_console(nancy, limoges):

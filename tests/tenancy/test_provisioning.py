@@ -5,13 +5,14 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import schema_exists, tenant_context
-
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
 from vitrine.tenancy.models import AuditEntry, Domain, Territory
 from vitrine.tenancy.schemas import TEMPLATE_SCHEMA, template_schema_ensure
 from vitrine.tenancy.services import territory_provision
 from vitrine.testing.territories import territory_request
+
+pytestmark = pytest.mark.embedded  # also run on the embedded PostgreSQL in CI (make test-embedded)
 
 
 def _counts() -> tuple[int, int, int, int]:

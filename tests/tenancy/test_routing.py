@@ -1,10 +1,12 @@
 """Host -> territory routing: cached, invalidated on change, never falling back elsewhere."""
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-
-from vitrine.testing.helpers import host_client
 from vitrine.tenancy.models import Domain, Territory
 from vitrine.tenancy.services import domain_add, territory_set_status
+from vitrine.testing.helpers import host_client
+
+pytestmark = pytest.mark.embedded  # also run on the embedded PostgreSQL in CI (make test-embedded)
 
 
 def test_each_host_serves_its_own_territory(nancy, limoges):
@@ -68,7 +70,6 @@ def test_custom_domain_routes_to_its_territory(nancy, django_capture_on_commit_c
 
 def _signed_in_client(territory, host):
     from django_tenants.utils import tenant_context
-
     from vitrine.testing.factories import UserFactory
 
     client = host_client(host)

@@ -18,7 +18,6 @@ def sentry_init(*, dsn: str, environment: str, transport=None) -> None:
         environment=environment,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         before_send=tag_territory,
-        send_default_pii=False,
         traces_sample_rate=0.0,
         transport=transport,
     )

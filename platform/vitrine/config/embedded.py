@@ -19,6 +19,9 @@ def embedded_database_url(data_dir: Path, *, keep_running: bool = False) -> str:
     """Start (or join) the embedded server and return a URL for the project database."""
     import pgserver  # imported here: only the fresh-machine path needs it
 
+    # pgserver logs every pg_ctl call, even from its exit hook after logging has shut down.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     # "stop" shuts the server down when the last process using it exits.
     server = pgserver.get_server(data_dir, cleanup_mode=None if keep_running else "stop")

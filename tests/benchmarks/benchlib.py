@@ -1,0 +1,546 @@
+"""Helpers shared by the benchmarks: tables, committed database work, territories in bulk,
+gunicorn on production settings, and a load generator (wrk, or Python as a fallback).
+
+Benchmarks print figures and ratios measured in the same run; they never assert on
+timings, only on correctness (status codes, bodies, provisioning methods).
+
+Knobs (environment variables), for quick or longer runs:
+  BENCH_DURATION=5        seconds per measured load run (after a 1 s warm-up)
+  BENCH_REPEATS=3         measured runs per scenario; the table shows the median
+  BENCH_CONNECTIONS=4     concurrent keep-alive connections
+  BENCH_LOADGEN=wrk       or "python" to force the fallback load generator
+  BENCH_TERRITORIES=10,1000   territory counts for the routing benchmark
+  BENCH_PROVISION_N=5     territories provisioned per method
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from vitrine.config.env import VAR_DIR
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT_DIR = BENCH_DIR.parents[1]
+DURATION = float(os.environ.get("BENCH_DURATION", "5"))
+WARMUP = float(os.environ.get("BENCH_WARMUP", "1"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "4"))
+
+
+# --- Figures and tables ------------------------------------------------------------
+
+def median(values: Iterable[float]) -> float:
+    return statistics.median(list(values))
+
+
+def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], notes: Iterable[str] = ()) -> str:
+    """Print (and return) a plain-text table; numbers right-aligned."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    numeric = [all(_looks_numeric(row[i]) for row in cells[1:]) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(row, widths, numeric)).rstrip()
+
+    out = ["", f"== {title} ==", line(cells[0]), "  ".join("-" * w for w in widths)]
+    out += [line(row) for row in cells[1:]]
+    out += [f"  {note}" for note in notes]
+    text = "\n".join(out)
+    print(text, flush=True)
+    return text
+
+
+def _looks_numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"[-+]?[\d,.]+\s*(ms|s|x|×|%)?|[-–]", text.strip())) if text.strip() else True
+
+
+# --- Committed database work ---------------------------------------------------------
+
+def assert_test_database() -> None:
+    """Benchmarks create and drop schemas: refuse to run anywhere but a test database."""
+    name = connections["default"].settings_dict["NAME"]
+    assert name.startswith("test_"), (
+        f"Benchmarks must run on pytest-django's test database, not {name!r}: "
+        "mark the test with @pytest.mark.django_db"
+    )
+
+
+def run_committed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run fn in a thread of its own, on its own connections, in autocommit.
+
+    A test marked django_db runs inside a transaction that is rolled back; work
+    that must be committed (for gunicorn to see it, or to time provisioning as it
+    really runs) goes through a fresh connection in another thread instead.
+    """
+    assert_test_database()
+
+    def target() -> Any:
+        try:
+            connection.set_schema_to_public()
+            return fn(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(target).result()
+
+
+# --- Territories ------------------------------------------------------------------------
+
+SERVICE_SLUG = "bench{:02d}"
+BULK_SLUG = "bulk{:04d}"
+
+
+@dataclass
+class TerritorySetup:
+    hosts: list[tuple[str, str]]  # (primary domain, territory name)
+    by_service: int
+    by_bulk_clone: int
+    bulk_seconds: float
+    bulk_method: str
+
+
+def territories_ensure(count: int, *, service_up_to: int = 10) -> TerritorySetup:
+    """Make sure `count` territories exist (committed); return their hosts and names.
+
+    The first `service_up_to` come from the provisioning service (nancy and
+    limoges from the session fixture, then bench01...). The rest are made in
+    bulk: a schema per territory, rebuilt from the template schema's DDL (what
+    cloning does, without its per-object catalog round trips) with the template's
+    migration records, and their Territory and Domain rows inserted directly.
+    Idempotent, so --reuse-db keeps them between runs.
+    """
+    from vitrine.tenancy.models import Domain, Territory
+    from vitrine.testing.territories import territory_make
+
+    made_by_service = 0
+    index = 1
+    while Territory.objects.count() < min(count, service_up_to):
+        slug = SERVICE_SLUG.format(index)
+        if not Territory.objects.filter(schema_name=slug).exists():
+            territory_make(slug)
+            made_by_service += 1
+        index += 1
+
+    bulk = BulkTerritories()
+    started = time.perf_counter()
+    made_in_bulk = bulk.make(count - Territory.objects.count())
+    bulk_seconds = time.perf_counter() - started
+    connection.set_schema_to_public()
+    hosts = list(
+        Domain.objects.filter(is_primary=True).order_by("tenant_id").values_list("domain", "tenant__name")[:count]
+    )
+    assert len(hosts) == count, f"expected {count} territories, found {len(hosts)}"
+    return TerritorySetup(hosts, made_by_service, made_in_bulk, bulk_seconds, bulk.method)
+
+
+class BulkTerritories:
+    """Territories made fast: real schemas, Territory and Domain rows inserted directly."""
+
+    BATCH = 50
+
+    def __init__(self) -> None:
+        self.method = "none needed"
+        self._ddl: str | None = None
+
+    def make(self, missing: int) -> int:
+        from vitrine.tenancy.models import Territory
+        from vitrine.tenancy.routing import routing_invalidate
+
+        if missing <= 0:
+            return 0
+        template = settings.TENANT_BASE_SCHEMA
+        self._ddl = self._template_ddl(template)
+        self.method = "template DDL (pg_dump)" if self._ddl else "CloneSchema"
+        taken = set(Territory.objects.values_list("schema_name", flat=True))
+        slugs: list[str] = []
+        number = Territory.objects.count() + 1
+        while len(slugs) < missing:
+            slug = BULK_SLUG.format(number)
+            if slug not in taken:
+                slugs.append(slug)
+            number += 1
+        for start in range(0, len(slugs), self.BATCH):
+            self._batch(slugs[start : start + self.BATCH], template)
+        routing_invalidate()
+        return len(slugs)
+
+    def _batch(self, slugs: list[str], template: str) -> None:
+        from django_tenants.clone import CloneSchema
+        from vitrine.tenancy.models import Domain, Territory
+        from vitrine.tenancy.services import default_domain
+
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                for slug in slugs:
+                    if self._ddl:
+                        cursor.execute(self._schema_ddl(slug))
+                    else:
+                        CloneSchema().clone_schema(template, slug, "NODATA")
+                    cursor.execute(
+                        f'INSERT INTO "{slug}".django_migrations (app, name, applied) '
+                        f'SELECT app, name, applied FROM "{template}".django_migrations'
+                    )
+            connection.set_schema_to_public()
+            territories = Territory.objects.bulk_create(
+                Territory(schema_name=slug, name=f"Territoire {slug}", contact_email=f"contact@{slug}.example.fr")
+                for slug in slugs
+            )
+            Domain.objects.bulk_create(
+                Domain(domain=default_domain(t.schema_name), tenant=t, is_primary=True) for t in territories
+            )
+
+    def _schema_ddl(self, schema: str) -> str:
+        assert self._ddl is not None and re.fullmatch(r"[a-z][a-z0-9]*", schema)
+        return self._ddl.replace("\x00SCHEMA\x00", schema)
+
+    @staticmethod
+    def _template_ddl(template: str) -> str | None:
+        """The template schema as DDL with a placeholder for its name, or None without pg_dump."""
+        pg_dump = shutil.which("pg_dump")
+        if not pg_dump:
+            return None
+        params = connection.settings_dict
+        env = dict(os.environ)
+        if params.get("PASSWORD"):
+            env["PGPASSWORD"] = params["PASSWORD"]
+        command = [pg_dump, "--schema-only", "--no-owner", "--no-privileges", "--no-comments", "-n", template,
+                   "-d", params["NAME"], "-U", params.get("USER") or "postgres"]
+        if params.get("HOST"):
+            command += ["-h", params["HOST"]]
+        if params.get("PORT"):
+            command += ["-p", str(params["PORT"])]
+        result = subprocess.run(command, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            print(f"pg_dump failed, falling back to CloneSchema: {result.stderr.strip()}")
+            return None
+        statements = []
+        for line in result.stdout.splitlines():
+            # psql meta-commands (\restrict) and the session settings pg_dump starts with
+            # (one of them empties the search_path) have no place on a Django connection.
+            if line.startswith(("\\", "SET ", "SELECT pg_catalog.set_config")):
+                continue
+            statements.append(line)
+        ddl = "\n".join(statements)
+        ddl = re.sub(rf'(?<![\w"]){re.escape(template)}\.', "\x00SCHEMA\x00.", ddl)
+        ddl = re.sub(rf"CREATE SCHEMA {re.escape(template)};", "CREATE SCHEMA \x00SCHEMA\x00;", ddl)
+        assert template not in ddl.replace("\x00SCHEMA\x00", ""), "the template's name is left in its DDL"
+        return ddl
+
+
+# --- HTTP: checks and load ---------------------------------------------------------------
+
+def http_get(port: int, path: str, host: str, *, conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
+    own = conn is None
+    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Host": host})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        if own:
+            conn.close()
+
+
+def visit_all(port: int, path: str, hosts: Sequence[str], check: Callable[[str, int, bytes], None]) -> None:
+    """One request per host on one keep-alive connection: warms per-host caches, checks answers."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        for host in hosts:
+            status, body = http_get(port, path, host, conn=conn)
+            check(host, status, body)
+    finally:
+        conn.close()
+
+
+@dataclass
+class LoadResult:
+    rps: float
+    requests: int
+    seconds: float
+    errors: int  # 4xx/5xx answers plus socket errors
+    p50_ms: float
+    p99_ms: float
+
+
+class Wrk:
+    """wrk, one thread, a few keep-alive connections; a Lua script rotates the Host header."""
+
+    name = "wrk"
+
+    def __init__(self, cpu: int | None) -> None:
+        self.binary = shutil.which("wrk")
+        self.cpu = cpu
+        self._scripts: dict[tuple[str, ...], str] = {}
+        self._tmp = tempfile.TemporaryDirectory(prefix="vitrine-bench-")
+
+    def describe(self) -> str:
+        version = subprocess.run([self.binary, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+        return f"{version.split(' Copyright')[0]}, 1 thread, {CONNECTIONS} connections"
+
+    def _script(self, hosts: Sequence[str]) -> str:
+        key = tuple(hosts)
+        if key not in self._scripts:
+            path = Path(self._tmp.name) / f"hosts{len(self._scripts)}.lua"
+            host_list = ",\n".join(f'  "{h}"' for h in hosts)
+            path.write_text(
+                f"local hosts = {{\n{host_list}\n}}\n"
+                "local count = #hosts\n"
+                "local i = 0\n"
+                "request = function()\n"
+                "  i = i % count + 1\n"
+                '  return wrk.format("GET", nil, {["Host"] = hosts[i]})\n'
+                "end\n"
+            )
+            self._scripts[key] = str(path)
+        return self._scripts[key]
+
+    def run(self, port: int, path: str, hosts: Sequence[str], seconds: float) -> LoadResult:
+        command = [self.binary, "-t1", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--latency",
+                   "-s", self._script(hosts), f"http://127.0.0.1:{port}{path}"]
+        if self.cpu is not None and shutil.which("taskset"):
+            command = ["taskset", "-c", str(self.cpu), *command]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        return self.parse(output)
+
+    @staticmethod
+    def parse(output: str) -> LoadResult:
+        def number(pattern: str, default: float | None = None) -> float:
+            match = re.search(pattern, output)
+            if match is None:
+                if default is None:
+                    raise AssertionError(f"unexpected wrk output:\n{output}")
+                return default
+            return float(match.group(1))
+
+        def latency(percent: str) -> float:
+            match = re.search(rf"^\s*{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+            if match is None:
+                return float("nan")
+            value, unit = float(match.group(1)), match.group(2)
+            return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+        socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+        errors = int(number(r"Non-2xx or 3xx responses: (\d+)", 0))
+        if socket_errors:
+            errors += sum(int(g) for g in socket_errors.groups())
+        return LoadResult(
+            rps=number(r"Requests/sec:\s+([\d.]+)"),
+            requests=int(number(r"(\d+) requests in")),
+            seconds=number(r"requests in ([\d.]+)s"),
+            errors=errors,
+            p50_ms=latency("50"),
+            p99_ms=latency("99"),
+        )
+
+
+class PythonLoad:
+    """Fallback when wrk is absent: keep-alive http.client connections, one thread each.
+
+    Much weaker than wrk (the GIL is shared by every connection), so the server
+    may not be the bottleneck: compare ratios, not absolute figures.
+    """
+
+    name = "python"
+
+    def __init__(self, cpu: int | None) -> None:
+        self.cpu = cpu
+
+    def describe(self) -> str:
+        return f"Python http.client fallback, {CONNECTIONS} threads with keep-alive connections"
+
+    def run(self, port: int, path: str, hosts: Sequence[str], seconds: float) -> LoadResult:
+        if self.cpu is not None and hasattr(os, "sched_setaffinity"):
+            before = os.sched_getaffinity(0)
+            os.sched_setaffinity(0, {self.cpu})
+        else:
+            before = None
+        try:
+            return self._run(port, path, hosts, seconds)
+        finally:
+            if before is not None:
+                os.sched_setaffinity(0, before)
+
+    @staticmethod
+    def _run(port: int, path: str, hosts: Sequence[str], seconds: float) -> LoadResult:
+        deadline = time.perf_counter() + seconds
+        latencies: list[list[float]] = [[] for _ in range(CONNECTIONS)]
+        errors = [0] * CONNECTIONS
+
+        def worker(n: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            i = n
+            while (now := time.perf_counter()) < deadline:
+                try:
+                    conn.request("GET", path, headers={"Host": hosts[i % len(hosts)]})
+                    response = conn.getresponse()
+                    response.read()
+                    if response.status >= 400:
+                        errors[n] += 1
+                except (OSError, http.client.HTTPException):
+                    errors[n] += 1
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                latencies[n].append(time.perf_counter() - now)
+                i += CONNECTIONS
+            conn.close()
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(CONNECTIONS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        every = sorted(x for per_thread in latencies for x in per_thread)
+        count = len(every)
+        return LoadResult(
+            rps=count / elapsed,
+            requests=count,
+            seconds=elapsed,
+            errors=sum(errors),
+            p50_ms=every[count // 2] * 1000 if count else float("nan"),
+            p99_ms=every[min(count - 1, int(count * 0.99))] * 1000 if count else float("nan"),
+        )
+
+
+def load_generator(cpu: int | None) -> Wrk | PythonLoad:
+    wanted = os.environ.get("BENCH_LOADGEN", "wrk")
+    if wanted == "wrk" and shutil.which("wrk"):
+        return Wrk(cpu)
+    if wanted == "wrk":
+        print("\n!! wrk not found (apt-get install -y wrk): falling back to the Python load generator;"
+              " its figures are lower and noisier than wrk's.", flush=True)
+    return PythonLoad(cpu)
+
+
+def cpu_split() -> tuple[int | None, int | None]:
+    """(server CPU, load generator CPU): pinned apart on a machine with 2+ cores and taskset."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cpus) >= 2 and shutil.which("taskset"):
+        return cpus[0], cpus[1]
+    return None, None
+
+
+# --- gunicorn on production settings -------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url(config: Any) -> str:
+    """The URL of the test database pytest-django created, for gunicorn."""
+    try:
+        from vitrine.testing.helpers import test_database_url
+    except ImportError:  # older layout: the helper lived in tests/conftest.py
+        path = ROOT_DIR / "tests" / "conftest.py"
+        plugins = config.pluginmanager.get_plugins()
+        test_database_url = next(
+            p for p in plugins if getattr(p, "__file__", None) and Path(p.__file__).resolve() == path
+        ).test_database_url
+    assert_test_database()
+    return test_database_url()
+
+
+@dataclass
+class Gunicorn:
+    """One gunicorn (1 worker, gthread) on production settings and the test database."""
+
+    label: str
+    settings_module: str
+    database_url: str
+    ready_host: str
+    cpu: int | None = None
+    log_dir: Path = field(default_factory=lambda: VAR_DIR / "bench-logs")
+    port: int = 0
+    process: subprocess.Popen | None = None
+
+    def environment(self) -> dict[str, str]:
+        return production_environment(self.settings_module, self.database_url)
+
+    def start(self) -> Gunicorn:
+        self.port = free_port()
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.log_dir / f"gunicorn-{self.settings_module}.log"
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")), "vitrine.config.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--worker-class", "gthread",
+            "--threads", str(GUNICORN_THREADS), "--keep-alive", "30", "--no-control-socket",
+            "--log-level", "warning", "--error-logfile", str(self.log_path),
+        ]
+        if self.cpu is not None and shutil.which("taskset"):
+            command = ["taskset", "-c", str(self.cpu), *command]
+        self.process = subprocess.Popen(command, env=self.environment(), cwd=ROOT_DIR,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, body = http_get(self.port, "/bench/ping", self.ready_host)
+                assert (status, body) == (200, b"pong"), f"{self.label}: {status} {body[:300]!r}"
+                return self
+            except (OSError, http.client.HTTPException):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"gunicorn ({self.label}) did not start:\n{self.log_path.read_text()}")
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def production_environment(settings_module: str, database_url: str) -> dict[str, str]:
+    """What production settings need, on the test database, over plain HTTP."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_DEBUG", "SENTRY_DSN")}
+    env.update(
+        DJANGO_SETTINGS_MODULE=settings_module,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(BENCH_DIR), str(ROOT_DIR / "platform"), env.get("PYTHONPATH")])),
+        DATABASE_URL=database_url,
+        DJANGO_SECRET_KEY=f"benchmark-only-{secrets.token_hex(24)}",
+        CELERY_BROKER_URL=env.get("CELERY_BROKER_URL") or "memory://",
+        EMAIL_URL=env.get("EMAIL_URL") or "consolemail://",
+        BASE_DOMAIN="localhost",
+        SECURE_SSL_REDIRECT="0",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+_collected: set[str] = set()
+
+
+def collectstatic(settings_module: str, database_url: str) -> None:
+    """Production serves hashed static files from a manifest: build it once per run."""
+    if settings_module in _collected:
+        return
+    subprocess.run(
+        [sys.executable, str(ROOT_DIR / "manage.py"), "collectstatic", "--noinput", "-v0"],
+        env=production_environment(settings_module, database_url), cwd=ROOT_DIR, check=True,
+    )
+    _collected.add(settings_module)
