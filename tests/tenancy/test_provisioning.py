@@ -43,6 +43,18 @@ def _schema_constraints(schema: str) -> set[tuple[str, str]]:
         return {(table.split(".")[-1], definition.replace(f"{schema}.", "")) for table, definition in cursor.fetchall()}
 
 
+def _schema_indexes(schema: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = %s", [schema])
+        return {row[0].replace(f"{schema}.", "") for row in cursor.fetchall()}
+
+
+def _schema_sequences(schema: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = %s", [schema])
+        return {row[0] for row in cursor.fetchall()}
+
+
 def test_provision_creates_schema_domains_branding_and_invited_admin(db, django_capture_on_commit_callbacks):
     # given a valid request
     request = territory_request(
@@ -160,6 +172,11 @@ def test_clone_falls_back_to_migrations_without_a_template_and_both_give_the_sam
     assert cloned.method == "clone" and migrated.method == "migrations"
     assert {(t, c, d) for t, c, d in _schema_tables("angers")} == _schema_tables("tours")
     assert _schema_constraints("angers") == _schema_constraints("tours")
+    assert _schema_indexes("angers") == _schema_indexes("tours")  # same names: later migrations find them
+    assert _schema_sequences("angers") == _schema_sequences("tours")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT app, name FROM angers.django_migrations EXCEPT SELECT app, name FROM tours.django_migrations")
+        assert cursor.fetchall() == []
     # and migrate_schemas puts the template back
     assert template_schema_ensure() is True
     assert schema_exists(TEMPLATE_SCHEMA)

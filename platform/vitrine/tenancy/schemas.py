@@ -1,11 +1,21 @@
-"""Territory schemas: created by cloning a migrated template, or by migrations."""
+"""Territory schemas: created by cloning a migrated template, or by migrations.
+
+Cloning reads the template's catalogue once per process and replays it as one
+batch of DDL: tables (columns, defaults, identity), then constraints and indexes
+under their own names (so later migrations find them), then foreign keys, then
+the migration bookkeeping rows. No business row is ever copied. A template
+holding objects this does not know how to copy (views, functions, triggers,
+free sequences, custom types) is cloned by django-tenants' generic
+`clone_schema()` instead, which is slower but copies everything.
+"""
 from __future__ import annotations
 
 import logging
+import threading
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
@@ -13,6 +23,13 @@ from django_tenants.utils import schema_context, schema_exists
 logger = logging.getLogger(__name__)
 
 TEMPLATE_SCHEMA: str = settings.TENANT_BASE_SCHEMA
+# Rows that migrations and their post_migrate hooks write; the clone copies them
+# so that the new schema is known to be fully migrated.
+BOOKKEEPING_TABLES = ("django_migrations", "django_content_type", "auth_permission")
+
+_ddl_lock = threading.Lock()
+_ddl_cache: dict[int, list[str] | None] = {}  # template migration count -> statements
+_template_current_at: int | None = None  # template migration count last found current
 
 
 def _migrate(schema_name: str, *, fake: bool = False) -> None:
@@ -21,13 +38,35 @@ def _migrate(schema_name: str, *, fake: bool = False) -> None:
     )
 
 
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _template_migration_count() -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_regclass(%s) IS NOT NULL", [f"{_quote(TEMPLATE_SCHEMA)}.django_migrations"]
+        )
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute(f"SELECT count(*) FROM {_quote(TEMPLATE_SCHEMA)}.django_migrations")
+        return cursor.fetchone()[0]
+
+
 def template_is_current() -> bool:
     """Whether the template schema exists and has every tenant migration applied."""
-    if not schema_exists(TEMPLATE_SCHEMA):
+    global _template_current_at
+    count = _template_migration_count()
+    if count is None:
         return False
+    if count == _template_current_at:
+        return True  # migrations only move forward: same count, same verdict
     with schema_context(TEMPLATE_SCHEMA):
         executor = MigrationExecutor(connection)
-        return not executor.migration_plan(executor.loader.graph.leaf_nodes())
+        current = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if current:
+        _template_current_at = count
+    return current
 
 
 def template_schema_ensure() -> bool:
@@ -39,27 +78,104 @@ def template_schema_ensure() -> bool:
         return False
     if not schema_exists(TEMPLATE_SCHEMA):
         with connection.cursor() as cursor:
-            cursor.execute(f'CREATE SCHEMA "{TEMPLATE_SCHEMA}"')
+            cursor.execute(f"CREATE SCHEMA {_quote(TEMPLATE_SCHEMA)}")
     _migrate(TEMPLATE_SCHEMA)
     connection.set_schema_to_public()
     logger.info("Template schema %s is current", TEMPLATE_SCHEMA)
     return True
 
 
+UNSUPPORTED_OBJECTS_SQL = """
+SELECT
+  (SELECT count(*) FROM pg_class WHERE relnamespace = %(ns)s::regnamespace AND relkind IN ('v', 'm', 'f'))
++ (SELECT count(*) FROM pg_proc WHERE pronamespace = %(ns)s::regnamespace)
++ (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE c.relnamespace = %(ns)s::regnamespace AND NOT t.tgisinternal)
++ (SELECT count(*) FROM pg_class s WHERE s.relnamespace = %(ns)s::regnamespace AND s.relkind = 'S'
+     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = s.oid AND d.deptype IN ('a', 'i')))
++ (SELECT count(*) FROM pg_type WHERE typnamespace = %(ns)s::regnamespace AND typtype IN ('e', 'd', 'r', 'm')
+     OR (typnamespace = %(ns)s::regnamespace AND typtype = 'c'
+         AND typrelid IN (SELECT oid FROM pg_class WHERE relkind = 'c')))
+"""
+
+
+def _template_ddl() -> list[str] | None:
+    """Statements recreating the template in a schema named by the {schema} placeholder."""
+    template = _quote(TEMPLATE_SCHEMA)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL search_path = pg_catalog")  # so every name comes out schema-qualified
+        cursor.execute(UNSUPPORTED_OBJECTS_SQL, {"ns": TEMPLATE_SCHEMA})
+        if cursor.fetchone()[0]:
+            return None
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = %s::regnamespace AND relkind IN ('r', 'p') "
+            "ORDER BY relname",
+            [TEMPLATE_SCHEMA],
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
+            "WHERE connamespace = %s::regnamespace AND contype IN ('c', 'p', 'u', 'x', 'f') "
+            "ORDER BY contype = 'f', conrelid::regclass::text, conname",
+            [TEMPLATE_SCHEMA],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relnamespace = %s::regnamespace "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY c.relname",
+            [TEMPLATE_SCHEMA],
+        )
+        indexes = [row[0] for row in cursor.fetchall()]
+    connection.search_path_set_schemas = None  # SET LOCAL ended with the block: re-issue it
+    prefix = f"{template}."
+    like = "INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS"
+    statements = [f"CREATE SCHEMA {{schema}}"]
+    statements += [f"CREATE TABLE {{schema}}.{_quote(t)} (LIKE {template}.{_quote(t)} {like})" for t in tables]
+    for table, name, definition, _kind in constraints:
+        table = table.removeprefix(prefix).removeprefix(f"{TEMPLATE_SCHEMA}.")
+        definition = definition.replace(prefix, "{schema}.").replace(f"{TEMPLATE_SCHEMA}.", "{schema}.")
+        statements.append(f"ALTER TABLE {{schema}}.{_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}")
+    statements += [index.replace(f" ON {prefix}", " ON {schema}.").replace(f" ON {TEMPLATE_SCHEMA}.", " ON {schema}.")
+                   for index in indexes]
+    for table in BOOKKEEPING_TABLES:
+        if table in tables:
+            statements.append(f"INSERT INTO {{schema}}.{_quote(table)} SELECT * FROM {template}.{_quote(table)}")
+            statements.append(
+                f"SELECT setval(pg_get_serial_sequence('{{schema}}.{table}', 'id'), "
+                f"coalesce((SELECT max(id) FROM {{schema}}.{_quote(table)}), 0) + 1, false)"
+            )
+    return [s.replace("{", "{{").replace("}", "}}").replace("{{schema}}", "{schema}") for s in statements]
+
+
+def _clone_from_template(schema_name: str) -> str:
+    count = _template_migration_count()
+    with _ddl_lock:
+        if count not in _ddl_cache:
+            _ddl_cache.clear()
+            _ddl_cache[count] = _template_ddl()
+        statements = _ddl_cache[count]
+    if statements is None:
+        CloneSchema().clone_schema(TEMPLATE_SCHEMA, schema_name, "NODATA")
+        _migrate(schema_name, fake=True)
+        return "clone (generic)"
+    sql = ";\n".join(statement.format(schema=_quote(schema_name)) for statement in statements)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+    return "clone"
+
+
 def territory_schema_create(*, schema_name: str, use_template: bool = True) -> str:
     """Create a territory's schema with every tenant migration applied; return how.
 
-    Cloning copies the template's tables, indexes and constraints (no rows) and
-    then records the migrations as applied: about ten times faster than running
-    them. When the template is missing or behind the code, migrations run.
+    Cloning the template is several times faster than running the migrations;
+    when the template is missing or behind the code, migrations run.
     """
     if use_template and template_is_current():
-        CloneSchema().clone_schema(TEMPLATE_SCHEMA, schema_name, "NODATA")
-        _migrate(schema_name, fake=True)
-        method = "clone"
+        method = _clone_from_template(schema_name)
     else:
         with connection.cursor() as cursor:
-            cursor.execute(f'CREATE SCHEMA "{schema_name}"')
+            cursor.execute(f"CREATE SCHEMA {_quote(schema_name)}")
         _migrate(schema_name)
         method = "migrations"
     connection.set_schema_to_public()
