@@ -35,9 +35,10 @@ bench: $(STAMP)
 migrate: $(STAMP)
 	$(PY) manage.py migrate_schemas
 
-## Recompile translations after editing platform/vitrine/locale/*/LC_MESSAGES/django.po
+## Collect source strings (apps, themes/, tenants/) into the French catalogue, then compile it.
 messages: $(STAMP)
-	cd platform/vitrine && ../../$(PY) ../../manage.py compilemessages
+	$(PY) manage.py makemessages -l fr --no-location --ignore "tests/*" --ignore "var/*" --ignore "infra/*" --ignore ".venv/*"
+	cd platform/vitrine && ../../$(PY) ../../manage.py compilemessages -l fr
 
 clean:
 	rm -rf $(VENV) var

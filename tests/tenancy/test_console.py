@@ -91,8 +91,8 @@ def test_a_job_whose_slug_was_taken_meanwhile_fails_with_the_reason(console_clie
 
     # then it failed, saying why, and the page shows it
     job.refresh_from_db()
-    assert job.status == ProvisioningJob.Status.FAILED and "already used" in job.error
-    assert "already used" in console_client.get(f"/creations/{job.pk}/").text
+    assert job.status == ProvisioningJob.Status.FAILED and "déjà utilisé" in job.error
+    assert "déjà utilisé" in console_client.get(f"/creations/{job.pk}/").text
 
 
 def _request_params() -> dict:
@@ -108,7 +108,7 @@ def test_bad_form_shows_clear_errors_and_queues_nothing(console_client):
 
     # then the form comes back with the reasons and nothing is queued
     assert response.status_code == 200
-    assert "4.5:1" in response.text and "reserved" in response.text or "réservé" in response.text
+    assert "au moins 4.5:1" in response.text and "« www » est réservé" in response.text
     assert not ProvisioningJob.objects.exists()
     assert not Territory.objects.filter(schema_name="www").exists()
 
@@ -142,7 +142,7 @@ def test_add_custom_domain_and_refuse_a_taken_one(console_client, nancy, limoges
 
     # when limoges tries to take it, the form says it is used and nothing changes
     response = console_client.post("/territoires/limoges/domaines/", {"domain": "achetez.grandnancy.fr"})
-    assert response.status_code == 400 and "already used" in response.text
+    assert response.status_code == 400 and "déjà utilisé par un autre territoire" in response.text
     assert Domain.objects.get(domain="achetez.grandnancy.fr").tenant == nancy
 
 

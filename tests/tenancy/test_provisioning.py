@@ -1,4 +1,7 @@
-"""Provisioning: one service for the command, the console and the demo."""
+"""Provisioning: one service for the command, the console and the demo.
+
+Messages are asserted in French, the language every page speaks by default.
+"""
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -105,24 +108,24 @@ def test_provisioning_twice_with_the_same_request_changes_nothing(db):
 @pytest.mark.parametrize(
     ("overrides", "field", "fragment"),
     [
-        ({"slug": "Nancy-2"}, "slug", "lowercase letters or digits"),
-        ({"slug": "1abc"}, "slug", "starting with a letter"),
-        ({"slug": "x"}, "slug", "2 to 40"),
-        ({"slug": "public"}, "slug", "reserved"),
-        ({"slug": "www"}, "slug", "reserved"),
-        ({"slug": "console"}, "slug", "reserved"),
-        ({"slug": "admin"}, "slug", "reserved"),
-        ({"slug": "pgdata"}, "slug", "reserved"),
-        ({"slug": "nancy"}, "slug", "already used"),
-        ({"name": "  "}, "name", "name"),
-        ({"admin_email": "not-an-email"}, "admin_email", ""),
-        ({"kind": "planet"}, "kind", "kind"),
-        ({"theme": "nope"}, "theme", "no theme"),
-        ({"primary_color": "blue"}, "primary_color", "#RRGGBB"),
-        ({"primary_color": "#ffee00"}, "primary_color", "4.5:1"),
-        ({"custom_domains": ["bad..domain"]}, "custom_domains", "not a valid domain"),
-        ({"custom_domains": ["nancy.localhost"]}, "custom_domains", "already used"),
-        ({"custom_domains": ["console.localhost"]}, "custom_domains", "reserved"),
+        ({"slug": "Nancy-2"}, "slug", "lettres minuscules ou chiffres"),
+        ({"slug": "1abc"}, "slug", "commencer par une lettre"),
+        ({"slug": "x"}, "slug", "de 2 à 40"),
+        ({"slug": "public"}, "slug", "est réservé"),
+        ({"slug": "www"}, "slug", "est réservé"),
+        ({"slug": "console"}, "slug", "est réservé"),
+        ({"slug": "admin"}, "slug", "est réservé"),
+        ({"slug": "pgdata"}, "slug", "est réservé"),
+        ({"slug": "nancy"}, "slug", "déjà utilisé par le territoire Achetez Grand Nancy"),
+        ({"name": "  "}, "name", "Donnez un nom"),
+        ({"admin_email": "not-an-email"}, "admin_email", "adresse électronique valide"),
+        ({"kind": "planet"}, "kind", "Métropole, Ville, Département, Autre"),
+        ({"theme": "nope"}, "theme", "aucun thème nommé « nope »"),
+        ({"primary_color": "blue"}, "primary_color", "au format #RRGGBB"),
+        ({"primary_color": "#ffee00"}, "primary_color", "contraste est de 1.2:1"),
+        ({"custom_domains": ["bad..domain"]}, "custom_domains", "n'est pas un nom de domaine valide"),
+        ({"custom_domains": ["nancy.localhost"]}, "custom_domains", "déjà utilisé par un autre territoire"),
+        ({"custom_domains": ["console.localhost"]}, "custom_domains", "réservé à la plateforme"),
     ],
 )
 def test_bad_requests_are_refused_with_a_clear_message_and_create_nothing(db, overrides, field, fragment):

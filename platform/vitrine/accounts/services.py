@@ -13,15 +13,10 @@ from django.utils.translation import gettext as _, override
 
 from vitrine.accounts.models import User
 from vitrine.notifications.services import outbox_email_queue
+from vitrine.tenancy.selectors import territory_base_url
 
 if TYPE_CHECKING:
     from vitrine.tenancy.models import Territory
-
-
-def territory_base_url(territory: Territory) -> str:
-    """The territory's address as people type it, e.g. https://nancy.vitrine.fr."""
-    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
-    return f"{settings.SITE_SCHEME}://{territory.get_primary_domain().domain}{port}"
 
 
 def user_invite(*, user: User, territory: Territory) -> None:

@@ -105,6 +105,15 @@ class ProvisioningJob(models.Model):
 class AuditEntry(models.Model):
     """One console action: who did what, to which territory, when."""
 
+    ACTION_LABELS = {
+        "territory.provision_requested": _("Provisioning requested"),
+        "territory.provision": _("Territory provisioned"),
+        "territory.suspend": _("Territory suspended"),
+        "territory.resume": _("Territory resumed"),
+        "territory.branding": _("Branding changed"),
+        "domain.add": _("Domain added"),
+    }
+
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     actor_email = models.EmailField(blank=True)  # kept if the account is deleted
     action = models.CharField(max_length=60)
@@ -114,7 +123,12 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "audit entries"
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(self.ACTION_LABELS.get(self.action, self.action))

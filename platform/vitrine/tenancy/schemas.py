@@ -130,7 +130,7 @@ def _template_ddl() -> list[str] | None:
     connection.search_path_set_schemas = None  # SET LOCAL ended with the block: re-issue it
     prefix = f"{template}."
     like = "INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS"
-    statements = [f"CREATE SCHEMA {{schema}}"]
+    statements = ["CREATE SCHEMA {schema}"]
     statements += [f"CREATE TABLE {{schema}}.{_quote(t)} (LIKE {template}.{_quote(t)} {like})" for t in tables]
     for table, name, definition, _kind in constraints:
         table = table.removeprefix(prefix).removeprefix(f"{TEMPLATE_SCHEMA}.")

@@ -1,4 +1,5 @@
 """Reads on the control plane."""
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from vitrine.tenancy.models import AuditEntry, Domain, Territory
@@ -16,3 +17,15 @@ def audit_list(*, territory: Territory | None = None, limit: int = 200) -> Query
     if territory is not None:
         entries = entries.filter(territory=territory)
     return entries[:limit]
+
+
+def territory_base_url(territory: Territory) -> str:
+    """The territory's address as people type it, e.g. https://nancy.vitrine.fr.
+
+    Uses the prefetched domains when the territory comes from territory_list().
+    """
+    domain = next((d for d in territory.domains.all() if d.is_primary), None)
+    if domain is None:
+        return ""
+    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+    return f"{settings.SITE_SCHEME}://{domain.domain}{port}"

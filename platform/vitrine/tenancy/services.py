@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_noop
 from django_tenants.utils import schema_exists, tenant_context
 
 from vitrine.accounts.models import User
@@ -114,7 +114,7 @@ def territory_request_validate(request: TerritoryRequest) -> dict[str, list[str]
     elif existing is None and schema_exists(request.slug):
         add("slug", _("A database schema named “%(slug)s” already exists.") % {"slug": request.slug})
     if request.kind not in Territory.Kind.values:
-        add("kind", _("Choose a kind among: %(kinds)s.") % {"kinds": ", ".join(Territory.Kind.values)})
+        add("kind", _("Choose a kind among: %(kinds)s.") % {"kinds": ", ".join(str(label) for label in Territory.Kind.labels)})
     for field_name in ("contact_email", "admin_email"):
         try:
             validate_email(getattr(request, field_name))
@@ -160,7 +160,8 @@ def territory_provision(
     """
     request = request.normalised()
     progress = on_progress or (lambda step, percent: None)
-    progress(_("Checking the request"), 5)
+    # Steps are stored untranslated and translated when shown (the console's language).
+    progress(gettext_noop("Checking the request"), 5)
     errors = territory_request_validate(request)
     if errors:
         raise ValidationError(errors)
@@ -180,14 +181,14 @@ def territory_provision(
             hero_text=request.hero_text,
             contact_email=request.contact_email,
         )
-        progress(_("Creating the territory's database schema"), 20)
+        progress(gettext_noop("Creating the territory's database schema"), 20)
         method = territory_schema_create(schema_name=territory.schema_name, use_template=use_template)
-        progress(_("Adding domains"), 70)
+        progress(gettext_noop("Adding domains"), 70)
         Domain.objects.create(domain=default_domain(request.slug), tenant=territory, is_primary=True)
         for domain in request.custom_domains:
             if domain != default_domain(request.slug):
                 Domain.objects.create(domain=domain, tenant=territory, is_primary=False)
-        progress(_("Creating the territory's administrator"), 85)
+        progress(gettext_noop("Creating the territory's administrator"), 85)
         with tenant_context(territory):
             admin = User.objects.create_user(
                 email=request.admin_email, role=User.Role.TERRITORY_ADMIN, password=None, is_staff=True
@@ -201,7 +202,7 @@ def territory_provision(
         )
         transaction.on_commit(routing_invalidate)
     logger.info("Provisioned territory %s by %s", territory.schema_name, method)
-    progress(_("Ready"), 100)
+    progress(gettext_noop("Ready"), 100)
     return ProvisionResult(territory=territory, created=True, method=method)
 
 
@@ -237,12 +238,75 @@ def domain_add(*, territory: Territory, domain: str, actor: User | None, make_pr
     return record
 
 
-def audit_record(*, actor: User | None, action: str, territory: Territory | None = None, details: dict | None = None) -> AuditEntry:
-    """Write one line of the console's audit log (in the caller's transaction)."""
+def audit_record(
+    *, actor: User | None, action: str, territory: Territory | None = None, details: dict | None = None,
+    actor_email: str = "",
+) -> AuditEntry:
+    """Write one line of the audit log (in the caller's transaction)."""
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.pk else None,
-        actor_email=getattr(actor, "email", "") or "system",
+        actor_email=actor_email or getattr(actor, "email", "") or "system",
         action=action,
         territory=territory,
         details=details or {},
     )
+
+
+LOGO_MAX_BYTES = 1_000_000
+LOGO_MAX_PIXELS = 4_000_000
+LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+
+
+def logo_check(upload) -> tuple[str, str | None]:
+    """Check an uploaded logo by its content; return (extension, error message or None)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if upload.size > LOGO_MAX_BYTES:
+        return "", _("The logo must weigh at most 1 MB.")
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            if image.format not in LOGO_FORMATS:
+                return "", _("The logo must be a PNG, JPEG or WebP image.")
+            if image.width * image.height > LOGO_MAX_PIXELS:
+                return "", _("The logo is too large: at most 4 million pixels.")
+            image.verify()
+            extension = LOGO_FORMATS[image.format]
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        return "", _("This file is not an image we can read (PNG, JPEG or WebP).")
+    finally:
+        upload.seek(0)
+    return extension, None
+
+
+@transaction.atomic
+def territory_branding_update(
+    *, territory: Territory, actor: User, name: str, hero_text: str, primary_color: str, logo=None
+) -> Territory:
+    """Change a territory's name, hero text, primary colour and logo (all checked first)."""
+    errors: dict[str, list[str]] = {}
+    name, hero_text, primary_color = name.strip(), hero_text.strip(), primary_color.strip().lower()
+    if not name:
+        errors["name"] = [_("Give the territory a name.")]
+    if primary_color:
+        message = primary_color_check(primary_color, theme=theme_load(territory.theme))
+        if message:
+            errors["primary_color"] = [message]
+    extension = ""
+    if logo is not None:
+        extension, message = logo_check(logo)
+        if message:
+            errors["logo"] = [message]
+    if errors:
+        raise ValidationError(errors)
+    territory.name, territory.hero_text, territory.primary_color = name, hero_text, primary_color
+    fields = ["name", "hero_text", "primary_color", "updated_at"]
+    if logo is not None:
+        territory.logo.save(f"logo.{extension}", logo, save=False)
+        fields.append("logo")
+    territory.save(update_fields=fields)
+    # The actor is a territory account (not in the public schema): named by email only.
+    audit_record(actor=None, actor_email=actor.email, action="territory.branding", territory=territory,
+                 details={"primary_color": primary_color, "logo": logo is not None})
+    transaction.on_commit(routing_invalidate)
+    return territory

@@ -4,6 +4,7 @@ import logging
 from django.conf import settings
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from vitrine.config.celery import app
 from vitrine.tenancy.models import ProvisioningJob
@@ -32,13 +33,13 @@ def territory_provision_job_run(*, job_id: int) -> None:
     except ValidationError as exc:
         job.status = ProvisioningJob.Status.FAILED
         job.error = "; ".join(exc.messages)
-        job.save(update_fields=["status", "error", "updated_at"])
+        job.save(using=settings.PROGRESS_DATABASE, update_fields=["status", "error", "updated_at"])
         return
     except Exception:
         logger.exception("Provisioning job %s failed", job_id)
-        job.status, job.error = ProvisioningJob.Status.FAILED, "Unexpected error; see the logs."
-        job.save(update_fields=["status", "error", "updated_at"])
+        job.status, job.error = ProvisioningJob.Status.FAILED, gettext("Unexpected error; the platform team has the details.")
+        job.save(using=settings.PROGRESS_DATABASE, update_fields=["status", "error", "updated_at"])
         raise
-    job.status, job.progress, job.territory = ProvisioningJob.Status.SUCCEEDED, 100, result.territory
-    job.save(update_fields=["status", "progress", "territory", "updated_at"])
+    job.status, job.progress, job.territory_id = ProvisioningJob.Status.SUCCEEDED, 100, result.territory.pk
+    job.save(using=settings.PROGRESS_DATABASE, update_fields=["status", "progress", "territory", "updated_at"])
 

@@ -1,7 +1,6 @@
 """The super-admin console, on the public host. Thin: forms in, services do the work."""
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from vitrine.tenancy.forms import DomainAddForm, TerritoryProvisionForm
 from vitrine.tenancy.models import Domain, ProvisioningJob, Territory
-from vitrine.tenancy.selectors import audit_list, territory_list
+from vitrine.tenancy.selectors import audit_list, territory_base_url, territory_list
 from vitrine.tenancy.services import audit_record, domain_add, territory_set_status
 from vitrine.tenancy.tasks import territory_provision_job_run
 
@@ -33,12 +32,9 @@ def operator_required(view):
 
 
 def territory_url(territory: Territory) -> str:
-    """The territory's home page address (its domains are prefetched)."""
-    domain = next((d for d in territory.domains.all() if d.is_primary), None)
-    if domain is None:
-        return ""
-    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
-    return f"{settings.SITE_SCHEME}://{domain.domain}{port}/"
+    """The territory's home page address."""
+    base = territory_base_url(territory)
+    return f"{base}/" if base else ""
 
 
 @operator_required

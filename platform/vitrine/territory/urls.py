@@ -2,4 +2,7 @@ from django.urls import path
 
 from vitrine.territory import views
 
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("espace/identite/", views.branding, name="branding"),
+]

@@ -1,5 +1,12 @@
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from vitrine.tenancy.services import territory_branding_update
+from vitrine.territory.forms import BrandingForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -12,3 +19,26 @@ def territory_closed(request: HttpRequest) -> HttpResponse:
     response = render(request, "territory/closed.html", status=503)
     response["Retry-After"] = "3600"
     return response
+
+
+def branding(request: HttpRequest) -> HttpResponse:
+    """Territory admins change their marketplace's name, hero text, colour and logo."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.user.role != request.user.Role.TERRITORY_ADMIN:
+        raise PermissionDenied
+    territory = request.tenant
+    initial = {"name": territory.name, "hero_text": territory.hero_text, "primary_color": territory.primary_color}
+    form = BrandingForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            territory_branding_update(territory=territory, actor=request.user, logo=form.cleaned_data["logo"],
+                                      **{k: form.cleaned_data[k] for k in ("name", "hero_text", "primary_color")})
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field, error)
+        else:
+            messages.success(request, _("Your marketplace's look is saved."))
+            return redirect("branding")
+    return render(request, "territory/manage/branding.html", {"form": form}, status=400 if form.errors else 200)

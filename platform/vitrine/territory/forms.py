@@ -1,0 +1,14 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class BrandingForm(forms.Form):
+    name = forms.CharField(label=_("Name of the marketplace"), max_length=120)
+    hero_text = forms.CharField(label=_("Hero text"), max_length=240, required=False,
+                                widget=forms.Textarea(attrs={"rows": 2}))
+    primary_color = forms.CharField(
+        label=_("Primary colour"), max_length=7, required=False, widget=forms.TextInput(attrs={"type": "color"}),
+        help_text=_("Used for links and buttons: it must keep a 4.5:1 contrast with the background."),
+    )
+    logo = forms.FileField(label=_("Logo"), required=False, help_text=_("PNG, JPEG or WebP, at most 1 MB."),
+                           widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}))
