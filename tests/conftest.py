@@ -3,10 +3,8 @@ and real subprocesses (web server, Celery worker) on the test database."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +18,8 @@ from vitrine.testing.helpers import (
     TEST_VAR,
     free_port,
     host_client,
+    port_open,
+    process_start,
     process_stop,
     subprocess_env,
 )
@@ -27,12 +27,24 @@ from vitrine.testing.territories import territory_make
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database (migrated, template schema included) plus two territories."""
+def django_db_setup(django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """The test database (migrated, template schema included) plus two territories.
+
+    Replaces pytest-django's, which creates the database only when a collected
+    test asks for `db`: the tests that commit for a worker or a browser do not,
+    and must never write to the development database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default", "progress"})
+        assert connection.settings_dict["NAME"].startswith("test_"), connection.settings_dict["NAME"]
         territory_make("nancy", name="Achetez Grand Nancy", kind="metropole", primary_color="#7a1f3d")
         territory_make("limoges", name="Limoges en boutiques", kind="city", theme="terroir")
     yield
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        teardown_databases(config, verbosity=0)
 
 
 @pytest.fixture(autouse=True)
@@ -86,47 +98,30 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
     shutil.rmtree(TEST_VAR / "mail", ignore_errors=True)
     (TEST_VAR / "celery" / "queue").mkdir(parents=True, exist_ok=True)
     (TEST_VAR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
-    log = open(TEST_VAR / "celery-worker.log", "w")
     with django_db_blocker.unblock():
         env = subprocess_env()
-    process = subprocess.Popen(
+    log_path = TEST_VAR / "celery-worker.log"
+    process = process_start(
         [sys.executable, "-m", "celery", "-A", "vitrine.config.celery", "worker", "--pool", "solo",
          "--loglevel", "info", "--without-gossip", "--without-mingle", "--purge"],
-        env=env, cwd=ROOT_DIR, stdout=log, stderr=subprocess.STDOUT,
+        env=env, log_path=log_path, ready=lambda: "ready." in log_path.read_text(), name="The Celery worker",
     )
-    deadline = time.monotonic() + 30
-    while "ready." not in (TEST_VAR / "celery-worker.log").read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("The Celery worker did not start:\n" + (TEST_VAR / "celery-worker.log").read_text())
-        time.sleep(0.2)
     yield process
     process_stop(process)
-    log.close()
 
 
 @pytest.fixture(scope="session")
 def web_server(django_db_setup, django_db_blocker, celery_worker) -> Iterator[int]:
     """The web server (runserver, threaded) on the test database; yields its port."""
     port = free_port()
-    log = open(TEST_VAR / "web-server.log", "w")
     with django_db_blocker.unblock():
         env = subprocess_env(SITE_PORT=str(port), DJANGO_DEBUG="1")
-    process = subprocess.Popen(
+    process = process_start(
         [sys.executable, str(ROOT_DIR / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env=env, cwd=ROOT_DIR, stdout=log, stderr=subprocess.STDOUT,
+        env=env, log_path=TEST_VAR / "web-server.log", ready=lambda: port_open(port), name="The web server",
     )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("The web server did not start:\n" + (TEST_VAR / "web-server.log").read_text())
-            time.sleep(0.2)
     yield port
     process_stop(process)
-    log.close()
 
 
 @pytest.fixture

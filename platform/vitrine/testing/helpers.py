@@ -6,11 +6,13 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from django.db import connection
 from django.test import Client
 
-from vitrine.config.env import VAR_DIR
+from vitrine.config.env import ROOT_DIR, VAR_DIR
 
 TEST_VAR = VAR_DIR / "test"  # the test settings put the broker and mail folders here
 
@@ -63,6 +65,29 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def process_start(args: list[str], *, env: dict, log_path: Path, ready: Callable[[], bool], name: str,
+                  timeout: float = 30.0) -> subprocess.Popen:
+    """Start a process logging to log_path and wait until ready() says so."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(args, env=env, cwd=ROOT_DIR, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process_stop(process)
+            raise RuntimeError(f"{name} did not start:\n{log_path.read_text()}")
+        time.sleep(0.2)
+    return process
 
 
 def process_stop(process: subprocess.Popen) -> None:
