@@ -6,7 +6,6 @@ Without /usr/bin/chromium the browser tests are skipped, unless VITRINE_REQUIRE_
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from django.db import connection, connections
-
 from vitrine.config.env import VAR_DIR
 
 CHROMIUM = Path(os.environ.get("VITRINE_CHROMIUM", "/usr/bin/chromium"))
@@ -26,42 +24,6 @@ SCREENSHOTS = VAR_DIR / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 OPERATOR_PASSWORD = "e2e-operator-pass-1"
-
-
-def _uses_database(item: pytest.Item) -> bool:
-    """What pytest-django looks at to decide whether a session needs the test database."""
-    return bool(item.get_closest_marker("django_db")) or bool(
-        {"db", "transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
-    )
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _test_database_for_browser_only_sessions(
-    request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
-    django_db_modify_db_settings,
-):
-    """Create the test database when only browser tests were collected.
-
-    pytest-django creates it only if some collected test uses `db` (or a django_db
-    mark), and browser tests must not: they commit what the real web server and
-    worker are to see. Without this, `pytest tests/e2e` would provision the
-    session's territories into the development database named by DATABASE_URL.
-    This autouse fixture runs before django_db_setup; when another test of the
-    session already asks for the database it does nothing.
-    """
-    if any(_uses_database(item) for item in request.session.items):
-        yield
-        return
-    from django.test.utils import setup_databases, teardown_databases
-
-    keepdb = django_db_keepdb and not django_db_createdb
-    with django_db_blocker.unblock():
-        config = setup_databases(verbosity=request.config.option.verbose, interactive=False,
-                                 aliases={"default"}, keepdb=keepdb)
-    yield
-    if not django_db_keepdb:
-        with django_db_blocker.unblock():
-            teardown_databases(config, verbosity=request.config.option.verbose)
 
 
 def _browser_missing(reason: str):
@@ -99,23 +61,36 @@ def orm(django_db_setup, django_db_blocker) -> Iterator[Callable]:
     executor.shutdown()
 
 
-@pytest.fixture(scope="session")
-def playwright_driver(web_server) -> Iterator:
-    """Playwright's driver; asks for web_server first, so the session's database work
-    (test database, territories) is done before its asyncio loop starts."""
+@pytest.fixture(scope="session", autouse=True)
+def chromium() -> Path:
+    """Debian's Chromium, checked before anything starts (no web server for skipped tests)."""
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         _browser_missing(f"{CHROMIUM} is not installed (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         _browser_missing("the playwright package is not installed (pip install -e '.[dev]')")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def playwright_driver(chromium, web_server) -> Iterator:
+    """Playwright's driver, for one test module at a time.
+
+    While it runs, an asyncio loop is running in this thread, and Django refuses
+    ORM calls here: module scope stops it before the next module's tests (which
+    may use the ORM directly). It asks for web_server first, so the session's
+    database work (test database, territories) happens before the loop starts.
+    """
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
-def browser(playwright_driver) -> Iterator:
-    browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+@pytest.fixture(scope="module")
+def browser(playwright_driver, chromium) -> Iterator:
+    browser = playwright_driver.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
     yield browser
     browser.close()
 
@@ -203,17 +178,3 @@ def territories_to_drop(orm):
     slugs: list[str] = []
     yield slugs
     orm(_territories_drop, slugs)
-
-
-def unique_slug(prefix: str = "e2e") -> str:
-    return f"{prefix}{secrets.randbelow(10**8):08d}"
-
-
-def label_of(page, field_name: str) -> str:
-    """The visible text of the <label> of a Django form field (id_<name>), whatever the language."""
-    return page.locator(f"label[for='id_{field_name}']").inner_text().strip()
-
-
-def by_label(page, field_name: str):
-    """The form control a user finds by its label (fails if the label is not tied to the control)."""
-    return page.get_by_label(re.compile(rf"^\s*{re.escape(label_of(page, field_name))}\s*$"))

@@ -11,9 +11,8 @@ import re
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
-
-from tests.conftest import TEST_VAR
-from tests.e2e.conftest import by_label, unique_slug
+from vitrine.testing.browser import by_label, unique_slug
+from vitrine.testing.helpers import TEST_VAR
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +24,37 @@ PRIMARY_COLOR_JS = "getComputedStyle(document.documentElement).getPropertyValue(
 
 def _primary_color(page) -> str:
     return page.evaluate(PRIMARY_COLOR_JS)
+
+
+HEADER_COLOURS_JS = """() => {
+  const background = (element) => {
+    for (let node = element; node; node = node.parentElement) {
+      const colour = getComputedStyle(node).backgroundColor;
+      if (colour && colour !== 'transparent' && !colour.endsWith(', 0)')) return colour;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  return [...document.querySelectorAll('.site-header .brand-name, .site-header .site-nav a, .site-header .site-nav button')]
+    .filter((element) => element.offsetParent !== null && element.innerText.trim())
+    .map((element) => [element.innerText.trim(), getComputedStyle(element).color, background(element)]);
+}"""
+
+
+def _hex(css_colour: str) -> str:
+    red, green, blue = (int(part) for part in re.findall(r"\d+", css_colour)[:3])
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def _unreadable_header_texts(page) -> list[str]:
+    """The header's texts whose contrast with their background is under WCAG AA (4.5:1)."""
+    from vitrine.theming.services import AA_NORMAL_TEXT, contrast_ratio
+
+    problems = []
+    for text, colour, background in page.evaluate(HEADER_COLOURS_JS):
+        ratio = contrast_ratio(_hex(colour), _hex(background))
+        if ratio < AA_NORMAL_TEXT:
+            problems.append(f"{text!r}: {_hex(colour)} on {_hex(background)} = {ratio:.1f}:1")
+    return problems
 
 
 def _sign_in(page, base_url, operator) -> None:
@@ -217,3 +247,15 @@ def test_a_suspended_territory_answers_503_closed_for_now_in_its_branding(
     assert _primary_color(page) == "#8a1c1c"
     screenshot(page, "closed")
     assert orm(_territory_facts, slug) == (name, "terroir", "#8a1c1c", "suspended")
+
+
+@pytest.mark.parametrize("slug", ["nancy", "limoges"])
+def test_the_header_of_each_territory_is_readable(page, base_url, slug):
+    # given a territory's home page, in its theme and branding
+    page.goto(base_url(slug))
+
+    # when we measure the header's texts against the header's background
+    problems = _unreadable_header_texts(page)
+
+    # then each reaches WCAG AA contrast (RGAA): the name, sign-in link and language switch
+    assert problems == [], f"Unreadable header on {slug}: {problems}"

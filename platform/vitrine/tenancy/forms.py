@@ -13,9 +13,12 @@ class TerritoryProvisionForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Territory.Kind.choices)
     theme = forms.ChoiceField(label=_("Theme"))
+    # A text field, not <input type="color">: that one always sends a colour (#000000
+    # when untouched), and an empty field must mean "the theme's colour".
     primary_color = forms.CharField(
-        label=_("Primary colour"), required=False, max_length=7, widget=forms.TextInput(attrs={"type": "color"}),
-        help_text=_("Optional; must keep a 4.5:1 contrast with the theme's background."),
+        label=_("Primary colour"), required=False, max_length=7,
+        widget=forms.TextInput(attrs={"placeholder": "#1d4ed8", "pattern": "#[0-9a-fA-F]{6}", "size": 8}),
+        help_text=_("Optional, as #RRGGBB; empty keeps the theme's colour. It must keep a 4.5:1 contrast with the theme's background."),
     )
     hero_text = forms.CharField(label=_("Hero text"), required=False, max_length=240)
     contact_email = forms.EmailField(label=_("Contact email"))

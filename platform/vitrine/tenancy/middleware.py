@@ -9,8 +9,10 @@ from django.urls import set_urlconf
 from vitrine.tenancy.routing import territory_for_host
 
 HOSTLESS_PATHS = frozenset({"/healthz", "/internal/tls-ask"})
+OPEN_WHEN_SUSPENDED = frozenset({"/langue/"})  # the closed page can still switch language
 UNKNOWN_HOST_PAGE = """<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>Page introuvable</title></head>
+<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Page introuvable</title><style>body{font-family:system-ui,sans-serif;margin:2rem;line-height:1.5}</style></head>
 <body><h1>Page introuvable</h1><p>Aucune place de marché n'est servie à cette adresse.</p></body></html>"""
 
 
@@ -44,7 +46,7 @@ class TerritoryRoutingMiddleware:
             return HttpResponseNotFound(UNKNOWN_HOST_PAGE)
         request.tenant = territory
         connection.set_tenant(territory)
-        if not territory.is_active:
+        if not territory.is_active and request.path_info not in OPEN_WHEN_SUSPENDED:
             from vitrine.territory.views import territory_closed
 
             return territory_closed(request)

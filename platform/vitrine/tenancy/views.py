@@ -15,6 +15,7 @@ from vitrine.tenancy.models import Domain, ProvisioningJob, Territory
 from vitrine.tenancy.selectors import audit_list, territory_base_url, territory_list
 from vitrine.tenancy.services import audit_record, domain_add, territory_set_status
 from vitrine.tenancy.tasks import territory_provision_job_run
+from vitrine.theming.services import theme_load
 
 
 def operator_required(view):
@@ -68,13 +69,17 @@ def job_view(request: HttpRequest, job_id: int) -> HttpResponse:
 @operator_required
 def territory_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     territory = get_object_or_404(territory_list(), schema_name=slug)
-    context = {
+    return render(request, "console/territory_detail.html", _detail_context(territory, DomainAddForm()))
+
+
+def _detail_context(territory: Territory, domain_form: DomainAddForm) -> dict:
+    return {
         "territory": territory,
         "url": territory_url(territory),
-        "domain_form": DomainAddForm(),
+        "theme_label": theme_load(territory.theme).label,
+        "domain_form": domain_form,
         "entries": audit_list(territory=territory, limit=50),
     }
-    return render(request, "console/territory_detail.html", context)
 
 
 @operator_required
@@ -109,9 +114,7 @@ def domain_add_view(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("The domain %(domain)s now leads to %(name)s.") % {"domain": form.cleaned_data["domain"], "name": territory.name})
             return redirect("console_territory", slug=slug)
-    context = {"territory": territory, "url": territory_url(territory), "domain_form": form,
-               "entries": audit_list(territory=territory, limit=50)}
-    return render(request, "console/territory_detail.html", context, status=400)
+    return render(request, "console/territory_detail.html", _detail_context(territory, form), status=400)
 
 
 @operator_required

@@ -16,7 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def territory_closed(request: HttpRequest) -> HttpResponse:
     """The page every URL of a suspended territory answers, in its own branding."""
-    response = render(request, "territory/closed.html", status=503)
+    response = render(request, "territory/closed.html", {"closed": True}, status=503)
     response["Retry-After"] = "3600"
     return response
 

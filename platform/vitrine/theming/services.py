@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from vitrine.config.env import TENANTS_DIR, THEMES_DIR
@@ -21,6 +22,7 @@ AA_NORMAL_TEXT = 4.5
 TOKEN_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SAFE_VALUE_RE = re.compile(r"^[^;{}<>\\]*$")  # tokens go into a stylesheet verbatim
 WHITE, BLACK = "#ffffff", "#000000"
+HEX_RE = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class ThemeNotFound(LookupError):
@@ -99,15 +101,15 @@ def readable_on(background: str) -> str:
 
 def primary_color_check(colour: str, *, theme: Theme) -> str | None:
     """Return why a primary colour is refused (WCAG AA), or None when it is fine."""
-    if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+    if not HEX_RE.fullmatch(colour):
         return _("Enter a colour as #RRGGBB, for example #1d4ed8.")
     background = theme.tokens.get("color_background", WHITE)
     ratio = contrast_ratio(colour, background)
     if ratio < AA_NORMAL_TEXT:
         return _(
             "The colour %(colour)s is too light on this theme's background %(background)s: its contrast is "
-            "%(ratio).1f:1, and links and buttons need at least 4.5:1 to be readable (WCAG AA). Choose a darker shade."
-        ) % {"colour": colour, "background": background, "ratio": ratio}
+            "%(ratio)s:1, and links and buttons need at least 4.5:1 to be readable (WCAG AA). Choose a darker shade."
+        ) % {"colour": colour, "background": background, "ratio": number_format(ratio, 1)}
     return None
 
 
@@ -119,8 +121,15 @@ def territory_tokens(territory) -> dict[str, str]:
     tokens.update(_clean_tokens(territory_file_load(territory.schema_name).get("tokens", {})))
     if territory.primary_color:
         tokens["color_primary"] = territory.primary_color.lower()
-    if re.fullmatch(r"#[0-9a-f]{6}", tokens.get("color_primary", "")):
-        tokens["color_on_primary"] = readable_on(tokens["color_primary"])
+    primary = tokens.get("color_primary", "")
+    if HEX_RE.fullmatch(primary):
+        tokens["color_on_primary"] = readable_on(primary)
+    header = tokens.get("color_header", primary)
+    if HEX_RE.fullmatch(header):
+        # Header text: the primary colour where it reads well on the header (a light
+        # header), else white or black. Any mix of theme, folder and branding stays AA.
+        readable_primary = HEX_RE.fullmatch(primary) and contrast_ratio(primary, header) >= AA_NORMAL_TEXT
+        tokens["color_on_header"] = primary if readable_primary else readable_on(header)
     return tokens
 
 
