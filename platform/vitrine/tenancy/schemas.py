@@ -3,7 +3,10 @@
 Cloning reads the template's catalogue once per process and replays it as one
 batch of DDL: tables (columns, defaults, identity), then constraints and indexes
 under their own names (so later migrations find them), then foreign keys, then
-the migration bookkeeping rows. No business row is ever copied. A template
+the rows the template holds. The template is never used by anyone: its rows are
+exactly what migrations write (applied migrations, content types, permissions,
+data migrations such as the seeded category tree), so a clone equals a migrated
+schema. A template
 holding objects this does not know how to copy (views, functions, triggers,
 free sequences, custom types) is cloned by django-tenants' generic
 `clone_schema()` instead, which is slower but copies everything.
@@ -23,9 +26,6 @@ from django_tenants.utils import schema_context, schema_exists
 logger = logging.getLogger(__name__)
 
 TEMPLATE_SCHEMA: str = settings.TENANT_BASE_SCHEMA
-# Rows that migrations and their post_migrate hooks write; the clone copies them
-# so that the new schema is known to be fully migrated.
-BOOKKEEPING_TABLES = ("django_migrations", "django_content_type", "auth_permission")
 
 _ddl_lock = threading.Lock()
 _ddl_cache: dict[int, list[str] | None] = {}  # template migration count -> statements
@@ -127,6 +127,21 @@ def _template_ddl() -> list[str] | None:
             [TEMPLATE_SCHEMA],
         )
         indexes = [row[0] for row in cursor.fetchall()]
+        # Rows to copy: every table that has some, without generated columns.
+        cursor.execute(
+            "SELECT c.relname, array_agg(quote_ident(a.attname) ORDER BY a.attnum), "
+            "array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE a.attidentity <> '') "
+            "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+            "WHERE c.relnamespace = %s::regnamespace AND c.relkind IN ('r', 'p') "
+            "AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' GROUP BY c.relname ORDER BY c.relname",
+            [TEMPLATE_SCHEMA],
+        )
+        columns = cursor.fetchall()
+        filled = []
+        for table, names, identities in columns:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {template}.{_quote(table)})")
+            if cursor.fetchone()[0]:
+                filled.append((table, names, identities or []))
     connection.search_path_set_schemas = None  # SET LOCAL ended with the block: re-issue it
     prefix = f"{template}."
     like = "INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS"
@@ -138,12 +153,15 @@ def _template_ddl() -> list[str] | None:
         statements.append(f"ALTER TABLE {{schema}}.{_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}")
     statements += [index.replace(f" ON {prefix}", " ON {schema}.").replace(f" ON {TEMPLATE_SCHEMA}.", " ON {schema}.")
                    for index in indexes]
-    for table in BOOKKEEPING_TABLES:
-        if table in tables:
-            statements.append(f"INSERT INTO {{schema}}.{_quote(table)} SELECT * FROM {template}.{_quote(table)}")
+    for table, names, identities in filled:
+        column_list = ", ".join(names)
+        statements.append(
+            f"INSERT INTO {{schema}}.{_quote(table)} ({column_list}) SELECT {column_list} FROM {template}.{_quote(table)}"
+        )
+        for column in identities:
             statements.append(
-                f"SELECT setval(pg_get_serial_sequence('{{schema}}.{table}', 'id'), "
-                f"coalesce((SELECT max(id) FROM {{schema}}.{_quote(table)}), 0) + 1, false)"
+                f"SELECT setval(pg_get_serial_sequence('{{schema}}.{_quote(table)}', '{column}'), "
+                f"coalesce((SELECT max({_quote(column)}) FROM {{schema}}.{_quote(table)}), 0) + 1, false)"
             )
     return [s.replace("{", "{{").replace("}", "}}").replace("{{schema}}", "{schema}") for s in statements]
 
