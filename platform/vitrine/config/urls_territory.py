@@ -9,6 +9,13 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("langue/", set_language, name="set_language"),
     path("compte/", include("vitrine.accounts.urls")),
+    # The merchant area (a shop's own pages) and the staff area (the territory team).
+    path("pro/produits/", include("vitrine.catalog.urls_merchant")),
+    path("pro/import/", include("vitrine.catalog.urls_import")),
+    path("pro/", include("vitrine.shops.urls_merchant")),
+    path("equipe/", include("vitrine.shops.urls_staff")),
+    # Shoppers: shops, storefronts, categories, products.
+    path("", include("vitrine.catalog.urls_public")),
     path("", include("vitrine.territory.urls")),
     path("", include("vitrine.theming.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

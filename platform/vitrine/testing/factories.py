@@ -1,5 +1,9 @@
 """Factories for tests (and for other deployments' tests): build the world in one call."""
+from decimal import Decimal
+
 import factory
+from django.utils import timezone
+from django.utils.text import slugify
 
 from vitrine.accounts.models import User
 
@@ -22,3 +26,83 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+def siret_make(seed: int) -> str:
+    """A valid (Luhn) SIRET derived from a number, for tests and demo data."""
+    from vitrine.shops.siret import luhn_valid
+
+    base = f"{seed:013d}"[-13:]
+    for check in range(10):
+        if luhn_valid(base + str(check)):
+            return base + str(check)
+    raise AssertionError("unreachable")
+
+
+class CommuneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "shops.Commune"
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Commune {n}")
+    postcode = factory.Sequence(lambda n: f"54{n % 1000:03d}")
+    slug = factory.LazyAttribute(lambda o: slugify(f"{o.name}-{o.postcode}"))
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Category"
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Catégorie {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
+class ShopFactory(factory.django.DjangoModelFactory):
+    """An approved shop with its owner (a merchant account)."""
+
+    class Meta:
+        model = "shops.Shop"
+
+    name = factory.Sequence(lambda n: f"Boutique {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    siret = factory.Sequence(lambda n: siret_make(73282932000000 + n))
+    status = "approved"
+    category = factory.SubFactory(CategoryFactory)
+    address = "12 rue Saint-Dizier"
+    commune = factory.SubFactory(CommuneFactory)
+    email = factory.LazyAttribute(lambda o: f"contact@{o.slug}.example.fr")
+
+    @factory.post_generation
+    def owner(shop, create, extracted, **kwargs):
+        """ShopFactory(owner=user) makes that user the owner; by default a new merchant."""
+        if not create:
+            return
+        from vitrine.shops.models import ShopMember
+
+        user = extracted or UserFactory(role=User.Role.MERCHANT)
+        ShopMember.objects.create(shop=shop, user=user, role="owner")
+        shop.owner_user = user
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Product"
+
+    shop = factory.SubFactory(ShopFactory)
+    title = factory.Sequence(lambda n: f"Produit {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.title))
+    price = Decimal("24.90")
+    category = factory.LazyAttribute(lambda o: o.shop.category)
+    status = "published"
+    stock = 5
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class VariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Variant"
+
+    product = factory.SubFactory(ProductFactory)
+    name = factory.Sequence(lambda n: f"Taille {n}")
+    stock = 3

@@ -39,6 +39,8 @@ TENANT_APPS = [
     "django.contrib.messages",
     "vitrine.accounts",
     "vitrine.notifications",
+    "vitrine.catalog",
+    "vitrine.shops",
     "vitrine.territory",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

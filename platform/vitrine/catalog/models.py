@@ -1,0 +1,111 @@
+"""A territory's catalogue: its category tree, and each shop's products."""
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    """A node of the territory's category tree (décoration, bijoux, ...)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(max_length=100, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    class Availability(models.TextChoices):
+        STOCK = "stock", _("Stock tracked")
+        ON_REQUEST = "on_request", _("Available on request")
+
+    class VatRate(models.TextChoices):
+        STANDARD = "20.0", "20 %"
+        INTERMEDIATE = "10.0", "10 %"
+        REDUCED = "5.5", "5,5 %"
+        SUPER_REDUCED = "2.1", "2,1 %"
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="products")
+    title = models.CharField(_("title"), max_length=140)
+    slug = models.SlugField(max_length=160)
+    description = models.TextField(_("description"), blank=True)
+    price = models.DecimalField(
+        _("price incl. VAT (€)"), max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=4, decimal_places=1, default=Decimal("20.0"))
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    availability = models.CharField(_("availability"), max_length=12, choices=Availability.choices, default=Availability.STOCK)
+    stock = models.PositiveIntegerField(_("stock"), default=0)
+    sku = models.CharField(_("reference (SKU)"), max_length=64, blank=True)
+    # Set when territory staff take a product offline; the merchant sees why.
+    unpublished_reason = models.TextField(_("reason for unpublishing"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "slug"], name="product_unique_slug_per_shop"),
+            models.UniqueConstraint(
+                fields=["shop", "sku"], condition=~models.Q(sku=""), name="product_unique_sku_per_shop"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-published_at"], name="product_published")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Variant(models.Model):
+    """A size, colour... of a product, with its own price, stock and SKU."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    name = models.CharField(_("name"), max_length=80, help_text=_("e.g. Size M, blue"))
+    price = models.DecimalField(
+        _("price incl. VAT (€)"), max_digits=9, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))], help_text=_("Empty: the product's price."),
+    )
+    stock = models.PositiveIntegerField(_("stock"), default=0)
+    sku = models.CharField(_("reference (SKU)"), max_length=64, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["product", "name"], name="variant_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.product.title} — {self.name}"
+
+    @property
+    def effective_price(self) -> Decimal:
+        return self.price if self.price is not None else self.product.price
+
+
+class ProductPhoto(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="products/")
+    alt = models.CharField(_("description of the photo"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    renditions = models.JSONField(default=dict, blank=True)  # width -> {"name", "width", "height"}
+
+    class Meta:
+        ordering = ["position", "id"]

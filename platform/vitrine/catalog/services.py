@@ -1,0 +1,238 @@
+"""Writes on the catalogue: products, variants, photos, staff moderation."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from vitrine.accounts.models import User
+from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
+from vitrine.common.html import html_sanitise
+from vitrine.common.images import ImageRejected, image_clean
+from vitrine.notifications.services import outbox_email_queue
+from vitrine.shops.models import Shop, ShopMember
+
+VAT_RATES = tuple(Decimal(rate) for rate in Product.VatRate.values)
+
+
+def price_parse(value) -> Decimal:
+    """A price as people type it ("12,50", "12.5 €", 12.5) -> Decimal("12.50"); never a float."""
+    if isinstance(value, Decimal):
+        amount = value
+    else:
+        text = str(value).replace("€", "").replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(_("“%(value)s” is not a price (for example 12,50).") % {"value": value}) from None
+    if not amount.is_finite() or amount < 0:
+        raise ValidationError(_("A price is a positive amount (for example 12,50)."))
+    if amount >= Decimal("10000000"):
+        raise ValidationError(_("This price is too high."))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError(_("A price has at most two decimals."))
+    return amount.quantize(Decimal("0.01"))
+
+
+def shop_member_check(*, shop: Shop, user: User) -> ShopMember:
+    """The user's membership of the shop, or PermissionError: a merchant only touches their shop."""
+    membership = ShopMember.objects.filter(shop=shop, user=user).first()
+    if membership is None:
+        raise PermissionError("Not a member of this shop.")
+    return membership
+
+
+def _unique_product_slug(shop: Shop, title: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(title)[:140] or "produit"
+    taken = set(Product.objects.filter(shop=shop, slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True))
+    candidate, index = base, 2
+    while candidate in taken:
+        candidate, index = f"{base}-{index}", index + 1
+    return candidate
+
+
+@dataclass
+class ProductData:
+    title: str
+    price: Decimal | str
+    category_id: int | None
+    description: str = ""
+    vat_rate: Decimal | str = Decimal("20.0")
+    status: str = Product.Status.PUBLISHED
+    availability: str = Product.Availability.STOCK
+    stock: int = 0
+    sku: str = ""
+    variants: list[dict] = field(default_factory=list)  # {"name", "price", "stock", "sku"}
+
+
+def product_data_validate(data: ProductData, *, shop: Shop, exclude_pk: int | None = None) -> tuple[dict, dict[str, list[str]]]:
+    """Check and normalise product data; return (clean values, errors by field)."""
+    errors: dict[str, list[str]] = {}
+    clean: dict = {}
+
+    def add(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    clean["title"] = (data.title or "").strip()
+    if not clean["title"]:
+        add("title", _("Give the product a title."))
+    elif len(clean["title"]) > 140:
+        add("title", _("The title is at most 140 characters."))
+    try:
+        clean["price"] = price_parse(data.price)
+    except ValidationError as exc:
+        add("price", exc.messages[0])
+    try:
+        clean["vat_rate"] = Decimal(str(data.vat_rate).replace(",", ".").replace("%", "").strip()).quantize(Decimal("0.1"))
+        if clean["vat_rate"] not in VAT_RATES:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        add("vat_rate", _("The VAT rate is one of 20, 10, 5,5 or 2,1 %."))
+    if data.category_id is None or not Category.objects.filter(pk=data.category_id).exists():
+        add("category", _("Choose a category."))
+    clean["category_id"] = data.category_id
+    if data.status not in Product.Status.values:
+        add("status", _("Unknown status."))
+    clean["status"] = data.status
+    if data.availability not in Product.Availability.values:
+        add("availability", _("Unknown availability."))
+    clean["availability"] = data.availability
+    try:
+        clean["stock"] = int(data.stock or 0)
+        if clean["stock"] < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        add("stock", _("The stock is a whole number, 0 or more."))
+    clean["sku"] = (data.sku or "").strip()
+    if clean["sku"] and Product.objects.filter(shop=shop, sku=clean["sku"]).exclude(pk=exclude_pk).exists():
+        add("sku", _("Another product of the shop has the reference %(sku)s.") % {"sku": clean["sku"]})
+    clean["description"] = html_sanitise(data.description)
+    clean_variants, names = [], set()
+    for index, variant in enumerate(data.variants, start=1):
+        name = (variant.get("name") or "").strip()
+        if not name:
+            add("variants", _("Variant %(n)s needs a name (e.g. Size M).") % {"n": index})
+            continue
+        if name.lower() in names:
+            add("variants", _("Two variants are named %(name)s.") % {"name": name})
+        names.add(name.lower())
+        entry = {"name": name, "sku": (variant.get("sku") or "").strip(), "position": index}
+        try:
+            entry["price"] = price_parse(variant["price"]) if variant.get("price") not in (None, "") else None
+        except ValidationError as exc:
+            add("variants", f"{name} : {exc.messages[0]}")
+        try:
+            entry["stock"] = int(variant.get("stock") or 0)
+            if entry["stock"] < 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            add("variants", _("%(name)s: the stock is a whole number, 0 or more.") % {"name": name})
+        clean_variants.append(entry)
+    clean["variants"] = clean_variants
+    return clean, errors
+
+
+@transaction.atomic
+def product_create(*, shop: Shop, data: ProductData, actor: User, photos=()) -> Product:
+    """Create a product (with its variants and photos) in one go; all or nothing."""
+    shop_member_check(shop=shop, user=actor)
+    clean, errors = product_data_validate(data, shop=shop)
+    if errors:
+        raise ValidationError(errors)
+    variants = clean.pop("variants")
+    product = Product.objects.create(
+        shop=shop, slug=_unique_product_slug(shop, clean["title"]), created_by=actor,
+        published_at=timezone.now() if clean["status"] == Product.Status.PUBLISHED else None, **clean,
+    )
+    Variant.objects.bulk_create([Variant(product=product, **variant) for variant in variants])
+    for position, upload in enumerate(photos):
+        product_photo_add(product=product, upload=upload, actor=actor, position=position)
+    return product
+
+
+@transaction.atomic
+def product_update(*, product: Product, data: ProductData, actor: User) -> Product:
+    shop_member_check(shop=product.shop, user=actor)
+    clean, errors = product_data_validate(data, shop=product.shop, exclude_pk=product.pk)
+    if errors:
+        raise ValidationError(errors)
+    variants = clean.pop("variants")
+    if clean["title"] != product.title:
+        product.slug = _unique_product_slug(product.shop, clean["title"], exclude_pk=product.pk)
+    was_published = product.status == Product.Status.PUBLISHED
+    for name, value in clean.items():
+        setattr(product, name, value)
+    if product.status == Product.Status.PUBLISHED and not was_published:
+        product.published_at = timezone.now()
+        product.unpublished_reason = ""
+    product.save(update_fields=[*clean.keys(), "slug", "published_at", "unpublished_reason", "updated_at"])
+    existing = {v.name.lower(): v for v in product.variants.all()}
+    keep = set()
+    for variant in variants:
+        current = existing.get(variant["name"].lower())
+        if current is None:
+            Variant.objects.create(product=product, **variant)
+        else:
+            for name, value in variant.items():
+                setattr(current, name, value)
+            current.save(update_fields=list(variant.keys()))
+            keep.add(current.pk)
+    product.variants.exclude(pk__in=keep).exclude(name__in=[v["name"] for v in variants]).delete()
+    return product
+
+
+@transaction.atomic
+def product_quick_add(*, shop: Shop, actor: User, title: str, price, photo, category_id: int | None = None) -> Product:
+    """One photo, a title and a price: a published product, from a phone, in under a minute.
+
+    The category defaults to the shop's own; the stock to "available on request"
+    until the merchant says otherwise.
+    """
+    return product_create(
+        shop=shop, actor=actor, photos=[photo] if photo else [],
+        data=ProductData(title=title, price=price, category_id=category_id or shop.category_id,
+                         availability=Product.Availability.ON_REQUEST),
+    )
+
+
+def product_photo_add(*, product: Product, upload, actor: User, position: int | None = None, alt: str = "") -> ProductPhoto:
+    """Store a checked, metadata-free photo; web variants are made by a task after commit."""
+    from vitrine.catalog.tasks import product_photo_renditions_make
+
+    try:
+        image = image_clean(upload)
+    except ImageRejected as exc:
+        raise ValidationError({"photos": [str(exc)]}) from None
+    if position is None:
+        position = product.photos.count()
+    photo = ProductPhoto(product=product, position=position, alt=alt or product.title,
+                         width=image.width, height=image.height)
+    photo.image.save(f"{product.slug}.{image.extension}", image.content, save=False)
+    photo.save()
+    transaction.on_commit(lambda: product_photo_renditions_make.delay(photo_id=photo.pk))
+    return photo
+
+
+@transaction.atomic
+def product_unpublish_by_staff(*, product: Product, actor: User, reason: str) -> Product:
+    """Territory staff take a product offline with a reason the merchant sees."""
+    if not actor.is_territory_staff:
+        raise PermissionError("Territory staff only.")
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why, so the merchant can correct it.")]})
+    product.status, product.unpublished_reason = Product.Status.DRAFT, reason.strip()
+    product.save(update_fields=["status", "unpublished_reason", "updated_at"])
+    owners = list(product.shop.members.filter(role=ShopMember.Role.OWNER).values_list("user__email", flat=True))
+    if owners:
+        outbox_email_queue(
+            to=owners,
+            subject=_("“%(title)s” was taken offline") % {"title": product.title},
+            body=_("The territory team took “%(title)s” offline, for this reason:\n\n%(reason)s") % {
+                "title": product.title, "reason": product.unpublished_reason},
+        )
+    return product
