@@ -31,6 +31,7 @@ SHARED_APPS = [
     "vitrine.common",
     "vitrine.accounts",
     "vitrine.theming",
+    "vitrine.devtools",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
