@@ -1,6 +1,8 @@
 """Territory admins brand their marketplace: name, hero text, primary colour, logo."""
 import io
 
+import pytest
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 from PIL import Image
@@ -59,6 +61,7 @@ def test_too_light_colour_and_a_fake_image_are_refused_and_nothing_changes(nancy
     assert Territory.objects.get(pk=nancy.pk).name == "Achetez Grand Nancy"
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_decompression_bomb_logo_is_refused(nancy):
     client = _client(nancy)
     # a small file that claims 10,000 x 10,000 pixels

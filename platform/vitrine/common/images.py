@@ -34,7 +34,7 @@ def image_check(upload, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIX
     """Check an upload by its content; return (extension, width, height) or raise ImageRejected."""
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
-        raise ImageRejected(_("The image must weigh at most %(mb)s MB.") % {"mb": max_bytes // (1024 * 1024)})
+        raise ImageRejected(_("The image must weigh at most %(mb)s MB.") % {"mb": max(1, max_bytes // (1024 * 1024))})
     try:
         upload.seek(0)
         with Image.open(upload) as image:
@@ -54,9 +54,9 @@ def image_check(upload, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIX
         upload.seek(0)
 
 
-def image_clean(upload) -> CleanImage:
+def image_clean(upload, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> CleanImage:
     """Re-encode a checked upload without its metadata (EXIF, GPS), upright."""
-    extension, _width, _height = image_check(upload)
+    extension, _width, _height = image_check(upload, max_bytes=max_bytes, max_pixels=max_pixels)
     with Image.open(upload) as image:
         image = ImageOps.exif_transpose(image)
         if extension == "jpg" and image.mode not in ("RGB", "L"):

@@ -15,6 +15,7 @@ from django_tenants.utils import schema_exists, tenant_context
 
 from vitrine.accounts.models import User
 from vitrine.accounts.services import user_invite
+from vitrine.common.images import ImageRejected, image_clean
 from vitrine.tenancy.models import AuditEntry, Domain, Territory
 from vitrine.tenancy.routing import routing_invalidate
 from vitrine.tenancy.schemas import territory_schema_create
@@ -252,31 +253,8 @@ def audit_record(
     )
 
 
-LOGO_MAX_BYTES = 1_000_000
+LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_PIXELS = 4_000_000
-LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
-
-
-def logo_check(upload) -> tuple[str, str | None]:
-    """Check an uploaded logo by its content; return (extension, error message or None)."""
-    from PIL import Image, UnidentifiedImageError
-
-    if upload.size > LOGO_MAX_BYTES:
-        return "", _("The logo must weigh at most 1 MB.")
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            if image.format not in LOGO_FORMATS:
-                return "", _("The logo must be a PNG, JPEG or WebP image.")
-            if image.width * image.height > LOGO_MAX_PIXELS:
-                return "", _("The logo is too large: at most 4 million pixels.")
-            image.verify()
-            extension = LOGO_FORMATS[image.format]
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        return "", _("This file is not an image we can read (PNG, JPEG or WebP).")
-    finally:
-        upload.seek(0)
-    return extension, None
 
 
 @transaction.atomic
@@ -292,17 +270,18 @@ def territory_branding_update(
         message = primary_color_check(primary_color, theme=theme_load(territory.theme))
         if message:
             errors["primary_color"] = [message]
-    extension = ""
+    clean_logo = None
     if logo is not None:
-        extension, message = logo_check(logo)
-        if message:
-            errors["logo"] = [message]
+        try:
+            clean_logo = image_clean(logo, max_bytes=LOGO_MAX_BYTES, max_pixels=LOGO_MAX_PIXELS)
+        except ImageRejected as exc:
+            errors["logo"] = [str(exc)]
     if errors:
         raise ValidationError(errors)
     territory.name, territory.hero_text, territory.primary_color = name, hero_text, primary_color
     fields = ["name", "hero_text", "primary_color", "updated_at"]
-    if logo is not None:
-        territory.logo.save(f"logo.{extension}", logo, save=False)
+    if clean_logo is not None:
+        territory.logo.save(f"logo.{clean_logo.extension}", clean_logo.content, save=False)
         fields.append("logo")
     territory.save(update_fields=fields)
     # The actor is a territory account (not in the public schema): named by email only.
