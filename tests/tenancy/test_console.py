@@ -108,7 +108,7 @@ def test_bad_form_shows_clear_errors_and_queues_nothing(console_client):
 
     # then the form comes back with the reasons and nothing is queued
     assert response.status_code == 200
-    assert "au moins 4.5:1" in response.text and "« www » est réservé" in response.text
+    assert "au moins 4,5:1" in response.text and "« www » est réservé" in response.text
     assert not ProvisioningJob.objects.exists()
     assert not Territory.objects.filter(schema_name="www").exists()
 

@@ -34,7 +34,7 @@ def test_contrast_ratio_follows_wcag(foreground, background, expected):
 
 def test_too_light_primary_colour_is_refused_with_the_ratio_and_the_rule():
     message = primary_color_check("#ffcc00", theme=theme_load("metropole"))
-    assert message and "1.5:1" in message and "au moins 4.5:1" in message
+    assert message and "1,5:1" in message and "au moins 4,5:1" in message
     assert primary_color_check("#0b4f8a", theme=theme_load("metropole")) is None
     # the same colour can pass on one background and fail on another
     assert primary_color_check("#767676", theme=theme_load("metropole")) is None
