@@ -149,8 +149,9 @@ def _operator_create() -> object:
 
 def _operator_delete(pk: int) -> None:
     from vitrine.accounts.models import User
+    from vitrine.tenancy.services import console_user_delete
 
-    User.objects.filter(pk=pk).delete()
+    console_user_delete(user=User.objects.get(pk=pk))
 
 
 @pytest.fixture

@@ -160,3 +160,19 @@ def test_tls_ask_answers_for_known_domains_only(nancy):
     assert client.get("/internal/tls-ask", {"domain": "nancy.localhost"}).status_code == 200
     assert client.get("/internal/tls-ask", {"domain": "evil.example.com"}).status_code == 404
     assert connection.schema_name == "public"
+
+
+def test_deleting_an_operator_keeps_the_audit_trail(console_client, nancy):
+    # given an operator who acted
+    from vitrine.tenancy.services import console_user_delete
+
+    console_client.post("/territoires/nancy/statut/", {"status": "suspended"})
+    operator = console_client.operator
+
+    # when the account is deleted (tenant-only tables point at users too: no cascade into them)
+    console_user_delete(user=operator)
+
+    # then it is gone, and the audit line still says who it was
+    assert not User.objects.filter(pk=operator.pk).exists()
+    entry = AuditEntry.objects.get(action="territory.suspend")
+    assert entry.actor is None and entry.actor_email == "operator@vitrine.example.fr"

@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils.translation import gettext as _, gettext_noop
-from django_tenants.utils import schema_exists, tenant_context
+from django_tenants.utils import get_public_schema_name, schema_exists, tenant_context
 
 from vitrine.accounts.models import User
 from vitrine.accounts.services import user_invite
 from vitrine.common.images import ImageRejected, image_clean
-from vitrine.tenancy.models import AuditEntry, Domain, Territory
+from vitrine.tenancy.models import AuditEntry, Domain, ProvisioningJob, Territory
 from vitrine.tenancy.routing import routing_invalidate
 from vitrine.tenancy.schemas import territory_schema_create
 from vitrine.theming.services import ThemeNotFound, primary_color_check, theme_load
@@ -289,3 +289,22 @@ def territory_branding_update(
                  details={"primary_color": primary_color, "logo": logo is not None})
     transaction.on_commit(routing_invalidate)
     return territory
+
+
+@transaction.atomic
+def console_user_delete(*, user: User) -> None:
+    """Delete a platform operator's account (public schema), keeping the audit trail.
+
+    The User model also lives in every territory's schema, where tables such as
+    shop memberships point at it; Django's cascade would look for those tables
+    in the public schema, where they do not exist. An operator has no rows
+    there, so the account is deleted directly, after detaching what the public
+    schema holds (audit lines keep the email, jobs keep their history).
+    """
+    if connection.schema_name != get_public_schema_name():
+        raise RuntimeError("Console accounts live in the public schema.")
+    AuditEntry.objects.filter(actor=user).update(actor=None)
+    ProvisioningJob.objects.filter(requested_by=user).update(requested_by=None)
+    user.groups.clear()
+    user.user_permissions.clear()
+    User.objects.filter(pk=user.pk)._raw_delete(connection.alias)
