@@ -1,5 +1,4 @@
-"""Benchmark URLconf with no tenancy at all: /bench/ping only (see bench_plain_settings)."""
-from bench_urls import ping
-from django.urls import path
+"""Benchmark URLconf with no tenancy at all: /bench/ping and /bench/db only (see bench_plain_settings)."""
+from bench_urls import bench_patterns
 
-urlpatterns = [path("bench/ping", ping, name="bench-ping")]
+urlpatterns = list(bench_patterns)

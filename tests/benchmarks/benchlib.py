@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmarks: tables, committed database work, territories in bulk,
+"""Helpers shared by the benchmarks: tables, committed database work, territories,
 gunicorn on production settings, and a load generator (wrk, or Python as a fallback).
 
 Benchmarks print figures and ratios measured in the same run; they never assert on
@@ -33,8 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from vitrine.config.env import VAR_DIR
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -73,6 +72,12 @@ def _looks_numeric(text: str) -> bool:
     return bool(re.fullmatch(r"[-+]?[\d,.]+\s*(ms|s|x|×|%)?|[-–]", text.strip())) if text.strip() else True
 
 
+def machine_load() -> str:
+    """Load average and CPU count: other work on the machine skews every figure."""
+    one, five, _fifteen = os.getloadavg()
+    return f"machine: {os.cpu_count()} CPUs, load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
 # --- Committed database work ---------------------------------------------------------
 
 def assert_test_database() -> None:
@@ -106,145 +111,69 @@ def run_committed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 # --- Territories ------------------------------------------------------------------------
 
-SERVICE_SLUG = "bench{:02d}"
-BULK_SLUG = "bulk{:04d}"
+SERVICE_SLUG = "bench{:04d}"
 
 
 @dataclass
 class TerritorySetup:
-    hosts: list[tuple[str, str]]  # (primary domain, territory name)
-    by_service: int
-    by_bulk_clone: int
-    bulk_seconds: float
-    bulk_method: str
+    hosts: list[tuple[str, str]]  # (primary domain, territory name), oldest first
+    provisioned_now: int
+    seconds: float
+    methods: dict[str, int]
 
 
-def territories_ensure(count: int, *, service_up_to: int = 10) -> TerritorySetup:
-    """Make sure `count` territories exist (committed); return their hosts and names.
+def territories_ensure(count: int) -> TerritorySetup:
+    """Make sure `count` territories exist (committed), all made by the provisioning service.
 
-    The first `service_up_to` come from the provisioning service (nancy and
-    limoges from the session fixture, then bench01...). The rest are made in
-    bulk: a schema per territory, rebuilt from the template schema's DDL (what
-    cloning does, without its per-object catalog round trips) with the template's
-    migration records, and their Territory and Domain rows inserted directly.
-    Idempotent, so --reuse-db keeps them between runs.
+    nancy and limoges come from the session fixture; the rest are bench0003,
+    bench0004... Idempotent: existing territories count towards `count`.
     """
     from vitrine.tenancy.models import Domain, Territory
-    from vitrine.testing.territories import territory_make
+    from vitrine.tenancy.services import territory_provision
+    from vitrine.testing.territories import territory_request
 
-    made_by_service = 0
-    index = 1
-    while Territory.objects.count() < min(count, service_up_to):
-        slug = SERVICE_SLUG.format(index)
-        if not Territory.objects.filter(schema_name=slug).exists():
-            territory_make(slug)
-            made_by_service += 1
-        index += 1
-
-    bulk = BulkTerritories()
+    methods: dict[str, int] = {}
     started = time.perf_counter()
-    made_in_bulk = bulk.make(count - Territory.objects.count())
-    bulk_seconds = time.perf_counter() - started
+    existing = set(Territory.objects.values_list("schema_name", flat=True))
+    number = len(existing)
+    while len(existing) < count:
+        number += 1
+        slug = SERVICE_SLUG.format(number)
+        if slug in existing:
+            continue
+        result = territory_provision(request=territory_request(slug))
+        assert result.created
+        methods[result.method] = methods.get(result.method, 0) + 1
+        existing.add(slug)
+    seconds = time.perf_counter() - started
     connection.set_schema_to_public()
     hosts = list(
         Domain.objects.filter(is_primary=True).order_by("tenant_id").values_list("domain", "tenant__name")[:count]
     )
     assert len(hosts) == count, f"expected {count} territories, found {len(hosts)}"
-    return TerritorySetup(hosts, made_by_service, made_in_bulk, bulk_seconds, bulk.method)
+    return TerritorySetup(hosts, sum(methods.values()), seconds, methods)
 
 
-class BulkTerritories:
-    """Territories made fast: real schemas, Territory and Domain rows inserted directly."""
-
-    BATCH = 50
-
-    def __init__(self) -> None:
-        self.method = "none needed"
-        self._ddl: str | None = None
-
-    def make(self, missing: int) -> int:
-        from vitrine.tenancy.models import Territory
-        from vitrine.tenancy.routing import routing_invalidate
-
-        if missing <= 0:
-            return 0
-        template = settings.TENANT_BASE_SCHEMA
-        self._ddl = self._template_ddl(template)
-        self.method = "template DDL (pg_dump)" if self._ddl else "CloneSchema"
-        taken = set(Territory.objects.values_list("schema_name", flat=True))
-        slugs: list[str] = []
-        number = Territory.objects.count() + 1
-        while len(slugs) < missing:
-            slug = BULK_SLUG.format(number)
-            if slug not in taken:
-                slugs.append(slug)
-            number += 1
-        for start in range(0, len(slugs), self.BATCH):
-            self._batch(slugs[start : start + self.BATCH], template)
-        routing_invalidate()
-        return len(slugs)
-
-    def _batch(self, slugs: list[str], template: str) -> None:
-        from django_tenants.clone import CloneSchema
-        from vitrine.tenancy.models import Domain, Territory
-        from vitrine.tenancy.services import default_domain
-
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                for slug in slugs:
-                    if self._ddl:
-                        cursor.execute(self._schema_ddl(slug))
-                    else:
-                        CloneSchema().clone_schema(template, slug, "NODATA")
-                    cursor.execute(
-                        f'INSERT INTO "{slug}".django_migrations (app, name, applied) '
-                        f'SELECT app, name, applied FROM "{template}".django_migrations'
-                    )
-            connection.set_schema_to_public()
-            territories = Territory.objects.bulk_create(
-                Territory(schema_name=slug, name=f"Territoire {slug}", contact_email=f"contact@{slug}.example.fr")
-                for slug in slugs
-            )
-            Domain.objects.bulk_create(
-                Domain(domain=default_domain(t.schema_name), tenant=t, is_primary=True) for t in territories
-            )
-
-    def _schema_ddl(self, schema: str) -> str:
-        assert self._ddl is not None and re.fullmatch(r"[a-z][a-z0-9]*", schema)
-        return self._ddl.replace("\x00SCHEMA\x00", schema)
-
-    @staticmethod
-    def _template_ddl(template: str) -> str | None:
-        """The template schema as DDL with a placeholder for its name, or None without pg_dump."""
-        pg_dump = shutil.which("pg_dump")
-        if not pg_dump:
-            return None
-        params = connection.settings_dict
-        env = dict(os.environ)
-        if params.get("PASSWORD"):
-            env["PGPASSWORD"] = params["PASSWORD"]
-        command = [pg_dump, "--schema-only", "--no-owner", "--no-privileges", "--no-comments", "-n", template,
-                   "-d", params["NAME"], "-U", params.get("USER") or "postgres"]
-        if params.get("HOST"):
-            command += ["-h", params["HOST"]]
-        if params.get("PORT"):
-            command += ["-p", str(params["PORT"])]
-        result = subprocess.run(command, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            print(f"pg_dump failed, falling back to CloneSchema: {result.stderr.strip()}")
-            return None
-        statements = []
-        for line in result.stdout.splitlines():
-            # psql meta-commands (\restrict) and the session settings pg_dump starts with
-            # (one of them empties the search_path) have no place on a Django connection.
-            if line.startswith(("\\", "SET ", "SELECT pg_catalog.set_config")):
-                continue
-            statements.append(line)
-        ddl = "\n".join(statements)
-        ddl = re.sub(rf'(?<![\w"]){re.escape(template)}\.', "\x00SCHEMA\x00.", ddl)
-        ddl = re.sub(rf"CREATE SCHEMA {re.escape(template)};", "CREATE SCHEMA \x00SCHEMA\x00;", ddl)
-        assert template not in ddl.replace("\x00SCHEMA\x00", ""), "the template's name is left in its DDL"
-        return ddl
+def schema_structure(schema: str) -> dict[str, set]:
+    """Columns, constraints, indexes and migration records of a schema, its name left out."""
+    queries = {
+        "columns": "SELECT table_name, column_name, data_type, is_nullable, column_default "
+        "FROM information_schema.columns WHERE table_schema = %s",
+        "constraints": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+        "FROM pg_constraint WHERE connamespace = %s::regnamespace",
+        "indexes": "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = %s",
+    }
+    structure = {}
+    with connection.cursor() as cursor:
+        for key, sql in queries.items():
+            cursor.execute(sql, [schema])
+            structure[key] = {
+                tuple(str(v).replace(f'"{schema}".', "").replace(f"{schema}.", "") for v in row)
+                for row in cursor.fetchall()
+            }
+        cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations')
+        structure["migrations"] = set(cursor.fetchall())
+    return structure
 
 
 # --- HTTP: checks and load ---------------------------------------------------------------
@@ -530,6 +459,25 @@ def production_environment(settings_module: str, database_url: str) -> dict[str,
         PYTHONUNBUFFERED="1",
     )
     return env
+
+
+def wsgi_loop(settings_module: str, database_url: str, path: str, hosts: Sequence[str], *, cpu: int | None,
+              seconds: float = 1.0, repeats: int = 5) -> list[float]:
+    """Microseconds per request through Django's WSGI handler alone (see wsgi_loop.py)."""
+    import json
+
+    with tempfile.NamedTemporaryFile("w", suffix=".hosts", delete=False) as hosts_file:
+        hosts_file.write("\n".join(hosts))
+    try:
+        command = [sys.executable, str(BENCH_DIR / "wsgi_loop.py"), hosts_file.name, path, str(seconds), str(repeats)]
+        if cpu is not None and shutil.which("taskset"):
+            command = ["taskset", "-c", str(cpu), *command]
+        result = subprocess.run(command, env=production_environment(settings_module, database_url), cwd=ROOT_DIR,
+                                capture_output=True, text=True)
+        assert result.returncode == 0, f"wsgi_loop {settings_module} {path}:\n{result.stderr[-3000:]}"
+        return json.loads(result.stdout.strip().splitlines()[-1])["us_per_request"]
+    finally:
+        os.unlink(hosts_file.name)
 
 
 _collected: set[str] = set()

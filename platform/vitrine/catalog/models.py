@@ -67,7 +67,11 @@ class Product(models.Model):
                 fields=["shop", "sku"], condition=~models.Q(sku=""), name="product_unique_sku_per_shop"
             ),
         ]
-        indexes = [models.Index(fields=["status", "-published_at"], name="product_published")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="product_published"),
+            # A storefront lists one shop's published products, newest first.
+            models.Index(fields=["shop", "status", "-published_at"], name="product_shop_published"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -1,19 +1,21 @@
 """Writes on the catalogue: products, variants, photos, staff moderation."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import linebreaks
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
 from vitrine.common.html import html_sanitise
-from vitrine.common.images import ImageRejected, image_clean
+from vitrine.common.images import ImageRejected, image_check, image_clean
 from vitrine.notifications.services import outbox_email_queue
 from vitrine.shops.models import Shop, ShopMember
 
@@ -32,7 +34,7 @@ def price_parse(value) -> Decimal:
             raise ValidationError(_("“%(value)s” is not a price (for example 12,50).") % {"value": value}) from None
     if not amount.is_finite() or amount < 0:
         raise ValidationError(_("A price is a positive amount (for example 12,50)."))
-    if amount >= Decimal("10000000"):
+    if amount >= Decimal(10000000):
         raise ValidationError(_("This price is too high."))
     if amount != amount.quantize(Decimal("0.01")):
         raise ValidationError(_("A price has at most two decimals."))
@@ -54,6 +56,14 @@ def _unique_product_slug(shop: Shop, title: str, *, exclude_pk: int | None = Non
     while candidate in taken:
         candidate, index = f"{base}-{index}", index + 1
     return candidate
+
+
+def description_clean(text: str) -> str:
+    """Formatted text from a merchant, sanitised; plain text typed on a phone keeps its paragraphs."""
+    text = (text or "").strip()
+    if text and not re.search(r"<[a-zA-Z/]", text):
+        text = linebreaks(text)  # escapes, then <p> per paragraph and <br> per line
+    return html_sanitise(text)
 
 
 @dataclass
@@ -111,7 +121,7 @@ def product_data_validate(data: ProductData, *, shop: Shop, exclude_pk: int | No
     clean["sku"] = (data.sku or "").strip()
     if clean["sku"] and Product.objects.filter(shop=shop, sku=clean["sku"]).exclude(pk=exclude_pk).exists():
         add("sku", _("Another product of the shop has the reference %(sku)s.") % {"sku": clean["sku"]})
-    clean["description"] = html_sanitise(data.description)
+    clean["description"] = description_clean(data.description)
     clean_variants, names = [], set()
     for index, variant in enumerate(data.variants, start=1):
         name = (variant.get("name") or "").strip()
@@ -142,6 +152,11 @@ def product_create(*, shop: Shop, data: ProductData, actor: User, photos=()) -> 
     """Create a product (with its variants and photos) in one go; all or nothing."""
     shop_member_check(shop=shop, user=actor)
     clean, errors = product_data_validate(data, shop=shop)
+    for upload in photos:  # checked now too, so the merchant sees every problem at once
+        try:
+            image_check(upload)
+        except ImageRejected as exc:
+            errors.setdefault("photos", []).append(str(exc))
     if errors:
         raise ValidationError(errors)
     variants = clean.pop("variants")
@@ -215,6 +230,59 @@ def product_photo_add(*, product: Product, upload, actor: User, position: int | 
     photo.image.save(f"{product.slug}.{image.extension}", image.content, save=False)
     photo.save()
     transaction.on_commit(lambda: product_photo_renditions_make.delay(photo_id=photo.pk))
+    return photo
+
+
+@transaction.atomic
+def product_photos_add(*, product: Product, uploads, actor: User) -> list[ProductPhoto]:
+    """Add several photos after the existing ones; one bad file and none is kept."""
+    shop_member_check(shop=product.shop, user=actor)
+    last = product.photos.order_by("-position").values_list("position", flat=True).first()
+    start = 0 if last is None else last + 1
+    return [
+        product_photo_add(product=product, upload=upload, actor=actor, position=start + offset)
+        for offset, upload in enumerate(uploads)
+    ]
+
+
+def _photo_files(photo: ProductPhoto) -> list[str]:
+    return [photo.image.name, *(rendition["name"] for rendition in (photo.renditions or {}).values())]
+
+
+@transaction.atomic
+def product_photo_delete(*, photo: ProductPhoto, actor: User) -> None:
+    """Remove a photo; its files go once the removal is committed."""
+    shop_member_check(shop=photo.product.shop, user=actor)
+    names, storage = _photo_files(photo), photo.image.storage
+    photo.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for name in names if name])
+
+
+@transaction.atomic
+def product_photo_move(*, photo: ProductPhoto, actor: User, offset: int) -> None:
+    """Move a photo earlier (offset -1) or later (+1); the first photo is the one lists show."""
+    shop_member_check(shop=photo.product.shop, user=actor)
+    photos = list(ProductPhoto.objects.select_for_update().filter(product_id=photo.product_id).order_by("position", "id"))
+    index = next(i for i, p in enumerate(photos) if p.pk == photo.pk)
+    target = index + offset
+    if not 0 <= target < len(photos):
+        return
+    photos[index], photos[target] = photos[target], photos[index]
+    for position, current in enumerate(photos):
+        if current.position != position:
+            current.position = position
+            current.save(update_fields=["position"])
+
+
+@transaction.atomic
+def product_photo_alt_set(*, photo: ProductPhoto, actor: User, alt: str) -> ProductPhoto:
+    """Describe a photo for people who cannot see it (screen readers read this)."""
+    shop_member_check(shop=photo.product.shop, user=actor)
+    alt = (alt or "").strip()
+    if len(alt) > 200:
+        raise ValidationError({"alt": [_("The description of a photo is at most 200 characters.")]})
+    photo.alt = alt or photo.product.title
+    photo.save(update_fields=["alt"])
     return photo
 
 

@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+"""What shoppers browse: shops, storefronts, products, categories."""
+from django.urls import path
 
-urlpatterns: list = []
+from vitrine.catalog import views_public as views
+
+urlpatterns = [
+    path("boutiques/", views.shop_list, name="shop_list"),
+    path("boutiques/<slug:shop>/", views.shop_detail, name="shop_detail"),
+    path("boutiques/<slug:shop>/<slug:product>/", views.product_detail, name="product_detail"),
+    path("categories/<slug:slug>/", views.category_detail, name="category_detail"),
+]

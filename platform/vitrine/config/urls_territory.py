@@ -11,7 +11,7 @@ urlpatterns = [
     path("compte/", include("vitrine.accounts.urls")),
     # The merchant area (a shop's own pages) and the staff area (the territory team).
     path("pro/produits/", include("vitrine.catalog.urls_merchant")),
-    path("pro/import/", include("vitrine.catalog.urls_import")),
+    path("pro/import/", include("vitrine.imports.urls")),
     path("pro/", include("vitrine.shops.urls_merchant")),
     path("equipe/", include("vitrine.shops.urls_staff")),
     # Shoppers: shops, storefronts, categories, products.

@@ -1,7 +1,7 @@
 """Shops of a territory: their storefront, opening hours, team, and approval."""
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 
 class Commune(models.Model):
@@ -21,10 +21,11 @@ class Commune(models.Model):
 
 class Shop(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("Awaiting approval")
-        APPROVED = "approved", _("Approved")
-        REFUSED = "refused", _("Refused")
-        SUSPENDED = "suspended", _("Suspended")
+        # "shop status" context: French agrees the words with "la boutique".
+        PENDING = "pending", pgettext_lazy("shop status", "Awaiting approval")
+        APPROVED = "approved", pgettext_lazy("shop status", "Approved")
+        REFUSED = "refused", pgettext_lazy("shop status", "Refused")
+        SUSPENDED = "suspended", pgettext_lazy("shop status", "Suspended")
 
     name = models.CharField(_("business name"), max_length=120)
     slug = models.SlugField(max_length=140, unique=True)

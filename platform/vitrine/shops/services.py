@@ -1,22 +1,163 @@
-"""Writes on shops: applications, approval, assisted onboarding, team, hours."""
+"""Writes on shops: communes, applications, approval, assisted onboarding, profile, team, hours.
+
+Also the territory's category tree (staff edit it from the staff area).
+"""
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
+from html import unescape
+from itertools import pairwise
 
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from vitrine.accounts.models import User
 from vitrine.accounts.services import user_invite
-from vitrine.catalog.models import Category
+from vitrine.catalog.models import Category, Product
 from vitrine.common.html import html_sanitise
+from vitrine.common.images import ImageRejected, image_clean
 from vitrine.notifications.services import outbox_email_queue
-from vitrine.shops.models import ClosingPeriod, Commune, OpeningRange, Shop, ShopMember
+from vitrine.shops.models import (
+    ClosingPeriod,
+    Commune,
+    OpeningRange,
+    Shop,
+    ShopMember,
+    ShopPhoto,
+)
 from vitrine.shops.siret import siret_normalise, siret_valid
+
+logger = logging.getLogger(__name__)
+
+MAX_SHOP_PHOTOS = 8
+MAX_RANGES_PER_DAY = 3
+POSTCODE = re.compile(r"\d{5}")
+PHONE = re.compile(r"\+?[0-9 .()\-]{6,20}")
+
+
+def weekday_names() -> list[str]:
+    """Monday first, in the current language."""
+    return [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
+
+
+def _slug_base(text: str) -> str:
+    # slugify drops letters NFKD cannot split (Vandœuvre -> vanduvre); spell them out first.
+    for letter, spelled in (("œ", "oe"), ("Œ", "Oe"), ("æ", "ae"), ("Æ", "Ae"), ("ß", "ss")):
+        text = text.replace(letter, spelled)
+    return slugify(text)
+
+
+def _unique_slug(model, base: str, *, scope: dict | None = None, fallback: str = "boutique",
+                 exclude_pk: int | None = None) -> str:
+    slug = _slug_base(base)[:120] or fallback
+    taken = model.objects.filter(slug__startswith=slug, **(scope or {})).exclude(pk=exclude_pk)
+    taken = set(taken.values_list("slug", flat=True))
+    candidate, index = slug, 2
+    while candidate in taken:
+        candidate, index = f"{slug}-{index}", index + 1
+    return candidate
+
+
+def _require_staff(actor: User) -> None:
+    if not actor.is_territory_staff:
+        raise PermissionError("Territory staff only.")
+
+
+def _membership(shop: Shop, actor: User, *, owner_only: bool = False) -> ShopMember:
+    """The actor's membership of the shop, or PermissionError: a merchant only touches their own shop."""
+    membership = ShopMember.objects.filter(shop=shop, user=actor).first()
+    if membership is None or (owner_only and membership.role != ShopMember.Role.OWNER):
+        raise PermissionError("Not allowed for this shop.")
+    return membership
+
+
+def _absolute_url(name: str, **kwargs) -> str:
+    """A link to a page of the current territory, for emails."""
+    from vitrine.tenancy.selectors import territory_base_url
+
+    territory = getattr(connection, "tenant", None)
+    base = territory_base_url(territory) if territory is not None and hasattr(territory, "domains") else ""
+    return base + reverse(name, urlconf=settings.ROOT_URLCONF, kwargs=kwargs or None)
+
+
+# --- Communes -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CommuneLoadResult:
+    created: int
+    unchanged: int
+
+
+def _commune_errors(name: str, postcode: str) -> list[str]:
+    errors = []
+    if not name:
+        errors.append(_("The commune's name is missing."))
+    elif len(name) > 120:
+        errors.append(_("The commune's name is at most 120 characters."))
+    if not POSTCODE.fullmatch(postcode):
+        errors.append(_("“%(postcode)s” is not a postcode (5 digits).") % {"postcode": postcode})
+    return errors
+
+
+def _commune_get_or_create(name: str, postcode: str) -> tuple[Commune, bool]:
+    existing = Commune.objects.filter(name=name, postcode=postcode).first()
+    if existing is not None:
+        return existing, False
+    slug = _unique_slug(Commune, f"{name}-{postcode}", fallback="commune")
+    return Commune.objects.create(name=name, postcode=postcode, slug=slug), True
+
+
+@transaction.atomic
+def communes_load(*, rows: Iterable[Mapping[str, str]]) -> CommuneLoadResult:
+    """Upsert the territory's communes (name, postcode); all rows or none, safe to run again."""
+    clean, errors, seen = [], [], set()
+    for line, row in enumerate(rows, start=2):  # line 1 is the CSV header
+        name = " ".join((row.get("name") or "").split())
+        postcode = (row.get("postcode") or "").strip()
+        problems = _commune_errors(name, postcode)
+        if problems:
+            errors.extend(_("Line %(line)s: %(error)s") % {"line": line, "error": problem} for problem in problems)
+        elif (name, postcode) not in seen:
+            seen.add((name, postcode))
+            clean.append((name, postcode))
+    if errors:
+        raise ValidationError(errors)
+    created = sum(_commune_get_or_create(name, postcode)[1] for name, postcode in clean)
+    return CommuneLoadResult(created=created, unchanged=len(clean) - created)
+
+
+@transaction.atomic
+def commune_add(*, name: str, postcode: str, actor: User) -> Commune:
+    """Territory staff add a commune to the territory."""
+    _require_staff(actor)
+    name, postcode = " ".join((name or "").split()), (postcode or "").strip()
+    errors = _commune_errors(name, postcode)
+    if errors:
+        raise ValidationError({"name" if not name or len(name) > 120 else "postcode": errors})
+    if Commune.objects.filter(name__iexact=name, postcode=postcode).exists():
+        raise ValidationError({"name": [_("%(name)s (%(postcode)s) is already a commune of the territory.")
+                                        % {"name": name, "postcode": postcode}]})
+    commune, _created = _commune_get_or_create(name, postcode)
+    logger.info("commune.add %s by %s", commune.slug, actor.email)
+    return commune
+
+
+# --- Applications -------------------------------------------------------------------
 
 
 @dataclass
@@ -35,23 +176,58 @@ class ShopApplication:
     showcase_only: bool = False
 
 
-def _unique_slug(model, base: str, *, scope: dict | None = None) -> str:
-    slug = slugify(base)[:120] or "boutique"
-    candidate, index = slug, 2
-    while model.objects.filter(slug=candidate, **(scope or {})).exists():
-        candidate, index = f"{slug}-{index}", index + 1
-    return candidate
+def description_clean(text: str) -> str:
+    """Merchant text -> safe HTML: basic HTML kept, or plain text made into paragraphs and lists.
+
+    Plain text (no tag at all) is what people type on a phone: blank lines
+    separate paragraphs, lines starting with "- " or "* " make a list.
+    """
+    text = (text or "").replace("\r\n", "\n").strip()
+    if not text:
+        return ""
+    if not re.search(r"<[a-zA-Z/!]", text):
+        blocks = []
+        for block in re.split(r"\n\s*\n", text):
+            lines = [line.strip() for line in block.split("\n") if line.strip()]
+            if lines and all(re.match(r"[-*•]\s+", line) for line in lines):
+                items = "".join("<li>" + escape(re.sub(r"^[-*•]\s+", "", line)) + "</li>" for line in lines)
+                blocks.append(f"<ul>{items}</ul>")
+            elif lines:
+                blocks.append("<p>" + "<br>".join(escape(line) for line in lines) + "</p>")
+        text = "".join(blocks)
+    return html_sanitise(text)
 
 
-def shop_application_validate(application: ShopApplication) -> dict[str, list[str]]:
+def description_for_editing(html: str) -> str:
+    """The stored description as the merchant typed it, when it is plain paragraphs and lists.
+
+    Editing "<p>…</p><ul><li>…</li></ul>" on a phone is no fun; this gives back
+    the blank lines and "- " items description_clean turns into HTML. Richer
+    HTML (bold, links) is returned as it is.
+    """
+    if not html or re.search(r"<(?!/?(?:p|ul|li|br)\b)", html):
+        return html or ""
+    blocks = []
+    for tag, inner in re.findall(r"<(p|ul)>(.*?)</\1>", html, flags=re.DOTALL):
+        if tag == "ul":
+            blocks.append("\n".join("- " + unescape(item) for item in re.findall(r"<li>(.*?)</li>", inner, flags=re.DOTALL)))
+        else:
+            blocks.append(unescape(re.sub(r"<br\s*/?>", "\n", inner)))
+    text = "\n\n".join(blocks)
+    return text if description_clean(text) == html else html
+
+
+def shop_application_validate(application: ShopApplication, *, reapplying: Shop | None = None) -> dict[str, list[str]]:
     """Check an application; return errors by field (empty when valid)."""
     errors: dict[str, list[str]] = {}
     if not application.name.strip():
         errors["name"] = [_("Give the business name.")]
+    elif len(application.name.strip()) > 120:
+        errors["name"] = [_("The business name is at most 120 characters.")]
     siret = siret_normalise(application.siret)
     if not siret_valid(siret):
         errors["siret"] = [_("This SIRET is not valid: 14 digits, as on your Kbis or on annuaire-entreprises.data.gouv.fr.")]
-    elif Shop.objects.filter(siret=siret).exists():
+    elif Shop.objects.filter(siret=siret).exclude(pk=getattr(reapplying, "pk", None)).exists():
         errors["siret"] = [_("A shop with this SIRET is already registered here.")]
     if not application.address.strip():
         errors["address"] = [_("Give the shop's street address.")]
@@ -59,7 +235,28 @@ def shop_application_validate(application: ShopApplication) -> dict[str, list[st
         errors["commune"] = [_("The shop must be in one of the territory's communes.")]
     if application.category_id is None or not Category.objects.filter(pk=application.category_id).exists():
         errors["category"] = [_("Choose the shop's category.")]
+    try:
+        validate_email((application.email or "").strip())
+    except ValidationError:
+        errors["email"] = [_("Give an email address where customers and the territory team can reach the shop.")]
+    if application.phone.strip() and not PHONE.fullmatch(application.phone.strip()):
+        errors["phone"] = [_("This phone number is not valid (for example 03 83 00 00 00).")]
     return errors
+
+
+def _application_values(application: ShopApplication) -> dict:
+    return {
+        "name": application.name.strip(),
+        "siret": siret_normalise(application.siret),
+        "address": application.address.strip(),
+        "commune_id": application.commune_id,
+        "category_id": application.category_id,
+        "email": application.email.strip().lower(),
+        "phone": application.phone.strip(),
+        "description": description_clean(application.description),
+        "click_and_collect": application.click_and_collect and not application.showcase_only,
+        "showcase_only": application.showcase_only,
+    }
 
 
 def _shop_from_application(application: ShopApplication, *, status: str) -> Shop:
@@ -69,61 +266,138 @@ def _shop_from_application(application: ShopApplication, *, status: str) -> Shop
     try:
         with transaction.atomic():
             return Shop.objects.create(
-                name=application.name.strip(),
-                slug=_unique_slug(Shop, application.name),
-                siret=siret_normalise(application.siret),
-                status=status,
-                address=application.address.strip(),
-                commune_id=application.commune_id,
-                category_id=application.category_id,
-                email=application.email.strip().lower(),
-                phone=application.phone.strip(),
-                description=html_sanitise(application.description),
-                click_and_collect=application.click_and_collect and not application.showcase_only,
-                showcase_only=application.showcase_only,
+                slug=_unique_slug(Shop, application.name), status=status,
                 approved_at=timezone.now() if status == Shop.Status.APPROVED else None,
+                **_application_values(application),
             )
     except IntegrityError:  # the same SIRET submitted twice at once
         raise ValidationError({"siret": [_("A shop with this SIRET is already registered here.")]}) from None
 
 
+def _owner_errors(owner: User) -> dict[str, list[str]]:
+    if owner.is_territory_staff or owner.role == User.Role.OPERATOR:
+        return {"__all__": [_("A territory team account cannot own a shop: apply with another email address.")]}
+    current = owner.shop_memberships.exclude(shop__status=Shop.Status.REFUSED).select_related("shop").first()
+    if current is not None:
+        return {"__all__": [_("Your account already belongs to the shop %(name)s.") % {"name": current.shop.name}]}
+    return {}
+
+
+def _refused_shop_of(owner: User, siret: str) -> Shop | None:
+    """The owner's own refused application with this SIRET: applying again reopens it."""
+    return (Shop.objects.select_for_update()
+            .filter(siret=siret_normalise(siret), status=Shop.Status.REFUSED,
+                    members__user=owner, members__role=ShopMember.Role.OWNER).first())
+
+
+def _staff_emails() -> list[str]:
+    return list(User.objects.filter(role__in=[User.Role.TERRITORY_ADMIN, User.Role.TERRITORY_STAFF], is_active=True)
+                .order_by("email").values_list("email", flat=True))
+
+
 @transaction.atomic
 def shop_apply(*, application: ShopApplication, owner: User) -> Shop:
-    """A merchant applies: the shop waits for territory staff, who are told by email."""
-    shop = _shop_from_application(application, status=Shop.Status.PENDING)
-    ShopMember.objects.create(shop=shop, user=owner, role=ShopMember.Role.OWNER)
+    """A merchant applies: the shop waits for territory staff, who are told by email.
+
+    An owner whose application was refused applies again with the same SIRET:
+    their shop is updated and waits for staff again.
+    """
+    reapplying = _refused_shop_of(owner, application.siret) if owner.pk else None
+    errors = {**shop_application_validate(application, reapplying=reapplying), **_owner_errors(owner)}
+    if errors:
+        raise ValidationError(errors)
+    if reapplying is not None:
+        shop = reapplying
+        values = _application_values(application)
+        for name, value in values.items():
+            setattr(shop, name, value)
+        shop.status, shop.status_reason = Shop.Status.PENDING, ""
+        shop.save(update_fields=[*values.keys(), "status", "status_reason", "updated_at"])
+    else:
+        shop = _shop_from_application(application, status=Shop.Status.PENDING)
+        ShopMember.objects.create(shop=shop, user=owner, role=ShopMember.Role.OWNER)
     if owner.role == User.Role.SHOPPER:
         owner.role = User.Role.MERCHANT
         owner.save(update_fields=["role"])
-    staff = list(User.objects.filter(role__in=[User.Role.TERRITORY_ADMIN, User.Role.TERRITORY_STAFF], is_active=True)
-                 .values_list("email", flat=True))
+    staff = _staff_emails()
     if staff:
-        outbox_email_queue(
-            to=staff,
-            subject=_("New shop application: %(name)s") % {"name": shop.name},
-            body=_("%(name)s (SIRET %(siret)s, %(commune)s) asks to join the marketplace. Review it in the staff area.")
-            % {"name": shop.name, "siret": shop.siret, "commune": shop.commune},
-        )
+        with override(settings.LANGUAGE_CODE):
+            outbox_email_queue(
+                to=staff,
+                subject=_("New shop application: %(name)s") % {"name": shop.name},
+                body=_("%(name)s (SIRET %(siret)s, %(commune)s) asks to join the marketplace. Review it in the staff area:")
+                % {"name": shop.name, "siret": shop.siret, "commune": shop.commune}
+                + "\n\n" + _absolute_url("staff_shop_detail", pk=shop.pk),
+            )
+    logger.info("shop.apply %s by %s", shop.slug, owner.email)
     return shop
+
+
+@transaction.atomic
+def shop_apply_with_account(*, application: ShopApplication, email: str, password: str, full_name: str) -> tuple[Shop, User]:
+    """A visitor applies and opens their merchant account in this territory in one step."""
+    email = (email or "").strip().lower()
+    full_name = " ".join((full_name or "").split())
+    errors = shop_application_validate(application)
+    if not full_name:
+        errors["owner_full_name"] = [_("Give your first and last name.")]
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["owner_email"] = [_("Give a valid email address; it will be your login.")]
+    else:
+        if User.objects.filter(email__iexact=email).exists():
+            errors["owner_email"] = [_("An account already uses this address: sign in first, then apply.")]
+    try:
+        validate_password(password or "", user=User(email=email, full_name=full_name))
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    owner = User.objects.create_user(email=email, password=password, full_name=full_name, role=User.Role.MERCHANT)
+    return shop_apply(application=application, owner=owner), owner
 
 
 @transaction.atomic
 def shop_create_assisted(*, application: ShopApplication, owner_email: str, actor: User) -> Shop:
     """Territory staff create an approved shop for a merchant and invite its owner by email."""
     _require_staff(actor)
+    owner_email = (owner_email or "").strip().lower()
+    errors = shop_application_validate(application)
+    owner = None
+    try:
+        validate_email(owner_email)
+    except ValidationError:
+        errors["owner_email"] = [_("Give the owner's email address: they get a link to choose their password.")]
+    else:
+        owner = User.objects.filter(email__iexact=owner_email).first()
+        if owner is not None:
+            owner_errors = _owner_errors(owner)
+            if owner_errors:
+                errors["owner_email"] = owner_errors["__all__"]
+    if errors:
+        raise ValidationError(errors)
     shop = _shop_from_application(application, status=Shop.Status.APPROVED)
-    owner = User.objects.filter(email=owner_email.strip().lower()).first()
     if owner is None:
         owner = User.objects.create_user(email=owner_email, role=User.Role.MERCHANT)
         user_invite(user=owner, territory=connection.tenant)
+    else:
+        if owner.role == User.Role.SHOPPER:
+            owner.role = User.Role.MERCHANT
+            owner.save(update_fields=["role"])
+        with override(settings.LANGUAGE_CODE):
+            outbox_email_queue(
+                to=[owner.email],
+                subject=_("Your shop %(name)s is online") % {"name": shop.name},
+                body=_("The territory team created the storefront of %(name)s for you. Sign in with this address to add your products:")
+                % {"name": shop.name} + "\n\n" + _absolute_url("merchant_home"),
+            )
     ShopMember.objects.create(shop=shop, user=owner, role=ShopMember.Role.OWNER)
+    logger.info("shop.create_assisted %s by %s", shop.slug, actor.email)
     return shop
 
 
-def _require_staff(actor: User) -> None:
-    if not actor.is_territory_staff:
-        raise PermissionError("Territory staff only.")
-
+# --- Approval -----------------------------------------------------------------------
 
 def _owner_emails(shop: Shop) -> list[str]:
     return list(shop.members.filter(role=ShopMember.Role.OWNER).values_list("user__email", flat=True))
@@ -135,71 +409,413 @@ def _tell_owners(shop: Shop, subject: str, body: str) -> None:
         outbox_email_queue(to=owners, subject=subject, body=body)
 
 
+def _locked(shop: Shop) -> Shop:
+    return Shop.objects.select_for_update().get(pk=shop.pk)
+
+
+def _reason_required(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why, so the merchant can correct it.")]})
+    return reason
+
+
+def _transition(shop: Shop, *, allowed_from: tuple[str, ...], message: str) -> Shop:
+    locked = _locked(shop)
+    if locked.status not in allowed_from:
+        raise ValidationError({"__all__": [message % {"status": locked.get_status_display()}]})
+    return locked
+
+
+def _sync(target: Shop, source: Shop, fields: list[str]) -> Shop:
+    """Copy the saved fields back onto the caller's instance."""
+    for name in fields:
+        setattr(target, name, getattr(source, name))
+    return target
+
+
 @transaction.atomic
 def shop_approve(*, shop: Shop, actor: User) -> Shop:
+    """Staff approve an application (or a refused one, on second thoughts): the shop goes online."""
     _require_staff(actor)
-    if shop.status == Shop.Status.APPROVED:
-        return shop
-    shop.status, shop.status_reason, shop.approved_at = Shop.Status.APPROVED, "", timezone.now()
-    shop.save(update_fields=["status", "status_reason", "approved_at", "updated_at"])
-    _tell_owners(shop, _("Your shop %(name)s is online") % {"name": shop.name},
-                 _("Good news: %(name)s was approved. Add your products from your phone in a minute each.") % {"name": shop.name})
-    return shop
+    locked = _transition(shop, allowed_from=(Shop.Status.PENDING, Shop.Status.REFUSED, Shop.Status.APPROVED),
+                         message=_("This shop is %(status)s: resume it instead of approving it."))
+    if locked.status == Shop.Status.APPROVED:  # approved twice (two staff, one click each): nothing more
+        return _sync(shop, locked, ["status", "status_reason", "approved_at"])
+    locked.status, locked.status_reason, locked.approved_at = Shop.Status.APPROVED, "", timezone.now()
+    fields = ["status", "status_reason", "approved_at", "updated_at"]
+    locked.save(update_fields=fields)
+    with override(settings.LANGUAGE_CODE):
+        _tell_owners(locked, _("Your shop %(name)s is online") % {"name": locked.name},
+                     _("Good news: %(name)s was approved. Add your products from your phone in a minute each:")
+                     % {"name": locked.name} + "\n\n" + _absolute_url("merchant_home"))
+    logger.info("shop.approve %s by %s", locked.slug, actor.email)
+    return _sync(shop, locked, fields)
 
 
 @transaction.atomic
 def shop_refuse(*, shop: Shop, actor: User, reason: str) -> Shop:
+    """Staff refuse an application with a reason the merchant reads (and can answer by applying again)."""
     _require_staff(actor)
-    if not reason.strip():
-        raise ValidationError({"reason": [_("Say why, so the merchant can correct it.")]})
-    shop.status, shop.status_reason = Shop.Status.REFUSED, reason.strip()
-    shop.save(update_fields=["status", "status_reason", "updated_at"])
-    _tell_owners(shop, _("Your application for %(name)s") % {"name": shop.name},
-                 _("Your application was not accepted, for this reason:\n\n%(reason)s") % {"reason": shop.status_reason})
-    return shop
+    reason = _reason_required(reason)
+    locked = _transition(shop, allowed_from=(Shop.Status.PENDING,),
+                         message=_("Only an application awaiting approval can be refused; this shop is %(status)s."))
+    locked.status, locked.status_reason = Shop.Status.REFUSED, reason
+    fields = ["status", "status_reason", "updated_at"]
+    locked.save(update_fields=fields)
+    with override(settings.LANGUAGE_CODE):
+        _tell_owners(locked, _("Your application for %(name)s") % {"name": locked.name},
+                     _("Your application was not accepted, for this reason:\n\n%(reason)s") % {"reason": reason}
+                     + "\n\n" + _("Correct it and apply again from your merchant area:") + "\n"
+                     + _absolute_url("merchant_home"))
+    logger.info("shop.refuse %s by %s", locked.slug, actor.email)
+    return _sync(shop, locked, fields)
 
 
 @transaction.atomic
 def shop_suspend(*, shop: Shop, actor: User, reason: str) -> Shop:
+    """Staff take an approved shop offline, with a reason the merchant reads."""
     _require_staff(actor)
-    shop.status, shop.status_reason = Shop.Status.SUSPENDED, reason.strip()
-    shop.save(update_fields=["status", "status_reason", "updated_at"])
-    _tell_owners(shop, _("Your shop %(name)s is suspended") % {"name": shop.name}, shop.status_reason)
-    return shop
+    reason = _reason_required(reason)
+    locked = _transition(shop, allowed_from=(Shop.Status.APPROVED,),
+                         message=_("Only an approved shop can be suspended; this shop is %(status)s."))
+    locked.status, locked.status_reason = Shop.Status.SUSPENDED, reason
+    fields = ["status", "status_reason", "updated_at"]
+    locked.save(update_fields=fields)
+    with override(settings.LANGUAGE_CODE):
+        _tell_owners(locked, _("Your shop %(name)s is suspended") % {"name": locked.name},
+                     _("The territory team took %(name)s offline, for this reason:\n\n%(reason)s")
+                     % {"name": locked.name, "reason": reason})
+    logger.info("shop.suspend %s by %s", locked.slug, actor.email)
+    return _sync(shop, locked, fields)
+
+
+@transaction.atomic
+def shop_resume(*, shop: Shop, actor: User) -> Shop:
+    """Staff put a suspended shop back online."""
+    _require_staff(actor)
+    locked = _transition(shop, allowed_from=(Shop.Status.SUSPENDED,),
+                         message=_("Only a suspended shop can be resumed; this shop is %(status)s."))
+    locked.status, locked.status_reason = Shop.Status.APPROVED, ""
+    fields = ["status", "status_reason", "updated_at"]
+    locked.save(update_fields=fields)
+    with override(settings.LANGUAGE_CODE):
+        _tell_owners(locked, _("Your shop %(name)s is online again") % {"name": locked.name},
+                     _("The territory team put %(name)s back online.") % {"name": locked.name})
+    logger.info("shop.resume %s by %s", locked.slug, actor.email)
+    return _sync(shop, locked, fields)
 
 
 @transaction.atomic
 def shop_set_featured(*, shop: Shop, actor: User, featured: bool) -> Shop:
+    """Staff choose the shops the home page shows first (approved shops only)."""
     _require_staff(actor)
-    shop.is_featured = featured
-    shop.save(update_fields=["is_featured", "updated_at"])
+    locked = _locked(shop)
+    if featured and locked.status != Shop.Status.APPROVED:
+        raise ValidationError({"__all__": [_("Only an approved shop can be featured on the home page.")]})
+    locked.is_featured = featured
+    locked.save(update_fields=["is_featured", "updated_at"])
+    return _sync(shop, locked, ["is_featured", "updated_at"])
+
+
+# --- The merchant's own shop ------------------------------------------------------------
+
+@dataclass
+class ShopProfile:
+    """What the owner edits about their shop (its identity stays with staff: name, SIRET)."""
+
+    description: str = ""
+    phone: str = ""
+    website: str = ""
+    click_and_collect: bool = True
+    showcase_only: bool = False
+
+
+@transaction.atomic
+def shop_profile_update(*, shop: Shop, actor: User, profile: ShopProfile, logo=None, logo_clear: bool = False) -> Shop:
+    """The owner edits their storefront: description (sanitised), contact, logo, how they sell."""
+    _membership(shop, actor, owner_only=True)
+    errors: dict[str, list[str]] = {}
+    phone = (profile.phone or "").strip()
+    if phone and not PHONE.fullmatch(phone):
+        errors["phone"] = [_("This phone number is not valid (for example 03 83 00 00 00).")]
+    website = (profile.website or "").strip()
+    if website and not re.match(r"https?://[^\s/]+\.[^\s]+$", website):
+        errors["website"] = [_("Give the full address of your website, starting with https://")]
+    image = None
+    if logo:
+        try:
+            image = image_clean(logo)
+        except ImageRejected as exc:
+            errors["logo"] = [str(exc)]
+    if errors:
+        raise ValidationError(errors)
+    shop = _locked(shop)
+    shop.description = description_clean(profile.description)
+    shop.phone, shop.website = phone, website
+    shop.showcase_only = profile.showcase_only
+    shop.click_and_collect = profile.click_and_collect and not profile.showcase_only
+    fields = ["description", "phone", "website", "showcase_only", "click_and_collect", "updated_at"]
+    old_logo = shop.logo.name if shop.logo else ""
+    if image is not None:
+        shop.logo.save(f"{shop.slug}-logo.{image.extension}", image.content, save=False)
+        fields.append("logo")
+    elif logo_clear and old_logo:
+        shop.logo = ""
+        fields.append("logo")
+    shop.save(update_fields=fields)
+    if "logo" in fields and old_logo:
+        transaction.on_commit(lambda: default_storage.delete(old_logo))
     return shop
 
 
 @transaction.atomic
+def shop_photo_add(*, shop: Shop, actor: User, upload, alt: str = "") -> ShopPhoto:
+    """Add a checked, metadata-free photo to the storefront; web variants come from a task."""
+    from vitrine.shops.tasks import shop_photo_renditions_make
+
+    _membership(shop, actor, owner_only=True)
+    _locked(shop)  # two uploads at once keep distinct positions
+    if shop.photos.count() >= MAX_SHOP_PHOTOS:
+        raise ValidationError({"photo": [_("A storefront has at most %(count)s photos: remove one first.")
+                                         % {"count": MAX_SHOP_PHOTOS}]})
+    try:
+        image = image_clean(upload)
+    except ImageRejected as exc:
+        raise ValidationError({"photo": [str(exc)]}) from None
+    alt = " ".join((alt or "").split())[:200] or shop.name
+    position = (shop.photos.aggregate(last=Max("position"))["last"] or 0) + 1
+    photo = ShopPhoto(shop=shop, alt=alt, position=position)
+    photo.image.save(f"{shop.slug}.{image.extension}", image.content, save=False)
+    photo.save()
+    transaction.on_commit(lambda: shop_photo_renditions_make.delay(photo_id=photo.pk))
+    return photo
+
+
+@transaction.atomic
+def shop_photo_update(*, photo: ShopPhoto, actor: User, alt: str) -> ShopPhoto:
+    """The owner describes a photo for people who cannot see it."""
+    _membership(photo.shop, actor, owner_only=True)
+    photo.alt = " ".join((alt or "").split())[:200] or photo.shop.name
+    photo.save(update_fields=["alt"])
+    return photo
+
+
+@transaction.atomic
+def shop_photo_move(*, photo: ShopPhoto, actor: User, direction: str) -> None:
+    """Move a photo one place up (earlier) or down; the first photo leads the storefront."""
+    _membership(photo.shop, actor, owner_only=True)
+    _locked(photo.shop)
+    photos = list(photo.shop.photos.order_by("position", "id"))
+    index = next(i for i, p in enumerate(photos) if p.pk == photo.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if direction not in ("up", "down") or not 0 <= other < len(photos):
+        return
+    photos[index], photos[other] = photos[other], photos[index]
+    for position, item in enumerate(photos):
+        if item.position != position:
+            item.position = position
+            item.save(update_fields=["position"])
+
+
+@transaction.atomic
+def shop_photo_delete(*, photo: ShopPhoto, actor: User) -> None:
+    _membership(photo.shop, actor, owner_only=True)
+    names = [photo.image.name, *(r.get("name") for r in (photo.renditions or {}).values())]
+    photo.delete()
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in names if name])
+
+
+# --- Team -----------------------------------------------------------------------------
+
+@transaction.atomic
+def shop_member_invite(*, shop: Shop, actor: User, email: str) -> ShopMember:
+    """The owner adds an employee by email; a new account gets a link to choose its password."""
+    _membership(shop, actor, owner_only=True)
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": [_("Give your employee's email address.")]}) from None
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        if user.is_territory_staff or user.role == User.Role.OPERATOR:
+            raise ValidationError({"email": [_("This address belongs to the territory team.")]})
+        membership = user.shop_memberships.select_related("shop").first()
+        if membership is not None and membership.shop_id == shop.pk:
+            raise ValidationError({"email": [_("%(email)s is already in your team.") % {"email": email}]})
+        if membership is not None:
+            raise ValidationError({"email": [_("%(email)s already works for another shop.") % {"email": email}]})
+    if user is None:
+        user = User.objects.create_user(email=email, role=User.Role.MERCHANT)
+        user_invite(user=user, territory=connection.tenant)
+    else:
+        if user.role == User.Role.SHOPPER:
+            user.role = User.Role.MERCHANT
+            user.save(update_fields=["role"])
+        with override(settings.LANGUAGE_CODE):
+            outbox_email_queue(
+                to=[user.email],
+                subject=_("You joined the team of %(name)s") % {"name": shop.name},
+                body=_("%(owner)s added you to the team of %(name)s. Sign in with this address to manage its products and orders:")
+                % {"owner": actor, "name": shop.name} + "\n\n" + _absolute_url("merchant_home"),
+            )
+    member = ShopMember.objects.create(shop=shop, user=user, role=ShopMember.Role.EMPLOYEE)
+    logger.info("shop.member_invite %s to %s by %s", email, shop.slug, actor.email)
+    return member
+
+
+@transaction.atomic
+def shop_member_remove(*, member: ShopMember, actor: User) -> None:
+    """The owner removes an employee (the account stays, without access to the shop)."""
+    _membership(member.shop, actor, owner_only=True)
+    if member.role == ShopMember.Role.OWNER:
+        raise ValidationError({"__all__": [_("The owner cannot be removed from the shop.")]})
+    member.delete()
+    logger.info("shop.member_remove %s from %s by %s", member.user_id, member.shop.slug, actor.email)
+
+
+# --- Opening hours --------------------------------------------------------------------
+
+@transaction.atomic
 def shop_hours_set(*, shop: Shop, ranges: list[tuple[int, time, time]], actor: User) -> None:
-    """Replace a shop's weekly opening ranges (several per day allowed, no overlap)."""
-    errors = []
+    """Replace a shop's weekly opening ranges (up to 3 per day, no overlap); all or nothing."""
+    _membership(shop, actor)
+    days = weekday_names()
+    errors: list[str] = []
     by_day: dict[int, list[tuple[time, time]]] = {}
     for weekday, opens, closes in ranges:
-        if not 0 <= weekday <= 6 or opens >= closes:
-            errors.append(_("Each range must open before it closes."))
+        if not 0 <= weekday <= 6:
+            errors.append(_("Unknown day."))
+            continue
+        if opens >= closes:
+            errors.append(_("%(day)s: each range must open before it closes (%(opens)s–%(closes)s).")
+                          % {"day": days[weekday], "opens": opens.strftime("%H:%M"), "closes": closes.strftime("%H:%M")})
             continue
         by_day.setdefault(weekday, []).append((opens, closes))
-    for day_ranges in by_day.values():
+    for weekday, day_ranges in sorted(by_day.items()):
         day_ranges.sort()
-        if any(previous[1] > current[0] for previous, current in zip(day_ranges, day_ranges[1:])):
-            errors.append(_("Two ranges of the same day overlap."))
+        if len(day_ranges) > MAX_RANGES_PER_DAY:
+            errors.append(_("%(day)s: at most %(count)s ranges a day.") % {"day": days[weekday], "count": MAX_RANGES_PER_DAY})
+        if any(previous[1] > current[0] for previous, current in pairwise(day_ranges)):
+            errors.append(_("%(day)s: two ranges overlap.") % {"day": days[weekday]})
     if errors:
-        raise ValidationError({"hours": sorted(set(errors))})
+        raise ValidationError({"hours": list(dict.fromkeys(errors))})
+    _locked(shop)
     OpeningRange.objects.filter(shop=shop).delete()
     OpeningRange.objects.bulk_create(
-        [OpeningRange(shop=shop, weekday=w, opens=o, closes=c) for w, o, c in ranges]
+        [OpeningRange(shop=shop, weekday=w, opens=o, closes=c) for w, ranges_ in sorted(by_day.items()) for o, c in ranges_]
     )
 
 
 @transaction.atomic
-def shop_closing_add(*, shop: Shop, starts_on, ends_on, reason: str, actor: User) -> ClosingPeriod:
+def shop_closing_add(*, shop: Shop, starts_on: date, ends_on: date, reason: str, actor: User) -> ClosingPeriod:
+    """Add days the shop is closed (holidays, inventory); shoppers see it is closed then."""
+    _membership(shop, actor)
     if ends_on < starts_on:
         raise ValidationError({"ends_on": [_("The last day comes after the first.")]})
-    return ClosingPeriod.objects.create(shop=shop, starts_on=starts_on, ends_on=ends_on, reason=reason.strip())
+    if ends_on < timezone.localdate():
+        raise ValidationError({"ends_on": [_("This period is already over.")]})
+    if (ends_on - starts_on).days > 366:
+        raise ValidationError({"ends_on": [_("A closing period lasts at most a year.")]})
+    return ClosingPeriod.objects.create(shop=shop, starts_on=starts_on, ends_on=ends_on, reason=(reason or "").strip()[:120])
+
+
+@transaction.atomic
+def shop_closing_remove(*, period: ClosingPeriod, actor: User) -> None:
+    _membership(period.shop, actor)
+    period.delete()
+
+
+# --- The category tree (staff) -------------------------------------------------------------
+
+def _category_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": [_("Give the category a name.")]})
+    if len(name) > 80:
+        raise ValidationError({"name": [_("A category name is at most 80 characters.")]})
+    return name
+
+
+def _category_parent_check(category: Category | None, parent: Category | None) -> None:
+    """The tree has two levels: categories and their sub-categories."""
+    if parent is None:
+        return
+    if parent.parent_id is not None:
+        raise ValidationError({"parent": [_("A sub-category cannot hold other sub-categories: choose a main category.")]})
+    if category is not None and parent.pk == category.pk:
+        raise ValidationError({"parent": [_("A category cannot be placed inside itself.")]})
+    if category is not None and category.children.exists():
+        raise ValidationError({"parent": [_("%(name)s has sub-categories: it stays a main category.") % {"name": category.name}]})
+
+
+def _category_duplicate_check(name: str, parent: Category | None, *, exclude_pk: int | None = None) -> None:
+    if Category.objects.filter(name__iexact=name, parent=parent).exclude(pk=exclude_pk).exists():
+        raise ValidationError({"name": [_("There is already a category named %(name)s here.") % {"name": name}]})
+
+
+def _next_position(parent: Category | None) -> int:
+    last = Category.objects.filter(parent=parent).aggregate(last=Max("position"))["last"]
+    return 0 if last is None else last + 1
+
+
+@transaction.atomic
+def category_create(*, name: str, parent: Category | None, actor: User) -> Category:
+    """Add a category (or a sub-category under a main one) at the end of its list."""
+    _require_staff(actor)
+    name = _category_name(name)
+    _category_parent_check(None, parent)
+    _category_duplicate_check(name, parent)
+    base = name
+    if parent is not None and Category.objects.filter(slug=_slug_base(name)).exists():
+        base = f"{parent.name} {name}"  # as the seed does: "vetements-femme" beside another "femme"
+    return Category.objects.create(name=name, parent=parent, position=_next_position(parent),
+                                   slug=_unique_slug(Category, base, fallback="categorie"))
+
+
+@transaction.atomic
+def category_update(*, category: Category, name: str, parent: Category | None, actor: User) -> Category:
+    """Rename a category and/or move it under another main category (or to the top level)."""
+    _require_staff(actor)
+    name = _category_name(name)
+    _category_parent_check(category, parent)
+    _category_duplicate_check(name, parent, exclude_pk=category.pk)
+    fields = ["name"]
+    category.name = name
+    if category.parent_id != getattr(parent, "pk", None):
+        category.parent, category.position = parent, _next_position(parent)
+        fields += ["parent", "position"]
+    category.save(update_fields=fields)
+    return category
+
+
+@transaction.atomic
+def category_reorder(*, category: Category, direction: str, actor: User) -> None:
+    """Move a category one place up or down among its siblings."""
+    _require_staff(actor)
+    siblings = list(Category.objects.select_for_update().filter(parent_id=category.parent_id).order_by("position", "name"))
+    index = next(i for i, c in enumerate(siblings) if c.pk == category.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if direction not in ("up", "down") or not 0 <= other < len(siblings):
+        return
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, item in enumerate(siblings):
+        if item.position != position:
+            item.position = position
+            item.save(update_fields=["position"])
+
+
+@transaction.atomic
+def category_delete(*, category: Category, actor: User) -> None:
+    """Delete an unused category; one that holds products, shops or sub-categories stays."""
+    _require_staff(actor)
+    if category.children.exists():
+        raise ValidationError({"__all__": [_("%(name)s has sub-categories: move or delete them first.") % {"name": category.name}]})
+    products = Product.objects.filter(category=category).count()
+    shops = Shop.objects.filter(category=category).count()
+    if products or shops:
+        raise ValidationError({"__all__": [
+            _("%(name)s cannot be deleted: %(products)s product(s) and %(shops)s shop(s) use it. Move them to another category first.")
+            % {"name": category.name, "products": products, "shops": shops}]})
+    category.delete()

@@ -1,3 +1,21 @@
-from django.urls import path  # noqa: F401
+"""The staff area of the territory team, under /equipe/."""
+from django.urls import path
 
-urlpatterns: list = []
+from vitrine.shops import views_staff as views
+
+urlpatterns = [
+    path("", views.staff_home, name="staff_home"),
+    path("boutiques/nouvelle/", views.staff_shop_create, name="staff_shop_create"),
+    path("boutiques/<int:pk>/", views.staff_shop_detail, name="staff_shop_detail"),
+    path("boutiques/<int:pk>/valider/", views.staff_shop_approve, name="staff_shop_approve"),
+    path("boutiques/<int:pk>/refuser/", views.staff_shop_refuse, name="staff_shop_refuse"),
+    path("boutiques/<int:pk>/suspendre/", views.staff_shop_suspend, name="staff_shop_suspend"),
+    path("boutiques/<int:pk>/reprendre/", views.staff_shop_resume, name="staff_shop_resume"),
+    path("boutiques/<int:pk>/une/", views.staff_shop_feature, name="staff_shop_feature"),
+    path("categories/", views.staff_categories, name="staff_categories"),
+    path("categories/<int:pk>/", views.staff_category_edit, name="staff_category_edit"),
+    path("categories/<int:pk>/deplacer/", views.staff_category_reorder, name="staff_category_reorder"),
+    path("categories/<int:pk>/supprimer/", views.staff_category_delete, name="staff_category_delete"),
+    path("communes/", views.staff_communes, name="staff_communes"),
+    path("produits/<int:pk>/retirer/", views.staff_product_unpublish, name="staff_product_unpublish"),
+]

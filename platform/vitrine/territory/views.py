@@ -10,8 +10,20 @@ from vitrine.territory.forms import BrandingForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The territory's home page, in its theme (shops and products come with later work)."""
-    return render(request, "territory/home.html")
+    """The territory's home page: featured shops, the categories and the newest products."""
+    from vitrine.catalog.selectors import (
+        category_top_level,
+        product_newest,
+        shop_featured,
+    )
+    from vitrine.shops.selectors import shop_is_open
+
+    context = {
+        "featured": [{"shop": shop, "is_open": shop_is_open(shop)} for shop in shop_featured()],
+        "categories": list(category_top_level()),
+        "newest": product_newest(limit=10),
+    }
+    return render(request, "territory/home.html", context)
 
 
 def territory_closed(request: HttpRequest) -> HttpResponse:

@@ -63,6 +63,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "shops.Shop"
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Boutique {n}")
     slug = factory.LazyAttribute(lambda o: slugify(o.name))

@@ -42,6 +42,7 @@ TENANT_APPS = [
     "vitrine.notifications",
     "vitrine.catalog",
     "vitrine.shops",
+    "vitrine.imports",
     "vitrine.territory",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -1,4 +1,4 @@
-"""Bring the demo up to date: migrations, the demo territories, the demo logins. Idempotent."""
+"""Bring the demo up to date: migrations, the demo territories, their shops, the demo logins. Idempotent."""
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -10,7 +10,6 @@ from vitrine.config.env import TENANTS_DIR
 from vitrine.devtools.demo import CONSOLE_EMAIL, DEMO_PASSWORD
 from vitrine.tenancy.services import TerritoryRequest, territory_provision
 from vitrine.theming.services import territory_file_load
-
 
 
 class Command(BaseCommand):
@@ -43,4 +42,6 @@ class Command(BaseCommand):
             verb = "provisioned" if result.created else "already there"
             self.stdout.write(f"  {result.territory.name}: {verb}")
         connection.set_schema_to_public()
+        # Shops, products and photos of tenants/<schema>/demo/ (existing shops are kept).
+        call_command("demo_seed", stdout=self.stdout)
         self.stdout.write(f"Demo ready on *.{settings.BASE_DOMAIN}.")

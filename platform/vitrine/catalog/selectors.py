@@ -1,0 +1,223 @@
+"""Reads on the catalogue: what merchants manage and what shoppers see.
+
+Every list here loads its related rows in a fixed number of queries (select_related /
+prefetch_related), so a page's query count does not grow with its products or shops.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
+from vitrine.shops.models import Shop
+from vitrine.shops.selectors import shop_public_list, shop_with_hours
+
+
+def _photos_prefetch() -> Prefetch:
+    return Prefetch("photos", queryset=ProductPhoto.objects.order_by("position", "id"))
+
+
+# --- Merchant side ---------------------------------------------------------------------
+
+def product_list_for_shop(*, shop: Shop, query: str = "") -> QuerySet[Product]:
+    """A shop's own products (every status), newest first, optionally searched by title or SKU."""
+    products = (
+        Product.objects.filter(shop=shop)
+        .select_related("category")
+        .prefetch_related(_photos_prefetch(), Prefetch("variants", queryset=Variant.objects.order_by("position", "id")))
+        .order_by("-created_at", "-id")
+    )
+    query = (query or "").strip()
+    if query:
+        products = products.filter(
+            Q(title__icontains=query) | Q(sku__icontains=query) | Q(variants__sku__icontains=query)
+        ).distinct()
+    return products
+
+
+def product_status_counts(*, shop: Shop) -> dict[str, int]:
+    """How many of a shop's products are in each status."""
+    rows = Product.objects.filter(shop=shop).values("status").annotate(n=Count("id")).order_by()
+    counts = {status: 0 for status in Product.Status.values}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def product_of_shop(*, shop: Shop) -> QuerySet[Product]:
+    """A shop's products with what their edit and preview pages show; another shop's are not in it."""
+    return (
+        Product.objects.filter(shop=shop)
+        .select_related("shop", "shop__commune", "category")
+        .prefetch_related(_photos_prefetch(), Prefetch("variants", queryset=Variant.objects.order_by("position", "id")))
+    )
+
+
+def category_choices(*, value: str = "pk") -> list[tuple[str, list[tuple[int | str, str]]]]:
+    """The territory's category tree as grouped choices: [(top level, [(id, name), ...]), ...].
+
+    A top-level category is itself a choice (listed first in its group); value="slug"
+    gives slugs instead of ids (for the shoppers' filters).
+    """
+    categories = list(Category.objects.order_by("position", "name"))
+    children: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id:
+            children.setdefault(category.parent_id, []).append(category)
+    groups = []
+    for top in (c for c in categories if c.parent_id is None):
+        members = [top, *children.get(top.pk, [])]
+        groups.append((top.name, [(getattr(c, value), c.name) for c in members]))
+    return groups
+
+
+# --- Shopper side ----------------------------------------------------------------------
+
+def product_public_list() -> QuerySet[Product]:
+    """Published products of approved shops, with their shop and photos."""
+    return (
+        Product.objects.filter(status=Product.Status.PUBLISHED, shop__status=Shop.Status.APPROVED)
+        .select_related("shop", "category")
+        .prefetch_related(_photos_prefetch())
+    )
+
+
+def product_newest(*, limit: int = 10) -> list[Product]:
+    return list(product_public_list().order_by("-published_at", "-id")[:limit])
+
+
+def product_public_get(*, shop_slug: str, product_slug: str) -> Product | None:
+    """A published product of an approved shop, with its variants and photos; None otherwise."""
+    return (
+        product_public_list()
+        .select_related("shop__commune")
+        .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("position", "id")))
+        .filter(shop__slug=shop_slug, slug=product_slug)
+        .first()
+    )
+
+
+def shop_public_get(*, slug: str, include_unapproved: bool = False) -> Shop | None:
+    """A storefront with its hours, closing periods and photos (approved shops only, unless previewing)."""
+    shops = Shop.objects.select_related("commune", "category").prefetch_related("photos")
+    if not include_unapproved:
+        shops = shops.filter(status=Shop.Status.APPROVED)
+    return shop_with_hours(shops).filter(slug=slug).first()
+
+
+def shop_products_public(*, shop: Shop) -> QuerySet[Product]:
+    """A shop's published products, as its storefront lists them (newest first)."""
+    return (
+        Product.objects.filter(shop=shop, status=Product.Status.PUBLISHED)
+        .select_related("category")
+        .prefetch_related(_photos_prefetch())
+        .order_by("-published_at", "-id")
+    )
+
+
+def category_descendant_ids(category: Category) -> list[int]:
+    """The category and every category under it (one query over the small tree)."""
+    by_parent: dict[int | None, list[int]] = {}
+    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+        by_parent.setdefault(parent_id, []).append(pk)
+    ids, stack = [], [category.pk]
+    while stack:
+        current = stack.pop()
+        ids.append(current)
+        stack.extend(by_parent.get(current, []))
+    return ids
+
+
+def category_products(*, category: Category) -> QuerySet[Product]:
+    """Published products of a category and its children, newest first."""
+    return product_public_list().filter(category_id__in=category_descendant_ids(category)).order_by("-published_at", "-id")
+
+
+def category_top_level() -> QuerySet[Category]:
+    return Category.objects.filter(parent__isnull=True).order_by("position", "name")
+
+
+@dataclass(frozen=True)
+class ShopFilters:
+    category: Category | None = None
+    commune_slug: str = ""
+
+
+def shop_list_public(*, filters: ShopFilters) -> QuerySet[Shop]:
+    """Approved shops for the directory, filtered, with what "open now" needs prefetched."""
+    shops = shop_public_list()
+    if filters.category is not None:
+        shops = shops.filter(category_id__in=category_descendant_ids(filters.category))
+    if filters.commune_slug:
+        shops = shops.filter(commune__slug=filters.commune_slug)
+    return shop_with_hours(shops.prefetch_related("photos")).order_by("name", "id")
+
+
+def shop_featured() -> list[Shop]:
+    return list(shop_with_hours(shop_public_list().filter(is_featured=True).prefetch_related("photos")).order_by("name")[:12])
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    weekday: int
+    ranges: list
+    is_today: bool
+
+
+def shop_week(shop: Shop, *, moment: datetime | None = None) -> list[WeekDay]:
+    """The shop's weekly hours, Monday first, with today (in the territory's time zone) marked."""
+    territory = getattr(connection, "tenant", None)
+    local = (moment or timezone.now()).astimezone(ZoneInfo(getattr(territory, "time_zone", "Europe/Paris")))
+    days = {weekday: [] for weekday in range(7)}
+    for opening in shop.opening_ranges.all():
+        days[opening.weekday].append(opening)
+    return [WeekDay(weekday, days[weekday], weekday == local.weekday()) for weekday in range(7)]
+
+
+def shop_closings_upcoming(shop: Shop, *, limit: int = 5) -> list:
+    """Closing periods that are not over yet (the prefetch already keeps only those)."""
+    territory = getattr(connection, "tenant", None)
+    today = timezone.now().astimezone(ZoneInfo(getattr(territory, "time_zone", "Europe/Paris"))).date()
+    return [period for period in shop.closing_periods.all() if period.ends_on >= today][:limit]
+
+
+# --- "Add to cart", dry run --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Purchasable:
+    ok: bool
+    reason: str = ""
+
+
+def product_purchasable(product: Product, variant: Variant | None, *, quantity: int = 1) -> Purchasable:
+    """Whether a shopper could put this product (and variant) in their cart now; never writes.
+
+    The cart (issue 4) asks the same question before reserving stock.
+    """
+    shop = product.shop
+    if not shop.is_public:
+        return Purchasable(False, _("The shop is not online yet: the territory team has not approved it."))
+    if shop.showcase_only:
+        return Purchasable(False, _("This shop is a showcase only: shoppers cannot order online."))
+    if product.status != Product.Status.PUBLISHED:
+        return Purchasable(False, _("This product is not published: shoppers cannot see it."))
+    if quantity < 1:
+        return Purchasable(False, _("Choose a quantity of at least 1."))
+    variants = list(product.variants.all())
+    if variants and variant is None:
+        return Purchasable(False, _("Choose a variant first (e.g. a size)."))
+    if variant is not None and variant.product_id != product.pk:
+        return Purchasable(False, _("This variant belongs to another product."))
+    if product.availability == Product.Availability.ON_REQUEST:
+        return Purchasable(True)
+    stock = variant.stock if variant is not None else product.stock
+    if stock < quantity:
+        if stock == 0:
+            return Purchasable(False, _("Out of stock: shoppers cannot add it."))
+        return Purchasable(False, _("Only %(n)s left in stock.") % {"n": stock})
+    return Purchasable(True)

@@ -1,0 +1,105 @@
+"""What shoppers see: the shop directory, storefronts, product pages and categories.
+
+Drafts, archived products and shops that are not approved answer 404. The merchant's
+previews render these same templates with `preview` set (views_merchant).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from vitrine.catalog import selectors
+from vitrine.catalog.models import Category, Product
+from vitrine.shops.models import Commune, Shop
+from vitrine.shops.selectors import shop_is_open
+
+PRODUCTS_PER_PAGE = 24
+SHOPS_PER_PAGE = 30
+
+
+def map_url(shop: Shop) -> str:
+    """An OpenStreetMap search for the shop's address (no key, no tracking script on our page)."""
+    query = f"{shop.address}, {shop.commune.postcode} {shop.commune.name}"
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": query})
+
+
+def variant_rows(product: Product) -> list[dict]:
+    rows = []
+    for variant in product.variants.all():
+        if product.availability == Product.Availability.ON_REQUEST:
+            state = "on_request"
+        else:
+            state = "in_stock" if variant.stock > 0 else "out_of_stock"
+        rows.append({"variant": variant, "price": variant.effective_price, "state": state, "stock": variant.stock})
+    return rows
+
+
+def product_page_context(product: Product, *, preview: bool) -> dict:
+    variants = variant_rows(product)
+    if product.availability == Product.Availability.ON_REQUEST:
+        state = "on_request"
+    elif variants:
+        state = "in_stock" if any(row["state"] == "in_stock" for row in variants) else "out_of_stock"
+    else:
+        state = "in_stock" if product.stock > 0 else "out_of_stock"
+    return {
+        "product": product, "shop": product.shop, "photos": list(product.photos.all()), "variants": variants,
+        "state": state, "preview": preview,
+        # The cart (issue 4) sets where "add to cart" posts; until then shoppers see it disabled.
+        "buy_url": None,
+    }
+
+
+def storefront_context(request: HttpRequest, shop: Shop, *, preview: bool) -> dict:
+    products = Paginator(selectors.shop_products_public(shop=shop), PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    return {
+        "shop": shop, "preview": preview, "products": products, "is_open": shop_is_open(shop),
+        "week": selectors.shop_week(shop), "closings": selectors.shop_closings_upcoming(shop),
+        "photos": list(shop.photos.all()), "map_url": map_url(shop),
+    }
+
+
+def shop_list(request: HttpRequest) -> HttpResponse:
+    """Approved shops, filtered by category and commune, each with "open now"."""
+    category = None
+    if request.GET.get("categorie"):
+        category = Category.objects.filter(slug=request.GET["categorie"]).first()
+    commune_slug = request.GET.get("commune", "")
+    shops_page = Paginator(
+        selectors.shop_list_public(filters=selectors.ShopFilters(category=category, commune_slug=commune_slug)),
+        SHOPS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    shops = [{"shop": shop, "is_open": shop_is_open(shop)} for shop in shops_page]
+    context = {
+        "shops": shops, "page": shops_page, "category": category, "commune_slug": commune_slug,
+        "categories": selectors.category_choices(value="slug"), "communes": Commune.objects.filter(shops__status=Shop.Status.APPROVED).distinct(),
+        "filters_query": urlencode({k: v for k, v in (("categorie", category.slug if category else ""),
+                                                       ("commune", commune_slug)) if v}),
+    }
+    return render(request, "catalog/public/shop_list.html", context)
+
+
+def shop_detail(request: HttpRequest, shop: str) -> HttpResponse:
+    """A shop's storefront ("vitrine")."""
+    found = selectors.shop_public_get(slug=shop)
+    if found is None:
+        raise Http404
+    return render(request, "catalog/public/shop_detail.html", storefront_context(request, found, preview=False))
+
+
+def product_detail(request: HttpRequest, shop: str, product: str) -> HttpResponse:
+    found = selectors.product_public_get(shop_slug=shop, product_slug=product)
+    if found is None:
+        raise Http404
+    return render(request, "catalog/public/product_detail.html", product_page_context(found, preview=False))
+
+
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """Published products of a category and of the categories under it."""
+    category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
+    products = Paginator(selectors.category_products(category=category), PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"category": category, "products": products, "children": list(category.children.all())}
+    return render(request, "catalog/public/category_detail.html", context)

@@ -1,0 +1,263 @@
+"""The merchant area (/pro/): joining, dashboard, storefront profile, hours, team.
+
+Every page loads the signed-in merchant's own shop (request.shop, set by
+merchant_required) and only ever looks rows up inside it: another shop's ids
+give 404.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from vitrine.shops.forms import (
+    ClosingForm,
+    HoursForm,
+    PhotoAltForm,
+    SalesModeField,
+    ShopApplyForm,
+    ShopPhotoForm,
+    ShopProfileForm,
+    TeamInviteForm,
+)
+from vitrine.shops.models import ClosingPeriod, Shop, ShopMember, ShopPhoto
+from vitrine.shops.permissions import merchant_required
+from vitrine.shops.selectors import merchant_summary, shop_member_list
+from vitrine.shops.services import (
+    description_for_editing,
+    shop_apply,
+    shop_apply_with_account,
+    shop_closing_add,
+    shop_closing_remove,
+    shop_hours_set,
+    shop_member_invite,
+    shop_member_remove,
+    shop_photo_add,
+    shop_photo_delete,
+    shop_photo_move,
+    shop_photo_update,
+    shop_profile_update,
+    weekday_names,
+)
+
+
+def errors_to_form(form, exc: ValidationError) -> None:
+    """Show a service's errors on the form: on their field when it has one, above it otherwise."""
+    for field, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def _render(request, template: str, context: dict, *forms_) -> HttpResponse:
+    status = 400 if any(form is not None and form.is_bound and form.errors for form in forms_) else 200
+    return render(request, template, context, status=status)
+
+
+# --- Joining ----------------------------------------------------------------------------
+
+def shop_apply_view(request: HttpRequest) -> HttpResponse:
+    """A shop applies to join the marketplace; a visitor opens their account at the same time."""
+    user = request.user
+    if user.is_authenticated:
+        live = user.shop_memberships.exclude(shop__status=Shop.Status.REFUSED).exists()
+        if live:
+            messages.info(request, _("Your account already has a shop: here is its dashboard."))
+            return redirect("merchant_home")
+        if user.is_territory_staff:
+            messages.info(request, _("A territory team account cannot own a shop: apply with another email address."))
+            return redirect("staff_home")
+    with_account = not user.is_authenticated
+    form = ShopApplyForm(request.POST or None, with_account=with_account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if with_account:
+                _shop, owner = shop_apply_with_account(
+                    application=form.application(), email=form.cleaned_data["owner_email"],
+                    password=form.cleaned_data["password"], full_name=form.cleaned_data["owner_full_name"],
+                )
+                login(request, owner, backend="django.contrib.auth.backends.ModelBackend")
+            else:
+                shop_apply(application=form.application(), owner=user)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            return redirect("merchant_home")
+    return _render(request, "shops/apply.html", {"form": form, "with_account": with_account}, form)
+
+
+shop_apply_view.access = "public"  # anyone may apply; the permission matrix reads this
+
+
+# --- Dashboard --------------------------------------------------------------------------
+
+@merchant_required(allow_refused=True)
+def merchant_home(request: HttpRequest) -> HttpResponse:
+    """The merchant's dashboard: where their shop stands, and what to do next."""
+    shop = request.shop
+    summary = merchant_summary(shop=shop) if shop.status != Shop.Status.REFUSED else None
+    return render(request, "shops/merchant/home.html", {
+        "shop": shop, "summary": summary, "is_owner": request.membership.role == ShopMember.Role.OWNER,
+    })
+
+
+# --- Storefront profile (owner) -----------------------------------------------------------
+
+def _profile_initial(shop: Shop) -> dict:
+    return {"description": description_for_editing(shop.description), "phone": shop.phone, "website": shop.website,
+            "sales_mode": SalesModeField.initial_for(shop)}
+
+
+@merchant_required(owner_only=True)
+def shop_profile(request: HttpRequest) -> HttpResponse:
+    """The owner edits their storefront: description, contact, logo, photos, how they sell."""
+    shop = request.shop
+    form = ShopProfileForm(request.POST or None, request.FILES or None, initial=_profile_initial(shop))
+    if request.method == "POST" and form.is_valid():
+        try:
+            shop_profile_update(shop=shop, actor=request.user, profile=form.profile(),
+                                logo=form.cleaned_data["logo"], logo_clear=form.cleaned_data["logo_clear"])
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Your storefront is saved."))
+            return redirect("shop_profile")
+    shop.refresh_from_db()  # a refused logo leaves the saved one on the page
+    return _render(request, "shops/merchant/profile.html", {
+        "shop": shop, "form": form, "photo_form": ShopPhotoForm(), "photos": shop.photos.all(),
+    }, form)
+
+
+@merchant_required(owner_only=True)
+@require_POST
+def shop_photo_add_view(request: HttpRequest) -> HttpResponse:
+    shop = request.shop
+    photo_form = ShopPhotoForm(request.POST, request.FILES)
+    if photo_form.is_valid():
+        try:
+            shop_photo_add(shop=shop, actor=request.user, upload=photo_form.cleaned_data["photo"],
+                           alt=photo_form.cleaned_data["alt"])
+        except ValidationError as exc:
+            errors_to_form(photo_form, exc)
+        else:
+            messages.success(request, _("The photo is added."))
+            return redirect(reverse("shop_profile") + "#photos")
+    form = ShopProfileForm(initial=_profile_initial(shop))
+    return render(request, "shops/merchant/profile.html", {
+        "shop": shop, "form": form, "photo_form": photo_form, "photos": shop.photos.all(),
+    }, status=400)
+
+
+def _own_photo(request, pk: int) -> ShopPhoto:
+    return get_object_or_404(ShopPhoto.objects.select_related("shop"), pk=pk, shop=request.shop)
+
+
+@merchant_required(owner_only=True)
+@require_POST
+def shop_photo_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = _own_photo(request, pk)
+    if "direction" in request.POST:
+        shop_photo_move(photo=photo, actor=request.user, direction=request.POST["direction"])
+    else:
+        form = PhotoAltForm(request.POST)
+        if form.is_valid():
+            shop_photo_update(photo=photo, actor=request.user, alt=form.cleaned_data["alt"])
+            messages.success(request, _("The photo's description is saved."))
+    return redirect(reverse("shop_profile") + "#photos")
+
+
+@merchant_required(owner_only=True)
+@require_POST
+def shop_photo_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    shop_photo_delete(photo=_own_photo(request, pk), actor=request.user)
+    messages.success(request, _("The photo is removed."))
+    return redirect(reverse("shop_profile") + "#photos")
+
+
+# --- Opening hours (owner and employees) -----------------------------------------------------
+
+@merchant_required
+def shop_hours(request: HttpRequest) -> HttpResponse:
+    """Weekly opening hours (several ranges a day) and closing periods."""
+    shop = request.shop
+    ranges = [(r.weekday, r.opens, r.closes) for r in shop.opening_ranges.all()]
+    form = HoursForm(request.POST or None, initial=HoursForm.initial_from(ranges))
+    if request.method == "POST" and form.is_valid():
+        try:
+            shop_hours_set(shop=shop, ranges=form.ranges, actor=request.user)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Your opening hours are saved."))
+            return redirect("shop_hours")
+    return _hours_page(request, form=form, closing_form=ClosingForm())
+
+
+def _hours_page(request, *, form, closing_form) -> HttpResponse:
+    shop = request.shop
+    return _render(request, "shops/merchant/hours.html", {
+        "shop": shop, "form": form, "closing_form": closing_form,
+        "closings": shop.closing_periods.order_by("starts_on"), "weekdays": weekday_names(),
+    }, form, closing_form)
+
+
+@merchant_required
+@require_POST
+def shop_closing_add_view(request: HttpRequest) -> HttpResponse:
+    shop = request.shop
+    closing_form = ClosingForm(request.POST)
+    if closing_form.is_valid():
+        try:
+            shop_closing_add(shop=shop, actor=request.user, **closing_form.cleaned_data)
+        except ValidationError as exc:
+            errors_to_form(closing_form, exc)
+        else:
+            messages.success(request, _("The closing period is added."))
+            return redirect(reverse("shop_hours") + "#fermetures")
+    ranges = [(r.weekday, r.opens, r.closes) for r in shop.opening_ranges.all()]
+    return _hours_page(request, form=HoursForm(initial=HoursForm.initial_from(ranges)), closing_form=closing_form)
+
+
+@merchant_required
+@require_POST
+def shop_closing_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    period = get_object_or_404(ClosingPeriod.objects.select_related("shop"), pk=pk, shop=request.shop)
+    shop_closing_remove(period=period, actor=request.user)
+    messages.success(request, _("The closing period is removed."))
+    return redirect(reverse("shop_hours") + "#fermetures")
+
+
+# --- Team (owner) ---------------------------------------------------------------------------
+
+@merchant_required(owner_only=True)
+def shop_team(request: HttpRequest) -> HttpResponse:
+    """The owner invites employees by email and removes them."""
+    shop = request.shop
+    form = TeamInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = shop_member_invite(shop=shop, actor=request.user, email=form.cleaned_data["email"])
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("%(email)s is in your team; they received an email.") % {"email": member.user.email})
+            return redirect("shop_team")
+    return _render(request, "shops/merchant/team.html", {"shop": shop, "form": form,
+                                                         "members": shop_member_list(shop=shop)}, form)
+
+
+@merchant_required(owner_only=True)
+@require_POST
+def shop_team_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_object_or_404(ShopMember.objects.select_related("shop", "user"), pk=pk, shop=request.shop)
+    try:
+        shop_member_remove(member=member, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(email)s no longer has access to the shop.") % {"email": member.user.email})
+    return redirect("shop_team")

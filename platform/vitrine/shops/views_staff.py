@@ -1,0 +1,247 @@
+"""The staff area (/equipe/): applications, shops, the category tree, communes, moderation."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from vitrine.catalog.models import Category, Product
+from vitrine.catalog.services import product_unpublish_by_staff
+from vitrine.shops.forms import AssistedShopForm, CategoryForm, CommuneForm, ReasonForm
+from vitrine.shops.models import Shop
+from vitrine.shops.permissions import staff_required
+from vitrine.shops.selectors import (
+    category_tree_with_usage,
+    commune_list,
+    shop_pending_list,
+    shop_staff_detail,
+    shop_staff_list,
+    shop_status_counts,
+)
+from vitrine.shops.services import (
+    category_create,
+    category_delete,
+    category_reorder,
+    category_update,
+    commune_add,
+    shop_approve,
+    shop_create_assisted,
+    shop_refuse,
+    shop_resume,
+    shop_set_featured,
+    shop_suspend,
+)
+from vitrine.shops.views_merchant import errors_to_form
+
+
+@staff_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """Applications waiting first, then every shop, filtered by status."""
+    status = request.GET.get("statut") or ""
+    if status and status not in Shop.Status.values:
+        status = ""
+    counts = shop_status_counts()
+    return render(request, "shops/staff/home.html", {
+        "pending": shop_pending_list(),
+        "shops": shop_staff_list(status=status or None),
+        "status": status,
+        "statuses": [(value, label, counts[value]) for value, label in Shop.Status.choices],
+    })
+
+
+def _detail(request, shop: Shop, *, reason_forms: dict | None = None, errors: list[str] = (), status: int = 200):
+    shop = shop_staff_detail(pk=shop.pk)
+    forms = {"refuse": ReasonForm(prefix="refuse"), "suspend": ReasonForm(prefix="suspend")}
+    forms.update(reason_forms or {})
+    return render(request, "shops/staff/shop_detail.html", {
+        "shop": shop, "refuse_form": forms["refuse"], "suspend_form": forms["suspend"], "action_errors": errors,
+    }, status=status)
+
+
+@staff_required
+def staff_shop_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, get_object_or_404(Shop, pk=pk))
+
+
+@staff_required
+@require_POST
+def staff_shop_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    shop = get_object_or_404(Shop, pk=pk)
+    try:
+        shop_approve(shop=shop, actor=request.user)
+    except ValidationError as exc:
+        return _detail(request, shop, errors=exc.messages, status=400)
+    messages.success(request, _("%(name)s is approved; the merchant was told by email.") % {"name": shop.name})
+    return redirect("staff_shop_detail", pk=shop.pk)
+
+
+def _with_reason(request, pk: int, *, action, prefix: str, done: str) -> HttpResponse:
+    shop = get_object_or_404(Shop, pk=pk)
+    form = ReasonForm(request.POST, prefix=prefix)
+    form.is_valid()
+    try:
+        action(shop=shop, actor=request.user, reason=form.cleaned_data.get("reason", ""))
+    except ValidationError as exc:
+        errors_to_form(form, exc)
+        # a refused transition is not about the reason: say it above the forms
+        return _detail(request, shop, reason_forms={prefix: form}, errors=form.non_field_errors(), status=400)
+    messages.success(request, done % {"name": shop.name})
+    return redirect("staff_shop_detail", pk=shop.pk)
+
+
+@staff_required
+@require_POST
+def staff_shop_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    return _with_reason(request, pk, action=shop_refuse, prefix="refuse",
+                        done=_("%(name)s is refused; the merchant received your reason by email."))
+
+
+@staff_required
+@require_POST
+def staff_shop_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    return _with_reason(request, pk, action=shop_suspend, prefix="suspend",
+                        done=_("%(name)s is suspended; the merchant received your reason by email."))
+
+
+@staff_required
+@require_POST
+def staff_shop_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    shop = get_object_or_404(Shop, pk=pk)
+    try:
+        shop_resume(shop=shop, actor=request.user)
+    except ValidationError as exc:
+        return _detail(request, shop, errors=exc.messages, status=400)
+    messages.success(request, _("%(name)s is online again.") % {"name": shop.name})
+    return redirect("staff_shop_detail", pk=shop.pk)
+
+
+@staff_required
+@require_POST
+def staff_shop_feature(request: HttpRequest, pk: int) -> HttpResponse:
+    shop = get_object_or_404(Shop, pk=pk)
+    featured = request.POST.get("featured") == "1"
+    try:
+        shop_set_featured(shop=shop, actor=request.user, featured=featured)
+    except ValidationError as exc:
+        return _detail(request, shop, errors=exc.messages, status=400)
+    messages.success(request, _("%(name)s is featured on the home page.") % {"name": shop.name} if featured
+                     else _("%(name)s is no longer featured on the home page.") % {"name": shop.name})
+    return redirect("staff_shop_detail", pk=shop.pk)
+
+
+@staff_required
+def staff_shop_create(request: HttpRequest) -> HttpResponse:
+    """Assisted onboarding: staff create a shop for a merchant, who is invited by email."""
+    form = AssistedShopForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shop = shop_create_assisted(application=form.application(), owner_email=form.cleaned_data["owner_email"],
+                                        actor=request.user)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("%(name)s is created and online; its owner received an email.") % {"name": shop.name})
+            return redirect("staff_shop_detail", pk=shop.pk)
+    return render(request, "shops/staff/shop_create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# --- Category tree --------------------------------------------------------------------------
+
+def _parent_of(form) -> Category | None:
+    return form.cleaned_data.get("parent")
+
+
+@staff_required
+def staff_categories(request: HttpRequest) -> HttpResponse:
+    """The category tree: add, rename, move, reorder, delete (unused ones only)."""
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            category = category_create(name=form.cleaned_data["name"], parent=_parent_of(form), actor=request.user)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The category %(name)s is added.") % {"name": category.name})
+            return redirect("staff_categories")
+    return render(request, "shops/staff/categories.html", {"form": form, "tree": category_tree_with_usage()},
+                  status=400 if form.errors else 200)
+
+
+@staff_required
+def staff_category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    category = get_object_or_404(Category, pk=pk)
+    form = CategoryForm(request.POST or None, exclude=category,
+                        initial={"name": category.name, "parent": category.parent_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            category_update(category=category, name=form.cleaned_data["name"], parent=_parent_of(form), actor=request.user)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The category %(name)s is saved.") % {"name": category.name})
+            return redirect("staff_categories")
+    return render(request, "shops/staff/category_edit.html", {"form": form, "category": category},
+                  status=400 if form.errors else 200)
+
+
+@staff_required
+@require_POST
+def staff_category_reorder(request: HttpRequest, pk: int) -> HttpResponse:
+    category_reorder(category=get_object_or_404(Category, pk=pk), direction=request.POST.get("direction", ""),
+                     actor=request.user)
+    return redirect(reverse("staff_categories") + f"#categorie-{pk}")
+
+
+@staff_required
+@require_POST
+def staff_category_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    category = get_object_or_404(Category, pk=pk)
+    try:
+        category_delete(category=category, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The category %(name)s is deleted.") % {"name": category.name})
+    return redirect("staff_categories")
+
+
+# --- Communes ----------------------------------------------------------------------------------
+
+@staff_required
+def staff_communes(request: HttpRequest) -> HttpResponse:
+    form = CommuneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            commune = commune_add(name=form.cleaned_data["name"], postcode=form.cleaned_data["postcode"], actor=request.user)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("%(commune)s is added.") % {"commune": commune})
+            return redirect("staff_communes")
+    return render(request, "shops/staff/communes.html", {"form": form, "communes": commune_list()},
+                  status=400 if form.errors else 200)
+
+
+# --- Moderation -----------------------------------------------------------------------------
+
+@staff_required
+def staff_product_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a product offline with a reason the merchant sees."""
+    product = get_object_or_404(Product.objects.select_related("shop"), pk=pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST":
+        form.is_valid()
+        try:
+            product_unpublish_by_staff(product=product, actor=request.user, reason=form.cleaned_data.get("reason", ""))
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("“%(title)s” is offline; the merchant received your reason.") % {"title": product.title})
+            return redirect("staff_shop_detail", pk=product.shop_id)
+    return render(request, "shops/staff/product_unpublish.html", {"form": form, "product": product},
+                  status=400 if form.errors else 200)
+
