@@ -14,7 +14,9 @@ urlpatterns = [
     path("pro/import/", include("vitrine.imports.urls")),
     path("pro/", include("vitrine.shops.urls_merchant")),
     path("equipe/", include("vitrine.shops.urls_staff")),
-    # Shoppers: shops, storefronts, categories, products.
+    # Shoppers: search, cart and orders, shops, storefronts, categories, products.
+    path("recherche/", include("vitrine.search.urls")),
+    path("panier/", include("vitrine.orders.urls")),
     path("", include("vitrine.catalog.urls_public")),
     path("", include("vitrine.territory.urls")),
     path("", include("vitrine.theming.urls")),

@@ -43,6 +43,8 @@ TENANT_APPS = [
     "vitrine.catalog",
     "vitrine.shops",
     "vitrine.imports",
+    "vitrine.search",
+    "vitrine.orders",
     "vitrine.territory",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
