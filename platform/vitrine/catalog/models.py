@@ -2,6 +2,8 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,21 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Shoppers' search folds accents itself: the embedded PostgreSQL has no `unaccent`.
+# vitrine.search.text applies the same folding to what shoppers type.
+ACCENTED = "àâäáãåçéèêëîïíìôöóòõùûüúÿýñÀÂÄÁÃÅÇÉÈÊËÎÏÍÌÔÖÓÒÕÙÛÜÚŸÝÑ"
+UNACCENTED = "aaaaaaceeeeiiiiooooouuuuyynAAAAAACEEEEIIIIOOOOOUUUUYYN"
+LIGATURES = (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"))
+
+
+def folded(expression):
+    """The SQL for `expression` without accents or ligatures, lowercased (immutable)."""
+    for ligature, letters in LIGATURES:
+        expression = models.Func(expression, models.Value(ligature), models.Value(letters), function="replace")
+    translated = models.Func(expression, models.Value(ACCENTED), models.Value(UNACCENTED), function="translate")
+    return models.functions.Lower(translated)
 
 
 class Product(models.Model):
@@ -58,6 +75,14 @@ class Product(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Shoppers' full-text search: title (weight A) and description (C), French stemming,
+    # accents folded. Category and shop names (B) are matched at query time (vitrine.search).
+    search_vector = models.GeneratedField(
+        expression=SearchVector(folded(models.F("title")), config="french", weight="A")
+        + SearchVector(folded(models.F("description")), config="french", weight="C"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -71,6 +96,7 @@ class Product(models.Model):
             models.Index(fields=["status", "-published_at"], name="product_published"),
             # A storefront lists one shop's published products, newest first.
             models.Index(fields=["shop", "status", "-published_at"], name="product_shop_published"),
+            GinIndex(fields=["search_vector"], name="product_search_vector"),
         ]
 
     def __str__(self) -> str:

@@ -80,6 +80,8 @@ def banner() -> str:
  Console login:   {CONSOLE_EMAIL} / {DEMO_PASSWORD}
  Territory admins: admin@nancy.localhost, admin@limoges.localhost,
                    admin@tarn.localhost (password {DEMO_PASSWORD})
+ Shop owners:     e.g. bijouterie@nancy.localhost (password {DEMO_PASSWORD});
+                  the table above lists every demo shop's login.
  Emails are written to var/mail/.
 ================================================================================
 """

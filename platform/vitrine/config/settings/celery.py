@@ -4,12 +4,17 @@ Tasks are tenant-aware (tenant-schemas-celery): a task sent while serving a
 territory runs in that territory's schema; one sent from the public schema
 runs in public.
 """
+import hashlib
 from pathlib import Path
 
 from vitrine.config.env import VAR_DIR, env
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
-CELERY_QUEUE_DIR = env("VITRINE_CELERY_DIR", default=str(VAR_DIR / "celery"))
+# One queue folder per database, so that tasks queued against one database are
+# never run against another (switching DATABASE_URL on a development machine).
+_database_url = env("DATABASE_URL", default="")
+_queue_name = hashlib.sha256(_database_url.encode()).hexdigest()[:10] if _database_url else "embedded"
+CELERY_QUEUE_DIR = env("VITRINE_CELERY_DIR", default=str(VAR_DIR / "celery" / _queue_name))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "processed"):
         Path(CELERY_QUEUE_DIR, _folder).mkdir(parents=True, exist_ok=True)

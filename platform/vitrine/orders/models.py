@@ -1,0 +1,142 @@
+"""Carts, orders for Click & Collect, their history, and each shop's pickup settings."""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
+
+
+class Cart(models.Model):
+    """One cart across the territory's shops: a signed-in shopper's, or a visitor's (by token in the session)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
+    )
+    # A visitor's cart is found through this token kept in their session: it survives
+    # the session key rotation at sign-in, when the cart is merged into the account's.
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey("catalog.Variant", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cart", "product", "variant"], nulls_distinct=False, name="cart_line_unique_item"
+            ),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="cart_line_quantity_positive"),
+        ]
+
+
+class PickupSettings(models.Model):
+    """How a shop takes Click & Collect orders: preparation time, slot length, capacity."""
+
+    shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, related_name="pickup_settings")
+    lead_time_minutes = models.PositiveIntegerField(_("preparation time (minutes)"), default=120)
+    slot_minutes = models.PositiveIntegerField(_("length of a pickup slot (minutes)"), default=30)
+    slot_capacity = models.PositiveIntegerField(
+        _("orders per slot"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(slot_minutes__gte=5), name="pickup_slot_minutes_min")]
+
+
+class OrderSettings(models.Model):
+    """The territory's rules for orders (one row per territory schema)."""
+
+    not_collected_after_days = models.PositiveSmallIntegerField(
+        _("an order not collected is released after (days)"), default=3
+    )
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="order_settings_single_row")]
+
+
+class Order(models.Model):
+    """What a shopper ordered from one shop, to collect in store and pay there."""
+
+    class Status(models.TextChoices):
+        # Online payment (a later issue) fills this state; payment at pickup skips it.
+        PENDING_PAYMENT = "pending_payment", pgettext_lazy("order status", "Awaiting payment")
+        PLACED = "placed", pgettext_lazy("order status", "Placed")
+        ACCEPTED = "accepted", pgettext_lazy("order status", "Accepted")
+        READY = "ready", pgettext_lazy("order status", "Ready for pickup")
+        COLLECTED = "collected", pgettext_lazy("order status", "Collected")
+        REFUSED = "refused", pgettext_lazy("order status", "Refused by the shop")
+        CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
+        NOT_COLLECTED = "not_collected", pgettext_lazy("order status", "Not collected")
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    customer_name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("email address"))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLACED, db_index=True)
+    pickup_code = models.CharField(max_length=6, unique=True)
+    pickup_starts_at = models.DateTimeField(db_index=True)
+    pickup_ends_at = models.DateTimeField()
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    idempotency_key = models.UUIDField()
+    refusal_reason = models.TextField(blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One checkout (one key) makes at most one order per shop: a second submit finds them.
+            models.UniqueConstraint(fields=["idempotency_key", "shop"], name="order_unique_checkout_shop"),
+        ]
+        indexes = [models.Index(fields=["shop", "pickup_starts_at"], name="order_shop_pickup")]
+
+    def __str__(self) -> str:
+        return f"{self.pickup_code} ({self.shop_id})"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # Kept as text too: the order stays readable when the product changes or goes.
+    product = models.ForeignKey("catalog.Product", null=True, on_delete=models.SET_NULL, related_name="+")
+    variant = models.ForeignKey("catalog.Variant", null=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(max_length=140)
+    variant_name = models.CharField(max_length=80, blank=True)
+    unit_price = models.DecimalField(max_digits=9, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    # Whether stock was taken at checkout (and so must be given back on release).
+    stock_reserved = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity
+
+
+class OrderEvent(models.Model):
+    """One transition of an order: from, to, who and when."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=150, blank=True)  # "guest", "system", or the person's name
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]

@@ -1,0 +1,34 @@
+"""What shoppers type, folded the way the catalogue's search column is (catalog.models.folded)."""
+from __future__ import annotations
+
+import re
+
+from vitrine.catalog.models import ACCENTED, LIGATURES, UNACCENTED
+
+_FOLD = str.maketrans(ACCENTED, UNACCENTED)
+_WORD = re.compile(r"[a-z0-9]+")
+MAX_TERMS = 8
+MAX_QUERY_LENGTH = 200
+
+
+def text_fold(text: str) -> str:
+    """Lowercase `text` without accents or ligatures (the same folding as the database's)."""
+    for ligature, letters in LIGATURES:
+        text = text.replace(ligature, letters)
+    return text.translate(_FOLD).lower()
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a shopper's query, folded; punctuation and operators dropped."""
+    return _WORD.findall(text_fold(query[:MAX_QUERY_LENGTH]))[:MAX_TERMS]
+
+
+def tsquery_text(terms: list[str], *, joiner: str = " & ") -> str:
+    """A to_tsquery() text: each word matches itself (stemmed) or, from 3 letters, as a prefix.
+
+    "deco" finds "décoration" (stem "decor") through the prefix; an exact stem match
+    counts twice in ts_rank_cd, so "vin" ranks wine above "vinaigre". Terms are plain
+    [a-z0-9] words, so nothing the shopper types can inject query syntax.
+    """
+    parts = [f"({term} | {term}:*)" if len(term) >= 3 else term for term in terms]
+    return joiner.join(parts)
