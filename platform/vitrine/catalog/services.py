@@ -16,6 +16,7 @@ from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
 from vitrine.common.html import html_sanitise
 from vitrine.common.images import ImageRejected, image_check, image_clean
+from vitrine.common.ordering import position_move
 from vitrine.notifications.services import outbox_email_queue
 from vitrine.shops.models import Shop, ShopMember
 
@@ -263,15 +264,7 @@ def product_photo_move(*, photo: ProductPhoto, actor: User, offset: int) -> None
     """Move a photo earlier (offset -1) or later (+1); the first photo is the one lists show."""
     shop_member_check(shop=photo.product.shop, user=actor)
     photos = list(ProductPhoto.objects.select_for_update().filter(product_id=photo.product_id).order_by("position", "id"))
-    index = next(i for i, p in enumerate(photos) if p.pk == photo.pk)
-    target = index + offset
-    if not 0 <= target < len(photos):
-        return
-    photos[index], photos[target] = photos[target], photos[index]
-    for position, current in enumerate(photos):
-        if current.position != position:
-            current.position = position
-            current.save(update_fields=["position"])
+    position_move(photos, photo, offset)
 
 
 @transaction.atomic

@@ -1,9 +1,6 @@
 """Photo renditions, made by the worker in the territory's schema."""
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-
 from vitrine.catalog.models import ProductPhoto
-from vitrine.common.images import image_renditions
+from vitrine.common.images import renditions_make
 from vitrine.config.celery import app
 
 
@@ -11,14 +8,5 @@ from vitrine.config.celery import app
 def product_photo_renditions_make(*, photo_id: int) -> None:
     """Resize a product photo into web variants (WebP); safe to run twice."""
     photo = ProductPhoto.objects.filter(pk=photo_id).first()
-    if photo is None or photo.renditions:
-        return
-    with photo.image.open("rb") as original:
-        data = original.read()
-    base = photo.image.name.rsplit(".", 1)[0]
-    renditions = {}
-    for width, height, content in image_renditions(data):
-        name = default_storage.save(f"{base}-{width}.webp", ContentFile(content))
-        renditions[str(width)] = {"name": name, "width": width, "height": height}
-    photo.renditions = renditions
-    photo.save(update_fields=["renditions"])
+    if photo is not None:
+        renditions_make(photo)

@@ -85,3 +85,20 @@ def image_renditions(data: bytes, *, widths=RENDITION_WIDTHS) -> list[tuple[int,
             resized.save(buffer, format="WEBP", quality=82, method=4)
             renditions.append((target_width, height, buffer.getvalue()))
     return renditions
+
+
+def renditions_make(photo) -> None:
+    """Store web variants of a photo row (any model with `image` and `renditions`); safe to run twice."""
+    from django.core.files.storage import default_storage
+
+    if photo.renditions:
+        return
+    with photo.image.open("rb") as original:
+        data = original.read()
+    base = photo.image.name.rsplit(".", 1)[0]
+    renditions = {}
+    for width, height, content in image_renditions(data):
+        name = default_storage.save(f"{base}-{width}.webp", ContentFile(content))
+        renditions[str(width)] = {"name": name, "width": width, "height": height}
+    photo.renditions = renditions
+    photo.save(update_fields=["renditions"])

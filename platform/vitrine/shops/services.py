@@ -31,6 +31,7 @@ from vitrine.accounts.services import user_invite
 from vitrine.catalog.models import Category, Product
 from vitrine.common.html import html_sanitise
 from vitrine.common.images import ImageRejected, image_clean
+from vitrine.common.ordering import position_move
 from vitrine.notifications.services import outbox_email_queue
 from vitrine.shops.models import (
     ClosingPeriod,
@@ -606,16 +607,9 @@ def shop_photo_move(*, photo: ShopPhoto, actor: User, direction: str) -> None:
     """Move a photo one place up (earlier) or down; the first photo leads the storefront."""
     _membership(photo.shop, actor, owner_only=True)
     _locked(photo.shop)
-    photos = list(photo.shop.photos.order_by("position", "id"))
-    index = next(i for i, p in enumerate(photos) if p.pk == photo.pk)
-    other = index - 1 if direction == "up" else index + 1
-    if direction not in ("up", "down") or not 0 <= other < len(photos):
+    if direction not in ("up", "down"):
         return
-    photos[index], photos[other] = photos[other], photos[index]
-    for position, item in enumerate(photos):
-        if item.position != position:
-            item.position = position
-            item.save(update_fields=["position"])
+    position_move(list(photo.shop.photos.order_by("position", "id")), photo, -1 if direction == "up" else 1)
 
 
 @transaction.atomic
