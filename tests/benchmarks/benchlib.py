@@ -116,42 +116,39 @@ SERVICE_SLUG = "bench{:04d}"
 
 @dataclass
 class TerritorySetup:
-    hosts: list[tuple[str, str]]  # (primary domain, territory name), oldest first
+    hosts: list[tuple[str, str]]  # (primary domain, territory name)
     provisioned_now: int
     seconds: float
     methods: dict[str, int]
+    in_database: int  # every territory, the benchmark's and the session's
 
 
 def territories_ensure(count: int) -> TerritorySetup:
-    """Make sure `count` territories exist (committed), all made by the provisioning service.
+    """Make sure `count` benchmark territories exist (committed), made by the provisioning service.
 
-    nancy and limoges come from the session fixture; the rest are bench0003,
-    bench0004... Idempotent: existing territories count towards `count`.
+    They are bench0001, bench0002... of their own, so that no other test's data
+    (nancy and limoges belong to the whole session) changes what is measured.
+    Idempotent: existing ones are kept.
     """
     from vitrine.tenancy.models import Domain, Territory
-    from vitrine.tenancy.services import territory_provision
+    from vitrine.tenancy.services import default_domain, territory_provision
     from vitrine.testing.territories import territory_request
 
     methods: dict[str, int] = {}
     started = time.perf_counter()
-    existing = set(Territory.objects.values_list("schema_name", flat=True))
-    number = len(existing)
-    while len(existing) < count:
-        number += 1
-        slug = SERVICE_SLUG.format(number)
-        if slug in existing:
-            continue
-        result = territory_provision(request=territory_request(slug))
-        assert result.created
-        methods[result.method] = methods.get(result.method, 0) + 1
-        existing.add(slug)
+    slugs = [SERVICE_SLUG.format(number) for number in range(1, count + 1)]
+    existing = set(Territory.objects.filter(schema_name__in=slugs).values_list("schema_name", flat=True))
+    for slug in slugs:
+        if slug not in existing:
+            result = territory_provision(request=territory_request(slug))
+            assert result.created
+            methods[result.method] = methods.get(result.method, 0) + 1
     seconds = time.perf_counter() - started
     connection.set_schema_to_public()
-    hosts = list(
-        Domain.objects.filter(is_primary=True).order_by("tenant_id").values_list("domain", "tenant__name")[:count]
-    )
-    assert len(hosts) == count, f"expected {count} territories, found {len(hosts)}"
-    return TerritorySetup(hosts, sum(methods.values()), seconds, methods)
+    names = dict(Territory.objects.filter(schema_name__in=slugs).values_list("schema_name", "name"))
+    hosts = [(default_domain(slug), names[slug]) for slug in slugs]
+    assert Domain.objects.filter(domain__in=[h for h, _n in hosts], is_primary=True).count() == count
+    return TerritorySetup(hosts, sum(methods.values()), seconds, methods, Territory.objects.count())
 
 
 def schema_structure(schema: str) -> dict[str, set]:
@@ -416,12 +413,13 @@ class Gunicorn:
             str(Path(sys.executable).with_name("gunicorn")), "vitrine.config.wsgi:application",
             "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--worker-class", "gthread",
             "--threads", str(GUNICORN_THREADS), "--keep-alive", "30", "--no-control-socket",
-            "--log-level", "warning", "--error-logfile", str(self.log_path),
+            "--log-level", "warning",
         ]
         if self.cpu is not None and shutil.which("taskset"):
             command = ["taskset", "-c", str(self.cpu), *command]
-        self.process = subprocess.Popen(command, env=self.environment(), cwd=ROOT_DIR,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        with open(self.log_path, "w") as log:  # gunicorn's and Django's logs (tracebacks of any 500)
+            self.process = subprocess.Popen(command, env=self.environment(), cwd=ROOT_DIR,
+                                            stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:
             try:

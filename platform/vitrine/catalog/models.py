@@ -35,8 +35,10 @@ LIGATURES = (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"))
 def folded(expression):
     """The SQL for `expression` without accents or ligatures, lowercased (immutable)."""
     for ligature, letters in LIGATURES:
-        expression = models.Func(expression, models.Value(ligature), models.Value(letters), function="replace")
-    translated = models.Func(expression, models.Value(ACCENTED), models.Value(UNACCENTED), function="translate")
+        expression = models.Func(expression, models.Value(ligature), models.Value(letters), function="replace",
+                                 output_field=models.TextField())
+    translated = models.Func(expression, models.Value(ACCENTED), models.Value(UNACCENTED), function="translate",
+                             output_field=models.TextField())
     return models.functions.Lower(translated)
 
 

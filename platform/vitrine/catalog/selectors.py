@@ -53,6 +53,7 @@ def product_of_shop(*, shop: Shop) -> QuerySet[Product]:
     """A shop's products with what their edit and preview pages show; another shop's are not in it."""
     return (
         Product.objects.filter(shop=shop)
+        .defer("search_vector")
         .select_related("shop", "shop__commune", "category")
         .prefetch_related(_photos_prefetch(), Prefetch("variants", queryset=Variant.objects.order_by("position", "id")))
     )
@@ -82,6 +83,7 @@ def product_public_list() -> QuerySet[Product]:
     """Published products of approved shops, with their shop and photos."""
     return (
         Product.objects.filter(status=Product.Status.PUBLISHED, shop__status=Shop.Status.APPROVED)
+        .defer("search_vector")
         .select_related("shop", "category")
         .prefetch_related(_photos_prefetch())
     )

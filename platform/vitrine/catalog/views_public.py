@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from vitrine.catalog import selectors
 from vitrine.catalog.models import Category, Product
@@ -48,8 +49,8 @@ def product_page_context(product: Product, *, preview: bool) -> dict:
     return {
         "product": product, "shop": product.shop, "photos": list(product.photos.all()), "variants": variants,
         "state": state, "preview": preview,
-        # The cart (issue 4) sets where "add to cart" posts; until then shoppers see it disabled.
-        "buy_url": None,
+        # Where "add to cart" posts (the cart, vitrine.orders); a preview never buys.
+        "buy_url": None if preview else reverse("cart_add", args=[product.pk]),
     }
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     # The merchant area (a shop's own pages) and the staff area (the territory team).
     path("pro/produits/", include("vitrine.catalog.urls_merchant")),
     path("pro/import/", include("vitrine.imports.urls")),
+    path("pro/commandes/", include("vitrine.orders.urls_merchant")),
     path("pro/", include("vitrine.shops.urls_merchant")),
     path("equipe/", include("vitrine.shops.urls_staff")),
     # Shoppers: search, cart and orders, shops, storefronts, categories, products.

@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+"""The cart and checkout, under /panier/."""
+from django.urls import path
 
-urlpatterns: list = []
+from vitrine.orders import views
+
+urlpatterns = [
+    path("", views.cart_detail, name="cart"),
+    path("ajouter/<int:product_id>/", views.cart_add, name="cart_add"),
+    path("ligne/<int:line_id>/", views.cart_line_update, name="cart_line_update"),
+    path("commande/", views.checkout, name="checkout"),
+    path("commande/<uuid:key>/", views.checkout_done, name="checkout_done"),
+    path("commande/<uuid:key>/annuler/<int:order_id>/", views.order_cancel, name="order_cancel"),
+]

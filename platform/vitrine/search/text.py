@@ -30,5 +30,15 @@ def tsquery_text(terms: list[str], *, joiner: str = " & ") -> str:
     counts twice in ts_rank_cd, so "vin" ranks wine above "vinaigre". Terms are plain
     [a-z0-9] words, so nothing the shopper types can inject query syntax.
     """
-    parts = [f"({term} | {term}:*)" if len(term) >= 3 else term for term in terms]
-    return joiner.join(parts)
+    return joiner.join(_term_query(term) for term in terms)
+
+
+def _term_query(term: str) -> str:
+    if len(term) < 3:
+        return term
+    alternatives = [term, f"{term}:*"]
+    if term.endswith("oux"):
+        # Snowball's French stemmer keeps "bijoux", "choux", "genoux" as they are:
+        # the singular must be asked for too ("bijou" finds "bijoux" by its prefix).
+        alternatives.append(term[:-1])
+    return "(" + " | ".join(alternatives) + ")"

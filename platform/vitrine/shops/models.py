@@ -1,7 +1,8 @@
 """Shops of a territory: their storefront, opening hours, team, and approval."""
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Commune(models.Model):

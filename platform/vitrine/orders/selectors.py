@@ -1,0 +1,251 @@
+"""Reads on carts and orders: the cart grouped by shop, pickup slots, orders to expire."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import formats, timezone
+
+from vitrine.catalog.models import Product
+from vitrine.orders.models import Cart, CartLine, Order, OrderSettings, PickupSettings
+from vitrine.shops.models import Shop
+
+SLOT_DAYS = 7
+# Orders that hold a place in their pickup slot.
+SLOT_HOLDING = (
+    Order.Status.PENDING_PAYMENT, Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY, Order.Status.COLLECTED,
+)
+
+
+def territory_zone() -> ZoneInfo:
+    return ZoneInfo(getattr(getattr(connection, "tenant", None), "time_zone", None) or "Europe/Paris")
+
+
+def day_label(day: date) -> str:
+    """ "lundi 30 novembre" in the active language."""
+    return formats.date_format(day, "l j F")
+
+
+def euros_text(amount: Decimal) -> str:
+    """Decimal("1234.5") -> "1 234,50 €" (for emails, which are French)."""
+    from vitrine.catalog.templatetags.catalog_tags import _grouped
+
+    return f"{_grouped(Decimal(amount).quantize(Decimal('0.01')), thousands=' ', decimal=',')} €"
+
+
+def order_settings() -> OrderSettings:
+    settings = OrderSettings.objects.filter(pk=1).first()
+    return settings or OrderSettings(pk=1)
+
+
+def pickup_settings_for(shop: Shop) -> PickupSettings:
+    """The shop's pickup settings, or the defaults (unsaved) if it never changed them."""
+    return PickupSettings.objects.filter(shop=shop).first() or PickupSettings(shop=shop)
+
+
+# --- Cart --------------------------------------------------------------------------------
+
+@dataclass
+class CartRow:
+    line: CartLine
+    unit_price: Decimal
+    total: Decimal
+    max_quantity: int
+    problem: str = ""
+
+
+@dataclass
+class CartGroup:
+    shop: Shop
+    rows: list[CartRow] = field(default_factory=list)
+    subtotal: Decimal = Decimal("0.00")
+
+
+@dataclass
+class CartSummary:
+    cart: Cart | None
+    groups: list[CartGroup]
+    total: Decimal
+    count: int
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups
+
+
+def cart_summary(*, cart: Cart | None) -> CartSummary:
+    """The cart grouped by shop (in the order shops were added), with subtotals and total."""
+    from django.utils.translation import gettext as _
+
+    from vitrine.orders.services import ON_REQUEST_MAX
+
+    if cart is None or cart.pk is None:
+        return CartSummary(cart=cart, groups=[], total=Decimal("0.00"), count=0)
+    lines = CartLine.objects.filter(cart=cart).select_related("product__shop__commune", "variant").order_by("created_at", "id")
+    groups: dict[int, CartGroup] = {}
+    total, count = Decimal("0.00"), 0
+    for line in lines:
+        product, variant = line.product, line.variant
+        unit_price = variant.effective_price if variant else product.price
+        if product.availability == Product.Availability.ON_REQUEST:
+            available = ON_REQUEST_MAX
+        else:
+            available = variant.stock if variant else product.stock
+        problem = ""
+        if product.status != Product.Status.PUBLISHED or not product.shop.sells_online:
+            problem = _("No longer for sale: remove it to order.")
+        elif available < line.quantity:
+            problem = _("Only %(n)s left: lower the quantity.") % {"n": available} if available else _("Out of stock: remove it to order.")
+        group = groups.setdefault(product.shop_id, CartGroup(shop=product.shop))
+        row = CartRow(line=line, unit_price=unit_price, total=unit_price * line.quantity, max_quantity=max(available, line.quantity), problem=problem)
+        group.rows.append(row)
+        group.subtotal += row.total
+        total += row.total
+        count += line.quantity
+    return CartSummary(cart=cart, groups=list(groups.values()), total=total, count=count)
+
+
+def cart_count(*, cart: Cart | None) -> int:
+    if cart is None or cart.pk is None:
+        return 0
+    return sum(CartLine.objects.filter(cart=cart).values_list("quantity", flat=True))
+
+
+# --- Pickup slots ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: datetime  # aware, in the territory's zone
+    ends_at: datetime
+    remaining: int | None  # None: no capacity set
+
+    @property
+    def value(self) -> str:
+        return self.starts_at.isoformat()
+
+    @property
+    def is_full(self) -> bool:
+        return self.remaining is not None and self.remaining <= 0
+
+
+def checkout_slots(
+    *, shop: Shop, now: datetime | None = None, settings: PickupSettings | None = None, days: int = SLOT_DAYS,
+) -> list[Slot]:
+    """Pickup slots for the next days: within opening ranges, outside closing periods,
+    after the preparation time, in the territory's time zone; full slots included (is_full)."""
+    zone = territory_zone()
+    now = (now or timezone.now()).astimezone(zone)
+    settings = settings or pickup_settings_for(shop)
+    earliest = now + timedelta(minutes=settings.lead_time_minutes)
+    length = timedelta(minutes=settings.slot_minutes)
+    today = now.date()
+    last_day = today + timedelta(days=days - 1)
+    ranges = list(shop.opening_ranges.all())
+    closings = [(c.starts_on, c.ends_on) for c in shop.closing_periods.filter(ends_on__gte=today, starts_on__lte=last_day)]
+    candidates: list[tuple[datetime, datetime]] = []
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        if any(start <= day <= end for start, end in closings):
+            continue
+        for opening in ranges:
+            if opening.weekday != day.weekday():
+                continue
+            start = datetime.combine(day, opening.opens, tzinfo=zone)
+            closes = datetime.combine(day, opening.closes, tzinfo=zone)
+            while start + length <= closes:
+                if start >= earliest:
+                    candidates.append((start, start + length))
+                start += length
+    candidates.sort()
+    taken: dict[datetime, int] = {}
+    if settings.slot_capacity is not None and candidates:
+        rows = (
+            Order.objects.filter(shop=shop, status__in=SLOT_HOLDING,
+                                 pickup_starts_at__gte=candidates[0][0], pickup_starts_at__lte=candidates[-1][0])
+            .values("pickup_starts_at").annotate(n=Count("id"))
+        )
+        taken = {row["pickup_starts_at"]: row["n"] for row in rows}
+    return [
+        Slot(starts_at=start, ends_at=end,
+             remaining=None if settings.slot_capacity is None else settings.slot_capacity - taken.get(start, 0))
+        for start, end in candidates
+    ]
+
+
+def slots_by_day(slots: list[Slot]) -> list[tuple[str, list[Slot]]]:
+    days: dict[date, list[Slot]] = {}
+    for slot in slots:
+        days.setdefault(slot.starts_at.date(), []).append(slot)
+    return [(day_label(day), day_slots) for day, day_slots in days.items()]
+
+
+# --- Orders ------------------------------------------------------------------------------
+
+def _order_queryset() -> QuerySet[Order]:
+    return Order.objects.select_related("shop__commune").prefetch_related("lines")
+
+
+def orders_for_checkout(*, idempotency_key: UUID) -> list[Order]:
+    return list(_order_queryset().filter(idempotency_key=idempotency_key).order_by("id"))
+
+
+def orders_of_customer(*, user) -> QuerySet[Order]:
+    return _order_queryset().filter(customer=user)
+
+
+def orders_expiry_due(*, now: datetime) -> QuerySet[Order]:
+    """Accepted or ready orders whose pickup ended more than the territory's N days ago."""
+    days = order_settings().not_collected_after_days
+    return Order.objects.select_related("shop__commune").filter(
+        status__in=(Order.Status.ACCEPTED, Order.Status.READY), pickup_ends_at__lt=now - timedelta(days=days)
+    )
+
+
+def orders_reminder_due(*, now: datetime) -> QuerySet[Order]:
+    """Ready orders a day from being released, not reminded yet."""
+    days = order_settings().not_collected_after_days
+    return Order.objects.select_related("shop__commune").filter(
+        status=Order.Status.READY, reminder_sent_at__isnull=True,
+        pickup_ends_at__lt=now - timedelta(days=max(days - 1, 0)),
+    )
+
+
+def merchant_orders(*, shop: Shop, query: str = "", day: date | None = None) -> QuerySet[Order]:
+    """A shop's orders: by pickup time; found by customer name or pickup code; one day's if given."""
+    orders = _order_queryset().filter(shop=shop).order_by("pickup_starts_at", "id")
+    query = query.strip()
+    if query:
+        orders = orders.filter(Q(customer_name__icontains=query) | Q(pickup_code__iexact=query.upper()))
+    if day is not None:
+        zone = territory_zone()
+        start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+        orders = orders.filter(pickup_starts_at__gte=start, pickup_starts_at__lt=start + timedelta(days=1))
+    return orders
+
+
+@dataclass
+class MerchantBoard:
+    new: list[Order]  # placed, waiting for the shop to accept
+    slots: list[tuple[datetime, list[Order]]]  # today's accepted / ready pickups, by slot
+    found: list[Order] | None  # the counter search, when there is one
+    collected_today: int
+    collected_total: Decimal
+
+
+def merchant_board(*, shop: Shop, day: date, query: str = "") -> MerchantBoard:
+    """What the shop's order board shows on `day` (a fixed number of queries)."""
+    orders = list(merchant_orders(shop=shop, day=day))
+    waiting = list(_order_queryset().filter(shop=shop, status=Order.Status.PLACED).order_by("pickup_starts_at", "id"))
+    by_slot: dict[datetime, list[Order]] = {}
+    for order in orders:
+        if order.status in (Order.Status.ACCEPTED, Order.Status.READY, Order.Status.COLLECTED):
+            by_slot.setdefault(order.pickup_starts_at, []).append(order)
+    collected = [o for o in orders if o.status == Order.Status.COLLECTED]
+    found = list(merchant_orders(shop=shop, query=query).order_by("-pickup_starts_at")[:30]) if query else None
+    return MerchantBoard(new=waiting, slots=sorted(by_slot.items()), found=found, collected_today=len(collected),
+                         collected_total=sum((o.total for o in collected), Decimal("0.00")))

@@ -1,0 +1,563 @@
+"""Writes on carts and orders: the cart, checkout with stock reservation, the order lifecycle.
+
+Stock is taken with conditional UPDATEs (`stock = stock - q WHERE stock >= q`), never
+read-then-write, and the whole checkout is one transaction: one line short of stock and
+no order is made. An order moves only along ORDER_TRANSITIONS; each move is an
+OrderEvent (who, when) and the emails it causes are outbox rows in the same transaction.
+"""
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from vitrine.accounts.models import User
+from vitrine.catalog.models import Product, Variant
+from vitrine.notifications.services import outbox_email_queue
+from vitrine.orders import selectors
+from vitrine.orders.models import (
+    Cart,
+    CartLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    PickupSettings,
+)
+from vitrine.shops.models import Shop
+
+Status = Order.Status
+
+# Products "available on request" have no stock; a shopper still cannot ask for a truckload.
+ON_REQUEST_MAX = 10
+PICKUP_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+PICKUP_CODE_LENGTH = 6
+
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.PENDING_PAYMENT: frozenset({Status.PLACED, Status.CANCELLED}),
+    Status.PLACED: frozenset({Status.ACCEPTED, Status.REFUSED, Status.CANCELLED}),
+    Status.ACCEPTED: frozenset({Status.READY, Status.REFUSED, Status.CANCELLED, Status.NOT_COLLECTED}),
+    Status.READY: frozenset({Status.COLLECTED, Status.NOT_COLLECTED}),
+    Status.COLLECTED: frozenset(),
+    Status.REFUSED: frozenset(),
+    Status.CANCELLED: frozenset(),
+    Status.NOT_COLLECTED: frozenset(),
+}
+# Leaving the order's way to the counter gives its stock back.
+STOCK_RELEASING = frozenset({Status.REFUSED, Status.CANCELLED, Status.NOT_COLLECTED})
+
+
+class CartError(ValidationError):
+    """A cart change that cannot be made; the message is for the shopper."""
+
+
+class CheckoutError(ValidationError):
+    """A checkout that cannot go through; nothing was reserved or ordered."""
+
+
+class IllegalTransition(ValidationError):
+    """An order asked to move to a state its current state does not lead to."""
+
+
+# --- Cart --------------------------------------------------------------------------------
+
+def cart_create(*, user: User | None = None) -> Cart:
+    """A new cart: the account's when signed in (one per account), else a visitor's."""
+    if user is not None:
+        cart, _created = Cart.objects.get_or_create(user=user)
+        return cart
+    return Cart.objects.create()
+
+
+def _sellable_product(product_id) -> Product:
+    try:
+        product_id = int(product_id)
+    except (TypeError, ValueError):
+        raise CartError(_("This product does not exist on this marketplace.")) from None
+    product = Product.objects.select_related("shop").filter(pk=product_id).first()
+    if product is None:
+        raise CartError(_("This product does not exist on this marketplace."))
+    shop = product.shop
+    if product.status != Product.Status.PUBLISHED or shop.status != Shop.Status.APPROVED:
+        raise CartError(_("This product is not for sale."))
+    if shop.showcase_only or not shop.click_and_collect:
+        raise CartError(_("%(shop)s does not take orders online: visit the shop or call it.") % {"shop": shop.name})
+    return product
+
+
+def _variant_for(product: Product, variant_id) -> Variant | None:
+    has_variants = product.variants.exists()
+    if variant_id in (None, ""):
+        if has_variants:
+            raise CartError(_("Choose a variant first (e.g. a size)."))
+        return None
+    try:
+        variant_id = int(variant_id)
+    except (TypeError, ValueError):
+        raise CartError(_("This variant does not exist for this product.")) from None
+    variant = Variant.objects.filter(pk=variant_id, product=product).first()
+    if variant is None:
+        raise CartError(_("This variant does not exist for this product."))
+    return variant
+
+
+def available_quantity(product: Product, variant: Variant | None) -> int:
+    """How many a shopper may put in their cart now."""
+    if product.availability == Product.Availability.ON_REQUEST:
+        return ON_REQUEST_MAX
+    return variant.stock if variant is not None else product.stock
+
+
+def _quantity_parse(quantity) -> int:
+    try:
+        value = int(quantity)
+    except (TypeError, ValueError):
+        raise CartError(_("Choose a quantity of at least 1.")) from None
+    if value < 1:
+        raise CartError(_("Choose a quantity of at least 1."))
+    return value
+
+
+def _quantity_check(product: Product, variant: Variant | None, quantity: int) -> None:
+    available = available_quantity(product, variant)
+    if available <= 0:
+        raise CartError(_("“%(title)s” is out of stock.") % {"title": product.title})
+    if quantity > available:
+        raise CartError(
+            _("Only %(n)s of “%(title)s” can be ordered.") % {"n": available, "title": product.title}
+        )
+
+
+@transaction.atomic
+def cart_add(*, cart: Cart, product_id, variant_id=None, quantity=1) -> CartLine:
+    """Add a product (and variant) to the cart, within what is available; the line's new state."""
+    quantity = _quantity_parse(quantity)
+    product = _sellable_product(product_id)
+    variant = _variant_for(product, variant_id)
+    line = CartLine.objects.select_for_update().filter(cart=cart, product=product, variant=variant).first()
+    total = quantity + (line.quantity if line else 0)
+    _quantity_check(product, variant, total)
+    if line is None:
+        return CartLine.objects.create(cart=cart, product=product, variant=variant, quantity=total)
+    line.quantity = total
+    line.save(update_fields=["quantity"])
+    return line
+
+
+def _cart_line_get(cart: Cart, line_id) -> CartLine:
+    try:
+        line_id = int(line_id)
+    except (TypeError, ValueError):
+        line_id = 0
+    line = CartLine.objects.select_related("product", "variant").filter(cart=cart, pk=line_id).first()
+    if line is None:
+        raise CartError(_("This line is no longer in your cart."))
+    return line
+
+
+@transaction.atomic
+def cart_set_quantity(*, cart: Cart, line_id, quantity) -> CartLine | None:
+    """Set a line's quantity; 0 removes it (None returned)."""
+    line = _cart_line_get(cart, line_id)
+    try:
+        wanted = int(quantity)
+    except (TypeError, ValueError):
+        raise CartError(_("Choose a quantity of at least 1.")) from None
+    if wanted == 0:
+        line.delete()
+        return None
+    wanted = _quantity_parse(wanted)
+    _quantity_check(line.product, line.variant, wanted)
+    line.quantity = wanted
+    line.save(update_fields=["quantity"])
+    return line
+
+
+@transaction.atomic
+def cart_remove(*, cart: Cart, line_id) -> None:
+    _cart_line_get(cart, line_id).delete()
+
+
+@transaction.atomic
+def cart_merge_on_login(*, anonymous_cart: Cart, user: User) -> Cart:
+    """Move a visitor's lines into the account's cart (quantities added, capped by what is available)."""
+    cart = cart_create(user=user)
+    if anonymous_cart.pk == cart.pk:
+        return cart
+    existing = {(line.product_id, line.variant_id): line for line in cart.lines.select_related("product", "variant")}
+    for line in anonymous_cart.lines.select_related("product", "variant"):
+        available = available_quantity(line.product, line.variant)
+        mine = existing.get((line.product_id, line.variant_id))
+        if mine is None:
+            quantity = min(line.quantity, available)
+            if quantity > 0:
+                CartLine.objects.create(cart=cart, product=line.product, variant=line.variant, quantity=quantity)
+        else:
+            quantity = min(mine.quantity + line.quantity, max(available, mine.quantity))
+            if quantity != mine.quantity:
+                mine.quantity = quantity
+                mine.save(update_fields=["quantity"])
+    anonymous_cart.delete()
+    return cart
+
+
+# --- Checkout ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Guest:
+    name: str
+    email: str
+    phone: str
+
+
+def pickup_code_make() -> str:
+    """A short code to read at the counter, unused in this territory."""
+    while True:
+        code = "".join(secrets.choice(PICKUP_CODE_ALPHABET) for _i in range(PICKUP_CODE_LENGTH))
+        if not Order.objects.filter(pickup_code=code).exists():
+            return code
+
+
+def _guest_check(guest: Guest) -> Guest:
+    errors = []
+    name, email, phone = guest.name.strip(), guest.email.strip().lower(), guest.phone.strip()
+    if not name:
+        errors.append(_("Give the name the order will be under."))
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors.append(_("Enter a valid email address: your confirmation and pickup code go there."))
+    digits = [c for c in phone if c.isdigit()]
+    if len(digits) < 10 or len(phone) > 20 or any(not (c.isdigit() or c in " +.-()") for c in phone):
+        errors.append(_("Enter a phone number the shop can call (e.g. 06 12 34 56 78)."))
+    if errors:
+        raise CheckoutError(errors)
+    return Guest(name=name, email=email, phone=phone)
+
+
+def _reserve(line: CartLine) -> bool:
+    """Take the line's quantity from stock in one conditional UPDATE; whether stock was taken."""
+    product, variant, quantity = line.product, line.variant, line.quantity
+    if product.availability == Product.Availability.ON_REQUEST:
+        if quantity > ON_REQUEST_MAX:
+            raise CheckoutError(_("Only %(n)s of “%(title)s” can be ordered.") % {"n": ON_REQUEST_MAX, "title": product.title})
+        return False
+    model, pk = (Variant, variant.pk) if variant is not None else (Product, product.pk)
+    taken = model.objects.filter(pk=pk, stock__gte=quantity).update(stock=F("stock") - quantity)
+    if taken != 1:
+        left = model.objects.filter(pk=pk).values_list("stock", flat=True).first() or 0
+        if left == 0:
+            raise CheckoutError(_("“%(title)s” is now out of stock: remove it from your cart.") % {"title": product.title})
+        raise CheckoutError(
+            _("Only %(n)s of “%(title)s” left: change the quantity in your cart.") % {"n": left, "title": product.title}
+        )
+    return True
+
+
+def _release(order: Order) -> None:
+    for line in order.lines.filter(stock_reserved=True):
+        if line.variant_id is not None:
+            Variant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)
+        elif line.product_id is not None:
+            Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
+
+
+def _slot_check(shop: Shop, starts_at, *, now: datetime) -> selectors.Slot:
+    if not isinstance(starts_at, datetime):
+        try:
+            starts_at = datetime.fromisoformat(str(starts_at))
+        except ValueError:
+            starts_at = None
+    if starts_at is None or timezone.is_naive(starts_at):
+        raise CheckoutError(_("Choose a pickup time for %(shop)s.") % {"shop": shop.name})
+    # The capacity is counted under a lock on the shop's settings: two checkouts for
+    # the last place of a slot are served one after the other.
+    settings = selectors.pickup_settings_for(shop)
+    if settings.slot_capacity is not None:
+        settings = PickupSettings.objects.select_for_update().get(pk=settings.pk)
+    for slot in selectors.checkout_slots(shop=shop, now=now, settings=settings):
+        if slot.starts_at == starts_at:
+            if slot.remaining is not None and slot.remaining <= 0:
+                raise CheckoutError(
+                    _("The pickup time you chose at %(shop)s is full: choose another one.") % {"shop": shop.name}
+                )
+            return slot
+    raise CheckoutError(
+        _("%(shop)s cannot have your order ready at that time (closed, or too soon): choose another pickup time.")
+        % {"shop": shop.name}
+    )
+
+
+def order_place(
+    *, cart: Cart, customer: User | None = None, guest: Guest | None = None,
+    slots: dict[int, datetime | str], idempotency_key: uuid.UUID | str, now: datetime | None = None,
+) -> list[Order]:
+    """Turn the cart into one order per shop, each with its pickup slot; stock reserved, cart emptied.
+
+    Submitting again with the same key returns the orders the first submit made.
+    """
+    try:
+        key = uuid.UUID(str(idempotency_key))
+    except ValueError:
+        raise CheckoutError(_("This form has expired: reload the page and try again.")) from None
+    existing = selectors.orders_for_checkout(idempotency_key=key)
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return _order_place(cart=cart, customer=customer, guest=guest, slots=slots, key=key, now=now or timezone.now())
+    except IntegrityError:
+        # The same form submitted twice at once: the first submit won; return its orders.
+        existing = selectors.orders_for_checkout(idempotency_key=key)
+        if existing:
+            return existing
+        raise
+
+
+def _order_place(*, cart, customer, guest, slots, key, now) -> list[Order]:
+    if customer is None and guest is None:
+        raise CheckoutError(_("Sign in or give your name, email address and phone number."))
+    if customer is not None:
+        name, email, phone = customer.full_name or customer.email, customer.email, (guest.phone.strip() if guest else "")
+    else:
+        guest = _guest_check(guest)
+        name, email, phone = guest.name, guest.email, guest.phone
+    # Checkouts of one cart run one after the other: a second submit of the same form waits
+    # here, then finds the orders the first one made (its lines are gone by then).
+    if cart.pk is not None:
+        Cart.objects.select_for_update().filter(pk=cart.pk).first()
+        existing = selectors.orders_for_checkout(idempotency_key=key)
+        if existing:
+            return existing
+    lines = list(
+        CartLine.objects.select_for_update(of=("self",)).filter(cart=cart)
+        .select_related("product__shop", "variant").order_by("product__shop_id", "id")
+    )
+    if not lines:
+        raise CheckoutError(_("Your cart is empty."))
+    by_shop: dict[int, list[CartLine]] = {}
+    for line in lines:
+        by_shop.setdefault(line.product.shop_id, []).append(line)
+    orders = []
+    for shop_id, shop_lines in by_shop.items():
+        shop = shop_lines[0].product.shop
+        for line in shop_lines:
+            try:
+                _sellable_product(line.product_id)
+                if line.variant_id is None and line.product.variants.exists():
+                    raise CartError(_("Choose a variant first (e.g. a size)."))
+            except CartError as error:
+                raise CheckoutError(f"{line.product.title}: {error.messages[0]}") from None
+        slot = _slot_check(shop, slots.get(shop_id) or slots.get(str(shop_id)), now=now)
+        order = Order.objects.create(
+            shop=shop, customer=customer, customer_name=name, email=email, phone=phone,
+            pickup_code=pickup_code_make(), pickup_starts_at=slot.starts_at, pickup_ends_at=slot.ends_at,
+            total=Decimal("0.00"), idempotency_key=key, status=Status.PLACED,
+        )
+        total = Decimal("0.00")
+        for line in shop_lines:
+            unit_price = line.variant.effective_price if line.variant else line.product.price
+            reserved = _reserve(line)
+            OrderLine.objects.create(
+                order=order, product=line.product, variant=line.variant, title=line.product.title,
+                variant_name=line.variant.name if line.variant else "", unit_price=unit_price,
+                quantity=line.quantity, stock_reserved=reserved,
+            )
+            total += unit_price * line.quantity
+        order.total = total
+        order.save(update_fields=["total"])
+        OrderEvent.objects.create(
+            order=order, from_status="", to_status=Status.PLACED, actor=customer,
+            actor_label=str(customer) if customer else _("guest"),
+        )
+        _email_shopper(order, "placed")
+        _email_shop(order)
+        orders.append(order)
+    CartLine.objects.filter(cart=cart).delete()
+    return orders
+
+
+# --- Lifecycle ---------------------------------------------------------------------------
+
+@transaction.atomic
+def order_transition(*, order: Order, to: str, actor: User | None, note: str = "") -> Order:
+    """Move an order along the transition table, recording who and when; the one door for every change."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if to not in ORDER_TRANSITIONS[locked.status]:
+        raise IllegalTransition(
+            _("This order is “%(current)s”: it cannot become “%(target)s”.")
+            % {"current": Status(locked.status).label, "target": Status(to).label},
+            code="illegal_transition",
+        )
+    OrderEvent.objects.create(
+        order=locked, from_status=locked.status, to_status=to, actor=actor,
+        actor_label=str(actor) if actor else _("system"), note=note,
+    )
+    locked.status = to
+    fields = ["status", "updated_at"]
+    if to == Status.REFUSED:
+        locked.refusal_reason = note
+        fields.append("refusal_reason")
+    locked.save(update_fields=fields)
+    if to in STOCK_RELEASING:
+        _release(locked)
+    order.status, order.refusal_reason, order.updated_at = locked.status, locked.refusal_reason, locked.updated_at
+    return order
+
+
+def _shop_member_check(order: Order, actor: User) -> None:
+    if not order.shop.members.filter(user=actor).exists():
+        raise PermissionError("Not a member of this order's shop.")
+
+
+@transaction.atomic
+def order_accept(*, order: Order, actor: User) -> Order:
+    _shop_member_check(order, actor)
+    return order_transition(order=order, to=Status.ACCEPTED, actor=actor)
+
+
+@transaction.atomic
+def order_mark_ready(*, order: Order, actor: User) -> Order:
+    _shop_member_check(order, actor)
+    order_transition(order=order, to=Status.READY, actor=actor)
+    _email_shopper(order, "ready")
+    return order
+
+
+@transaction.atomic
+def order_mark_collected(*, order: Order, actor: User) -> Order:
+    _shop_member_check(order, actor)
+    return order_transition(order=order, to=Status.COLLECTED, actor=actor)
+
+
+@transaction.atomic
+def order_refuse(*, order: Order, actor: User, reason: str) -> Order:
+    _shop_member_check(order, actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Tell the shopper why you refuse this order."), code="reason_required")
+    order_transition(order=order, to=Status.REFUSED, actor=actor, note=reason)
+    _email_shopper(order, "refused")
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor: User | None) -> Order:
+    """The shopper cancels (before the order is ready); actor None for a guest."""
+    if actor is not None and order.customer_id not in (None, actor.pk):
+        raise PermissionError("Not this shopper's order.")
+    order_transition(order=order, to=Status.CANCELLED, actor=actor, note="" if actor else _("guest"))
+    _email_shopper(order, "cancelled")
+    _email_shop(order, cancelled=True)
+    return order
+
+
+@transaction.atomic
+def order_expire(*, order: Order) -> Order:
+    """Mark an order not collected in time; its stock goes back on the shelf."""
+    return order_transition(order=order, to=Status.NOT_COLLECTED, actor=None)
+
+
+@transaction.atomic
+def order_remind(*, order: Order) -> bool:
+    """Send the "collect before" reminder once; whether it was sent now."""
+    claimed = Order.objects.filter(pk=order.pk, reminder_sent_at__isnull=True, status=Status.READY).update(
+        reminder_sent_at=timezone.now()
+    )
+    if claimed:
+        _email_shopper(order, "reminder")
+    return bool(claimed)
+
+
+def orders_expire_due(*, now: datetime | None = None) -> tuple[int, int]:
+    """Remind and expire this territory's orders that are due; (reminded, expired). Safe to rerun."""
+    now = now or timezone.now()
+    reminded = expired = 0
+    for order in selectors.orders_reminder_due(now=now):
+        reminded += order_remind(order=order)
+    for order in selectors.orders_expiry_due(now=now):
+        try:
+            order_expire(order=order)
+            expired += 1
+        except IllegalTransition:  # moved meanwhile (collected at the counter): nothing to do
+            pass
+    return reminded, expired
+
+
+# --- Emails ------------------------------------------------------------------------------
+
+def _local(moment: datetime) -> datetime:
+    return timezone.localtime(moment, selectors.territory_zone())
+
+
+def _pickup_text(order: Order) -> str:
+    starts, ends = _local(order.pickup_starts_at), _local(order.pickup_ends_at)
+    return _("%(day)s between %(start)s and %(end)s") % {
+        "day": selectors.day_label(starts.date()).lower(), "start": starts.strftime("%H:%M"), "end": ends.strftime("%H:%M"),
+    }
+
+
+def _lines_text(order: Order) -> str:
+    rows = []
+    for line in order.lines.all():
+        name = f"{line.title} ({line.variant_name})" if line.variant_name else line.title
+        rows.append(f"- {line.quantity} × {name} : {selectors.euros_text(line.line_total)}")
+    return "\n".join(rows)
+
+
+def _territory_name() -> str:
+    return getattr(connection.tenant, "name", "Vitrine")
+
+
+def _email_shopper(order: Order, kind: str) -> None:
+    with translation.override("fr"):
+        shop, territory = order.shop, _territory_name()
+        context = {"shop": shop.name, "code": order.pickup_code, "pickup": _pickup_text(order),
+                   "name": order.customer_name, "address": f"{shop.address}, {shop.commune.postcode} {shop.commune.name}"
+                   if shop.commune_id else shop.address, "total": selectors.euros_text(order.total)}
+        if kind == "placed":
+            subject = _("Your order at %(shop)s: pickup code %(code)s") % context
+            body = _(
+                "Hello %(name)s,\n\nThank you for your order at %(shop)s.\n\nPickup: %(pickup)s\n"
+                "Address: %(address)s\nYour pickup code: %(code)s\nTotal to pay at pickup: %(total)s\n"
+            ) % context + "\n" + _lines_text(order) + "\n"
+        elif kind == "ready":
+            subject = _("Your order at %(shop)s is ready") % context
+            body = _("Hello %(name)s,\n\n%(shop)s has prepared your order. Come and collect it: %(pickup)s.\n"
+                     "Address: %(address)s\nYour pickup code: %(code)s\n") % context
+        elif kind == "refused":
+            context["reason"] = order.refusal_reason
+            subject = _("%(shop)s could not take your order") % context
+            body = _("Hello %(name)s,\n\n%(shop)s could not take your order %(code)s.\nReason: %(reason)s\n") % context
+        elif kind == "cancelled":
+            subject = _("Your order at %(shop)s is cancelled") % context
+            body = _("Hello %(name)s,\n\nYour order %(code)s at %(shop)s is cancelled.\n") % context
+        else:  # reminder
+            context["days"] = selectors.order_settings().not_collected_after_days
+            subject = _("Reminder: your order at %(shop)s is waiting for you") % context
+            body = _("Hello %(name)s,\n\nYour order %(code)s is ready at %(shop)s (%(address)s).\n"
+                     "Without a visit it will be released soon.\n") % context
+        body += "\n" + _("See you soon on %(territory)s.") % {"territory": territory} + "\n"
+    outbox_email_queue(to=[order.email], subject=subject, body=body)
+
+
+def _email_shop(order: Order, *, cancelled: bool = False) -> None:
+    with translation.override("fr"):
+        context = {"code": order.pickup_code, "name": order.customer_name, "pickup": _pickup_text(order),
+                   "total": selectors.euros_text(order.total), "phone": order.phone or "—", "email": order.email}
+        if cancelled:
+            subject = _("Order %(code)s cancelled by %(name)s") % context
+            body = _("%(name)s cancelled order %(code)s (pickup %(pickup)s). Its stock is back online.\n") % context
+        else:
+            subject = _("New order %(code)s from %(name)s") % context
+            body = _("New Click & Collect order.\n\nCustomer: %(name)s (%(email)s, %(phone)s)\nPickup: %(pickup)s\n"
+                     "Pickup code: %(code)s\nTotal to collect: %(total)s\n") % context + "\n" + _lines_text(order) + "\n"
+    outbox_email_queue(to=[order.shop.email], subject=subject, body=body)

@@ -1,0 +1,31 @@
+"""Template helpers of orders: the cart count in the header, a pickup code's QR code."""
+from __future__ import annotations
+
+import segno
+from django import template
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_noop
+
+register = template.Library()
+
+# The header's link (territory/base.html) is translated in this app's catalogue.
+gettext_noop("Cart (%(n)s)")
+
+
+@register.simple_tag(takes_context=True)
+def cart_count(context) -> int:
+    """How many items the visitor's cart holds, as the cart pages last saw it (no query on other pages)."""
+    request = context.get("request")
+    session = getattr(request, "session", None)
+    if session is None:
+        return 0
+    from vitrine.orders.views import SESSION_COUNT
+
+    return session.get(SESSION_COUNT, 0)
+
+
+@register.simple_tag
+def pickup_qr(code: str, label: str = "") -> str:
+    """The pickup code as an inline SVG QR code (readable by the shop's phone at the counter)."""
+    svg = segno.make(code, error="m").svg_inline(scale=6, border=2, omitsize=True, title=label or code, svgclass="pickup-qr")
+    return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))

@@ -1,0 +1,153 @@
+"""Shoppers' cart and checkout pages. Thin: they read the request and call services and selectors."""
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from vitrine.orders import selectors, services
+from vitrine.orders.models import Cart
+
+SESSION_CART = "cart_token"
+SESSION_CHECKOUTS = "checkouts_placed"
+SESSION_COUNT = "cart_count"  # shown in the header of every page, without a query
+
+
+def cart_of_request(request: HttpRequest, *, create: bool = False, merge: bool = True) -> Cart | None:
+    """The visitor's cart: the account's when signed in (a visitor's cart is merged into it), else the session's."""
+    token = request.session.get(SESSION_CART)
+    user = request.user
+    if user.is_authenticated:
+        if token and merge:
+            anonymous = Cart.objects.filter(token=token, user__isnull=True).first()
+            del request.session[SESSION_CART]
+            if anonymous is not None:
+                return services.cart_merge_on_login(anonymous_cart=anonymous, user=user)
+        cart = Cart.objects.filter(user=user).first()
+        if cart is None and create:
+            cart = services.cart_create(user=user)
+        return cart
+    cart = Cart.objects.filter(token=token, user__isnull=True).first() if token else None
+    if cart is None and create:
+        cart = services.cart_create()
+        request.session[SESSION_CART] = str(cart.token)
+    return cart
+
+
+def _count_remember(request: HttpRequest, cart: Cart | None, count: int | None = None) -> None:
+    request.session[SESSION_COUNT] = selectors.cart_count(cart=cart) if count is None else count
+
+
+def _back(request: HttpRequest, fallback: str = "cart"):
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(referer)
+    return redirect(fallback)
+
+
+def cart_detail(request: HttpRequest) -> HttpResponse:
+    summary = selectors.cart_summary(cart=cart_of_request(request))
+    _count_remember(request, summary.cart, summary.count)
+    return render(request, "orders/cart.html", {"summary": summary})
+
+
+@require_POST
+def cart_add(request: HttpRequest, product_id: int) -> HttpResponse:
+    cart = cart_of_request(request, create=True)
+    try:
+        line = services.cart_add(cart=cart, product_id=product_id, variant_id=request.POST.get("variant") or None,
+                                 quantity=request.POST.get("quantity") or 1)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return _back(request)
+    _count_remember(request, cart)
+    messages.success(request, _("“%(title)s” is in your cart.") % {"title": line.product.title})
+    return redirect("cart")
+
+
+@require_POST
+def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponse:
+    cart = cart_of_request(request)
+    if cart is None:
+        messages.error(request, _("This line is no longer in your cart."))
+        return redirect("cart")
+    quantity = 0 if "remove" in request.POST else request.POST.get("quantity")
+    try:
+        services.cart_set_quantity(cart=cart, line_id=line_id, quantity=quantity)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    _count_remember(request, cart)
+    return redirect("cart")
+
+
+def _checkout_context(request: HttpRequest, summary, *, key: str, errors=(), posted=None) -> dict:
+    groups = []
+    for group in summary.groups:
+        slots = selectors.checkout_slots(shop=group.shop)
+        groups.append({"group": group, "days": selectors.slots_by_day(slots),
+                       "chosen": (posted or {}).get(f"slot-{group.shop.pk}", "")})
+    return {"summary": summary, "groups": groups, "key": key, "errors": list(errors), "posted": posted or {}}
+
+
+def checkout(request: HttpRequest) -> HttpResponse:
+    """Pick a pickup slot per shop, give contact details (guests), place the orders."""
+    cart = cart_of_request(request)
+    summary = selectors.cart_summary(cart=cart)
+    if request.method != "POST":
+        if summary.is_empty:
+            return redirect("cart")
+        return render(request, "orders/checkout.html", _checkout_context(request, summary, key=str(uuid.uuid4())))
+    key = request.POST.get("idempotency_key", "")
+    guest = services.Guest(name=request.POST.get("name", ""), email=request.POST.get("email", ""),
+                           phone=request.POST.get("phone", ""))
+    slots = {group.shop.pk: request.POST.get(f"slot-{group.shop.pk}", "") for group in summary.groups}
+    try:
+        orders = services.order_place(
+            cart=cart or Cart(), customer=request.user if request.user.is_authenticated else None,
+            guest=guest, slots=slots, idempotency_key=key,
+        )
+    except ValidationError as error:
+        if summary.is_empty and not error.messages:
+            return redirect("cart")
+        context = _checkout_context(request, summary, key=key, errors=error.messages, posted=request.POST)
+        return render(request, "orders/checkout.html", context, status=422)
+    _count_remember(request, cart, 0)
+    placed = request.session.get(SESSION_CHECKOUTS, [])
+    if str(orders[0].idempotency_key) not in placed:
+        request.session[SESSION_CHECKOUTS] = (placed + [str(orders[0].idempotency_key)])[-20:]
+    return redirect("checkout_done", key=orders[0].idempotency_key)
+
+
+def _checkout_orders(request: HttpRequest, key: uuid.UUID) -> list:
+    """The orders of a checkout, for the one who placed them (same session, or their account)."""
+    orders = selectors.orders_for_checkout(idempotency_key=key)
+    mine = str(key) in request.session.get(SESSION_CHECKOUTS, []) or (
+        request.user.is_authenticated and orders and all(o.customer_id == request.user.pk for o in orders)
+    )
+    if not orders or not mine:
+        raise Http404
+    return orders
+
+
+def checkout_done(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
+    orders = _checkout_orders(request, key)
+    return render(request, "orders/checkout_done.html", {"orders": orders, "key": key})
+
+
+@require_POST
+def order_cancel(request: HttpRequest, key: uuid.UUID, order_id: int) -> HttpResponse:
+    order = next((o for o in _checkout_orders(request, key) if o.pk == order_id), None)
+    if order is None:
+        raise Http404
+    try:
+        services.order_cancel(order=order, actor=request.user if request.user.is_authenticated else None)
+        messages.success(request, _("Your order at %(shop)s is cancelled.") % {"shop": order.shop.name})
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    return redirect("checkout_done", key=key)
