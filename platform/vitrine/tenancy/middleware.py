@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.http.request import split_domain_port
 from django.urls import set_urlconf
 
-from vitrine.tenancy.routing import territory_for_host
+from vitrine.tenancy.routing import MAX_ENTRIES, territory_for_host
 
 HOSTLESS_PATHS = frozenset({"/healthz", "/internal/tls-ask"})
 OPEN_WHEN_SUSPENDED = frozenset({"/langue/"})  # the closed page can still switch language
@@ -27,16 +27,34 @@ class TerritoryRoutingMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.public_hosts = {host.lower() for host in settings.PUBLIC_HOSTS}
+        self.use_forwarded_host = settings.USE_X_FORWARDED_HOST
+        # Raw Host header -> bare host name. Parsing and validating the header is
+        # about half of routing's cost; the same header always gives the same name.
+        self.hosts: dict[str, str] = {}
+
+    def _host(self, request: HttpRequest) -> str:
+        meta = request.META
+        raw = meta.get("HTTP_HOST", "")
+        if self.use_forwarded_host:
+            raw = f"{meta.get('HTTP_X_FORWARDED_HOST', '')}|{raw}"
+        host = self.hosts.get(raw) if raw else None
+        if host is None:
+            try:
+                host, _port = split_domain_port(request.get_host())
+            except DisallowedHost:
+                host = ""
+            if raw:  # without a Host header the name comes from SERVER_NAME: not cached
+                if len(self.hosts) >= MAX_ENTRIES:
+                    self.hosts.clear()
+                self.hosts[raw] = host
+        return host
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info in HOSTLESS_PATHS:
             # The container health check and the proxy's TLS question come with
             # whatever Host they have (127.0.0.1, web:8000): answer on public.
             return self._serve_public(request)
-        try:
-            host, _port = split_domain_port(request.get_host())
-        except DisallowedHost:
-            host = ""
+        host = self._host(request)
         if host in self.public_hosts:
             return self._serve_public(request)
 
