@@ -267,3 +267,24 @@ def test_public_pages_cost_a_fixed_number_of_queries(nancy):
         assert _count(client, url) == counts[name], name
     # and these numbers are small and fixed
     assert counts == {"home": 7, "shops": 7, "storefront": 7, "product": 3, "category": 6}
+
+
+def test_shop_list_filters_open_now_and_click_and_collect(nancy):
+    # given a shop open every day (all day), one never open, and a showcase-only shop open every day
+    with tenant_context(nancy):
+        open_shop = ShopFactory(name="Toujours Ouvert")
+        _open_all_week(open_shop)
+        ShopFactory(name="Jamais Ouvert")
+        showcase = ShopFactory(name="Vitrine Seule", showcase_only=True, click_and_collect=False)
+        _open_all_week(showcase)
+    client = host_client("nancy.localhost")
+
+    # when shoppers ask for shops open now, then for Click & Collect, then both
+    open_now = client.get("/boutiques/", {"ouvert": "1"}).text
+    collect = client.get("/boutiques/", {"click_collect": "1"}).text
+    both = client.get("/boutiques/", {"ouvert": "1", "click_collect": "1"}).text
+
+    # then each list keeps only the shops that match
+    assert "Toujours Ouvert" in open_now and "Vitrine Seule" in open_now and "Jamais Ouvert" not in open_now
+    assert "Vitrine Seule" not in collect and "Toujours Ouvert" in collect and "Jamais Ouvert" in collect
+    assert "Toujours Ouvert" in both and "Vitrine Seule" not in both and "Jamais Ouvert" not in both

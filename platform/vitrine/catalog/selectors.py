@@ -148,6 +148,7 @@ def category_top_level() -> QuerySet[Category]:
 class ShopFilters:
     category: Category | None = None
     commune_slug: str = ""
+    click_and_collect: bool = False
 
 
 def shop_list_public(*, filters: ShopFilters) -> QuerySet[Shop]:
@@ -157,6 +158,8 @@ def shop_list_public(*, filters: ShopFilters) -> QuerySet[Shop]:
         shops = shops.filter(category_id__in=category_descendant_ids(filters.category))
     if filters.commune_slug:
         shops = shops.filter(commune__slug=filters.commune_slug)
+    if filters.click_and_collect:
+        shops = shops.filter(click_and_collect=True, showcase_only=False)
     return shop_with_hours(shops.prefetch_related("photos")).order_by("name", "id")
 
 

@@ -69,16 +69,22 @@ def shop_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("categorie"):
         category = Category.objects.filter(slug=request.GET["categorie"]).first()
     commune_slug = request.GET.get("commune", "")
-    shops_page = Paginator(
-        selectors.shop_list_public(filters=selectors.ShopFilters(category=category, commune_slug=commune_slug)),
-        SHOPS_PER_PAGE,
-    ).get_page(request.GET.get("page"))
+    open_now, click_and_collect = request.GET.get("ouvert") == "1", request.GET.get("click_collect") == "1"
+    shops = selectors.shop_list_public(
+        filters=selectors.ShopFilters(category=category, commune_slug=commune_slug, click_and_collect=click_and_collect)
+    )
+    if open_now:
+        # Opening hours depend on the territory's time zone: decided in Python, before paginating.
+        shops = [shop for shop in shops if shop_is_open(shop)]
+    shops_page = Paginator(shops, SHOPS_PER_PAGE).get_page(request.GET.get("page"))
     shops = [{"shop": shop, "is_open": shop_is_open(shop)} for shop in shops_page]
     context = {
         "shops": shops, "page": shops_page, "category": category, "commune_slug": commune_slug,
+        "open_now": open_now, "click_and_collect": click_and_collect,
         "categories": selectors.category_choices(value="slug"), "communes": Commune.objects.filter(shops__status=Shop.Status.APPROVED).distinct(),
         "filters_query": urlencode({k: v for k, v in (("categorie", category.slug if category else ""),
-                                                       ("commune", commune_slug)) if v}),
+                                                       ("commune", commune_slug), ("ouvert", "1" if open_now else ""),
+                                                       ("click_collect", "1" if click_and_collect else "")) if v}),
     }
     return render(request, "catalog/public/shop_list.html", context)
 
