@@ -27,15 +27,12 @@ import io
 import os
 import random
 import statistics
-import sys
 import time
 
 import pytest
 from benchlib import machine_load, print_table
-from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django_tenants.utils import tenant_context
@@ -48,43 +45,6 @@ REQUESTS = int(os.environ.get("BENCH_CATALOGUE_REQUESTS", "200"))
 WARMUP = 20
 GOAL_P95_MS = 30.0
 SCHEMA = "nancy"
-
-
-class Server:
-    """Django's WSGI handler, called in-process with a territory's Host header."""
-
-    def __init__(self, host: str):
-        self.app, self.host = WSGIHandler(), host
-
-    def get(self, path: str) -> tuple[int, bytes, float]:
-        """(status, body, milliseconds) of one request."""
-        status = []
-        environ = {
-            "REQUEST_METHOD": "GET", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": self.host, "REMOTE_ADDR": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": "fr",
-            "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
-            "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
-        }
-        started = time.perf_counter()
-        response = self.app(environ, lambda line, headers, exc_info=None: status.append(line))
-        body = b"".join(response)
-        response.close()
-        elapsed = (time.perf_counter() - started) * 1000
-        return int(status[0].split()[0]), body, elapsed
-
-
-@pytest.fixture
-def server(nancy):
-    # The test runs in a transaction: keep Django from closing its connection between
-    # requests (the test client does the same).
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield Server(nancy.get_primary_domain().domain)
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def _seed(shops: int) -> float:
@@ -122,7 +82,7 @@ def _urls(catalogue: dict) -> dict[str, str]:
     }
 
 
-def _queries(server: Server, path: str) -> int:
+def _queries(server, path: str) -> int:
     server.get(path)  # warm: routes, templates, connection
     with CaptureQueriesContext(connection) as captured:
         status, _body, _ms = server.get(path)
@@ -130,7 +90,7 @@ def _queries(server: Server, path: str) -> int:
     return len(captured)
 
 
-def _timings(server: Server, paths: list[str], check) -> tuple[float, float]:
+def _timings(server, paths: list[str], check) -> tuple[float, float]:
     for path in paths[:WARMUP]:
         server.get(path)
     figures = []

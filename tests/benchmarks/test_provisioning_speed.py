@@ -13,9 +13,8 @@ import os
 import time
 
 import pytest
-from django.db import connection
-
 from benchlib import machine_load, median, print_table, run_committed
+from django.db import connection
 from vitrine.tenancy.models import Territory
 from vitrine.tenancy.schemas import TEMPLATE_SCHEMA, template_is_current
 from vitrine.tenancy.services import territory_provision
@@ -120,10 +119,9 @@ def _timed(fn) -> float:
 
 def _measure_schema_step() -> dict:
     """The schema step on its own, three ways (N runs each, schemas dropped)."""
+    from benchlib import schema_structure
     from django.core.management import call_command
     from django_tenants.clone import CloneSchema
-
-    from benchlib import schema_structure
     from vitrine.tenancy.schemas import territory_schema_create
 
     def sql(statement: str) -> None:

@@ -22,10 +22,6 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-
 from benchlib import (
     DURATION,
     GUNICORN_THREADS,
@@ -45,6 +41,9 @@ from benchlib import (
     visit_all,
     wsgi_loop,
 )
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.django_db
 

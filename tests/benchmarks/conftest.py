@@ -1,0 +1,47 @@
+"""Shared by the in-process page benchmarks: Django's WSGI handler called in a loop."""
+from __future__ import annotations
+
+import io
+import sys
+import time
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
+
+class Server:
+    """Django's WSGI handler, called in-process with a territory's Host header."""
+
+    def __init__(self, host: str):
+        self.app, self.host = WSGIHandler(), host
+
+    def get(self, path: str, query: str = "") -> tuple[int, bytes, float]:
+        """(status, body, milliseconds) of one request."""
+        status = []
+        environ = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": self.host, "REMOTE_ADDR": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": "fr",
+            "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
+            "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        }
+        started = time.perf_counter()
+        response = self.app(environ, lambda line, headers, exc_info=None: status.append(line))
+        body = b"".join(response)
+        response.close()
+        return int(status[0].split()[0]), body, (time.perf_counter() - started) * 1000
+
+
+@pytest.fixture
+def server(nancy):
+    # The test runs in a transaction: keep Django from closing its connection between
+    # requests (the test client does the same).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield Server(nancy.get_primary_domain().domain)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
