@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
 from vitrine.shops.models import Shop
+from vitrine.shops.opening import territory_zone
 from vitrine.shops.selectors import shop_public_list, shop_with_hours
 
 
@@ -176,8 +175,7 @@ class WeekDay:
 
 def shop_week(shop: Shop, *, moment: datetime | None = None) -> list[WeekDay]:
     """The shop's weekly hours, Monday first, with today (in the territory's time zone) marked."""
-    territory = getattr(connection, "tenant", None)
-    local = (moment or timezone.now()).astimezone(ZoneInfo(getattr(territory, "time_zone", "Europe/Paris")))
+    local = (moment or timezone.now()).astimezone(territory_zone())
     days = {weekday: [] for weekday in range(7)}
     for opening in shop.opening_ranges.all():
         days[opening.weekday].append(opening)
@@ -186,8 +184,7 @@ def shop_week(shop: Shop, *, moment: datetime | None = None) -> list[WeekDay]:
 
 def shop_closings_upcoming(shop: Shop, *, limit: int = 5) -> list:
     """Closing periods that are not over yet (the prefetch already keeps only those)."""
-    territory = getattr(connection, "tenant", None)
-    today = timezone.now().astimezone(ZoneInfo(getattr(territory, "time_zone", "Europe/Paris"))).date()
+    today = timezone.now().astimezone(territory_zone()).date()
     return [period for period in shop.closing_periods.all() if period.ends_on >= today][:limit]
 
 

@@ -75,9 +75,12 @@ def shop_list(request: HttpRequest) -> HttpResponse:
     )
     if open_now:
         # Opening hours depend on the territory's time zone: decided in Python, before paginating.
-        shops = [shop for shop in shops if shop_is_open(shop)]
-    shops_page = Paginator(shops, SHOPS_PER_PAGE).get_page(request.GET.get("page"))
-    shops = [{"shop": shop, "is_open": shop_is_open(shop)} for shop in shops_page]
+        rows = [row for row in ({"shop": shop, "is_open": shop_is_open(shop)} for shop in shops) if row["is_open"]]
+        shops_page = Paginator(rows, SHOPS_PER_PAGE).get_page(request.GET.get("page"))
+        shops = list(shops_page)
+    else:
+        shops_page = Paginator(shops, SHOPS_PER_PAGE).get_page(request.GET.get("page"))
+        shops = [{"shop": shop, "is_open": shop_is_open(shop)} for shop in shops_page]
     context = {
         "shops": shops, "page": shops_page, "category": category, "commune_slug": commune_slug,
         "open_now": open_now, "click_and_collect": click_and_collect,

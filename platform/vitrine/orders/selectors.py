@@ -5,15 +5,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 
 from vitrine.catalog.models import Product
 from vitrine.orders.models import Cart, CartLine, Order, OrderSettings, PickupSettings
 from vitrine.shops.models import Shop
+from vitrine.shops.opening import territory_zone  # noqa: F401  (used by the order views)
 
 SLOT_DAYS = 7
 # Orders that hold a place in their pickup slot.
@@ -22,20 +21,9 @@ SLOT_HOLDING = (
 )
 
 
-def territory_zone() -> ZoneInfo:
-    return ZoneInfo(getattr(getattr(connection, "tenant", None), "time_zone", None) or "Europe/Paris")
-
-
 def day_label(day: date) -> str:
     """ "lundi 30 novembre" in the active language."""
     return formats.date_format(day, "l j F")
-
-
-def euros_text(amount: Decimal) -> str:
-    """Decimal("1234.5") -> "1 234,50 €" (for emails, which are French)."""
-    from vitrine.catalog.templatetags.catalog_tags import _grouped
-
-    return f"{_grouped(Decimal(amount).quantize(Decimal('0.01')), thousands=' ', decimal=',')} €"
 
 
 def order_settings() -> OrderSettings:

@@ -32,6 +32,8 @@ from vitrine.orders.models import (
     OrderLine,
     PickupSettings,
 )
+from vitrine.catalog.services import shop_member_check
+from vitrine.catalog.templatetags.catalog_tags import euros
 from vitrine.shops.models import Shop
 
 Status = Order.Status
@@ -413,20 +415,15 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
     return order
 
 
-def _shop_member_check(order: Order, actor: User) -> None:
-    if not order.shop.members.filter(user=actor).exists():
-        raise PermissionError("Not a member of this order's shop.")
-
-
 @transaction.atomic
 def order_accept(*, order: Order, actor: User) -> Order:
-    _shop_member_check(order, actor)
+    shop_member_check(shop=order.shop, user=actor)
     return order_transition(order=order, to=Status.ACCEPTED, actor=actor)
 
 
 @transaction.atomic
 def order_mark_ready(*, order: Order, actor: User) -> Order:
-    _shop_member_check(order, actor)
+    shop_member_check(shop=order.shop, user=actor)
     order_transition(order=order, to=Status.READY, actor=actor)
     _email_shopper(order, "ready")
     return order
@@ -434,13 +431,13 @@ def order_mark_ready(*, order: Order, actor: User) -> Order:
 
 @transaction.atomic
 def order_mark_collected(*, order: Order, actor: User) -> Order:
-    _shop_member_check(order, actor)
+    shop_member_check(shop=order.shop, user=actor)
     return order_transition(order=order, to=Status.COLLECTED, actor=actor)
 
 
 @transaction.atomic
 def order_refuse(*, order: Order, actor: User, reason: str) -> Order:
-    _shop_member_check(order, actor)
+    shop_member_check(shop=order.shop, user=actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Tell the shopper why you refuse this order."), code="reason_required")
@@ -509,7 +506,7 @@ def _lines_text(order: Order) -> str:
     rows = []
     for line in order.lines.all():
         name = f"{line.title} ({line.variant_name})" if line.variant_name else line.title
-        rows.append(f"- {line.quantity} × {name} : {selectors.euros_text(line.line_total)}")
+        rows.append(f"- {line.quantity} × {name} : {euros(line.line_total)}")
     return "\n".join(rows)
 
 
@@ -522,7 +519,7 @@ def _email_shopper(order: Order, kind: str) -> None:
         shop, territory = order.shop, _territory_name()
         context = {"shop": shop.name, "code": order.pickup_code, "pickup": _pickup_text(order),
                    "name": order.customer_name, "address": f"{shop.address}, {shop.commune.postcode} {shop.commune.name}"
-                   if shop.commune_id else shop.address, "total": selectors.euros_text(order.total)}
+                   if shop.commune_id else shop.address, "total": euros(order.total)}
         if kind == "placed":
             subject = _("Your order at %(shop)s: pickup code %(code)s") % context
             body = _(
@@ -552,7 +549,7 @@ def _email_shopper(order: Order, kind: str) -> None:
 def _email_shop(order: Order, *, cancelled: bool = False) -> None:
     with translation.override("fr"):
         context = {"code": order.pickup_code, "name": order.customer_name, "pickup": _pickup_text(order),
-                   "total": selectors.euros_text(order.total), "phone": order.phone or "—", "email": order.email}
+                   "total": euros(order.total), "phone": order.phone or "—", "email": order.email}
         if cancelled:
             subject = _("Order %(code)s cancelled by %(name)s") % context
             body = _("%(name)s cancelled order %(code)s (pickup %(pickup)s). Its stock is back online.\n") % context

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 
 def is_open_at(
-    *, moment: datetime, time_zone: str, ranges: Iterable[tuple[int, time, time]],
+    *, moment: datetime, zone: ZoneInfo, ranges: Iterable[tuple[int, time, time]],
     closings: Iterable[tuple[date, date]] = (),
 ) -> bool:
     """Whether weekly ranges (weekday, opens, closes) cover a moment, closing periods excepted.
@@ -15,9 +15,16 @@ def is_open_at(
     The moment is converted to the territory's local time first: a shop in
     Nancy opens at 9:00 Paris time whatever the server's zone.
     """
-    local = moment.astimezone(ZoneInfo(time_zone))
+    local = moment.astimezone(zone)
     today = local.date()
     if any(start <= today <= end for start, end in closings):
         return False
     now = local.time()
     return any(weekday == local.weekday() and opens <= now < closes for weekday, opens, closes in ranges)
+
+
+def territory_zone() -> ZoneInfo:
+    """The current territory's time zone (Paris on the public schema or when unset)."""
+    from django.db import connection
+
+    return ZoneInfo(getattr(getattr(connection, "tenant", None), "time_zone", None) or "Europe/Paris")

@@ -4,13 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from vitrine.catalog.models import Category, Product
 from vitrine.shops.models import ClosingPeriod, Commune, OpeningRange, Shop, ShopMember
-from vitrine.shops.opening import is_open_at
+from vitrine.shops.opening import is_open_at, territory_zone
 
 
 def shop_public_list() -> QuerySet[Shop]:
@@ -29,10 +28,9 @@ def shop_with_hours(queryset: QuerySet[Shop]) -> QuerySet[Shop]:
 
 def shop_is_open(shop: Shop, *, moment: datetime | None = None) -> bool:
     """Whether the shop is open now (or at moment), in its territory's time zone."""
-    territory = getattr(connection, "tenant", None)
     return is_open_at(
         moment=moment or timezone.now(),
-        time_zone=getattr(territory, "time_zone", "Europe/Paris"),
+        zone=territory_zone(),
         ranges=[(r.weekday, r.opens, r.closes) for r in shop.opening_ranges.all()],
         closings=[(c.starts_on, c.ends_on) for c in shop.closing_periods.all()],
     )

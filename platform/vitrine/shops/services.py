@@ -788,16 +788,10 @@ def category_update(*, category: Category, name: str, parent: Category | None, a
 def category_reorder(*, category: Category, direction: str, actor: User) -> None:
     """Move a category one place up or down among its siblings."""
     _require_staff(actor)
-    siblings = list(Category.objects.select_for_update().filter(parent_id=category.parent_id).order_by("position", "name"))
-    index = next(i for i, c in enumerate(siblings) if c.pk == category.pk)
-    other = index - 1 if direction == "up" else index + 1
-    if direction not in ("up", "down") or not 0 <= other < len(siblings):
+    if direction not in ("up", "down"):
         return
-    siblings[index], siblings[other] = siblings[other], siblings[index]
-    for position, item in enumerate(siblings):
-        if item.position != position:
-            item.position = position
-            item.save(update_fields=["position"])
+    siblings = list(Category.objects.select_for_update().filter(parent_id=category.parent_id).order_by("position", "name"))
+    position_move(siblings, category, -1 if direction == "up" else 1)
 
 
 @transaction.atomic

@@ -174,8 +174,9 @@ def _clone_from_template(schema_name: str) -> str:
             _ddl_cache[count] = _template_ddl()
         statements = _ddl_cache[count]
     if statements is None:
-        CloneSchema().clone_schema(TEMPLATE_SCHEMA, schema_name, "NODATA")
-        _migrate(schema_name, fake=True)
+        # DATA: the template's rows are what migrations wrote (applied migrations,
+        # seeded categories); faking migrations instead would skip data migrations.
+        CloneSchema().clone_schema(TEMPLATE_SCHEMA, schema_name, "DATA")
         return "clone (generic)"
     sql = ";\n".join(statement.format(schema=_quote(schema_name)) for statement in statements)
     with connection.cursor() as cursor:
