@@ -14,6 +14,7 @@ from vitrine.notifications.models import OutboxEmail
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+BROKER_PUBLISH_TIMEOUT = 1.0  # seconds
 
 
 def outbox_email_queue(*, to: list[str], subject: str, body: str) -> OutboxEmail:
@@ -26,11 +27,16 @@ def outbox_email_queue(*, to: list[str], subject: str, body: str) -> OutboxEmail
     schema_name = connection.schema_name
 
     def deliver_soon() -> None:
+        from vitrine.config.celery import app
         from vitrine.notifications.tasks import outbox_email_deliver
 
         try:
-            with schema_context(schema_name):
-                outbox_email_deliver.delay(message_id=message.pk)
+            with schema_context(schema_name), app.pool.acquire(block=True) as broker:
+                # One connection attempt, no publish retries: with the broker down the
+                # request must not wait on it (kombu would retry for seconds); the row
+                # is committed and the periodic flush sends it.
+                broker.ensure_connection(max_retries=0, timeout=BROKER_PUBLISH_TIMEOUT)
+                outbox_email_deliver.apply_async(kwargs={"message_id": message.pk}, connection=broker, retry=False)
         except Exception:  # broker unreachable: the periodic flush will pick it up
             logger.warning("Broker unreachable; outbox email %s left for the periodic flush", message.pk)
 

@@ -107,3 +107,17 @@ class VariantFactory(factory.django.DjangoModelFactory):
     product = factory.SubFactory(ProductFactory)
     name = factory.Sequence(lambda n: f"Taille {n}")
     stock = 3
+
+
+def shop_open_every_day(**kwargs):
+    """An approved shop (ShopFactory arguments) open 9:00-12:00 and 14:00-19:00 every day of the week."""
+    from datetime import time
+
+    from vitrine.shops.models import OpeningRange
+
+    shop = ShopFactory(**kwargs)
+    OpeningRange.objects.bulk_create(
+        OpeningRange(shop=shop, weekday=weekday, opens=opens, closes=closes)
+        for weekday in range(7) for opens, closes in ((time(9), time(12)), (time(14), time(19)))
+    )
+    return shop

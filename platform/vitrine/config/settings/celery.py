@@ -35,7 +35,10 @@ CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     # Sends outbox emails that missed their immediate task (broker or mail server down).
-    "outbox-flush": {"task": "vitrine.notifications.tasks.outbox_flush_all", "schedule": 60.0},
+    "outbox-flush": {
+        "task": "vitrine.notifications.tasks.outbox_flush_all",
+        "schedule": env.float("VITRINE_OUTBOX_FLUSH_SECONDS", default=60.0),
+    },
     # Orders not collected after the territory's delay: marked, stock released, shopper told.
     "orders-expire": {"task": "vitrine.orders.tasks.orders_expire_all", "schedule": 900.0},
 }

@@ -1,0 +1,163 @@
+"""The broker goes down while shoppers order: the orders go through, and every email
+is delivered, once each, when the broker is back.
+
+Real processes: a Redis server of the test's own (so it can be stopped), the web
+server and a Celery worker with beat on it. The shopper orders over HTTP.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from vitrine.accounts.models import User
+from vitrine.config.env import ROOT_DIR
+from vitrine.notifications.models import OutboxEmail
+from vitrine.orders.models import Order
+from vitrine.shops.models import Shop
+from vitrine.testing.factories import ProductFactory, shop_open_every_day
+from vitrine.testing.helpers import (
+    TEST_VAR,
+    free_port,
+    port_open,
+    process_start,
+    process_stop,
+    subprocess_env,
+    wait_for,
+)
+
+pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server to stop and start")
+
+
+class RedisServer:
+    """A throwaway Redis on its own port, without persistence, that the test stops and starts."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.process = port, None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: port_open(self.port), timeout=10, message="redis-server to listen")
+
+    def stop(self) -> None:
+        process_stop(self.process)
+        wait_for(lambda: not port_open(self.port), timeout=10, message="redis-server to stop")
+
+
+@pytest.fixture
+def broker(tmp_path):
+    server = RedisServer(free_port())
+    server.start()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+def _messages(mail_dir) -> list[str]:
+    """The messages Django's file backend wrote (one file per connection, messages separated by a rule)."""
+    text = "".join(path.read_text() for path in sorted(mail_dir.iterdir()))
+    return [m for m in text.split("-" * 79 + "\n") if m.strip()]
+
+
+def _checkout_as_guest(port: int, host: str, product_ids: list[int]) -> requests.Response:
+    """A shopper's browser without JavaScript: add to cart, open checkout, pick the first slots, submit."""
+    base = f"http://127.0.0.1:{port}"  # the territory is chosen by the Host header, as behind a proxy
+    session = requests.Session()
+    session.headers["Host"] = f"{host}:{port}"
+    home = session.get(base + "/")
+    token = session.cookies.get("csrftoken") or re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home.text)[1]
+    for product_id in product_ids:
+        added = session.post(f"{base}/panier/ajouter/{product_id}/", data={"csrfmiddlewaretoken": token, "quantity": "1"},
+                             headers={"Referer": base + "/"})
+        assert "est dans votre panier" in added.text, added.text[:2000]
+    form = session.get(base + "/panier/commande/").text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+    data = {"csrfmiddlewaretoken": token, "name": "Claire Blaison", "email": "claire@example.fr", "phone": "0612345678",
+            "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', form)[1]}
+    for select in re.finditer(r'<select id="(slot-\d+)" name="slot-\d+"[^>]*>(.*?)</select>', form, re.S):
+        data[select[1]] = re.search(r'<option value="([^"]+)"', select[2])[1]
+    assert len(data) == 5 + len(product_ids), form[:3000]
+    return session.post(base + "/panier/commande/", data=data, headers={"Referer": base + "/panier/commande/"})
+
+
+def test_orders_placed_while_the_broker_is_down_get_every_email_once_it_is_back(committed, broker, tmp_path):
+    nancy = committed["nancy"]
+    mail_dir = tmp_path / "mail"
+    env_extra = {"CELERY_BROKER_URL": f"redis://127.0.0.1:{broker.port}/0", "VITRINE_MAIL_DIR": str(mail_dir),
+                 "VITRINE_OUTBOX_FLUSH_SECONDS": "2", "VITRINE_CELERY_DIR": str(tmp_path / "celery")}
+    with tenant_context(nancy):
+        shops = [shop_open_every_day(name="Bijouterie Blaison"), shop_open_every_day(name="Atelier Déco Stan")]
+        products = [ProductFactory(shop=shops[0], title="Bague argent", stock=2),
+                    ProductFactory(shop=shops[1], title="Vase bleu", stock=2)]
+    connection.set_schema_to_public()
+    port = free_port()
+    env = subprocess_env(SITE_PORT=str(port), DJANGO_DEBUG="1", **env_extra)
+    web = process_start([sys.executable, str(ROOT_DIR / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload"],
+                        env=env, log_path=TEST_VAR / "broker-down-web.log", ready=lambda: port_open(port),
+                        name="The web server")
+    worker_log = TEST_VAR / "broker-down-worker.log"
+    worker = process_start(
+        [sys.executable, "-m", "celery", "-A", "vitrine.config.celery", "worker", "--beat", "--pool", "solo",
+         "--schedule", str(tmp_path / "beat-schedule"), "--loglevel", "info", "--without-gossip", "--without-mingle"],
+        env=env, log_path=worker_log, ready=lambda: "ready." in worker_log.read_text(), name="The Celery worker")
+    try:
+        # given the broker goes down
+        broker.stop()
+
+        # when a guest checks out from two shops
+        started = time.monotonic()
+        response = _checkout_as_guest(port, "nancy.localhost", [p.pk for p in products])
+        elapsed = time.monotonic() - started
+
+        # then the orders are placed and confirmed, without making the shopper wait on the broker
+        assert response.status_code == 200 and "/panier/commande/" in response.url, response.text[:2000]
+        with tenant_context(nancy):
+            orders = list(Order.objects.filter(shop__in=shops))
+            assert len(orders) == 2 and {o.status for o in orders} == {"placed"}
+            codes = {o.pickup_code for o in orders}
+            assert all(code in response.text for code in codes)
+            emails = OutboxEmail.objects.filter(to__contains=["claire@example.fr"]) | OutboxEmail.objects.filter(
+                to__contains=[shops[0].email]) | OutboxEmail.objects.filter(to__contains=[shops[1].email])
+            # one to the shopper and one to the shop, per order; none sent yet
+            assert sorted(e.status for e in emails) == ["pending"] * 4
+        assert elapsed < 5, f"the checkout took {elapsed:.1f}s with the broker down"
+        assert not mail_dir.exists() or not any(mail_dir.iterdir())
+
+        # when the broker is back (same address): the worker reconnects, beat's flush runs
+        broker.start()
+
+        # then every email is delivered...
+        def all_sent():
+            with tenant_context(nancy):
+                return all(e.status == "sent" for e in emails.all())
+
+        wait_for(all_sent, timeout=90, interval=1, message=f"the outbox to be delivered (log: {worker_log})")
+        # ... once: wait for two more flushes, then count the messages written
+        time.sleep(5)
+        ours = [m for m in _messages(mail_dir) if re.search(r"^To: (claire@|contact@)", m, re.M)]
+        assert sorted(re.search(r"^To: (.*)$", m, re.M)[1] for m in ours) == sorted(
+            ["claire@example.fr"] * 2 + [shops[0].email, shops[1].email])
+        for code in codes:
+            assert sum(f"Subject: Nouvelle commande {code}" in m for m in ours) == 1
+        with tenant_context(nancy):
+            assert {e.attempts for e in emails.all()} == {1}
+    finally:
+        process_stop(worker)
+        process_stop(web)
+        with tenant_context(nancy):
+            for order in Order.objects.filter(shop__in=shops):
+                OutboxEmail.objects.filter(subject__contains=order.pickup_code).delete()
+                order.delete()
+            owners = list(User.objects.filter(shop_memberships__shop__in=shops).values_list("pk", flat=True))
+            Shop.objects.filter(pk__in=[s.pk for s in shops]).delete()
+            User.objects.filter(pk__in=owners).delete()
+        connection.set_schema_to_public()
