@@ -12,6 +12,9 @@ class OutboxEmail(models.Model):
     to = models.JSONField()
     subject = models.CharField(max_length=255)
     body = models.TextField()
+    # The territory's branding, fixed when the email is queued: sender name and HTML version.
+    from_email = models.CharField(max_length=255, blank=True)
+    html = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
 from vitrine.notifications.models import OutboxEmail
@@ -17,13 +19,34 @@ MAX_ATTEMPTS = 8
 BROKER_PUBLISH_TIMEOUT = 1.0  # seconds
 
 
+def _branding(*, subject: str, body: str) -> dict[str, str]:
+    """The sender name and HTML version of an email sent on behalf of the current territory."""
+    territory = connection.tenant  # the outbox lives in territory schemas only
+    from vitrine.tenancy.selectors import territory_base_url
+    from vitrine.theming.services import territory_logo_url, territory_tokens
+
+    tokens = territory_tokens(territory)
+    site_url = territory_base_url(territory)
+    logo = territory_logo_url(territory)
+    if logo and not logo.startswith(("http://", "https://")):
+        logo = site_url + logo if site_url else None
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    with translation.override(settings.LANGUAGE_CODE):  # emails go out in the territory's language
+        html = render_to_string("notifications/email.html", {
+            "territory": territory, "subject": subject, "body": body, "site_url": site_url, "logo_url": logo,
+            "header": tokens.get("color_primary", "#1f3a5f"), "on_header": tokens.get("color_on_primary", "#ffffff"),
+        })
+    return {"from_email": formataddr((territory.name, address)), "html": html}
+
+
 def outbox_email_queue(*, to: list[str], subject: str, body: str) -> OutboxEmail:
     """Record an email in the caller's transaction; a task sends it after commit.
 
-    If the broker is down at commit time the row stays pending and the
-    periodic flush sends it later: nothing is lost.
+    Emails of a territory go out under its name, with an HTML version in its
+    colours and logo. If the broker is down at commit time the row stays
+    pending and the periodic flush sends it later: nothing is lost.
     """
-    message = OutboxEmail.objects.create(to=to, subject=subject, body=body)
+    message = OutboxEmail.objects.create(to=to, subject=subject, body=body, **_branding(subject=subject, body=body))
     schema_name = connection.schema_name
 
     def deliver_soon() -> None:
@@ -60,7 +83,10 @@ def outbox_email_deliver(*, message_id: int) -> bool:
             return False
         message.attempts += 1
         try:
-            send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, message.to)
+            email = EmailMultiAlternatives(message.subject, message.body, message.from_email or None, message.to)
+            if message.html:
+                email.attach_alternative(message.html, "text/html")
+            email.send()
         except Exception as exc:  # the mail server refused or is down: back off
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if message.attempts >= MAX_ATTEMPTS:

@@ -1,0 +1,34 @@
+"""Emails go out under the territory's name, with an HTML version in its colours."""
+from django.core import mail
+from django_tenants.utils import tenant_context
+
+from vitrine.notifications.models import OutboxEmail
+from vitrine.notifications.services import outbox_email_deliver, outbox_email_queue
+from vitrine.theming.services import territory_tokens
+
+
+def _queue_and_send(body: str) -> tuple[OutboxEmail, mail.EmailMessage]:
+    message = outbox_email_queue(to=["claire@example.fr"], subject="Votre commande est prête", body=body)
+    mail.outbox.clear()
+    assert outbox_email_deliver(message_id=message.pk)
+    return message, mail.outbox[0]
+
+
+def test_a_territory_email_carries_its_name_colours_and_an_html_version(nancy, limoges):
+    sent = {}
+    for territory in (nancy, limoges):
+        with tenant_context(territory):
+            _row, sent[territory.schema_name] = _queue_and_send("Bonjour Claire,\n\nVoir https://exemple.fr/suivi <b>ici</b>")
+            colour = territory_tokens(territory)["color_primary"]
+        email = sent[territory.schema_name]
+        assert email.from_email.startswith(f'"{territory.name}" <') or email.from_email.startswith(f"{territory.name} <")
+        html, mimetype = email.alternatives[0]
+        assert mimetype == "text/html"
+        assert territory.name in html and colour in html
+        # the text is escaped, its paragraphs kept and its links made clickable
+        assert "&lt;b&gt;ici&lt;/b&gt;" in html and "<b>" not in html
+        assert '<a href="https://exemple.fr/suivi"' in html and "<p>Bonjour Claire,</p>" in html
+        assert "Une question ?" in html
+        assert email.body.startswith("Bonjour Claire")  # the plain version stays
+    assert sent["nancy"].alternatives[0][0] != sent["limoges"].alternatives[0][0]
+
