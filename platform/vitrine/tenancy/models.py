@@ -34,6 +34,10 @@ class Territory(TenantMixin):
     primary_color = models.CharField(_("primary colour"), max_length=7, blank=True, validators=[HEX_COLOUR])
     hero_text = models.CharField(_("hero text"), max_length=240, blank=True)
     contact_email = models.EmailField(_("contact email"))
+    # The team's announcement on the home page ("Marché de Noël samedi..."), until a date if given.
+    announcement = models.CharField(_("announcement"), max_length=280, blank=True)
+    announcement_link = models.CharField(_("announcement link"), max_length=300, blank=True)
+    announcement_until = models.DateField(_("show until"), null=True, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -59,6 +63,12 @@ class Territory(TenantMixin):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    def announcement_on(self, day) -> str:
+        """The announcement to show on `day` (the territory's date), or ""."""
+        if self.announcement_until is not None and day > self.announcement_until:
+            return ""
+        return self.announcement
 
 
 class Domain(DomainMixin):
@@ -111,6 +121,7 @@ class AuditEntry(models.Model):
         "territory.suspend": _("Territory suspended"),
         "territory.resume": _("Territory resumed"),
         "territory.branding": _("Branding changed"),
+        "territory.announcement": _("Announcement changed"),
         "domain.add": _("Domain added"),
     }
 

@@ -5,6 +5,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -288,6 +289,32 @@ def territory_branding_update(
     audit_record(actor=None, actor_email=actor.email, action="territory.branding", territory=territory,
                  details={"primary_color": primary_color, "logo": logo is not None})
     transaction.on_commit(routing_invalidate)
+    return territory
+
+
+@transaction.atomic
+def territory_announcement_set(
+    *, territory: Territory, actor: User, text: str, link: str = "", until: date | None = None, today: date
+) -> Territory:
+    """Set (or clear, with an empty text) the announcement on the territory's home page."""
+    text, link = " ".join(text.split()), link.strip()
+    errors: dict[str, list[str]] = {}
+    if len(text) > 280:
+        errors["text"] = [_("Keep the announcement under 280 characters (it has %(n)s).") % {"n": len(text)}]
+    if link and not (link.startswith("/") and not link.startswith("//")) and not re.fullmatch(r"https?://[^\s/]+\S*", link):
+        errors["link"] = [_("Give a page of the marketplace (starting with /) or a full address starting with https://.")]
+    if link and not text:
+        errors["text"] = [_("Write the announcement the link goes with.")]
+    if until is not None and until < today:
+        errors["until"] = [_("This date is past: choose today or a later day, or leave it empty.")]
+    if errors:
+        raise ValidationError(errors)
+    territory.announcement, territory.announcement_link = text, link if text else ""
+    territory.announcement_until = until if text else None
+    territory.save(update_fields=["announcement", "announcement_link", "announcement_until", "updated_at"])
+    audit_record(actor=None, actor_email=actor.email, action="territory.announcement", territory=territory,
+                 details={"text": text, "until": until.isoformat() if until else None})
+    transaction.on_commit(routing_invalidate)  # request.tenant comes from the routing cache
     return territory
 
 

@@ -14,3 +14,15 @@ class BrandingForm(forms.Form):
     )
     logo = forms.FileField(label=_("Logo"), required=False, help_text=_("PNG, JPEG or WebP, at most 1 MB."),
                            widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}))
+
+
+class AnnouncementForm(forms.Form):
+    text = forms.CharField(
+        label=_("Announcement"), max_length=280, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown at the top of the home page, e.g. “Christmas market on Saturday: the shops stay open until 8 pm”. Empty: no announcement."),
+    )
+    link = forms.CharField(label=_("Link (optional)"), max_length=300, required=False,
+                           help_text=_("A page of the marketplace (/boutiques/…) or a full address (https://…)."))
+    until = forms.DateField(label=_("Show until (optional)"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                            help_text=_("The last day it is shown; empty: until you remove it."))

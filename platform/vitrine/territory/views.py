@@ -3,10 +3,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vitrine.tenancy.services import territory_branding_update
-from vitrine.territory.forms import BrandingForm
+from vitrine.shops.opening import territory_zone
+from vitrine.tenancy.services import territory_announcement_set, territory_branding_update
+from vitrine.territory.forms import AnnouncementForm, BrandingForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -18,7 +20,9 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     from vitrine.shops.selectors import shop_is_open
 
+    today = timezone.localdate(timezone=territory_zone())
     context = {
+        "announcement": request.tenant.announcement_on(today),
         "featured": [{"shop": shop, "is_open": shop_is_open(shop)} for shop in shop_featured()],
         "categories": list(category_top_level()),
         "newest": product_newest(limit=10),
@@ -54,3 +58,27 @@ def branding(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your marketplace's look is saved."))
             return redirect("branding")
     return render(request, "territory/manage/branding.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def announcement(request: HttpRequest) -> HttpResponse:
+    """The territory team writes the announcement shown on the home page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not request.user.is_territory_staff:
+        raise PermissionDenied
+    territory = request.tenant
+    initial = {"text": territory.announcement, "link": territory.announcement_link, "until": territory.announcement_until}
+    form = AnnouncementForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            territory_announcement_set(territory=territory, actor=request.user, **form.cleaned_data,
+                                       today=timezone.localdate(timezone=territory_zone()))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field, error)
+        else:
+            messages.success(request, _("The announcement is saved.") if form.cleaned_data["text"]
+                             else _("The announcement is removed."))
+            return redirect("announcement")
+    return render(request, "territory/manage/announcement.html", {"form": form}, status=400 if form.errors else 200)
