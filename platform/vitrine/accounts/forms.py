@@ -1,0 +1,80 @@
+"""Forms of a person's own account: they parse what people type; services decide."""
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from vitrine.accounts.models import User
+
+
+class SignInForm(AuthenticationForm):
+    """Sign-in by email, whatever capitals the phone's keyboard added (addresses are kept in lower case)."""
+
+    def clean_username(self) -> str:
+        return (self.cleaned_data.get("username") or "").strip().lower()
+
+
+class SignUpForm(forms.Form):
+    full_name = forms.CharField(
+        label=_("Your name"), max_length=150,
+        help_text=_("Shops hand over your orders under this name."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address"), max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    privacy = forms.BooleanField(
+        label=_("I have read how this marketplace uses my personal data (privacy policy)."),
+        error_messages={"required": _("Tick this box to create your account.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = password_validators_help_text_html()
+
+    def clean(self):
+        data = super().clean()
+        password = data.get("password")
+        if password:
+            # The validators compare the password with the name and the address.
+            someone = User(email=data.get("email", ""), full_name=data.get("full_name", ""))
+            try:
+                validate_password(password, user=someone)
+            except ValidationError as error:
+                self.add_error("password", error)
+        return data
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(
+        label=_("Your name"), max_length=150,
+        help_text=_("Shops hand over your orders under this name."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    """The account's password again, before something that cannot be undone."""
+
+    password = forms.CharField(
+        label=_("Your password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("This is not your password."), code="wrong_password")
+        return password

@@ -1,0 +1,76 @@
+"""Reads for a person's own account: their orders, and everything the marketplace keeps about them."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from vitrine.accounts.models import User
+from vitrine.orders.models import Order
+
+# Orders still on their way to the counter: an account cannot go while one of these is open.
+IN_PROGRESS = (Order.Status.PENDING_PAYMENT, Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY)
+# While an order may still be collected, its pickup code (and QR code) is worth showing.
+CODE_USEFUL = (Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY)
+
+
+def account_orders(*, user: User) -> QuerySet[Order]:
+    """The account's orders, newest first, with their shop (for the history list)."""
+    return Order.objects.filter(customer=user).select_related("shop").order_by("-created_at", "-id")
+
+
+def account_order_get(*, user: User, order_id: int) -> Order | None:
+    """One of the account's orders with its shop, lines and history; None if it is not theirs."""
+    return (
+        Order.objects.filter(customer=user, pk=order_id)
+        .select_related("shop__commune")
+        .prefetch_related("lines", "events")
+        .first()
+    )
+
+
+def orders_in_progress(*, user: User) -> QuerySet[Order]:
+    """The account's orders not yet collected, refused, cancelled or released."""
+    return account_orders(user=user).filter(status__in=IN_PROGRESS).order_by("pickup_starts_at", "id")
+
+
+def account_data_export(*, user: User) -> dict[str, Any]:
+    """Everything the marketplace keeps about the person, as plain data (GDPR right of access)."""
+    orders = (
+        Order.objects.filter(customer=user).select_related("shop__commune")
+        .prefetch_related("lines", "events").order_by("created_at", "id")
+    )
+    return {
+        "account": {
+            "email": user.email,
+            "name": user.full_name,
+            "role": user.role,
+            "joined": user.date_joined.isoformat(),
+            "last_sign_in": user.last_login.isoformat() if user.last_login else None,
+        },
+        "orders": [
+            {
+                "shop": order.shop.name,
+                "placed_at": order.created_at.isoformat(),
+                "status": order.status,
+                "name": order.customer_name,
+                "email": order.email,
+                "phone": order.phone,
+                "pickup_code": order.pickup_code,
+                "pickup_starts_at": order.pickup_starts_at.isoformat(),
+                "pickup_ends_at": order.pickup_ends_at.isoformat(),
+                "total": str(order.total),
+                "refusal_reason": order.refusal_reason,
+                "lines": [
+                    {"title": line.title, "variant": line.variant_name, "unit_price": str(line.unit_price),
+                     "quantity": line.quantity}
+                    for line in order.lines.all()
+                ],
+                "history": [
+                    {"from": event.from_status, "to": event.to_status, "at": event.created_at.isoformat()}
+                    for event in order.events.all()
+                ],
+            }
+            for order in orders
+        ],
+    }

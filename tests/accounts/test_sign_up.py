@@ -1,0 +1,120 @@
+"""Sign-up and sign-in on a territory's host: a shopper account of that territory only."""
+from __future__ import annotations
+
+from django_tenants.utils import tenant_context
+from accounts_helpers import PASSWORD, client_on
+from vitrine.accounts.models import User
+from vitrine.orders.models import Cart
+from vitrine.testing.factories import ProductFactory, UserFactory
+
+FORM = {"full_name": "Paul Martin", "email": "paul.martin@example.fr", "password": "un-panier-de-mirabelles",
+        "privacy": "on"}
+
+
+def test_a_visitor_signs_up_and_is_signed_in(nancy):
+    # given
+    client = client_on(nancy)
+    # when
+    response = client.post("/compte/inscription/", FORM)
+    # then: a shopper of Nancy, signed in, on their account page
+    assert response.status_code == 302 and response["Location"] == "/compte/"
+    with tenant_context(nancy):
+        user = User.objects.get(email="paul.martin@example.fr")
+        assert (user.full_name, user.role) == ("Paul Martin", User.Role.SHOPPER)
+        assert user.check_password("un-panier-de-mirabelles")
+    page = client.get("/compte/").content.decode()
+    assert "Bienvenue, Paul Martin : votre compte est prêt." in page
+    assert "paul.martin@example.fr" in page
+
+
+def test_sign_up_goes_back_to_a_safe_next_page_only(nancy):
+    # when: coming from the checkout
+    response = client_on(nancy).post("/compte/inscription/?next=/panier/commande/", FORM)
+    # then
+    assert response["Location"] == "/panier/commande/"
+    # when: a link crafted to send the new account elsewhere
+    other = client_on(nancy).post("/compte/inscription/", {**FORM, "email": "b@example.fr",
+                                                          "next": "https://pirate.example/compte/"})
+    # then: their account page instead
+    assert other["Location"] == "/compte/"
+
+
+def test_an_email_already_used_here_is_refused_clearly(in_nancy):
+    # given: an account with this address (written in capitals this time)
+    UserFactory(email="paul.martin@example.fr")
+    # when
+    response = client_on(in_nancy).post("/compte/inscription/", {**FORM, "email": "Paul.Martin@Example.fr"})
+    # then: a French message on the email field, nothing created, the visitor still anonymous
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Un compte utilise déjà cette adresse e-mail sur cette place de marché" in page
+    assert 'id="id_email_error"' in page
+    assert User.objects.filter(email__iexact="paul.martin@example.fr").count() == 1
+    assert "_auth_user_id" not in response.wsgi_request.session
+
+
+def test_a_weak_password_or_no_consent_is_refused(in_nancy):
+    # when: a short, common password, close to the name, and the privacy box left unticked
+    response = client_on(in_nancy).post("/compte/inscription/", {**FORM, "password": "paulmartin", "privacy": ""})
+    # then: Django's validators speak French; nothing is created
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Le mot de passe est trop semblable au champ" in page
+    assert "Cochez cette case pour créer votre compte." in page
+    assert not User.objects.filter(email="paul.martin@example.fr").exists()
+    # when: only common
+    common = client_on(in_nancy).post("/compte/inscription/", {**FORM, "password": "azertyuiop"})
+    assert "Ce mot de passe est trop courant." in common.content.decode()
+    assert not User.objects.filter(email="paul.martin@example.fr").exists()
+
+
+def test_the_visitors_cart_becomes_the_accounts(in_nancy, shop):
+    # given: a visitor with two rings in their cart
+    ring = ProductFactory(shop=shop, title="Bague argent", stock=5)
+    client = client_on(in_nancy)
+    client.post(f"/panier/ajouter/{ring.pk}/", {"quantity": "2"})
+    # when they sign up
+    client.post("/compte/inscription/", FORM)
+    # then: the account's cart holds them, and no visitor cart is left behind
+    user = User.objects.get(email="paul.martin@example.fr")
+    cart = Cart.objects.get(user=user)
+    assert [(line.product_id, line.quantity) for line in cart.lines.all()] == [(ring.pk, 2)]
+    assert not Cart.objects.filter(user__isnull=True, lines__product=ring).exists()
+    assert "Panier (2)" in client.get("/panier/").content.decode()
+
+
+def test_sign_in_and_sign_up_link_to_each_other_keeping_next(nancy):
+    client = client_on(nancy)
+    sign_in = client.get("/compte/connexion/?next=/panier/commande/").content.decode()
+    assert 'href="/compte/inscription/?next=/panier/commande/"' in sign_in
+    sign_up = client.get("/compte/inscription/?next=/panier/commande/").content.decode()
+    assert 'href="/compte/connexion/?next=/panier/commande/"' in sign_up
+    assert 'href="/compte/confidentialite/"' in sign_up
+    # the header offers signing in to visitors
+    assert 'href="/compte/connexion/"' in client.get("/").content.decode()
+
+
+def test_a_signed_in_person_is_sent_to_their_account(in_nancy, shopper):
+    assert client_on(in_nancy, shopper).get("/compte/inscription/")["Location"] == "/compte/"
+
+
+def test_sign_in_ignores_capitals_in_the_address(in_nancy, shopper):
+    response = client_on(in_nancy).post("/compte/connexion/", {"username": " Claire@Example.FR", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_an_account_belongs_to_its_territory_only(nancy, limoges):
+    # given: Paul signs up in Nancy
+    client_on(nancy).post("/compte/inscription/", FORM)
+    # when: he tries to sign in on Limoges' host
+    response = client_on(limoges).post("/compte/connexion/", {"username": FORM["email"], "password": FORM["password"]})
+    # then: no such account there
+    assert response.status_code == 200 and "_auth_user_id" not in response.wsgi_request.session
+    with tenant_context(limoges):
+        assert not User.objects.filter(email=FORM["email"]).exists()
+    # and the same address may open a separate account in Limoges
+    assert client_on(limoges).post("/compte/inscription/", FORM).status_code == 302
+    with tenant_context(limoges):
+        assert User.objects.filter(email=FORM["email"]).count() == 1
+    with tenant_context(nancy):
+        assert User.objects.filter(email=FORM["email"]).count() == 1
