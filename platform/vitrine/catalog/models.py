@@ -98,7 +98,15 @@ class Product(models.Model):
             models.Index(fields=["status", "-published_at"], name="product_published"),
             # A storefront lists one shop's published products, newest first.
             models.Index(fields=["shop", "status", "-published_at"], name="product_shop_published"),
-            GinIndex(fields=["search_vector"], name="product_search_vector"),
+            # fastupdate off: a bulk import would otherwise leave its rows in the index's
+            # pending list, which every search then reads in full until the next vacuum.
+            GinIndex(fields=["search_vector"], name="product_search_vector", fastupdate=False),
+            # The search's broad queries (vitrine.search.selectors): the title's words alone
+            # (weight A), and published products newest first, read in that order.
+            GinIndex(models.Func(models.F("search_vector"), models.Value("{a}"), function="ts_filter"),
+                     name="product_title_vector", fastupdate=False),
+            models.Index(models.F("published_at").desc(nulls_last=True), models.F("id").desc(),
+                         condition=models.Q(status="published"), name="product_newest"),
         ]
 
     def __str__(self) -> str:

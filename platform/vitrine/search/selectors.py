@@ -2,19 +2,32 @@
 
 PostgreSQL full-text search with the 'french' configuration (stemming: "bijou" finds
 "bijoux"), accents folded on both sides (no `unaccent` on the embedded server: see
-catalog.models.folded and search.text). A product matches on its title (weight A) and
-description (C), stored in catalog_product.search_vector under a GIN index, and on its
-category's and shop's names (B), matched at query time against those small tables. Only
-published products of approved shops. Ranked by ts_rank_cd, then newest.
+catalog.models.folded and search.text). A product matches on its title and description,
+stored in catalog_product.search_vector (title weight A, description C) under a GIN index,
+and on its category's and shop's names, matched through expression indexes on those small
+tables (search migration 0002). Every word must match somewhere. Only published products of
+approved shops.
 
-A results page costs a fixed number of queries whatever it finds: the category tree, one
-statement for the facets (GROUPING SETS, which also give the total) and the page's ids
-(the matches computed once, in a CTE), the page's products and their photos. A search
-that finds nothing asks for suggestions instead.
+What a search costs is bounded by COUNT_LIMIT, not by how many products match:
+
+- Up to COUNT_LIMIT matches (almost every search): the total and the facets are exact,
+  and every match gets a score: per word, 8 in the title as typed, 6 in the title as a
+  word beginning, 3 in the category's or shop's name, 1 in the description; ties go to
+  the newest. One statement answers the total, the facets and the page's ids.
+- More matches (a word every product has): the page says "more than 1,000", the facets
+  list the values met in the first COUNT_LIMIT + 1 matches without counts, and only the
+  first COUNT_LIMIT results are served: the products with every word in their title
+  (a small expression index, scored as above), then the others, newest first (an index
+  in that order, read until the page is full). A second statement finds that page.
+
+Then the page's products and their photos: three queries in all, four for a broad search.
+The category tree comes from a per-process cache keyed by a fingerprint of the table's
+content, which the main statement returns: a category edited anywhere is seen at once.
 """
 from __future__ import annotations
 
 import difflib
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -29,12 +42,16 @@ from vitrine.catalog.models import (
     Product,
     ProductPhoto,
 )
-from vitrine.search.text import query_terms, tsquery_text
+from vitrine.search.text import query_terms, term_tsquery, tsquery_text
 
 PER_PAGE = 24
+COUNT_LIMIT = 1000
 FACET_LIMIT = 12
 SUGGESTION_LIMIT = 6
 POPULAR_LIMIT = 6
+
+# Score of one word by where it is found (see the module's docstring).
+SCORE_TITLE_WORD, SCORE_TITLE_BEGINNING, SCORE_NAME, SCORE_DESCRIPTION = 8, 6, 3, 1
 
 
 def _folded_sql(column: str) -> str:
@@ -45,8 +62,17 @@ def _folded_sql(column: str) -> str:
     return f"lower(translate({sql}, '{ACCENTED}', '{UNACCENTED}'))"
 
 
-_CATEGORY_VECTOR = f"to_tsvector('french', {_folded_sql('c.name')})"
-_SHOP_VECTOR = f"to_tsvector('french', {_folded_sql('s.name')})"
+# These must stay exactly the expressions of the indexes of search migration 0002, or the
+# planner cannot use them (tests/search check the plans).
+CATEGORY_NAME_VECTOR = f"to_tsvector('french', {_folded_sql('c.name')})"
+SHOP_NAME_VECTOR = f"to_tsvector('french', {_folded_sql('s.name')})"
+# Catalog migration 0006: the title's words alone (weight A of the stored vector).
+TITLE_VECTOR = "ts_filter(p.search_vector, '{a}')"
+# Which words a product's category and shop names hold, one bit per word (under mc and ms).
+_NAMES = "(coalesce(mc.mask, 0) | coalesce(ms.mask, 0))"
+# What changes the category tree changes this (cache key of _category_tree).
+_TREE_VERSION = ("(SELECT md5(coalesce(string_agg(concat_ws(',', id, coalesce(parent_id, 0), position, slug, name),"
+                 " ';' ORDER BY id), '')) FROM catalog_category)")
 
 
 @dataclass(frozen=True)
@@ -68,7 +94,7 @@ class SearchFilters:
 class Facet:
     slug: str
     name: str
-    count: int
+    count: int | None  # None when the search found more than COUNT_LIMIT products
     selected: bool = False
 
 
@@ -84,9 +110,10 @@ class SearchPage:
     query: str
     filters: SearchFilters
     products: list[Product] = field(default_factory=list)
-    total: int = 0
+    total: int = 0  # exact up to count_limit; count_limit + 1 means "more than count_limit"
     page: int = 1
     per_page: int = PER_PAGE
+    count_limit: int = COUNT_LIMIT
     categories: list[Facet] = field(default_factory=list)
     communes: list[Facet] = field(default_factory=list)
     shops: list[Facet] = field(default_factory=list)
@@ -95,8 +122,13 @@ class SearchPage:
     searched: bool = False  # False when there was nothing to search for (no words, no filter)
 
     @property
+    def more_than_limit(self) -> bool:
+        """Whether more products matched than are counted (and served): "more than 1,000"."""
+        return self.total > self.count_limit
+
+    @property
     def num_pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-min(self.total, self.count_limit) // self.per_page))
 
     @property
     def has_previous(self) -> bool:
@@ -128,145 +160,264 @@ class _Tree:
         return category
 
 
-def _category_tree() -> _Tree:
+# schema -> (fingerprint, tree). Keyed by content, so never stale: an edit changes the key.
+_trees: dict[str, tuple[str, _Tree]] = {}
+_trees_lock = threading.Lock()
+
+
+def _category_tree(version: str | None = None) -> _Tree:
+    """The territory's category tree, from this process's cache when `version` is current."""
+    schema = connection.schema_name
+    if version is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + _TREE_VERSION)
+            version = cursor.fetchone()[0]
+    cached = _trees.get(schema)
+    if cached is not None and cached[0] == version:
+        return cached[1]
     categories = list(Category.objects.order_by("position", "name"))
     children: dict[int | None, list[int]] = {}
     for category in categories:
         children.setdefault(category.parent_id, []).append(category.pk)
-    return _Tree({c.pk: c for c in categories}, {c.slug: c for c in categories}, children)
+    tree = _Tree({c.pk: c for c in categories}, {c.slug: c for c in categories}, children)
+    with _trees_lock:
+        _trees[schema] = (version, tree)
+    return tree
 
 
-def _matches_sql(*, terms: list[str], filters: SearchFilters, category_ids: list[int] | None) -> tuple[str, list]:
-    """The WITH clause that ends in `m`: every matching product's id, facet keys and rank.
+class _Statement:
+    """The SQL of one search: its words and filters as CTEs and WHERE clauses, with named parameters."""
 
-    Several words must all match, each in any field: a product is a candidate when its
-    own vector has every word, or when its category or shop name has one of them (an OR
-    of three index scans: GIN, category_id, shop_id); with several words the candidates
-    are then checked against the whole (product || category || shop) vector.
-    """
-    params: list = []
-    where = ["p.status = 'published'", "s.status = 'approved'"]
-    ctes = []
-    rank = "0"
-    if terms:
-        all_terms, any_term = tsquery_text(terms), tsquery_text(terms, joiner=" | ")
-        ctes += [
-            # A cheap LIKE on the folded name first: a name can only match a word if it
-            # holds the word's first three letters (stems and prefixes keep them).
-            (f"mc AS MATERIALIZED (SELECT c.id, setweight({_CATEGORY_VECTOR}, 'B') AS v FROM catalog_category c"
-             f" WHERE {_folded_sql('c.name')} LIKE ANY(%s) AND {_CATEGORY_VECTOR} @@ to_tsquery('french', %s))"),
-            (f"ms AS MATERIALIZED (SELECT s.id, setweight({_SHOP_VECTOR}, 'B') AS v FROM shops_shop s"
-             f" WHERE s.status = 'approved' AND {_folded_sql('s.name')} LIKE ANY(%s)"
-             f" AND {_SHOP_VECTOR} @@ to_tsquery('french', %s))"),
-        ]
-        likes = [f"%{term[:3]}%" for term in terms]
-        params += [likes, any_term, likes, any_term]
-        vector = "(p.search_vector || coalesce(mc.v, ''::tsvector) || coalesce(ms.v, ''::tsvector))"
-        where.append("(p.search_vector @@ to_tsquery('french', %s) OR p.category_id = ANY(ARRAY(SELECT id FROM mc))"
-                     " OR p.shop_id = ANY(ARRAY(SELECT id FROM ms)))")
-        params.append(all_terms)
-        if len(terms) > 1:  # with one word, being a candidate is matching
-            where.append(f"{vector} @@ to_tsquery('french', %s)")
-            params.append(all_terms)
-        rank = f"ts_rank_cd({vector}, to_tsquery('french', %s))"
-    if category_ids is not None:
-        where.append("p.category_id = ANY(%s)")
-        params.append(category_ids)
-    if filters.commune_slug:
-        where.append("s.commune_id = (SELECT id FROM shops_commune WHERE slug = %s)")
-        params.append(filters.commune_slug)
-    if filters.shop_slug:
-        where.append("s.slug = %s")
-        params.append(filters.shop_slug)
-    if filters.price_min is not None:
-        where.append("p.price >= %s")
-        params.append(filters.price_min)
-    if filters.price_max is not None:
-        where.append("p.price <= %s")
-        params.append(filters.price_max)
-    if filters.in_stock:
-        # On request counts as available; with variants, any variant in stock.
-        where.append("(p.availability = 'on_request' OR p.stock > 0 OR EXISTS"
-                     " (SELECT 1 FROM catalog_variant v WHERE v.product_id = p.id AND v.stock > 0))")
-    rank_params = [tsquery_text(terms)] if terms else []
-    ctes.append(
-        f"m AS MATERIALIZED (SELECT p.id, p.category_id, s.commune_id, p.shop_id, p.published_at, {rank} AS rank"
-        " FROM catalog_product p JOIN shops_shop s ON s.id = p.shop_id"
-        + (" LEFT JOIN mc ON mc.id = p.category_id LEFT JOIN ms ON ms.id = p.shop_id" if terms else "")
-        + " WHERE " + " AND ".join(where) + ")"
-    )
-    # The rank's parameter comes before the WHERE's in the SELECT list.
-    with_params = params[:4] + rank_params + params[4:] if terms else params
-    return "WITH " + ", ".join(ctes) + " ", with_params
+    def __init__(self, *, terms: list[str], filters: SearchFilters):
+        self.terms, self.filters = terms, filters
+        self.params: dict[str, object] = {}
 
+    def param(self, name: str, value: object) -> str:
+        self.params[name] = value
+        return f"%({name})s"
 
-# One statement answers the facets (and so the total) and the page: the matches are
-# computed once. Rows: ("f", category_id, commune slug, commune name, shop slug, shop name,
-# count) per facet value, then ("p", product id) in rank order.
-_FACETS_AND_PAGE = """
-SELECT 'f', g.category_id, cm.slug, cm.name, s.slug, s.name, g.n FROM (
+    def tsquery(self, name: str, text: str) -> str:
+        return f"to_tsquery('french', {self.param(name, text)})"
+
+    # --- the words -------------------------------------------------------------------
+
+    def ctes(self) -> list[str]:
+        """Categories and shops whose names hold a word (with, per name, which words: a bit each)."""
+        ctes = []
+        if self.filters.category_slug:
+            slug = self.param("category", self.filters.category_slug)
+            ctes.append(
+                "cat AS (WITH RECURSIVE tree(id) AS (SELECT id FROM catalog_category WHERE slug = " + slug
+                + " UNION ALL SELECT c.id FROM catalog_category c JOIN tree ON c.parent_id = tree.id) SELECT id FROM tree)"
+            )
+        if self.terms:
+            any_word = self.tsquery("any_word", tsquery_text(self.terms, joiner=" | "))
+            ctes += [
+                f"mc AS MATERIALIZED (SELECT c.id, {self._mask(CATEGORY_NAME_VECTOR)} AS mask FROM catalog_category c"
+                f" WHERE {CATEGORY_NAME_VECTOR} @@ {any_word})",
+                f"ms AS MATERIALIZED (SELECT s.id, {self._mask(SHOP_NAME_VECTOR)} AS mask FROM shops_shop s"
+                f" WHERE s.status = 'approved' AND {SHOP_NAME_VECTOR} @@ {any_word})",
+            ]
+        return ctes
+
+    def _mask(self, vector: str) -> str:
+        if len(self.terms) == 1:
+            return "1"
+        return " | ".join(f"(CASE WHEN {vector} @@ {self._word(i)} THEN {1 << i} ELSE 0 END)"
+                          for i in range(len(self.terms)))
+
+    def _word(self, i: int) -> str:
+        return self.tsquery(f"word{i}", term_tsquery(self.terms[i]))
+
+    def _in_names(self, i: int, names: str = _NAMES) -> str:
+        return f"({names} & {1 << i}) <> 0"
+
+    def joins(self) -> str:
+        return " LEFT JOIN mc ON mc.id = p.category_id LEFT JOIN ms ON ms.id = p.shop_id" if self.terms else ""
+
+    def where(self) -> str:
+        """Published products of approved shops with every word somewhere, within the filters."""
+        where = ["p.status = 'published'", "s.status = 'approved'"]
+        if self.terms:
+            # Candidates by index (GIN on the product's words, or the category's or shop's id),
+            # an OR the planner answers with a BitmapOr; with several words, each word is then
+            # checked in any field (a stop word, which to_tsquery drops, is no condition).
+            every = self.tsquery("every_word", tsquery_text(self.terms))
+            where.append(f"(p.search_vector @@ {every} OR p.category_id = ANY(ARRAY(SELECT id FROM mc))"
+                         " OR p.shop_id = ANY(ARRAY(SELECT id FROM ms)))")
+            if len(self.terms) > 1:
+                for i in range(len(self.terms)):
+                    word = self._word(i)
+                    where.append(f"(numnode({word}) = 0 OR p.search_vector @@ {word} OR {self._in_names(i)})")
+        filters = self.filters
+        if filters.category_slug:
+            where.append("p.category_id = ANY(ARRAY(SELECT id FROM cat))")
+        if filters.commune_slug:
+            where.append(f"s.commune_id = (SELECT id FROM shops_commune WHERE slug = {self.param('commune', filters.commune_slug)})")
+        if filters.shop_slug:
+            # By the product's shop_id, so the storefront's index can serve it.
+            where.append(f"p.shop_id = (SELECT id FROM shops_shop WHERE slug = {self.param('shop', filters.shop_slug)})")
+        if filters.price_min is not None:
+            where.append(f"p.price >= {self.param('price_min', filters.price_min)}")
+        if filters.price_max is not None:
+            where.append(f"p.price <= {self.param('price_max', filters.price_max)}")
+        if filters.in_stock:
+            # On request counts as available; with variants, any variant in stock.
+            where.append("(p.availability = 'on_request' OR p.stock > 0 OR EXISTS"
+                         " (SELECT 1 FROM catalog_variant v WHERE v.product_id = p.id AND v.stock > 0))")
+        return " AND ".join(where)
+
+    def score(self, *, vector: str = "p.search_vector", names: str = _NAMES) -> str:
+        """Per word: 8 in the title as typed, 6 as a word beginning, 3 in a name, 1 in the description."""
+        if not self.terms:
+            return "0"
+        parts = []
+        for i, term in enumerate(self.terms):
+            exact = self.tsquery(f"title_exact{i}", term_tsquery(term, weight="A", prefix=False))
+            title = self.tsquery(f"title{i}", term_tsquery(term, weight="A"))
+            parts.append(
+                f"CASE WHEN {vector} @@ {exact} THEN {SCORE_TITLE_WORD}"
+                f" WHEN {vector} @@ {title} THEN {SCORE_TITLE_BEGINNING}"
+                f" WHEN {self._in_names(i, names)} THEN {SCORE_NAME}"
+                f" WHEN {vector} @@ {self._word(i)} THEN {SCORE_DESCRIPTION} ELSE 0 END"
+            )
+        return " + ".join(parts)
+
+    def with_(self, *extra: str) -> str:
+        ctes = [*self.ctes(), *extra]
+        return ("WITH " + ", ".join(ctes) + " ") if ctes else ""
+
+    # --- the statements --------------------------------------------------------------
+
+    def matches_facets_and_page(self, *, limit: int, page: int, per_page: int) -> str:
+        """Rows: ('n', matches up to limit + 1), ('v', tree version), ('f', ...) per facet value,
+        then ('p', id) for the page in score order (the last page if `page` is past it)."""
+        self.param("sample", limit + 1)
+        self.param("per_page", per_page)
+        self.param("offset", (page - 1) * per_page)
+        # Every match, planned for full retrieval (a bitmap of the indexes, or a scan where
+        # most products match), but read only as far as `m` asks: a LIMIT in the same query
+        # would tempt the planner into a sequential scan "until 1,001 rows" that never come.
+        names = _NAMES if self.terms else "0"
+        matches = (f"matches AS MATERIALIZED (SELECT p.id, p.category_id, s.commune_id, p.shop_id, p.published_at,"
+                   f" p.search_vector AS vector, {names} AS names"
+                   f" FROM catalog_product p JOIN shops_shop s ON s.id = p.shop_id{self.joins()} WHERE {self.where()})")
+        m = (f"m AS MATERIALIZED (SELECT id, category_id, commune_id, shop_id, published_at,"
+             f" {self.score(vector='vector', names='names')} AS score FROM matches LIMIT %(sample)s)")
+        return self.with_(matches, m) + f"""
+SELECT 'n', count(*), NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint FROM m
+UNION ALL SELECT 'v', NULL, {_TREE_VERSION}, NULL, NULL, NULL, NULL
+UNION ALL SELECT 'f', g.category_id, cm.slug, cm.name, s.slug, s.name, g.n FROM (
     SELECT GROUPING(category_id) AS gc, GROUPING(commune_id) AS gm, category_id, commune_id, shop_id, count(*) AS n
     FROM m GROUP BY GROUPING SETS ((category_id), (commune_id), (shop_id))
 ) g LEFT JOIN shops_commune cm ON g.gm = 0 AND cm.id = g.commune_id
     LEFT JOIN shops_shop s ON g.gc = 1 AND g.gm = 1 AND s.id = g.shop_id
 UNION ALL (
     SELECT 'p', id, NULL, NULL, NULL, NULL, NULL FROM m
-    ORDER BY rank DESC, published_at DESC NULLS LAST, id DESC LIMIT %s OFFSET %s
+    ORDER BY score DESC, published_at DESC NULLS LAST, id DESC LIMIT %(per_page)s
+    OFFSET least(%(offset)s, (greatest((SELECT count(*) FROM m), 1) - 1) / %(per_page)s * %(per_page)s)
 )"""
 
+    def broad_page(self, *, offset: int, limit: int) -> str:
+        """Rows ('t', id) then ('r', id): one page of the products with every word in their title,
+        by score then newest, followed by the others, newest first."""
+        self.param("offset", offset)
+        self.param("limit", limit)
+        newest = "ORDER BY p.published_at DESC NULLS LAST, p.id DESC"
+        if not self.terms:  # filters only: newest first
+            return self.with_() + (
+                f"SELECT 'r', p.id FROM catalog_product p JOIN shops_shop s ON s.id = p.shop_id WHERE {self.where()}"
+                f" {newest} LIMIT %(limit)s OFFSET %(offset)s")
+        every = self.tsquery("every_word", tsquery_text(self.terms))
+        # The score's own terms in the title part: every word is in the title there.
+        title_score = " + ".join(
+            f"CASE WHEN p.search_vector @@ {self.tsquery(f'title_exact{i}', term_tsquery(term, weight='A', prefix=False))}"
+            f" THEN {SCORE_TITLE_WORD} ELSE {SCORE_TITLE_BEGINNING} END" for i, term in enumerate(self.terms))
+        where = self.where()
+        t = (f"t AS MATERIALIZED (SELECT p.id, p.published_at, {title_score} AS score"
+             f" FROM catalog_product p JOIN shops_shop s ON s.id = p.shop_id{self.joins()}"
+             f" WHERE {TITLE_VECTOR} @@ {every} AND {where})")
+        return self.with_(t) + f"""
+SELECT 't', id FROM (SELECT id FROM t ORDER BY score DESC, published_at DESC NULLS LAST, id DESC
+                     LIMIT %(limit)s OFFSET %(offset)s) title
+UNION ALL SELECT 'r', id FROM (
+    SELECT p.id FROM catalog_product p JOIN shops_shop s ON s.id = p.shop_id{self.joins()}
+    WHERE {where} AND NOT {TITLE_VECTOR} @@ {every}
+      AND (SELECT count(*) FROM t) < %(offset)s + %(limit)s
+    {newest} LIMIT %(limit)s OFFSET greatest(0, %(offset)s - (SELECT count(*) FROM t))
+) rest"""
 
-def product_search(*, query: str, filters: SearchFilters, page: int = 1, per_page: int = PER_PAGE) -> SearchPage:
+
+def product_search(*, query: str, filters: SearchFilters, page: int = 1, per_page: int = PER_PAGE,
+                   count_limit: int = COUNT_LIMIT) -> SearchPage:
     """One page of published products matching `query` and `filters`, with facets and suggestions."""
-    result = SearchPage(query=query, filters=filters, per_page=per_page)
+    result = SearchPage(query=query, filters=filters, per_page=per_page, count_limit=count_limit)
     terms = query_terms(query)
-    tree = _category_tree()
-    category_ids = None
-    if filters.category_slug:
-        result.category = tree.by_slug.get(filters.category_slug)
-        category_ids = tree.descendants(result.category) if result.category else []
     if not terms and not filters.any:
-        result.suggestions = _popular_categories(tree)
+        result.suggestions = _popular_categories()
         return result
     result.searched = True
-    with_sql, params = _matches_sql(terms=terms, filters=filters, category_ids=category_ids)
     page = max(1, page)
-    rows = _facets_and_page(with_sql, params, page, per_page)
+    statement = _Statement(terms=terms, filters=filters)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.matches_facets_and_page(limit=count_limit, page=page, per_page=per_page),
+                       statement.params)
+        rows = cursor.fetchall()
     category_counts: dict[int, int] = {}
-    communes, shops, ids = [], [], []
-    for kind, key, commune_slug, commune_name, shop_slug, shop_name, count in rows:
+    communes, shops, ids, version = [], [], [], None
+    for kind, key, slug, name, shop_slug, shop_name, count in rows:
         if kind == "p":
             ids.append(key)
-        elif commune_slug is not None:
-            communes.append(Facet(commune_slug, commune_name, count, commune_slug == filters.commune_slug))
+        elif kind == "n":
+            result.total = key
+        elif kind == "v":
+            version = slug
+        elif slug is not None:
+            communes.append(Facet(slug, name, count, slug == filters.commune_slug))
         elif shop_slug is not None:
             shops.append(Facet(shop_slug, shop_name, count, shop_slug == filters.shop_slug))
         elif key is not None:
             category_counts[key] = count
-    result.total = sum(category_counts.values())
+    tree = _category_tree(version)
+    if filters.category_slug:
+        result.category = tree.by_slug.get(filters.category_slug)
     result.categories = _category_facets(tree, category_counts, result.category)
-    result.communes = sorted(communes, key=lambda f: (-f.count, f.name))[:FACET_LIMIT]
-    result.shops = sorted(shops, key=lambda f: (-f.count, f.name))[:FACET_LIMIT]
+    result.communes = _top(communes)
+    result.shops = _top(shops)
+    if result.more_than_limit:
+        # Counts of a sample would mislead: the facets name what was met, biggest first.
+        result.categories, result.communes, result.shops = (
+            [Facet(f.slug, f.name, None, f.selected) for f in facets]
+            for facets in (result.categories, result.communes, result.shops))
     if result.total == 0:
-        result.suggestions = _suggestions(terms, tree, filters)
+        result.suggestions = _suggestions(terms, tree)
         return result
     result.page = min(page, result.num_pages)
-    if result.page != page:  # a page past the end (an old link): show the last one
-        ids = [row[1] for row in _facets_and_page(with_sql, params, result.page, per_page) if row[0] == "p"]
+    if result.more_than_limit:
+        offset = (result.page - 1) * per_page
+        limit = min(per_page, count_limit - offset)
+        statement = _Statement(terms=terms, filters=filters)
+        with connection.cursor() as cursor:
+            cursor.execute(statement.broad_page(offset=offset, limit=limit), statement.params)
+            ids = [key for _kind, key in cursor.fetchall()][:limit]
+    result.products = _products(ids)
+    return result
+
+
+def _products(ids: list[int]) -> list[Product]:
+    """The page's products, in that order, with what their cards show (shop, photos)."""
     products = (
-        Product.objects.filter(pk__in=ids).select_related("shop", "category")
+        Product.objects.filter(pk__in=ids).select_related("shop")
         # The cards show neither descriptions nor the search column: leave them in the database.
         .defer("description", "search_vector", "unpublished_reason", "shop__description")
         .prefetch_related(Prefetch("photos", queryset=ProductPhoto.objects.order_by("position", "id")))
     )
     by_id = {product.pk: product for product in products}
-    result.products = [by_id[pk] for pk in ids if pk in by_id]
-    return result
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def _facets_and_page(with_sql: str, params: list, page: int, per_page: int) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(with_sql + _FACETS_AND_PAGE, [*params, per_page, (page - 1) * per_page])
-        return cursor.fetchall()
+def _top(facets: list[Facet]) -> list[Facet]:
+    return sorted(facets, key=lambda f: (-(f.count or 0), f.name))[:FACET_LIMIT]
 
 
 def _category_facets(tree: _Tree, counts: dict[int, int], selected: Category | None) -> list[Facet]:
@@ -284,8 +435,7 @@ def _category_facets(tree: _Tree, counts: dict[int, int], selected: Category | N
         if category_id in tree.by_id:
             top = tree.top(category_id)
             totals[top.pk] = totals.get(top.pk, 0) + count
-    facets = [Facet(tree.by_id[pk].slug, tree.by_id[pk].name, count) for pk, count in totals.items()]
-    return sorted(facets, key=lambda f: (-f.count, f.name))[:FACET_LIMIT]
+    return _top([Facet(tree.by_id[pk].slug, tree.by_id[pk].name, count) for pk, count in totals.items()])
 
 
 # --- When nothing matches ------------------------------------------------------------------
@@ -301,7 +451,7 @@ def pg_trgm_installed() -> bool:
     return cached
 
 
-def _suggestions(terms: list[str], tree: _Tree, filters: SearchFilters) -> list[Suggestion]:
+def _suggestions(terms: list[str], tree: _Tree) -> list[Suggestion]:
     """Other words to try, close categories, then the most popular categories.
 
     Words come from the territory's category and shop names and the words of its
@@ -386,14 +536,18 @@ def _close_categories(terms: list[str], tree: _Tree) -> list[Suggestion]:
     return found[:SUGGESTION_LIMIT]
 
 
-def _popular_categories(tree: _Tree) -> list[Suggestion]:
+def _popular_categories(tree: _Tree | None = None) -> list[Suggestion]:
     """Top-level categories with the most approved shops (a small table: cheap on every visit)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT category_id, count(*) FROM shops_shop WHERE status = 'approved' GROUP BY category_id")
+        # The tree's version comes with the counts: one query when the tree is cached.
+        cursor.execute("SELECT 'c', category_id, count(*), NULL FROM shops_shop WHERE status = 'approved'"
+                       f" GROUP BY category_id UNION ALL SELECT 'v', NULL, NULL, {_TREE_VERSION}")
         rows = cursor.fetchall()
+    if tree is None:
+        tree = _category_tree(next(version for kind, _id, _count, version in rows if kind == "v"))
     totals: dict[int, int] = {}
-    for category_id, count in rows:
-        if category_id in tree.by_id:
+    for kind, category_id, count, _version in rows:
+        if kind == "c" and category_id in tree.by_id:
             top = tree.top(category_id)
             totals[top.pk] = totals.get(top.pk, 0) + count
     best = sorted(totals.items(), key=lambda item: (-item[1], tree.by_id[item[0]].position, tree.by_id[item[0]].name))

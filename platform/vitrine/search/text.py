@@ -23,22 +23,24 @@ def query_terms(query: str) -> list[str]:
     return _WORD.findall(text_fold(query[:MAX_QUERY_LENGTH]))[:MAX_TERMS]
 
 
-def tsquery_text(terms: list[str], *, joiner: str = " & ") -> str:
+def tsquery_text(terms: list[str], *, joiner: str = " & ", weight: str = "", prefix: bool = True) -> str:
     """A to_tsquery() text: each word matches itself (stemmed) or, from 3 letters, as a prefix.
 
-    "deco" finds "décoration" (stem "decor") through the prefix; an exact stem match
-    counts twice in ts_rank_cd, so "vin" ranks wine above "vinaigre". Terms are plain
-    [a-z0-9] words, so nothing the shopper types can inject query syntax.
+    "deco" finds "décoration" (stem "decor") through the prefix. `weight` ("A") restricts
+    every word to that weight (the title); `prefix=False` asks for the words themselves only,
+    so "vin" can rank wine above "vinaigre". Terms are plain [a-z0-9] words, so nothing the
+    shopper types can inject query syntax.
     """
-    return joiner.join(_term_query(term) for term in terms)
+    return joiner.join(term_tsquery(term, weight=weight, prefix=prefix) for term in terms)
 
 
-def _term_query(term: str) -> str:
-    if len(term) < 3:
-        return term
-    alternatives = [term, f"{term}:*"]
+def term_tsquery(term: str, *, weight: str = "", prefix: bool = True) -> str:
+    """One word's to_tsquery() text (see tsquery_text)."""
+    alternatives = [f"{term}:{weight}" if weight else term]
     if term.endswith("oux"):
         # Snowball's French stemmer keeps "bijoux", "choux", "genoux" as they are:
         # the singular must be asked for too ("bijou" finds "bijoux" by its prefix).
-        alternatives.append(term[:-1])
+        alternatives.append(f"{term[:-1]}:{weight}" if weight else term[:-1])
+    if prefix and len(term) >= 3:
+        alternatives.append(f"{term}:*{weight}")
     return "(" + " | ".join(alternatives) + ")"

@@ -1,34 +1,26 @@
 """The shoppers' search page: /recherche/?q=..."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from vitrine.catalog.services import price_parse
 from vitrine.search.selectors import SearchFilters, product_search
 from vitrine.search.text import MAX_QUERY_LENGTH
 
-MAX_PRICE = Decimal("9999999.99")
 
+def price_filter_parse(text: str) -> Decimal | None:
+    """A price filter as shoppers type it ("12", "12,5", "12.50 €"); None when left empty.
 
-def price_parse(text: str) -> Decimal | None:
-    """A price in euros as shoppers type it ("12,50", "12.5", "1 200 €"); None when empty.
-
-    Raises ValueError on anything else (letters, negative, too many decimals).
+    The catalogue's own parser (the same rules as a merchant's prices); raises ValidationError.
     """
-    cleaned = (text or "").replace("€", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "").strip()
-    if not cleaned:
-        return None
-    try:
-        value = Decimal(cleaned.replace(",", "."))
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not value.is_finite() or value < 0 or value > MAX_PRICE or value.as_tuple().exponent < -2:
-        raise ValueError(text)
-    return value
+    return price_parse(text) if (text or "").strip() else None
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -39,8 +31,8 @@ def search(request: HttpRequest) -> HttpResponse:
     prices = {}
     for name, label in (("prix_min", _("Minimum price")), ("prix_max", _("Maximum price"))):
         try:
-            prices[name] = price_parse(params.get(name, ""))
-        except ValueError:
+            prices[name] = price_filter_parse(params.get(name, ""))
+        except ValidationError:
             prices[name] = None
             errors.append(_("%(field)s: enter an amount in euros, such as 12,50.") % {"field": label})
     if prices["prix_min"] is not None and prices["prix_max"] is not None and prices["prix_min"] > prices["prix_max"]:
@@ -70,6 +62,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
     context = {
         "result": result, "query": query, "errors": errors, "state": state,
+        "count_limit": number_format(result.count_limit, force_grouping=True),
         "page_query": urlencode({k: v for k, v in state.items() if v}),
         "category_links": [(f, link(categorie="" if f.selected else f.slug)) for f in result.categories],
         "commune_links": [(f, link(commune="" if f.selected else f.slug)) for f in result.communes],
