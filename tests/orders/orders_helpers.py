@@ -37,3 +37,26 @@ def client_on(territory, user=None):
         with tenant_context(territory):
             client.force_login(user)
     return client
+
+
+def order_row(shop, *, name: str = "Claire Blaison", status: str = "placed", pickup=None, total: str = "10.00",
+              lines: tuple[tuple[str, int], ...] = (("Bague argent", 1),)):
+    """An order written straight to the database (for boards, history and summaries), with its lines."""
+    import secrets
+    import uuid
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from vitrine.orders.models import Order, OrderLine
+
+    pickup = pickup or NOW
+    code = "".join(secrets.choice("ABCDEFGHJKMNPQRSTUVWXYZ23456789") for _ in range(6))
+    order = Order.objects.create(
+        shop=shop, customer_name=name, email="client@example.fr", phone="0612345678", status=status,
+        pickup_code=code, pickup_starts_at=pickup, pickup_ends_at=pickup + timedelta(minutes=30),
+        total=Decimal(total), idempotency_key=uuid.uuid4(),
+    )
+    for title, quantity in lines:
+        OrderLine.objects.create(order=order, title=title, unit_price=Decimal(total) / quantity / len(lines),
+                                 quantity=quantity)
+    return order

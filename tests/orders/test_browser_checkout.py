@@ -108,47 +108,135 @@ def test_a_guest_orders_from_two_shops_on_a_phone(phone_page, base_url, screensh
                                "Bijouterie de la Place:placed:claire.blaison@example.fr"]
 
 
-def _board_html() -> tuple[str, dict]:
-    """The board of a shop with a new order and one ready today, rendered by Django (the lead wires /pro/commandes/)."""
-    from django.utils import timezone
+PASSWORD = "e2e-board-pass-1"
+
+
+def _board_world() -> dict:
+    """A shop open every day whose owner can sign in; no order yet."""
+    import secrets
+
     from django_tenants.utils import tenant_context
-    from orders_helpers import client_on, shop_open_every_day
-    from vitrine.orders import services
-    from vitrine.orders.models import Cart, Order
-    from vitrine.orders.selectors import checkout_slots
+    from orders_helpers import shop_open_every_day
+    from vitrine.accounts.models import User
     from vitrine.tenancy.models import Territory
     from vitrine.testing.factories import ProductFactory
 
-    nancy = Territory.objects.get(schema_name="nancy")
-    with tenant_context(nancy):
-        shop = shop_open_every_day(name="Bijouterie du Comptoir")
-        merchant = shop.members.get().user
-        orders = []
-        for name, title in (("Claire Blaison", "Bague en argent"), ("Paul Martin", "Collier perles")):
-            cart = Cart.objects.create()
-            services.cart_add(cart=cart, product_id=ProductFactory(shop=shop, title=title, stock=3).pk, quantity=1)
-            orders += services.order_place(cart=cart, guest=services.Guest(name, "board@example.fr", "0612345678"),
-                                           slots={shop.pk: checkout_slots(shop=shop)[0].starts_at},
-                                           idempotency_key=__import__("uuid").uuid4())
-        services.order_accept(order=orders[1], actor=merchant)
-        services.order_mark_ready(order=orders[1], actor=merchant)
-        Order.objects.filter(pk=orders[1].pk).update(pickup_starts_at=timezone.now())  # today's pickup
-    html = client_on(nancy, merchant).get("/pro/commandes/").content.decode()
-    return html, {"shops": [shop.pk], "ring": "", "vase": ""}
+    with tenant_context(Territory.objects.get(schema_name="nancy")):
+        owner = User.objects.create_user(email=f"comptoir-{secrets.token_hex(3)}@example.fr", password=PASSWORD,
+                                         role="merchant", full_name="Anne Comptoir")
+        shop = shop_open_every_day(name="Bijouterie du Comptoir", owner=owner)
+        product = ProductFactory(shop=shop, title="Bague en argent", stock=3, price="45.00")
+        return {"shops": [shop.pk], "email": owner.email, "product": product.pk}
 
 
-def test_the_order_board_on_a_phone(phone_page, base_url, screenshot, orm):
+def _order_arrives(world: dict) -> str:
+    """A shopper orders (through the real checkout) for a pickup today; its code."""
+    import uuid
+
+    from django.utils import timezone
+    from django_tenants.utils import tenant_context
+    from vitrine.orders import services
+    from vitrine.orders.models import Cart, Order
+    from vitrine.orders.selectors import checkout_slots
+    from vitrine.shops.models import Shop
+    from vitrine.tenancy.models import Territory
+
+    with tenant_context(Territory.objects.get(schema_name="nancy")):
+        shop = Shop.objects.get(pk=world["shops"][0])
+        cart = Cart.objects.create()
+        services.cart_add(cart=cart, product_id=world["product"], quantity=1)
+        order, = services.order_place(cart=cart, guest=services.Guest("Claire Blaison", "board@example.fr", "0612345678"),
+                                      slots={shop.pk: checkout_slots(shop=shop)[0].starts_at}, idempotency_key=uuid.uuid4())
+        # whatever the hour the test runs, the pickup is today's
+        now = timezone.now()
+        Order.objects.filter(pk=order.pk).update(pickup_starts_at=now, pickup_ends_at=now)
+        cart.delete()
+        return order.pickup_code
+
+
+def test_the_merchant_works_the_order_board_on_a_phone(phone_page, base_url, screenshot, orm):
+    from playwright.sync_api import expect
+
     page = phone_page
-    html, world = orm(_board_html)
-    try:
-        # the page as Django rendered it, its styles served by the web server
-        page.goto(base_url("nancy", "/healthz"))
-        page.set_content(html.replace("<head>", f'<head><base href="{base_url("nancy", "/")}">', 1))
-        page.wait_for_load_state("networkidle")
-        for button in page.locator(".board-actions .button").all():
+    world = orm(_board_world)
+
+    def fits() -> None:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways on a phone"
+        for button in page.locator("main .button:visible").all():
             assert button.bounding_box()["height"] >= 44
-        assert page.locator(".board-order.is-new").count() == 1
-        screenshot(page, "orders-merchant-board-phone")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    try:
+        # given the merchant signed in on their phone, on the board, sound switched on
+        page.goto(base_url("nancy", "/compte/connexion/?next=/pro/commandes/"))
+        page.get_by_label(re.compile(r"e-?mail|adresse [ée]lectronique|courriel", re.IGNORECASE)).fill(world["email"])
+        page.get_by_label(re.compile(r"^\s*mot de passe\s*$", re.IGNORECASE)).fill(PASSWORD)
+        page.locator("main form").get_by_role("button").click()
+        page.wait_for_url(base_url("nancy", "/pro/commandes/"))
+        expect(page.get_by_role("heading", name="Aucune nouvelle commande à accepter.")).to_be_visible()
+        sound = page.get_by_role("button", name="Son : désactivé")
+        sound.click()
+        expect(page.get_by_role("button", name="Son : activé")).to_have_attribute("aria-pressed", "true")
+        assert page.evaluate("localStorage.getItem('vitrine.orders.board.sound')") == "on"
+
+        # when a shopper orders: the board refreshes itself (htmx, every 20 s)
+        code = orm(_order_arrives, world)
+        new = page.locator(".board-order.is-new")
+        expect(new).to_have_count(1, timeout=30_000)
+        # then the order stands out: badge, heading, count in the title, announced, a beep
+        expect(new.get_by_text("Nouvelle", exact=True)).to_be_visible()
+        expect(page.get_by_role("heading", name="1 nouvelle commande à accepter")).to_be_visible()
+        expect(page).to_have_title(re.compile(r"^\(1\) Commandes"))
+        expect(page.locator("#board-announce")).to_have_text("Nouvelle commande")
+        assert page.locator("#board-live").get_attribute("data-beeps") == "2"  # the switch's sample, then the order
+        fits()
+        screenshot(page, "orders-board-new-order-phone")
+
+        # when the merchant accepts it, then marks it ready: one tap each
+        new.get_by_role("button", name="Accepter").click()
+        expect(page.locator(".messages")).to_contain_text(f"Commande {code} acceptée")
+        expect(page).to_have_title(re.compile(r"^Commandes"))
+        page.get_by_role("button", name="C’est prêt").click()
+        expect(page.locator(".messages")).to_contain_text(f"Commande {code} prête")
+        screenshot(page, "orders-board-ready-phone")
+
+        # at the counter: found by the customer's name, marked collected
+        page.get_by_label("Trouver une commande").fill("blaison")
+        page.get_by_role("button", name="Trouver").click()
+        expect(page.get_by_role("heading", name=re.compile("1 commande pour"))).to_be_visible()
+        fits()
+        screenshot(page, "orders-board-found-phone")
+        page.get_by_role("button", name="Marquer retirée").click()
+        expect(page.locator(".messages")).to_contain_text(f"Commande {code} retirée")
+
+        # then the day's summary counts it
+        page.get_by_role("link", name="Résumé du jour").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Résumé du jour")
+        figures = page.locator(".day-figures")
+        expect(figures).to_contain_text("Encaissé")
+        expect(figures).to_contain_text("45,00 €")
+        expect(page.locator(".day-count-collected")).to_contain_text("1")
+        fits()
+        screenshot(page, "orders-day-summary-phone")
+
+        # and the history and the pickup settings are one tap away
+        page.get_by_role("link", name="Historique").click()
+        expect(page.locator(".history-order")).to_have_count(1)
+        fits()
+        screenshot(page, "orders-history-phone")
+        page.get_by_role("link", name="Réglages du retrait").click()
+        expect(page.get_by_label("Temps de préparation")).to_have_value("120")
+        fits()
+        screenshot(page, "orders-pickup-settings-phone")
     finally:
-        orm(_world_remove, world)
+        summary = orm(_world_remove, world)
+        orm(_emails_remove, "board@example.fr")
+    assert summary == ["Bijouterie du Comptoir:collected:board@example.fr"]
+
+
+def _emails_remove(address: str) -> None:
+    from django_tenants.utils import tenant_context
+    from vitrine.notifications.models import OutboxEmail
+    from vitrine.tenancy.models import Territory
+
+    with tenant_context(Territory.objects.get(schema_name="nancy")):
+        OutboxEmail.objects.filter(to=[address]).delete()

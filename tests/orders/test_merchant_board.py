@@ -105,3 +105,53 @@ def test_a_nancy_order_is_unreachable_from_a_limoges_shop(nancy, limoges):
     assert merchant.post(f"/pro/commandes/{order.pk}/accepter/").status_code == 404
     with tenant_context(nancy):
         assert Order.objects.get(pk=order.pk).status == "placed"
+
+
+def test_new_orders_stand_out_in_the_title_and_the_board_refreshes_itself(nancy):
+    # given two new orders
+    with tenant_context(nancy):
+        shop = shop_open_every_day(name="Bijouterie Stanislas")
+        first, second = order_make(shop, name="Claire Blaison"), order_make(shop, name="Paul Martin", slot_index=1)
+    merchant = client_on(nancy, shop.owner_user)
+    # when the merchant opens the board
+    page = merchant.get("/pro/commandes/").content.decode()
+    # then the count is in the title, each new order carries a "Nouvelle" badge, and the live part polls every 20 s
+    assert "<title>(2) Commandes · Bijouterie Stanislas</title>" in page
+    assert page.count('<span class="board-new-badge">Nouvelle</span>') == 2
+    assert 'hx-get="/pro/commandes/" hx-trigger="every 20s"' in page
+    assert 'src="/static/orders/board.js"' in page and 'src="/static/vendor/htmx.min.js"' in page
+    # without JavaScript: a plain refresh link; the sound toggle only shows once the script runs
+    assert '<a class="board-refresh" href="/pro/commandes/">Actualiser</a>' in page
+    assert 'id="board-sound" aria-pressed="false" hidden' in page and 'data-on="Son : activé"' in page
+    assert 'aria-live="polite" data-message="Nouvelle commande"' in page
+
+
+def test_htmx_gets_the_live_part_alone(nancy):
+    with tenant_context(nancy):
+        shop = shop_open_every_day()
+        order = order_make(shop)
+    merchant = client_on(nancy, shop.owner_user)
+    response = merchant.get("/pro/commandes/", HTTP_HX_REQUEST="true")
+    fragment = response.content.decode()
+    assert response.status_code == 200 and "HX-Request" in response["Vary"]
+    assert "<html" not in fragment and "board-search" not in fragment
+    assert 'data-new-count="1"' in fragment and card(order) in fragment
+    # once accepted, the next refresh counts no new order
+    merchant.post(f"/pro/commandes/{order.pk}/accepter/")
+    assert 'data-new-count="0"' in merchant.get("/pro/commandes/", HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_search_results_do_not_refresh_under_the_merchants_eyes(nancy):
+    with tenant_context(nancy):
+        shop = shop_open_every_day()
+        order = order_make(shop)
+    page = client_on(nancy, shop.owner_user).get("/pro/commandes/", {"q": order.pickup_code}).content.decode()
+    assert card(order) in page and "hx-trigger" not in page and "board.js" not in page
+
+
+def test_the_live_part_shows_only_the_merchants_own_shop(nancy):
+    with tenant_context(nancy):
+        mine, theirs = shop_open_every_day(), shop_open_every_day()
+        their_order = order_make(theirs, name="Cliente Voisine")
+    fragment = client_on(nancy, mine.owner_user).get("/pro/commandes/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-new-count="0"' in fragment and their_order.pickup_code not in fragment

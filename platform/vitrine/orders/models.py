@@ -48,9 +48,17 @@ class PickupSettings(models.Model):
     slot_capacity = models.PositiveIntegerField(
         _("orders per slot"), null=True, blank=True, help_text=_("Empty: no limit.")
     )
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(slot_minutes__gte=5), name="pickup_slot_minutes_min")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(slot_minutes__gte=5), name="pickup_slot_minutes_min"),
+            models.CheckConstraint(condition=models.Q(slot_capacity__isnull=True) | models.Q(slot_capacity__gte=1),
+                                   name="pickup_slot_capacity_positive"),
+        ]
 
 
 class OrderSettings(models.Model):
@@ -59,9 +67,21 @@ class OrderSettings(models.Model):
     not_collected_after_days = models.PositiveSmallIntegerField(
         _("an order not collected is released after (days)"), default=3
     )
+    # The "collect before" email goes this many days before the release; 0: no reminder.
+    reminder_days_before = models.PositiveSmallIntegerField(_("reminder before the release (days)"), default=1)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="order_settings_single_row")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="order_settings_single_row"),
+            models.CheckConstraint(condition=models.Q(not_collected_after_days__gte=1, not_collected_after_days__lte=30),
+                                   name="order_settings_days_range"),
+            models.CheckConstraint(condition=models.Q(reminder_days_before__lte=models.F("not_collected_after_days")),
+                                   name="order_settings_reminder_within_delay"),
+        ]
 
 
 class Order(models.Model):

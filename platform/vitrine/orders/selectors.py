@@ -1,4 +1,5 @@
-"""Reads on carts and orders: the cart grouped by shop, pickup slots, orders to expire."""
+"""Reads on carts and orders: the cart grouped by shop, pickup slots, orders to expire,
+the merchant's board, history and daily summary."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,12 +10,14 @@ from uuid import UUID
 from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 
-from vitrine.catalog.models import Product
+from vitrine.catalog.models import Product, Variant
 from vitrine.orders.models import Cart, CartLine, Order, OrderSettings, PickupSettings
 from vitrine.shops.models import Shop
 from vitrine.shops.opening import territory_zone  # noqa: F401  (used by the order views)
 
 SLOT_DAYS = 7
+# Products "available on request" have no stock; a shopper still cannot ask for a truckload.
+ON_REQUEST_MAX = 10
 # Orders that hold a place in their pickup slot.
 SLOT_HOLDING = (
     Order.Status.PENDING_PAYMENT, Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY, Order.Status.COLLECTED,
@@ -26,7 +29,20 @@ def day_label(day: date) -> str:
     return formats.date_format(day, "l j F")
 
 
+def territory_today() -> date:
+    """Today's date where the territory is (its time zone), not where the server is."""
+    return timezone.localtime(timezone.now(), territory_zone()).date()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The first moment of `day` and of the next one, in the territory's time zone."""
+    zone = territory_zone()
+    start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+
+
 def order_settings() -> OrderSettings:
+    """The territory's order rules, or the defaults (unsaved) if its team never changed them."""
     settings = OrderSettings.objects.filter(pk=1).first()
     return settings or OrderSettings(pk=1)
 
@@ -70,8 +86,6 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
     """The cart grouped by shop (in the order shops were added), with subtotals and total."""
     from django.utils.translation import gettext as _
 
-    from vitrine.orders.services import ON_REQUEST_MAX
-
     if cart is None or cart.pk is None:
         return CartSummary(cart=cart, groups=[], total=Decimal("0.00"), count=0)
     lines = CartLine.objects.filter(cart=cart).select_related("product__shop__commune", "variant").order_by("created_at", "id")
@@ -79,13 +93,12 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
     total, count = Decimal("0.00"), 0
     for line in lines:
         product, variant = line.product, line.variant
+        if variant is not None:
+            variant.product = product  # loaded already: effective_price reads it
         unit_price = variant.effective_price if variant else product.price
-        if product.availability == Product.Availability.ON_REQUEST:
-            available = ON_REQUEST_MAX
-        else:
-            available = variant.stock if variant else product.stock
+        available = available_quantity(product, variant)
         problem = ""
-        if product.status != Product.Status.PUBLISHED or not product.shop.sells_online:
+        if product.status != Product.Status.PUBLISHED or not product.shop.takes_orders:
             problem = _("No longer for sale: remove it to order.")
         elif available < line.quantity:
             problem = _("Only %(n)s left: lower the quantity.") % {"n": available} if available else _("Out of stock: remove it to order.")
@@ -96,6 +109,13 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
         total += row.total
         count += line.quantity
     return CartSummary(cart=cart, groups=list(groups.values()), total=total, count=count)
+
+
+def available_quantity(product: Product, variant: Variant | None) -> int:
+    """How many a shopper may put in their cart now: the stock, or ON_REQUEST_MAX for "on request"."""
+    if product.availability == Product.Availability.ON_REQUEST:
+        return ON_REQUEST_MAX
+    return variant.stock if variant is not None else product.stock
 
 
 def cart_count(*, cart: Cart | None) -> int:
@@ -134,7 +154,7 @@ def checkout_slots(
     today = now.date()
     last_day = today + timedelta(days=days - 1)
     ranges = list(shop.opening_ranges.all())
-    closings = [(c.starts_on, c.ends_on) for c in shop.closing_periods.filter(ends_on__gte=today, starts_on__lte=last_day)]
+    closings = [(c.starts_on, c.ends_on) for c in _closing_periods(shop, today, last_day)]
     candidates: list[tuple[datetime, datetime]] = []
     for offset in range(days):
         day = today + timedelta(days=offset)
@@ -163,6 +183,14 @@ def checkout_slots(
              remaining=None if settings.slot_capacity is None else settings.slot_capacity - taken.get(start, 0))
         for start, end in candidates
     ]
+
+
+def _closing_periods(shop: Shop, first: date, last: date) -> list:
+    """The shop's closing periods touching [first, last]: from what a checkout prefetched, else one query."""
+    prefetched = getattr(shop, "_prefetched_objects_cache", {}).get("closing_periods")
+    if prefetched is not None:
+        return [c for c in prefetched if c.ends_on >= first and c.starts_on <= last]
+    return list(shop.closing_periods.filter(ends_on__gte=first, starts_on__lte=last))
 
 
 def slots_by_day(slots: list[Slot]) -> list[tuple[str, list[Slot]]]:
@@ -195,11 +223,13 @@ def orders_expiry_due(*, now: datetime) -> QuerySet[Order]:
 
 
 def orders_reminder_due(*, now: datetime) -> QuerySet[Order]:
-    """Ready orders a day from being released, not reminded yet."""
-    days = order_settings().not_collected_after_days
+    """Ready orders the territory's N days from being released, not reminded yet (none if N is 0)."""
+    settings = order_settings()
+    if settings.reminder_days_before == 0:
+        return Order.objects.none()
+    after = max(settings.not_collected_after_days - settings.reminder_days_before, 0)
     return Order.objects.select_related("shop__commune").filter(
-        status=Order.Status.READY, reminder_sent_at__isnull=True,
-        pickup_ends_at__lt=now - timedelta(days=max(days - 1, 0)),
+        status=Order.Status.READY, reminder_sent_at__isnull=True, pickup_ends_at__lt=now - timedelta(days=after),
     )
 
 
@@ -210,9 +240,8 @@ def merchant_orders(*, shop: Shop, query: str = "", day: date | None = None) -> 
     if query:
         orders = orders.filter(Q(customer_name__icontains=query) | Q(pickup_code__iexact=query.upper()))
     if day is not None:
-        zone = territory_zone()
-        start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
-        orders = orders.filter(pickup_starts_at__gte=start, pickup_starts_at__lt=start + timedelta(days=1))
+        start, end = day_bounds(day)
+        orders = orders.filter(pickup_starts_at__gte=start, pickup_starts_at__lt=end)
     return orders
 
 
@@ -237,3 +266,70 @@ def merchant_board(*, shop: Shop, day: date, query: str = "") -> MerchantBoard:
     found = list(merchant_orders(shop=shop, query=query).order_by("-pickup_starts_at")[:30]) if query else None
     return MerchantBoard(new=waiting, slots=sorted(by_slot.items()), found=found, collected_today=len(collected),
                          collected_total=sum((o.total for o in collected), Decimal("0.00")))
+
+
+@dataclass(frozen=True)
+class HistoryFilters:
+    status: str = ""
+    date_from: date | None = None  # pickup days, in the territory's time zone, both included
+    date_to: date | None = None
+    query: str = ""  # customer's name or pickup code
+
+
+def merchant_order_history(*, shop: Shop, filters: HistoryFilters = HistoryFilters()) -> QuerySet[Order]:
+    """Every order of the shop, latest pickup first, filtered by status, pickup days, name or code."""
+    orders = merchant_orders(shop=shop, query=filters.query).order_by("-pickup_starts_at", "-id")
+    if filters.status:
+        orders = orders.filter(status=filters.status)
+    if filters.date_from is not None:
+        orders = orders.filter(pickup_starts_at__gte=day_bounds(filters.date_from)[0])
+    if filters.date_to is not None:
+        orders = orders.filter(pickup_starts_at__lt=day_bounds(filters.date_to)[1])
+    return orders
+
+
+# Statuses in the order a day's summary lists them.
+SUMMARY_STATUSES = (
+    Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY, Order.Status.COLLECTED,
+    Order.Status.NOT_COLLECTED, Order.Status.REFUSED, Order.Status.CANCELLED, Order.Status.PENDING_PAYMENT,
+)
+TO_PREPARE = (Order.Status.PLACED, Order.Status.ACCEPTED)
+
+
+@dataclass
+class DaySummary:
+    day: date
+    orders: list[Order]  # the day's pickups, by pickup time
+    counts: list[tuple[str, str, int]]  # (status, label, number), statuses with at least one order
+    collected_amount: Decimal
+    expected_amount: Decimal  # still to be paid at the counter: placed, accepted, ready
+    to_prepare: list[Order]  # placed or accepted
+    waiting: list[Order]  # ready, not collected yet
+    not_collected: list[Order]
+
+    @property
+    def total(self) -> int:
+        return len(self.orders)
+
+
+def merchant_day_summary(*, shop: Shop, day: date) -> DaySummary:
+    """The shop's pickups of `day` (territory's time zone): counts by status, money collected, what is left (one query)."""
+    start, end = day_bounds(day)
+    orders = list(Order.objects.filter(shop=shop, pickup_starts_at__gte=start, pickup_starts_at__lt=end)
+                  .order_by("pickup_starts_at", "id"))
+    by_status: dict[str, list[Order]] = {}
+    for order in orders:
+        by_status.setdefault(order.status, []).append(order)
+
+    def amount(*statuses: str) -> Decimal:
+        return sum((o.total for status in statuses for o in by_status.get(status, [])), Decimal("0.00"))
+
+    return DaySummary(
+        day=day, orders=orders,
+        counts=[(s.value, s.label, len(by_status[s])) for s in SUMMARY_STATUSES if s in by_status],
+        collected_amount=amount(Order.Status.COLLECTED),
+        expected_amount=amount(Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY),
+        to_prepare=[o for o in orders if o.status in TO_PREPARE],
+        waiting=by_status.get(Order.Status.READY, []),
+        not_collected=by_status.get(Order.Status.NOT_COLLECTED, []),
+    )

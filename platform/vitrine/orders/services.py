@@ -1,22 +1,29 @@
 """Writes on carts and orders: the cart, checkout with stock reservation, the order lifecycle.
 
-Stock is taken with conditional UPDATEs (`stock = stock - q WHERE stock >= q`), never
-read-then-write, and the whole checkout is one transaction: one line short of stock and
-no order is made. An order moves only along ORDER_TRANSITIONS; each move is an
-OrderEvent (who, when) and the emails it causes are outbox rows in the same transaction.
+Stock is taken under row locks (in primary-key order) with conditional UPDATEs
+(`stock = stock - q WHERE stock >= q`), never read-then-write without a lock, and the
+whole checkout is one transaction with a fixed number of queries whatever the number of
+lines: one line short of stock and no order is made. An order moves only along
+ORDER_TRANSITIONS; each move is an OrderEvent (who, when) and the emails it causes are
+outbox rows in the same transaction. The shop's and the territory's settings (pickup
+slots, release delay) are written here too.
 """
 from __future__ import annotations
 
+import itertools
+import operator
 import secrets
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import reduce
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,18 +37,20 @@ from vitrine.orders.models import (
     Order,
     OrderEvent,
     OrderLine,
+    OrderSettings,
     PickupSettings,
 )
+from vitrine.orders.selectors import ON_REQUEST_MAX, available_quantity
 from vitrine.catalog.services import shop_member_check
 from vitrine.catalog.templatetags.catalog_tags import euros
-from vitrine.shops.models import Shop
+from vitrine.shops.models import ClosingPeriod, Shop, ShopMember
 
 Status = Order.Status
 
-# Products "available on request" have no stock; a shopper still cannot ask for a truckload.
-ON_REQUEST_MAX = 10
 PICKUP_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 PICKUP_CODE_LENGTH = 6
+# A new code is drawn when one is already taken (31^6 codes: a second clash in a row is unheard of).
+PICKUP_CODE_TRIES = 5
 
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.PENDING_PAYMENT: frozenset({Status.PLACED, Status.CANCELLED}),
@@ -79,6 +88,15 @@ def cart_create(*, user: User | None = None) -> Cart:
     return Cart.objects.create()
 
 
+def _sellable_check(product: Product) -> None:
+    """Refuse a product that cannot be ordered: unpublished, or its shop does not take orders (Shop.takes_orders)."""
+    shop = product.shop
+    if product.status != Product.Status.PUBLISHED or shop.status != Shop.Status.APPROVED:
+        raise CartError(_("This product is not for sale."))
+    if not shop.takes_orders:
+        raise CartError(_("%(shop)s does not take orders online: visit the shop or call it.") % {"shop": shop.name})
+
+
 def _sellable_product(product_id) -> Product:
     try:
         product_id = int(product_id)
@@ -87,11 +105,7 @@ def _sellable_product(product_id) -> Product:
     product = Product.objects.select_related("shop").filter(pk=product_id).first()
     if product is None:
         raise CartError(_("This product does not exist on this marketplace."))
-    shop = product.shop
-    if product.status != Product.Status.PUBLISHED or shop.status != Shop.Status.APPROVED:
-        raise CartError(_("This product is not for sale."))
-    if shop.showcase_only or not shop.click_and_collect:
-        raise CartError(_("%(shop)s does not take orders online: visit the shop or call it.") % {"shop": shop.name})
+    _sellable_check(product)
     return product
 
 
@@ -109,13 +123,6 @@ def _variant_for(product: Product, variant_id) -> Variant | None:
     if variant is None:
         raise CartError(_("This variant does not exist for this product."))
     return variant
-
-
-def available_quantity(product: Product, variant: Variant | None) -> int:
-    """How many a shopper may put in their cart now."""
-    if product.availability == Product.Availability.ON_REQUEST:
-        return ON_REQUEST_MAX
-    return variant.stock if variant is not None else product.stock
 
 
 def _quantity_parse(quantity) -> int:
@@ -221,11 +228,13 @@ class Guest:
 
 
 def pickup_code_make() -> str:
-    """A short code to read at the counter, unused in this territory."""
+    """A short random code to read at the counter; the unique constraint (and a retry) keeps it unused."""
+    return "".join(secrets.choice(PICKUP_CODE_ALPHABET) for _i in range(PICKUP_CODE_LENGTH))
+
+
+def _random_codes() -> Iterator[str]:
     while True:
-        code = "".join(secrets.choice(PICKUP_CODE_ALPHABET) for _i in range(PICKUP_CODE_LENGTH))
-        if not Order.objects.filter(pickup_code=code).exists():
-            return code
+        yield pickup_code_make()
 
 
 def _guest_check(guest: Guest) -> Guest:
@@ -245,23 +254,46 @@ def _guest_check(guest: Guest) -> Guest:
     return Guest(name=name, email=email, phone=phone)
 
 
-def _reserve(line: CartLine) -> bool:
-    """Take the line's quantity from stock in one conditional UPDATE; whether stock was taken."""
-    product, variant, quantity = line.product, line.variant, line.quantity
-    if product.availability == Product.Availability.ON_REQUEST:
-        if quantity > ON_REQUEST_MAX:
-            raise CheckoutError(_("Only %(n)s of “%(title)s” can be ordered.") % {"n": ON_REQUEST_MAX, "title": product.title})
-        return False
-    model, pk = (Variant, variant.pk) if variant is not None else (Product, product.pk)
-    taken = model.objects.filter(pk=pk, stock__gte=quantity).update(stock=F("stock") - quantity)
-    if taken != 1:
-        left = model.objects.filter(pk=pk).values_list("stock", flat=True).first() or 0
-        if left == 0:
-            raise CheckoutError(_("“%(title)s” is now out of stock: remove it from your cart.") % {"title": product.title})
-        raise CheckoutError(
-            _("Only %(n)s of “%(title)s” left: change the quantity in your cart.") % {"n": left, "title": product.title}
+def _stock_take(lines: list[CartLine]) -> set[int]:
+    """Take every line's quantity from stock, all or nothing; the ids of the lines whose stock was taken.
+
+    The rows are locked in primary-key order (two checkouts sharing products wait for each
+    other instead of deadlocking), then one conditional UPDATE per table takes the stock:
+    a fixed number of queries whatever the number of lines.
+    """
+    wanted: dict[type, dict[int, int]] = {Product: {}, Variant: {}}
+    titles: dict[tuple[type, int], str] = {}
+    reserved: set[int] = set()
+    for line in lines:
+        product = line.product
+        if product.availability == Product.Availability.ON_REQUEST:
+            if line.quantity > ON_REQUEST_MAX:
+                raise CheckoutError(_("Only %(n)s of “%(title)s” can be ordered.") % {"n": ON_REQUEST_MAX, "title": product.title})
+            continue
+        model, pk = (Variant, line.variant_id) if line.variant_id is not None else (Product, product.pk)
+        wanted[model][pk] = wanted[model].get(pk, 0) + line.quantity
+        titles[(model, pk)] = product.title
+        reserved.add(line.pk)
+    for model, quantities in wanted.items():
+        if not quantities:
+            continue
+        stock = dict(model.objects.select_for_update().filter(pk__in=quantities).order_by("pk").values_list("pk", "stock"))
+        for pk, quantity in sorted(quantities.items()):
+            left = stock.get(pk, 0)
+            if left < quantity:
+                title = titles[(model, pk)]
+                if left <= 0:
+                    raise CheckoutError(_("“%(title)s” is now out of stock: remove it from your cart.") % {"title": title})
+                raise CheckoutError(
+                    _("Only %(n)s of “%(title)s” left: change the quantity in your cart.") % {"n": left, "title": title}
+                )
+        # Still conditional: the rows are locked, but an UPDATE that cannot oversell costs nothing more.
+        taken = model.objects.filter(reduce(operator.or_, (Q(pk=pk, stock__gte=q) for pk, q in quantities.items()))).update(
+            stock=F("stock") - Case(*(When(pk=pk, then=Value(q)) for pk, q in quantities.items()), output_field=IntegerField())
         )
-    return True
+        if taken != len(quantities):  # cannot happen while the rows are locked; never sell what is not there
+            raise CheckoutError(_("Some items of your cart just sold out: check your cart and try again."))
+    return reserved
 
 
 def _release(order: Order) -> None:
@@ -272,7 +304,16 @@ def _release(order: Order) -> None:
             Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
 
 
-def _slot_check(shop: Shop, starts_at, *, now: datetime) -> selectors.Slot:
+def _pickup_settings_of(shop: Shop) -> PickupSettings:
+    """The shop's pickup settings as the checkout loaded them (select_related), or the defaults."""
+    try:
+        settings = shop.pickup_settings
+    except PickupSettings.DoesNotExist:
+        settings = None
+    return settings or PickupSettings(shop=shop)
+
+
+def _slot_check(shop: Shop, starts_at, *, now: datetime, settings: PickupSettings | None = None) -> selectors.Slot:
     if not isinstance(starts_at, datetime):
         try:
             starts_at = datetime.fromisoformat(str(starts_at))
@@ -282,7 +323,7 @@ def _slot_check(shop: Shop, starts_at, *, now: datetime) -> selectors.Slot:
         raise CheckoutError(_("Choose a pickup time for %(shop)s.") % {"shop": shop.name})
     # The capacity is counted under a lock on the shop's settings: two checkouts for
     # the last place of a slot are served one after the other.
-    settings = selectors.pickup_settings_for(shop)
+    settings = settings or selectors.pickup_settings_for(shop)
     if settings.slot_capacity is not None:
         settings = PickupSettings.objects.select_for_update().get(pk=settings.pk)
     for slot in selectors.checkout_slots(shop=shop, now=now, settings=settings):
@@ -301,10 +342,13 @@ def _slot_check(shop: Shop, starts_at, *, now: datetime) -> selectors.Slot:
 def order_place(
     *, cart: Cart, customer: User | None = None, guest: Guest | None = None,
     slots: dict[int, datetime | str], idempotency_key: uuid.UUID | str, now: datetime | None = None,
+    pickup_codes: Iterable[str] | None = None,
 ) -> list[Order]:
     """Turn the cart into one order per shop, each with its pickup slot; stock reserved, cart emptied.
 
     Submitting again with the same key returns the orders the first submit made.
+    `pickup_codes`: where the pickup codes come from (random by default; tests pass a
+    code already taken to check that a clash draws a new one).
     """
     try:
         key = uuid.UUID(str(idempotency_key))
@@ -313,9 +357,11 @@ def order_place(
     existing = selectors.orders_for_checkout(idempotency_key=key)
     if existing:
         return existing
+    codes = itertools.chain(pickup_codes or (), _random_codes())
     try:
         with transaction.atomic():
-            return _order_place(cart=cart, customer=customer, guest=guest, slots=slots, key=key, now=now or timezone.now())
+            return _order_place(cart=cart, customer=customer, guest=guest, slots=slots, key=key,
+                                now=now or timezone.now(), codes=codes)
     except IntegrityError:
         # The same form submitted twice at once: the first submit won; return its orders.
         existing = selectors.orders_for_checkout(idempotency_key=key)
@@ -324,7 +370,33 @@ def order_place(
         raise
 
 
-def _order_place(*, cart, customer, guest, slots, key, now) -> list[Order]:
+def _is_pickup_code_clash(error: IntegrityError) -> bool:
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
+    return "pickup_code" in constraint
+
+
+def _orders_insert(orders: list[Order], codes: Iterator[str]) -> None:
+    """Insert the orders with fresh pickup codes; a code already taken is drawn again (a savepoint
+    undoes only the failed insert, the stock taken and the locks held stay)."""
+    for _attempt in range(PICKUP_CODE_TRIES):
+        drawn: list[str] = []
+        while len(drawn) < len(orders):
+            code = next(codes)
+            if code not in drawn:
+                drawn.append(code)
+        for order, code in zip(orders, drawn):
+            order.pickup_code = code
+        try:
+            with transaction.atomic():
+                Order.objects.bulk_create(orders)
+            return
+        except IntegrityError as error:
+            if not _is_pickup_code_clash(error):
+                raise
+    raise CheckoutError(_("Your order could not be saved just now: please try again."))
+
+
+def _order_place(*, cart, customer, guest, slots, key, now, codes: Iterator[str]) -> list[Order]:
     if customer is None and guest is None:
         raise CheckoutError(_("Sign in or give your name, email address and phone number."))
     if customer is not None:
@@ -339,50 +411,67 @@ def _order_place(*, cart, customer, guest, slots, key, now) -> list[Order]:
         existing = selectors.orders_for_checkout(idempotency_key=key)
         if existing:
             return existing
+    # Everything the checkout reads, in one query (plus two for hours and closings),
+    # whatever the number of lines: products, variants, shops with their pickup settings.
+    today = timezone.localtime(now, selectors.territory_zone()).date()
     lines = list(
         CartLine.objects.select_for_update(of=("self",)).filter(cart=cart)
-        .select_related("product__shop", "variant").order_by("product__shop_id", "id")
+        .select_related("product__shop__commune", "product__shop__pickup_settings", "variant")
+        .annotate(product_has_variants=Exists(Variant.objects.filter(product=OuterRef("product_id"))))
+        .prefetch_related("product__shop__opening_ranges", Prefetch(
+            "product__shop__closing_periods", queryset=ClosingPeriod.objects.filter(ends_on__gte=today)))
+        .order_by("product__shop_id", "id")
     )
     if not lines:
         raise CheckoutError(_("Your cart is empty."))
     by_shop: dict[int, list[CartLine]] = {}
     for line in lines:
+        if line.variant is not None:
+            line.variant.product = line.product  # loaded already: effective_price reads it
+        try:
+            _sellable_check(line.product)
+            if line.variant_id is None and line.product_has_variants:
+                raise CartError(_("Choose a variant first (e.g. a size)."))
+        except CartError as error:
+            raise CheckoutError(_("%(title)s: %(problem)s") % {"title": line.product.title, "problem": error.messages[0]}) from None
         by_shop.setdefault(line.product.shop_id, []).append(line)
-    orders = []
+    chosen = {}
     for shop_id, shop_lines in by_shop.items():
         shop = shop_lines[0].product.shop
-        for line in shop_lines:
-            try:
-                _sellable_product(line.product_id)
-                if line.variant_id is None and line.product.variants.exists():
-                    raise CartError(_("Choose a variant first (e.g. a size)."))
-            except CartError as error:
-                raise CheckoutError(f"{line.product.title}: {error.messages[0]}") from None
-        slot = _slot_check(shop, slots.get(shop_id) or slots.get(str(shop_id)), now=now)
-        order = Order.objects.create(
-            shop=shop, customer=customer, customer_name=name, email=email, phone=phone,
-            pickup_code=pickup_code_make(), pickup_starts_at=slot.starts_at, pickup_ends_at=slot.ends_at,
-            total=Decimal("0.00"), idempotency_key=key, status=Status.PLACED,
+        chosen[shop_id] = _slot_check(shop, slots.get(shop_id) or slots.get(str(shop_id)), now=now,
+                                      settings=_pickup_settings_of(shop))
+    reserved = _stock_take(lines)
+    orders, order_lines = [], []
+    for shop_id, shop_lines in by_shop.items():
+        slot = chosen[shop_id]
+        order = Order(
+            shop=shop_lines[0].product.shop, customer=customer, customer_name=name, email=email, phone=phone,
+            pickup_starts_at=slot.starts_at, pickup_ends_at=slot.ends_at, idempotency_key=key, status=Status.PLACED,
         )
-        total = Decimal("0.00")
-        for line in shop_lines:
-            unit_price = line.variant.effective_price if line.variant else line.product.price
-            reserved = _reserve(line)
-            OrderLine.objects.create(
+        order_lines.append([
+            OrderLine(
                 order=order, product=line.product, variant=line.variant, title=line.product.title,
-                variant_name=line.variant.name if line.variant else "", unit_price=unit_price,
-                quantity=line.quantity, stock_reserved=reserved,
+                variant_name=line.variant.name if line.variant else "",
+                unit_price=line.variant.effective_price if line.variant else line.product.price,
+                quantity=line.quantity, stock_reserved=line.pk in reserved,
             )
-            total += unit_price * line.quantity
-        order.total = total
-        order.save(update_fields=["total"])
-        OrderEvent.objects.create(
-            order=order, from_status="", to_status=Status.PLACED, actor=customer,
-            actor_label=str(customer) if customer else _("guest"),
-        )
-        _email_shopper(order, "placed")
-        _email_shop(order)
+            for line in shop_lines
+        ])
+        order.total = sum((row.line_total for row in order_lines[-1]), Decimal("0.00"))
         orders.append(order)
+    _orders_insert(orders, codes)
+    for order, rows in zip(orders, order_lines):
+        for row in rows:
+            row.order = order  # now with its primary key
+    OrderLine.objects.bulk_create([row for rows in order_lines for row in rows])
+    actor_label = str(customer) if customer else _("guest")
+    OrderEvent.objects.bulk_create([
+        OrderEvent(order=order, from_status="", to_status=Status.PLACED, actor=customer, actor_label=actor_label)
+        for order in orders
+    ])
+    for order, rows in zip(orders, order_lines):
+        _email_shopper(order, "placed", lines=rows)
+        _email_shop(order, lines=rows)
     CartLine.objects.filter(cart=cart).delete()
     return orders
 
@@ -489,6 +578,77 @@ def orders_expire_due(*, now: datetime | None = None) -> tuple[int, int]:
     return reminded, expired
 
 
+# --- Settings ----------------------------------------------------------------------------
+
+LEAD_TIME_MINUTES = (15, 48 * 60)  # at least a quarter of an hour, at most two days
+SLOT_MINUTES = (5, 240)
+SLOT_CAPACITY_MAX = 100
+NOT_COLLECTED_AFTER_DAYS = (1, 30)
+
+
+@transaction.atomic
+def pickup_settings_update(
+    *, shop: Shop, actor: User, lead_time_minutes: int, slot_minutes: int, slot_capacity: int | None,
+) -> PickupSettings:
+    """Set how the shop takes Click & Collect orders (its owner only); the next checkouts' slots follow.
+
+    Orders already placed keep their pickup time.
+    """
+    if shop_member_check(shop=shop, user=actor).role != ShopMember.Role.OWNER:
+        raise PermissionError("Only the shop's owner changes its pickup settings.")
+    errors: dict[str, list[str]] = {}
+    if not LEAD_TIME_MINUTES[0] <= lead_time_minutes <= LEAD_TIME_MINUTES[1]:
+        errors["lead_time_minutes"] = [_("Choose a preparation time between 15 minutes and 48 hours.")]
+    if not SLOT_MINUTES[0] <= slot_minutes <= SLOT_MINUTES[1]:
+        errors["slot_minutes"] = [_("Choose a slot length between 5 minutes and 4 hours.")]
+    if slot_capacity is not None and not 1 <= slot_capacity <= SLOT_CAPACITY_MAX:
+        errors["slot_capacity"] = [
+            _("Enter a number of orders per slot between 1 and %(max)s, or leave it empty for no limit.")
+            % {"max": SLOT_CAPACITY_MAX}]
+    if errors:
+        raise ValidationError(errors)
+    # Locked like at checkout: a checkout counting a slot's places sees the old or the new capacity, whole.
+    settings = PickupSettings.objects.select_for_update().filter(shop=shop).first() or PickupSettings(shop=shop)
+    settings.lead_time_minutes, settings.slot_minutes, settings.slot_capacity = lead_time_minutes, slot_minutes, slot_capacity
+    settings.updated_at, settings.updated_by = timezone.now(), actor
+    if settings.pk is None:
+        settings.save()
+    else:
+        settings.save(update_fields=["lead_time_minutes", "slot_minutes", "slot_capacity", "updated_at", "updated_by"])
+    return settings
+
+
+@transaction.atomic
+def order_settings_update(*, actor: User, not_collected_after_days: int, reminder_days_before: int) -> OrderSettings:
+    """Set the territory's delay before an order not collected is released, and when the shopper is reminded.
+
+    Territory staff only. The next run of the expiry task uses the new values.
+    """
+    if not actor.is_territory_staff:
+        raise PermissionError("Only the territory's team changes the order rules.")
+    errors: dict[str, list[str]] = {}
+    low, high = NOT_COLLECTED_AFTER_DAYS
+    if not low <= not_collected_after_days <= high:
+        errors["not_collected_after_days"] = [
+            _("Choose a number of days between %(low)s and %(high)s.") % {"low": low, "high": high}]
+    elif not 0 <= reminder_days_before <= not_collected_after_days:
+        errors["reminder_days_before"] = [
+            _("The reminder goes before the release: choose between 0 (no reminder) and %(days)s days.")
+            % {"days": not_collected_after_days}]
+    if errors:
+        raise ValidationError(errors)
+    settings = OrderSettings.objects.select_for_update().filter(pk=1).first()
+    created = settings is None
+    settings = settings or OrderSettings(pk=1)  # the one row, made on the first change
+    settings.not_collected_after_days, settings.reminder_days_before = not_collected_after_days, reminder_days_before
+    settings.updated_at, settings.updated_by = timezone.now(), actor
+    if created:
+        settings.save(force_insert=True)
+    else:
+        settings.save(update_fields=["not_collected_after_days", "reminder_days_before", "updated_at", "updated_by"])
+    return settings
+
+
 # --- Emails ------------------------------------------------------------------------------
 
 def _local(moment: datetime) -> datetime:
@@ -502,9 +662,9 @@ def _pickup_text(order: Order) -> str:
     }
 
 
-def _lines_text(order: Order) -> str:
+def _lines_text(order: Order, lines: list[OrderLine] | None = None) -> str:
     rows = []
-    for line in order.lines.all():
+    for line in order.lines.all() if lines is None else lines:
         name = f"{line.title} ({line.variant_name})" if line.variant_name else line.title
         rows.append(f"- {line.quantity} × {name} : {euros(line.line_total)}")
     return "\n".join(rows)
@@ -514,7 +674,7 @@ def _territory_name() -> str:
     return getattr(connection.tenant, "name", "Vitrine")
 
 
-def _email_shopper(order: Order, kind: str) -> None:
+def _email_shopper(order: Order, kind: str, *, lines: list[OrderLine] | None = None) -> None:
     with translation.override("fr"):
         shop, territory = order.shop, _territory_name()
         context = {"shop": shop.name, "code": order.pickup_code, "pickup": _pickup_text(order),
@@ -525,7 +685,7 @@ def _email_shopper(order: Order, kind: str) -> None:
             body = _(
                 "Hello %(name)s,\n\nThank you for your order at %(shop)s.\n\nPickup: %(pickup)s\n"
                 "Address: %(address)s\nYour pickup code: %(code)s\nTotal to pay at pickup: %(total)s\n"
-            ) % context + "\n" + _lines_text(order) + "\n"
+            ) % context + "\n" + _lines_text(order, lines) + "\n"
         elif kind == "ready":
             subject = _("Your order at %(shop)s is ready") % context
             body = _("Hello %(name)s,\n\n%(shop)s has prepared your order. Come and collect it: %(pickup)s.\n"
@@ -546,7 +706,7 @@ def _email_shopper(order: Order, kind: str) -> None:
     outbox_email_queue(to=[order.email], subject=subject, body=body)
 
 
-def _email_shop(order: Order, *, cancelled: bool = False) -> None:
+def _email_shop(order: Order, *, cancelled: bool = False, lines: list[OrderLine] | None = None) -> None:
     with translation.override("fr"):
         context = {"code": order.pickup_code, "name": order.customer_name, "pickup": _pickup_text(order),
                    "total": euros(order.total), "phone": order.phone or "—", "email": order.email}
@@ -556,5 +716,5 @@ def _email_shop(order: Order, *, cancelled: bool = False) -> None:
         else:
             subject = _("New order %(code)s from %(name)s") % context
             body = _("New Click & Collect order.\n\nCustomer: %(name)s (%(email)s, %(phone)s)\nPickup: %(pickup)s\n"
-                     "Pickup code: %(code)s\nTotal to collect: %(total)s\n") % context + "\n" + _lines_text(order) + "\n"
+                     "Pickup code: %(code)s\nTotal to collect: %(total)s\n") % context + "\n" + _lines_text(order, lines) + "\n"
     outbox_email_queue(to=[order.shop.email], subject=subject, body=body)

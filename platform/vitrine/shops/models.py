@@ -64,6 +64,11 @@ class Shop(models.Model):
     def sells_online(self) -> bool:
         return self.is_public and not self.showcase_only
 
+    @property
+    def takes_orders(self) -> bool:
+        """Whether shoppers may put its products in a cart and order them (Click & Collect)."""
+        return self.sells_online and self.click_and_collect
+
 
 class ShopMember(models.Model):
     """Who works for a shop: its owner and the employees they invited."""

@@ -1,5 +1,5 @@
 """The staff area of the territory team, under /equipe/."""
-from django.urls import path
+from django.urls import include, path
 
 from vitrine.shops import views_staff as views
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("categories/<int:pk>/supprimer/", views.staff_category_delete, name="staff_category_delete"),
     path("communes/", views.staff_communes, name="staff_communes"),
     path("produits/<int:pk>/retirer/", views.staff_product_unpublish, name="staff_product_unpublish"),
+    path("commandes/", include("vitrine.orders.urls_staff")),
 ]

@@ -1,0 +1,95 @@
+"""The territory's order rules (/equipe/commandes/reglages/): release delay and reminder, used by the expiry task."""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+from orders_helpers import client_on, order_row, shop_open_every_day
+from vitrine.accounts.models import User
+from vitrine.notifications.models import OutboxEmail
+from vitrine.orders import services
+from vitrine.orders.models import Order, OrderSettings
+from vitrine.orders.selectors import order_settings
+from vitrine.orders.tasks import orders_expire
+from vitrine.testing.factories import UserFactory
+
+URL = "/equipe/commandes/reglages/"
+
+
+def ended_days_ago(shop, days: float, status: str = "ready", name: str = "Client"):
+    return order_row(shop, name=name, status=status, pickup=timezone.now() - timedelta(days=days, minutes=30))
+
+
+def test_staff_set_the_delay_and_the_expiry_task_uses_it(nancy):
+    # given orders whose pickup ended 4 and 6 days ago (the default delay, 3 days, would release both)
+    with tenant_context(nancy):
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+        shop = shop_open_every_day()
+        four, six = ended_days_ago(shop, 4), ended_days_ago(shop, 6, status="accepted")
+    # when the territory's team sets 5 days (reminder 2 days before)
+    response = client_on(nancy, staff).post(URL, {"not_collected_after_days": "5", "reminder_days_before": "2"},
+                                            follow=True)
+    assert "Règles des commandes enregistrées" in response.content.decode()
+    # and the expiry task runs in the territory
+    with tenant_context(nancy):
+        orders_expire.run()
+        # then only the 6-day-old order is released; the 4-day-old one is reminded (5 - 2 = 3 days after)
+        assert Order.objects.get(pk=six.pk).status == "not_collected"
+        four.refresh_from_db()
+        assert four.status == "ready" and four.reminder_sent_at is not None
+        assert OrderSettings.objects.get().updated_by == staff
+
+
+def test_no_reminder_when_set_to_zero(nancy):
+    with tenant_context(nancy):
+        staff = UserFactory(role=User.Role.TERRITORY_ADMIN)
+        shop = shop_open_every_day()
+        order = ended_days_ago(shop, 2.5, name="Sans Rappel")
+        services.order_settings_update(actor=staff, not_collected_after_days=3, reminder_days_before=0)
+        orders_expire.run()
+        order.refresh_from_db()
+        assert order.status == "ready" and order.reminder_sent_at is None
+        assert not OutboxEmail.objects.filter(subject__startswith="Rappel").exists()
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"not_collected_after_days": "0", "reminder_days_before": "0"}, "entre 1 et 30"),
+    ({"not_collected_after_days": "31", "reminder_days_before": "1"}, "entre 1 et 30"),
+    ({"not_collected_after_days": "trois", "reminder_days_before": "1"}, "entre 1 et 30"),
+    ({"not_collected_after_days": "3", "reminder_days_before": "4"}, "Le rappel part avant la remise en rayon"),
+    ({"not_collected_after_days": "3", "reminder_days_before": "-1"}, "0 pour aucun rappel"),
+])
+def test_bad_rules_get_a_french_message_and_change_nothing(nancy, data, message):
+    with tenant_context(nancy):
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+    response = client_on(nancy, staff).post(URL, data)
+    assert response.status_code == 400 and message in response.content.decode()
+    with tenant_context(nancy):
+        assert not OrderSettings.objects.exists()
+        assert order_settings().not_collected_after_days == 3
+
+
+def test_only_the_territory_team_sets_the_rules(nancy):
+    with tenant_context(nancy):
+        shop = shop_open_every_day()
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+    merchant = client_on(nancy, shop.owner_user)
+    assert merchant.get(URL).status_code == 403
+    assert merchant.post(URL, {"not_collected_after_days": "9", "reminder_days_before": "1"}).status_code == 403
+    with tenant_context(nancy):
+        assert not OrderSettings.objects.exists()
+        with pytest.raises(PermissionError):
+            services.order_settings_update(actor=shop.owner_user, not_collected_after_days=9, reminder_days_before=1)
+    page = client_on(nancy, staff).get(URL).content.decode()
+    assert 'value="3"' in page and "Commandes" in page
+
+
+def test_a_territory_rule_stays_in_its_territory(nancy, limoges):
+    # cross-territory: Nancy's delay is not Limoges'
+    with tenant_context(nancy):
+        services.order_settings_update(actor=UserFactory(role=User.Role.TERRITORY_ADMIN), not_collected_after_days=10,
+                                       reminder_days_before=1)
+    with tenant_context(limoges):
+        assert order_settings().not_collected_after_days == 3
+        staff = UserFactory(role=User.Role.TERRITORY_ADMIN)
+    assert 'value="3"' in client_on(limoges, staff).get(URL).content.decode()
