@@ -78,3 +78,11 @@ def test_the_board_links_the_summary_and_the_history(nancy):
         shop = shop_open_every_day()
     page = client_on(nancy, shop.owner_user).get("/pro/commandes/").content.decode()
     assert 'href="/pro/commandes/jour/"' in page and 'href="/pro/commandes/historique/"' in page
+
+
+def test_the_summary_is_one_query_whatever_the_day_holds(nancy, django_assert_num_queries):
+    shop, _orders = day_world(nancy)
+    client = client_on(nancy, shop.owner_user)
+    client.get(URL)
+    with django_assert_num_queries(4):  # session, user, membership, the day's orders
+        client.get(URL, {"date": "2026-11-30"})

@@ -21,8 +21,9 @@
     try { return window.localStorage.getItem(KEY) === "on"; } catch (error) { return false; }
   }
   function showToggle() {
+    // The label says the state ("Son : activé"): no aria-pressed, which would say it twice.
     var on = soundOn();
-    toggle.setAttribute("aria-pressed", on ? "true" : "false");
+    toggle.classList.toggle("is-on", on);
     toggle.textContent = toggle.getAttribute(on ? "data-on" : "data-off");
   }
   function audioContext() {
