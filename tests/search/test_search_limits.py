@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.text import slugify
 from django_tenants.utils import tenant_context
-from vitrine.catalog.models import Category, Product
+from vitrine.catalog.models import Category, Product, ProductPhoto
 from vitrine.search.selectors import (
     CATEGORY_NAME_VECTOR,
     COUNT_LIMIT,
@@ -192,10 +192,32 @@ def test_an_edited_category_is_seen_at_once_by_the_cached_tree(nancy, shopper):
     with CaptureQueriesContext(connection) as queries:
         text = client.get("/recherche/", {"q": "bol"}).content.decode()
     assert "Arts de la table <span class=\"facet-count\">(1)</span>" in text
-    assert len(queries) == 4  # the tree read again once: it changed
+    assert len(queries) == 3  # the tree read again once: it changed
     with CaptureQueriesContext(connection) as queries:
         client.get("/recherche/", {"q": "bol"})
-    assert len(queries) == 3
+    assert len(queries) == 2
+
+
+def test_a_result_card_shows_the_first_photo_the_price_and_the_shop(nancy, shopper):
+    with tenant_context(nancy):
+        # given a product with two photos (the second one added first) and web renditions
+        product = ProductFactory(title="Théière en fonte", price=Decimal("1234.50"),
+                                 shop=ShopFactory(name="Maison du Thé", slug="maison-du-the"))
+        ProductPhoto.objects.create(product=product, image="nancy/products/second.png", position=1, width=800, height=600)
+        ProductPhoto.objects.create(
+            product=product, image="nancy/products/first.png", position=0, width=800, height=600, alt="Vue de face",
+            renditions={"320": {"name": "nancy/products/first-320.webp", "width": 320, "height": 240},
+                        "640": {"name": "nancy/products/first-640.webp", "width": 640, "height": 480}})
+
+    # when a shopper searches it
+    text = shopper(nancy).get("/recherche/", {"q": "theiere"}).content.decode()
+
+    # then its card links to it and shows its first photo's renditions, its price and its shop
+    assert 'href="/boutiques/maison-du-the/theiere-en-fonte/"' in text
+    assert 'src="/media/nancy/products/first-640.webp"' in text and "first-320.webp 320w" in text
+    assert 'width="640" height="480"' in text and "second.png" not in text
+    assert "1\xa0234,50 €" in text or "1 234,50 €" in text
+    assert "Maison du Thé" in text
 
 
 @pytest.mark.parametrize("typed", ["12", "12,5", "12.50", "12,50 €", " 12 "])

@@ -372,7 +372,7 @@ def test_query_count_does_not_grow_with_results(nancy, shopper):
     none_again = _query_count(client, {"q": "toujours introuvable"})
 
     # then a page of results and an empty search each cost a fixed number of queries
-    assert one == many == 3, (one, many)
+    assert one == many == 2, (one, many)
     assert none == none_again <= 4, (none, none_again)
 
 

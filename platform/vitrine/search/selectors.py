@@ -30,9 +30,9 @@ import difflib
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import connection
-from django.db.models import Prefetch
 
 from vitrine.catalog.models import (
     ACCENTED,
@@ -43,6 +43,7 @@ from vitrine.catalog.models import (
     ProductPhoto,
 )
 from vitrine.search.text import query_terms, term_tsquery, tsquery_text
+from vitrine.shops.models import Shop
 
 PER_PAGE = 24
 COUNT_LIMIT = 1000
@@ -68,8 +69,6 @@ CATEGORY_NAME_VECTOR = f"to_tsvector('french', {_folded_sql('c.name')})"
 SHOP_NAME_VECTOR = f"to_tsvector('french', {_folded_sql('s.name')})"
 # Catalog migration 0006: the title's words alone (weight A of the stored vector).
 TITLE_VECTOR = "ts_filter(p.search_vector, '{a}')"
-# Which words a product's category and shop names hold, one bit per word (under mc and ms).
-_NAMES = "(coalesce(mc.mask, 0) | coalesce(ms.mask, 0))"
 # What changes the category tree changes this (cache key of _category_tree).
 _TREE_VERSION = ("(SELECT md5(coalesce(string_agg(concat_ws(',', id, coalesce(parent_id, 0), position, slug, name),"
                  " ';' ORDER BY id), '')) FROM catalog_category)")
@@ -141,9 +140,15 @@ class SearchPage:
 
 @dataclass
 class _Tree:
+    version: str
     by_id: dict[int, Category]
     by_slug: dict[str, Category]
     children: dict[int | None, list[int]]
+
+    @cached_property
+    def words(self) -> list[tuple[Category, list[str]]]:
+        """Each category with the folded words of its name (for suggestions)."""
+        return [(category, query_terms(category.name)) for category in self.by_id.values()]
 
     def descendants(self, category: Category) -> list[int]:
         ids, stack = [], [category.pk]
@@ -179,14 +184,19 @@ def _category_tree(version: str | None = None) -> _Tree:
     children: dict[int | None, list[int]] = {}
     for category in categories:
         children.setdefault(category.parent_id, []).append(category.pk)
-    tree = _Tree({c.pk: c for c in categories}, {c.slug: c for c in categories}, children)
+    tree = _Tree(version, {c.pk: c for c in categories}, {c.slug: c for c in categories}, children)
     with _trees_lock:
         _trees[schema] = (version, tree)
     return tree
 
 
 class _Statement:
-    """The SQL of one search: its words and filters as CTEs and WHERE clauses, with named parameters."""
+    """The SQL of one search: its words and filters as CTEs and conditions, with named parameters.
+
+    Every scan of catalog_product is of that table alone, its conditions on shops and names
+    as arrays computed once (InitPlans): a join could lead the planner to hash the products
+    side, reading every match where only the first COUNT_LIMIT + 1, or one page, are wanted.
+    """
 
     def __init__(self, *, terms: list[str], filters: SearchFilters):
         self.terms, self.filters = terms, filters
@@ -199,10 +209,11 @@ class _Statement:
     def tsquery(self, name: str, text: str) -> str:
         return f"to_tsquery('french', {self.param(name, text)})"
 
-    # --- the words -------------------------------------------------------------------
+    def _word(self, i: int) -> str:
+        return self.tsquery(f"word{i}", term_tsquery(self.terms[i]))
 
-    def ctes(self) -> list[str]:
-        """Categories and shops whose names hold a word (with, per name, which words: a bit each)."""
+    def ctes(self) -> str:
+        """Categories and shops whose names hold a word (and which words: a bit each)."""
         ctes = []
         if self.filters.category_slug:
             slug = self.param("category", self.filters.category_slug)
@@ -218,7 +229,7 @@ class _Statement:
                 f"ms AS MATERIALIZED (SELECT s.id, {self._mask(SHOP_NAME_VECTOR)} AS mask FROM shops_shop s"
                 f" WHERE s.status = 'approved' AND {SHOP_NAME_VECTOR} @@ {any_word})",
             ]
-        return ctes
+        return ", ".join(ctes)
 
     def _mask(self, vector: str) -> str:
         if len(self.terms) == 1:
@@ -226,25 +237,23 @@ class _Statement:
         return " | ".join(f"(CASE WHEN {vector} @@ {self._word(i)} THEN {1 << i} ELSE 0 END)"
                           for i in range(len(self.terms)))
 
-    def _word(self, i: int) -> str:
-        return self.tsquery(f"word{i}", term_tsquery(self.terms[i]))
-
-    def _in_names(self, i: int, names: str = _NAMES) -> str:
-        return f"({names} & {1 << i}) <> 0"
-
-    def joins(self) -> str:
-        return " LEFT JOIN mc ON mc.id = p.category_id LEFT JOIN ms ON ms.id = p.shop_id" if self.terms else ""
+    def _in_names(self, i: int | None = None) -> str:
+        """Whether the product's category or shop name holds word i (any word when None)."""
+        which = "" if i is None or len(self.terms) == 1 else f" WHERE mask & {1 << i} <> 0"
+        return (f"(p.category_id = ANY(ARRAY(SELECT id FROM mc{which}))"
+                f" OR p.shop_id = ANY(ARRAY(SELECT id FROM ms{which})))")
 
     def where(self) -> str:
         """Published products of approved shops with every word somewhere, within the filters."""
-        where = ["p.status = 'published'", "s.status = 'approved'"]
+        # The few shops not approved, rather than the many approved: a short array to check.
+        where = ["p.status = 'published'",
+                 "NOT p.shop_id = ANY(ARRAY(SELECT id FROM shops_shop WHERE status <> 'approved'))"]
         if self.terms:
-            # Candidates by index (GIN on the product's words, or the category's or shop's id),
-            # an OR the planner answers with a BitmapOr; with several words, each word is then
-            # checked in any field (a stop word, which to_tsquery drops, is no condition).
+            # Candidates by index (GIN on the product's words, or the category's or shop's id:
+            # a BitmapOr); with several words, each is then checked in any field (a stop word,
+            # which to_tsquery drops, is no condition).
             every = self.tsquery("every_word", tsquery_text(self.terms))
-            where.append(f"(p.search_vector @@ {every} OR p.category_id = ANY(ARRAY(SELECT id FROM mc))"
-                         " OR p.shop_id = ANY(ARRAY(SELECT id FROM ms)))")
+            where.append(f"(p.search_vector @@ {every} OR {self._in_names()})")
             if len(self.terms) > 1:
                 for i in range(len(self.terms)):
                     word = self._word(i)
@@ -253,38 +262,43 @@ class _Statement:
         if filters.category_slug:
             where.append("p.category_id = ANY(ARRAY(SELECT id FROM cat))")
         if filters.commune_slug:
-            where.append(f"s.commune_id = (SELECT id FROM shops_commune WHERE slug = {self.param('commune', filters.commune_slug)})")
+            commune = self.param("commune", filters.commune_slug)
+            where.append("p.shop_id = ANY(ARRAY(SELECT id FROM shops_shop WHERE commune_id ="
+                         f" (SELECT id FROM shops_commune WHERE slug = {commune})))")
         if filters.shop_slug:
-            # By the product's shop_id, so the storefront's index can serve it.
             where.append(f"p.shop_id = (SELECT id FROM shops_shop WHERE slug = {self.param('shop', filters.shop_slug)})")
         if filters.price_min is not None:
             where.append(f"p.price >= {self.param('price_min', filters.price_min)}")
         if filters.price_max is not None:
             where.append(f"p.price <= {self.param('price_max', filters.price_max)}")
         if filters.in_stock:
-            # On request counts as available; with variants, any variant in stock.
+            # On request counts as available; with variants, any variant in stock. OFFSET 0
+            # keeps the EXISTS a lookup by product (an index probe, for the few products out
+            # of stock themselves): without it, PostgreSQL may hash every variant in stock first.
             where.append("(p.availability = 'on_request' OR p.stock > 0 OR EXISTS"
-                         " (SELECT 1 FROM catalog_variant v WHERE v.product_id = p.id AND v.stock > 0))")
+                         " (SELECT 1 FROM catalog_variant v WHERE v.product_id = p.id AND v.stock > 0 OFFSET 0))")
         return " AND ".join(where)
 
-    def score(self, *, vector: str = "p.search_vector", names: str = _NAMES) -> str:
+    def score(self) -> str:
         """Per word: 8 in the title as typed, 6 as a word beginning, 3 in a name, 1 in the description."""
         if not self.terms:
             return "0"
         parts = []
         for i, term in enumerate(self.terms):
-            exact = self.tsquery(f"title_exact{i}", term_tsquery(term, weight="A", prefix=False))
-            title = self.tsquery(f"title{i}", term_tsquery(term, weight="A"))
             parts.append(
-                f"CASE WHEN {vector} @@ {exact} THEN {SCORE_TITLE_WORD}"
-                f" WHEN {vector} @@ {title} THEN {SCORE_TITLE_BEGINNING}"
-                f" WHEN {self._in_names(i, names)} THEN {SCORE_NAME}"
-                f" WHEN {vector} @@ {self._word(i)} THEN {SCORE_DESCRIPTION} ELSE 0 END"
+                f"CASE WHEN p.search_vector @@ {self._title_exact(i)} THEN {SCORE_TITLE_WORD}"
+                f" WHEN p.search_vector @@ {self.tsquery(f'title{i}', term_tsquery(term, weight='A'))}"
+                f" THEN {SCORE_TITLE_BEGINNING}"
+                f" WHEN {self._in_names(i)} THEN {SCORE_NAME}"
+                f" WHEN p.search_vector @@ {self._word(i)} THEN {SCORE_DESCRIPTION} ELSE 0 END"
             )
         return " + ".join(parts)
 
+    def _title_exact(self, i: int) -> str:
+        return self.tsquery(f"title_exact{i}", term_tsquery(self.terms[i], weight="A", prefix=False))
+
     def with_(self, *extra: str) -> str:
-        ctes = [*self.ctes(), *extra]
+        ctes = [c for c in (self.ctes(), *extra) if c]
         return ("WITH " + ", ".join(ctes) + " ") if ctes else ""
 
     # --- the statements --------------------------------------------------------------
@@ -293,28 +307,27 @@ class _Statement:
         """Rows: ('n', matches up to limit + 1), ('v', tree version), ('f', ...) per facet value,
         then ('p', id) for the page in score order (the last page if `page` is past it)."""
         self.param("sample", limit + 1)
+        self.param("limit", limit)
         self.param("per_page", per_page)
         self.param("offset", (page - 1) * per_page)
-        # Every match, planned for full retrieval (a bitmap of the indexes, or a scan where
-        # most products match), but read only as far as `m` asks: a LIMIT in the same query
-        # would tempt the planner into a sequential scan "until 1,001 rows" that never come.
-        names = _NAMES if self.terms else "0"
-        matches = (f"matches AS MATERIALIZED (SELECT p.id, p.category_id, s.commune_id, p.shop_id, p.published_at,"
-                   f" p.search_vector AS vector, {names} AS names"
-                   f" FROM catalog_product p JOIN shops_shop s ON s.id = p.shop_id{self.joins()} WHERE {self.where()})")
-        m = (f"m AS MATERIALIZED (SELECT id, category_id, commune_id, shop_id, published_at,"
-             f" {self.score(vector='vector', names='names')} AS score FROM matches LIMIT %(sample)s)")
+        # Every match, as one scan of the products (a bitmap of the indexes, or a sequential
+        # scan where most products match), read only as far as `m` asks.
+        matches = ("matches AS MATERIALIZED (SELECT p.id, p.category_id, p.shop_id, p.published_at, p.search_vector"
+                   f" FROM catalog_product p WHERE {self.where()})")
+        m = "m AS MATERIALIZED (SELECT * FROM matches LIMIT %(sample)s)"
         return self.with_(matches, m) + f"""
 SELECT 'n', count(*), NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint FROM m
 UNION ALL SELECT 'v', NULL, {_TREE_VERSION}, NULL, NULL, NULL, NULL
 UNION ALL SELECT 'f', g.category_id, cm.slug, cm.name, s.slug, s.name, g.n FROM (
     SELECT GROUPING(category_id) AS gc, GROUPING(commune_id) AS gm, category_id, commune_id, shop_id, count(*) AS n
-    FROM m GROUP BY GROUPING SETS ((category_id), (commune_id), (shop_id))
+    FROM (SELECT m.category_id, m.shop_id, sh.commune_id FROM m JOIN shops_shop sh ON sh.id = m.shop_id) x
+    GROUP BY GROUPING SETS ((category_id), (commune_id), (shop_id))
 ) g LEFT JOIN shops_commune cm ON g.gm = 0 AND cm.id = g.commune_id
     LEFT JOIN shops_shop s ON g.gc = 1 AND g.gm = 1 AND s.id = g.shop_id
 UNION ALL (
-    SELECT 'p', id, NULL, NULL, NULL, NULL, NULL FROM m
-    ORDER BY score DESC, published_at DESC NULLS LAST, id DESC LIMIT %(per_page)s
+    -- Scored only up to the limit: past it, this branch is skipped and broad_page() serves.
+    SELECT 'p', p.id, NULL, NULL, NULL, NULL, NULL FROM m p WHERE (SELECT count(*) FROM m) <= %(limit)s
+    ORDER BY {self.score() + " DESC, " if self.terms else ""}p.published_at DESC NULLS LAST, p.id DESC LIMIT %(per_page)s
     OFFSET least(%(offset)s, (greatest((SELECT count(*) FROM m), 1) - 1) / %(per_page)s * %(per_page)s)
 )"""
 
@@ -324,26 +337,22 @@ UNION ALL (
         self.param("offset", offset)
         self.param("limit", limit)
         newest = "ORDER BY p.published_at DESC NULLS LAST, p.id DESC"
-        if not self.terms:  # filters only: newest first
-            return self.with_() + (
-                f"SELECT 'r', p.id FROM catalog_product p JOIN shops_shop s ON s.id = p.shop_id WHERE {self.where()}"
-                f" {newest} LIMIT %(limit)s OFFSET %(offset)s")
-        every = self.tsquery("every_word", tsquery_text(self.terms))
-        # The score's own terms in the title part: every word is in the title there.
-        title_score = " + ".join(
-            f"CASE WHEN p.search_vector @@ {self.tsquery(f'title_exact{i}', term_tsquery(term, weight='A', prefix=False))}"
-            f" THEN {SCORE_TITLE_WORD} ELSE {SCORE_TITLE_BEGINNING} END" for i, term in enumerate(self.terms))
         where = self.where()
-        t = (f"t AS MATERIALIZED (SELECT p.id, p.published_at, {title_score} AS score"
-             f" FROM catalog_product p JOIN shops_shop s ON s.id = p.shop_id{self.joins()}"
+        if not self.terms:  # filters only: newest first
+            return (self.with_() + f"SELECT 'r', p.id FROM catalog_product p WHERE {where}"
+                    f" {newest} LIMIT %(limit)s OFFSET %(offset)s")
+        every = self.tsquery("every_word", tsquery_text(self.terms))
+        # Every word is in the title here: as typed, or as a word beginning.
+        title_score = " + ".join(f"CASE WHEN p.search_vector @@ {self._title_exact(i)} THEN {SCORE_TITLE_WORD}"
+                                 f" ELSE {SCORE_TITLE_BEGINNING} END" for i in range(len(self.terms)))
+        t = (f"t AS MATERIALIZED (SELECT p.id, p.published_at, {title_score} AS score FROM catalog_product p"
              f" WHERE {TITLE_VECTOR} @@ {every} AND {where})")
         return self.with_(t) + f"""
 SELECT 't', id FROM (SELECT id FROM t ORDER BY score DESC, published_at DESC NULLS LAST, id DESC
                      LIMIT %(limit)s OFFSET %(offset)s) title
 UNION ALL SELECT 'r', id FROM (
-    SELECT p.id FROM catalog_product p JOIN shops_shop s ON s.id = p.shop_id{self.joins()}
-    WHERE {where} AND NOT {TITLE_VECTOR} @@ {every}
-      AND (SELECT count(*) FROM t) < %(offset)s + %(limit)s
+    SELECT p.id FROM catalog_product p
+    WHERE {where} AND NOT {TITLE_VECTOR} @@ {every} AND (SELECT count(*) FROM t) < %(offset)s + %(limit)s
     {newest} LIMIT %(limit)s OFFSET greatest(0, %(offset)s - (SELECT count(*) FROM t))
 ) rest"""
 
@@ -404,15 +413,55 @@ def product_search(*, query: str, filters: SearchFilters, page: int = 1, per_pag
     return result
 
 
+def _card_fields(model, *names: str) -> tuple[str, ...]:
+    # In the model's own order: Model.from_db() takes the values in that order.
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
+
+
+_CARD_FIELDS = {
+    Product: _card_fields(Product, "id", "shop_id", "title", "slug", "price"),
+    Shop: _card_fields(Shop, "id", "slug", "name"),
+    ProductPhoto: _card_fields(ProductPhoto, "id", "product_id", "image", "alt", "width", "height", "renditions",
+                               "position"),
+}
+
+
 def _products(ids: list[int]) -> list[Product]:
-    """The page's products, in that order, with what their cards show (shop, photos)."""
-    products = (
-        Product.objects.filter(pk__in=ids).select_related("shop")
-        # The cards show neither descriptions nor the search column: leave them in the database.
-        .defer("description", "search_vector", "unpublished_reason", "shop__description")
-        .prefetch_related(Prefetch("photos", queryset=ProductPhoto.objects.order_by("position", "id")))
-    )
-    by_id = {product.pk: product for product in products}
+    """The page's products, in that order, with what their cards show: shop, first photo.
+
+    One query (a LATERAL join picks each product's first photo), rows made into model
+    instances with Model.from_db: the ORM's select_related and prefetch_related cost more
+    here, in compiling and in one queryset per product, than the query itself.
+    """
+    if not ids:
+        return []
+    product_fields, shop_fields, photo_fields = _CARD_FIELDS[Product], _CARD_FIELDS[Shop], _CARD_FIELDS[ProductPhoto]
+    columns = ", ".join([f"p.{name}" for name in product_fields] + [f"s.{name}" for name in shop_fields]
+                        + [f"ph.{name}" for name in photo_fields])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM catalog_product p JOIN shops_shop s ON s.id = p.shop_id"
+            " LEFT JOIN LATERAL (SELECT * FROM catalog_productphoto WHERE product_id = p.id"
+            " ORDER BY position, id LIMIT 1) ph ON true WHERE p.id = ANY(%s)", [ids])
+        rows = cursor.fetchall()
+    renditions_field = ProductPhoto._meta.get_field("renditions")
+    renditions_at = photo_fields.index("renditions")
+    db = connection.alias
+    by_id = {}
+    for row in rows:
+        product_values, rest = row[:len(product_fields)], row[len(product_fields):]
+        shop_values, photo_values = rest[:len(shop_fields)], list(rest[len(shop_fields):])
+        product = Product.from_db(db, product_fields, product_values)
+        product.shop = Shop.from_db(db, shop_fields, shop_values)
+        photos = []
+        if photo_values[0] is not None:
+            photo_values[renditions_at] = renditions_field.from_db_value(photo_values[renditions_at], None, connection)
+            photos.append(ProductPhoto.from_db(db, photo_fields, photo_values))
+        # What prefetch_related("photos") leaves: product.photos.all() answers from it.
+        cached = ProductPhoto.objects.none()
+        cached._result_cache, cached._prefetch_done = photos, True
+        product._prefetched_objects_cache = {"photos": cached}
+        by_id[product.pk] = product
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -458,53 +507,80 @@ def _suggestions(terms: list[str], tree: _Tree) -> list[Suggestion]:
     products' titles that start like the shopper's ("bij" -> "bijoux"); with pg_trgm,
     a misspelt word ("bijoox") finds the closest ones by trigram similarity.
     """
+    popular, shops_fingerprint = _popular_categories_and_shops_fingerprint(tree)
     suggestions: list[Suggestion] = []
     if terms:
-        suggestions += _word_suggestions(terms)
+        suggestions += _word_suggestions(terms, _names_vocabulary((tree.version, shops_fingerprint)))
         suggestions += _close_categories(terms, tree)
     seen = {(s.kind, s.value) for s in suggestions}
-    for popular in _popular_categories(tree):
+    for suggestion in popular:
         if len(suggestions) >= SUGGESTION_LIMIT + POPULAR_LIMIT:
             break
-        if (popular.kind, popular.value) not in seen:
-            suggestions.append(popular)
+        if (suggestion.kind, suggestion.value) not in seen:
+            suggestions.append(suggestion)
     return suggestions
 
 
-def _word_suggestions(terms: list[str]) -> list[Suggestion]:
+# Words are split from names and titles as typed (accents kept), made distinct, and only
+# then folded: folding (translate) is the costly part, and a word recurs in many names.
+_SEPARATORS = "'[[:space:][:punct:]’«»]+'"
+_NAMES_VOCABULARY = f"""
+SELECT word FROM (
+    SELECT DISTINCT {_folded_sql('w')} AS word FROM (
+        SELECT regexp_split_to_table(c.name, {_SEPARATORS}) AS w FROM catalog_category c
+        UNION SELECT regexp_split_to_table(s.name, {_SEPARATORS}) FROM shops_shop s WHERE s.status = 'approved'
+    ) raw
+) words WHERE length(word) >= 3 AND word ~ '^[a-z0-9]+$'"""
+# Per word typed: the names' words, and those of a bounded sample of product titles with
+# a word that starts like it (ts_stat over every title would read every product).
+_WORDS_LIKE_TERM = f"""
+SELECT unnest(%(names)s::text[]) AS word
+UNION SELECT word FROM (
+    SELECT {_folded_sql('w')} AS word FROM (
+        SELECT DISTINCT regexp_split_to_table(p.title, {_SEPARATORS}) AS w FROM (
+            SELECT p.title FROM catalog_product p WHERE p.status = 'published'
+            AND p.search_vector @@ to_tsquery('french', left(t.term, 3) || ':*') LIMIT 200) p
+    ) raw
+) titles WHERE length(word) >= 3 AND word ~ '^[a-z0-9]+$'"""
+
+# schema -> ((tree version, shops fingerprint), words of the category and shop names).
+_vocabularies: dict[str, tuple[tuple[str, int], list[str]]] = {}
+
+
+def _names_vocabulary(key: tuple[str, int]) -> list[str]:
+    """The words of the territory's category and approved shop names, folded (cached by content)."""
+    schema = connection.schema_name
+    cached = _vocabularies.get(schema)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    with connection.cursor() as cursor:
+        cursor.execute(_NAMES_VOCABULARY)
+        words = [word for (word,) in cursor.fetchall()]
+    with _trees_lock:
+        _vocabularies[schema] = (key, words)
+    return words
+
+
+def _word_suggestions(terms: list[str], names: list[str]) -> list[Suggestion]:
     """Replacement queries: each unknown word swapped for a known word it starts or resembles."""
+    params = {"terms": terms, "names": names}
     with connection.cursor() as cursor:
         if pg_trgm_installed():
-            # ts_stat over matching titles would read every product: use the titles whose
-            # words start like the term or resemble it, through a bounded sample.
+            # pg_trgm: the words that start like the term, then the most similar ones.
             cursor.execute(
-                "SELECT t.term, w.word FROM unnest(%s::text[]) AS t(term) CROSS JOIN LATERAL ("
-                "  SELECT word, max(public.similarity(word, t.term)) AS score FROM ("
-                f"    SELECT regexp_split_to_table({_folded_sql('c.name')}, '[^a-z0-9]+') AS word FROM catalog_category c"
-                f"    UNION ALL SELECT regexp_split_to_table({_folded_sql('s.name')}, '[^a-z0-9]+') FROM shops_shop s"
-                "      WHERE s.status = 'approved'"
-                f"    UNION ALL SELECT regexp_split_to_table({_folded_sql('p.title')}, '[^a-z0-9]+') FROM ("
-                "      SELECT p.title FROM catalog_product p WHERE p.status = 'published'"
-                "      AND p.search_vector @@ to_tsquery('french', left(t.term, 3) || ':*') LIMIT 200) p"
-                "  ) words WHERE length(word) >= 3 AND (word LIKE t.term || '%%' OR public.similarity(word, t.term) > 0.3)"
-                "  GROUP BY word ORDER BY (word LIKE t.term || '%%') DESC, score DESC, word LIMIT 3) w",
-                [terms],
+                "SELECT t.term, w.word FROM unnest(%(terms)s::text[]) AS t(term) CROSS JOIN LATERAL ("
+                f"  SELECT word, public.similarity(word, t.term) AS score FROM ({_WORDS_LIKE_TERM}) words"
+                "   WHERE word LIKE t.term || '%%' OR public.similarity(word, t.term) > 0.3"
+                "   ORDER BY (word LIKE t.term || '%%') DESC, score DESC, word LIMIT 3) w",
+                params,
             )
-            rows = cursor.fetchall()
         else:
             cursor.execute(
-                "SELECT t.term, w.word FROM unnest(%s::text[]) AS t(term) CROSS JOIN LATERAL ("
-                "  SELECT DISTINCT word FROM ("
-                f"    SELECT regexp_split_to_table({_folded_sql('c.name')}, '[^a-z0-9]+') AS word FROM catalog_category c"
-                f"    UNION ALL SELECT regexp_split_to_table({_folded_sql('s.name')}, '[^a-z0-9]+') FROM shops_shop s"
-                "      WHERE s.status = 'approved'"
-                f"    UNION ALL SELECT regexp_split_to_table({_folded_sql('p.title')}, '[^a-z0-9]+') FROM ("
-                "      SELECT p.title FROM catalog_product p WHERE p.status = 'published'"
-                "      AND p.search_vector @@ to_tsquery('french', left(t.term, 3) || ':*') LIMIT 200) p"
-                "  ) words WHERE length(word) >= 3 LIMIT 400) w",
-                [terms],
+                "SELECT t.term, w.word FROM unnest(%(terms)s::text[]) AS t(term) CROSS JOIN LATERAL ("
+                f"  SELECT word FROM ({_WORDS_LIKE_TERM}) words LIMIT 400) w",
+                params,
             )
-            rows = cursor.fetchall()
+        rows = cursor.fetchall()
     candidates: dict[str, list[str]] = {}
     for term, word in rows:
         candidates.setdefault(term, []).append(word)
@@ -529,26 +605,41 @@ def _word_suggestions(terms: list[str]) -> list[Suggestion]:
 def _close_categories(terms: list[str], tree: _Tree) -> list[Suggestion]:
     """Categories whose folded name starts like, or looks like, one of the words."""
     found = []
-    for category in tree.by_id.values():
-        words = query_terms(category.name)
-        if any(w.startswith(t) or difflib.SequenceMatcher(None, w, t).ratio() >= 0.75 for w in words for t in terms):
+    for category, words in tree.words:
+        if any(w.startswith(t) or _looks_like(w, t) for w in words for t in terms):
             found.append(Suggestion("category", category.name, category.slug))
     return found[:SUGGESTION_LIMIT]
 
 
-def _popular_categories(tree: _Tree | None = None) -> list[Suggestion]:
+def _looks_like(word: str, term: str) -> bool:
+    matcher = difflib.SequenceMatcher(None, word, term)
+    # The quick ratios are upper bounds of ratio(), and much cheaper: most words stop there.
+    return matcher.real_quick_ratio() >= 0.75 and matcher.quick_ratio() >= 0.75 and matcher.ratio() >= 0.75
+
+
+def _popular_categories() -> list[Suggestion]:
     """Top-level categories with the most approved shops (a small table: cheap on every visit)."""
+    return _popular_categories_and_shops_fingerprint(None)[0]
+
+
+def _popular_categories_and_shops_fingerprint(tree: _Tree | None) -> tuple[list[Suggestion], int]:
+    """The popular categories, and a fingerprint of the approved shops' names (vocabulary's key)."""
     with connection.cursor() as cursor:
         # The tree's version comes with the counts: one query when the tree is cached.
-        cursor.execute("SELECT 'c', category_id, count(*), NULL FROM shops_shop WHERE status = 'approved'"
-                       f" GROUP BY category_id UNION ALL SELECT 'v', NULL, NULL, {_TREE_VERSION}")
+        cursor.execute("SELECT 'c', category_id, count(*), sum(hashtext(name)), NULL FROM shops_shop"
+                       " WHERE status = 'approved' GROUP BY category_id"
+                       f" UNION ALL SELECT 'v', NULL, NULL, NULL, {_TREE_VERSION}")
         rows = cursor.fetchall()
     if tree is None:
-        tree = _category_tree(next(version for kind, _id, _count, version in rows if kind == "v"))
+        tree = _category_tree(next(version for kind, *_counts, version in rows if kind == "v"))
     totals: dict[int, int] = {}
-    for kind, category_id, count, _version in rows:
-        if kind == "c" and category_id in tree.by_id:
-            top = tree.top(category_id)
-            totals[top.pk] = totals.get(top.pk, 0) + count
+    fingerprint = 0
+    for kind, category_id, count, names, _version in rows:
+        if kind == "c":
+            fingerprint += names + 7919 * count
+            if category_id in tree.by_id:
+                top = tree.top(category_id)
+                totals[top.pk] = totals.get(top.pk, 0) + count
     best = sorted(totals.items(), key=lambda item: (-item[1], tree.by_id[item[0]].position, tree.by_id[item[0]].name))
-    return [Suggestion("category", tree.by_id[pk].name, tree.by_id[pk].slug) for pk, _count in best[:POPULAR_LIMIT]]
+    popular = [Suggestion("category", tree.by_id[pk].name, tree.by_id[pk].slug) for pk, _count in best[:POPULAR_LIMIT]]
+    return popular, fingerprint
