@@ -177,6 +177,29 @@ def test_the_board_and_its_refresh_cost_the_same_queries_for_2_or_10_orders(nanc
             client.get("/pro/commandes/", **headers)
         return len(context.captured_queries)
 
-    # then: session, user, membership, today's orders and their lines, new orders and their lines
-    assert queries(small) == queries(big) == 7
-    assert queries(small, HTTP_HX_REQUEST="true") == queries(big, HTTP_HX_REQUEST="true") == 7
+    # then: session, user, membership, the board's orders, their lines
+    assert queries(small) == queries(big) == 5
+    assert queries(small, HTTP_HX_REQUEST="true") == queries(big, HTTP_HX_REQUEST="true") == 5
+
+
+def test_orders_of_other_days_stay_on_the_board_until_collected(nancy):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from orders_helpers import order_row
+
+    # given an order accepted for tomorrow, one ready since two days, one collected yesterday
+    with tenant_context(nancy):
+        shop = shop_open_every_day()
+        now = timezone.now()
+        tomorrow = order_row(shop, name="Demain Matin", status="accepted", pickup=now + timedelta(days=1))
+        late = order_row(shop, name="Retard Client", status="ready", pickup=now - timedelta(days=2))
+        done = order_row(shop, name="Déjà Venu", status="collected", pickup=now - timedelta(days=1))
+    # when
+    page = client_on(nancy, shop.owner_user).get("/pro/commandes/").content.decode()
+    # then the two still on their way are there, each with its next step; the collected one is not
+    assert "Prochains jours" in page and card(tomorrow) in page
+    assert "1 commande d’un jour précédent, pas encore retirée" in page and card(late) in page
+    assert card(done) not in page
+    assert page.index(card(tomorrow)) < page.index(f"/pro/commandes/{tomorrow.pk}/prete/")
+    assert f"/pro/commandes/{late.pk}/retiree/" in page

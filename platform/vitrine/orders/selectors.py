@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from vitrine.catalog.models import Product, Variant
 from vitrine.orders.models import Cart, CartLine, Order, OrderSettings, PickupSettings
 from vitrine.shops.models import Shop
-from vitrine.shops.opening import territory_zone  # noqa: F401  (used by the order views)
+from vitrine.shops.opening import territory_zone
 
 SLOT_DAYS = 7
 # Products "available on request" have no stock; a shopper still cannot ask for a truckload.
@@ -245,27 +245,52 @@ def merchant_orders(*, shop: Shop, query: str = "", day: date | None = None) -> 
     return orders
 
 
+ON_THE_WAY = (Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY)
+
+
 @dataclass
 class MerchantBoard:
     new: list[Order]  # placed, waiting for the shop to accept
-    slots: list[tuple[datetime, list[Order]]]  # today's accepted / ready pickups, by slot
+    slots: list[tuple[datetime, list[Order]]]  # today's accepted / ready / collected pickups, by slot
     found: list[Order] | None  # the counter search, when there is one
     collected_today: int
     collected_total: Decimal
+    late: list[Order] = field(default_factory=list)  # accepted or ready, pickup day gone, not collected yet
+    upcoming: list[tuple[str, list[Order]]] = field(default_factory=list)  # accepted or ready for the next days
 
 
 def merchant_board(*, shop: Shop, day: date, query: str = "") -> MerchantBoard:
-    """What the shop's order board shows on `day` (a fixed number of queries)."""
-    orders = list(merchant_orders(shop=shop, day=day))
-    waiting = list(_order_queryset().filter(shop=shop, status=Order.Status.PLACED).order_by("pickup_starts_at", "id"))
+    """What the shop's order board shows on `day`: new orders, the day's pickups by slot, orders
+    waiting from earlier days and accepted for the next days; or the counter search (two queries)."""
+    if query:
+        found = list(merchant_orders(shop=shop, query=query).order_by("-pickup_starts_at")[:30])
+        return MerchantBoard(new=[], slots=[], found=found, collected_today=0, collected_total=Decimal("0.00"))
+    start, end = day_bounds(day)
+    orders = list(
+        _order_queryset().filter(shop=shop)
+        .filter(Q(status__in=ON_THE_WAY) | Q(pickup_starts_at__gte=start, pickup_starts_at__lt=end))
+        .order_by("pickup_starts_at", "id")
+    )
     by_slot: dict[datetime, list[Order]] = {}
+    upcoming: dict[date, list[Order]] = {}
+    late, collected = [], []
     for order in orders:
-        if order.status in (Order.Status.ACCEPTED, Order.Status.READY, Order.Status.COLLECTED):
-            by_slot.setdefault(order.pickup_starts_at, []).append(order)
-    collected = [o for o in orders if o.status == Order.Status.COLLECTED]
-    found = list(merchant_orders(shop=shop, query=query).order_by("-pickup_starts_at")[:30]) if query else None
-    return MerchantBoard(new=waiting, slots=sorted(by_slot.items()), found=found, collected_today=len(collected),
-                         collected_total=sum((o.total for o in collected), Decimal("0.00")))
+        if order.status == Order.Status.PLACED:
+            continue
+        if start <= order.pickup_starts_at < end:
+            if order.status in (Order.Status.ACCEPTED, Order.Status.READY, Order.Status.COLLECTED):
+                by_slot.setdefault(order.pickup_starts_at, []).append(order)
+            if order.status == Order.Status.COLLECTED:
+                collected.append(order)
+        elif order.pickup_starts_at < start:
+            late.append(order)
+        else:
+            upcoming.setdefault(timezone.localtime(order.pickup_starts_at, territory_zone()).date(), []).append(order)
+    return MerchantBoard(
+        new=[o for o in orders if o.status == Order.Status.PLACED], slots=sorted(by_slot.items()), found=None,
+        collected_today=len(collected), collected_total=sum((o.total for o in collected), Decimal("0.00")),
+        late=late, upcoming=[(day_label(d), day_orders) for d, day_orders in sorted(upcoming.items())],
+    )
 
 
 @dataclass(frozen=True)
