@@ -32,3 +32,17 @@ def test_a_territory_email_carries_its_name_colours_and_an_html_version(nancy, l
         assert email.body.startswith("Bonjour Claire")  # the plain version stays
     assert sent["nancy"].alternatives[0][0] != sent["limoges"].alternatives[0][0]
 
+
+
+def test_the_email_links_follow_a_new_primary_domain(nancy, django_capture_on_commit_callbacks):
+    from vitrine.tenancy.services import domain_add
+
+    with tenant_context(nancy):
+        _row, before = _queue_and_send("Bonjour")
+    assert 'href="http://nancy.localhost' in before.alternatives[0][0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        domain_add(territory=nancy, domain="achetez-grand-nancy.example", make_primary=True, actor=None)
+    with tenant_context(nancy):
+        _row, after = _queue_and_send("Bonjour")
+    assert 'href="http://achetez-grand-nancy.example' in after.alternatives[0][0]

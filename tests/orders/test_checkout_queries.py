@@ -15,9 +15,9 @@ from vitrine.testing.factories import ProductFactory
 GUEST = Guest(name="Claire Blaison", email="claire@example.fr", phone="06 12 34 56 78")
 # 2 shops: idempotency check, cart lock, check again (3); the cart with its products, variants, shops and
 # pickup settings (1); hours and closings (2); stock locked and taken (2; 2 more when variants are ordered);
-# orders in a savepoint (3); lines (1); events (1); two emails per order (4, plus the territory's domain read
-# for each, 4); the cart emptied (2); the test's own savepoint (2).
-CHECKOUT_QUERIES_TWO_SHOPS = 25
+# orders in a savepoint (3); lines (1); events (1); two emails per order (4, plus the territory's address for
+# their branding, read once and then remembered: 1); the cart emptied (2); the test's own savepoint (2).
+CHECKOUT_QUERIES_TWO_SHOPS = 22
 
 
 def checkout_queries(two_shops, per_shop: int) -> tuple[int, list[Order]]:

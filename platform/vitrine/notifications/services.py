@@ -22,11 +22,11 @@ BROKER_PUBLISH_TIMEOUT = 1.0  # seconds
 def _branding(*, subject: str, body: str) -> dict[str, str]:
     """The sender name and HTML version of an email sent on behalf of the current territory."""
     territory = connection.tenant  # the outbox lives in territory schemas only
-    from vitrine.tenancy.selectors import territory_base_url
+    from vitrine.tenancy.selectors import territory_base_url_cached
     from vitrine.theming.services import territory_logo_url, territory_tokens
 
     tokens = territory_tokens(territory)
-    site_url = territory_base_url(territory)
+    site_url = territory_base_url_cached(territory)
     logo = territory_logo_url(territory)
     if logo and not logo.startswith(("http://", "https://")):
         logo = site_url + logo if site_url else None

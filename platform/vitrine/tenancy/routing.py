@@ -33,6 +33,7 @@ class _RouteCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._routes: dict[str, Route] = {}
+        self._memo: dict[tuple, object] = {}
         self._generation: int | None = None
         self._checked_at = 0.0
 
@@ -47,9 +48,19 @@ class _RouteCache:
                 self._routes[host] = route
         return route
 
+    def memo(self, key: tuple, compute):
+        """A value derived from territories and domains, kept until routing is invalidated."""
+        self._check_generation()
+        if key not in self._memo:
+            value = compute()
+            with self._lock:
+                self._memo[key] = value
+        return self._memo[key]
+
     def clear(self) -> None:
         with self._lock:
             self._routes.clear()
+            self._memo.clear()
 
     def _check_generation(self) -> None:
         now = time.monotonic()

@@ -29,3 +29,10 @@ def territory_base_url(territory: Territory) -> str:
         return ""
     port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
     return f"{settings.SITE_SCHEME}://{domain.domain}{port}"
+
+
+def territory_base_url_cached(territory: Territory) -> str:
+    """territory_base_url, remembered until a territory or domain changes (no query when warm)."""
+    from vitrine.tenancy.routing import routes
+
+    return routes.memo(("base_url", territory.schema_name), lambda: territory_base_url(territory))
