@@ -179,3 +179,17 @@ def territories_to_drop(orm):
     slugs: list[str] = []
     yield slugs
     orm(_territories_drop, slugs)
+
+
+@pytest.fixture
+def phone_pages(browser) -> Iterator[Callable]:
+    """`phone_pages()` opens one more phone tab in a context of its own (another person's cookies)."""
+    contexts = []
+
+    def open_page():
+        contexts.append(_context(browser, viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True))
+        return contexts[-1].new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
