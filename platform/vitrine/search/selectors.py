@@ -13,16 +13,17 @@ What a search costs is bounded by COUNT_LIMIT, not by how many products match:
 - Up to COUNT_LIMIT matches (almost every search): the total and the facets are exact,
   and every match gets a score: per word, 8 in the title as typed, 6 in the title as a
   word beginning, 3 in the category's or shop's name, 1 in the description; ties go to
-  the newest. One statement answers the total, the facets and the page's ids.
+  the newest.
 - More matches (a word every product has): the page says "more than 1,000", the facets
   list the values met in the first COUNT_LIMIT + 1 matches without counts, and only the
   first COUNT_LIMIT results are served: the products with every word in their title
   (a small expression index, scored as above), then the others, newest first (an index
-  in that order, read until the page is full). A second statement finds that page.
+  in that order, read until the page is full).
 
-Then the page's products and their photos: three queries in all, four for a broad search.
-The category tree comes from a per-process cache keyed by a fingerprint of the table's
-content, which the main statement returns: a category edited anywhere is seen at once.
+One statement answers all that, then one query loads the page's products with their shops
+and first photos: two queries, however many products match. The category tree comes from a per-process cache keyed by a
+fingerprint of the table's content, which the main statement returns: a category edited
+anywhere is seen at once. A search that finds nothing asks for suggestions instead.
 """
 from __future__ import annotations
 
@@ -303,19 +304,35 @@ class _Statement:
 
     # --- the statements --------------------------------------------------------------
 
-    def matches_facets_and_page(self, *, limit: int, page: int, per_page: int) -> str:
-        """Rows: ('n', matches up to limit + 1), ('v', tree version), ('f', ...) per facet value,
-        then ('p', id) for the page in score order (the last page if `page` is past it)."""
+    def search_page(self, *, limit: int, page: int, per_page: int) -> str:
+        """The whole answer in one statement, whatever the number of matches.
+
+        Rows: ('n', matches up to limit + 1), ('v', tree version), ('f', ...) per facet
+        value, then the page: ('p', id) in score order when at most `limit` products match
+        (the last page if `page` is past it); otherwise ('t', id) then ('r', id), the page's
+        share of the products with every word in their title, by score then newest,
+        followed by the others, newest first. A branch whose case does not hold is never
+        executed (its condition is a one-time filter).
+        """
+        broad_page = min(page, -(-limit // per_page))
+        broad_offset = (broad_page - 1) * per_page
         self.param("sample", limit + 1)
         self.param("limit", limit)
         self.param("per_page", per_page)
         self.param("offset", (page - 1) * per_page)
+        self.param("broad_offset", broad_offset)
+        self.param("broad_limit", min(per_page, limit - broad_offset))
+        where = self.where()
         # Every match, as one scan of the products (a bitmap of the indexes, or a sequential
         # scan where most products match), read only as far as `m` asks.
-        matches = ("matches AS MATERIALIZED (SELECT p.id, p.category_id, p.shop_id, p.published_at, p.search_vector"
-                   f" FROM catalog_product p WHERE {self.where()})")
-        m = "m AS MATERIALIZED (SELECT * FROM matches LIMIT %(sample)s)"
-        return self.with_(matches, m) + f"""
+        ctes = [
+            ("matches AS MATERIALIZED (SELECT p.id, p.category_id, p.shop_id, p.published_at, p.search_vector"
+             f" FROM catalog_product p WHERE {where})"),
+            "m AS MATERIALIZED (SELECT * FROM matches LIMIT %(sample)s)",
+        ]
+        narrow = "(SELECT count(*) FROM m) <= %(limit)s"
+        newest = "p.published_at DESC NULLS LAST, p.id DESC"
+        sql = f"""
 SELECT 'n', count(*), NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint FROM m
 UNION ALL SELECT 'v', NULL, {_TREE_VERSION}, NULL, NULL, NULL, NULL
 UNION ALL SELECT 'f', g.category_id, cm.slug, cm.name, s.slug, s.name, g.n FROM (
@@ -325,36 +342,38 @@ UNION ALL SELECT 'f', g.category_id, cm.slug, cm.name, s.slug, s.name, g.n FROM 
 ) g LEFT JOIN shops_commune cm ON g.gm = 0 AND cm.id = g.commune_id
     LEFT JOIN shops_shop s ON g.gc = 1 AND g.gm = 1 AND s.id = g.shop_id
 UNION ALL (
-    -- Scored only up to the limit: past it, this branch is skipped and broad_page() serves.
-    SELECT 'p', p.id, NULL, NULL, NULL, NULL, NULL FROM m p WHERE (SELECT count(*) FROM m) <= %(limit)s
-    ORDER BY {self.score() + " DESC, " if self.terms else ""}p.published_at DESC NULLS LAST, p.id DESC LIMIT %(per_page)s
+    SELECT 'p', p.id, NULL, NULL, NULL, NULL, NULL FROM m p WHERE {narrow}
+    ORDER BY {self.score() + " DESC, " if self.terms else ""}{newest} LIMIT %(per_page)s
     OFFSET least(%(offset)s, (greatest((SELECT count(*) FROM m), 1) - 1) / %(per_page)s * %(per_page)s)
 )"""
-
-    def broad_page(self, *, offset: int, limit: int) -> str:
-        """Rows ('t', id) then ('r', id): one page of the products with every word in their title,
-        by score then newest, followed by the others, newest first."""
-        self.param("offset", offset)
-        self.param("limit", limit)
-        newest = "ORDER BY p.published_at DESC NULLS LAST, p.id DESC"
-        where = self.where()
-        if not self.terms:  # filters only: newest first
-            return (self.with_() + f"SELECT 'r', p.id FROM catalog_product p WHERE {where}"
-                    f" {newest} LIMIT %(limit)s OFFSET %(offset)s")
+        if not self.terms:  # filters only: the newest first
+            sql += f"""
+UNION ALL (
+    SELECT 'r', p.id, NULL, NULL, NULL, NULL, NULL FROM catalog_product p WHERE NOT {narrow} AND {where}
+    ORDER BY {newest} LIMIT %(broad_limit)s OFFSET %(broad_offset)s
+)"""
+            return self.with_(*ctes) + sql
         every = self.tsquery("every_word", tsquery_text(self.terms))
         # Every word is in the title here: as typed, or as a word beginning.
         title_score = " + ".join(f"CASE WHEN p.search_vector @@ {self._title_exact(i)} THEN {SCORE_TITLE_WORD}"
                                  f" ELSE {SCORE_TITLE_BEGINNING} END" for i in range(len(self.terms)))
-        t = (f"t AS MATERIALIZED (SELECT p.id, p.published_at, {title_score} AS score FROM catalog_product p"
-             f" WHERE {TITLE_VECTOR} @@ {every} AND {where})")
-        return self.with_(t) + f"""
-SELECT 't', id FROM (SELECT id FROM t ORDER BY score DESC, published_at DESC NULLS LAST, id DESC
-                     LIMIT %(limit)s OFFSET %(offset)s) title
-UNION ALL SELECT 'r', id FROM (
-    SELECT p.id FROM catalog_product p
-    WHERE {where} AND NOT {TITLE_VECTOR} @@ {every} AND (SELECT count(*) FROM t) < %(offset)s + %(limit)s
-    {newest} LIMIT %(limit)s OFFSET greatest(0, %(offset)s - (SELECT count(*) FROM t))
-) rest"""
+        ctes.append(f"t AS MATERIALIZED (SELECT p.id, p.published_at, {title_score} AS score FROM catalog_product p"
+                    f" WHERE {TITLE_VECTOR} @@ {every} AND {where})")
+        sql += f"""
+UNION ALL (
+    SELECT 't', t.id, NULL, NULL, NULL, NULL, NULL FROM t WHERE NOT {narrow}
+    ORDER BY t.score DESC, t.published_at DESC NULLS LAST, t.id DESC LIMIT %(broad_limit)s OFFSET %(broad_offset)s
+)
+UNION ALL (
+    -- CASE, not AND: the title matches are counted only for a broad search (PostgreSQL may
+    -- evaluate the terms of an AND in any order, and a LIMIT's OFFSET before any row).
+    SELECT 'r', p.id, NULL, NULL, NULL, NULL, NULL FROM catalog_product p
+    WHERE CASE WHEN {narrow} THEN false ELSE (SELECT count(*) FROM t) < %(broad_offset)s + %(broad_limit)s END
+      AND {where} AND NOT {TITLE_VECTOR} @@ {every}
+    ORDER BY {newest} LIMIT %(broad_limit)s
+    OFFSET CASE WHEN {narrow} THEN 0 ELSE greatest(0, %(broad_offset)s - (SELECT count(*) FROM t)) END
+)"""
+        return self.with_(*ctes) + sql
 
 
 def product_search(*, query: str, filters: SearchFilters, page: int = 1, per_page: int = PER_PAGE,
@@ -369,14 +388,14 @@ def product_search(*, query: str, filters: SearchFilters, page: int = 1, per_pag
     page = max(1, page)
     statement = _Statement(terms=terms, filters=filters)
     with connection.cursor() as cursor:
-        cursor.execute(statement.matches_facets_and_page(limit=count_limit, page=page, per_page=per_page),
-                       statement.params)
+        cursor.execute(statement.search_page(limit=count_limit, page=page, per_page=per_page), statement.params)
         rows = cursor.fetchall()
     category_counts: dict[int, int] = {}
-    communes, shops, ids, version = [], [], [], None
+    communes, shops, version = [], [], None
+    ids: dict[str, list[int]] = {"p": [], "t": [], "r": []}
     for kind, key, slug, name, shop_slug, shop_name, count in rows:
-        if kind == "p":
-            ids.append(key)
+        if kind in ids:
+            ids[kind].append(key)
         elif kind == "n":
             result.total = key
         elif kind == "v":
@@ -393,23 +412,19 @@ def product_search(*, query: str, filters: SearchFilters, page: int = 1, per_pag
     result.categories = _category_facets(tree, category_counts, result.category)
     result.communes = _top(communes)
     result.shops = _top(shops)
-    if result.more_than_limit:
-        # Counts of a sample would mislead: the facets name what was met, biggest first.
-        result.categories, result.communes, result.shops = (
-            [Facet(f.slug, f.name, None, f.selected) for f in facets]
-            for facets in (result.categories, result.communes, result.shops))
     if result.total == 0:
         result.suggestions = _suggestions(terms, tree)
         return result
     result.page = min(page, result.num_pages)
     if result.more_than_limit:
-        offset = (result.page - 1) * per_page
-        limit = min(per_page, count_limit - offset)
-        statement = _Statement(terms=terms, filters=filters)
-        with connection.cursor() as cursor:
-            cursor.execute(statement.broad_page(offset=offset, limit=limit), statement.params)
-            ids = [key for _kind, key in cursor.fetchall()][:limit]
-    result.products = _products(ids)
+        # Counts of a sample would mislead: the facets name what was met, biggest first.
+        result.categories, result.communes, result.shops = (
+            [Facet(f.slug, f.name, None, f.selected) for f in facets]
+            for facets in (result.categories, result.communes, result.shops))
+        page_ids = (ids["t"] + ids["r"])[:min(per_page, count_limit - (result.page - 1) * per_page)]
+    else:
+        page_ids = ids["p"]
+    result.products = _products(page_ids)
     return result
 
 
@@ -454,7 +469,7 @@ def _products(ids: list[int]) -> list[Product]:
         product = Product.from_db(db, product_fields, product_values)
         product.shop = Shop.from_db(db, shop_fields, shop_values)
         photos = []
-        if photo_values[0] is not None:
+        if photo_values[photo_fields.index("id")] is not None:  # a product without photos
             photo_values[renditions_at] = renditions_field.from_db_value(photo_values[renditions_at], None, connection)
             photos.append(ProductPhoto.from_db(db, photo_fields, photo_values))
         # What prefetch_related("photos") leaves: product.photos.all() answers from it.
