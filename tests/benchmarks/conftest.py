@@ -17,13 +17,13 @@ class Server:
     def __init__(self, host: str):
         self.app, self.host = WSGIHandler(), host
 
-    def get(self, path: str, query: str = "") -> tuple[int, bytes, float]:
-        """(status, body, milliseconds) of one request."""
+    def get(self, path: str, query: str = "", cookie: str = "") -> tuple[int, bytes, float]:
+        """(status, body, milliseconds) of one request (cookie: a Cookie header, e.g. the session's)."""
         status = []
         environ = {
             "REQUEST_METHOD": "GET", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": query,
             "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": self.host, "REMOTE_ADDR": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": "fr",
+            "HTTP_HOST": self.host, "REMOTE_ADDR": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": "fr", "HTTP_COOKIE": cookie,
             "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
             "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
         }

@@ -7,8 +7,9 @@ two steps, so the same pages are measured on a small and on a big catalogue:
   1. two shops: shop 0 with 10 products, shop 1 with 100       (110 products)
   2. up to 300 shops with 100 products each, variants on 1 in 5 (about 30,000 products)
 
-For the home page `/`, the storefront `/boutiques/<shop>/` and the product page
-`/boutiques/<shop>/<product>/`, it prints the SQL queries of one warm request, and the
+For the home page `/`, the storefront `/boutiques/<shop>/`, the product page
+`/boutiques/<shop>/<product>/`, the search page and the cart (1 line; 10 lines from two
+shops), it prints the SQL queries of one warm request; for the first three, the
 server time (p50, p95) over BENCH_CATALOGUE_REQUESTS requests (200) after a warm-up,
 rotating over random shops and products of the whole catalogue. Requests go through
 Django's WSGI handler in this process (full middleware stack, Host header routing,
@@ -82,12 +83,60 @@ def _urls(catalogue: dict) -> dict[str, str]:
     }
 
 
-def _queries(server, path: str) -> int:
-    server.get(path)  # warm: routes, templates, connection
+def _queries(server, path: str, query: str = "", cookie: str = "") -> int:
+    server.get(path, query, cookie)  # warm: routes, templates, connection
     with CaptureQueriesContext(connection) as captured:
-        status, _body, _ms = server.get(path)
+        status, _body, _ms = server.get(path, query, cookie)
     assert status == 200, (path, status)
     return len(captured)
+
+
+def _cart_cookie(nancy, shops: list[str], lines: int) -> str:
+    """A visitor's session holding a cart of `lines` products spread over `shops`: the Cookie header."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from vitrine.catalog.models import Product
+    from vitrine.orders import services
+    from vitrine.orders.views import SESSION_CART
+
+    with tenant_context(nancy):
+        cart = services.cart_create()
+        for index, shop in enumerate(shops):
+            wanted = 1 if index < len(shops) - 1 else lines - cart.lines.count()  # the last shop fills up
+            for product in Product.objects.filter(shop__slug=shop, status="published").prefetch_related("variants"):
+                if wanted == 0:
+                    break
+                variant = next((v for v in product.variants.all() if v.stock), None)
+                try:
+                    services.cart_add(cart=cart, product_id=product.pk, variant_id=variant.pk if variant else None)
+                    wanted -= 1
+                except services.CartError:  # out of stock, or a variant to choose: the next one
+                    continue
+        assert cart.lines.count() == lines and len({line.product.shop_id for line in cart.lines.select_related("product")}) == len(shops)
+        session = SessionStore()
+        session[SESSION_CART] = str(cart.token)
+        session.create()
+    connection.set_schema_to_public()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def _search_queries(server) -> dict[str, int]:
+    return {
+        "search, one word": _queries(server, reverse("search"), "q=produit"),
+        "search, filtered, page 2": _queries(server, reverse("search"), "q=produit&in_stock=1&page=2"),
+    }
+
+
+def _cart_queries(server, nancy) -> dict[str, int]:
+    """The cart page, from one line to twenty lines from three shops (Click & Collect ones)."""
+    from vitrine.devtools.bench import bench_shop_slug
+
+    shops = [bench_shop_slug(index) for index in (1, 2, 4)]  # every third bench shop is showcase only
+    return {
+        "cart, 1 line": _queries(server, reverse("cart"), cookie=_cart_cookie(nancy, shops[:1], 1)),
+        "cart, 10 lines from 2 shops": _queries(server, reverse("cart"), cookie=_cart_cookie(nancy, shops[:2], 10)),
+        "cart, 20 lines from 3 shops": _queries(server, reverse("cart"), cookie=_cart_cookie(nancy, shops, 20)),
+    }
 
 
 def _timings(server, paths: list[str], check) -> tuple[float, float]:
@@ -114,11 +163,14 @@ def test_catalogue_pages_on_a_big_catalogue(nancy, server):
     urls = _urls(small)
     # when each page is requested once, warm
     queries_small = {label: _queries(server, path) for label, path in urls.items()}
+    queries_small.update(_search_queries(server))
 
     # given the big catalogue: up to SHOPS shops of PRODUCTS products
     big_seconds = _seed(SHOPS)
     big = _catalogue(nancy)
     queries_big = {label: _queries(server, path) for label, path in urls.items()}
+    queries_big.update(_search_queries(server))
+    queries_big.update(_cart_queries(server, nancy))
 
     # when random storefronts and product pages of the whole catalogue are served
     rng = random.Random(7)
@@ -151,7 +203,7 @@ def test_catalogue_pages_on_a_big_catalogue(nancy, server):
     print_table(
         "SQL queries per page (one warm request)",
         ["page", f"{len(small['products'])} products", f"{len(big['products'])} products"],
-        [[label, queries_small[label], queries_big[label]] for label in urls],
+        [[label, queries_small.get(label, "-"), queries_big[label]] for label in queries_big],
     )
     print_table(
         f"Server time on {len(big['products']):,} products ({REQUESTS} requests each after {WARMUP} warm-up, "
@@ -167,4 +219,6 @@ def test_catalogue_pages_on_a_big_catalogue(nancy, server):
     # a territory of 110 products what one of 30,000 does
     assert queries_small["storefront, 10-product shop"] == queries_small["storefront, 100-product shop"]
     assert queries_small["product, 10-product shop"] == queries_small["product, 100-product shop"]
-    assert queries_big == queries_small
+    carts = [count for label, count in queries_big.items() if label.startswith("cart")]
+    assert carts == [carts[0]] * 3, carts
+    assert {label: queries_big[label] for label in queries_small} == queries_small

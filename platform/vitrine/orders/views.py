@@ -41,7 +41,9 @@ def cart_of_request(request: HttpRequest, *, create: bool = False, merge: bool =
 
 
 def _count_remember(request: HttpRequest, cart: Cart | None, count: int | None = None) -> None:
-    request.session[SESSION_COUNT] = selectors.cart_count(cart=cart) if count is None else count
+    count = selectors.cart_count(cart=cart) if count is None else count
+    if request.session.get(SESSION_COUNT) != count:  # setting it, even unchanged, writes the session
+        request.session[SESSION_COUNT] = count
 
 
 def _back(request: HttpRequest, fallback: str = "cart"):
