@@ -329,11 +329,12 @@ class _Statement:
             ("matches AS MATERIALIZED (SELECT p.id, p.category_id, p.shop_id, p.published_at, p.search_vector"
              f" FROM catalog_product p WHERE {where})"),
             "m AS MATERIALIZED (SELECT * FROM matches LIMIT %(sample)s)",
+            "found AS MATERIALIZED (SELECT count(*) AS n FROM m)",
         ]
-        narrow = "(SELECT count(*) FROM m) <= %(limit)s"
+        narrow = "(SELECT n FROM found) <= %(limit)s"
         newest = "p.published_at DESC NULLS LAST, p.id DESC"
         sql = f"""
-SELECT 'n', count(*), NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint FROM m
+SELECT 'n', n, NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint FROM found
 UNION ALL SELECT 'v', NULL, {_TREE_VERSION}, NULL, NULL, NULL, NULL
 UNION ALL SELECT 'f', g.category_id, cm.slug, cm.name, s.slug, s.name, g.n FROM (
     SELECT GROUPING(category_id) AS gc, GROUPING(commune_id) AS gm, category_id, commune_id, shop_id, count(*) AS n
@@ -344,7 +345,7 @@ UNION ALL SELECT 'f', g.category_id, cm.slug, cm.name, s.slug, s.name, g.n FROM 
 UNION ALL (
     SELECT 'p', p.id, NULL, NULL, NULL, NULL, NULL FROM m p WHERE {narrow}
     ORDER BY {self.score() + " DESC, " if self.terms else ""}{newest} LIMIT %(per_page)s
-    OFFSET least(%(offset)s, (greatest((SELECT count(*) FROM m), 1) - 1) / %(per_page)s * %(per_page)s)
+    OFFSET least(%(offset)s, (greatest((SELECT n FROM found), 1) - 1) / %(per_page)s * %(per_page)s)
 )"""
         if not self.terms:  # filters only: the newest first
             sql += f"""
