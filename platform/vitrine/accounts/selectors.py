@@ -10,8 +10,6 @@ from vitrine.orders.models import Order
 
 # Orders still on their way to the counter: an account cannot go while one of these is open.
 IN_PROGRESS = (Order.Status.PENDING_PAYMENT, Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY)
-# While an order may still be collected, its pickup code (and QR code) is worth showing.
-CODE_USEFUL = (Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY)
 
 
 def account_orders(*, user: User) -> QuerySet[Order]:

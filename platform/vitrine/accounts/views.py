@@ -112,7 +112,6 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     return render(request, "accounts/order_detail.html", {
         "order": order,
         "history": history,
-        "show_code": order.status in selectors.CODE_USEFUL,
         "can_cancel": Order.Status.CANCELLED in ORDER_TRANSITIONS[order.status],
     })
 

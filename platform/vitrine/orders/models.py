@@ -127,6 +127,11 @@ class Order(models.Model):
     def __str__(self) -> str:
         return f"{self.pickup_code} ({self.shop_id})"
 
+    @property
+    def awaits_pickup(self) -> bool:
+        """Whether the order is on its way to the counter: its pickup code matters, its total is still to pay."""
+        return self.status in (self.Status.PLACED, self.Status.ACCEPTED, self.Status.READY)
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
