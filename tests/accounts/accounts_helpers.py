@@ -1,34 +1,15 @@
 """Accounts' test helpers: a shop that takes orders, orders placed for an account, clients on a host."""
 from __future__ import annotations
 
-import importlib.util
 import uuid
-from pathlib import Path
 
-from django_tenants.utils import tenant_context
 from vitrine.orders import services
 from vitrine.orders.models import Cart, Order
 from vitrine.orders.selectors import checkout_slots
-from vitrine.testing.factories import ProductFactory
-from vitrine.testing.helpers import host_client
-
-# Orders' helpers (a shop open every day), reused rather than written twice.
-_spec = importlib.util.spec_from_file_location("accounts_orders_helpers",
-                                               Path(__file__).parents[1] / "orders" / "orders_helpers.py")
-_orders_helpers = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_orders_helpers)
-shop_open_every_day = _orders_helpers.shop_open_every_day
+from vitrine.testing.factories import ProductFactory, shop_open_every_day  # noqa: F401 (for the tests)
+from vitrine.testing.helpers import client_on  # noqa: F401 (for the tests)
 
 PASSWORD = "correct-horse-battery"  # the factories' password
-
-
-def client_on(territory, user=None):
-    """A client on the territory's host, signed in as user (an account of that territory) when given."""
-    client = host_client(f"{territory.schema_name}.localhost")
-    if user is not None:
-        with tenant_context(territory):
-            client.force_login(user)
-    return client
 
 
 def order_place_for(user, shop, *, title: str = "Bague argent", quantity: int = 1, stock: int = 5,

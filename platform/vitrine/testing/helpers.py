@@ -22,6 +22,17 @@ def host_client(host: str) -> Client:
     return Client(HTTP_HOST=host)
 
 
+def client_on(territory, user=None) -> Client:
+    """A client on the territory's host, signed in as `user` (an account of that territory) when given."""
+    from django_tenants.utils import tenant_context
+
+    client = host_client(f"{territory.schema_name}.localhost")
+    if user is not None:
+        with tenant_context(territory):
+            client.force_login(user)
+    return client
+
+
 def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.2, message: str = "condition"):
     """Poll until predicate() is truthy; return its value, or raise after timeout seconds."""
     deadline = time.monotonic() + timeout
