@@ -29,6 +29,12 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # When a new territory is migrated in one transaction, the categories seeded by
+        # catalog 0003 still have deferred foreign-key checks pending, and PostgreSQL
+        # refuses CREATE INDEX on a table with pending trigger events: run them now, and
+        # defer Django's foreign keys again afterwards (they are all INITIALLY DEFERRED).
+        migrations.RunSQL("SET CONSTRAINTS ALL IMMEDIATE", migrations.RunSQL.noop),
         _index("search_category_name_vector", "catalog_category"),
         _index("search_shop_name_vector", "shops_shop"),
+        migrations.RunSQL("SET CONSTRAINTS ALL DEFERRED", migrations.RunSQL.noop),
     ]
