@@ -25,6 +25,8 @@ from vitrine.devtools.demo_data import (
     demo_siret,
     demo_territory_seed,
 )
+from vitrine.accounts.models import User
+from vitrine.orders.models import Order
 from vitrine.shops.models import OpeningRange, Shop, ShopMember, ShopPhoto
 from vitrine.shops.siret import siret_valid
 from vitrine.testing.helpers import host_client
@@ -149,7 +151,8 @@ def test_demo_seed_twice_changes_nothing(nancy):
     # given the demo shops of Limoges seeded once
     first = demo_territory_seed(territory=nancy, data_schema="limoges")
     with tenant_context(nancy):
-        counts = (Shop.objects.count(), Product.objects.count(), Variant.objects.count(), ProductPhoto.objects.count())
+        counts = (Shop.objects.count(), Product.objects.count(), Variant.objects.count(), ProductPhoto.objects.count(),
+                  Order.objects.count())
 
     # when it runs again
     second = demo_territory_seed(territory=nancy, data_schema="limoges")
@@ -159,7 +162,28 @@ def test_demo_seed_twice_changes_nothing(nancy):
     assert [shop.products for shop in second.shops] == [shop.products for shop in first.shops]
     with tenant_context(nancy):
         assert (Shop.objects.count(), Product.objects.count(), Variant.objects.count(),
-                ProductPhoto.objects.count()) == counts
+                ProductPhoto.objects.count(), Order.objects.count()) == counts
+
+
+def test_demo_boards_have_orders_at_each_stage_and_the_demo_shopper_sees_hers(nancy):
+    from vitrine.testing.helpers import client_on
+
+    demo_territory_seed(territory=nancy, data_schema="nancy")
+    with tenant_context(nancy):
+        shopper = User.objects.get(email="client@nancy.localhost", role=User.Role.SHOPPER)
+        assert shopper.check_password(DEMO_PASSWORD)
+        orders = list(Order.objects.select_related("shop"))
+        assert len({o.shop_id for o in orders}) == 3 and all(o.shop.takes_orders for o in orders)
+        for shop_id in {o.shop_id for o in orders}:
+            assert sorted(o.status for o in orders if o.shop_id == shop_id) == ["accepted", "placed", "ready"]
+        mine = [o for o in orders if o.customer_id == shopper.pk]
+        owner = ShopMember.objects.get(shop=mine[0].shop, role=ShopMember.Role.OWNER).user
+    assert len(mine) == 3
+    history = client_on(nancy, shopper).get("/compte/commandes/").text
+    assert all(order.shop.name.replace("'", "&#x27;") in history for order in mine)
+    assert mine[0].pickup_code in client_on(nancy, shopper).get(f"/compte/commandes/{mine[0].pk}/").text
+    board = client_on(nancy, owner).get("/pro/commandes/").text
+    assert "Claire Blaison" in board and "Nouvelle" in board
 
 
 def test_jeweller_rings_come_in_sizes_and_clothes_in_s_to_xl(nancy):

@@ -81,7 +81,9 @@ def banner() -> str:
  Territory admins: admin@nancy.localhost, admin@limoges.localhost,
                    admin@tarn.localhost (password {DEMO_PASSWORD})
  Shop owners:     e.g. bijouterie@nancy.localhost (password {DEMO_PASSWORD});
-                  the table above lists every demo shop's login.
+                  the table above lists every demo shop's login; the first three
+                  Click & Collect shops have orders on their board (/pro/commandes/).
+ Shopper:         client@nancy.localhost (password {DEMO_PASSWORD}): orders in /compte/.
  Emails are written to var/mail/.
 ================================================================================
 """

@@ -19,6 +19,7 @@ import hashlib
 import random
 import time
 import tomllib
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from datetime import time as clock
@@ -166,8 +167,46 @@ def demo_territory_seed(*, territory, data_schema: str | None = None) -> DemoSee
                 name=shop.name, login=_login_email(spec, host), products=shop.products.count(),
                 created=created, sells_online=not shop.showcase_only, featured=shop.is_featured,
             ))
+        if any(shop.created for shop in result.shops):
+            _orders_seed(host=host)
     result.seconds = time.perf_counter() - started
     return result
+
+
+# A few orders so the merchants' boards and a shopper's account have something to show.
+DEMO_CUSTOMERS = ("Claire Blaison", "Hugo Lambert", "Inès Marchal")
+DEMO_ORDER_SHOPS = 3  # the first Click & Collect shops of the file get one order per stage
+
+
+def _orders_seed(*, host: str) -> None:
+    """Per shop: a new order, an accepted one and a ready one; the first is the demo shopper's."""
+    from vitrine.orders import services
+    from vitrine.orders.selectors import checkout_slots
+
+    shopper = User.objects.filter(email=f"client@{host}").first()
+    if shopper is None:
+        shopper = User(email=f"client@{host}", full_name="Claire Blaison", role=User.Role.SHOPPER,
+                       password=_demo_password_hash())
+        shopper.save()
+    shops = [shop for shop in Shop.objects.order_by("pk") if shop.takes_orders][:DEMO_ORDER_SHOPS]
+    for shop in shops:
+        owner = shop.members.filter(role="owner").select_related("user").first().user
+        products = [p for p in shop.products.filter(status=Product.Status.PUBLISHED, variants__isnull=True)
+                    .order_by("pk") if p.availability == Product.Availability.ON_REQUEST or p.stock > 0][:3]
+        slots = checkout_slots(shop=shop)
+        for stage, (product, name) in enumerate(zip(products, DEMO_CUSTOMERS)):
+            customer = shopper if name == shopper.full_name else None
+            cart = services.cart_create()
+            services.cart_add(cart=cart, product_id=product.pk)
+            guest = services.Guest(name=name, email=customer.email if customer else f"{slugify(name)}@example.fr",
+                                   phone="06 12 34 56 78")
+            order, = services.order_place(cart=cart, customer=customer, guest=guest,
+                                          slots={shop.pk: slots[min(stage, len(slots) - 1)].starts_at},
+                                          idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, f"{host}/{shop.pk}/{stage}"))
+            if stage >= 1:
+                services.order_accept(order=order, actor=owner)
+            if stage >= 2:
+                services.order_mark_ready(order=order, actor=owner)
 
 
 def _login_email(spec: dict, host: str) -> str:
