@@ -284,7 +284,7 @@ def test_preview_shows_a_draft_as_shoppers_would_see_it(nancy, nancy_shop, nancy
     text = response.text
     assert "Aperçu" in text and "voici exactement ce que voient les clients" in text
     assert "Ce produit est « Brouillon » : les clients ne le voient pas." in text
-    assert "Bougie cire d&#x27;abeille" in text and "24,90 €" in text
+    assert "Bougie cire d&#x27;abeille" in text and "24,90\xa0€" in text
     assert "<strong>miel</strong>" in text and "<script>alert" not in text
     # shoppers still get a 404 for this draft
     assert host_client("nancy.localhost").get(f"/boutiques/{nancy_shop.slug}/{product.slug}/").status_code == 404

@@ -105,7 +105,7 @@ def test_storefront_shows_the_shop_its_hours_and_published_products(nancy):
     assert "Congés" in text and "Fermé du" in text
     assert "Click & Collect" in text
     # and only the published products
-    assert "Confiture de mirabelles" in text and "24,90 €" in text
+    assert "Confiture de mirabelles" in text and "24,90\xa0€" in text
     assert "Brouillon secret" not in text and "Ancien produit" not in text
 
 
@@ -151,7 +151,7 @@ def test_product_page_shows_price_vat_variants_photos_and_the_shop(nancy):
     assert response.status_code == 200
     text = response.text
     assert "<h1>Nappe en lin</h1>" in text
-    assert "1 249,90 €" in text and "1 300,00 €" in text
+    assert "1\u202f249,90\xa0€" in text and "1\u202f300,00\xa0€" in text
     assert "TVA 5,5 % incluse" in text
     assert "Blanche" in text and "2 en stock" in text and "Rupture de stock" in text
     # the renditions with srcset, width, height and alt; the second photo falls back to its original

@@ -50,7 +50,7 @@ def test_checkout_as_guest_makes_one_order_per_shop_with_emails(two_shops):
         f"Votre commande chez Bijouterie Stanislas : code de retrait {ring.pickup_code}",
         f"Votre commande chez Déco Saint-Epvre : code de retrait {vase.pickup_code}"}
     body = to_shopper.get(subject__contains="Bijouterie").body
-    assert "lundi 30 novembre entre 14:00 et 14:30" in body and "49,80 €" in body
+    assert "lundi 30 novembre entre 14:00 et 14:30" in body and "49,80\xa0€" in body
     assert OutboxEmail.objects.filter(to=[two_shops["bijoux"].email], subject__startswith="Nouvelle commande").count() == 1
     assert OutboxEmail.objects.filter(to=[two_shops["deco"].email]).count() == 1
 

@@ -47,12 +47,12 @@ def test_the_summary_page_shows_the_figures_and_links_the_days_around(nancy):
     page = response.content.decode()
     assert response.status_code == 200
     assert "Lundi 30 novembre" in page
-    assert "42,50 €" in page and "33,00 €" in page
+    assert "42,50\xa0€" in page and "33,00\xa0€" in page
     assert "Encore à préparer (2)" in page and "Non retirées (1)" in page and "Prêtes, en attente du client (1)" in page
     assert "Voisin Lointain" not in page and "La Veille" not in page and "70,00" not in page
     assert 'href="?date=2026-11-29"' in page and 'href="?date=2026-12-01"' in page
     sunday = client_on(nancy, shop.owner_user).get(URL, {"date": "2026-11-29"}).content.decode()
-    assert "50,00 €" in sunday and "La Veille" not in sunday  # a collected order is counted, not listed
+    assert "50,00\xa0€" in sunday and "La Veille" not in sunday  # a collected order is counted, not listed
 
 
 def test_the_summary_is_today_in_the_territory_by_default(nancy):

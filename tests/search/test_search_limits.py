@@ -220,7 +220,7 @@ def test_a_result_card_shows_the_first_photo_the_price_and_the_shop(nancy, shopp
     assert 'href="/boutiques/maison-du-the/theiere-en-fonte/"' in text
     assert 'src="/media/nancy/products/first-640.webp"' in text and "first-320.webp 320w" in text
     assert 'width="640" height="480"' in text and "second.png" not in text
-    assert "1\xa0234,50 €" in text or "1 234,50 €" in text
+    assert "1\u202f234,50\xa0€" in text
     assert "Maison du Thé" in text
 
 

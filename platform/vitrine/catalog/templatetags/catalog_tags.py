@@ -22,15 +22,19 @@ def _grouped(amount: Decimal, *, thousands: str, decimal: str) -> str:
     return f"{sign}{thousands.join(groups)}{decimal}{cents}"
 
 
+NBSP, NARROW_NBSP = "\u00a0", "\u202f"
+
+
 @register.filter
 def euros(value) -> str:
-    """Decimal("1234.5") -> "1 234,50 €" in French, "€1,234.50" in English."""
+    """Decimal("1234.5") -> "1 234,50 €" in French (narrow no-break space between thousands, no-break
+    space before the sign: "€" never starts a line), "€1,234.50" in English."""
     if value in (None, ""):
         return ""
     amount = Decimal(str(value)).quantize(Decimal("0.01"))
     if (get_language() or "fr").startswith("en"):
         return f"€{_grouped(amount, thousands=',', decimal='.')}"
-    return f"{_grouped(amount, thousands=' ', decimal=',')} €"
+    return _grouped(amount, thousands=NARROW_NBSP, decimal=",") + NBSP + "€"
 
 
 @register.filter
