@@ -3,6 +3,7 @@ the person goes, their cart too, and their past orders stay with the shops, anon
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from accounts_helpers import PASSWORD, client_on, order_place_for
@@ -68,7 +69,7 @@ def test_deletion_anonymises_past_orders_and_signs_out(in_nancy, shop, shopper, 
     order_services.order_cancel(order=cancelled, actor=shopper)
     cart = order_services.cart_create(user=shopper)
     order_services.cart_add(cart=cart, product_id=ProductFactory(shop=shop).pk, quantity=1)
-    OutboxEmail.objects.filter(to=["claire@example.fr"]).update(status=OutboxEmail.Status.SENT)
+    OutboxEmail.objects.update(status=OutboxEmail.Status.SENT)  # to her and to the shop, about her
     someone_else = order_place_for(UserFactory(full_name="Paul Martin"), shop, title="Broche")
     client = client_on(in_nancy, shopper)
     # when
@@ -81,12 +82,14 @@ def test_deletion_anonymises_past_orders_and_signs_out(in_nancy, shop, shopper, 
     assert not User.objects.filter(email="claire@example.fr").exists()
     assert not Cart.objects.filter(pk=cart.pk).exists()
     assert not OutboxEmail.objects.filter(to__contains=["claire@example.fr"]).exists()
+    # and so are the shop's copies of her contact details (its new-order emails, already sent)
+    assert not OutboxEmail.objects.filter(body__contains="claire@example.fr").exists()
     # their orders stay, for the shop's records, without name, email, phone or link
     for order in (kept, cancelled):
         order.refresh_from_db()
         assert (order.customer_id, order.customer_name, order.phone) == (None, "Client supprimé", "")
         assert order.email.endswith(".invalid")
-    assert (kept.status, kept.total, kept.lines.get().quantity) == (S.COLLECTED, kept.total, 2)
+    assert (kept.status, kept.total, kept.lines.get().quantity) == (S.COLLECTED, Decimal("49.80"), 2)
     assert cancelled.status == S.CANCELLED
     labels = set(OrderEvent.objects.filter(order__in=[kept, cancelled]).values_list("actor_label", flat=True))
     assert "Claire Blaison" not in labels and "Client supprimé" in labels
@@ -189,3 +192,27 @@ def test_deletion_in_nancy_leaves_limoges_alone(nancy, limoges):
         assert not User.objects.filter(email="claire@example.fr").exists()
     with tenant_context(limoges):
         assert User.objects.filter(email="claire@example.fr").exists()
+
+
+def test_deleting_a_territory_account_leaves_the_console_operator_with_the_same_id_alone(in_nancy, shopper):
+    # given: a console operator in the public schema whose id is the shopper's id in Nancy
+    from django.db import connection
+    from vitrine.tenancy.models import AuditEntry, ProvisioningJob
+
+    connection.set_schema_to_public()
+    operator = User.objects.create_user("operateur@vitrine.example", role=User.Role.OPERATOR)
+    User.objects.filter(pk=operator.pk).update(id=shopper.pk)
+    entry = AuditEntry.objects.create(actor_id=shopper.pk, actor_email="operateur@vitrine.example", action="domain.add")
+    job = ProvisioningJob.objects.create(params={}, requested_by_id=shopper.pk)
+    connection.set_tenant(in_nancy)
+
+    # when: the Nancy shopper deletes her account
+    services.account_delete(user=shopper)
+
+    # then: the operator's audit trail and jobs still name the operator
+    connection.set_schema_to_public()
+    entry.refresh_from_db()
+    job.refresh_from_db()
+    assert entry.actor_id == shopper.pk and job.requested_by_id == shopper.pk
+    assert User.objects.filter(pk=shopper.pk, email="operateur@vitrine.example").exists()
+    connection.set_tenant(in_nancy)

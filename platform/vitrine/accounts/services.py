@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -156,7 +157,9 @@ def account_delete(*, user: User) -> int:
     OrderEvent.objects.filter(actor=user).update(actor=None, actor_label=_deleted_account_label())
     anonymised = orders.update(customer=None, customer_name=name, email=DELETED_EMAIL, phone="")
     Cart.objects.filter(user=user).delete()
-    # The delivery log of the emails they were sent; emails still on their way are delivered.
-    OutboxEmail.objects.filter(to__contains=[user.email]).exclude(status=OutboxEmail.Status.PENDING).delete()
+    # The delivery log of the emails they were sent, and of those about them (the shops' new-order
+    # emails carry their contact details); emails still on their way are delivered.
+    OutboxEmail.objects.filter(Q(to__contains=[user.email]) | Q(body__contains=user.email)).exclude(
+        status=OutboxEmail.Status.PENDING).delete()
     user.delete()
     return anonymised

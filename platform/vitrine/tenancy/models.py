@@ -100,7 +100,10 @@ class ProvisioningJob(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     territory = models.ForeignKey(Territory, null=True, blank=True, on_delete=models.SET_NULL)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    # DO_NOTHING, not SET_NULL: the users table exists in every schema, and deleting a
+    # territory's user would otherwise null this column for the console operator who
+    # has the same id in the public schema. console_user_delete detaches operators itself.
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -125,7 +128,10 @@ class AuditEntry(models.Model):
         "domain.add": _("Domain added"),
     }
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    # DO_NOTHING, not SET_NULL: the users table exists in every schema, and deleting a
+    # territory's user would otherwise null this column for the console operator who
+    # has the same id in the public schema. console_user_delete detaches operators itself.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING)
     actor_email = models.EmailField(blank=True)  # kept if the account is deleted
     action = models.CharField(max_length=60)
     territory = models.ForeignKey(Territory, null=True, blank=True, on_delete=models.SET_NULL)
