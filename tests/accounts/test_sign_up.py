@@ -62,6 +62,11 @@ def test_a_weak_password_or_no_consent_is_refused(in_nancy):
     assert "Le mot de passe est trop semblable au champ" in page
     assert "Cochez cette case pour créer votre compte." in page
     assert not User.objects.filter(email="paul.martin@example.fr").exists()
+    # when: close to the name only (not to the address)
+    named = client_on(in_nancy).post("/compte/inscription/", {
+        **FORM, "full_name": "Gaspard Delorme", "email": "gd@example.fr", "password": "gaspard-delorme"})
+    assert "Le mot de passe est trop semblable au champ" in named.content.decode()
+    assert not User.objects.filter(email="gd@example.fr").exists()
     # when: only common
     common = client_on(in_nancy).post("/compte/inscription/", {**FORM, "password": "azertyuiop"})
     assert "Ce mot de passe est trop courant." in common.content.decode()

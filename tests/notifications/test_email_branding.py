@@ -18,16 +18,20 @@ def test_a_territory_email_carries_its_name_colours_and_an_html_version(nancy, l
     sent = {}
     for territory in (nancy, limoges):
         with tenant_context(territory):
-            _row, sent[territory.schema_name] = _queue_and_send("Bonjour Claire,\n\nVoir https://exemple.fr/suivi <b>ici</b>")
+            own = f"http://{territory.schema_name}.localhost:8000/compte/commandes/?a=1&b=2"
+            _row, sent[territory.schema_name] = _queue_and_send(
+                f"Bonjour Claire,\n\nVoir https://exemple.fr/suivi <b>ici</b>\nVos commandes : {own}")
             colour = territory_tokens(territory)["color_primary"]
         email = sent[territory.schema_name]
         assert email.from_email.startswith(f'"{territory.name}" <') or email.from_email.startswith(f"{territory.name} <")
         html, mimetype = email.alternatives[0]
         assert mimetype == "text/html"
         assert territory.name in html and colour in html
-        # the text is escaped, its paragraphs kept and its links made clickable
-        assert "&lt;b&gt;ici&lt;/b&gt;" in html and "<b>" not in html
-        assert '<a href="https://exemple.fr/suivi"' in html and "<p>Bonjour Claire,</p>" in html
+        # the text is escaped, its paragraphs kept, and only links to the territory's site are clickable
+        assert "&lt;b&gt;ici&lt;/b&gt;" in html and "<b>" not in html and "<p>Bonjour Claire,</p>" in html
+        assert 'href="https://exemple.fr' not in html and "https://exemple.fr/suivi" in html
+        link = own.replace("&", "&amp;")
+        assert f'<a href="{link}">{link}</a>' in html
         assert "Une question ?" in html
         assert email.body.startswith("Bonjour Claire")  # the plain version stays
     assert sent["nancy"].alternatives[0][0] != sent["limoges"].alternatives[0][0]

@@ -55,6 +55,7 @@ def test_an_announcement_disappears_after_its_last_day(nancy):
 @pytest.mark.parametrize("data, field, message", [
     ({"text": "Fête", "link": "javascript:alert(1)"}, "link", "commençant par /"),
     ({"text": "Fête", "link": "//evil.example/"}, "link", "commençant par /"),
+    ({"text": "Fête", "link": "/\\evil.example/"}, "link", "commençant par /"),
     ({"text": "", "link": "/boutiques/"}, "text", "Écrivez l’annonce"),
     ({"text": "Fête", "until": "2020-01-01"}, "until", "Cette date est passée"),
     ({"text": "x" * 281}, "text", "280"),

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
+from django.template.defaultfilters import linebreaks_filter
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django_tenants.utils import schema_context
 
 from vitrine.notifications.models import OutboxEmail
@@ -17,6 +21,19 @@ from vitrine.notifications.models import OutboxEmail
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BROKER_PUBLISH_TIMEOUT = 1.0  # seconds
+
+
+def _body_html(body: str, site_url: str) -> str:
+    """The text as HTML paragraphs, escaped; only links to the territory's own site become clickable.
+
+    Emails carry text people typed (a customer's name, a refusal reason): linking any
+    address in them would let anyone put a clickable link in a branded email.
+    """
+    html = linebreaks_filter(body, autoescape=True)
+    if not site_url:
+        return html
+    own = re.escape(escape(site_url)) + r"(?:/[^\s<>\"]*)?"
+    return mark_safe(re.sub(own, lambda m: f'<a href="{m[0]}">{m[0]}</a>', html))  # noqa: S308 (escaped above)
 
 
 def _branding(*, subject: str, body: str) -> dict[str, str]:
@@ -33,7 +50,8 @@ def _branding(*, subject: str, body: str) -> dict[str, str]:
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     with translation.override(settings.LANGUAGE_CODE):  # emails go out in the territory's language
         html = render_to_string("notifications/email.html", {
-            "territory": territory, "subject": subject, "body": body, "site_url": site_url, "logo_url": logo,
+            "territory": territory, "subject": subject, "body": _body_html(body, site_url), "site_url": site_url,
+            "logo_url": logo,
             "header": tokens.get("color_primary", "#1f3a5f"), "on_header": tokens.get("color_on_primary", "#ffffff"),
         })
     return {"from_email": formataddr((territory.name, address)), "html": html}

@@ -51,11 +51,13 @@ class _RouteCache:
     def memo(self, key: tuple, compute):
         """A value derived from territories and domains, kept until routing is invalidated."""
         self._check_generation()
-        if key not in self._memo:
+        try:
+            return self._memo[key]
+        except KeyError:  # (another thread may clear the memo at any time: never read it back)
             value = compute()
             with self._lock:
                 self._memo[key] = value
-        return self._memo[key]
+            return value
 
     def clear(self) -> None:
         with self._lock:

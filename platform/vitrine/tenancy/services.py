@@ -301,7 +301,8 @@ def territory_announcement_set(
     errors: dict[str, list[str]] = {}
     if len(text) > 280:
         errors["text"] = [_("Keep the announcement under 280 characters (it has %(n)s).") % {"n": len(text)}]
-    if link and not (link.startswith("/") and not link.startswith("//")) and not re.fullmatch(r"https?://[^\s/]+\S*", link):
+    local = re.fullmatch(r"/(?![/\\])\S*", link)  # a page of this site; "//x" and "/\x" lead elsewhere
+    if link and not local and not re.fullmatch(r"https://[^\s/\\]+\S*", link):
         errors["link"] = [_("Give a page of the marketplace (starting with /) or a full address starting with https://.")]
     if link and not text:
         errors["text"] = [_("Write the announcement the link goes with.")]
@@ -309,6 +310,8 @@ def territory_announcement_set(
         errors["until"] = [_("This date is past: choose today or a later day, or leave it empty.")]
     if errors:
         raise ValidationError(errors)
+    # A fresh copy: the caller's may be the routing cache's, shared by every request of this process.
+    territory = Territory.objects.select_for_update().get(pk=territory.pk)
     territory.announcement, territory.announcement_link = text, link if text else ""
     territory.announcement_until = until if text else None
     territory.save(update_fields=["announcement", "announcement_link", "announcement_until", "updated_at"])
