@@ -24,6 +24,7 @@ from vitrine.catalog.forms import (
 from vitrine.catalog.models import Product, ProductPhoto, Variant
 from vitrine.catalog.templatetags.catalog_tags import price_input
 from vitrine.catalog.views_public import product_page_context, storefront_context
+from vitrine.common.forms import errors_to_form
 from vitrine.shops.permissions import merchant_required
 
 
@@ -116,10 +117,7 @@ def product_quick_add(request: HttpRequest) -> HttpResponse:
                 price=form.cleaned_data["price"], photo=form.cleaned_data["photo"],
             )
         except ValidationError as exc:
-            fields = {"title": "title", "price": "price", "photos": "photo"}
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(fields.get(field), error)
+            errors_to_form(form, exc, fields={"photos": "photo"})
         else:
             # the page itself says it is online (with the photo), ready for the next one
             return redirect(f"{reverse('product_quick_add')}?ajoute={product.pk}")

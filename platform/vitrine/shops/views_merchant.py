@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vitrine.common.forms import errors_to_form  # noqa: F401 (also used by other areas' views)
 from vitrine.shops.forms import (
     ClosingForm,
     HoursForm,
@@ -44,13 +45,6 @@ from vitrine.shops.services import (
     shop_profile_update,
     weekday_names,
 )
-
-
-def errors_to_form(form, exc: ValidationError) -> None:
-    """Show a service's errors on the form: on their field when it has one, above it otherwise."""
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 def _render(request, template: str, context: dict, *forms_) -> HttpResponse:

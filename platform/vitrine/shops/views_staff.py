@@ -35,7 +35,7 @@ from vitrine.shops.services import (
     shop_set_featured,
     shop_suspend,
 )
-from vitrine.shops.views_merchant import errors_to_form
+from vitrine.common.forms import errors_to_form
 
 
 @staff_required

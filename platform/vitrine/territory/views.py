@@ -6,7 +6,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vitrine.common.forms import errors_to_form
 from vitrine.shops.opening import territory_zone
+from vitrine.shops.permissions import staff_required
 from vitrine.tenancy.services import territory_announcement_set, territory_branding_update
 from vitrine.territory.forms import AnnouncementForm, BrandingForm
 
@@ -51,21 +53,16 @@ def branding(request: HttpRequest) -> HttpResponse:
             territory_branding_update(territory=territory, actor=request.user, logo=form.cleaned_data["logo"],
                                       **{k: form.cleaned_data[k] for k in ("name", "hero_text", "primary_color")})
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field, error)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Your marketplace's look is saved."))
             return redirect("branding")
     return render(request, "territory/manage/branding.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@staff_required
 def announcement(request: HttpRequest) -> HttpResponse:
     """The territory team writes the announcement shown on the home page."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not request.user.is_territory_staff:
-        raise PermissionDenied
     territory = request.tenant
     initial = {"text": territory.announcement, "link": territory.announcement_link, "until": territory.announcement_until}
     form = AnnouncementForm(request.POST or None, initial=initial)
@@ -74,9 +71,7 @@ def announcement(request: HttpRequest) -> HttpResponse:
             territory_announcement_set(territory=territory, actor=request.user, **form.cleaned_data,
                                        today=timezone.localdate(timezone=territory_zone()))
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field, error)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("The announcement is saved.") if form.cleaned_data["text"]
                              else _("The announcement is removed."))
