@@ -28,3 +28,10 @@ def territory_zone() -> ZoneInfo:
     from django.db import connection
 
     return ZoneInfo(getattr(getattr(connection, "tenant", None), "time_zone", None) or "Europe/Paris")
+
+
+def territory_today() -> date:
+    """Today's date where the territory is (its time zone), not where the server is."""
+    from django.utils import timezone
+
+    return timezone.localdate(timezone=territory_zone())

@@ -3,11 +3,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vitrine.common.forms import errors_to_form
-from vitrine.shops.opening import territory_zone
+from vitrine.shops.opening import territory_today
 from vitrine.shops.permissions import staff_required
 from vitrine.tenancy.services import territory_announcement_set, territory_branding_update
 from vitrine.territory.forms import AnnouncementForm, BrandingForm
@@ -22,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     from vitrine.shops.selectors import shop_is_open
 
-    today = timezone.localdate(timezone=territory_zone())
+    today = territory_today()
     context = {
         "announcement": request.tenant.announcement_on(today),
         "featured": [{"shop": shop, "is_open": shop_is_open(shop)} for shop in shop_featured()],
@@ -69,7 +68,7 @@ def announcement(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             territory_announcement_set(territory=territory, actor=request.user, **form.cleaned_data,
-                                       today=timezone.localdate(timezone=territory_zone()))
+                                       today=territory_today())
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
