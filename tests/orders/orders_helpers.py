@@ -20,8 +20,11 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def order_row(shop, *, name: str = "Claire Blaison", status: str = "placed", pickup=None, total: str = "10.00",
-              lines: tuple[tuple[str, int], ...] = (("Bague argent", 1),)):
-    """An order written straight to the database (for boards, history and summaries), with its lines."""
+              lines: tuple[tuple[str, int], ...] = (("Bague argent", 1),), collected_at=None):
+    """An order written straight to the database (for boards, history and summaries), with its lines.
+
+    A collected order was handed over at `collected_at`, by default at its pickup time.
+    """
     import secrets
     import uuid
     from datetime import timedelta
@@ -35,6 +38,7 @@ def order_row(shop, *, name: str = "Claire Blaison", status: str = "placed", pic
         shop=shop, customer_name=name, email="client@example.fr", phone="0612345678", status=status,
         pickup_code=code, pickup_starts_at=pickup, pickup_ends_at=pickup + timedelta(minutes=30),
         total=Decimal(total), idempotency_key=uuid.uuid4(),
+        collected_at=(collected_at or pickup) if status == Order.Status.COLLECTED else None,
     )
     for title, quantity in lines:
         OrderLine.objects.create(order=order, title=title, unit_price=Decimal(total) / quantity / len(lines),

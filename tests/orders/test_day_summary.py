@@ -1,4 +1,5 @@
 """The day's summary (/pro/commandes/jour/): that day's pickups by status, money collected, what is left."""
+import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from orders_helpers import PARIS, at, client_on, order_row, shop_open_every_day
@@ -86,3 +87,44 @@ def test_the_summary_is_one_query_whatever_the_day_holds(nancy, django_assert_nu
     client.get(URL)
     with django_assert_num_queries(4):  # session, user, membership, the day's orders
         client.get(URL, {"date": "2026-11-30"})
+
+
+def test_the_till_counts_an_order_on_the_day_it_was_collected(nancy):
+    # given Sunday's 23:30 pickup handed over on Monday at 9:10, and a Monday pickup collected on Tuesday
+    with tenant_context(nancy):
+        shop = shop_open_every_day()
+        order_row(shop, name="Venu Lundi", status="collected", pickup=at(29, 23, 30), collected_at=at(30, 9, 10),
+                  total="18.00")
+        order_row(shop, name="Venu Mardi", status="collected", pickup=at(30, 18), collected_at=at(31, 10), total="7.00")
+        sunday, monday, tuesday = (merchant_day_summary(shop=shop, day=at(d, 12).date()) for d in (29, 30, 31))
+    # then each day's till has what was handed over that day
+    assert (str(sunday.collected_amount), str(monday.collected_amount), str(tuesday.collected_amount)) == (
+        "0.00", "18.00", "7.00")
+    # while the pickups listed and counted stay by pickup day
+    assert [o.customer_name for o in sunday.orders] == ["Venu Lundi"] and sunday.counts == [("collected", "Retirée", 1)]
+    assert [o.customer_name for o in monday.orders] == ["Venu Mardi"] and tuesday.total == 0
+    page = client_on(nancy, shop.owner_user).get(URL, {"date": "2026-11-30"}).content.decode()
+    assert "18,00\xa0€" in page
+
+
+@pytest.mark.parametrize("far", ["9999-12-31", "0001-01-01", "2100-01-01", "1999-12-31"])
+def test_a_far_off_day_says_so_in_french_and_shows_today(nancy, far):
+    with tenant_context(nancy):
+        shop = shop_open_every_day()
+    response = client_on(nancy, shop.owner_user).get(URL, {"date": far})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (f"« {far} » est trop loin : choisissez un jour entre les années 2000 et 2099. "
+            "Voici le résumé d’aujourd’hui.") in page
+    assert "aujourd’hui" in page and 'min="2000-01-01" max="2099-12-31"' in page
+
+
+def test_the_last_and_first_days_shown_link_no_further(nancy):
+    with tenant_context(nancy):
+        shop = shop_open_every_day()
+    client = client_on(nancy, shop.owner_user)
+    last = client.get(URL, {"date": "2099-12-31"})
+    first = client.get(URL, {"date": "2000-01-01"})
+    assert last.status_code == first.status_code == 200
+    assert 'rel="next"' not in last.content.decode() and 'href="?date=2099-12-30"' in last.content.decode()
+    assert 'rel="prev"' not in first.content.decode() and 'href="?date=2000-01-02"' in first.content.decode()

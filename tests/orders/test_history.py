@@ -108,3 +108,21 @@ def test_the_history_costs_the_same_queries_for_5_or_25_orders(nancy):
 
     # then the same number of queries: session, user, membership, count, page, lines
     assert queries(small) == queries(big) == 6
+
+
+def test_far_off_dates_get_a_french_message_and_filter_nothing(nancy):
+    # given the shop's 4 orders
+    shop, orders, _other = world(nancy)
+    merchant = client_on(nancy, shop.owner_user)
+    for params in ({"du": "0001-01-01"}, {"au": "9999-12-31"}, {"du": "1999-12-31", "au": "2100-01-01"}):
+        # when a filter asks for a day outside the years shown
+        response = merchant.get(URL, params)
+        page = response.content.decode()
+        # then a clear message next to the field, and every order is still listed
+        assert response.status_code == 400, params
+        assert "Choisissez une date entre les années 2000 et 2099." in page
+        assert len(codes(page)) == 4
+    # the pickers offer only those years
+    assert 'min="2000-01-01" max="2099-12-31"' in merchant.get(URL).content.decode()
+    # and the first and last days shown still filter
+    assert len(codes(merchant.get(URL, {"du": "2000-01-01", "au": "2099-12-31"}).content.decode())) == 4

@@ -1,4 +1,5 @@
 """The order state machine: legal moves recorded with who and when, illegal ones refused; stock released."""
+import re
 import uuid
 from datetime import timedelta
 
@@ -153,3 +154,55 @@ def test_not_collected_orders_expire_after_the_territory_days_and_release_stock(
     assert OrderEvent.objects.get(order=order, to_status=S.NOT_COLLECTED).actor is None
     assert OutboxEmail.objects.filter(subject__startswith="Rappel").count() == 1
     assert services.orders_expire_due(now=at(30, 14, 30) + timedelta(days=9)) == (0, 0)  # safe to rerun
+
+
+def test_releasing_gives_each_row_its_stock_back_in_the_checkouts_lock_order(two_shops):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from vitrine.catalog.models import Variant
+    from vitrine.testing.factories import ProductFactory
+
+    # given an order whose lines mix products and variants, out of key order
+    shop, cart = two_shops["bijoux"], two_shops["cart"]
+    first = ProductFactory(shop=shop, title="Collier", stock=6)
+    second = ProductFactory(shop=shop, title="Broche", stock=6)
+    shirt = ProductFactory(shop=shop, title="Chemise", stock=0)
+    small, large = shirt.variants.create(name="S", stock=4), shirt.variants.create(name="L", stock=4)
+    for product, variant, quantity in ((shirt, large, 2), (second, None, 3), (shirt, small, 1), (first, None, 2)):
+        services.cart_add(cart=cart, product_id=product.pk, variant_id=variant.pk if variant else None, quantity=quantity)
+    order, = services.order_place(cart=cart, guest=GUEST, slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(),
+                                  now=NOW)
+    assert [(line.product_id, line.variant_id) for line in order.lines.all()] == [
+        (shirt.pk, large.pk), (second.pk, None), (shirt.pk, small.pk), (first.pk, None)]
+    # when the shopper cancels it
+    with CaptureQueriesContext(connection) as context:
+        services.order_cancel(order=order, actor=None)
+    # then every row has exactly its stock back
+    assert dict(Product.objects.filter(pk__in=[first.pk, second.pk, shirt.pk]).values_list("title", "stock")) == {
+        "Collier": 6, "Broche": 6, "Chemise": 0}
+    assert dict(Variant.objects.filter(product=shirt).values_list("name", "stock")) == {"S": 4, "L": 4}
+    # and the stock rows were locked then updated like a checkout takes them: products by key, then variants by key
+    steps = []
+    for query in context.captured_queries:
+        sql = query["sql"]
+        table = "product" if 'FROM "catalog_product"' in sql or sql.startswith('UPDATE "catalog_product"') else (
+            "variant" if 'FROM "catalog_variant"' in sql or sql.startswith('UPDATE "catalog_variant"') else None)
+        if table and sql.startswith("UPDATE"):
+            steps.append(("update", table))
+        elif table and sql.endswith("FOR UPDATE"):
+            assert re.search(rf'SELECT "catalog_{table}"\."id"( AS "pk")? .* ORDER BY (1|"catalog_{table}"\."id") ASC FOR UPDATE$',
+                             sql), sql  # by key
+            steps.append(("lock", table))
+    assert steps == [("lock", "product"), ("update", "product"), ("lock", "variant"), ("update", "variant")]
+
+
+def test_the_status_sets_follow_the_transition_table():
+    # in progress: every status that can still move; awaiting pickup: those once placed (no payment pending)
+    assert set(Order.IN_PROGRESS) == {status for status, targets in ORDER_TRANSITIONS.items() if targets}
+    assert set(Order.AWAITING_PICKUP) == set(Order.IN_PROGRESS) - {S.PENDING_PAYMENT}
+    assert [Order(status=s).awaits_pickup for s in S] == [s in Order.AWAITING_PICKUP for s in S]
+
+
+def test_a_shopper_may_cancel_exactly_until_the_order_is_ready():
+    may = {status for status in S if Order(status=status).can_be_cancelled_by_shopper}
+    assert may == {S.PENDING_PAYMENT, S.PLACED, S.ACCEPTED}

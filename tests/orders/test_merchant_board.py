@@ -1,6 +1,8 @@
 """The merchant's order board: new orders stand out, one tap per step, find at the counter; own shop only."""
 import uuid
 
+import pytest
+
 from django_tenants.utils import tenant_context
 from orders_helpers import client_on, shop_open_every_day
 from vitrine.orders import services
@@ -203,3 +205,63 @@ def test_orders_of_other_days_stay_on_the_board_until_collected(nancy):
     assert card(done) not in page
     assert page.index(card(tomorrow)) < page.index(f"/pro/commandes/{tomorrow.pk}/prete/")
     assert f"/pro/commandes/{late.pk}/retiree/" in page
+
+
+def test_an_order_handed_over_today_counts_in_todays_takings_whatever_its_pickup_day(nancy):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+    from orders_helpers import PARIS, order_row
+    from vitrine.orders.models import OrderEvent
+    from vitrine.orders.selectors import merchant_day_summary
+
+    # given an order ready since its pickup two days ago, and one collected yesterday
+    with tenant_context(nancy):
+        shop = shop_open_every_day()
+        now = timezone.now()
+        late = order_row(shop, name="Retard Client", status="ready", pickup=now - timedelta(days=2), total="12.50")
+        order_row(shop, name="Hier Venu", status="collected", pickup=now - timedelta(days=1), total="30.00")
+    merchant = client_on(nancy, shop.owner_user)
+    # when the customer comes in today and the merchant hands it over
+    assert merchant.post(f"/pro/commandes/{late.pk}/retiree/").status_code == 302
+    # then the board counts it in today's collections (and yesterday's stays yesterday's)
+    page = merchant.get("/pro/commandes/").content.decode()
+    assert "Aujourd’hui : 1 commande retirée, 12,50\xa0€." in page
+    assert card(late) not in page  # no longer waiting
+    # and the day summary puts it in today's till, not in its pickup day's
+    with tenant_context(nancy):
+        late.refresh_from_db()
+        assert late.collected_at == OrderEvent.objects.get(order=late, to_status="collected").created_at
+        today = timezone.localtime(now, PARIS).date()
+        assert merchant_day_summary(shop=shop, day=today).collected_amount == Decimal("12.50")
+        assert merchant_day_summary(shop=shop, day=today - timedelta(days=2)).collected_amount == Decimal("0.00")
+        assert merchant_day_summary(shop=shop, day=today - timedelta(days=1)).collected_amount == Decimal("30.00")
+
+
+@pytest.fixture
+def nancy_in_cayenne(nancy):
+    """Nancy's territory in French Guiana's time zone (UTC-3, four hours behind Paris in winter) for one test."""
+    from vitrine.tenancy.models import Territory
+    from vitrine.tenancy.routing import routing_invalidate
+
+    Territory.objects.filter(pk=nancy.pk).update(time_zone="America/Cayenne")
+    routing_invalidate()  # requests take their territory from the routing cache
+    yield nancy
+    Territory.objects.filter(pk=nancy.pk).update(time_zone=nancy.time_zone)
+    routing_invalidate()
+
+
+def test_counter_search_results_show_the_territorys_hour(nancy_in_cayenne):
+    from orders_helpers import at, order_row
+
+    # given an order for 14:00 Paris time, that is 10:00 in the territory's zone
+    with tenant_context(nancy_in_cayenne):
+        shop = shop_open_every_day()
+        order = order_row(shop, name="Claire Blaison", status="accepted", pickup=at(30, 14))
+    # when the merchant finds it at the counter
+    page = client_on(nancy_in_cayenne, shop.owner_user).get("/pro/commandes/", {"q": order.pickup_code}).content.decode()
+    # then its pickup hour is the territory's, not the server's
+    found = page.split('id="found-h"', 1)[1]
+    assert card(order) in found
+    assert "Lun 30 Nov 10:00" in found and "14:00" not in found

@@ -93,3 +93,39 @@ def test_a_territory_rule_stays_in_its_territory(nancy, limoges):
         assert order_settings().not_collected_after_days == 3
         staff = UserFactory(role=User.Role.TERRITORY_ADMIN)
     assert 'value="3"' in client_on(limoges, staff).get(URL).content.decode()
+
+
+def test_an_order_already_past_the_delay_is_released_without_a_reminder(nancy):
+    # given ready orders whose pickup ended 2.5 days ago (due for a reminder) and 6 days ago (a missed run,
+    # or a delay just shortened: already past the release)
+    with tenant_context(nancy):
+        shop = shop_open_every_day()
+        due = ended_days_ago(shop, 2.5, name="A Rappeler")
+        past = ended_days_ago(shop, 6, name="Trop Tard")
+        # when the expiry task runs (3 days, reminder 1 day before)
+        reminded, expired = services.orders_expire_due()
+        # then the first is reminded, the second only released: no "released soon" for an order released now
+        assert (reminded, expired) == (1, 1)
+        due.refresh_from_db()
+        past.refresh_from_db()
+        assert due.status == "ready" and due.reminder_sent_at is not None
+        assert past.status == "not_collected" and past.reminder_sent_at is None
+        reminders = list(OutboxEmail.objects.filter(subject__startswith="Rappel").values_list("body", flat=True))
+        assert len(reminders) == 1 and due.pickup_code in reminders[0]
+
+
+def test_reminders_read_the_territory_rules_once_however_many_go(nancy):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def settings_reads(n: int) -> int:
+        with tenant_context(nancy):
+            shop = shop_open_every_day()
+            for i in range(n):
+                ended_days_ago(shop, 2.5, name=f"Client {i}")
+            with CaptureQueriesContext(connection) as context:
+                assert services.orders_expire_due() == (n, 0)
+            return sum('FROM "orders_ordersettings"' in q["sql"] for q in context.captured_queries)
+
+    # the reminders' and the releases' selections read it once each; the emails do not
+    assert settings_reads(1) == settings_reads(3) == 2

@@ -140,3 +140,29 @@ def test_a_nancy_order_page_is_unreachable_from_limoges(nancy, limoges):
     limoges_client = client_on(limoges)
     limoges_client.cookies = client.cookies  # even with Nancy's session cookie
     assert limoges_client.get(f"/panier/commande/{key}/").status_code == 404
+
+
+def test_the_confirmation_offers_to_cancel_exactly_when_the_account_page_does(nancy):
+    # given a guest's order
+    w = world(nancy)
+    client = client_on(nancy)
+    client.post(f"/panier/ajouter/{w['ring'].pk}/", {"quantity": "1"})
+    response = client.post("/panier/commande/", {
+        "idempotency_key": str(uuid.uuid4()), "name": "Claire", "email": "c@example.fr", "phone": "0612345678",
+        f"slot-{w['bijoux'].pk}": first_slot(nancy, w["bijoux"])})
+    done_url = response["Location"]
+    with tenant_context(nancy):
+        order = Order.objects.get(shop=w["bijoux"])
+    offered = {}
+    for status in Order.Status:
+        with tenant_context(nancy):
+            Order.objects.filter(pk=order.pk).update(status=status)
+        offered[status] = "Annuler la commande chez Bijouterie Stanislas" in client.get(done_url).content.decode()
+    # then: the shopper's rule (Order.can_be_cancelled_by_shopper), awaiting payment included
+    assert {status for status, shown in offered.items() if shown} == {"pending_payment", "placed", "accepted"}
+    # and a payment still awaited can indeed be cancelled from there
+    with tenant_context(nancy):
+        Order.objects.filter(pk=order.pk).update(status="pending_payment")
+    client.post(f"{done_url}annuler/{order.pk}/")
+    with tenant_context(nancy):
+        assert Order.objects.get(pk=order.pk).status == "cancelled"

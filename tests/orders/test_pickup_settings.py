@@ -1,4 +1,5 @@
 """A shop's pickup settings (/pro/commandes/reglages/): the owner sets them, the checkout's slots follow."""
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -6,10 +7,10 @@ from django_tenants.utils import tenant_context
 from orders_helpers import NOW, at, client_on, order_row, shop_open_every_day
 from vitrine.accounts.models import User
 from vitrine.orders import services
-from vitrine.orders.models import PickupSettings
+from vitrine.orders.models import Cart, Order, PickupSettings
 from vitrine.orders.selectors import checkout_slots
 from vitrine.shops.models import ShopMember
-from vitrine.testing.factories import UserFactory
+from vitrine.testing.factories import ProductFactory, UserFactory
 
 URL = "/pro/commandes/reglages/"
 
@@ -125,3 +126,25 @@ def test_a_value_set_before_keeps_its_choice(nancy):
         PickupSettings.objects.create(shop=shop, lead_time_minutes=90)
     page = client_on(nancy, shop.owner_user).get(URL).content.decode()
     assert '<option value="90" selected>1 h 30</option>' in page
+
+
+def test_orders_placed_before_a_longer_slot_length_still_fill_the_new_slot(nancy):
+    # given a shop taking 1 order per 30-minute slot, with an order for 14:30 on Monday
+    with tenant_context(nancy):
+        shop = shop_open_every_day()
+        PickupSettings.objects.create(shop=shop, slot_minutes=30, slot_capacity=1)
+        order_row(shop, status="accepted", pickup=at(30, 14, 30))
+        order_row(shop, status="cancelled", pickup=at(30, 15, 15))  # gave its place back
+    owner = client_on(nancy, shop.owner_user)
+    # when the owner moves to 1-hour slots
+    owner.post(URL, {"lead_time_minutes": "120", "slot_minutes": "60", "slot_capacity": "1"})
+    # then the 14:00-15:00 slot holds the 14:30 order: full, and a checkout cannot take it
+    with tenant_context(nancy):
+        monday = [(slot.starts_at, slot.remaining) for slot in checkout_slots(shop=shop, now=NOW)][:4]
+        assert monday == [(at(30, 11), 1), (at(30, 14), 0), (at(30, 15), 1), (at(30, 16), 1)]
+        cart = Cart.objects.create()
+        services.cart_add(cart=cart, product_id=ProductFactory(shop=shop, stock=3).pk, quantity=1)
+        with pytest.raises(services.CheckoutError, match="complet"):
+            services.order_place(cart=cart, guest=services.Guest(name="Paul", email="paul@example.fr", phone="0612345678"),
+                                 slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(), now=NOW)
+        assert Order.objects.filter(shop=shop).count() == 2

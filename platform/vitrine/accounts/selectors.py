@@ -8,9 +8,6 @@ from django.db.models import QuerySet
 from vitrine.accounts.models import User
 from vitrine.orders.models import Order
 
-# Orders still on their way to the counter: an account cannot go while one of these is open.
-IN_PROGRESS = (Order.Status.PENDING_PAYMENT, Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY)
-
 
 def account_orders(*, user: User) -> QuerySet[Order]:
     """The account's orders, newest first, with their shop (for the history list)."""
@@ -28,8 +25,8 @@ def account_order_get(*, user: User, order_id: int) -> Order | None:
 
 
 def orders_in_progress(*, user: User) -> QuerySet[Order]:
-    """The account's orders not yet collected, refused, cancelled or released."""
-    return account_orders(user=user).filter(status__in=IN_PROGRESS).order_by("pickup_starts_at", "id")
+    """The account's orders not yet collected, refused, cancelled or released (Order.IN_PROGRESS)."""
+    return account_orders(user=user).filter(status__in=Order.IN_PROGRESS).order_by("pickup_starts_at", "id")
 
 
 def account_data_export(*, user: User) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from django.views.decorators.http import require_POST
 from vitrine.accounts import selectors, services
 from vitrine.accounts.forms import PasswordConfirmForm, ProfileForm, SignInForm, SignUpForm
 from vitrine.orders.models import Order
-from vitrine.orders.services import ORDER_TRANSITIONS
 from vitrine.orders.services import order_cancel as order_cancel_service
 
 ORDERS_PER_PAGE = 10
@@ -112,7 +111,6 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     return render(request, "accounts/order_detail.html", {
         "order": order,
         "history": history,
-        "can_cancel": Order.Status.CANCELLED in ORDER_TRANSITIONS[order.status],
     })
 
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vitrine.orders.models import Order
-from vitrine.orders.selectors import HistoryFilters
+from vitrine.orders.selectors import DAY_RANGE, HistoryFilters, day_in_range
 from vitrine.orders.services import NOT_COLLECTED_AFTER_DAYS, SLOT_CAPACITY_MAX
 
 LEAD_TIMES = (15, 30, 60, 120, 180, 240, 24 * 60, 48 * 60)
@@ -61,16 +62,22 @@ class PickupSettingsForm(forms.Form):
         self.fields["slot_minutes"].choices = _choices(SLOT_LENGTHS, settings.slot_minutes)
 
 
+def _days_between() -> str:
+    low, high = NOT_COLLECTED_AFTER_DAYS
+    return gettext("Enter a number of days between %(low)s and %(high)s.") % {"low": low, "high": high}
+
+
+# Translated when shown (in the request's language), with the service's bounds.
+DAYS_BETWEEN = lazy(_days_between, str)()
+
+
 class OrderSettingsForm(forms.Form):
     not_collected_after_days = forms.IntegerField(
         label=_("Release an order not collected after"), min_value=NOT_COLLECTED_AFTER_DAYS[0],
         max_value=NOT_COLLECTED_AFTER_DAYS[1],
         help_text=_("Days after the pickup slot. The order then becomes “not collected” and its stock goes back online."),
         error_messages={
-            "required": _("Enter a number of days between 1 and 30."),
-            "invalid": _("Enter a number of days between 1 and 30."),
-            "min_value": _("Enter a number of days between 1 and 30."),
-            "max_value": _("Enter a number of days between 1 and 30."),
+            "required": DAYS_BETWEEN, "invalid": DAYS_BETWEEN, "min_value": DAYS_BETWEEN, "max_value": DAYS_BETWEEN,
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
@@ -87,19 +94,38 @@ class OrderSettingsForm(forms.Form):
     )
 
 
+def _date_input() -> forms.DateInput:
+    first, last = DAY_RANGE
+    return forms.DateInput(attrs={"type": "date", "min": first.isoformat(), "max": last.isoformat()}, format="%Y-%m-%d")
+
+
 class HistoryFilterForm(forms.Form):
     q = forms.CharField(label=_("Customer's name or pickup code"), required=False, max_length=100)
     statut = forms.ChoiceField(label=_("Status"), required=False)
-    du = forms.DateField(label=_("Pickup from"), required=False,
-                         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    du = forms.DateField(label=_("Pickup from"), required=False, widget=_date_input(),
                          error_messages={"invalid": _("Enter a date like 30/11/2026.")})
-    au = forms.DateField(label=_("to"), required=False,
-                         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    au = forms.DateField(label=_("to"), required=False, widget=_date_input(),
                          error_messages={"invalid": _("Enter a date like 30/11/2026.")})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["statut"].choices = [("", _("All"))] + list(Order.Status.choices)
+
+    def _day_check(self, name: str):
+        day = self.cleaned_data.get(name)
+        if day is not None and not day_in_range(day):
+            first, last = DAY_RANGE
+            raise forms.ValidationError(
+                _("Choose a date between the years %(first)s and %(last)s."), code="out_of_range",
+                params={"first": first.year, "last": last.year},
+            )
+        return day
+
+    def clean_du(self):
+        return self._day_check("du")
+
+    def clean_au(self):
+        return self._day_check("au")
 
     def clean(self):
         data = super().clean()

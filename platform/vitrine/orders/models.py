@@ -98,6 +98,13 @@ class Order(models.Model):
         CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
         NOT_COLLECTED = "not_collected", pgettext_lazy("order status", "Not collected")
 
+    # The status sets every page and rule reads (tuples: the SQL of `status__in` stays the same).
+    # On their way to the counter: the pickup code matters, the total is still to pay there.
+    AWAITING_PICKUP = (Status.PLACED, Status.ACCEPTED, Status.READY)
+    # Not yet collected, refused, cancelled or released (a payment may still be awaited):
+    # an account with one of these cannot be deleted.
+    IN_PROGRESS = (Status.PENDING_PAYMENT, *AWAITING_PICKUP)
+
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="orders")
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
@@ -113,6 +120,9 @@ class Order(models.Model):
     idempotency_key = models.UUIDField()
     refusal_reason = models.TextField(blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # When it was handed over (set by the transition to "collected"): a day's takings count
+    # the orders collected that day, whatever day their pickup slot was.
+    collected_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -122,7 +132,10 @@ class Order(models.Model):
             # One checkout (one key) makes at most one order per shop: a second submit finds them.
             models.UniqueConstraint(fields=["idempotency_key", "shop"], name="order_unique_checkout_shop"),
         ]
-        indexes = [models.Index(fields=["shop", "pickup_starts_at"], name="order_shop_pickup")]
+        indexes = [
+            models.Index(fields=["shop", "pickup_starts_at"], name="order_shop_pickup"),
+            models.Index(fields=["shop", "collected_at"], name="order_shop_collected"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pickup_code} ({self.shop_id})"
@@ -130,7 +143,28 @@ class Order(models.Model):
     @property
     def awaits_pickup(self) -> bool:
         """Whether the order is on its way to the counter: its pickup code matters, its total is still to pay."""
-        return self.status in (self.Status.PLACED, self.Status.ACCEPTED, self.Status.READY)
+        return self.status in self.AWAITING_PICKUP
+
+    @property
+    def can_be_cancelled_by_shopper(self) -> bool:
+        """Whether its shopper (account or guest) may still cancel it: until the shop has it ready."""
+        return self.Status.CANCELLED in ORDER_TRANSITIONS[self.status]
+
+
+# The order's state machine: where each status may go next. services.order_transition is the
+# one door; a shopper's cancel is allowed where this table allows CANCELLED (before "ready").
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    Order.Status.PENDING_PAYMENT: frozenset({Order.Status.PLACED, Order.Status.CANCELLED}),
+    Order.Status.PLACED: frozenset({Order.Status.ACCEPTED, Order.Status.REFUSED, Order.Status.CANCELLED}),
+    Order.Status.ACCEPTED: frozenset({
+        Order.Status.READY, Order.Status.REFUSED, Order.Status.CANCELLED, Order.Status.NOT_COLLECTED,
+    }),
+    Order.Status.READY: frozenset({Order.Status.COLLECTED, Order.Status.NOT_COLLECTED}),
+    Order.Status.COLLECTED: frozenset(),
+    Order.Status.REFUSED: frozenset(),
+    Order.Status.CANCELLED: frozenset(),
+    Order.Status.NOT_COLLECTED: frozenset(),
+}
 
 
 class OrderLine(models.Model):

@@ -2,6 +2,7 @@
 the merchant's board, history and daily summary."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,9 +20,10 @@ SLOT_DAYS = 7
 # Products "available on request" have no stock; a shopper still cannot ask for a truckload.
 ON_REQUEST_MAX = 10
 # Orders that hold a place in their pickup slot.
-SLOT_HOLDING = (
-    Order.Status.PENDING_PAYMENT, Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY, Order.Status.COLLECTED,
-)
+SLOT_HOLDING = (*Order.IN_PROGRESS, Order.Status.COLLECTED)
+# The days the merchant's pages accept (summary, history filters): any real order's, and
+# far enough from date.min / date.max that the day before and after are dates too.
+DAY_RANGE = (date(2000, 1, 1), date(2099, 12, 31))
 
 
 def day_label(day: date) -> str:
@@ -32,6 +34,11 @@ def day_label(day: date) -> str:
 def territory_today() -> date:
     """Today's date where the territory is (its time zone), not where the server is."""
     return timezone.localtime(timezone.now(), territory_zone()).date()
+
+
+def day_in_range(day: date) -> bool:
+    """Whether the merchant's pages show `day` (within DAY_RANGE)."""
+    return DAY_RANGE[0] <= day <= DAY_RANGE[1]
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -170,17 +177,26 @@ def checkout_slots(
                     candidates.append((start, start + length))
                 start += length
     candidates.sort()
-    taken: dict[datetime, int] = {}
-    if settings.slot_capacity is not None and candidates:
-        rows = (
-            Order.objects.filter(shop=shop, status__in=SLOT_HOLDING,
-                                 pickup_starts_at__gte=candidates[0][0], pickup_starts_at__lte=candidates[-1][0])
-            .values("pickup_starts_at").annotate(n=Count("id"))
-        )
-        taken = {row["pickup_starts_at"]: row["n"] for row in rows}
+    if settings.slot_capacity is None or not candidates:
+        return [Slot(starts_at=start, ends_at=end, remaining=None) for start, end in candidates]
+    # An order holds a place in the slot its pickup starts in, [start, end): orders placed
+    # before the owner changed the slot length (14:30 in a 30-minute slot) still fill the
+    # new slot around them (14:00–15:00).
+    rows = (
+        Order.objects.filter(shop=shop, status__in=SLOT_HOLDING,
+                             pickup_starts_at__gte=candidates[0][0], pickup_starts_at__lt=candidates[-1][1])
+        .values("pickup_starts_at").annotate(n=Count("id")).order_by("pickup_starts_at")
+    )
+    starts, running = [], [0]  # the pickup starts taken, and how many orders up to each (cumulated)
+    for row in rows:
+        starts.append(row["pickup_starts_at"])
+        running.append(running[-1] + row["n"])
+
+    def taken(start: datetime, end: datetime) -> int:
+        return running[bisect_left(starts, end)] - running[bisect_left(starts, start)]
+
     return [
-        Slot(starts_at=start, ends_at=end,
-             remaining=None if settings.slot_capacity is None else settings.slot_capacity - taken.get(start, 0))
+        Slot(starts_at=start, ends_at=end, remaining=settings.slot_capacity - taken(start, end))
         for start, end in candidates
     ]
 
@@ -210,10 +226,6 @@ def orders_for_checkout(*, idempotency_key: UUID) -> list[Order]:
     return list(_order_queryset().filter(idempotency_key=idempotency_key).order_by("id"))
 
 
-def orders_of_customer(*, user) -> QuerySet[Order]:
-    return _order_queryset().filter(customer=user)
-
-
 def orders_expiry_due(*, now: datetime) -> QuerySet[Order]:
     """Accepted or ready orders whose pickup ended more than the territory's N days ago."""
     days = order_settings().not_collected_after_days
@@ -223,13 +235,19 @@ def orders_expiry_due(*, now: datetime) -> QuerySet[Order]:
 
 
 def orders_reminder_due(*, now: datetime) -> QuerySet[Order]:
-    """Ready orders the territory's N days from being released, not reminded yet (none if N is 0)."""
+    """Ready orders the territory's N days from being released, not reminded yet (none if N is 0).
+
+    Only orders not yet due for release: one past the delay (the delay shortened, runs
+    missed) is released by this run, and its shopper is not told "it will be released soon".
+    """
     settings = order_settings()
     if settings.reminder_days_before == 0:
         return Order.objects.none()
-    after = max(settings.not_collected_after_days - settings.reminder_days_before, 0)
+    days = settings.not_collected_after_days
+    after = max(days - settings.reminder_days_before, 0)
     return Order.objects.select_related("shop__commune").filter(
-        status=Order.Status.READY, reminder_sent_at__isnull=True, pickup_ends_at__lt=now - timedelta(days=after),
+        status=Order.Status.READY, reminder_sent_at__isnull=True,
+        pickup_ends_at__lt=now - timedelta(days=after), pickup_ends_at__gte=now - timedelta(days=days),
     )
 
 
@@ -245,15 +263,12 @@ def merchant_orders(*, shop: Shop, query: str = "", day: date | None = None) -> 
     return orders
 
 
-ON_THE_WAY = (Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY)
-
-
 @dataclass
 class MerchantBoard:
     new: list[Order]  # placed, waiting for the shop to accept
     slots: list[tuple[datetime, list[Order]]]  # today's accepted / ready / collected pickups, by slot
     found: list[Order] | None  # the counter search, when there is one
-    collected_today: int
+    collected_today: int  # handed over today, whatever their pickup day
     collected_total: Decimal
     late: list[Order] = field(default_factory=list)  # accepted or ready, pickup day gone, not collected yet
     upcoming: list[tuple[str, list[Order]]] = field(default_factory=list)  # accepted or ready for the next days
@@ -261,27 +276,30 @@ class MerchantBoard:
 
 def merchant_board(*, shop: Shop, day: date, query: str = "") -> MerchantBoard:
     """What the shop's order board shows on `day`: new orders, the day's pickups by slot, orders
-    waiting from earlier days and accepted for the next days; or the counter search (two queries)."""
+    waiting from earlier days and accepted for the next days, what was collected that day
+    (whatever its pickup day); or the counter search (two queries)."""
     if query:
         found = list(merchant_orders(shop=shop, query=query).order_by("-pickup_starts_at")[:30])
         return MerchantBoard(new=[], slots=[], found=found, collected_today=0, collected_total=Decimal("0.00"))
     start, end = day_bounds(day)
     orders = list(
         _order_queryset().filter(shop=shop)
-        .filter(Q(status__in=ON_THE_WAY) | Q(pickup_starts_at__gte=start, pickup_starts_at__lt=end))
+        .filter(Q(status__in=Order.AWAITING_PICKUP) | Q(pickup_starts_at__gte=start, pickup_starts_at__lt=end)
+                | Q(collected_at__gte=start, collected_at__lt=end))
         .order_by("pickup_starts_at", "id")
     )
     by_slot: dict[datetime, list[Order]] = {}
     upcoming: dict[date, list[Order]] = {}
-    late, collected = [], []
+    late = []
+    collected = [o for o in orders if o.collected_at is not None and start <= o.collected_at < end]
     for order in orders:
         if order.status == Order.Status.PLACED:
             continue
         if start <= order.pickup_starts_at < end:
             if order.status in (Order.Status.ACCEPTED, Order.Status.READY, Order.Status.COLLECTED):
                 by_slot.setdefault(order.pickup_starts_at, []).append(order)
-            if order.status == Order.Status.COLLECTED:
-                collected.append(order)
+        elif order.status not in Order.AWAITING_PICKUP:  # collected today, for another day's pickup: counted only
+            continue
         elif order.pickup_starts_at < start:
             late.append(order)
         else:
@@ -326,8 +344,8 @@ class DaySummary:
     day: date
     orders: list[Order]  # the day's pickups, by pickup time
     counts: list[tuple[str, str, int]]  # (status, label, number), statuses with at least one order
-    collected_amount: Decimal
-    expected_amount: Decimal  # still to be paid at the counter: placed, accepted, ready
+    collected_amount: Decimal  # the till: orders handed over that day, whatever their pickup day
+    expected_amount: Decimal  # the day's pickups still to be paid at the counter (Order.AWAITING_PICKUP)
     to_prepare: list[Order]  # placed or accepted
     waiting: list[Order]  # ready, not collected yet
     not_collected: list[Order]
@@ -338,10 +356,15 @@ class DaySummary:
 
 
 def merchant_day_summary(*, shop: Shop, day: date) -> DaySummary:
-    """The shop's pickups of `day` (territory's time zone): counts by status, money collected, what is left (one query)."""
+    """The shop's pickups of `day` (territory's time zone): counts by status, money collected
+    that day, what is left (one query)."""
     start, end = day_bounds(day)
-    orders = list(Order.objects.filter(shop=shop, pickup_starts_at__gte=start, pickup_starts_at__lt=end)
-                  .order_by("pickup_starts_at", "id"))
+    fetched = list(
+        Order.objects.filter(shop=shop)
+        .filter(Q(pickup_starts_at__gte=start, pickup_starts_at__lt=end) | Q(collected_at__gte=start, collected_at__lt=end))
+        .order_by("pickup_starts_at", "id")
+    )
+    orders = [o for o in fetched if start <= o.pickup_starts_at < end]
     by_status: dict[str, list[Order]] = {}
     for order in orders:
         by_status.setdefault(order.status, []).append(order)
@@ -352,8 +375,9 @@ def merchant_day_summary(*, shop: Shop, day: date) -> DaySummary:
     return DaySummary(
         day=day, orders=orders,
         counts=[(s.value, s.label, len(by_status[s])) for s in SUMMARY_STATUSES if s in by_status],
-        collected_amount=amount(Order.Status.COLLECTED),
-        expected_amount=amount(Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY),
+        collected_amount=sum((o.total for o in fetched if o.collected_at is not None and start <= o.collected_at < end),
+                             Decimal("0.00")),
+        expected_amount=amount(*Order.AWAITING_PICKUP),
         to_prepare=[o for o in orders if o.status in TO_PREPARE],
         waiting=by_status.get(Order.Status.READY, []),
         not_collected=by_status.get(Order.Status.NOT_COLLECTED, []),

@@ -32,6 +32,7 @@ from vitrine.catalog.models import Product, Variant
 from vitrine.notifications.services import outbox_email_queue
 from vitrine.orders import selectors
 from vitrine.orders.models import (
+    ORDER_TRANSITIONS,
     Cart,
     CartLine,
     Order,
@@ -52,16 +53,6 @@ PICKUP_CODE_LENGTH = 6
 # A new code is drawn when one is already taken (31^6 codes: a second clash in a row is unheard of).
 PICKUP_CODE_TRIES = 5
 
-ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.PENDING_PAYMENT: frozenset({Status.PLACED, Status.CANCELLED}),
-    Status.PLACED: frozenset({Status.ACCEPTED, Status.REFUSED, Status.CANCELLED}),
-    Status.ACCEPTED: frozenset({Status.READY, Status.REFUSED, Status.CANCELLED, Status.NOT_COLLECTED}),
-    Status.READY: frozenset({Status.COLLECTED, Status.NOT_COLLECTED}),
-    Status.COLLECTED: frozenset(),
-    Status.REFUSED: frozenset(),
-    Status.CANCELLED: frozenset(),
-    Status.NOT_COLLECTED: frozenset(),
-}
 # Leaving the order's way to the counter gives its stock back.
 STOCK_RELEASING = frozenset({Status.REFUSED, Status.CANCELLED, Status.NOT_COLLECTED})
 
@@ -297,11 +288,26 @@ def _stock_take(lines: list[CartLine]) -> set[int]:
 
 
 def _release(order: Order) -> None:
+    """Give the order's reserved stock back, in the checkout's lock order (products by key, then variants).
+
+    A checkout locks Products then Variants, each in primary-key order: a release taking its
+    rows in the same order waits behind a checkout (or the other way round) and never
+    deadlocks with it. Per table, one lock in key order (an UPDATE alone locks its rows in
+    whatever order the plan reads them) and one UPDATE, whatever the number of lines.
+    """
+    given: dict[type, dict[int, int]] = {Product: {}, Variant: {}}
     for line in order.lines.filter(stock_reserved=True):
-        if line.variant_id is not None:
-            Variant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)
-        elif line.product_id is not None:
-            Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
+        model, pk = (Variant, line.variant_id) if line.variant_id is not None else (Product, line.product_id)
+        if pk is not None:  # a product deleted since: nothing to give back
+            given[model][pk] = given[model].get(pk, 0) + line.quantity
+    for model, quantities in given.items():
+        if not quantities:
+            continue
+        list(model.objects.select_for_update().filter(pk__in=quantities).order_by("pk").values_list("pk", flat=True))
+        model.objects.filter(pk__in=quantities).update(
+            stock=F("stock") + Case(*(When(pk=pk, then=Value(q)) for pk, q in sorted(quantities.items())),
+                                    output_field=IntegerField())
+        )
 
 
 def _pickup_settings_of(shop: Shop) -> PickupSettings:
@@ -488,7 +494,7 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
             % {"current": Status(locked.status).label, "target": Status(to).label},
             code="illegal_transition",
         )
-    OrderEvent.objects.create(
+    event = OrderEvent.objects.create(
         order=locked, from_status=locked.status, to_status=to, actor=actor,
         actor_label=str(actor) if actor else _("system"), note=note,
     )
@@ -497,10 +503,14 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
     if to == Status.REFUSED:
         locked.refusal_reason = note
         fields.append("refusal_reason")
+    elif to == Status.COLLECTED:
+        locked.collected_at = event.created_at  # the day's takings count it on the day it was handed over
+        fields.append("collected_at")
     locked.save(update_fields=fields)
     if to in STOCK_RELEASING:
         _release(locked)
     order.status, order.refusal_reason, order.updated_at = locked.status, locked.refusal_reason, locked.updated_at
+    order.collected_at = locked.collected_at
     return order
 
 
@@ -698,7 +708,6 @@ def _email_shopper(order: Order, kind: str, *, lines: list[OrderLine] | None = N
             subject = _("Your order at %(shop)s is cancelled") % context
             body = _("Hello %(name)s,\n\nYour order %(code)s at %(shop)s is cancelled.\n") % context
         else:  # reminder
-            context["days"] = selectors.order_settings().not_collected_after_days
             subject = _("Reminder: your order at %(shop)s is waiting for you") % context
             body = _("Hello %(name)s,\n\nYour order %(code)s is ready at %(shop)s (%(address)s).\n"
                      "Without a visit it will be released soon.\n") % context

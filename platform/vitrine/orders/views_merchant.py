@@ -94,9 +94,15 @@ def _day_asked(request: HttpRequest) -> tuple[date, str]:
     if not raw:
         return selectors.territory_today(), ""
     try:
-        return date.fromisoformat(raw), ""
+        day = date.fromisoformat(raw)
     except ValueError:
         return selectors.territory_today(), _("“%(date)s” is not a date: here is today's summary.") % {"date": raw[:20]}
+    if not selectors.day_in_range(day):
+        first, last = selectors.DAY_RANGE
+        return selectors.territory_today(), _(
+            "“%(date)s” is too far off: choose a day between the years %(first)s and %(last)s. Here is today's summary."
+        ) % {"date": raw[:20], "first": first.year, "last": last.year}
+    return day, ""
 
 
 @merchant_required
@@ -106,8 +112,11 @@ def merchant_orders_day(request: HttpRequest) -> HttpResponse:
     summary = selectors.merchant_day_summary(shop=request.shop, day=day)
     return render(request, "orders/merchant/day.html", {
         "summary": summary, "shop": request.shop, "error": error, "day_label": selectors.day_label(day),
-        "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
+        # No link past the days the page shows.
+        "previous": day - timedelta(days=1) if day > selectors.DAY_RANGE[0] else None,
+        "next": day + timedelta(days=1) if day < selectors.DAY_RANGE[1] else None,
         "is_today": day == selectors.territory_today(),
+        "first_day": selectors.DAY_RANGE[0], "last_day": selectors.DAY_RANGE[1],
     }, status=400 if error else 200)
 
 
