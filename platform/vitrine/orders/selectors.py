@@ -14,7 +14,7 @@ from django.utils import formats, timezone
 from vitrine.catalog.models import Product, Variant
 from vitrine.orders.models import Cart, CartLine, Order, OrderSettings, PickupSettings
 from vitrine.shops.models import Shop
-from vitrine.shops.opening import territory_zone
+from vitrine.shops.opening import territory_today, territory_zone  # noqa: F401 (territory_today: for the views)
 
 SLOT_DAYS = 7
 # Products "available on request" have no stock; a shopper still cannot ask for a truckload.
@@ -29,11 +29,6 @@ DAY_RANGE = (date(2000, 1, 1), date(2099, 12, 31))
 def day_label(day: date) -> str:
     """ "lundi 30 novembre" in the active language."""
     return formats.date_format(day, "l j F")
-
-
-def territory_today() -> date:
-    """Today's date where the territory is (its time zone), not where the server is."""
-    return timezone.localtime(timezone.now(), territory_zone()).date()
 
 
 def day_in_range(day: date) -> bool:
