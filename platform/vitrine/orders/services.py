@@ -20,6 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from functools import reduce
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
@@ -685,7 +686,7 @@ def _territory_name() -> str:
 
 
 def _email_shopper(order: Order, kind: str, *, lines: list[OrderLine] | None = None) -> None:
-    with translation.override("fr"):
+    with translation.override(settings.LANGUAGE_CODE):  # emails go out in the territory's language
         shop, territory = order.shop, _territory_name()
         context = {"shop": shop.name, "code": order.pickup_code, "pickup": _pickup_text(order),
                    "name": order.customer_name, "address": f"{shop.address}, {shop.commune.postcode} {shop.commune.name}"
@@ -716,7 +717,7 @@ def _email_shopper(order: Order, kind: str, *, lines: list[OrderLine] | None = N
 
 
 def _email_shop(order: Order, *, cancelled: bool = False, lines: list[OrderLine] | None = None) -> None:
-    with translation.override("fr"):
+    with translation.override(settings.LANGUAGE_CODE):  # emails go out in the territory's language
         context = {"code": order.pickup_code, "name": order.customer_name, "pickup": _pickup_text(order),
                    "total": euros(order.total), "phone": order.phone or "—", "email": order.email}
         if cancelled:
