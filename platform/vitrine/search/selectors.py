@@ -336,12 +336,12 @@ class _Statement:
         sql = f"""
 SELECT 'n', n, NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint FROM found
 UNION ALL SELECT 'v', NULL, {_TREE_VERSION}, NULL, NULL, NULL, NULL
-UNION ALL SELECT 'f', g.category_id, cm.slug, cm.name, s.slug, s.name, g.n FROM (
-    SELECT GROUPING(category_id) AS gc, GROUPING(commune_id) AS gm, category_id, commune_id, shop_id, count(*) AS n
-    FROM (SELECT m.category_id, m.shop_id, sh.commune_id FROM m JOIN shops_shop sh ON sh.id = m.shop_id) x
-    GROUP BY GROUPING SETS ((category_id), (commune_id), (shop_id))
+UNION ALL SELECT 'f', g.category_id, cm.slug, cm.name, g.shop_slug, g.shop_name, g.n FROM (
+    SELECT GROUPING(commune_id) AS gm, category_id, commune_id, shop_slug, shop_name, count(*) AS n
+    FROM (SELECT m.category_id, s.commune_id, s.id AS shop_id, s.slug AS shop_slug, s.name AS shop_name
+          FROM m JOIN shops_shop s ON s.id = m.shop_id) x
+    GROUP BY GROUPING SETS ((category_id), (commune_id), (shop_id, shop_slug, shop_name))
 ) g LEFT JOIN shops_commune cm ON g.gm = 0 AND cm.id = g.commune_id
-    LEFT JOIN shops_shop s ON g.gc = 1 AND g.gm = 1 AND s.id = g.shop_id
 UNION ALL (
     SELECT 'p', p.id, NULL, NULL, NULL, NULL, NULL FROM m p WHERE {narrow}
     ORDER BY {self.score() + " DESC, " if self.terms else ""}{newest} LIMIT %(per_page)s
