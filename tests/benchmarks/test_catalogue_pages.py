@@ -123,7 +123,7 @@ def _cart_cookie(nancy, shops: list[str], lines: int) -> str:
 def _search_queries(server) -> dict[str, int]:
     return {
         "search, one word": _queries(server, reverse("search"), "q=produit"),
-        "search, filtered, page 2": _queries(server, reverse("search"), "q=produit&in_stock=1&page=2"),
+        "search, filtered, page 2": _queries(server, reverse("search"), "q=produit&en_stock=1&page=2"),
     }
 
 
