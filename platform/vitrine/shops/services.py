@@ -454,23 +454,36 @@ def shop_approve(*, shop: Shop, actor: User) -> Shop:
     return _sync(shop, locked, fields)
 
 
+def _status_set(shop: Shop, *, actor: User, to: str, reason: str, allowed_from: tuple[str, ...], refused: str,
+                subject, body, action: str) -> Shop:
+    """Move a shop to `to` (with its reason) from one of `allowed_from`, and tell its owners.
+
+    `subject` and `body` take the saved shop and are called in the platform's language.
+    """
+    _require_staff(actor)
+    locked = _transition(shop, allowed_from=allowed_from, message=refused)
+    locked.status, locked.status_reason = to, reason
+    fields = ["status", "status_reason", "updated_at"]
+    locked.save(update_fields=fields)
+    with override(settings.LANGUAGE_CODE):
+        _tell_owners(locked, subject(locked), body(locked))
+    logger.info("shop.%s %s by %s", action, locked.slug, actor.email)
+    return _sync(shop, locked, fields)
+
+
 @transaction.atomic
 def shop_refuse(*, shop: Shop, actor: User, reason: str) -> Shop:
     """Staff refuse an application with a reason the merchant reads (and can answer by applying again)."""
     _require_staff(actor)
     reason = _reason_required(reason)
-    locked = _transition(shop, allowed_from=(Shop.Status.PENDING,),
-                         message=_("Only an application awaiting approval can be refused; this shop is %(status)s."))
-    locked.status, locked.status_reason = Shop.Status.REFUSED, reason
-    fields = ["status", "status_reason", "updated_at"]
-    locked.save(update_fields=fields)
-    with override(settings.LANGUAGE_CODE):
-        _tell_owners(locked, _("Your application for %(name)s") % {"name": locked.name},
-                     _("Your application was not accepted, for this reason:\n\n%(reason)s") % {"reason": reason}
-                     + "\n\n" + _("Correct it and apply again from your merchant area:") + "\n"
-                     + _absolute_url("merchant_home"))
-    logger.info("shop.refuse %s by %s", locked.slug, actor.email)
-    return _sync(shop, locked, fields)
+    return _status_set(
+        shop, actor=actor, to=Shop.Status.REFUSED, reason=reason, allowed_from=(Shop.Status.PENDING,),
+        refused=_("Only an application awaiting approval can be refused; this shop is %(status)s."),
+        subject=lambda s: _("Your application for %(name)s") % {"name": s.name},
+        body=lambda s: _("Your application was not accepted, for this reason:\n\n%(reason)s") % {"reason": reason}
+        + "\n\n" + _("Correct it and apply again from your merchant area:") + "\n" + _absolute_url("merchant_home"),
+        action="refuse",
+    )
 
 
 @transaction.atomic
@@ -478,33 +491,26 @@ def shop_suspend(*, shop: Shop, actor: User, reason: str) -> Shop:
     """Staff take an approved shop offline, with a reason the merchant reads."""
     _require_staff(actor)
     reason = _reason_required(reason)
-    locked = _transition(shop, allowed_from=(Shop.Status.APPROVED,),
-                         message=_("Only an approved shop can be suspended; this shop is %(status)s."))
-    locked.status, locked.status_reason = Shop.Status.SUSPENDED, reason
-    fields = ["status", "status_reason", "updated_at"]
-    locked.save(update_fields=fields)
-    with override(settings.LANGUAGE_CODE):
-        _tell_owners(locked, _("Your shop %(name)s is suspended") % {"name": locked.name},
-                     _("The territory team took %(name)s offline, for this reason:\n\n%(reason)s")
-                     % {"name": locked.name, "reason": reason})
-    logger.info("shop.suspend %s by %s", locked.slug, actor.email)
-    return _sync(shop, locked, fields)
+    return _status_set(
+        shop, actor=actor, to=Shop.Status.SUSPENDED, reason=reason, allowed_from=(Shop.Status.APPROVED,),
+        refused=_("Only an approved shop can be suspended; this shop is %(status)s."),
+        subject=lambda s: _("Your shop %(name)s is suspended") % {"name": s.name},
+        body=lambda s: _("The territory team took %(name)s offline, for this reason:\n\n%(reason)s")
+        % {"name": s.name, "reason": reason},
+        action="suspend",
+    )
 
 
 @transaction.atomic
 def shop_resume(*, shop: Shop, actor: User) -> Shop:
     """Staff put a suspended shop back online."""
-    _require_staff(actor)
-    locked = _transition(shop, allowed_from=(Shop.Status.SUSPENDED,),
-                         message=_("Only a suspended shop can be resumed; this shop is %(status)s."))
-    locked.status, locked.status_reason = Shop.Status.APPROVED, ""
-    fields = ["status", "status_reason", "updated_at"]
-    locked.save(update_fields=fields)
-    with override(settings.LANGUAGE_CODE):
-        _tell_owners(locked, _("Your shop %(name)s is online again") % {"name": locked.name},
-                     _("The territory team put %(name)s back online.") % {"name": locked.name})
-    logger.info("shop.resume %s by %s", locked.slug, actor.email)
-    return _sync(shop, locked, fields)
+    return _status_set(
+        shop, actor=actor, to=Shop.Status.APPROVED, reason="", allowed_from=(Shop.Status.SUSPENDED,),
+        refused=_("Only a suspended shop can be resumed; this shop is %(status)s."),
+        subject=lambda s: _("Your shop %(name)s is online again") % {"name": s.name},
+        body=lambda s: _("The territory team put %(name)s back online.") % {"name": s.name},
+        action="resume",
+    )
 
 
 @transaction.atomic

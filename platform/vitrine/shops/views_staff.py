@@ -67,16 +67,21 @@ def staff_shop_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, get_object_or_404(Shop, pk=pk))
 
 
+def _decide(request, pk: int, *, action, done: str) -> HttpResponse:
+    """A staff decision without a reason (approve, resume): the shop page again, with the outcome."""
+    shop = get_object_or_404(Shop, pk=pk)
+    try:
+        action(shop=shop, actor=request.user)
+    except ValidationError as exc:
+        return _detail(request, shop, errors=exc.messages, status=400)
+    messages.success(request, done % {"name": shop.name})
+    return redirect("staff_shop_detail", pk=shop.pk)
+
+
 @staff_required
 @require_POST
 def staff_shop_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    shop = get_object_or_404(Shop, pk=pk)
-    try:
-        shop_approve(shop=shop, actor=request.user)
-    except ValidationError as exc:
-        return _detail(request, shop, errors=exc.messages, status=400)
-    messages.success(request, _("%(name)s is approved; the merchant was told by email.") % {"name": shop.name})
-    return redirect("staff_shop_detail", pk=shop.pk)
+    return _decide(request, pk, action=shop_approve, done=_("%(name)s is approved; the merchant was told by email."))
 
 
 def _with_reason(request, pk: int, *, action, prefix: str, done: str) -> HttpResponse:
@@ -110,13 +115,7 @@ def staff_shop_suspend(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def staff_shop_resume(request: HttpRequest, pk: int) -> HttpResponse:
-    shop = get_object_or_404(Shop, pk=pk)
-    try:
-        shop_resume(shop=shop, actor=request.user)
-    except ValidationError as exc:
-        return _detail(request, shop, errors=exc.messages, status=400)
-    messages.success(request, _("%(name)s is online again.") % {"name": shop.name})
-    return redirect("staff_shop_detail", pk=shop.pk)
+    return _decide(request, pk, action=shop_resume, done=_("%(name)s is online again."))
 
 
 @staff_required
