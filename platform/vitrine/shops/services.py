@@ -379,20 +379,12 @@ def shop_create_assisted(*, application: ShopApplication, owner_email: str, acto
     if errors:
         raise ValidationError(errors)
     shop = _shop_from_application(application, status=Shop.Status.APPROVED)
-    if owner is None:
-        owner = User.objects.create_user(email=owner_email, role=User.Role.MERCHANT)
-        user_invite(user=owner, territory=connection.tenant)
-    else:
-        if owner.role == User.Role.SHOPPER:
-            owner.role = User.Role.MERCHANT
-            owner.save(update_fields=["role"])
-        with override(settings.LANGUAGE_CODE):
-            outbox_email_queue(
-                to=[owner.email],
-                subject=_("Your shop %(name)s is online") % {"name": shop.name},
-                body=_("The territory team created the storefront of %(name)s for you. Sign in with this address to add your products:")
-                % {"name": shop.name} + "\n\n" + _absolute_url("merchant_home"),
-            )
+    owner = _merchant_account(
+        email=owner_email, user=owner,
+        subject=lambda: _("Your shop %(name)s is online") % {"name": shop.name},
+        body=lambda: _("The territory team created the storefront of %(name)s for you. Sign in with this address to add your products:")
+        % {"name": shop.name},
+    )
     ShopMember.objects.create(shop=shop, user=owner, role=ShopMember.Role.OWNER)
     logger.info("shop.create_assisted %s by %s", shop.slug, actor.email)
     return shop
@@ -402,6 +394,23 @@ def shop_create_assisted(*, application: ShopApplication, owner_email: str, acto
 
 def _owner_emails(shop: Shop) -> list[str]:
     return list(shop.members.filter(role=ShopMember.Role.OWNER).values_list("user__email", flat=True))
+
+
+def _merchant_account(*, email: str, user: User | None, subject, body) -> User:
+    """The merchant account for `email`: a new one, invited to choose a password; or the existing
+    account (a shopper becomes a merchant), told by email. `subject` and `body` are called in the
+    platform's language; the body is followed by the link to the merchant area."""
+    if user is None:
+        user = User.objects.create_user(email=email, role=User.Role.MERCHANT)
+        user_invite(user=user, territory=connection.tenant)
+        return user
+    if user.role == User.Role.SHOPPER:
+        user.role = User.Role.MERCHANT
+        user.save(update_fields=["role"])
+    with override(settings.LANGUAGE_CODE):
+        outbox_email_queue(to=[user.email], subject=subject(),
+                           body=body() + "\n\n" + _absolute_url("merchant_home"))
+    return user
 
 
 def _tell_owners(shop: Shop, subject: str, body: str) -> None:
@@ -646,20 +655,12 @@ def shop_member_invite(*, shop: Shop, actor: User, email: str) -> ShopMember:
             raise ValidationError({"email": [_("%(email)s is already in your team.") % {"email": email}]})
         if membership is not None:
             raise ValidationError({"email": [_("%(email)s already works for another shop.") % {"email": email}]})
-    if user is None:
-        user = User.objects.create_user(email=email, role=User.Role.MERCHANT)
-        user_invite(user=user, territory=connection.tenant)
-    else:
-        if user.role == User.Role.SHOPPER:
-            user.role = User.Role.MERCHANT
-            user.save(update_fields=["role"])
-        with override(settings.LANGUAGE_CODE):
-            outbox_email_queue(
-                to=[user.email],
-                subject=_("You joined the team of %(name)s") % {"name": shop.name},
-                body=_("%(owner)s added you to the team of %(name)s. Sign in with this address to manage its products and orders:")
-                % {"owner": actor, "name": shop.name} + "\n\n" + _absolute_url("merchant_home"),
-            )
+    user = _merchant_account(
+        email=email, user=user,
+        subject=lambda: _("You joined the team of %(name)s") % {"name": shop.name},
+        body=lambda: _("%(owner)s added you to the team of %(name)s. Sign in with this address to manage its products and orders:")
+        % {"owner": actor, "name": shop.name},
+    )
     member = ShopMember.objects.create(shop=shop, user=user, role=ShopMember.Role.EMPLOYEE)
     logger.info("shop.member_invite %s to %s by %s", email, shop.slug, actor.email)
     return member
