@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from vitrine.testing.helpers import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -124,10 +125,11 @@ def test_bijou_two_shops_guest_checkout_to_collection(phone_page, phone_pages, b
             emails = orm(_emails_to, SHOPPER_EMAIL)
             return emails if [s for _subject, s in emails] == ["sent", "sent"] else None
 
-        emails = _wait(placed_emails, "the two confirmation emails")
+        emails = wait_for(placed_emails, timeout=30, interval=0.3, message="the two confirmation emails")
         assert sorted(code for code in codes if any(code in subject for subject, _s in emails)) == sorted(codes)
         for shop_email in world["shop_emails"]:
-            new_order, = _wait(lambda a=shop_email: orm(_emails_to, a), f"the new-order email to {shop_email}")
+            new_order, = wait_for(lambda a=shop_email: orm(_emails_to, a), timeout=30, interval=0.3,
+                                  message=f"the new-order email to {shop_email}")
             assert new_order[0].startswith("Nouvelle commande") and "Claire Blaison" in new_order[0]
 
         # each merchant, on their phone, accepts the new order and prepares it
@@ -148,8 +150,8 @@ def test_bijou_two_shops_guest_checkout_to_collection(phone_page, phone_pages, b
         shopper.goto(confirmation)
         expect(shopper.locator(".order-status")).to_have_text(["Prête à retirer", "Prête à retirer"])
         screenshot(shopper, "journey-6-shopper-sees-ready")
-        ready = _wait(lambda: [e for e in orm(_emails_to, SHOPPER_EMAIL) if "prête" in e[0] and e[1] == "sent"],
-                      "the ready emails")
+        ready = wait_for(lambda: [e for e in orm(_emails_to, SHOPPER_EMAIL) if "prête" in e[0] and e[1] == "sent"],
+                         timeout=30, interval=0.3, message="the ready emails")
         assert len(ready) == 2
         shopper.set_content(orm(_email_html, SHOPPER_EMAIL, "prête"))
         screenshot(shopper, "journey-7-ready-email")
@@ -170,14 +172,3 @@ def test_bijou_two_shops_guest_checkout_to_collection(phone_page, phone_pages, b
         summary = orm(_world_remove, world)
     assert summary == ["Atelier Déco Stan:ready", "Bijouterie Stanislas:collected"]
 
-
-def _wait(predicate, what: str, timeout: float = 30.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"Timed out waiting for {what}")

@@ -1,18 +1,9 @@
 """A shopper on a phone: two shops, one cart, checkout as a guest, pickup codes with QR codes."""
 from __future__ import annotations
 
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
-
-# The browser fixtures of tests/e2e (Debian's Chromium through Playwright), reused here.
-_spec = importlib.util.spec_from_file_location("e2e_fixtures", Path(__file__).parents[1] / "e2e" / "conftest.py")
-_e2e = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_e2e)
-orm, chromium, playwright_driver, browser, phone_page, base_url, screenshot = (
-    _e2e.orm, _e2e.chromium, _e2e.playwright_driver, _e2e.browser, _e2e.phone_page, _e2e.base_url, _e2e.screenshot)
 
 pytestmark = pytest.mark.browser
 
