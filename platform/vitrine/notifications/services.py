@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.template.defaultfilters import linebreaks_filter
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -83,6 +84,30 @@ def outbox_email_queue(*, to: list[str], subject: str, body: str) -> OutboxEmail
 
     transaction.on_commit(deliver_soon)
     return message
+
+
+def email_render(template: str, context: dict) -> tuple[str, str]:
+    """Render the email `template`'s subject and body, in the territory's language, as plain text.
+
+    Each email is one folder under notifications/templates/notifications/emails/<template>/ holding
+    subject.txt and body.txt: the wording lives in templates (translated with blocktranslate),
+    never in Python branches. Text is not HTML-escaped here (a name with an apostrophe stays
+    readable); the HTML version escapes it when the email is branded.
+    """
+    with translation.override(settings.LANGUAGE_CODE):  # emails go out in the territory's language
+        rendered = [
+            get_template(f"notifications/emails/{template}/{part}.txt").template.render(Context(context, autoescape=False))
+            for part in ("subject", "body")
+        ]
+    subject = " ".join(rendered[0].split())
+    body = rendered[1].strip("\n") + "\n"
+    return subject, body
+
+
+def outbox_email_send(*, to: list[str], template: str, context: dict) -> OutboxEmail:
+    """Queue the email `template` rendered with `context` (see email_render) to `to`, after commit."""
+    subject, body = email_render(template, context)
+    return outbox_email_queue(to=to, subject=subject, body=body)
 
 
 def outbox_email_deliver(*, message_id: int) -> bool:
