@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from vitrine.catalog.models import Product
+from vitrine.catalog.models import Category, Product
 from vitrine.catalog.selectors import category_choices
 from vitrine.catalog.services import ProductData
 
@@ -108,3 +108,18 @@ class PhotoUploadForm(forms.Form):
 
 class PhotoAltForm(forms.Form):
     alt = forms.CharField(label=_("Description of the photo"), max_length=200, required=False)
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80, error_messages={"required": _("Give the category a name.")})
+    parent = forms.ModelChoiceField(label=_("Place"), queryset=None, required=False,
+                                    empty_label=_("Main category"),
+                                    error_messages={"invalid_choice": _("Choose a main category.")})
+
+    def __init__(self, *args, exclude: Category | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        parents = Category.objects.filter(parent=None).order_by("position", "name")
+        if exclude is not None:
+            parents = parents.exclude(pk=exclude.pk)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].label_from_instance = lambda c: _("Inside %(name)s") % {"name": c.name}

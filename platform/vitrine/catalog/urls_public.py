@@ -1,9 +1,10 @@
-"""What shoppers browse: shops, storefronts, products, categories."""
+"""What shoppers browse: the home page, shops, storefronts, products, categories."""
 from django.urls import path
 
 from vitrine.catalog import views_public as views
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("boutiques/", views.shop_list, name="shop_list"),
     path("boutiques/<slug:shop>/", views.shop_detail, name="shop_detail"),
     path("boutiques/<slug:shop>/<slug:product>/", views.product_detail, name="product_detail"),

@@ -1,4 +1,4 @@
-"""What shoppers see: the shop directory, storefronts, product pages and categories.
+"""What shoppers see: the home page, the shop directory, storefronts, product pages and categories.
 
 Drafts, archived products and shops that are not approved answer 404. The merchant's
 previews render these same templates with `preview` set (views_merchant).
@@ -15,10 +15,23 @@ from django.urls import reverse
 from vitrine.catalog import selectors
 from vitrine.catalog.models import Category, Product
 from vitrine.shops.models import Commune, Shop
+from vitrine.shops.opening import territory_today
 from vitrine.shops.selectors import shop_is_open
 
 PRODUCTS_PER_PAGE = 24
 SHOPS_PER_PAGE = 30
+
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The territory's home page: its announcement, featured shops, the categories and the newest products."""
+    context = {
+        "announcement": request.tenant.announcement_on(territory_today()),
+        "featured": [{"shop": shop, "is_open": shop_is_open(shop)} for shop in selectors.shop_featured()],
+        "categories": list(selectors.category_top_level()),
+        "newest": selectors.product_newest(limit=10),
+    }
+    return render(request, "territory/home.html", context)
 
 
 def map_url(shop: Shop) -> str:

@@ -14,11 +14,11 @@ urlpatterns = [
     path("pro/import/", include("vitrine.imports.urls")),
     path("pro/commandes/", include("vitrine.orders.urls_merchant")),
     path("pro/", include("vitrine.shops.urls_merchant")),
-    path("equipe/", include("vitrine.shops.urls_staff")),
+    path("equipe/", include("vitrine.backoffice.urls")),
+    path("espace/", include("vitrine.backoffice.urls_espace")),
     # Shoppers: search, cart and orders, shops, storefronts, categories, products.
     path("recherche/", include("vitrine.search.urls")),
     path("panier/", include("vitrine.orders.urls")),
     path("", include("vitrine.catalog.urls_public")),
-    path("", include("vitrine.territory.urls")),
     path("", include("vitrine.theming.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

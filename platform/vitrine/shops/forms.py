@@ -6,7 +6,6 @@ from datetime import time
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vitrine.catalog.models import Category
 from vitrine.shops.models import Shop
 from vitrine.shops.selectors import category_tree, commune_list
 from vitrine.shops.services import (
@@ -118,13 +117,6 @@ class ShopApplyForm(ShopIdentityForm):
                 del self.fields[name]
 
 
-class AssistedShopForm(ShopIdentityForm):
-    """Staff create a shop on a merchant's behalf; the owner is invited by email."""
-
-    owner_email = forms.EmailField(label=_("Owner's email address"),
-                                   help_text=_("They receive a link to choose their password."))
-
-
 class ShopProfileForm(forms.Form):
     description = ShopIdentityForm.base_fields["description"]
     phone = ShopIdentityForm.base_fields["phone"]
@@ -227,31 +219,3 @@ class TeamInviteForm(forms.Form):
                              widget=forms.EmailInput(attrs={"autocomplete": "off"}),
                              error_messages={"invalid": _("Give your employee's email address."),
                                              "required": _("Give your employee's email address.")})
-
-
-class ReasonForm(forms.Form):
-    """A reason staff give to the merchant; the services say when it is required."""
-
-    reason = forms.CharField(label=_("Reason, sent to the merchant"), required=False, max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class CategoryForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80, error_messages={"required": _("Give the category a name.")})
-    parent = forms.ModelChoiceField(label=_("Place"), queryset=None, required=False,
-                                    empty_label=_("Main category"),
-                                    error_messages={"invalid_choice": _("Choose a main category.")})
-
-    def __init__(self, *args, exclude: Category | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        parents = Category.objects.filter(parent=None).order_by("position", "name")
-        if exclude is not None:
-            parents = parents.exclude(pk=exclude.pk)
-        self.fields["parent"].queryset = parents
-        self.fields["parent"].label_from_instance = lambda c: _("Inside %(name)s") % {"name": c.name}
-
-
-class CommuneForm(forms.Form):
-    name = forms.CharField(label=_("Commune"), max_length=120, error_messages={"required": _("The commune's name is missing.")})
-    postcode = forms.CharField(label=_("Postcode"), max_length=5,
-                               widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{5}"}))

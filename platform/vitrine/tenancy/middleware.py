@@ -1,5 +1,6 @@
 """Route each request to its territory's schema by Host, before anything else runs."""
 from django.conf import settings
+from django.shortcuts import render
 from django.db import connection
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
@@ -65,8 +66,6 @@ class TerritoryRoutingMiddleware:
         request.tenant = territory
         connection.set_tenant(territory)
         if not territory.is_active and request.path_info not in OPEN_WHEN_SUSPENDED:
-            from vitrine.territory.views import territory_closed
-
             return territory_closed(request)
         return self.get_response(request)
 
@@ -76,3 +75,10 @@ class TerritoryRoutingMiddleware:
         request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
         set_urlconf(request.urlconf)
         return self.get_response(request)
+
+
+def territory_closed(request: HttpRequest) -> HttpResponse:
+    """Answer every URL of a suspended territory with its "closed for now" page, in its own branding."""
+    response = render(request, "territory/closed.html", {"closed": True}, status=503)
+    response["Retry-After"] = "3600"
+    return response

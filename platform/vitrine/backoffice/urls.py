@@ -1,7 +1,7 @@
-"""The staff area of the territory team, under /equipe/."""
-from django.urls import include, path
+"""The territory team's area: /equipe/ (shops, categories, communes, moderation, order rules) and /espace/."""
+from django.urls import path
 
-from vitrine.shops import views_staff as views
+from vitrine.backoffice import views
 
 urlpatterns = [
     path("", views.staff_home, name="staff_home"),
@@ -18,5 +18,5 @@ urlpatterns = [
     path("categories/<int:pk>/supprimer/", views.staff_category_delete, name="staff_category_delete"),
     path("communes/", views.staff_communes, name="staff_communes"),
     path("produits/<int:pk>/retirer/", views.staff_product_unpublish, name="staff_product_unpublish"),
-    path("commandes/", include("vitrine.orders.urls_staff")),
+    path("commandes/reglages/", views.staff_orders_settings, name="staff_orders_settings"),
 ]

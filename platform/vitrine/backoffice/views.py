@@ -1,8 +1,13 @@
-"""The staff area (/equipe/): applications, shops, the category tree, communes, moderation."""
+"""The territory team's area: /equipe/ (applications, shops, the category tree, communes, moderation,
+order rules) and /espace/ (the marketplace's identity and its announcement).
+
+Pages only: every decision is a service of the app that owns the concept.
+"""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,7 +16,11 @@ from django.views.decorators.http import require_POST
 
 from vitrine.catalog.models import Category, Product
 from vitrine.catalog.services import product_unpublish_by_staff
-from vitrine.shops.forms import AssistedShopForm, CategoryForm, CommuneForm, ReasonForm
+from vitrine.backoffice.forms import AnnouncementForm, AssistedShopForm, BrandingForm, CommuneForm, ReasonForm
+from vitrine.catalog.forms import CategoryForm
+from vitrine.orders import selectors as order_selectors
+from vitrine.orders import services as order_services
+from vitrine.orders.forms import OrderSettingsForm
 from vitrine.shops.models import Shop
 from vitrine.shops.permissions import staff_required
 from vitrine.shops.selectors import (
@@ -36,6 +45,8 @@ from vitrine.shops.services import (
     shop_suspend,
 )
 from vitrine.common.forms import errors_to_form
+from vitrine.shops.opening import territory_today
+from vitrine.tenancy.services import territory_announcement_set, territory_branding_update
 
 
 @staff_required
@@ -45,7 +56,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     if status and status not in Shop.Status.values:
         status = ""
     counts = shop_status_counts()
-    return render(request, "shops/staff/home.html", {
+    return render(request, "backoffice/home.html", {
         "pending": shop_pending_list(),
         "shops": shop_staff_list(status=status or None),
         "status": status,
@@ -57,7 +68,7 @@ def _detail(request, shop: Shop, *, reason_forms: dict | None = None, errors: li
     shop = shop_staff_detail(pk=shop.pk)
     forms = {"refuse": ReasonForm(prefix="refuse"), "suspend": ReasonForm(prefix="suspend")}
     forms.update(reason_forms or {})
-    return render(request, "shops/staff/shop_detail.html", {
+    return render(request, "backoffice/shop_detail.html", {
         "shop": shop, "refuse_form": forms["refuse"], "suspend_form": forms["suspend"], "action_errors": errors,
     }, status=status)
 
@@ -145,7 +156,7 @@ def staff_shop_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s is created and online; its owner received an email.") % {"name": shop.name})
             return redirect("staff_shop_detail", pk=shop.pk)
-    return render(request, "shops/staff/shop_create.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "backoffice/shop_create.html", {"form": form}, status=400 if form.errors else 200)
 
 
 # --- Category tree --------------------------------------------------------------------------
@@ -166,7 +177,7 @@ def staff_categories(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The category %(name)s is added.") % {"name": category.name})
             return redirect("staff_categories")
-    return render(request, "shops/staff/categories.html", {"form": form, "tree": category_tree_with_usage()},
+    return render(request, "backoffice/categories.html", {"form": form, "tree": category_tree_with_usage()},
                   status=400 if form.errors else 200)
 
 
@@ -183,7 +194,7 @@ def staff_category_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The category %(name)s is saved.") % {"name": category.name})
             return redirect("staff_categories")
-    return render(request, "shops/staff/category_edit.html", {"form": form, "category": category},
+    return render(request, "backoffice/category_edit.html", {"form": form, "category": category},
                   status=400 if form.errors else 200)
 
 
@@ -221,7 +232,7 @@ def staff_communes(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(commune)s is added.") % {"commune": commune})
             return redirect("staff_communes")
-    return render(request, "shops/staff/communes.html", {"form": form, "communes": commune_list()},
+    return render(request, "backoffice/communes.html", {"form": form, "communes": commune_list()},
                   status=400 if form.errors else 200)
 
 
@@ -241,6 +252,68 @@ def staff_product_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("“%(title)s” is offline; the merchant received your reason.") % {"title": product.title})
             return redirect("staff_shop_detail", pk=product.shop_id)
-    return render(request, "shops/staff/product_unpublish.html", {"form": form, "product": product},
+    return render(request, "backoffice/product_unpublish.html", {"form": form, "product": product},
                   status=400 if form.errors else 200)
 
+
+# --- Order rules ---------------------------------------------------------------------
+
+@staff_required
+def staff_orders_settings(request: HttpRequest) -> HttpResponse:
+    """Set the delay (1–30 days) after which an order not collected is released, and the reminder before it."""
+    current = order_selectors.order_settings()
+    initial = {"not_collected_after_days": current.not_collected_after_days,
+               "reminder_days_before": current.reminder_days_before}
+    form = OrderSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order_services.order_settings_update(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, _("Order rules saved: the next check of orders not collected uses them."))
+            return redirect("staff_orders_settings")
+    return render(request, "backoffice/order_settings.html", {"form": form, "settings": current},
+                  status=400 if form.errors else 200)
+
+
+# --- The marketplace's identity and announcement (/espace/) ------------------------------
+
+def branding(request: HttpRequest) -> HttpResponse:
+    """Territory admins change their marketplace's name, hero text, colour and logo."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.user.role != request.user.Role.TERRITORY_ADMIN:
+        raise PermissionDenied
+    territory = request.tenant
+    initial = {"name": territory.name, "hero_text": territory.hero_text, "primary_color": territory.primary_color}
+    form = BrandingForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            territory_branding_update(territory=territory, actor=request.user, logo=form.cleaned_data["logo"],
+                                      **{k: form.cleaned_data[k] for k in ("name", "hero_text", "primary_color")})
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Your marketplace's look is saved."))
+            return redirect("branding")
+    return render(request, "backoffice/branding.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@staff_required
+def announcement(request: HttpRequest) -> HttpResponse:
+    """The territory team writes the announcement shown on the home page."""
+    territory = request.tenant
+    initial = {"text": territory.announcement, "link": territory.announcement_link, "until": territory.announcement_until}
+    form = AnnouncementForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            territory_announcement_set(territory=territory, actor=request.user, **form.cleaned_data,
+                                       today=territory_today())
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The announcement is saved.") if form.cleaned_data["text"]
+                             else _("The announcement is removed."))
+            return redirect("announcement")
+    return render(request, "backoffice/announcement.html", {"form": form}, status=400 if form.errors else 200)

@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class TerritoryConfig(AppConfig):
-    name = "vitrine.territory"
-    verbose_name = "Territory site"
