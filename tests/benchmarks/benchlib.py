@@ -131,7 +131,8 @@ def territories_ensure(count: int) -> TerritorySetup:
     Idempotent: existing ones are kept.
     """
     from vitrine.tenancy.models import Domain, Territory
-    from vitrine.tenancy.services import default_domain, territory_provision
+    from vitrine.console.services import territory_provision
+    from vitrine.tenancy.services import default_domain
     from vitrine.testing.territories import territory_request
 
     methods: dict[str, int] = {}

@@ -17,7 +17,7 @@ from benchlib import machine_load, median, print_table, run_committed
 from django.db import connection
 from vitrine.tenancy.models import Territory
 from vitrine.tenancy.schemas import TEMPLATE_SCHEMA, template_is_current
-from vitrine.tenancy.services import territory_provision
+from vitrine.console.services import territory_provision
 from vitrine.testing.territories import territory_request
 
 N = int(os.environ.get("BENCH_PROVISION_N", "5"))

@@ -61,14 +61,14 @@ def test_tokens_merge_theme_then_territory_folder_then_branding(db):
     assert "--color-primary: #7a1f3d;" in css and "--color-accent: #c8a24a;" in css
 
 
-def test_token_values_cannot_break_out_of_the_stylesheet(tmp_path, monkeypatch):
+def test_token_values_cannot_break_out_of_the_stylesheet(tmp_path, settings):
     from vitrine.theming import services
 
     (tmp_path / "evil").mkdir()
     (tmp_path / "evil" / "theme.toml").write_text(
         '[tokens]\ncolor_primary = "#000000"\nradius = "4px;} body{display:none"\n', encoding="utf-8"
     )
-    monkeypatch.setattr(services, "THEMES_DIR", tmp_path)
+    settings.THEMES_DIR = tmp_path
     services.theme_load.cache_clear()
     try:
         assert "radius" not in services.theme_load("evil").tokens

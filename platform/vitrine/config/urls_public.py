@@ -13,5 +13,5 @@ urlpatterns = [
     path("langue/", set_language, name="set_language"),
     path("connexion/", auth_views.LoginView.as_view(template_name="console/login.html"), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", include("vitrine.tenancy.urls")),
+    path("", include("vitrine.console.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

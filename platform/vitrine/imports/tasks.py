@@ -1,15 +1,15 @@
 """Large catalogue imports, checked and committed by the worker in the territory's schema."""
-from vitrine.config.celery import app
+from celery import shared_task
 from vitrine.imports.services import catalog_import_check_job, catalog_import_commit_job
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def catalog_import_check_run(*, import_id: int) -> None:
     """Check every row of a large upload, recording progress; safe to run twice."""
     catalog_import_check_job(import_id=import_id)
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def catalog_import_commit_run(*, import_id: int) -> None:
     """Commit a confirmed large import in one transaction, recording progress; safe to run twice."""
     catalog_import_commit_job(import_id=import_id)

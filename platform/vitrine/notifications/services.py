@@ -18,6 +18,8 @@ from django.utils.safestring import mark_safe
 from django_tenants.utils import schema_context
 
 from vitrine.notifications.models import OutboxEmail
+from vitrine.tenancy.selectors import territory_base_url_cached
+from vitrine.theming.services import territory_logo_url, territory_tokens
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -40,9 +42,6 @@ def _body_html(body: str, site_url: str) -> str:
 def _branding(*, subject: str, body: str) -> dict[str, str]:
     """The sender name and HTML version of an email sent on behalf of the current territory."""
     territory = connection.tenant  # the outbox lives in territory schemas only
-    from vitrine.tenancy.selectors import territory_base_url_cached
-    from vitrine.theming.services import territory_logo_url, territory_tokens
-
     tokens = territory_tokens(territory)
     site_url = territory_base_url_cached(territory)
     logo = territory_logo_url(territory)
@@ -69,11 +68,11 @@ def outbox_email_queue(*, to: list[str], subject: str, body: str) -> OutboxEmail
     schema_name = connection.schema_name
 
     def deliver_soon() -> None:
-        from vitrine.config.celery import app
+        # tasks.py imports this module (its tasks call these services): the task is looked up when sent.
         from vitrine.notifications.tasks import outbox_email_deliver
 
         try:
-            with schema_context(schema_name), app.pool.acquire(block=True) as broker:
+            with schema_context(schema_name), outbox_email_deliver.app.pool.acquire(block=True) as broker:
                 # One connection attempt, no publish retries: with the broker down the
                 # request must not wait on it (kombu would retry for seconds); the row
                 # is committed and the periodic flush sends it.

@@ -1,23 +1,23 @@
 """Outbox delivery. Thin, idempotent tasks: a redelivered message sends nothing twice."""
 from django_tenants.utils import get_tenant_model, tenant_context
 
-from vitrine.config.celery import app
+from celery import shared_task
 from vitrine.notifications import services
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def outbox_email_deliver(*, message_id: int) -> None:
     services.outbox_email_deliver(message_id=message_id)
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def outbox_flush() -> None:
     """Deliver this territory's due emails (runs in the territory's schema)."""
     for message_id in services.outbox_due_ids():
         services.outbox_email_deliver(message_id=message_id)
 
 
-@app.task
+@shared_task
 def outbox_flush_all() -> None:
     """Periodic (beat): queue a flush in every active territory."""
     for territory in get_tenant_model().objects.filter(status="active").only("schema_name"):

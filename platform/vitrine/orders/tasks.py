@@ -1,17 +1,17 @@
 """Orders not collected in time: reminders, then release. Thin, idempotent, safe to retry."""
 from django_tenants.utils import get_tenant_model, tenant_context
 
-from vitrine.config.celery import app
+from celery import shared_task
 from vitrine.orders import services
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def orders_expire() -> None:
     """Remind and expire this territory's due orders (runs in the territory's schema)."""
     services.orders_expire_due()
 
 
-@app.task
+@shared_task
 def orders_expire_all() -> None:
     """Periodic (beat): queue orders_expire in every active territory."""
     for territory in get_tenant_model().objects.filter(status="active").only("schema_name"):

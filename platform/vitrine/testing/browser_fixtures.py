@@ -155,7 +155,7 @@ def _operator_create() -> object:
 
 def _operator_delete(pk: int) -> None:
     from vitrine.accounts.models import User
-    from vitrine.tenancy.services import console_user_delete
+    from vitrine.console.services import console_user_delete
 
     console_user_delete(user=User.objects.get(pk=pk))
 

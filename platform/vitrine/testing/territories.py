@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db import connection
 
 from vitrine.tenancy.models import Territory
-from vitrine.tenancy.services import TerritoryRequest, territory_provision
+from vitrine.console.services import TerritoryRequest, territory_provision
 
 
 def territory_request(slug: str, **overrides) -> TerritoryRequest:

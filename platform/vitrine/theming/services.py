@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from vitrine.config.env import TENANTS_DIR, THEMES_DIR
+
 
 AA_NORMAL_TEXT = 4.5
 TOKEN_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -43,7 +44,7 @@ def theme_load(name: str) -> Theme:
     """Read a theme pack's theme.toml (cached per process)."""
     if not re.fullmatch(r"[a-z0-9_-]+", name or ""):
         raise ThemeNotFound(name)
-    path = THEMES_DIR / name
+    path = settings.THEMES_DIR / name
     try:
         data = tomllib.loads((path / "theme.toml").read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -58,13 +59,13 @@ def theme_load(name: str) -> Theme:
 
 
 def theme_names() -> list[str]:
-    return sorted(p.parent.name for p in THEMES_DIR.glob("*/theme.toml"))
+    return sorted(p.parent.name for p in settings.THEMES_DIR.glob("*/theme.toml"))
 
 
 @lru_cache(maxsize=1024)
 def territory_file_load(schema_name: str) -> dict:
     """tenants/<schema>/territory.toml, or {} when the territory has none."""
-    path = TENANTS_DIR / schema_name / "territory.toml"
+    path = settings.TENANTS_DIR / schema_name / "territory.toml"
     if not path.is_file():
         return {}
     return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -146,7 +147,7 @@ def tokens_version(tokens: dict[str, str]) -> str:
 def static_prefixes(territory) -> list[str]:
     """Static path prefixes to look in for an asset, most specific first."""
     prefixes = []
-    if (TENANTS_DIR / territory.schema_name / "static").is_dir():
+    if (settings.TENANTS_DIR / territory.schema_name / "static").is_dir():
         prefixes.append(f"tenants/{territory.schema_name}")
     prefixes.append(f"themes/{territory.theme}")
     return prefixes
@@ -154,7 +155,7 @@ def static_prefixes(territory) -> list[str]:
 
 def template_dirs(*, schema_name: str, theme: str) -> list[Path]:
     """Template folders for a territory, before the apps' own: its folder, then its theme."""
-    return [TENANTS_DIR / schema_name / "templates", THEMES_DIR / theme / "templates"]
+    return [settings.TENANTS_DIR / schema_name / "templates", settings.THEMES_DIR / theme / "templates"]
 
 
 
@@ -162,7 +163,7 @@ def territory_logo_url(territory) -> str | None:
     """The logo to show: uploaded branding, else the territory folder's logo.svg, else none."""
     if territory.logo:
         return territory.logo.url
-    if (TENANTS_DIR / territory.schema_name / "static" / "logo.svg").is_file():
+    if (settings.TENANTS_DIR / territory.schema_name / "static" / "logo.svg").is_file():
         from django.templatetags.static import static
 
         return static(f"tenants/{territory.schema_name}/logo.svg")

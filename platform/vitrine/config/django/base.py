@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from vitrine.config.env import TENANTS_DIR, THEMES_DIR, VAR_DIR, env
+from vitrine.config.env import ROOT_DIR, TENANTS_DIR, THEMES_DIR, VAR_DIR, env  # noqa: F401 (settings: apps read these paths)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -31,6 +31,7 @@ SHARED_APPS = [
     "vitrine.common",
     "vitrine.accounts",
     "vitrine.theming",
+    "vitrine.console",
     "vitrine.devtools",
 ]
 TENANT_APPS = [

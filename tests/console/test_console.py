@@ -2,7 +2,7 @@
 from django.db import connection
 from vitrine.accounts.models import User
 from vitrine.tenancy.models import AuditEntry, Domain, ProvisioningJob, Territory
-from vitrine.tenancy.tasks import territory_provision_job_run
+from vitrine.console.tasks import territory_provision_job_run
 from vitrine.testing.helpers import host_client
 
 CONSOLE = "console.localhost"
@@ -164,7 +164,7 @@ def test_tls_ask_answers_for_known_domains_only(nancy):
 
 def test_deleting_an_operator_keeps_the_audit_trail(console_client, nancy):
     # given an operator who acted
-    from vitrine.tenancy.services import console_user_delete
+    from vitrine.console.services import console_user_delete
 
     console_client.post("/territoires/nancy/statut/", {"status": "suspended"})
     operator = console_client.operator

@@ -12,7 +12,7 @@ from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
 from vitrine.tenancy.models import AuditEntry, Domain, Territory
 from vitrine.tenancy.schemas import TEMPLATE_SCHEMA, template_schema_ensure
-from vitrine.tenancy.services import territory_provision
+from vitrine.console.services import territory_provision
 from vitrine.testing.territories import territory_request
 
 pytestmark = pytest.mark.embedded  # also run on the embedded PostgreSQL in CI (make test-embedded)
@@ -163,7 +163,7 @@ def test_a_failure_midway_leaves_no_schema_no_row_and_no_domain(db, monkeypatch)
     def explode(**kwargs):
         raise RuntimeError("mail template broken")
 
-    monkeypatch.setattr("vitrine.tenancy.services.user_invite", explode)
+    monkeypatch.setattr("vitrine.console.services.user_invite", explode)
 
     # when provisioning runs
     with pytest.raises(RuntimeError):

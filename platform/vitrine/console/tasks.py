@@ -6,14 +6,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
-from vitrine.config.celery import app
+from celery import shared_task
 from vitrine.tenancy.models import ProvisioningJob
-from vitrine.tenancy.services import TerritoryRequest, territory_provision
+from vitrine.console.services import TerritoryRequest, territory_provision
 
 logger = logging.getLogger(__name__)
 
 
-@app.task(acks_late=True)
+@shared_task(acks_late=True)
 def territory_provision_job_run(*, job_id: int) -> None:
     """Run a console provisioning job, recording its progress on the job row."""
     job = ProvisioningJob.objects.filter(pk=job_id).first()

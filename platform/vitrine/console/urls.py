@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vitrine.tenancy import views
+from vitrine.console import views
 
 urlpatterns = [
     path("", views.territory_list_view, name="console_home"),

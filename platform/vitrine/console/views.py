@@ -1,0 +1,124 @@
+"""The super-admin console, on the public host. Thin: forms in, services do the work."""
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from vitrine.console.forms import DomainAddForm, TerritoryProvisionForm
+from vitrine.tenancy.models import Domain, ProvisioningJob, Territory
+from vitrine.console.selectors import audit_list, territory_list
+from vitrine.tenancy.selectors import territory_base_url
+from vitrine.tenancy.services import audit_record, domain_add, territory_set_status
+from vitrine.console.tasks import territory_provision_job_run
+from vitrine.theming.services import theme_load
+
+
+def operator_required(view):
+    """Console pages are for signed-in platform operators only."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def territory_url(territory: Territory) -> str:
+    """The territory's home page address."""
+    base = territory_base_url(territory)
+    return f"{base}/" if base else ""
+
+
+@operator_required
+def territory_list_view(request: HttpRequest) -> HttpResponse:
+    territories = [(t, territory_url(t)) for t in territory_list()]
+    return render(request, "console/territory_list.html", {"territories": territories})
+
+
+@operator_required
+def territory_provision_view(request: HttpRequest) -> HttpResponse:
+    form = TerritoryProvisionForm(request.POST or None, initial={"theme": "metropole", "kind": "city"})
+    if request.method == "POST" and form.is_valid():
+        params = form.territory_request().__dict__
+        with transaction.atomic():
+            job = ProvisioningJob.objects.create(params=params, requested_by=request.user)
+            audit_record(actor=request.user, action="territory.provision_requested", details={"slug": params["slug"], "job": job.pk})
+            transaction.on_commit(lambda: territory_provision_job_run.delay(job_id=job.pk))
+        return redirect("console_job", job_id=job.pk)
+    return render(request, "console/territory_provision.html", {"form": form})
+
+
+@operator_required
+@require_GET
+def job_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(ProvisioningJob.objects.select_related("territory"), pk=job_id)
+    context = {"job": job, "territory_url": territory_url(job.territory) if job.territory else ""}
+    template = "console/_job_progress.html" if request.headers.get("HX-Request") else "console/job.html"
+    return render(request, template, context)
+
+
+@operator_required
+def territory_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
+    territory = get_object_or_404(territory_list(), schema_name=slug)
+    return render(request, "console/territory_detail.html", _detail_context(territory, DomainAddForm()))
+
+
+def _detail_context(territory: Territory, domain_form: DomainAddForm) -> dict:
+    return {
+        "territory": territory,
+        "url": territory_url(territory),
+        "theme_label": theme_load(territory.theme).label,
+        "domain_form": domain_form,
+        "entries": audit_list(territory=territory, limit=50),
+    }
+
+
+@operator_required
+@require_POST
+def territory_status_view(request: HttpRequest, slug: str) -> HttpResponse:
+    territory = get_object_or_404(Territory, schema_name=slug)
+    status = request.POST.get("status", "")
+    try:
+        territory_set_status(territory=territory, status=status, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if territory.status == Territory.Status.SUSPENDED:
+            messages.success(request, _("%(name)s is suspended: its pages now say it is closed for now.") % {"name": territory.name})
+        else:
+            messages.success(request, _("%(name)s is open again.") % {"name": territory.name})
+    return redirect("console_territory", slug=slug)
+
+
+@operator_required
+@require_POST
+def domain_add_view(request: HttpRequest, slug: str) -> HttpResponse:
+    territory = get_object_or_404(territory_list(), schema_name=slug)
+    form = DomainAddForm(request.POST)
+    if form.is_valid():
+        try:
+            domain_add(territory=territory, domain=form.cleaned_data["domain"], actor=request.user,
+                       make_primary=form.cleaned_data["make_primary"])
+        except ValidationError as exc:
+            for message in exc.message_dict.get("domain", exc.messages):
+                form.add_error("domain", message)
+        else:
+            messages.success(request, _("The domain %(domain)s now leads to %(name)s.") % {"domain": form.cleaned_data["domain"], "name": territory.name})
+            return redirect("console_territory", slug=slug)
+    return render(request, "console/territory_detail.html", _detail_context(territory, form), status=400)
+
+
+@operator_required
+@require_GET
+def audit_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/audit.html", {"entries": audit_list()})
