@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from accounts_helpers import PASSWORD, client_on, order_place_for
 from django_tenants.utils import tenant_context
-from vitrine.accounts import services
+from vitrine.privacy import services
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders import services as order_services

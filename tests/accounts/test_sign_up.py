@@ -78,9 +78,11 @@ def test_the_visitors_cart_becomes_the_accounts(in_nancy, shop):
     ring = ProductFactory(shop=shop, title="Bague argent", stock=5)
     client = client_on(in_nancy)
     client.post(f"/panier/ajouter/{ring.pk}/", {"quantity": "2"})
-    # when they sign up
+    # when they sign up, then open their cart
     client.post("/compte/inscription/", FORM)
+    cart_page = client.get("/panier/").content.decode()
     # then: the account's cart holds them, and no visitor cart is left behind
+    assert "Panier (2)" in cart_page
     user = User.objects.get(email="paul.martin@example.fr")
     cart = Cart.objects.get(user=user)
     assert [(line.product_id, line.quantity) for line in cart.lines.all()] == [(ring.pk, 2)]

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -47,14 +46,6 @@ class AccountError(ValidationError):
     """An account change that cannot be made; the message is for the person."""
 
 
-class AccountDeletionRefused(AccountError):
-    """The account cannot be deleted now; `orders` lists what is in progress, if that is why."""
-
-    def __init__(self, message: str, *, code: str, orders: list | None = None):
-        super().__init__(message, code=code)
-        self.orders = orders or []
-
-
 def _email_taken() -> AccountError:
     return AccountError(
         _("An account already uses this email address on this marketplace: sign in, "
@@ -87,79 +78,3 @@ def user_profile_update(*, user: User, full_name: str) -> User:
     return user
 
 
-def deleted_customer_name() -> str:
-    """The name an order keeps once its customer deleted their account (in the territory's language)."""
-    with override(settings.LANGUAGE_CODE):
-        return _("Deleted customer")
-
-
-def _deleted_account_label() -> str:
-    with override(settings.LANGUAGE_CODE):
-        return _("Deleted account")
-
-
-# An address that no mail server accepts (RFC 2606 reserves .invalid): an anonymised
-# order keeps a valid-looking email field, and nothing is ever delivered to it.
-DELETED_EMAIL = "client-supprime@vitrine.invalid"
-
-
-def account_delete_check(*, user: User, lock: bool = False) -> None:
-    """Raise AccountDeletionRefused if the account cannot be deleted now (lock: inside account_delete)."""
-    from vitrine.accounts import selectors
-    from vitrine.shops.models import ShopMember
-
-    if ShopMember.objects.filter(user=user, role=ShopMember.Role.OWNER).exists():
-        raise AccountDeletionRefused(
-            _("Your account owns a shop on this marketplace: it cannot be deleted here, or the shop would "
-              "have no one to run it. Contact the territory team to hand the shop over or close it."),
-            code="shop_owner",
-        )
-    if user.role == User.Role.TERRITORY_ADMIN and not User.objects.filter(
-        role=User.Role.TERRITORY_ADMIN, is_active=True
-    ).exclude(pk=user.pk).exists():
-        raise AccountDeletionRefused(
-            _("You are the only administrator of this marketplace: it cannot be left without one. "
-              "Contact the platform team."),
-            code="last_admin",
-        )
-    in_progress = selectors.orders_in_progress(user=user)
-    if lock:  # no order of theirs moves on while the account goes
-        in_progress = in_progress.select_for_update(of=("self",))
-    in_progress = list(in_progress)
-    if in_progress:
-        raise AccountDeletionRefused(
-            _("You have orders in progress: cancel them or collect them first, then delete your account."),
-            code="orders_in_progress", orders=in_progress,
-        )
-
-
-@transaction.atomic
-def account_delete(*, user: User) -> int:
-    """Delete a person's account (GDPR): their cart goes, their orders stay with the shops, anonymised.
-
-    Refused while an order is in progress (cancel or collect it first), for a shop owner
-    (a shop is never left without one) and for the territory's last administrator.
-    Returns how many orders were anonymised.
-    """
-    from vitrine.notifications.models import OutboxEmail
-    from vitrine.orders.models import Cart, Order, OrderEvent
-
-    # The account's row locked first: a checkout of this account waits (its order
-    # references the row), and two deletions of one account run one after the other.
-    user = User.objects.select_for_update().filter(pk=user.pk).first()
-    if user is None:
-        return 0
-    account_delete_check(user=user, lock=True)
-    name = deleted_customer_name()
-    orders = Order.objects.filter(customer=user)
-    OrderEvent.objects.filter(order__in=orders, actor=user).update(actor=None, actor_label=name)
-    # Anything else the person did (as a shop employee, say) stays, without their name.
-    OrderEvent.objects.filter(actor=user).update(actor=None, actor_label=_deleted_account_label())
-    anonymised = orders.update(customer=None, customer_name=name, email=DELETED_EMAIL, phone="")
-    Cart.objects.filter(user=user).delete()
-    # The delivery log of the emails they were sent, and of those about them (the shops' new-order
-    # emails carry their contact details); emails still on their way are delivered.
-    OutboxEmail.objects.filter(Q(to__contains=[user.email]) | Q(body__contains=user.email)).exclude(
-        status=OutboxEmail.Status.PENDING).delete()
-    user.delete()
-    return anonymised

@@ -9,12 +9,6 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("inscription/", views.sign_up, name="sign_up"),
     path("", views.account_home, name="account"),
-    path("commandes/", views.order_list, name="account_orders"),
-    path("commandes/<int:order_id>/", views.order_detail, name="account_order"),
-    path("commandes/<int:order_id>/annuler/", views.order_cancel, name="account_order_cancel"),
-    path("supprimer/", views.account_delete, name="account_delete"),
-    path("supprime/", views.account_deleted, name="account_deleted"),
-    path("donnees/", views.account_data, name="account_data"),
     path("confidentialite/", views.privacy, name="privacy"),
     path("mot-de-passe/modifier/", views.AccountPasswordChangeView.as_view(), name="password_change"),
     path(

@@ -8,6 +8,8 @@ from vitrine.common.views import healthz, set_language
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("langue/", set_language, name="set_language"),
+    path("compte/commandes/", include("vitrine.orders.urls_account")),
+    path("compte/", include("vitrine.privacy.urls")),
     path("compte/", include("vitrine.accounts.urls")),
     # The merchant area (a shop's own pages) and the staff area (the territory team).
     path("pro/produits/", include("vitrine.catalog.urls_merchant")),

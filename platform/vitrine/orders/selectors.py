@@ -377,3 +377,25 @@ def merchant_day_summary(*, shop: Shop, day: date) -> DaySummary:
         waiting=by_status.get(Order.Status.READY, []),
         not_collected=by_status.get(Order.Status.NOT_COLLECTED, []),
     )
+
+
+# --- A shopper's own orders (/compte/commandes/) -----------------------------------------
+
+def account_orders(*, user) -> QuerySet[Order]:
+    """The account's orders, newest first, with their shop (for the history list)."""
+    return Order.objects.filter(customer=user).select_related("shop").order_by("-created_at", "-id")
+
+
+def account_order_get(*, user, order_id: int) -> Order | None:
+    """One of the account's orders with its shop, lines and history; None if it is not theirs."""
+    return (
+        Order.objects.filter(customer=user, pk=order_id)
+        .select_related("shop__commune")
+        .prefetch_related("lines", "events")
+        .first()
+    )
+
+
+def orders_in_progress(*, user) -> QuerySet[Order]:
+    """The account's orders not yet collected, refused, cancelled or released (Order.IN_PROGRESS)."""
+    return account_orders(user=user).filter(status__in=Order.IN_PROGRESS).order_by("pickup_starts_at", "id")

@@ -46,6 +46,7 @@ TENANT_APPS = [
     "vitrine.imports",
     "vitrine.search",
     "vitrine.orders",
+    "vitrine.privacy",
     "vitrine.backoffice",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -1,32 +1,10 @@
-"""Reads for a person's own account: their orders, and everything the marketplace keeps about them."""
+"""Everything the marketplace keeps about a person, as plain data (GDPR right of access)."""
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-
 from vitrine.accounts.models import User
 from vitrine.orders.models import Order
-
-
-def account_orders(*, user: User) -> QuerySet[Order]:
-    """The account's orders, newest first, with their shop (for the history list)."""
-    return Order.objects.filter(customer=user).select_related("shop").order_by("-created_at", "-id")
-
-
-def account_order_get(*, user: User, order_id: int) -> Order | None:
-    """One of the account's orders with its shop, lines and history; None if it is not theirs."""
-    return (
-        Order.objects.filter(customer=user, pk=order_id)
-        .select_related("shop__commune")
-        .prefetch_related("lines", "events")
-        .first()
-    )
-
-
-def orders_in_progress(*, user: User) -> QuerySet[Order]:
-    """The account's orders not yet collected, refused, cancelled or released (Order.IN_PROGRESS)."""
-    return account_orders(user=user).filter(status__in=Order.IN_PROGRESS).order_by("pickup_starts_at", "id")
 
 
 def account_data_export(*, user: User) -> dict[str, Any]:
