@@ -16,18 +16,19 @@ from django.views.decorators.http import require_POST
 
 from vitrine.catalog.models import Category, Product
 from vitrine.catalog.services import product_unpublish_by_staff
+from vitrine.backoffice.selectors import shop_staff_detail
 from vitrine.backoffice.forms import AnnouncementForm, AssistedShopForm, BrandingForm, CommuneForm, ReasonForm
+from vitrine.catalog.categories import category_tree_with_usage
 from vitrine.catalog.forms import CategoryForm
+from vitrine.catalog.selectors import shop_category_choices
 from vitrine.orders import selectors as order_selectors
 from vitrine.orders import services as order_services
 from vitrine.orders.forms import OrderSettingsForm
 from vitrine.shops.models import Shop
 from vitrine.shops.permissions import staff_required
 from vitrine.shops.selectors import (
-    category_tree_with_usage,
     commune_list,
     shop_pending_list,
-    shop_staff_detail,
     shop_staff_list,
     shop_status_counts,
 )
@@ -146,7 +147,7 @@ def staff_shop_feature(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def staff_shop_create(request: HttpRequest) -> HttpResponse:
     """Assisted onboarding: staff create a shop for a merchant, who is invited by email."""
-    form = AssistedShopForm(request.POST or None)
+    form = AssistedShopForm(request.POST or None, category_choices=shop_category_choices())
     if request.method == "POST" and form.is_valid():
         try:
             shop = shop_create_assisted(application=form.application(), owner_email=form.cleaned_data["owner_email"],
@@ -177,7 +178,7 @@ def staff_categories(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The category %(name)s is added.") % {"name": category.name})
             return redirect("staff_categories")
-    return render(request, "backoffice/categories.html", {"form": form, "tree": category_tree_with_usage()},
+    return render(request, "backoffice/categories.html", {"form": form, "tree": category_tree_with_usage().roots},
                   status=400 if form.errors else 200)
 
 

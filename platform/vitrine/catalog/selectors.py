@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vitrine.catalog.categories import category_tree
 from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
 from vitrine.shops.models import Shop
 from vitrine.shops.opening import territory_zone
@@ -64,16 +65,12 @@ def category_choices(*, value: str = "pk") -> list[tuple[str, list[tuple[int | s
     A top-level category is itself a choice (listed first in its group); value="slug"
     gives slugs instead of ids (for the shoppers' filters).
     """
-    categories = list(Category.objects.order_by("position", "name"))
-    children: dict[int, list[Category]] = {}
-    for category in categories:
-        if category.parent_id:
-            children.setdefault(category.parent_id, []).append(category)
-    groups = []
-    for top in (c for c in categories if c.parent_id is None):
-        members = [top, *children.get(top.pk, [])]
-        groups.append((top.name, [(getattr(c, value), c.name) for c in members]))
-    return groups
+    return category_tree().grouped_choices(value=value)
+
+
+def shop_category_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """The tree as a shop's category choices: a main category reads "Food (general)" in its group."""
+    return category_tree().grouped_choices(general_label=_("%(name)s (general)"))
 
 
 # --- Shopper side ----------------------------------------------------------------------
@@ -123,15 +120,7 @@ def shop_products_public(*, shop: Shop) -> QuerySet[Product]:
 
 def category_descendant_ids(category: Category) -> list[int]:
     """The category and every category under it (one query over the small tree)."""
-    by_parent: dict[int | None, list[int]] = {}
-    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
-        by_parent.setdefault(parent_id, []).append(pk)
-    ids, stack = [], [category.pk]
-    while stack:
-        current = stack.pop()
-        ids.append(current)
-        stack.extend(by_parent.get(current, []))
-    return ids
+    return category_tree().descendants(category)
 
 
 def category_products(*, category: Category) -> QuerySet[Product]:

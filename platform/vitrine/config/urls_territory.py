@@ -15,6 +15,7 @@ urlpatterns = [
     path("pro/produits/", include("vitrine.catalog.urls_merchant")),
     path("pro/import/", include("vitrine.imports.urls")),
     path("pro/commandes/", include("vitrine.orders.urls_merchant")),
+    path("pro/", include("vitrine.pro.urls")),
     path("pro/", include("vitrine.shops.urls_merchant")),
     path("equipe/", include("vitrine.backoffice.urls")),
     path("espace/", include("vitrine.backoffice.urls_espace")),

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
+from vitrine.catalog.categories import category_tree
 from vitrine.catalog.models import Category, Product, Variant
 from vitrine.imports.models import CatalogImport
 from vitrine.shops.models import Shop
@@ -55,12 +56,4 @@ def catalog_export_rows(*, shop: Shop) -> list[list]:
 
 def category_choices_for_import() -> list[tuple[str, str]]:
     """(identifier, name) of every category, each parent followed by its children."""
-    categories = list(Category.objects.order_by("position", "name"))
-    children: dict[int | None, list[Category]] = {}
-    for category in categories:
-        children.setdefault(category.parent_id, []).append(category)
-    choices = []
-    for parent in children.get(None, []):
-        choices.append((parent.slug, parent.name))
-        choices.extend((child.slug, f"{parent.name} › {child.name}") for child in children.get(parent.pk, []))
-    return choices
+    return category_tree().flat_choices(value="slug")

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vitrine.shops.models import Shop
-from vitrine.shops.selectors import category_tree, commune_list
+from vitrine.shops.selectors import commune_list
 from vitrine.shops.services import (
     MAX_RANGES_PER_DAY,
     ShopApplication,
@@ -17,16 +17,6 @@ from vitrine.shops.services import (
 
 COMMUNE_OUTSIDE = _("The shop must be in one of the territory's communes.")
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
-
-
-def category_choices() -> list:
-    """Grouped choices: each main category is a group holding itself ("all of it") and its sub-categories."""
-    choices: list = [("", _("Choose a category"))]
-    for node in category_tree():
-        options = [(node.category.pk, _("%(name)s (general)") % {"name": node.category.name})]
-        options += [(child.pk, child.name) for child in node.children]
-        choices.append((node.category.name, options))
-    return choices
 
 
 class SalesModeField(forms.ChoiceField):
@@ -82,10 +72,11 @@ class ShopIdentityForm(forms.Form):
     )
     sales_mode = SalesModeField()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, category_choices: list, **kwargs):
+        # The category tree is the catalogue's (shops sits below it): the page passes its choices.
         super().__init__(*args, **kwargs)
         self.fields["commune"].queryset = commune_list()
-        self.fields["category"].choices = category_choices()
+        self.fields["category"].choices = [("", _("Choose a category")), *category_choices]
 
     def application(self) -> ShopApplication:
         data = self.cleaned_data

@@ -4,8 +4,6 @@ from django.urls import path
 from vitrine.shops import views_merchant as views
 
 urlpatterns = [
-    path("", views.merchant_home, name="merchant_home"),
-    path("rejoindre/", views.shop_apply_view, name="shop_apply"),
     path("boutique/", views.shop_profile, name="shop_profile"),
     path("boutique/photos/", views.shop_photo_add_view, name="shop_photo_add"),
     path("boutique/photos/<int:pk>/", views.shop_photo_edit, name="shop_photo_edit"),

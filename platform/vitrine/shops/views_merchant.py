@@ -1,4 +1,4 @@
-"""The merchant area (/pro/): joining, dashboard, storefront profile, hours, team.
+"""The merchant area (/pro/): storefront profile, photos, hours, team (joining and the dashboard: vitrine.pro).
 
 Every page loads the signed-in merchant's own shop (request.shop, set by
 merchant_required) and only ever looks rows up inside it: another shop's ids
@@ -7,7 +7,6 @@ give 404.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,24 +14,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vitrine.common.forms import errors_to_form  # noqa: F401 (also used by other areas' views)
+from vitrine.common.forms import errors_to_form
 from vitrine.shops.forms import (
     ClosingForm,
     HoursForm,
     PhotoAltForm,
     SalesModeField,
-    ShopApplyForm,
     ShopPhotoForm,
     ShopProfileForm,
     TeamInviteForm,
 )
 from vitrine.shops.models import ClosingPeriod, Shop, ShopMember, ShopPhoto
 from vitrine.shops.permissions import merchant_required
-from vitrine.shops.selectors import merchant_summary, shop_member_list
+from vitrine.shops.selectors import shop_member_list
 from vitrine.shops.services import (
     description_for_editing,
-    shop_apply,
-    shop_apply_with_account,
     shop_closing_add,
     shop_closing_remove,
     shop_hours_set,
@@ -50,53 +46,6 @@ from vitrine.shops.services import (
 def _render(request, template: str, context: dict, *forms_) -> HttpResponse:
     status = 400 if any(form is not None and form.is_bound and form.errors for form in forms_) else 200
     return render(request, template, context, status=status)
-
-
-# --- Joining ----------------------------------------------------------------------------
-
-def shop_apply_view(request: HttpRequest) -> HttpResponse:
-    """A shop applies to join the marketplace; a visitor opens their account at the same time."""
-    user = request.user
-    if user.is_authenticated:
-        live = user.shop_memberships.exclude(shop__status=Shop.Status.REFUSED).exists()
-        if live:
-            messages.info(request, _("Your account already has a shop: here is its dashboard."))
-            return redirect("merchant_home")
-        if user.is_territory_staff:
-            messages.info(request, _("A territory team account cannot own a shop: apply with another email address."))
-            return redirect("staff_home")
-    with_account = not user.is_authenticated
-    form = ShopApplyForm(request.POST or None, with_account=with_account)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if with_account:
-                _shop, owner = shop_apply_with_account(
-                    application=form.application(), email=form.cleaned_data["owner_email"],
-                    password=form.cleaned_data["password"], full_name=form.cleaned_data["owner_full_name"],
-                )
-                login(request, owner, backend="django.contrib.auth.backends.ModelBackend")
-            else:
-                shop_apply(application=form.application(), owner=user)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            return redirect("merchant_home")
-    return _render(request, "shops/apply.html", {"form": form, "with_account": with_account}, form)
-
-
-shop_apply_view.access = "public"  # anyone may apply; the permission matrix reads this
-
-
-# --- Dashboard --------------------------------------------------------------------------
-
-@merchant_required(allow_refused=True)
-def merchant_home(request: HttpRequest) -> HttpResponse:
-    """The merchant's dashboard: where their shop stands, and what to do next."""
-    shop = request.shop
-    summary = merchant_summary(shop=shop) if shop.status != Shop.Status.REFUSED else None
-    return render(request, "shops/merchant/home.html", {
-        "shop": shop, "summary": summary, "is_owner": request.membership.role == ShopMember.Role.OWNER,
-    })
 
 
 # --- Storefront profile (owner) -----------------------------------------------------------

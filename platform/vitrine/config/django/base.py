@@ -47,6 +47,7 @@ TENANT_APPS = [
     "vitrine.search",
     "vitrine.orders",
     "vitrine.privacy",
+    "vitrine.pro",
     "vitrine.backoffice",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
