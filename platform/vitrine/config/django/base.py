@@ -41,6 +41,7 @@ TENANT_APPS = [
     "django.contrib.messages",
     "vitrine.accounts",
     "vitrine.notifications",
+    "vitrine.audit",
     "vitrine.catalog",
     "vitrine.shops",
     "vitrine.imports",

@@ -1,0 +1,33 @@
+"""Record a decision in the territory's audit trail."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from vitrine.audit.models import AuditEvent
+
+SYSTEM = "system"
+PAYLOAD_TEXT_MAX = 500  # a reason or a note is kept, but a pasted novel is not
+
+
+def _bounded(payload: dict[str, Any]) -> dict[str, Any]:
+    return {key: value[:PAYLOAD_TEXT_MAX] if isinstance(value, str) else value for key, value in payload.items()}
+
+
+def audit_record(
+    *, actor: Any | None, verb: str, obj: models.Model | None = None, payload: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write one row of the trail in the caller's transaction (a decision undone by a rollback leaves none).
+
+    `actor` is the territory account that decided, or None for the system (a scheduled job).
+    """
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor_label=getattr(actor, "email", "") or SYSTEM,
+        verb=verb,
+        object_type=obj._meta.model_name if obj is not None else "",
+        object_id=obj.pk if obj is not None else None,
+        object_label=str(getattr(obj, "name", None) or getattr(obj, "title", None) or obj or "")[:200],
+        payload=_bounded(payload or {}),
+    )
