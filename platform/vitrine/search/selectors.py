@@ -207,6 +207,9 @@ class _Statement:
         self.params[name] = value
         return f"%({name})s"
 
+    def approved(self) -> str:
+        return self.param("approved", Shop.Status.APPROVED)
+
     def tsquery(self, name: str, text: str) -> str:
         return f"to_tsquery('french', {self.param(name, text)})"
 
@@ -228,7 +231,7 @@ class _Statement:
                 f"mc AS MATERIALIZED (SELECT c.id, {self._mask(CATEGORY_NAME_VECTOR)} AS mask FROM catalog_category c"
                 f" WHERE {CATEGORY_NAME_VECTOR} @@ {any_word})",
                 f"ms AS MATERIALIZED (SELECT s.id, {self._mask(SHOP_NAME_VECTOR)} AS mask FROM shops_shop s"
-                f" WHERE s.status = 'approved' AND {SHOP_NAME_VECTOR} @@ {any_word})",
+                f" WHERE s.status = {self.approved()} AND {SHOP_NAME_VECTOR} @@ {any_word})",
             ]
         return ", ".join(ctes)
 
@@ -247,8 +250,8 @@ class _Statement:
     def where(self) -> str:
         """Published products of approved shops with every word somewhere, within the filters."""
         # The few shops not approved, rather than the many approved: a short array to check.
-        where = ["p.status = 'published'",
-                 "NOT p.shop_id = ANY(ARRAY(SELECT id FROM shops_shop WHERE status <> 'approved'))"]
+        where = [f"p.status = {self.param('published', Product.Status.PUBLISHED)}",
+                 f"NOT p.shop_id = ANY(ARRAY(SELECT id FROM shops_shop WHERE status <> {self.approved()}))"]
         if self.terms:
             # Candidates by index (GIN on the product's words, or the category's or shop's id:
             # a BitmapOr); with several words, each is then checked in any field (a stop word,
@@ -276,7 +279,8 @@ class _Statement:
             # On request counts as available; with variants, any variant in stock. OFFSET 0
             # keeps the EXISTS a lookup by product (an index probe, for the few products out
             # of stock themselves): without it, PostgreSQL may hash every variant in stock first.
-            where.append("(p.availability = 'on_request' OR p.stock > 0 OR EXISTS"
+            on_request = self.param("on_request", Product.Availability.ON_REQUEST)
+            where.append(f"(p.availability = {on_request} OR p.stock > 0 OR EXISTS"
                          " (SELECT 1 FROM catalog_variant v WHERE v.product_id = p.id AND v.stock > 0 OFFSET 0))")
         return " AND ".join(where)
 
@@ -544,7 +548,7 @@ _NAMES_VOCABULARY = f"""
 SELECT word FROM (
     SELECT DISTINCT {_folded_sql('w')} AS word FROM (
         SELECT regexp_split_to_table(c.name, {_SEPARATORS}) AS w FROM catalog_category c
-        UNION SELECT regexp_split_to_table(s.name, {_SEPARATORS}) FROM shops_shop s WHERE s.status = 'approved'
+        UNION SELECT regexp_split_to_table(s.name, {_SEPARATORS}) FROM shops_shop s WHERE s.status = %(approved)s
     ) raw
 ) words WHERE length(word) >= 3 AND word ~ '^[a-z0-9]+$'"""
 # Per word typed: the names' words, and those of a bounded sample of product titles with
@@ -554,7 +558,7 @@ SELECT unnest(%(names)s::text[]) AS word
 UNION SELECT word FROM (
     SELECT {_folded_sql('w')} AS word FROM (
         SELECT DISTINCT regexp_split_to_table(p.title, {_SEPARATORS}) AS w FROM (
-            SELECT p.title FROM catalog_product p WHERE p.status = 'published'
+            SELECT p.title FROM catalog_product p WHERE p.status = %(published)s
             AND p.search_vector @@ to_tsquery('french', left(t.term, 3) || ':*') LIMIT 200) p
     ) raw
 ) titles WHERE length(word) >= 3 AND word ~ '^[a-z0-9]+$'"""
@@ -570,7 +574,7 @@ def _names_vocabulary(key: tuple[str, int]) -> list[str]:
     if cached is not None and cached[0] == key:
         return cached[1]
     with connection.cursor() as cursor:
-        cursor.execute(_NAMES_VOCABULARY)
+        cursor.execute(_NAMES_VOCABULARY, {"approved": Shop.Status.APPROVED})
         words = [word for (word,) in cursor.fetchall()]
     with _trees_lock:
         _vocabularies[schema] = (key, words)
@@ -579,7 +583,7 @@ def _names_vocabulary(key: tuple[str, int]) -> list[str]:
 
 def _word_suggestions(terms: list[str], names: list[str]) -> list[Suggestion]:
     """Replacement queries: each unknown word swapped for a known word it starts or resembles."""
-    params = {"terms": terms, "names": names}
+    params = {"terms": terms, "names": names, "published": Product.Status.PUBLISHED}
     with connection.cursor() as cursor:
         if pg_trgm_installed():
             # pg_trgm: the words that start like the term, then the most similar ones.
@@ -643,8 +647,8 @@ def _popular_categories_and_shops_fingerprint(tree: _Tree | None) -> tuple[list[
     with connection.cursor() as cursor:
         # The tree's version comes with the counts: one query when the tree is cached.
         cursor.execute("SELECT 'c', category_id, count(*), sum(hashtext(name)), NULL FROM shops_shop"
-                       " WHERE status = 'approved' GROUP BY category_id"
-                       f" UNION ALL SELECT 'v', NULL, NULL, NULL, {_TREE_VERSION}")
+                       " WHERE status = %s GROUP BY category_id"
+                       f" UNION ALL SELECT 'v', NULL, NULL, NULL, {_TREE_VERSION}", [Shop.Status.APPROVED])
         rows = cursor.fetchall()
     if tree is None:
         tree = _category_tree(next(version for kind, *_counts, version in rows if kind == "v"))
