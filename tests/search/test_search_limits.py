@@ -240,8 +240,13 @@ def test_a_result_card_shows_the_first_photo_the_price_and_the_shop(nancy, shopp
 
     # when a shopper searches it
     text = shopper(nancy).get("/recherche/", {"q": "theiere"}).content.decode()
+    with tenant_context(nancy):
+        [found] = product_search(query="theiere", filters=SearchFilters()).products
 
-    # then its card links to it and shows its first photo's renditions, its price and its shop
+    # then the product comes with its first photo alone, in a plain attribute (no forged prefetch cache)
+    assert found.card_photo.image.name == "nancy/products/first.png"
+    assert not hasattr(found, "_prefetched_objects_cache")
+    # and its card links to it and shows its first photo's renditions, its price and its shop
     assert 'href="/boutiques/maison-du-the/theiere-en-fonte/"' in text
     assert 'src="/media/nancy/products/first-640.webp"' in text and "first-320.webp 320w" in text
     assert 'width="640" height="480"' in text and "second.png" not in text

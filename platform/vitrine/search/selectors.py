@@ -447,7 +447,7 @@ _CARD_FIELDS = {
 
 
 def _products(ids: list[int]) -> list[Product]:
-    """The page's products, in that order, with what their cards show: shop, first photo.
+    """The page's products, in that order, with what their cards show: shop, `card_photo`.
 
     One query (a LATERAL join picks each product's first photo), rows made into model
     instances with Model.from_db: the ORM's select_related and prefetch_related cost more
@@ -473,14 +473,12 @@ def _products(ids: list[int]) -> list[Product]:
         shop_values, photo_values = rest[:len(shop_fields)], list(rest[len(shop_fields):])
         product = Product.from_db(db, product_fields, product_values)
         product.shop = Shop.from_db(db, shop_fields, shop_values)
-        photos = []
+        # The card's photo alone, where the card template reads it (catalog_tags.first_photo);
+        # product.photos.all() stays a plain query, should anything else ask for every photo.
+        product.card_photo = None
         if photo_values[photo_fields.index("id")] is not None:  # a product without photos
             photo_values[renditions_at] = renditions_field.from_db_value(photo_values[renditions_at], None, connection)
-            photos.append(ProductPhoto.from_db(db, photo_fields, photo_values))
-        # What prefetch_related("photos") leaves: product.photos.all() answers from it.
-        cached = ProductPhoto.objects.none()
-        cached._result_cache, cached._prefetch_done = photos, True
-        product._prefetched_objects_cache = {"photos": cached}
+            product.card_photo = ProductPhoto.from_db(db, photo_fields, photo_values)
         by_id[product.pk] = product
     return [by_id[pk] for pk in ids if pk in by_id]
 
