@@ -28,7 +28,6 @@ anywhere is seen at once. A search that finds nothing asks for suggestions inste
 from __future__ import annotations
 
 import difflib
-import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -43,6 +42,7 @@ from vitrine.catalog.models import (
     Product,
     ProductPhoto,
 )
+from vitrine.search.cache import TerritoryCache
 from vitrine.search.text import query_terms, term_tsquery, tsquery_text
 from vitrine.shops.models import Shop
 
@@ -166,9 +166,8 @@ class _Tree:
         return category
 
 
-# schema -> (fingerprint, tree). Keyed by content, so never stale: an edit changes the key.
-_trees: dict[str, tuple[str, _Tree]] = {}
-_trees_lock = threading.Lock()
+# Keyed by content (the table's fingerprint), so never stale: an edit changes the key.
+_trees: TerritoryCache[_Tree] = TerritoryCache()
 
 
 def _category_tree(version: str | None = None) -> _Tree:
@@ -178,16 +177,15 @@ def _category_tree(version: str | None = None) -> _Tree:
         with connection.cursor() as cursor:
             cursor.execute("SELECT " + _TREE_VERSION)
             version = cursor.fetchone()[0]
-    cached = _trees.get(schema)
-    if cached is not None and cached[0] == version:
-        return cached[1]
+    cached = _trees.get(schema, version)
+    if cached is not None:
+        return cached
     categories = list(Category.objects.order_by("position", "name"))
     children: dict[int | None, list[int]] = {}
     for category in categories:
         children.setdefault(category.parent_id, []).append(category.pk)
     tree = _Tree(version, {c.pk: c for c in categories}, {c.slug: c for c in categories}, children)
-    with _trees_lock:
-        _trees[schema] = (version, tree)
+    _trees.put(schema, version, tree)
     return tree
 
 
@@ -561,21 +559,20 @@ UNION SELECT word FROM (
     ) raw
 ) titles WHERE length(word) >= 3 AND word ~ '^[a-z0-9]+$'"""
 
-# schema -> ((tree version, shops fingerprint), words of the category and shop names).
-_vocabularies: dict[str, tuple[tuple[str, int], list[str]]] = {}
+# The words of the category and shop names, keyed by (tree version, shops' fingerprint).
+_vocabularies: TerritoryCache[list[str]] = TerritoryCache()
 
 
 def _names_vocabulary(key: tuple[str, int]) -> list[str]:
     """The words of the territory's category and approved shop names, folded (cached by content)."""
     schema = connection.schema_name
-    cached = _vocabularies.get(schema)
-    if cached is not None and cached[0] == key:
-        return cached[1]
+    cached = _vocabularies.get(schema, key)
+    if cached is not None:
+        return cached
     with connection.cursor() as cursor:
         cursor.execute(_NAMES_VOCABULARY, {"approved": Shop.Status.APPROVED})
         words = [word for (word,) in cursor.fetchall()]
-    with _trees_lock:
-        _vocabularies[schema] = (key, words)
+    _vocabularies.put(schema, key, words)
     return words
 
 
