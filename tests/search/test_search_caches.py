@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
-from vitrine.search import selectors
+from vitrine.search import tree
 from vitrine.search.cache import TerritoryCache
 from vitrine.search.selectors import SearchFilters, product_search
 from vitrine.testing.factories import ProductFactory, ShopFactory
@@ -72,7 +72,7 @@ def test_a_size_below_one_is_refused():
 
 def test_an_evicted_territory_rebuilds_its_tree_once(nancy, limoges, monkeypatch):
     # given a tree cache of one territory, and a match in each of two territories
-    monkeypatch.setattr(selectors, "_trees", TerritoryCache(max_entries=1))
+    monkeypatch.setattr(tree, "_trees", TerritoryCache(max_entries=1))
     for territory in (nancy, limoges):
         with tenant_context(territory):
             ProductFactory(title="Bol en grès")
@@ -89,7 +89,7 @@ def test_an_evicted_territory_rebuilds_its_tree_once(nancy, limoges, monkeypatch
 
     # then its tree is read again once (one query more), then served from the cache
     assert (len(evicted), len(cached)) == (3, 2)
-    assert selectors._trees.schemas() == ["nancy"]
+    assert tree._trees.schemas() == ["nancy"]
 
 
 def test_a_renamed_shop_changes_the_suggested_words_at_once(nancy):

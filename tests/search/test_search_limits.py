@@ -11,15 +11,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_tenants.utils import tenant_context
 from vitrine.catalog.models import Category, Product, ProductPhoto
-from vitrine.search.selectors import (
-    CATEGORY_NAME_VECTOR,
-    COUNT_LIMIT,
-    SHOP_NAME_VECTOR,
-    TITLE_VECTOR,
-    SearchFilters,
-    _Statement,
-    product_search,
-)
+from vitrine.search.selectors import COUNT_LIMIT, SearchFilters, product_search
+from vitrine.search.sql import CATEGORY_NAME_VECTOR, SHOP_NAME_VECTOR, TITLE_VECTOR, SearchStatement
 from vitrine.search.text import query_terms
 from vitrine.shops.models import Shop
 from vitrine.testing.factories import CategoryFactory, CommuneFactory, ProductFactory, ShopFactory
@@ -186,7 +179,7 @@ def test_the_search_expressions_are_those_of_their_indexes(nancy, sql, index):
 @pytest.mark.parametrize("query", ["", "lampe"])
 def test_statuses_are_parameters_and_the_partial_index_is_still_used(nancy, query):
     # given the statement of a broad search (newest first: the index `WHERE status = 'published'`)
-    statement = _Statement(terms=query_terms(query), filters=SearchFilters(in_stock=True))
+    statement = SearchStatement(terms=query_terms(query), filters=SearchFilters(in_stock=True))
     sql = statement.search_page(limit=COUNT_LIMIT, page=1, per_page=24)
 
     # when PostgreSQL plans it with its parameters
