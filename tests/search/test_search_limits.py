@@ -11,14 +11,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_tenants.utils import tenant_context
 from vitrine.catalog.models import Category, Product, ProductPhoto
-from vitrine.search.selectors import (
-    CATEGORY_NAME_VECTOR,
-    COUNT_LIMIT,
-    SHOP_NAME_VECTOR,
-    TITLE_VECTOR,
-    SearchFilters,
-    product_search,
-)
+from vitrine.search.selectors import COUNT_LIMIT, SearchFilters, product_search
+from vitrine.search.sql import CATEGORY_NAME_VECTOR, SHOP_NAME_VECTOR, TITLE_VECTOR, SearchStatement
+from vitrine.search.text import query_terms
+from vitrine.shops.models import Shop
 from vitrine.testing.factories import CategoryFactory, CommuneFactory, ProductFactory, ShopFactory
 
 
@@ -148,13 +144,13 @@ def test_a_word_as_typed_ranks_above_a_word_it_begins(nancy):
     assert [p.pk for p in result.products] == [older.pk, newer.pk]
 
 
-def _plan(sql: str) -> str:
+def _plan(sql: str, params: dict | None = None) -> str:
     with connection.cursor() as cursor:
         # Few rows in the test database: a sequential scan would be cheaper. Turned off, the
         # planner must take an index, and can only if the query's expression is the index's.
         cursor.execute("SET enable_seqscan = off")
         try:
-            cursor.execute("EXPLAIN " + sql)
+            cursor.execute("EXPLAIN " + sql, params)
             return "\n".join(row[0] for row in cursor.fetchall())
         finally:
             cursor.execute("RESET enable_seqscan")
@@ -169,14 +165,35 @@ def _plan(sql: str) -> str:
      "search_category_name_vector"),
     (f"SELECT s.id FROM shops_shop s WHERE {SHOP_NAME_VECTOR} @@ to_tsquery('french', 'lampe')",
      "search_shop_name_vector"),
-    ("SELECT p.id FROM catalog_product p WHERE p.status = 'published'"
+    ("SELECT p.id FROM catalog_product p WHERE p.status = %(published)s"
      " ORDER BY p.published_at DESC NULLS LAST, p.id DESC LIMIT 24", "product_newest"),
 ])
 def test_the_search_expressions_are_those_of_their_indexes(nancy, sql, index):
     # given the expressions the search's statements filter and sort by
     with tenant_context(nancy):
         # when PostgreSQL plans them, then it can answer each from its index
-        assert f" on {index} " in _plan(sql) or f" using {index} " in _plan(sql)
+        plan = _plan(sql, {"published": Product.Status.PUBLISHED})
+        assert f" on {index} " in plan or f" using {index} " in plan
+
+
+@pytest.mark.parametrize("query", ["", "lampe"])
+def test_statuses_are_parameters_and_the_partial_index_is_still_used(nancy, query):
+    # given the statement of a broad search (newest first: the index `WHERE status = 'published'`)
+    statement = SearchStatement(terms=query_terms(query), filters=SearchFilters(in_stock=True))
+    sql = statement.search_page(limit=COUNT_LIMIT, page=1, per_page=24)
+
+    # when PostgreSQL plans it with its parameters
+    with tenant_context(nancy):
+        plan = _plan(sql, statement.params)
+
+    # then no status is written in the SQL, they are parameters from the models' choices
+    assert not re.search(r"'(%s)'" % "|".join([*Product.Status.values, *Product.Availability.values,
+                                              *Shop.Status.values]), sql)
+    assert statement.params["published"] == Product.Status.PUBLISHED
+    assert statement.params["approved"] == Shop.Status.APPROVED
+    # and the partial index still serves the newest first: Django binds parameters on the
+    # client (psycopg's ClientCursor), so the server plans `status = 'published'` itself
+    assert " using product_newest " in plan
 
 
 def test_an_edited_category_is_seen_at_once_by_the_cached_tree(nancy, shopper):
@@ -216,8 +233,13 @@ def test_a_result_card_shows_the_first_photo_the_price_and_the_shop(nancy, shopp
 
     # when a shopper searches it
     text = shopper(nancy).get("/recherche/", {"q": "theiere"}).content.decode()
+    with tenant_context(nancy):
+        [found] = product_search(query="theiere", filters=SearchFilters()).products
 
-    # then its card links to it and shows its first photo's renditions, its price and its shop
+    # then the product comes with its first photo alone, in a plain attribute (no forged prefetch cache)
+    assert found.card_photo.image.name == "nancy/products/first.png"
+    assert not hasattr(found, "_prefetched_objects_cache")
+    # and its card links to it and shows its first photo's renditions, its price and its shop
     assert 'href="/boutiques/maison-du-the/theiere-en-fonte/"' in text
     assert 'src="/media/nancy/products/first-640.webp"' in text and "first-320.webp 320w" in text
     assert 'width="640" height="480"' in text and "second.png" not in text

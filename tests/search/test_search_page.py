@@ -378,7 +378,7 @@ def test_query_count_does_not_grow_with_results(nancy, shopper):
 
 def test_pg_trgm_is_used_exactly_where_the_server_has_it(nancy):
     # given this server's extensions (the embedded PostgreSQL has no pg_trgm; the machine's may)
-    from vitrine.search.selectors import pg_trgm_installed
+    from vitrine.search.suggestions import pg_trgm_installed
 
     with tenant_context(nancy), connection.cursor() as cursor:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm')")

@@ -101,7 +101,7 @@ class Product(models.Model):
             # fastupdate off: a bulk import would otherwise leave its rows in the index's
             # pending list, which every search then reads in full until the next vacuum.
             GinIndex(fields=["search_vector"], name="product_search_vector", fastupdate=False),
-            # The search's broad queries (vitrine.search.selectors): the title's words alone
+            # The search's broad queries (vitrine.search.sql): the title's words alone
             # (weight A), and published products newest first, read in that order.
             GinIndex(models.Func(models.F("search_vector"), models.Value("{a}"), function="ts_filter"),
                      name="product_title_vector", fastupdate=False),

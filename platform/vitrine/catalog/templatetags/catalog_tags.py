@@ -93,7 +93,14 @@ def photo_img(photo, sizes: str = "100vw", css_class: str = "", loading: str = "
 
 @register.filter
 def first_photo(product):
-    """The product's first photo (from the prefetched, ordered photos), or None."""
+    """The product's first photo, or None.
+
+    A loader that fetched the first photo alone sets it as `product.card_photo` (None when
+    the product has none), as the search does; otherwise the first of the prefetched,
+    ordered photos.
+    """
+    if hasattr(product, "card_photo"):
+        return product.card_photo
     photos = list(product.photos.all())
     return photos[0] if photos else None
 

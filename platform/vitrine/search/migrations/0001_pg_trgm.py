@@ -1,7 +1,7 @@
 """pg_trgm for typo-tolerant suggestions, where the server has it (the embedded one has not).
 
 The extension lives in the public schema, once per database, so every territory's
-schema (cloned or migrated) sees it; search works without it (vitrine.search.selectors).
+schema (cloned or migrated) sees it; search works without it (vitrine.search.suggestions).
 """
 from django.db import migrations
 

@@ -2,7 +2,7 @@
 
 A search matches its words against every category's and approved shop's name; without
 these indexes it folded and parsed every name of the territory on every search (2.5 ms
-for 300 shops). The expressions are vitrine.search.selectors' CATEGORY_NAME_VECTOR and
+for 300 shops). The expressions are vitrine.search.sql's CATEGORY_NAME_VECTOR and
 SHOP_NAME_VECTOR, letter for letter, or the planner cannot use them (a test checks it).
 Raw SQL: the search owns these expressions, not the catalogue's or the shops' models.
 """
