@@ -40,7 +40,7 @@ from vitrine.search.cards import product_cards
 from vitrine.search.sql import SearchStatement
 from vitrine.search.suggestions import popular_categories, suggestions_for
 from vitrine.search.text import query_terms
-from vitrine.search.tree import CategoryTree, category_tree
+from vitrine.search.tree import SearchCategoryTree, category_tree
 from vitrine.search.types import COUNT_LIMIT, PER_PAGE, Facet, SearchFilters, SearchPage
 
 # What callers import from here (the views, tests, benchmarks): the search's public face.
@@ -105,7 +105,7 @@ def _top(facets: list[Facet]) -> list[Facet]:
     return sorted(facets, key=lambda f: (-(f.count or 0), f.name))[:FACET_LIMIT]
 
 
-def _category_facets(tree: CategoryTree, counts: dict[int, int], selected: Category | None) -> list[Facet]:
+def _category_facets(tree: SearchCategoryTree, counts: dict[int, int], selected: Category | None) -> list[Facet]:
     """Counts per top-level category (children included); under a chosen category, per child."""
     if selected is not None:
         facets = [Facet(selected.slug, selected.name, sum(counts.values()), True)]

@@ -12,7 +12,7 @@ from django.db import connection
 from vitrine.catalog.models import Product
 from vitrine.search.cache import TerritoryCache
 from vitrine.search.sql import folded_sql
-from vitrine.search.tree import TREE_VERSION, CategoryTree, category_tree
+from vitrine.search.tree import TREE_VERSION, SearchCategoryTree, category_tree
 from vitrine.search.types import Suggestion
 from vitrine.shops.models import Shop
 
@@ -31,7 +31,7 @@ def pg_trgm_installed() -> bool:
     return cached
 
 
-def suggestions_for(terms: list[str], tree: CategoryTree) -> list[Suggestion]:
+def suggestions_for(terms: list[str], tree: SearchCategoryTree) -> list[Suggestion]:
     """Other words to try, close categories, then the most popular categories.
 
     Words come from the territory's category and shop names and the words of its
@@ -132,7 +132,7 @@ def _word_suggestions(terms: list[str], names: list[str]) -> list[Suggestion]:
     return suggestions[:SUGGESTION_LIMIT]
 
 
-def _close_categories(terms: list[str], tree: CategoryTree) -> list[Suggestion]:
+def _close_categories(terms: list[str], tree: SearchCategoryTree) -> list[Suggestion]:
     """Categories whose folded name starts like, or looks like, one of the words."""
     found = []
     for category, words in tree.words:
@@ -152,7 +152,7 @@ def popular_categories() -> list[Suggestion]:
     return _popular_categories_and_shops_fingerprint(None)[0]
 
 
-def _popular_categories_and_shops_fingerprint(tree: CategoryTree | None) -> tuple[list[Suggestion], int]:
+def _popular_categories_and_shops_fingerprint(tree: SearchCategoryTree | None) -> tuple[list[Suggestion], int]:
     """The popular categories, and a fingerprint of the approved shops' names (vocabulary's key)."""
     with connection.cursor() as cursor:
         # The tree's version comes with the counts: one query when the tree is cached.

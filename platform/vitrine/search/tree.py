@@ -7,11 +7,11 @@ at no extra query while the tree is unchanged.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 from django.db import connection
 
+from vitrine.catalog.categories import CategoryTree
 from vitrine.catalog.models import Category
 from vitrine.search.cache import TerritoryCache
 from vitrine.search.text import query_terms
@@ -21,40 +21,24 @@ TREE_VERSION = ("(SELECT md5(coalesce(string_agg(concat_ws(',', id, coalesce(par
                 " ';' ORDER BY id), '')) FROM catalog_category)")
 
 
-@dataclass
-class CategoryTree:
-    """Every category of the territory, by id and slug, with each one's children's ids."""
+class SearchCategoryTree(CategoryTree):
+    """The catalogue's category tree, with the content version it was built from and its names' words."""
 
-    version: str
-    by_id: dict[int, Category]
-    by_slug: dict[str, Category]
-    children: dict[int | None, list[int]]
+    def __init__(self, categories: list[Category], *, version: str):
+        super().__init__(categories)
+        self.version = version
 
     @cached_property
     def words(self) -> list[tuple[Category, list[str]]]:
         """Each category with the folded words of its name (for suggestions)."""
         return [(category, query_terms(category.name)) for category in self.by_id.values()]
 
-    def descendants(self, category: Category) -> list[int]:
-        ids, stack = [], [category.pk]
-        while stack:
-            current = stack.pop()
-            ids.append(current)
-            stack.extend(self.children.get(current, []))
-        return ids
-
-    def top(self, category_id: int) -> Category:
-        category = self.by_id[category_id]
-        while category.parent_id is not None and category.parent_id in self.by_id:
-            category = self.by_id[category.parent_id]
-        return category
-
 
 # Keyed by content (the table's fingerprint), so never stale: an edit changes the key.
-_trees: TerritoryCache[CategoryTree] = TerritoryCache()
+_trees: TerritoryCache[SearchCategoryTree] = TerritoryCache()
 
 
-def category_tree(version: str | None = None) -> CategoryTree:
+def category_tree(version: str | None = None) -> SearchCategoryTree:
     """The territory's category tree, from this process's cache when `version` is current."""
     schema = connection.schema_name
     if version is None:
@@ -64,11 +48,7 @@ def category_tree(version: str | None = None) -> CategoryTree:
     cached = _trees.get(schema, version)
     if cached is not None:
         return cached
-    categories = list(Category.objects.order_by("position", "name"))
-    children: dict[int | None, list[int]] = {}
-    for category in categories:
-        children.setdefault(category.parent_id, []).append(category.pk)
-    tree = CategoryTree(version, {c.pk: c for c in categories}, {c.slug: c for c in categories}, children)
+    tree = SearchCategoryTree(list(Category.objects.all()), version=version)
     _trees.put(schema, version, tree)
     return tree
 
