@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -89,8 +90,6 @@ def image_renditions(data: bytes, *, widths=RENDITION_WIDTHS) -> list[tuple[int,
 
 def renditions_make(photo) -> None:
     """Store web variants of a photo row (any model with `image` and `renditions`); safe to run twice."""
-    from django.core.files.storage import default_storage
-
     if photo.renditions:
         return
     with photo.image.open("rb") as original:

@@ -24,6 +24,7 @@ def main() -> int:
     env.setdefault("DJANGO_SETTINGS_MODULE", "vitrine.config.django.local")
     env.setdefault("SITE_PORT", str(PORT))
     if not env.get("DATABASE_URL"):
+        # Only without DATABASE_URL: the embedded server needs the pgserver package (extra 'local').
         from vitrine.config.embedded import embedded_database_url
 
         print("Starting the embedded PostgreSQL under var/pgdata ...", flush=True)

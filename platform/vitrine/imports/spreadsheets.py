@@ -88,6 +88,7 @@ def _csv_rows(text: str):
 
 
 def _xlsx_rows(data: bytes):
+    # openpyxl is heavy to import (~0.2 s): only files that are workbooks pay for it.
     from openpyxl import load_workbook
 
     try:
@@ -190,6 +191,7 @@ def _french_text(value) -> str:
 
 def xlsx_write(rows: list[list], *, sheet_title: str) -> bytes:
     """The table as an Excel workbook: prices and stocks as numbers, the rest as text."""
+    # openpyxl is heavy to import (~0.2 s): only the Excel export pays for it.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font

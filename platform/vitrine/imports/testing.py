@@ -22,6 +22,7 @@ def _quoted(value: str, separator: str) -> str:
 
 def xlsx_bytes(rows: list[dict], *, columns=COLUMNS) -> bytes:
     """An Excel workbook with the template's columns; numbers stay numbers."""
+    # openpyxl is heavy to import: only the tests that build a workbook pay for it.
     from openpyxl import Workbook
 
     workbook = Workbook()

@@ -5,6 +5,9 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from django.db import connection
+from django.utils import timezone
+
 
 def is_open_at(
     *, moment: datetime, zone: ZoneInfo, ranges: Iterable[tuple[int, time, time]],
@@ -25,13 +28,9 @@ def is_open_at(
 
 def territory_zone() -> ZoneInfo:
     """The current territory's time zone (Paris on the public schema or when unset)."""
-    from django.db import connection
-
     return ZoneInfo(getattr(getattr(connection, "tenant", None), "time_zone", None) or "Europe/Paris")
 
 
 def territory_today() -> date:
     """Today's date where the territory is (its time zone), not where the server is."""
-    from django.utils import timezone
-
     return timezone.localdate(timezone=territory_zone())

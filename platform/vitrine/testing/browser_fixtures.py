@@ -83,6 +83,7 @@ def playwright_driver(chromium, web_server) -> Iterator:
     may use the ORM directly). It asks for web_server first, so the session's
     database work (test database, territories) happens before the loop starts.
     """
+    # Playwright is a dev dependency, loaded only when a browser test asks for a browser.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
@@ -147,6 +148,7 @@ def screenshot():
 
 
 def _operator_create() -> object:
+    # This plugin loads before Django is set up (pytest -p): models are imported when used.
     from vitrine.accounts.models import User
 
     return User.objects.create_superuser(email=f"operator-{secrets.token_hex(4)}@vitrine.example.fr",
@@ -154,6 +156,7 @@ def _operator_create() -> object:
 
 
 def _operator_delete(pk: int) -> None:
+    # This plugin loads before Django is set up (pytest -p): models are imported when used.
     from vitrine.accounts.models import User
     from vitrine.console.services import console_user_delete
 
@@ -170,6 +173,7 @@ def operator(orm):
 
 
 def _territories_drop(slugs: list[str]) -> None:
+    # This plugin loads before Django is set up (pytest -p): models are imported when used.
     from vitrine.tenancy.models import Territory
     from vitrine.tenancy.routing import routing_invalidate
 

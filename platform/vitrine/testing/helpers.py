@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.db import connection
 from django.test import Client
+from django_tenants.utils import tenant_context
 
 from vitrine.config.env import ROOT_DIR, VAR_DIR
 
@@ -24,8 +25,6 @@ def host_client(host: str) -> Client:
 
 def client_on(territory, user=None) -> Client:
     """A client on the territory's host, signed in as `user` (an account of that territory) when given."""
-    from django_tenants.utils import tenant_context
-
     client = host_client(f"{territory.schema_name}.localhost")
     if user is not None:
         with tenant_context(territory):

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.templatetags.static import static
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -164,7 +165,6 @@ def territory_logo_url(territory) -> str | None:
     if territory.logo:
         return territory.logo.url
     if (settings.TENANTS_DIR / territory.schema_name / "static" / "logo.svg").is_file():
-        from django.templatetags.static import static
 
         return static(f"tenants/{territory.schema_name}/logo.svg")
     return None

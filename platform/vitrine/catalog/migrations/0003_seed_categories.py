@@ -4,6 +4,7 @@ from django.utils.text import slugify
 
 
 def seed(apps, schema_editor):
+    # A migration keeps no module-level app imports: the seed is read when it runs.
     from vitrine.catalog.seed import CATEGORY_TREE
 
     Category = apps.get_model("catalog", "Category")

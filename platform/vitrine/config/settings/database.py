@@ -34,6 +34,7 @@ def database_url_or_embedded() -> str:
     url = env("DATABASE_URL", default="")
     if url:
         return url
+    # Only without DATABASE_URL: starting the embedded server needs the pgserver package (extra 'local').
     from vitrine.config.embedded import embedded_database_url
 
     return embedded_database_url(VAR_DIR / "pgdata")
