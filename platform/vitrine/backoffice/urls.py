@@ -18,5 +18,6 @@ urlpatterns = [
     path("categories/<int:pk>/supprimer/", views.staff_category_delete, name="staff_category_delete"),
     path("communes/", views.staff_communes, name="staff_communes"),
     path("produits/<int:pk>/retirer/", views.staff_product_unpublish, name="staff_product_unpublish"),
+    path("journal/", views.staff_audit, name="staff_audit"),
     path("commandes/reglages/", views.staff_orders_settings, name="staff_orders_settings"),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +17,9 @@ from django.views.decorators.http import require_POST
 
 from vitrine.catalog.models import Category, Product
 from vitrine.catalog.services import product_unpublish_by_staff
+from vitrine.audit.selectors import audit_events
 from vitrine.backoffice.selectors import shop_staff_detail
+from vitrine.backoffice.services import territory_announcement_set, territory_branding_update
 from vitrine.backoffice.forms import AnnouncementForm, AssistedShopForm, BrandingForm, CommuneForm, ReasonForm
 from vitrine.catalog.categories import category_tree_with_usage
 from vitrine.catalog.forms import CategoryForm
@@ -47,7 +50,6 @@ from vitrine.shops.services import (
 )
 from vitrine.common.forms import errors_to_form
 from vitrine.shops.opening import territory_today
-from vitrine.tenancy.services import territory_announcement_set, territory_branding_update
 
 
 @staff_required
@@ -318,3 +320,19 @@ def announcement(request: HttpRequest) -> HttpResponse:
                              else _("The announcement is removed."))
             return redirect("announcement")
     return render(request, "backoffice/announcement.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# --- The territory's audit trail -------------------------------------------------------------
+
+AUDIT_PER_PAGE = 50
+AUDIT_KINDS = {"shop", "order", "product", "category", "commune", "shopmember", "territory", "ordersettings",
+               "pickupsettings"}
+
+
+@staff_required
+def staff_audit(request: HttpRequest) -> HttpResponse:
+    """Every decision made in the territory, newest first: who, what, on what (filtered by kind)."""
+    kind = request.GET.get("objet", "")
+    kind = kind if kind in AUDIT_KINDS else ""
+    page = Paginator(audit_events(object_type=kind), AUDIT_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "backoffice/audit.html", {"page": page, "kind": kind})
