@@ -1,9 +1,9 @@
-"""The permission matrix: every merchant (/pro/) and staff (/equipe/) URL, for every role.
+"""The permission matrix: every merchant (/pro/) and territory team (/equipe/, /espace/) URL, for every role.
 
 The URLs are found by walking the territory URLconf, so a view added tomorrow is
 covered without touching this file. What each view admits comes from its
-decorator (`access` = "staff", "merchant", "owner" or "public"); a view under
-/pro/ or /equipe/ that declares nothing fails the matrix.
+decorator (`access` = "admin", "staff", "merchant", "owner" or "public"); a view under
+/pro/, /equipe/ or /espace/ that declares nothing fails the matrix.
 
 Sample URL arguments point at rows of shop X: every row a URL could name (shop,
 product, variant, photo, closing period, team member, category, commune) is made
@@ -27,7 +27,7 @@ from vitrine.testing.factories import ShopFactory, UserFactory
 ROW_PK = 900_001
 ROW_SLUG = "matrice"
 MARKER = "Maison Matrice X"
-AREAS = ("pro/", "equipe/")
+AREAS = ("pro/", "equipe/", "espace/")
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class AreaUrl:
 
     @property
     def area(self) -> str:
-        return "staff" if self.route.startswith("equipe/") else "merchant"
+        return "merchant" if self.route.startswith("pro/") else "staff"
 
     def __str__(self) -> str:
         return self.name
@@ -136,14 +136,15 @@ def _admitted(response, url: AreaUrl) -> bool:
 def test_the_matrix_sees_the_merchant_and_staff_areas():
     names = {url.name for url in AREA_URLS}
     assert {"merchant_home", "shop_profile", "shop_hours", "shop_team", "staff_home", "staff_shop_detail",
-            "staff_categories", "staff_communes", "staff_product_unpublish"} <= names
+            "staff_categories", "staff_communes", "staff_product_unpublish", "staff_audit", "branding",
+            "announcement"} <= names
 
 
 @pytest.mark.parametrize("url", AREA_URLS, ids=str)
 def test_every_area_url_declares_who_may_use_it(url):
-    expected = {"staff"} if url.area == "staff" else {"merchant", "owner", "public"}
+    expected = {"staff", "admin"} if url.area == "staff" else {"merchant", "owner", "public"}
     assert url.access in expected, (
-        f"{url.name} ({url.route}) must be decorated with staff_required or merchant_required"
+        f"{url.name} ({url.route}) must be decorated with staff_required, admin_required or merchant_required"
     )
 
 
@@ -179,8 +180,11 @@ def test_permission_matrix(url, matrix, client_for, limoges):
     refused(matrix.shopper, "403")
 
     if url.area == "staff":
-        # territory staff and admins come in; merchants, owners or employees, do not
+        # territory staff and admins come in (admins only, on admin pages); merchants, owners or employees, do not
         for user in (matrix.staff, matrix.admin):
+            if url.access == "admin" and user is matrix.staff:
+                refused(user, "403")
+                continue
             response = as_(user).get(path)
             assert _admitted(response, url), (path, response.status_code)
         for user in (matrix.owner_x, matrix.employee_x, matrix.owner_y):

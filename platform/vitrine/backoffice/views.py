@@ -6,9 +6,8 @@ Pages only: every decision is a service of the app that owns the concept.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from vitrine.orders import selectors as order_selectors
 from vitrine.orders import services as order_services
 from vitrine.orders.forms import OrderSettingsForm
 from vitrine.shops.models import Shop
-from vitrine.shops.permissions import staff_required
+from vitrine.shops.permissions import admin_required, staff_required
 from vitrine.shops.selectors import (
     commune_list,
     shop_pending_list,
@@ -282,12 +281,9 @@ def staff_orders_settings(request: HttpRequest) -> HttpResponse:
 
 # --- The marketplace's identity and announcement (/espace/) ------------------------------
 
+@admin_required
 def branding(request: HttpRequest) -> HttpResponse:
     """Territory admins change their marketplace's name, hero text, colour and logo."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if request.user.role != request.user.Role.TERRITORY_ADMIN:
-        raise PermissionDenied
     territory = request.tenant
     initial = {"name": territory.name, "hero_text": territory.hero_text, "primary_color": territory.primary_color}
     form = BrandingForm(request.POST or None, request.FILES or None, initial=initial)

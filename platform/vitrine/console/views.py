@@ -1,8 +1,6 @@
 """The super-admin console, on the public host. Thin: forms in, services do the work."""
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from vitrine.common.permissions import access_required
 from vitrine.console.forms import DomainAddForm, TerritoryProvisionForm
 from vitrine.tenancy.models import Domain, ProvisioningJob, Territory
 from vitrine.console.selectors import audit_list, territory_list
@@ -19,18 +18,14 @@ from vitrine.console.tasks import territory_provision_job_run
 from vitrine.theming.services import theme_load
 
 
-def operator_required(view):
-    """Console pages are for signed-in platform operators only."""
+def operator_check(user) -> None:
+    """Refuse anyone but a platform operator (a console account)."""
+    if not user.is_staff:
+        raise PermissionDenied("Platform operators only.")
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
 
-    return wrapper
+# Console pages are for signed-in platform operators only.
+operator_required = access_required(operator_check, access="operator")
 
 
 def territory_url(territory: Territory) -> str:

@@ -1,36 +1,67 @@
-"""Who may do what in a territory: decorators for merchant and staff pages.
+"""Who may do what in a territory: the checks services call, and the decorators pages wear.
 
-Roles: territory admin and territory staff (the "staff area"), shop owner and
-shop employee (the "merchant area", always scoped to their own shop), shopper.
-A request that fails a check gets 403 (or the sign-in page when anonymous);
-a merchant's pages only ever load their own shop's rows.
+Roles: territory admin and territory staff (the "staff area"), shop owner and shop employee
+(the "merchant area", always scoped to their own shop), shopper. Every refusal is a
+PermissionDenied subclass (403, or the sign-in page when anonymous); a merchant's pages only
+ever load their own shop's rows.
 
-Each decorated view carries `access` ("staff", "merchant" or "owner"): the
-permission-matrix test reads it to know what to expect of every URL under
-/pro/ and /equipe/, so a new view is covered the day it is added.
+Each decorated view carries `access` ("admin", "staff", "merchant", "owner" or "public"): the
+permission-matrix test reads it to know what to expect of every URL under /pro/, /equipe/ and
+/espace/, so a new view is covered the day it is added.
 """
-from functools import wraps
+from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Value, When
+from functools import wraps
 
+from vitrine.accounts.models import User
+from vitrine.common.permissions import access_required
 from vitrine.shops.models import Shop, ShopMember
 
 
-def staff_required(view):
-    """Territory admin or staff only."""
+class NotTerritoryStaff(PermissionDenied):
+    """Only the territory's team (admins and staff) may do this."""
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_territory_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
 
-    wrapper.access = "staff"
-    return wrapper
+class NotTerritoryAdmin(NotTerritoryStaff):
+    """Only the territory's administrators may do this."""
+
+
+class NotShopMember(PermissionDenied):
+    """A merchant only touches their own shop."""
+
+
+class NotShopOwner(NotShopMember):
+    """Only the shop's owner may do this (its identity, its team, its pickup rules)."""
+
+
+def staff_check(actor: User) -> None:
+    """Refuse anyone but the territory's team."""
+    if not actor.is_territory_staff:
+        raise NotTerritoryStaff("Territory staff only.")
+
+
+def admin_check(actor: User) -> None:
+    """Refuse anyone but the territory's administrators."""
+    if actor.role != User.Role.TERRITORY_ADMIN:
+        raise NotTerritoryAdmin("Territory administrators only.")
+
+
+def shop_member_check(*, shop: Shop, user: User, owner_only: bool = False) -> ShopMember:
+    """The user's membership of the shop; refused (NotShopMember / NotShopOwner) when they have none."""
+    membership = ShopMember.objects.filter(shop=shop, user=user).first()
+    if membership is None:
+        raise NotShopMember("Not a member of this shop.")
+    if owner_only and membership.role != ShopMember.Role.OWNER:
+        raise NotShopOwner("Only the shop's owner may do this.")
+    return membership
+
+
+staff_required = access_required(staff_check, access="staff")
+staff_required.__doc__ = "Territory admin or staff only."
+admin_required = access_required(admin_check, access="admin")
 
 
 def merchant_required(view=None, *, owner_only: bool = False, allow_refused: bool = False):
@@ -55,9 +86,9 @@ def merchant_required(view=None, *, owner_only: bool = False, allow_refused: boo
             refused_last = Case(When(shop__status=Shop.Status.REFUSED, then=Value(1)), default=Value(0))
             membership = memberships.order_by(refused_last, "created_at").first()
             if membership is None:
-                raise PermissionDenied
+                raise NotShopMember
             if owner_only and membership.role != ShopMember.Role.OWNER:
-                raise PermissionDenied
+                raise NotShopOwner
             request.shop, request.membership = membership.shop, membership
             return view(request, *args, **kwargs)
 
