@@ -22,7 +22,6 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -32,6 +31,7 @@ from vitrine.catalog.models import Category, Product
 from vitrine.common.html import html_sanitise
 from vitrine.common.images import ImageRejected, image_clean
 from vitrine.common.ordering import position_move
+from vitrine.common.text import slug_make, slug_unique
 from vitrine.notifications.services import outbox_email_queue
 from vitrine.shops.models import (
     ClosingPeriod,
@@ -54,24 +54,6 @@ PHONE = re.compile(r"\+?[0-9 .()\-]{6,20}")
 def weekday_names() -> list[str]:
     """Monday first, in the current language."""
     return [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
-
-
-def _slug_base(text: str) -> str:
-    # slugify drops letters NFKD cannot split (Vandœuvre -> vanduvre); spell them out first.
-    for letter, spelled in (("œ", "oe"), ("Œ", "Oe"), ("æ", "ae"), ("Æ", "Ae"), ("ß", "ss")):
-        text = text.replace(letter, spelled)
-    return slugify(text)
-
-
-def _unique_slug(model, base: str, *, scope: dict | None = None, fallback: str = "boutique",
-                 exclude_pk: int | None = None) -> str:
-    slug = _slug_base(base)[:120] or fallback
-    taken = model.objects.filter(slug__startswith=slug, **(scope or {})).exclude(pk=exclude_pk)
-    taken = set(taken.values_list("slug", flat=True))
-    candidate, index = slug, 2
-    while candidate in taken:
-        candidate, index = f"{slug}-{index}", index + 1
-    return candidate
 
 
 def _require_staff(actor: User) -> None:
@@ -119,7 +101,7 @@ def _commune_get_or_create(name: str, postcode: str) -> tuple[Commune, bool]:
     existing = Commune.objects.filter(name=name, postcode=postcode).first()
     if existing is not None:
         return existing, False
-    slug = _unique_slug(Commune, f"{name}-{postcode}", fallback="commune")
+    slug = slug_unique(Commune, f"{name}-{postcode}", fallback="commune")
     return Commune.objects.create(name=name, postcode=postcode, slug=slug), True
 
 
@@ -267,7 +249,7 @@ def _shop_from_application(application: ShopApplication, *, status: str) -> Shop
     try:
         with transaction.atomic():
             return Shop.objects.create(
-                slug=_unique_slug(Shop, application.name), status=status,
+                slug=slug_unique(Shop, application.name, fallback="boutique"), status=status,
                 approved_at=timezone.now() if status == Shop.Status.APPROVED else None,
                 **_application_values(application),
             )
@@ -769,10 +751,10 @@ def category_create(*, name: str, parent: Category | None, actor: User) -> Categ
     _category_parent_check(None, parent)
     _category_duplicate_check(name, parent)
     base = name
-    if parent is not None and Category.objects.filter(slug=_slug_base(name)).exists():
+    if parent is not None and Category.objects.filter(slug=slug_make(name, max_length=100, fallback="categorie")).exists():
         base = f"{parent.name} {name}"  # as the seed does: "vetements-femme" beside another "femme"
     return Category.objects.create(name=name, parent=parent, position=_next_position(parent),
-                                   slug=_unique_slug(Category, base, fallback="categorie"))
+                                   slug=slug_unique(Category, base, fallback="categorie"))
 
 
 @transaction.atomic

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import factory
 from django.utils import timezone
-from django.utils.text import slugify
 
 from vitrine.accounts.models import User
+from vitrine.common.text import slug_make
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 
@@ -46,7 +46,7 @@ class CommuneFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Commune {n}")
     postcode = factory.Sequence(lambda n: f"54{n % 1000:03d}")
-    slug = factory.LazyAttribute(lambda o: slugify(f"{o.name}-{o.postcode}"))
+    slug = factory.LazyAttribute(lambda o: slug_make(f"{o.name}-{o.postcode}", max_length=140, fallback="commune"))
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -55,7 +55,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("slug",)
 
     name = factory.Sequence(lambda n: f"Catégorie {n}")
-    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    slug = factory.LazyAttribute(lambda o: slug_make(o.name, max_length=100, fallback="categorie"))
 
 
 class ShopFactory(factory.django.DjangoModelFactory):
@@ -66,7 +66,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Boutique {n}")
-    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    slug = factory.LazyAttribute(lambda o: slug_make(o.name, max_length=140, fallback="boutique"))
     siret = factory.Sequence(lambda n: siret_make(73282932000000 + n))
     status = "approved"
     category = factory.SubFactory(CategoryFactory)
@@ -92,7 +92,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
     shop = factory.SubFactory(ShopFactory)
     title = factory.Sequence(lambda n: f"Produit {n}")
-    slug = factory.LazyAttribute(lambda o: slugify(o.title))
+    slug = factory.LazyAttribute(lambda o: slug_make(o.title, max_length=160, fallback="produit"))
     price = Decimal("24.90")
     category = factory.LazyAttribute(lambda o: o.shop.category)
     status = "published"
