@@ -1,19 +1,17 @@
 """Writes on the catalogue: products, variants, photos, staff moderation."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
-from vitrine.common.html import html_sanitise
+from vitrine.common.html import description_clean
 from vitrine.common.images import ImageRejected, image_check, image_clean
 from vitrine.common.ordering import position_move
 from vitrine.common.text import slug_unique
@@ -48,14 +46,6 @@ def shop_member_check(*, shop: Shop, user: User) -> ShopMember:
     if membership is None:
         raise PermissionError("Not a member of this shop.")
     return membership
-
-
-def description_clean(text: str) -> str:
-    """Formatted text from a merchant, sanitised; plain text typed on a phone keeps its paragraphs."""
-    text = (text or "").strip()
-    if text and not re.search(r"<[a-zA-Z/]", text):
-        text = linebreaks(text)  # escapes, then <p> per paragraph and <br> per line
-    return html_sanitise(text)
 
 
 @dataclass

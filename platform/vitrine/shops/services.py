@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
-from html import unescape
 from itertools import pairwise
 
 from django.conf import settings
@@ -21,14 +20,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from vitrine.accounts.models import User
 from vitrine.accounts.services import user_invite
 from vitrine.catalog.models import Category, Product
-from vitrine.common.html import html_sanitise
+from vitrine.common.html import description_clean
 from vitrine.common.images import ImageRejected, image_clean
 from vitrine.common.ordering import position_move
 from vitrine.common.text import slug_make, slug_unique
@@ -157,47 +155,6 @@ class ShopApplication:
     description: str = ""
     click_and_collect: bool = True
     showcase_only: bool = False
-
-
-def description_clean(text: str) -> str:
-    """Merchant text -> safe HTML: basic HTML kept, or plain text made into paragraphs and lists.
-
-    Plain text (no tag at all) is what people type on a phone: blank lines
-    separate paragraphs, lines starting with "- " or "* " make a list.
-    """
-    text = (text or "").replace("\r\n", "\n").strip()
-    if not text:
-        return ""
-    if not re.search(r"<[a-zA-Z/!]", text):
-        blocks = []
-        for block in re.split(r"\n\s*\n", text):
-            lines = [line.strip() for line in block.split("\n") if line.strip()]
-            if lines and all(re.match(r"[-*•]\s+", line) for line in lines):
-                items = "".join("<li>" + escape(re.sub(r"^[-*•]\s+", "", line)) + "</li>" for line in lines)
-                blocks.append(f"<ul>{items}</ul>")
-            elif lines:
-                blocks.append("<p>" + "<br>".join(escape(line) for line in lines) + "</p>")
-        text = "".join(blocks)
-    return html_sanitise(text)
-
-
-def description_for_editing(html: str) -> str:
-    """The stored description as the merchant typed it, when it is plain paragraphs and lists.
-
-    Editing "<p>…</p><ul><li>…</li></ul>" on a phone is no fun; this gives back
-    the blank lines and "- " items description_clean turns into HTML. Richer
-    HTML (bold, links) is returned as it is.
-    """
-    if not html or re.search(r"<(?!/?(?:p|ul|li|br)\b)", html):
-        return html or ""
-    blocks = []
-    for tag, inner in re.findall(r"<(p|ul)>(.*?)</\1>", html, flags=re.DOTALL):
-        if tag == "ul":
-            blocks.append("\n".join("- " + unescape(item) for item in re.findall(r"<li>(.*?)</li>", inner, flags=re.DOTALL)))
-        else:
-            blocks.append(unescape(re.sub(r"<br\s*/?>", "\n", inner)))
-    text = "\n\n".join(blocks)
-    return text if description_clean(text) == html else html
 
 
 def shop_application_validate(application: ShopApplication, *, reapplying: Shop | None = None) -> dict[str, list[str]]:

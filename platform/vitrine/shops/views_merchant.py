@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vitrine.common.forms import errors_to_form  # noqa: F401 (also used by other areas' views)
+from vitrine.common.html import description_for_editing
 from vitrine.shops.forms import (
     ClosingForm,
     HoursForm,
@@ -30,7 +31,6 @@ from vitrine.shops.models import ClosingPeriod, Shop, ShopMember, ShopPhoto
 from vitrine.shops.permissions import merchant_required
 from vitrine.shops.selectors import merchant_summary, shop_member_list
 from vitrine.shops.services import (
-    description_for_editing,
     shop_apply,
     shop_apply_with_account,
     shop_closing_add,

@@ -6,7 +6,10 @@ from decimal import Decimal
 from django import template
 from django.core.files.storage import default_storage
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+
+from vitrine.common.html import html_sanitise
 
 register = template.Library()
 
@@ -109,8 +112,4 @@ def weekday_name(weekday: int) -> str:
 @register.filter
 def sanitised(value: str) -> str:
     """Merchant formatted text, cleaned again at display (defence in depth), then marked safe."""
-    from django.utils.safestring import mark_safe
-
-    from vitrine.common.html import html_sanitise
-
     return mark_safe(html_sanitise(value or ""))
