@@ -29,6 +29,7 @@ from vitrine.catalog.models import Category, Product
 from vitrine.common.html import description_clean
 from vitrine.common.images import ImageRejected, image_clean
 from vitrine.common.ordering import position_move
+from vitrine.common.phones import phone_normalise
 from vitrine.common.text import slug_make, slug_unique
 from vitrine.notifications.services import outbox_email_queue
 from vitrine.shops.models import (
@@ -46,7 +47,6 @@ logger = logging.getLogger(__name__)
 MAX_SHOP_PHOTOS = 8
 MAX_RANGES_PER_DAY = 3
 POSTCODE = re.compile(r"\d{5}")
-PHONE = re.compile(r"\+?[0-9 .()\-]{6,20}")
 
 
 def weekday_names() -> list[str]:
@@ -157,6 +157,12 @@ class ShopApplication:
     showcase_only: bool = False
 
 
+def _phone_clean(value: str) -> str:
+    """Give the shop's phone number in its stored format ("" when none), or raise ValidationError."""
+    value = (value or "").strip()
+    return phone_normalise(value, message=_("This phone number is not valid (for example 03 83 00 00 00).")) if value else ""
+
+
 def shop_application_validate(application: ShopApplication, *, reapplying: Shop | None = None) -> dict[str, list[str]]:
     """Check an application; return errors by field (empty when valid)."""
     errors: dict[str, list[str]] = {}
@@ -179,8 +185,10 @@ def shop_application_validate(application: ShopApplication, *, reapplying: Shop 
         validate_email((application.email or "").strip())
     except ValidationError:
         errors["email"] = [_("Give an email address where customers and the territory team can reach the shop.")]
-    if application.phone.strip() and not PHONE.fullmatch(application.phone.strip()):
-        errors["phone"] = [_("This phone number is not valid (for example 03 83 00 00 00).")]
+    try:
+        _phone_clean(application.phone)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages
     return errors
 
 
@@ -192,7 +200,7 @@ def _application_values(application: ShopApplication) -> dict:
         "commune_id": application.commune_id,
         "category_id": application.category_id,
         "email": application.email.strip().lower(),
-        "phone": application.phone.strip(),
+        "phone": _phone_clean(application.phone),
         "description": description_clean(application.description),
         "click_and_collect": application.click_and_collect and not application.showcase_only,
         "showcase_only": application.showcase_only,
@@ -491,9 +499,11 @@ def shop_profile_update(*, shop: Shop, actor: User, profile: ShopProfile, logo=N
     """The owner edits their storefront: description (sanitised), contact, logo, how they sell."""
     _membership(shop, actor, owner_only=True)
     errors: dict[str, list[str]] = {}
-    phone = (profile.phone or "").strip()
-    if phone and not PHONE.fullmatch(phone):
-        errors["phone"] = [_("This phone number is not valid (for example 03 83 00 00 00).")]
+    phone = ""
+    try:
+        phone = _phone_clean(profile.phone)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages
     website = (profile.website or "").strip()
     if website and not re.match(r"https?://[^\s/]+\.[^\s]+$", website):
         errors["website"] = [_("Give the full address of your website, starting with https://")]
