@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import factory
 from django.utils import timezone
+from stdnum import luhn
+from stdnum.fr import siret as stdnum_siret
 
 from vitrine.accounts.models import User
 from vitrine.common.text import slug_make
@@ -29,14 +31,15 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def siret_make(seed: int) -> str:
-    """A valid (Luhn) SIRET derived from a number, for tests and demo data."""
-    from vitrine.shops.siret import luhn_valid
+    """Make a valid SIRET (as python-stdnum checks it) from a number, for tests and demo data.
 
-    base = f"{seed:013d}"[-13:]
-    for check in range(10):
-        if luhn_valid(base + str(check)):
-            return base + str(check)
-    raise AssertionError("unreachable")
+    The seed's last 12 digits are the SIREN's 8 and the establishment's 4; each gets its
+    Luhn check digit, so different seeds below 10**12 give different SIRETs.
+    """
+    digits = f"{seed % 10**12:012d}"
+    siren_number = digits[:8] + luhn.calc_check_digit(digits[:8])
+    number = siren_number + digits[8:] + luhn.calc_check_digit(siren_number + digits[8:])
+    return stdnum_siret.validate(number)  # raises for the one SIREN (La Poste's) with its own rule
 
 
 class CommuneFactory(factory.django.DjangoModelFactory):
