@@ -108,7 +108,8 @@ def test_plain_text_description_keeps_its_paragraphs_and_is_escaped(nancy):
         product = product_create(shop=shop, actor=shop.owner_user, data=_data(
             description="Argent 925 & perles.\nFait main.\n\nLivré en écrin"))
 
-        assert product.description == "<p>Argent 925 &amp; perles.<br>Fait main.</p>\n\n<p>Livré en écrin</p>"
+        # the shops' rule: one <p> per paragraph, with nothing between them
+        assert product.description == "<p>Argent 925 &amp; perles.<br>Fait main.</p><p>Livré en écrin</p>"
 
 
 def test_product_update_adds_renames_and_removes_variants(nancy):

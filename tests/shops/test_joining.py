@@ -77,6 +77,22 @@ def test_signed_in_shopper_applies_without_account_fields(world):
         assert User.objects.get(pk=world.shopper.pk).role == User.Role.MERCHANT
 
 
+def test_the_application_phone_is_stored_in_one_format_and_a_bad_one_refused(world):
+    # when a visitor applies with a French number in its international form
+    response = world.client().post("/pro/rejoindre/", _application(world, phone="+33 (0)3 83 12 34 56"))
+
+    # then it is stored as French people read it
+    assert response.status_code == 302
+    with tenant_context(world.territory):
+        assert Shop.objects.get(siret=GOOD_SIRET).phone == "03 83 12 34 56"
+
+    # and a number too short to call is refused with the shops' message
+    data = _application(world, phone="03 83 12", siret=siret_make(44306184100001), owner_email="autre@example.fr")
+    response = world.client().post("/pro/rejoindre/", data)
+    assert response.status_code == 400
+    assert "Ce numéro de téléphone n'est pas valide" in unescape(response.text)
+
+
 def _nothing_created(world) -> None:
     with tenant_context(world.territory):
         assert not Shop.objects.filter(name="La Lucarne aux Livres").exists()

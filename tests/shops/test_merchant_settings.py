@@ -5,6 +5,7 @@ import io
 from datetime import time, timedelta
 from html import unescape
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -88,6 +89,26 @@ def test_bad_phone_and_website_are_refused_and_nothing_changes(world):
     assert "Ce numéro de téléphone n'est pas valide" in text
     with tenant_context(world.territory):
         assert Shop.objects.get(pk=world.shop.pk).description == ""
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("03.83.00.00.00", "03 83 00 00 00"), ("+33 6 12 34 56 78", "06 12 34 56 78"), ("+32 2 550 12 11", "+32 2 550 12 11"),
+    ("", ""),
+])
+def test_the_shop_phone_is_stored_in_one_format(world, typed, stored):
+    response = world.client(world.owner).post("/pro/boutique/", _profile(phone=typed))
+
+    assert response.status_code == 302
+    with tenant_context(world.territory):
+        assert Shop.objects.get(pk=world.shop.pk).phone == stored
+
+
+@pytest.mark.parametrize("typed", ["03 83", "06 12 34 56 7A", "01 23 45 67 89 10"])
+def test_a_phone_nobody_can_call_is_refused_with_the_shops_message(world, typed):
+    response = world.client(world.owner).post("/pro/boutique/", _profile(phone=typed))
+
+    assert response.status_code == 400
+    assert "Ce numéro de téléphone n'est pas valide (par exemple 03 83 00 00 00)" in unescape(response.text)
 
 
 def test_logo_and_photos_are_cleaned_stored_under_the_territory_and_ordered(world, media, django_capture_on_commit_callbacks):

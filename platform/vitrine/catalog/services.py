@@ -1,22 +1,20 @@
 """Writes on the catalogue: products, variants, photos, staff moderation."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import linebreaks
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
-from vitrine.common.html import html_sanitise
+from vitrine.common.html import description_clean
 from vitrine.common.images import ImageRejected, image_check, image_clean
 from vitrine.common.ordering import position_move
+from vitrine.common.text import slug_unique
 from vitrine.notifications.services import outbox_email_queue
 from vitrine.shops.models import Shop, ShopMember
 
@@ -48,23 +46,6 @@ def shop_member_check(*, shop: Shop, user: User) -> ShopMember:
     if membership is None:
         raise PermissionError("Not a member of this shop.")
     return membership
-
-
-def _unique_product_slug(shop: Shop, title: str, *, exclude_pk: int | None = None) -> str:
-    base = slugify(title)[:140] or "produit"
-    taken = set(Product.objects.filter(shop=shop, slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True))
-    candidate, index = base, 2
-    while candidate in taken:
-        candidate, index = f"{base}-{index}", index + 1
-    return candidate
-
-
-def description_clean(text: str) -> str:
-    """Formatted text from a merchant, sanitised; plain text typed on a phone keeps its paragraphs."""
-    text = (text or "").strip()
-    if text and not re.search(r"<[a-zA-Z/]", text):
-        text = linebreaks(text)  # escapes, then <p> per paragraph and <br> per line
-    return html_sanitise(text)
 
 
 @dataclass
@@ -161,8 +142,10 @@ def product_create(*, shop: Shop, data: ProductData, actor: User, photos=()) -> 
     if errors:
         raise ValidationError(errors)
     variants = clean.pop("variants")
+    # A product's slug is unique in its shop only: two shops may both sell a "tarte-aux-pommes".
+    slug = slug_unique(Product.objects.filter(shop=shop), clean["title"], fallback="produit")
     product = Product.objects.create(
-        shop=shop, slug=_unique_product_slug(shop, clean["title"]), created_by=actor,
+        shop=shop, slug=slug, created_by=actor,
         published_at=timezone.now() if clean["status"] == Product.Status.PUBLISHED else None, **clean,
     )
     Variant.objects.bulk_create([Variant(product=product, **variant) for variant in variants])
@@ -179,7 +162,8 @@ def product_update(*, product: Product, data: ProductData, actor: User) -> Produ
         raise ValidationError(errors)
     variants = clean.pop("variants")
     if clean["title"] != product.title:
-        product.slug = _unique_product_slug(product.shop, clean["title"], exclude_pk=product.pk)
+        product.slug = slug_unique(Product.objects.filter(shop=product.shop), clean["title"], fallback="produit",
+                                   exclude_pk=product.pk)
     was_published = product.status == Product.Status.PUBLISHED
     for name, value in clean.items():
         setattr(product, name, value)

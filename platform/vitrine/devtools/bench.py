@@ -20,12 +20,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django_tenants.utils import tenant_context
 
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
 from vitrine.common.images import image_renditions
+from vitrine.common.text import slug_make
 from vitrine.devtools import pictures
 from vitrine.devtools.demo_data import HOURS, demo_catalogues
 from vitrine.shops.models import Commune, OpeningRange, Shop, ShopMember
@@ -155,8 +155,9 @@ def _products_create(new_shops: list[tuple[int, Shop]], *, products: int, varian
         for number in range(count):
             title, category = titles[(index * 7 + number) % len(titles)]
             moment = now - timedelta(minutes=rng.randint(0, 60 * 24 * 90))
+            slug = slug_make(title, max_length=120, fallback="produit")
             rows.append(Product(
-                shop=shop, title=f"{title} n° {number + 1}", slug=f"{slugify(title)[:120]}-{number + 1}",
+                shop=shop, title=f"{title} n° {number + 1}", slug=f"{slug}-{number + 1}",
                 description="<p>Produit du banc d'essai.</p>", price=Decimal(rng.randint(300, 25000)) / 100,
                 vat_rate=Decimal("20.0"), category_id=categories.get(category, shop.category_id),
                 status=Product.Status.PUBLISHED, availability=Product.Availability.STOCK, stock=rng.randint(0, 20),

@@ -30,12 +30,12 @@ from pathlib import Path
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django_tenants.utils import tenant_context
 
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product
 from vitrine.catalog.services import ProductData, product_create
+from vitrine.common.text import slug_make
 from vitrine.config.env import TENANTS_DIR
 from vitrine.devtools import pictures
 from vitrine.devtools.demo import DEMO_PASSWORD
@@ -198,8 +198,8 @@ def _orders_seed(*, host: str) -> None:
             customer = shopper if name == shopper.full_name else None
             cart = services.cart_create()
             services.cart_add(cart=cart, product_id=product.pk)
-            guest = services.Guest(name=name, email=customer.email if customer else f"{slugify(name)}@example.fr",
-                                   phone="06 12 34 56 78")
+            email = customer.email if customer else f"{slug_make(name, max_length=60, fallback='client')}@example.fr"
+            guest = services.Guest(name=name, email=email, phone="06 12 34 56 78")
             order, = services.order_place(cart=cart, customer=customer, guest=guest,
                                           slots={shop.pk: slots[min(stage, len(slots) - 1)].starts_at},
                                           idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, f"{host}/{shop.pk}/{stage}"))
@@ -283,7 +283,7 @@ def _shop_seed(*, spec: dict, index: int, siret: str, host: str, actor: User,
             photos=[pictures.upload(
                 pictures.product_picture(shape=item.get("shape", "gift"), colour=item.get("colour", colour),
                                          background=background),
-                f"{slugify(item['title'])[:60]}.jpg")],
+                f"{slug_make(item['title'], max_length=60, fallback='photo')}.jpg")],
         )
         # Spread publication over the last weeks so "new products" mixes shops.
         moment = now - timedelta(days=rng.randint(0, 40), minutes=rng.randint(0, 1440) + position)

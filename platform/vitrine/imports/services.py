@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
@@ -29,6 +28,7 @@ from vitrine.catalog.services import (
     product_data_validate,
     shop_member_check,
 )
+from vitrine.common.text import slug_make
 from vitrine.imports.models import CatalogImport
 from vitrine.imports.spreadsheets import (
     MAX_BYTES,
@@ -82,6 +82,11 @@ class ImportPlan:
     summary: dict
 
 
+def _folded(text: str) -> str:
+    # Spelled as category slugs are (slug_make), so "Bœuf" in a file finds the category "boeuf".
+    return slug_make(text, max_length=Category._meta.get_field("slug").max_length, fallback="")
+
+
 class _Categories:
     """The territory's categories, found by slug or by name (accents and case ignored)."""
 
@@ -90,13 +95,13 @@ class _Categories:
         self.by_name: dict[str, list[int]] = {}
         for pk, slug, name in Category.objects.values_list("pk", "slug", "name"):
             self.by_slug[slug] = pk
-            self.by_name.setdefault(slugify(name), []).append(pk)
+            self.by_name.setdefault(_folded(name), []).append(pk)
 
     def resolve(self, text: str, *, default: int | None) -> tuple[int | None, str]:
         """(category id, "") or (None, a message for the merchant)."""
         if not text:
             return default, ""
-        folded = slugify(text)
+        folded = _folded(text)
         if text in self.by_slug or folded in self.by_slug:
             return self.by_slug.get(text) or self.by_slug[folded], ""
         matches = self.by_name.get(folded, [])
@@ -133,7 +138,7 @@ def catalog_import_plan(*, shop: Shop, table: Table, on_progress: Callable[[int]
 
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
     for number, cells in table.rows:
-        key = slugify(cells["reference"] or cells["titre"])[:160]
+        key = slug_make(cells["reference"] or cells["titre"], max_length=160, fallback="")
         if not key:
             error(number, "reference", _("Give each row a reference (or at least a title)."))
             continue

@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
-from html import unescape
 from itertools import pairwise
 
 from django.conf import settings
@@ -21,17 +20,17 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from vitrine.accounts.models import User
 from vitrine.accounts.services import user_invite
 from vitrine.catalog.models import Category, Product
-from vitrine.common.html import html_sanitise
+from vitrine.common.html import description_clean
 from vitrine.common.images import ImageRejected, image_clean
 from vitrine.common.ordering import position_move
+from vitrine.common.phones import phone_normalise
+from vitrine.common.text import slug_make, slug_unique
 from vitrine.notifications.services import outbox_email_queue
 from vitrine.shops.models import (
     ClosingPeriod,
@@ -48,30 +47,11 @@ logger = logging.getLogger(__name__)
 MAX_SHOP_PHOTOS = 8
 MAX_RANGES_PER_DAY = 3
 POSTCODE = re.compile(r"\d{5}")
-PHONE = re.compile(r"\+?[0-9 .()\-]{6,20}")
 
 
 def weekday_names() -> list[str]:
     """Monday first, in the current language."""
     return [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
-
-
-def _slug_base(text: str) -> str:
-    # slugify drops letters NFKD cannot split (Vandœuvre -> vanduvre); spell them out first.
-    for letter, spelled in (("œ", "oe"), ("Œ", "Oe"), ("æ", "ae"), ("Æ", "Ae"), ("ß", "ss")):
-        text = text.replace(letter, spelled)
-    return slugify(text)
-
-
-def _unique_slug(model, base: str, *, scope: dict | None = None, fallback: str = "boutique",
-                 exclude_pk: int | None = None) -> str:
-    slug = _slug_base(base)[:120] or fallback
-    taken = model.objects.filter(slug__startswith=slug, **(scope or {})).exclude(pk=exclude_pk)
-    taken = set(taken.values_list("slug", flat=True))
-    candidate, index = slug, 2
-    while candidate in taken:
-        candidate, index = f"{slug}-{index}", index + 1
-    return candidate
 
 
 def _require_staff(actor: User) -> None:
@@ -119,7 +99,7 @@ def _commune_get_or_create(name: str, postcode: str) -> tuple[Commune, bool]:
     existing = Commune.objects.filter(name=name, postcode=postcode).first()
     if existing is not None:
         return existing, False
-    slug = _unique_slug(Commune, f"{name}-{postcode}", fallback="commune")
+    slug = slug_unique(Commune, f"{name}-{postcode}", fallback="commune")
     return Commune.objects.create(name=name, postcode=postcode, slug=slug), True
 
 
@@ -177,45 +157,10 @@ class ShopApplication:
     showcase_only: bool = False
 
 
-def description_clean(text: str) -> str:
-    """Merchant text -> safe HTML: basic HTML kept, or plain text made into paragraphs and lists.
-
-    Plain text (no tag at all) is what people type on a phone: blank lines
-    separate paragraphs, lines starting with "- " or "* " make a list.
-    """
-    text = (text or "").replace("\r\n", "\n").strip()
-    if not text:
-        return ""
-    if not re.search(r"<[a-zA-Z/!]", text):
-        blocks = []
-        for block in re.split(r"\n\s*\n", text):
-            lines = [line.strip() for line in block.split("\n") if line.strip()]
-            if lines and all(re.match(r"[-*•]\s+", line) for line in lines):
-                items = "".join("<li>" + escape(re.sub(r"^[-*•]\s+", "", line)) + "</li>" for line in lines)
-                blocks.append(f"<ul>{items}</ul>")
-            elif lines:
-                blocks.append("<p>" + "<br>".join(escape(line) for line in lines) + "</p>")
-        text = "".join(blocks)
-    return html_sanitise(text)
-
-
-def description_for_editing(html: str) -> str:
-    """The stored description as the merchant typed it, when it is plain paragraphs and lists.
-
-    Editing "<p>…</p><ul><li>…</li></ul>" on a phone is no fun; this gives back
-    the blank lines and "- " items description_clean turns into HTML. Richer
-    HTML (bold, links) is returned as it is.
-    """
-    if not html or re.search(r"<(?!/?(?:p|ul|li|br)\b)", html):
-        return html or ""
-    blocks = []
-    for tag, inner in re.findall(r"<(p|ul)>(.*?)</\1>", html, flags=re.DOTALL):
-        if tag == "ul":
-            blocks.append("\n".join("- " + unescape(item) for item in re.findall(r"<li>(.*?)</li>", inner, flags=re.DOTALL)))
-        else:
-            blocks.append(unescape(re.sub(r"<br\s*/?>", "\n", inner)))
-    text = "\n\n".join(blocks)
-    return text if description_clean(text) == html else html
+def _phone_clean(value: str) -> str:
+    """Give the shop's phone number in its stored format ("" when none), or raise ValidationError."""
+    value = (value or "").strip()
+    return phone_normalise(value, message=_("This phone number is not valid (for example 03 83 00 00 00).")) if value else ""
 
 
 def shop_application_validate(application: ShopApplication, *, reapplying: Shop | None = None) -> dict[str, list[str]]:
@@ -240,8 +185,10 @@ def shop_application_validate(application: ShopApplication, *, reapplying: Shop 
         validate_email((application.email or "").strip())
     except ValidationError:
         errors["email"] = [_("Give an email address where customers and the territory team can reach the shop.")]
-    if application.phone.strip() and not PHONE.fullmatch(application.phone.strip()):
-        errors["phone"] = [_("This phone number is not valid (for example 03 83 00 00 00).")]
+    try:
+        _phone_clean(application.phone)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages
     return errors
 
 
@@ -253,7 +200,7 @@ def _application_values(application: ShopApplication) -> dict:
         "commune_id": application.commune_id,
         "category_id": application.category_id,
         "email": application.email.strip().lower(),
-        "phone": application.phone.strip(),
+        "phone": _phone_clean(application.phone),
         "description": description_clean(application.description),
         "click_and_collect": application.click_and_collect and not application.showcase_only,
         "showcase_only": application.showcase_only,
@@ -267,7 +214,7 @@ def _shop_from_application(application: ShopApplication, *, status: str) -> Shop
     try:
         with transaction.atomic():
             return Shop.objects.create(
-                slug=_unique_slug(Shop, application.name), status=status,
+                slug=slug_unique(Shop, application.name, fallback="boutique"), status=status,
                 approved_at=timezone.now() if status == Shop.Status.APPROVED else None,
                 **_application_values(application),
             )
@@ -552,9 +499,11 @@ def shop_profile_update(*, shop: Shop, actor: User, profile: ShopProfile, logo=N
     """The owner edits their storefront: description (sanitised), contact, logo, how they sell."""
     _membership(shop, actor, owner_only=True)
     errors: dict[str, list[str]] = {}
-    phone = (profile.phone or "").strip()
-    if phone and not PHONE.fullmatch(phone):
-        errors["phone"] = [_("This phone number is not valid (for example 03 83 00 00 00).")]
+    phone = ""
+    try:
+        phone = _phone_clean(profile.phone)
+    except ValidationError as exc:
+        errors["phone"] = exc.messages
     website = (profile.website or "").strip()
     if website and not re.match(r"https?://[^\s/]+\.[^\s]+$", website):
         errors["website"] = [_("Give the full address of your website, starting with https://")]
@@ -769,10 +718,10 @@ def category_create(*, name: str, parent: Category | None, actor: User) -> Categ
     _category_parent_check(None, parent)
     _category_duplicate_check(name, parent)
     base = name
-    if parent is not None and Category.objects.filter(slug=_slug_base(name)).exists():
+    if parent is not None and Category.objects.filter(slug=slug_make(name, max_length=100, fallback="categorie")).exists():
         base = f"{parent.name} {name}"  # as the seed does: "vetements-femme" beside another "femme"
     return Category.objects.create(name=name, parent=parent, position=_next_position(parent),
-                                   slug=_unique_slug(Category, base, fallback="categorie"))
+                                   slug=slug_unique(Category, base, fallback="categorie"))
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
-"""SIRET numbers: 14 digits whose Luhn checksum holds (La Poste's establishments excepted)."""
+"""SIRET numbers: checked by python-stdnum (Luhn, with La Poste's establishments excepted)."""
 import re
 
-LA_POSTE_SIREN = "356000000"
+from stdnum.fr import siret
 
 
 def siret_normalise(value: str) -> str:
@@ -9,23 +9,7 @@ def siret_normalise(value: str) -> str:
     return re.sub(r"[\s.\-]", "", value or "")
 
 
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        digit = int(char)
-        if index % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
-
-
 def siret_valid(value: str) -> bool:
-    """Whether a (normalised) SIRET is well formed."""
-    if not re.fullmatch(r"\d{14}", value):
-        return False
-    if value.startswith(LA_POSTE_SIREN):
-        # La Poste's establishments break the Luhn rule; their digit sum is a multiple of 5.
-        return sum(int(char) for char in value) % 5 == 0
-    return luhn_valid(value)
+    """Tell whether a (normalised) SIRET is well formed: 14 digits and its check digit."""
+    # stdnum would also accept the separators; the stored value is the digits only.
+    return bool(re.fullmatch(r"\d{14}", value or "")) and siret.is_valid(value)

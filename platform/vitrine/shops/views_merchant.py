@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vitrine.common.forms import errors_to_form
+from vitrine.common.html import description_for_editing
 from vitrine.shops.forms import (
     ClosingForm,
     HoursForm,
@@ -28,7 +29,6 @@ from vitrine.shops.models import ClosingPeriod, Shop, ShopMember, ShopPhoto
 from vitrine.shops.permissions import merchant_required
 from vitrine.shops.selectors import shop_member_list
 from vitrine.shops.services import (
-    description_for_editing,
     shop_closing_add,
     shop_closing_remove,
     shop_hours_set,

@@ -3,9 +3,11 @@ from decimal import Decimal
 
 import factory
 from django.utils import timezone
-from django.utils.text import slugify
+from stdnum import luhn
+from stdnum.fr import siret as stdnum_siret
 
 from vitrine.accounts.models import User
+from vitrine.common.text import slug_make
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 
@@ -29,14 +31,15 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def siret_make(seed: int) -> str:
-    """A valid (Luhn) SIRET derived from a number, for tests and demo data."""
-    from vitrine.shops.siret import luhn_valid
+    """Make a valid SIRET (as python-stdnum checks it) from a number, for tests and demo data.
 
-    base = f"{seed:013d}"[-13:]
-    for check in range(10):
-        if luhn_valid(base + str(check)):
-            return base + str(check)
-    raise AssertionError("unreachable")
+    The seed's last 12 digits are the SIREN's 8 and the establishment's 4; each gets its
+    Luhn check digit, so different seeds below 10**12 give different SIRETs.
+    """
+    digits = f"{seed % 10**12:012d}"
+    siren_number = digits[:8] + luhn.calc_check_digit(digits[:8])
+    number = siren_number + digits[8:] + luhn.calc_check_digit(siren_number + digits[8:])
+    return stdnum_siret.validate(number)  # raises for the one SIREN (La Poste's) with its own rule
 
 
 class CommuneFactory(factory.django.DjangoModelFactory):
@@ -46,7 +49,7 @@ class CommuneFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Commune {n}")
     postcode = factory.Sequence(lambda n: f"54{n % 1000:03d}")
-    slug = factory.LazyAttribute(lambda o: slugify(f"{o.name}-{o.postcode}"))
+    slug = factory.LazyAttribute(lambda o: slug_make(f"{o.name}-{o.postcode}", max_length=140, fallback="commune"))
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -55,7 +58,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("slug",)
 
     name = factory.Sequence(lambda n: f"Catégorie {n}")
-    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    slug = factory.LazyAttribute(lambda o: slug_make(o.name, max_length=100, fallback="categorie"))
 
 
 class ShopFactory(factory.django.DjangoModelFactory):
@@ -66,7 +69,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Boutique {n}")
-    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    slug = factory.LazyAttribute(lambda o: slug_make(o.name, max_length=140, fallback="boutique"))
     siret = factory.Sequence(lambda n: siret_make(73282932000000 + n))
     status = "approved"
     category = factory.SubFactory(CategoryFactory)
@@ -92,7 +95,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
     shop = factory.SubFactory(ShopFactory)
     title = factory.Sequence(lambda n: f"Produit {n}")
-    slug = factory.LazyAttribute(lambda o: slugify(o.title))
+    slug = factory.LazyAttribute(lambda o: slug_make(o.title, max_length=160, fallback="produit"))
     price = Decimal("24.90")
     category = factory.LazyAttribute(lambda o: o.shop.category)
     status = "published"

@@ -6,35 +6,21 @@ from decimal import Decimal
 from django import template
 from django.core.files.storage import default_storage
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+
+from vitrine.common import money
+from vitrine.common.html import html_sanitise
 
 register = template.Library()
 
 
-def _grouped(amount: Decimal, *, thousands: str, decimal: str) -> str:
-    whole, cents = f"{amount:.2f}".split(".")
-    sign = "-" if whole.startswith("-") else ""
-    whole = whole.lstrip("-")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{thousands.join(groups)}{decimal}{cents}"
-
-
-NBSP, NARROW_NBSP = "\u00a0", "\u202f"
-
-
 @register.filter
 def euros(value) -> str:
-    """Decimal("1234.5") -> "1 234,50 €" in French (narrow no-break space between thousands, no-break
-    space before the sign: "€" never starts a line), "€1,234.50" in English."""
+    """Format an amount in euros (vitrine.common.money.euros): "1 234,50 €"; nothing for no value."""
     if value in (None, ""):
         return ""
-    amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    if (get_language() or "fr").startswith("en"):
-        return f"€{_grouped(amount, thousands=',', decimal='.')}"
-    return _grouped(amount, thousands=NARROW_NBSP, decimal=",") + NBSP + "€"
+    return money.euros(Decimal(str(value)))
 
 
 @register.filter
@@ -116,8 +102,4 @@ def weekday_name(weekday: int) -> str:
 @register.filter
 def sanitised(value: str) -> str:
     """Merchant formatted text, cleaned again at display (defence in depth), then marked safe."""
-    from django.utils.safestring import mark_safe
-
-    from vitrine.common.html import html_sanitise
-
     return mark_safe(html_sanitise(value or ""))
