@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
+from vitrine.shops.permissions import NotShopMember
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product
 from vitrine.imports.models import CatalogImport
@@ -62,7 +63,7 @@ def test_another_shops_import_and_its_errors_are_unreachable(nancy, nancy_shop, 
     with tenant_context(nancy):
         assert CatalogImport.objects.get(pk=theirs.pk).status == CatalogImport.Status.VALIDATED
         assert not Product.objects.filter(slug="secret").exists()
-        with pytest.raises(PermissionError):
+        with pytest.raises(NotShopMember):
             catalog_import_confirm(catalog_import=theirs, actor=nancy_shop.owner_user)
         ProductFactory(shop=other, title="Leur produit")
     assert "Produit secret" not in nancy_shop.client.get("/pro/import/").content.decode()

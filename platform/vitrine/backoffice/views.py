@@ -34,11 +34,8 @@ from vitrine.shops.selectors import (
     shop_staff_list,
     shop_status_counts,
 )
+from vitrine.catalog.services import category_create, category_delete, category_reorder, category_update
 from vitrine.shops.services import (
-    category_create,
-    category_delete,
-    category_reorder,
-    category_update,
     commune_add,
     shop_approve,
     shop_create_assisted,
@@ -321,8 +318,7 @@ def announcement(request: HttpRequest) -> HttpResponse:
 # --- The territory's audit trail -------------------------------------------------------------
 
 AUDIT_PER_PAGE = 50
-AUDIT_KINDS = {"shop", "order", "product", "category", "commune", "shopmember", "territory", "ordersettings",
-               "pickupsettings"}
+AUDIT_KINDS = {"shop", "order", "product", "category", "commune", "territory"}
 
 
 @staff_required

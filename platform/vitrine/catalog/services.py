@@ -6,17 +6,21 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
+from vitrine.audit.services import audit_record
 from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
+from vitrine.catalog.tasks import product_photo_renditions_make
 from vitrine.common.html import description_clean
 from vitrine.common.images import ImageRejected, image_check, image_clean
 from vitrine.common.ordering import position_move
-from vitrine.common.text import slug_unique
-from vitrine.notifications.services import outbox_email_queue
+from vitrine.common.text import slug_make, slug_unique
+from vitrine.notifications.services import outbox_email_send
 from vitrine.shops.models import Shop, ShopMember
+from vitrine.shops.permissions import shop_member_check, staff_check
 
 VAT_RATES = tuple(Decimal(rate) for rate in Product.VatRate.values)
 
@@ -38,14 +42,6 @@ def price_parse(value) -> Decimal:
     if amount != amount.quantize(Decimal("0.01")):
         raise ValidationError(_("A price has at most two decimals."))
     return amount.quantize(Decimal("0.01"))
-
-
-def shop_member_check(*, shop: Shop, user: User) -> ShopMember:
-    """The user's membership of the shop, or PermissionError: a merchant only touches their shop."""
-    membership = ShopMember.objects.filter(shop=shop, user=user).first()
-    if membership is None:
-        raise PermissionError("Not a member of this shop.")
-    return membership
 
 
 @dataclass
@@ -202,8 +198,6 @@ def product_quick_add(*, shop: Shop, actor: User, title: str, price, photo, cate
 
 def product_photo_add(*, product: Product, upload, actor: User, position: int | None = None, alt: str = "") -> ProductPhoto:
     """Store a checked, metadata-free photo; web variants are made by a task after commit."""
-    from vitrine.catalog.tasks import product_photo_renditions_make
-
     try:
         image = image_clean(upload)
     except ImageRejected as exc:
@@ -266,18 +260,108 @@ def product_photo_alt_set(*, photo: ProductPhoto, actor: User, alt: str) -> Prod
 @transaction.atomic
 def product_unpublish_by_staff(*, product: Product, actor: User, reason: str) -> Product:
     """Territory staff take a product offline with a reason the merchant sees."""
-    if not actor.is_territory_staff:
-        raise PermissionError("Territory staff only.")
+    staff_check(actor)
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why, so the merchant can correct it.")]})
     product.status, product.unpublished_reason = Product.Status.DRAFT, reason.strip()
     product.save(update_fields=["status", "unpublished_reason", "updated_at"])
     owners = list(product.shop.members.filter(role=ShopMember.Role.OWNER).values_list("user__email", flat=True))
     if owners:
-        outbox_email_queue(
-            to=owners,
-            subject=_("“%(title)s” was taken offline") % {"title": product.title},
-            body=_("The territory team took “%(title)s” offline, for this reason:\n\n%(reason)s") % {
-                "title": product.title, "reason": product.unpublished_reason},
-        )
+        outbox_email_send(to=owners, template="product_unpublished", context={"product": product})
+    audit_record(actor=actor, verb="product.unpublish", obj=product,
+                 payload={"shop": product.shop.name, "reason": product.unpublished_reason})
     return product
+
+
+# --- The category tree (territory staff) ---------------------------------------------------
+
+def _category_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": [_("Give the category a name.")]})
+    if len(name) > 80:
+        raise ValidationError({"name": [_("A category name is at most 80 characters.")]})
+    return name
+
+
+def _category_parent_check(category: Category | None, parent: Category | None) -> None:
+    """The tree has two levels: categories and their sub-categories."""
+    if parent is None:
+        return
+    if parent.parent_id is not None:
+        raise ValidationError({"parent": [_("A sub-category cannot hold other sub-categories: choose a main category.")]})
+    if category is not None and parent.pk == category.pk:
+        raise ValidationError({"parent": [_("A category cannot be placed inside itself.")]})
+    if category is not None and category.children.exists():
+        raise ValidationError({"parent": [_("%(name)s has sub-categories: it stays a main category.") % {"name": category.name}]})
+
+
+def _category_duplicate_check(name: str, parent: Category | None, *, exclude_pk: int | None = None) -> None:
+    if Category.objects.filter(name__iexact=name, parent=parent).exclude(pk=exclude_pk).exists():
+        raise ValidationError({"name": [_("There is already a category named %(name)s here.") % {"name": name}]})
+
+
+def _next_position(parent: Category | None) -> int:
+    last = Category.objects.filter(parent=parent).aggregate(last=Max("position"))["last"]
+    return 0 if last is None else last + 1
+
+
+@transaction.atomic
+def category_create(*, name: str, parent: Category | None, actor: User) -> Category:
+    """Add a category (or a sub-category under a main one) at the end of its list."""
+    staff_check(actor)
+    name = _category_name(name)
+    _category_parent_check(None, parent)
+    _category_duplicate_check(name, parent)
+    base = name
+    if parent is not None and Category.objects.filter(slug=slug_make(name, max_length=100, fallback="categorie")).exists():
+        base = f"{parent.name} {name}"  # as the seed does: "vetements-femme" beside another "femme"
+    category = Category.objects.create(name=name, parent=parent, position=_next_position(parent),
+                                       slug=slug_unique(Category, base, fallback="categorie"))
+    audit_record(actor=actor, verb="category.create", obj=category,
+                 payload={"parent": parent.name if parent is not None else ""})
+    return category
+
+
+@transaction.atomic
+def category_update(*, category: Category, name: str, parent: Category | None, actor: User) -> Category:
+    """Rename a category and/or move it under another main category (or to the top level)."""
+    staff_check(actor)
+    name = _category_name(name)
+    _category_parent_check(category, parent)
+    _category_duplicate_check(name, parent, exclude_pk=category.pk)
+    fields = ["name"]
+    category.name = name
+    if category.parent_id != getattr(parent, "pk", None):
+        category.parent, category.position = parent, _next_position(parent)
+        fields += ["parent", "position"]
+    category.save(update_fields=fields)
+    audit_record(actor=actor, verb="category.update", obj=category,
+                 payload={"parent": parent.name if parent is not None else ""})
+    return category
+
+
+@transaction.atomic
+def category_reorder(*, category: Category, direction: str, actor: User) -> None:
+    """Move a category one place up or down among its siblings."""
+    staff_check(actor)
+    if direction not in ("up", "down"):
+        return
+    siblings = list(Category.objects.select_for_update().filter(parent_id=category.parent_id).order_by("position", "name"))
+    position_move(siblings, category, -1 if direction == "up" else 1)
+
+
+@transaction.atomic
+def category_delete(*, category: Category, actor: User) -> None:
+    """Delete an unused category; one that holds products, shops or sub-categories stays."""
+    staff_check(actor)
+    if category.children.exists():
+        raise ValidationError({"__all__": [_("%(name)s has sub-categories: move or delete them first.") % {"name": category.name}]})
+    products = Product.objects.filter(category=category).count()
+    shops = Shop.objects.filter(category=category).count()
+    if products or shops:
+        raise ValidationError({"__all__": [
+            _("%(name)s cannot be deleted: %(products)s product(s) and %(shops)s shop(s) use it. Move them to another category first.")
+            % {"name": category.name, "products": products, "shops": shops}]})
+    audit_record(actor=actor, verb="category.delete", obj=category)
+    category.delete()

@@ -26,10 +26,10 @@ from vitrine.catalog.services import (
     ProductData,
     price_parse,
     product_data_validate,
-    shop_member_check,
 )
 from vitrine.common.text import slug_make
 from vitrine.imports.models import CatalogImport
+from vitrine.shops.permissions import shop_member_check
 from vitrine.imports.spreadsheets import (
     MAX_BYTES,
     PRODUCT_COLUMNS,
@@ -390,6 +390,7 @@ def catalog_import_start(*, shop: Shop, upload, actor: User) -> CatalogImport:
     A file that cannot be read as the table (encoding, columns, size) is refused with a
     clear message and nothing is stored.
     """
+    # tasks.py imports this module (its tasks run these services): the task is looked up when queued.
     from vitrine.imports.tasks import catalog_import_check_run
 
     shop_member_check(shop=shop, user=actor)
@@ -441,6 +442,7 @@ def catalog_import_check_job(*, import_id: int) -> None:
 @transaction.atomic
 def catalog_import_confirm(*, catalog_import: CatalogImport, actor: User) -> CatalogImport:
     """The merchant confirms a checked import: commit it now (small) or in a task (large)."""
+    # tasks.py imports this module (its tasks run these services): the task is looked up when queued.
     from vitrine.imports.tasks import catalog_import_commit_run
 
     shop_member_check(shop=catalog_import.shop, user=actor)

@@ -43,7 +43,7 @@ from vitrine.orders.models import (
     PickupSettings,
 )
 from vitrine.orders.selectors import ON_REQUEST_MAX, available_quantity
-from vitrine.catalog.services import shop_member_check
+from vitrine.shops.permissions import shop_member_check
 from vitrine.catalog.templatetags.catalog_tags import euros
 from vitrine.shops.models import ClosingPeriod, Shop, ShopMember
 

@@ -1,37 +1,36 @@
 """Writes on shops: communes, applications, approval, assisted onboarding, profile, team, hours.
 
-Also the territory's category tree (staff edit it from the staff area).
+Every decision is checked by shops.permissions, recorded in the territory's audit trail, and
+told to the people concerned by email (one template per email, in notifications).
 """
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from itertools import pairwise
 
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from vitrine.accounts.models import User
 from vitrine.accounts.services import user_invite
-from vitrine.catalog.models import Category, Product
+from vitrine.audit.services import audit_record
 from vitrine.common.html import description_clean
 from vitrine.common.images import ImageRejected, image_clean
 from vitrine.common.ordering import position_move
 from vitrine.common.phones import phone_normalise
 from vitrine.common.text import slug_make, slug_unique
-from vitrine.notifications.services import outbox_email_queue
+from vitrine.notifications.services import outbox_email_send
 from vitrine.shops.models import (
     ClosingPeriod,
     Commune,
@@ -40,9 +39,10 @@ from vitrine.shops.models import (
     ShopMember,
     ShopPhoto,
 )
+from vitrine.shops.permissions import shop_member_check, staff_check
 from vitrine.shops.siret import siret_normalise, siret_valid
-
-logger = logging.getLogger(__name__)
+from vitrine.shops.tasks import shop_photo_renditions_make
+from vitrine.tenancy.selectors import territory_base_url
 
 MAX_SHOP_PHOTOS = 8
 MAX_RANGES_PER_DAY = 3
@@ -54,23 +54,8 @@ def weekday_names() -> list[str]:
     return [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
 
 
-def _require_staff(actor: User) -> None:
-    if not actor.is_territory_staff:
-        raise PermissionError("Territory staff only.")
-
-
-def _membership(shop: Shop, actor: User, *, owner_only: bool = False) -> ShopMember:
-    """The actor's membership of the shop, or PermissionError: a merchant only touches their own shop."""
-    membership = ShopMember.objects.filter(shop=shop, user=actor).first()
-    if membership is None or (owner_only and membership.role != ShopMember.Role.OWNER):
-        raise PermissionError("Not allowed for this shop.")
-    return membership
-
-
 def _absolute_url(name: str, **kwargs) -> str:
     """A link to a page of the current territory, for emails."""
-    from vitrine.tenancy.selectors import territory_base_url
-
     territory = getattr(connection, "tenant", None)
     base = territory_base_url(territory) if territory is not None and hasattr(territory, "domains") else ""
     return base + reverse(name, urlconf=settings.ROOT_URLCONF, kwargs=kwargs or None)
@@ -125,7 +110,7 @@ def communes_load(*, rows: Iterable[Mapping[str, str]]) -> CommuneLoadResult:
 @transaction.atomic
 def commune_add(*, name: str, postcode: str, actor: User) -> Commune:
     """Territory staff add a commune to the territory."""
-    _require_staff(actor)
+    staff_check(actor)
     name, postcode = " ".join((name or "").split()), (postcode or "").strip()
     errors = _commune_errors(name, postcode)
     if errors:
@@ -134,7 +119,7 @@ def commune_add(*, name: str, postcode: str, actor: User) -> Commune:
         raise ValidationError({"name": [_("%(name)s (%(postcode)s) is already a commune of the territory.")
                                         % {"name": name, "postcode": postcode}]})
     commune, _created = _commune_get_or_create(name, postcode)
-    logger.info("commune.add %s by %s", commune.slug, actor.email)
+    audit_record(actor=actor, verb="commune.add", obj=commune, payload={"postcode": postcode})
     return commune
 
 
@@ -163,6 +148,12 @@ def _phone_clean(value: str) -> str:
     return phone_normalise(value, message=_("This phone number is not valid (for example 03 83 00 00 00).")) if value else ""
 
 
+def _category_exists(category_id: int) -> bool:
+    # Categories are the catalogue's, and shops sits below catalog: the one reference is the
+    # shop's foreign key (a string in the model), so the category is read through it.
+    return Shop.category.field.related_model.objects.filter(pk=category_id).exists()
+
+
 def shop_application_validate(application: ShopApplication, *, reapplying: Shop | None = None) -> dict[str, list[str]]:
     """Check an application; return errors by field (empty when valid)."""
     errors: dict[str, list[str]] = {}
@@ -179,7 +170,7 @@ def shop_application_validate(application: ShopApplication, *, reapplying: Shop 
         errors["address"] = [_("Give the shop's street address.")]
     if application.commune_id is None or not Commune.objects.filter(pk=application.commune_id).exists():
         errors["commune"] = [_("The shop must be in one of the territory's communes.")]
-    if application.category_id is None or not Category.objects.filter(pk=application.category_id).exists():
+    if application.category_id is None or not _category_exists(application.category_id):
         errors["category"] = [_("Choose the shop's category.")]
     try:
         validate_email((application.email or "").strip())
@@ -269,15 +260,9 @@ def shop_apply(*, application: ShopApplication, owner: User) -> Shop:
         owner.save(update_fields=["role"])
     staff = _staff_emails()
     if staff:
-        with override(settings.LANGUAGE_CODE):
-            outbox_email_queue(
-                to=staff,
-                subject=_("New shop application: %(name)s") % {"name": shop.name},
-                body=_("%(name)s (SIRET %(siret)s, %(commune)s) asks to join the marketplace. Review it in the staff area:")
-                % {"name": shop.name, "siret": shop.siret, "commune": shop.commune}
-                + "\n\n" + _absolute_url("staff_shop_detail", pk=shop.pk),
-            )
-    logger.info("shop.apply %s by %s", shop.slug, owner.email)
+        outbox_email_send(to=staff, template="shop_application_staff",
+                          context={"shop": shop, "url": _absolute_url("staff_shop_detail", pk=shop.pk)})
+    audit_record(actor=owner, verb="shop.apply", obj=shop, payload={"siret": shop.siret, "again": reapplying is not None})
     return shop
 
 
@@ -309,7 +294,7 @@ def shop_apply_with_account(*, application: ShopApplication, email: str, passwor
 @transaction.atomic
 def shop_create_assisted(*, application: ShopApplication, owner_email: str, actor: User) -> Shop:
     """Territory staff create an approved shop for a merchant and invite its owner by email."""
-    _require_staff(actor)
+    staff_check(actor)
     owner_email = (owner_email or "").strip().lower()
     errors = shop_application_validate(application)
     owner = None
@@ -326,14 +311,9 @@ def shop_create_assisted(*, application: ShopApplication, owner_email: str, acto
     if errors:
         raise ValidationError(errors)
     shop = _shop_from_application(application, status=Shop.Status.APPROVED)
-    owner = _merchant_account(
-        email=owner_email, user=owner,
-        subject=lambda: _("Your shop %(name)s is online") % {"name": shop.name},
-        body=lambda: _("The territory team created the storefront of %(name)s for you. Sign in with this address to add your products:")
-        % {"name": shop.name},
-    )
+    owner = _merchant_account(email=owner_email, user=owner, template="shop_created_for_owner", context={"shop": shop})
     ShopMember.objects.create(shop=shop, user=owner, role=ShopMember.Role.OWNER)
-    logger.info("shop.create_assisted %s by %s", shop.slug, actor.email)
+    audit_record(actor=actor, verb="shop.create_assisted", obj=shop, payload={"owner": owner_email})
     return shop
 
 
@@ -343,10 +323,9 @@ def _owner_emails(shop: Shop) -> list[str]:
     return list(shop.members.filter(role=ShopMember.Role.OWNER).values_list("user__email", flat=True))
 
 
-def _merchant_account(*, email: str, user: User | None, subject, body) -> User:
+def _merchant_account(*, email: str, user: User | None, template: str, context: dict) -> User:
     """The merchant account for `email`: a new one, invited to choose a password; or the existing
-    account (a shopper becomes a merchant), told by email. `subject` and `body` are called in the
-    platform's language; the body is followed by the link to the merchant area."""
+    account (a shopper becomes a merchant), told by the email `template` (with the merchant area's link)."""
     if user is None:
         user = User.objects.create_user(email=email, role=User.Role.MERCHANT)
         user_invite(user=user, territory=connection.tenant)
@@ -354,16 +333,15 @@ def _merchant_account(*, email: str, user: User | None, subject, body) -> User:
     if user.role == User.Role.SHOPPER:
         user.role = User.Role.MERCHANT
         user.save(update_fields=["role"])
-    with override(settings.LANGUAGE_CODE):
-        outbox_email_queue(to=[user.email], subject=subject(),
-                           body=body() + "\n\n" + _absolute_url("merchant_home"))
+    outbox_email_send(to=[user.email], template=template, context={**context, "url": _absolute_url("merchant_home")})
     return user
 
 
-def _tell_owners(shop: Shop, subject: str, body: str) -> None:
+def _tell_owners(shop: Shop, template: str, **context) -> None:
     owners = _owner_emails(shop)
     if owners:
-        outbox_email_queue(to=owners, subject=subject, body=body)
+        outbox_email_send(to=owners, template=template,
+                          context={"shop": shop, "url": _absolute_url("merchant_home"), **context})
 
 
 def _locked(shop: Shop) -> Shop:
@@ -394,7 +372,7 @@ def _sync(target: Shop, source: Shop, fields: list[str]) -> Shop:
 @transaction.atomic
 def shop_approve(*, shop: Shop, actor: User) -> Shop:
     """Staff approve an application (or a refused one, on second thoughts): the shop goes online."""
-    _require_staff(actor)
+    staff_check(actor)
     locked = _transition(shop, allowed_from=(Shop.Status.PENDING, Shop.Status.REFUSED, Shop.Status.APPROVED),
                          message=_("This shop is %(status)s: resume it instead of approving it."))
     if locked.status == Shop.Status.APPROVED:  # approved twice (two staff, one click each): nothing more
@@ -402,58 +380,46 @@ def shop_approve(*, shop: Shop, actor: User) -> Shop:
     locked.status, locked.status_reason, locked.approved_at = Shop.Status.APPROVED, "", timezone.now()
     fields = ["status", "status_reason", "approved_at", "updated_at"]
     locked.save(update_fields=fields)
-    with override(settings.LANGUAGE_CODE):
-        _tell_owners(locked, _("Your shop %(name)s is online") % {"name": locked.name},
-                     _("Good news: %(name)s was approved. Add your products from your phone in a minute each:")
-                     % {"name": locked.name} + "\n\n" + _absolute_url("merchant_home"))
-    logger.info("shop.approve %s by %s", locked.slug, actor.email)
+    _tell_owners(locked, "shop_approved")
+    audit_record(actor=actor, verb="shop.approve", obj=locked, payload={"from": shop.status})
     return _sync(shop, locked, fields)
 
 
 def _status_set(shop: Shop, *, actor: User, to: str, reason: str, allowed_from: tuple[str, ...], refused: str,
-                subject, body, action: str) -> Shop:
-    """Move a shop to `to` (with its reason) from one of `allowed_from`, and tell its owners.
-
-    `subject` and `body` take the saved shop and are called in the platform's language.
-    """
-    _require_staff(actor)
+                template: str, action: str) -> Shop:
+    """Move a shop to `to` (with its reason) from one of `allowed_from`, tell its owners (email
+    `template`), and record the decision."""
+    staff_check(actor)
     locked = _transition(shop, allowed_from=allowed_from, message=refused)
     locked.status, locked.status_reason = to, reason
     fields = ["status", "status_reason", "updated_at"]
     locked.save(update_fields=fields)
-    with override(settings.LANGUAGE_CODE):
-        _tell_owners(locked, subject(locked), body(locked))
-    logger.info("shop.%s %s by %s", action, locked.slug, actor.email)
+    _tell_owners(locked, template, reason=reason)
+    audit_record(actor=actor, verb=f"shop.{action}", obj=locked, payload={"reason": reason} if reason else {})
     return _sync(shop, locked, fields)
 
 
 @transaction.atomic
 def shop_refuse(*, shop: Shop, actor: User, reason: str) -> Shop:
     """Staff refuse an application with a reason the merchant reads (and can answer by applying again)."""
-    _require_staff(actor)
+    staff_check(actor)
     reason = _reason_required(reason)
     return _status_set(
         shop, actor=actor, to=Shop.Status.REFUSED, reason=reason, allowed_from=(Shop.Status.PENDING,),
         refused=_("Only an application awaiting approval can be refused; this shop is %(status)s."),
-        subject=lambda s: _("Your application for %(name)s") % {"name": s.name},
-        body=lambda s: _("Your application was not accepted, for this reason:\n\n%(reason)s") % {"reason": reason}
-        + "\n\n" + _("Correct it and apply again from your merchant area:") + "\n" + _absolute_url("merchant_home"),
-        action="refuse",
+        template="shop_refused", action="refuse",
     )
 
 
 @transaction.atomic
 def shop_suspend(*, shop: Shop, actor: User, reason: str) -> Shop:
     """Staff take an approved shop offline, with a reason the merchant reads."""
-    _require_staff(actor)
+    staff_check(actor)
     reason = _reason_required(reason)
     return _status_set(
         shop, actor=actor, to=Shop.Status.SUSPENDED, reason=reason, allowed_from=(Shop.Status.APPROVED,),
         refused=_("Only an approved shop can be suspended; this shop is %(status)s."),
-        subject=lambda s: _("Your shop %(name)s is suspended") % {"name": s.name},
-        body=lambda s: _("The territory team took %(name)s offline, for this reason:\n\n%(reason)s")
-        % {"name": s.name, "reason": reason},
-        action="suspend",
+        template="shop_suspended", action="suspend",
     )
 
 
@@ -463,21 +429,20 @@ def shop_resume(*, shop: Shop, actor: User) -> Shop:
     return _status_set(
         shop, actor=actor, to=Shop.Status.APPROVED, reason="", allowed_from=(Shop.Status.SUSPENDED,),
         refused=_("Only a suspended shop can be resumed; this shop is %(status)s."),
-        subject=lambda s: _("Your shop %(name)s is online again") % {"name": s.name},
-        body=lambda s: _("The territory team put %(name)s back online.") % {"name": s.name},
-        action="resume",
+        template="shop_resumed", action="resume",
     )
 
 
 @transaction.atomic
 def shop_set_featured(*, shop: Shop, actor: User, featured: bool) -> Shop:
     """Staff choose the shops the home page shows first (approved shops only)."""
-    _require_staff(actor)
+    staff_check(actor)
     locked = _locked(shop)
     if featured and locked.status != Shop.Status.APPROVED:
         raise ValidationError({"__all__": [_("Only an approved shop can be featured on the home page.")]})
     locked.is_featured = featured
     locked.save(update_fields=["is_featured", "updated_at"])
+    audit_record(actor=actor, verb="shop.feature" if featured else "shop.unfeature", obj=locked)
     return _sync(shop, locked, ["is_featured", "updated_at"])
 
 
@@ -497,7 +462,7 @@ class ShopProfile:
 @transaction.atomic
 def shop_profile_update(*, shop: Shop, actor: User, profile: ShopProfile, logo=None, logo_clear: bool = False) -> Shop:
     """The owner edits their storefront: description (sanitised), contact, logo, how they sell."""
-    _membership(shop, actor, owner_only=True)
+    shop_member_check(shop=shop, user=actor, owner_only=True)
     errors: dict[str, list[str]] = {}
     phone = ""
     try:
@@ -537,9 +502,7 @@ def shop_profile_update(*, shop: Shop, actor: User, profile: ShopProfile, logo=N
 @transaction.atomic
 def shop_photo_add(*, shop: Shop, actor: User, upload, alt: str = "") -> ShopPhoto:
     """Add a checked, metadata-free photo to the storefront; web variants come from a task."""
-    from vitrine.shops.tasks import shop_photo_renditions_make
-
-    _membership(shop, actor, owner_only=True)
+    shop_member_check(shop=shop, user=actor, owner_only=True)
     _locked(shop)  # two uploads at once keep distinct positions
     if shop.photos.count() >= MAX_SHOP_PHOTOS:
         raise ValidationError({"photo": [_("A storefront has at most %(count)s photos: remove one first.")
@@ -560,7 +523,7 @@ def shop_photo_add(*, shop: Shop, actor: User, upload, alt: str = "") -> ShopPho
 @transaction.atomic
 def shop_photo_update(*, photo: ShopPhoto, actor: User, alt: str) -> ShopPhoto:
     """The owner describes a photo for people who cannot see it."""
-    _membership(photo.shop, actor, owner_only=True)
+    shop_member_check(shop=photo.shop, user=actor, owner_only=True)
     photo.alt = " ".join((alt or "").split())[:200] or photo.shop.name
     photo.save(update_fields=["alt"])
     return photo
@@ -569,7 +532,7 @@ def shop_photo_update(*, photo: ShopPhoto, actor: User, alt: str) -> ShopPhoto:
 @transaction.atomic
 def shop_photo_move(*, photo: ShopPhoto, actor: User, direction: str) -> None:
     """Move a photo one place up (earlier) or down; the first photo leads the storefront."""
-    _membership(photo.shop, actor, owner_only=True)
+    shop_member_check(shop=photo.shop, user=actor, owner_only=True)
     _locked(photo.shop)
     if direction not in ("up", "down"):
         return
@@ -578,7 +541,7 @@ def shop_photo_move(*, photo: ShopPhoto, actor: User, direction: str) -> None:
 
 @transaction.atomic
 def shop_photo_delete(*, photo: ShopPhoto, actor: User) -> None:
-    _membership(photo.shop, actor, owner_only=True)
+    shop_member_check(shop=photo.shop, user=actor, owner_only=True)
     names = [photo.image.name, *(r.get("name") for r in (photo.renditions or {}).values())]
     photo.delete()
     transaction.on_commit(lambda: [default_storage.delete(name) for name in names if name])
@@ -589,7 +552,7 @@ def shop_photo_delete(*, photo: ShopPhoto, actor: User) -> None:
 @transaction.atomic
 def shop_member_invite(*, shop: Shop, actor: User, email: str) -> ShopMember:
     """The owner adds an employee by email; a new account gets a link to choose its password."""
-    _membership(shop, actor, owner_only=True)
+    shop_member_check(shop=shop, user=actor, owner_only=True)
     email = (email or "").strip().lower()
     try:
         validate_email(email)
@@ -604,25 +567,22 @@ def shop_member_invite(*, shop: Shop, actor: User, email: str) -> ShopMember:
             raise ValidationError({"email": [_("%(email)s is already in your team.") % {"email": email}]})
         if membership is not None:
             raise ValidationError({"email": [_("%(email)s already works for another shop.") % {"email": email}]})
-    user = _merchant_account(
-        email=email, user=user,
-        subject=lambda: _("You joined the team of %(name)s") % {"name": shop.name},
-        body=lambda: _("%(owner)s added you to the team of %(name)s. Sign in with this address to manage its products and orders:")
-        % {"owner": actor, "name": shop.name},
-    )
+    user = _merchant_account(email=email, user=user, template="shop_member_joined",
+                             context={"shop": shop, "owner": str(actor)})
     member = ShopMember.objects.create(shop=shop, user=user, role=ShopMember.Role.EMPLOYEE)
-    logger.info("shop.member_invite %s to %s by %s", email, shop.slug, actor.email)
+    audit_record(actor=actor, verb="member.invite", obj=shop, payload={"email": email})
     return member
 
 
 @transaction.atomic
 def shop_member_remove(*, member: ShopMember, actor: User) -> None:
     """The owner removes an employee (the account stays, without access to the shop)."""
-    _membership(member.shop, actor, owner_only=True)
+    shop_member_check(shop=member.shop, user=actor, owner_only=True)
     if member.role == ShopMember.Role.OWNER:
         raise ValidationError({"__all__": [_("The owner cannot be removed from the shop.")]})
+    email = member.user.email
     member.delete()
-    logger.info("shop.member_remove %s from %s by %s", member.user_id, member.shop.slug, actor.email)
+    audit_record(actor=actor, verb="member.remove", obj=member.shop, payload={"email": email})
 
 
 # --- Opening hours --------------------------------------------------------------------
@@ -630,7 +590,7 @@ def shop_member_remove(*, member: ShopMember, actor: User) -> None:
 @transaction.atomic
 def shop_hours_set(*, shop: Shop, ranges: list[tuple[int, time, time]], actor: User) -> None:
     """Replace a shop's weekly opening ranges (up to 3 per day, no overlap); all or nothing."""
-    _membership(shop, actor)
+    shop_member_check(shop=shop, user=actor)
     days = weekday_names()
     errors: list[str] = []
     by_day: dict[int, list[tuple[time, time]]] = {}
@@ -661,7 +621,7 @@ def shop_hours_set(*, shop: Shop, ranges: list[tuple[int, time, time]], actor: U
 @transaction.atomic
 def shop_closing_add(*, shop: Shop, starts_on: date, ends_on: date, reason: str, actor: User) -> ClosingPeriod:
     """Add days the shop is closed (holidays, inventory); shoppers see it is closed then."""
-    _membership(shop, actor)
+    shop_member_check(shop=shop, user=actor)
     if ends_on < starts_on:
         raise ValidationError({"ends_on": [_("The last day comes after the first.")]})
     if ends_on < timezone.localdate():
@@ -673,93 +633,5 @@ def shop_closing_add(*, shop: Shop, starts_on: date, ends_on: date, reason: str,
 
 @transaction.atomic
 def shop_closing_remove(*, period: ClosingPeriod, actor: User) -> None:
-    _membership(period.shop, actor)
+    shop_member_check(shop=period.shop, user=actor)
     period.delete()
-
-
-# --- The category tree (staff) -------------------------------------------------------------
-
-def _category_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise ValidationError({"name": [_("Give the category a name.")]})
-    if len(name) > 80:
-        raise ValidationError({"name": [_("A category name is at most 80 characters.")]})
-    return name
-
-
-def _category_parent_check(category: Category | None, parent: Category | None) -> None:
-    """The tree has two levels: categories and their sub-categories."""
-    if parent is None:
-        return
-    if parent.parent_id is not None:
-        raise ValidationError({"parent": [_("A sub-category cannot hold other sub-categories: choose a main category.")]})
-    if category is not None and parent.pk == category.pk:
-        raise ValidationError({"parent": [_("A category cannot be placed inside itself.")]})
-    if category is not None and category.children.exists():
-        raise ValidationError({"parent": [_("%(name)s has sub-categories: it stays a main category.") % {"name": category.name}]})
-
-
-def _category_duplicate_check(name: str, parent: Category | None, *, exclude_pk: int | None = None) -> None:
-    if Category.objects.filter(name__iexact=name, parent=parent).exclude(pk=exclude_pk).exists():
-        raise ValidationError({"name": [_("There is already a category named %(name)s here.") % {"name": name}]})
-
-
-def _next_position(parent: Category | None) -> int:
-    last = Category.objects.filter(parent=parent).aggregate(last=Max("position"))["last"]
-    return 0 if last is None else last + 1
-
-
-@transaction.atomic
-def category_create(*, name: str, parent: Category | None, actor: User) -> Category:
-    """Add a category (or a sub-category under a main one) at the end of its list."""
-    _require_staff(actor)
-    name = _category_name(name)
-    _category_parent_check(None, parent)
-    _category_duplicate_check(name, parent)
-    base = name
-    if parent is not None and Category.objects.filter(slug=slug_make(name, max_length=100, fallback="categorie")).exists():
-        base = f"{parent.name} {name}"  # as the seed does: "vetements-femme" beside another "femme"
-    return Category.objects.create(name=name, parent=parent, position=_next_position(parent),
-                                   slug=slug_unique(Category, base, fallback="categorie"))
-
-
-@transaction.atomic
-def category_update(*, category: Category, name: str, parent: Category | None, actor: User) -> Category:
-    """Rename a category and/or move it under another main category (or to the top level)."""
-    _require_staff(actor)
-    name = _category_name(name)
-    _category_parent_check(category, parent)
-    _category_duplicate_check(name, parent, exclude_pk=category.pk)
-    fields = ["name"]
-    category.name = name
-    if category.parent_id != getattr(parent, "pk", None):
-        category.parent, category.position = parent, _next_position(parent)
-        fields += ["parent", "position"]
-    category.save(update_fields=fields)
-    return category
-
-
-@transaction.atomic
-def category_reorder(*, category: Category, direction: str, actor: User) -> None:
-    """Move a category one place up or down among its siblings."""
-    _require_staff(actor)
-    if direction not in ("up", "down"):
-        return
-    siblings = list(Category.objects.select_for_update().filter(parent_id=category.parent_id).order_by("position", "name"))
-    position_move(siblings, category, -1 if direction == "up" else 1)
-
-
-@transaction.atomic
-def category_delete(*, category: Category, actor: User) -> None:
-    """Delete an unused category; one that holds products, shops or sub-categories stays."""
-    _require_staff(actor)
-    if category.children.exists():
-        raise ValidationError({"__all__": [_("%(name)s has sub-categories: move or delete them first.") % {"name": category.name}]})
-    products = Product.objects.filter(category=category).count()
-    shops = Shop.objects.filter(category=category).count()
-    if products or shops:
-        raise ValidationError({"__all__": [
-            _("%(name)s cannot be deleted: %(products)s product(s) and %(shops)s shop(s) use it. Move them to another category first.")
-            % {"name": category.name, "products": products, "shops": shops}]})
-    category.delete()

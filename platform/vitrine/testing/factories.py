@@ -1,4 +1,5 @@
 """Factories for tests (and for other deployments' tests): build the world in one call."""
+from datetime import time
 from decimal import Decimal
 
 import factory
@@ -8,6 +9,7 @@ from stdnum.fr import siret as stdnum_siret
 
 from vitrine.accounts.models import User
 from vitrine.common.text import slug_make
+from vitrine.shops.models import OpeningRange, ShopMember
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 
@@ -82,7 +84,6 @@ class ShopFactory(factory.django.DjangoModelFactory):
         """ShopFactory(owner=user) makes that user the owner; by default a new merchant."""
         if not create:
             return
-        from vitrine.shops.models import ShopMember
 
         user = extracted or UserFactory(role=User.Role.MERCHANT)
         ShopMember.objects.create(shop=shop, user=user, role="owner")
@@ -114,9 +115,7 @@ class VariantFactory(factory.django.DjangoModelFactory):
 
 def shop_open_every_day(**kwargs):
     """An approved shop (ShopFactory arguments) open 9:00-12:00 and 14:00-19:00 every day of the week."""
-    from datetime import time
 
-    from vitrine.shops.models import OpeningRange
 
     shop = ShopFactory(**kwargs)
     OpeningRange.objects.bulk_create(

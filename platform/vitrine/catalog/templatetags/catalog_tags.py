@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.utils.dates import WEEKDAYS
 from django.core.files.storage import default_storage
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -94,8 +95,6 @@ def first_photo(product):
 @register.filter
 def weekday_name(weekday: int) -> str:
     """0 -> "Monday" (translated)."""
-    from django.utils.dates import WEEKDAYS
-
     return WEEKDAYS[int(weekday)]
 
 
