@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-embedded bench migrate messages install clean
+.PHONY: demo test test-embedded lint format bench migrate messages install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,17 @@ demo: $(STAMP)
 ## The whole test suite, on DATABASE_URL or the embedded PostgreSQL.
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Lint, format, types and the apps' layers (CI runs it; `make format` rewrites).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check platform tests
+	$(VENV)/bin/ruff format --check platform tests
+	$(VENV)/bin/lint-imports --no-cache
+	PYTHONPATH=platform $(VENV)/bin/mypy
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix platform tests
+	$(VENV)/bin/ruff format platform tests
 
 ## The fresh-machine smoke path: the embedded PostgreSQL and the file-system broker, whatever is set.
 test-embedded: $(STAMP)
