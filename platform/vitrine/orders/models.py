@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from vitrine.orders import pricing
 
 
 class Cart(models.Model):
@@ -183,8 +186,8 @@ class OrderLine(models.Model):
         ordering = ["id"]
 
     @property
-    def line_total(self):
-        return self.unit_price * self.quantity
+    def line_total(self) -> Decimal:
+        return pricing.line_total(unit_price=self.unit_price, quantity=self.quantity)
 
 
 class OrderEvent(models.Model):

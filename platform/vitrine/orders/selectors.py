@@ -10,8 +10,10 @@ from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from vitrine.catalog.models import Product, Variant
+from vitrine.orders import pricing
 from vitrine.orders.models import Cart, CartLine, Order, OrderSettings, PickupSettings
 from vitrine.shops.models import Shop
 from vitrine.shops.opening import territory_today, territory_zone  # noqa: F401 (territory_today: for the views)
@@ -69,7 +71,7 @@ class CartRow:
 class CartGroup:
     shop: Shop
     rows: list[CartRow] = field(default_factory=list)
-    subtotal: Decimal = Decimal("0.00")
+    subtotal: Decimal = pricing.ZERO
 
 
 @dataclass
@@ -85,19 +87,15 @@ class CartSummary:
 
 
 def cart_summary(*, cart: Cart | None) -> CartSummary:
-    """The cart grouped by shop (in the order shops were added), with subtotals and total."""
-    from django.utils.translation import gettext as _
-
+    """The cart grouped by shop (in the order shops were added), with subtotals and total (orders.pricing)."""
     if cart is None or cart.pk is None:
-        return CartSummary(cart=cart, groups=[], total=Decimal("0.00"), count=0)
+        return CartSummary(cart=cart, groups=[], total=pricing.ZERO, count=0)
     lines = CartLine.objects.filter(cart=cart).select_related("product__shop__commune", "variant").order_by("created_at", "id")
     groups: dict[int, CartGroup] = {}
-    total, count = Decimal("0.00"), 0
+    count = 0
     for line in lines:
         product, variant = line.product, line.variant
-        if variant is not None:
-            variant.product = product  # loaded already: effective_price reads it
-        unit_price = variant.effective_price if variant else product.price
+        unit_price = pricing.unit_price(product=product, variant=variant)
         available = available_quantity(product, variant)
         problem = ""
         if product.status != Product.Status.PUBLISHED or not product.shop.takes_orders:
@@ -105,11 +103,14 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
         elif available < line.quantity:
             problem = _("Only %(n)s left: lower the quantity.") % {"n": available} if available else _("Out of stock: remove it to order.")
         group = groups.setdefault(product.shop_id, CartGroup(shop=product.shop))
-        row = CartRow(line=line, unit_price=unit_price, total=unit_price * line.quantity, max_quantity=max(available, line.quantity), problem=problem)
-        group.rows.append(row)
-        group.subtotal += row.total
-        total += row.total
+        group.rows.append(CartRow(
+            line=line, unit_price=unit_price, total=pricing.line_total(unit_price=unit_price, quantity=line.quantity),
+            max_quantity=max(available, line.quantity), problem=problem,
+        ))
         count += line.quantity
+    for group in groups.values():
+        group.subtotal = pricing.shop_subtotal(line_totals=(row.total for row in group.rows))
+    total = pricing.cart_total(subtotals=(group.subtotal for group in groups.values()))
     return CartSummary(cart=cart, groups=list(groups.values()), total=total, count=count)
 
 
