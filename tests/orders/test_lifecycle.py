@@ -4,13 +4,17 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from orders_helpers import NOW, at
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail
-from vitrine.orders import services
-from vitrine.orders.models import Order, OrderEvent, OrderSettings
-from vitrine.orders.services import ORDER_TRANSITIONS, Guest, IllegalTransition
+from vitrine.orders.cart import cart_add
+from vitrine.orders.checkout import Guest, order_place
+from vitrine.orders.lifecycle import (
+    IllegalTransition, order_accept, order_cancel, order_mark_collected, order_mark_ready, order_refuse,
+    order_transition, orders_expire_due,
+)
+from vitrine.orders.models import ORDER_TRANSITIONS, Order, OrderEvent, OrderSettings
 from vitrine.testing.factories import UserFactory
 
 S = Order.Status
@@ -20,9 +24,9 @@ GUEST = Guest(name="Claire Blaison", email="claire@example.fr", phone="061234567
 @pytest.fixture
 def order(two_shops):
     """A placed order of 2 rings (stock 5 -> 3) at the jeweller's, pickup Monday 14:00."""
-    services.cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
-    placed, = services.order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                                   idempotency_key=uuid.uuid4(), now=NOW)
+    cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
+    placed, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
+                          idempotency_key=uuid.uuid4(), now=NOW)
     return placed
 
 
@@ -34,9 +38,9 @@ def test_the_happy_path_records_every_transition(order):
     # given
     merchant = order.shop.owner_user if hasattr(order.shop, "owner_user") else order.shop.members.get().user
     # when
-    services.order_accept(order=order, actor=merchant)
-    services.order_mark_ready(order=order, actor=merchant)
-    services.order_mark_collected(order=order, actor=merchant)
+    order_accept(order=order, actor=merchant)
+    order_mark_ready(order=order, actor=merchant)
+    order_mark_collected(order=order, actor=merchant)
     # then
     order.refresh_from_db()
     assert order.status == S.COLLECTED
@@ -66,7 +70,7 @@ def test_every_legal_transition(order, start, target):
     Order.objects.filter(pk=order.pk).update(status=start)
     actor = UserFactory()
     # when
-    services.order_transition(order=order, to=target, actor=actor, note="raison")
+    order_transition(order=order, to=target, actor=actor, note="raison")
     # then
     order.refresh_from_db()
     assert order.status == target
@@ -83,7 +87,7 @@ def test_an_illegal_transition_is_refused_with_a_clear_error(order, start, targe
     Order.objects.filter(pk=order.pk).update(status=start)
     # when
     with pytest.raises(IllegalTransition) as error:
-        services.order_transition(order=order, to=target, actor=None)
+        order_transition(order=order, to=target, actor=None)
     # then
     assert isinstance(error.value, ValidationError)
     assert error.value.messages[0] == (
@@ -96,16 +100,16 @@ def test_an_illegal_transition_is_refused_with_a_clear_error(order, start, targe
 
 def test_a_shopper_cannot_cancel_once_ready(order):
     merchant = order.shop.members.get().user
-    services.order_accept(order=order, actor=merchant)
-    services.order_mark_ready(order=order, actor=merchant)
+    order_accept(order=order, actor=merchant)
+    order_mark_ready(order=order, actor=merchant)
     with pytest.raises(IllegalTransition, match="Prête à retirer"):
-        services.order_cancel(order=order, actor=None)
+        order_cancel(order=order, actor=None)
     assert ring_stock(order) == 3
 
 
 def test_cancelling_releases_the_stock_and_tells_both_sides(order):
     # when
-    services.order_cancel(order=order, actor=None)
+    order_cancel(order=order, actor=None)
     # then
     assert ring_stock(order) == 5
     assert OutboxEmail.objects.filter(to=["claire@example.fr"], subject__endswith="est annulée").count() == 1
@@ -116,11 +120,11 @@ def test_refusing_needs_a_reason_and_releases_the_stock(order):
     merchant = order.shop.members.get().user
     # when / then: no reason, nothing changes
     with pytest.raises(ValidationError, match="pourquoi"):
-        services.order_refuse(order=order, actor=merchant, reason="  ")
+        order_refuse(order=order, actor=merchant, reason="  ")
     order.refresh_from_db()
     assert order.status == S.PLACED and ring_stock(order) == 3
     # when
-    services.order_refuse(order=order, actor=merchant, reason="Plus en taille 52, désolée")
+    order_refuse(order=order, actor=merchant, reason="Plus en taille 52, désolée")
     # then
     order.refresh_from_db()
     assert order.status == S.REFUSED and order.refusal_reason == "Plus en taille 52, désolée"
@@ -129,8 +133,8 @@ def test_refusing_needs_a_reason_and_releases_the_stock(order):
 
 
 def test_someone_outside_the_shop_cannot_move_its_orders(order):
-    with pytest.raises(PermissionError):
-        services.order_accept(order=order, actor=UserFactory())
+    with pytest.raises(PermissionDenied):
+        order_accept(order=order, actor=UserFactory())
     order.refresh_from_db()
     assert order.status == S.PLACED
 
@@ -139,21 +143,21 @@ def test_not_collected_orders_expire_after_the_territory_days_and_release_stock(
     # given: 2 days in this territory; the order was ready on Monday
     OrderSettings.objects.update_or_create(pk=1, defaults={"not_collected_after_days": 2})
     merchant = order.shop.members.get().user
-    services.order_accept(order=order, actor=merchant)
-    services.order_mark_ready(order=order, actor=merchant)
+    order_accept(order=order, actor=merchant)
+    order_mark_ready(order=order, actor=merchant)
     # when: a day and a half later, a reminder; after two days, released
-    reminded, expired = services.orders_expire_due(now=at(30, 14, 30) + timedelta(days=1, hours=12))
-    again = services.orders_expire_due(now=at(30, 14, 30) + timedelta(days=1, hours=13))
+    reminded, expired = orders_expire_due(now=at(30, 14, 30) + timedelta(days=1, hours=12))
+    again = orders_expire_due(now=at(30, 14, 30) + timedelta(days=1, hours=13))
     assert (reminded, expired) == (1, 0) and again == (0, 0)
     assert ring_stock(order) == 3
-    reminded, expired = services.orders_expire_due(now=at(30, 14, 30) + timedelta(days=2, minutes=1))
+    reminded, expired = orders_expire_due(now=at(30, 14, 30) + timedelta(days=2, minutes=1))
     # then
     order.refresh_from_db()
     assert expired == 1 and order.status == S.NOT_COLLECTED
     assert ring_stock(order) == 5
     assert OrderEvent.objects.get(order=order, to_status=S.NOT_COLLECTED).actor is None
     assert OutboxEmail.objects.filter(subject__startswith="Rappel").count() == 1
-    assert services.orders_expire_due(now=at(30, 14, 30) + timedelta(days=9)) == (0, 0)  # safe to rerun
+    assert orders_expire_due(now=at(30, 14, 30) + timedelta(days=9)) == (0, 0)  # safe to rerun
 
 
 def test_releasing_gives_each_row_its_stock_back_in_the_checkouts_lock_order(two_shops):
@@ -169,14 +173,14 @@ def test_releasing_gives_each_row_its_stock_back_in_the_checkouts_lock_order(two
     shirt = ProductFactory(shop=shop, title="Chemise", stock=0)
     small, large = shirt.variants.create(name="S", stock=4), shirt.variants.create(name="L", stock=4)
     for product, variant, quantity in ((shirt, large, 2), (second, None, 3), (shirt, small, 1), (first, None, 2)):
-        services.cart_add(cart=cart, product_id=product.pk, variant_id=variant.pk if variant else None, quantity=quantity)
-    order, = services.order_place(cart=cart, guest=GUEST, slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(),
-                                  now=NOW)
+        cart_add(cart=cart, product_id=product.pk, variant_id=variant.pk if variant else None, quantity=quantity)
+    order, = order_place(cart=cart, guest=GUEST, slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(),
+                         now=NOW)
     assert [(line.product_id, line.variant_id) for line in order.lines.all()] == [
         (shirt.pk, large.pk), (second.pk, None), (shirt.pk, small.pk), (first.pk, None)]
     # when the shopper cancels it
     with CaptureQueriesContext(connection) as context:
-        services.order_cancel(order=order, actor=None)
+        order_cancel(order=order, actor=None)
     # then every row has exactly its stock back
     assert dict(Product.objects.filter(pk__in=[first.pk, second.pk, shirt.pk]).values_list("title", "stock")) == {
         "Collier": 6, "Broche": 6, "Chemise": 0}

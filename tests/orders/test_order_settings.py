@@ -2,14 +2,16 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from orders_helpers import client_on, order_row, shop_open_every_day
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
-from vitrine.orders import services
+from vitrine.orders.lifecycle import orders_expire_due
 from vitrine.orders.models import Order, OrderSettings
 from vitrine.orders.selectors import order_settings
+from vitrine.orders.settings_services import order_settings_update
 from vitrine.orders.tasks import orders_expire
 from vitrine.testing.factories import UserFactory
 
@@ -45,7 +47,7 @@ def test_no_reminder_when_set_to_zero(nancy):
         staff = UserFactory(role=User.Role.TERRITORY_ADMIN)
         shop = shop_open_every_day()
         order = ended_days_ago(shop, 2.5, name="Sans Rappel")
-        services.order_settings_update(actor=staff, not_collected_after_days=3, reminder_days_before=0)
+        order_settings_update(actor=staff, not_collected_after_days=3, reminder_days_before=0)
         orders_expire.run()
         order.refresh_from_db()
         assert order.status == "ready" and order.reminder_sent_at is None
@@ -78,8 +80,8 @@ def test_only_the_territory_team_sets_the_rules(nancy):
     assert merchant.post(URL, {"not_collected_after_days": "9", "reminder_days_before": "1"}).status_code == 403
     with tenant_context(nancy):
         assert not OrderSettings.objects.exists()
-        with pytest.raises(PermissionError):
-            services.order_settings_update(actor=shop.owner_user, not_collected_after_days=9, reminder_days_before=1)
+        with pytest.raises(PermissionDenied):
+            order_settings_update(actor=shop.owner_user, not_collected_after_days=9, reminder_days_before=1)
     page = client_on(nancy, staff).get(URL).content.decode()
     assert 'value="3"' in page and "Commandes" in page
 
@@ -87,8 +89,8 @@ def test_only_the_territory_team_sets_the_rules(nancy):
 def test_a_territory_rule_stays_in_its_territory(nancy, limoges):
     # cross-territory: Nancy's delay is not Limoges'
     with tenant_context(nancy):
-        services.order_settings_update(actor=UserFactory(role=User.Role.TERRITORY_ADMIN), not_collected_after_days=10,
-                                       reminder_days_before=1)
+        order_settings_update(actor=UserFactory(role=User.Role.TERRITORY_ADMIN), not_collected_after_days=10,
+                              reminder_days_before=1)
     with tenant_context(limoges):
         assert order_settings().not_collected_after_days == 3
         staff = UserFactory(role=User.Role.TERRITORY_ADMIN)
@@ -103,7 +105,7 @@ def test_an_order_already_past_the_delay_is_released_without_a_reminder(nancy):
         due = ended_days_ago(shop, 2.5, name="A Rappeler")
         past = ended_days_ago(shop, 6, name="Trop Tard")
         # when the expiry task runs (3 days, reminder 1 day before)
-        reminded, expired = services.orders_expire_due()
+        reminded, expired = orders_expire_due()
         # then the first is reminded, the second only released: no "released soon" for an order released now
         assert (reminded, expired) == (1, 1)
         due.refresh_from_db()
@@ -124,7 +126,7 @@ def test_reminders_read_the_territory_rules_once_however_many_go(nancy):
             for i in range(n):
                 ended_days_ago(shop, 2.5, name=f"Client {i}")
             with CaptureQueriesContext(connection) as context:
-                assert services.orders_expire_due() == (n, 0)
+                assert orders_expire_due() == (n, 0)
             return sum('FROM "orders_ordersettings"' in q["sql"] for q in context.captured_queries)
 
     # the reminders' and the releases' selections read it once each; the emails do not

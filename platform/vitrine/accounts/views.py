@@ -23,8 +23,8 @@ from django.views.decorators.http import require_POST
 
 from vitrine.accounts import selectors, services
 from vitrine.accounts.forms import PasswordConfirmForm, ProfileForm, SignInForm, SignUpForm
+from vitrine.orders.lifecycle import order_cancel as order_cancel_service
 from vitrine.orders.models import Order
-from vitrine.orders.services import order_cancel as order_cancel_service
 
 ORDERS_PER_PAGE = 10
 

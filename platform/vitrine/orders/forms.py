@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vitrine.orders.models import Order
 from vitrine.orders.selectors import DAY_RANGE, HistoryFilters, day_in_range
-from vitrine.orders.services import NOT_COLLECTED_AFTER_DAYS, SLOT_CAPACITY_MAX
+from vitrine.orders.settings_services import NOT_COLLECTED_AFTER_DAYS, SLOT_CAPACITY_MAX
 
 LEAD_TIMES = (15, 30, 60, 120, 180, 240, 24 * 60, 48 * 60)
 SLOT_LENGTHS = (10, 15, 20, 30, 45, 60, 90, 120)

@@ -154,8 +154,9 @@ class Order(models.Model):
         return self.Status.CANCELLED in ORDER_TRANSITIONS[self.status]
 
 
-# The order's state machine: where each status may go next. services.order_transition is the
-# one door; a shopper's cancel is allowed where this table allows CANCELLED (before "ready").
+# The order's state machine: where each status may go next. lifecycle.order_transition is the
+# one door, and lifecycle.ORDER_EFFECTS says what entering each status does (emails, stock);
+# a shopper's cancel is allowed where this table allows CANCELLED (before "ready").
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     Order.Status.PENDING_PAYMENT: frozenset({Order.Status.PLACED, Order.Status.CANCELLED}),
     Order.Status.PLACED: frozenset({Order.Status.ACCEPTED, Order.Status.REFUSED, Order.Status.CANCELLED}),

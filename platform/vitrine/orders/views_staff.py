@@ -7,8 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from vitrine.orders import selectors, services
+from vitrine.orders import selectors
 from vitrine.orders.forms import OrderSettingsForm
+from vitrine.orders.settings_services import order_settings_update
 from vitrine.shops.permissions import staff_required
 from vitrine.shops.views_merchant import errors_to_form
 
@@ -22,7 +23,7 @@ def staff_orders_settings(request: HttpRequest) -> HttpResponse:
     form = OrderSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.order_settings_update(actor=request.user, **form.cleaned_data)
+            order_settings_update(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             errors_to_form(form, error)
         else:
