@@ -210,3 +210,38 @@ def test_the_status_sets_follow_the_transition_table():
 def test_a_shopper_may_cancel_exactly_until_the_order_is_ready():
     may = {status for status in S if Order(status=status).can_be_cancelled_by_shopper}
     assert may == {S.PENDING_PAYMENT, S.PLACED, S.ACCEPTED}
+
+
+def _emails_since(last_id: int, *, until: int | None = None) -> list[tuple[str, str, str]]:
+    """The emails queued after the one numbered `last_id` (up to `until`): (to, subject, body)."""
+    emails = OutboxEmail.objects.filter(pk__gt=last_id).order_by("pk")
+    if until is not None:
+        emails = emails.filter(pk__lte=until)
+    return [(m.to[0], m.subject, m.body) for m in emails]
+
+
+def _last_email_id() -> int:
+    return OutboxEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def test_an_unpaid_order_is_cancelled_after_the_territory_delay_and_its_stock_comes_back(two_shops):
+    # given a territory that waits 20 minutes for a payment, and an order waiting for its payment (stock 5 -> 3)
+    OrderSettings.objects.update_or_create(pk=1, defaults={"unpaid_release_minutes": 20})
+    cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
+    order, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
+                         idempotency_key=uuid.uuid4(), now=NOW, payment_required=True)
+    assert ring_stock(order) == 3
+    before = _last_email_id()
+    # when the expiry job runs 19 minutes after the checkout, then 21 minutes after, then again
+    early = orders_expire_due(now=order.created_at + timedelta(minutes=19))
+    due = orders_expire_due(now=order.created_at + timedelta(minutes=21))
+    again = orders_expire_due(now=order.created_at + timedelta(minutes=22))
+    # then the order is cancelled once, by the system, and its stock is back
+    assert (early, due, again) == ((0, 0), (0, 1), (0, 0))
+    order.refresh_from_db()
+    assert order.status == S.CANCELLED and ring_stock(order) == 5
+    event = OrderEvent.objects.get(order=order, to_status=S.CANCELLED)
+    assert (event.from_status, event.actor, event.note) == (S.PENDING_PAYMENT, None, "non payée à temps")
+    # the shopper is told; the shop, which never saw the order, is not
+    assert [(to, subject) for to, subject, _body in _emails_since(before)] == [
+        ("claire@example.fr", "Votre commande chez Bijouterie Stanislas est annulée")]

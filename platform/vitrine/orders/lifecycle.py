@@ -182,6 +182,12 @@ def order_expire(*, order: Order) -> Order:
 
 
 @transaction.atomic
+def order_unpaid_expire(*, order: Order) -> Order:
+    """Cancel an order whose online payment never came; its stock goes back on the shelf."""
+    return order_transition(order=order, to=Status.CANCELLED, actor=None, note=_("not paid in time"))
+
+
+@transaction.atomic
 def order_remind(*, order: Order) -> bool:
     """Send the "collect before" reminder once; return whether it was sent now."""
     claimed = Order.objects.filter(pk=order.pk, reminder_sent_at__isnull=True, status=Status.READY).update(
@@ -193,18 +199,25 @@ def order_remind(*, order: Order) -> bool:
 
 
 def orders_expire_due(*, now: datetime | None = None) -> tuple[int, int]:
-    """Remind and expire this territory's orders that are due; return (reminded, expired). Safe to rerun."""
+    """Remind and release this territory's due orders; return (reminded, released). Safe to rerun.
+
+    Released: ready or accepted orders not collected in time, and orders whose online payment
+    did not come within the territory's delay (cancelled); both give their stock back.
+    """
     now = now or timezone.now()
-    reminded = expired = 0
-    for order in selectors.orders_reminder_due(now=now):
+    rules = selectors.order_settings()  # read once, however many orders are due
+    reminded = released = 0
+    for order in selectors.orders_reminder_due(now=now, settings=rules):
         reminded += order_remind(order=order)
-    for order in selectors.orders_expiry_due(now=now):
+    due = [(order_expire, order) for order in selectors.orders_expiry_due(now=now, settings=rules)]
+    due += [(order_unpaid_expire, order) for order in selectors.orders_unpaid_due(now=now, settings=rules)]
+    for expire, order in due:
         try:
-            order_expire(order=order)
-            expired += 1
-        except IllegalTransition:  # moved meanwhile (collected at the counter): nothing to do
+            expire(order=order)
+            released += 1
+        except IllegalTransition:  # moved meanwhile (collected at the counter, paid): nothing to do
             pass
-    return reminded, expired
+    return reminded, released
 
 
 # --- Effects -----------------------------------------------------------------------------

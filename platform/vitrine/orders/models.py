@@ -72,6 +72,10 @@ class OrderSettings(models.Model):
     )
     # The "collect before" email goes this many days before the release; 0: no reminder.
     reminder_days_before = models.PositiveSmallIntegerField(_("reminder before the release (days)"), default=1)
+    # An order waiting for its online payment holds its stock this long, then is cancelled.
+    unpaid_release_minutes = models.PositiveSmallIntegerField(
+        _("an unpaid order is cancelled after (minutes)"), default=30
+    )
     updated_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -84,6 +88,8 @@ class OrderSettings(models.Model):
                                    name="order_settings_days_range"),
             models.CheckConstraint(condition=models.Q(reminder_days_before__lte=models.F("not_collected_after_days")),
                                    name="order_settings_reminder_within_delay"),
+            models.CheckConstraint(condition=models.Q(unpaid_release_minutes__gte=5, unpaid_release_minutes__lte=1440),
+                                   name="order_settings_unpaid_minutes_range"),
         ]
 
 

@@ -222,21 +222,21 @@ def orders_for_checkout(*, idempotency_key: UUID) -> list[Order]:
     return list(_order_queryset().filter(idempotency_key=idempotency_key).order_by("id"))
 
 
-def orders_expiry_due(*, now: datetime) -> QuerySet[Order]:
+def orders_expiry_due(*, now: datetime, settings: OrderSettings | None = None) -> QuerySet[Order]:
     """Accepted or ready orders whose pickup ended more than the territory's N days ago."""
-    days = order_settings().not_collected_after_days
+    days = (settings or order_settings()).not_collected_after_days
     return Order.objects.select_related("shop__commune").filter(
         status__in=(Order.Status.ACCEPTED, Order.Status.READY), pickup_ends_at__lt=now - timedelta(days=days)
     )
 
 
-def orders_reminder_due(*, now: datetime) -> QuerySet[Order]:
+def orders_reminder_due(*, now: datetime, settings: OrderSettings | None = None) -> QuerySet[Order]:
     """Ready orders the territory's N days from being released, not reminded yet (none if N is 0).
 
     Only orders not yet due for release: one past the delay (the delay shortened, runs
     missed) is released by this run, and its shopper is not told "it will be released soon".
     """
-    settings = order_settings()
+    settings = settings or order_settings()
     if settings.reminder_days_before == 0:
         return Order.objects.none()
     days = settings.not_collected_after_days
@@ -244,6 +244,14 @@ def orders_reminder_due(*, now: datetime) -> QuerySet[Order]:
     return Order.objects.select_related("shop__commune").filter(
         status=Order.Status.READY, reminder_sent_at__isnull=True,
         pickup_ends_at__lt=now - timedelta(days=after), pickup_ends_at__gte=now - timedelta(days=days),
+    )
+
+
+def orders_unpaid_due(*, now: datetime, settings: OrderSettings | None = None) -> QuerySet[Order]:
+    """Orders still waiting for their online payment the territory's N minutes after checkout."""
+    minutes = (settings or order_settings()).unpaid_release_minutes
+    return Order.objects.select_related("shop__commune").filter(
+        status=Order.Status.PENDING_PAYMENT, created_at__lt=now - timedelta(minutes=minutes)
     )
 
 

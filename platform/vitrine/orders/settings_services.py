@@ -15,6 +15,8 @@ LEAD_TIME_MINUTES = (15, 48 * 60)  # at least a quarter of an hour, at most two 
 SLOT_MINUTES = (5, 240)
 SLOT_CAPACITY_MAX = 100
 NOT_COLLECTED_AFTER_DAYS = (1, 30)
+# Long enough to pay with a card, short enough that stock held for nothing is soon back online.
+UNPAID_RELEASE_MINUTES = (5, 24 * 60)
 
 
 @transaction.atomic
@@ -50,9 +52,10 @@ def pickup_settings_update(
 
 @transaction.atomic
 def order_settings_update(
-    *, actor: User, not_collected_after_days: int, reminder_days_before: int,
+    *, actor: User, not_collected_after_days: int, reminder_days_before: int, unpaid_release_minutes: int,
 ) -> OrderSettings:
-    """Set the territory's delay before an order not collected is released, and when the shopper is reminded.
+    """Set the territory's delays: before an order not collected is released, the reminder before it,
+    and before an order waiting for its online payment is cancelled.
 
     Territory staff only. The next run of the expiry task uses the new values.
     """
@@ -67,15 +70,21 @@ def order_settings_update(
         errors["reminder_days_before"] = [
             _("The reminder goes before the release: choose between 0 (no reminder) and %(days)s days.")
             % {"days": not_collected_after_days}]
+    low, high = UNPAID_RELEASE_MINUTES
+    if not low <= unpaid_release_minutes <= high:
+        errors["unpaid_release_minutes"] = [
+            _("Choose a number of minutes between %(low)s and %(high)s.") % {"low": low, "high": high}]
     if errors:
         raise ValidationError(errors)
     settings = OrderSettings.objects.select_for_update().filter(pk=1).first()
     created = settings is None
     settings = settings or OrderSettings(pk=1)  # the one row, made on the first change
     settings.not_collected_after_days, settings.reminder_days_before = not_collected_after_days, reminder_days_before
+    settings.unpaid_release_minutes = unpaid_release_minutes
     settings.updated_at, settings.updated_by = timezone.now(), actor
     if created:
         settings.save(force_insert=True)
     else:
-        settings.save(update_fields=["not_collected_after_days", "reminder_days_before", "updated_at", "updated_by"])
+        settings.save(update_fields=["not_collected_after_days", "reminder_days_before", "unpaid_release_minutes",
+                                     "updated_at", "updated_by"])
     return settings
