@@ -11,7 +11,7 @@ from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.cart import cart_add
 from vitrine.orders.checkout import Guest, order_place
 from vitrine.orders.lifecycle import (
-    IllegalTransition, order_accept, order_cancel, order_mark_collected, order_mark_ready, order_refuse,
+    ORDER_EFFECTS, IllegalTransition, order_accept, order_cancel, order_mark_collected, order_mark_ready, order_refuse,
     order_transition, orders_expire_due,
 )
 from vitrine.orders.models import ORDER_TRANSITIONS, Order, OrderEvent, OrderSettings
@@ -224,6 +224,54 @@ def _last_email_id() -> int:
     return OutboxEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
+def test_an_order_paid_after_checkout_sends_the_placed_emails_once(two_shops):
+    # given an order waiting for its online payment: its stock held, nobody told yet
+    cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
+    before = _last_email_id()
+    order, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
+                         idempotency_key=uuid.uuid4(), now=NOW, payment_required=True)
+    assert order.status == S.PENDING_PAYMENT and ring_stock(order) == 3
+    assert _emails_since(before) == []
+    # when its payment is confirmed
+    order_transition(order=order, to=S.PLACED, actor=None)
+    order_transition(order=order, to=S.ACCEPTED, actor=None)
+    # then the shopper and the shop get the placed emails, once each, as at a checkout without payment
+    sent = _emails_since(before)
+    assert [(to, subject) for to, subject, _body in sent] == [
+        ("claire@example.fr", f"Votre commande chez Bijouterie Stanislas : code de retrait {order.pickup_code}"),
+        (order.shop.email, f"Nouvelle commande {order.pickup_code} de Claire Blaison"),
+    ]
+    assert all("- 2 × Bague argent : 49,80\xa0€" in body for _to, _subject, body in sent)
+    assert list(OrderEvent.objects.filter(order=order).values_list("from_status", "to_status")) == [
+        ("", S.PENDING_PAYMENT), (S.PENDING_PAYMENT, S.PLACED), (S.PLACED, S.ACCEPTED)]
+
+
+@pytest.mark.parametrize("target", [S.READY, S.REFUSED])
+def test_a_direct_transition_sends_the_same_emails_as_the_merchant_action(two_shops, target):
+    # given two accepted orders, one ring each
+    merchant = two_shops["bijoux"].members.get().user
+    orders = []
+    for _i in range(2):
+        cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=1)
+        placed, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
+                              idempotency_key=uuid.uuid4(), now=NOW)
+        orders.append(order_accept(order=placed, actor=merchant))
+    by_action, direct = orders
+    # when one moves through the merchant's action, the other straight through order_transition
+    first = _last_email_id()
+    if target == S.READY:
+        order_mark_ready(order=by_action, actor=merchant)
+    else:
+        order_refuse(order=by_action, actor=merchant, reason="Plus en taille 52")
+    second = _last_email_id()
+    order_transition(order=direct, to=target, actor=merchant, note="Plus en taille 52" if target == S.REFUSED else "")
+    # then each shopper gets the same email (but for the pickup code)
+    via_action = [(to, subject, body.replace(by_action.pickup_code, "CODE"))
+                  for to, subject, body in _emails_since(first, until=second)]
+    via_transition = [(to, subject, body.replace(direct.pickup_code, "CODE")) for to, subject, body in _emails_since(second)]
+    assert len(via_action) == 1 and via_action == via_transition
+
+
 def test_an_unpaid_order_is_cancelled_after_the_territory_delay_and_its_stock_comes_back(two_shops):
     # given a territory that waits 20 minutes for a payment, and an order waiting for its payment (stock 5 -> 3)
     OrderSettings.objects.update_or_create(pk=1, defaults={"unpaid_release_minutes": 20})
@@ -245,3 +293,7 @@ def test_an_unpaid_order_is_cancelled_after_the_territory_delay_and_its_stock_co
     # the shopper is told; the shop, which never saw the order, is not
     assert [(to, subject) for to, subject, _body in _emails_since(before)] == [
         ("claire@example.fr", "Votre commande chez Bijouterie Stanislas est annulée")]
+
+
+def test_every_state_has_its_effects_written_down():
+    assert set(ORDER_EFFECTS) == set(S.values)
