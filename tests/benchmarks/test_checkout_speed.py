@@ -42,7 +42,7 @@ def _run(nancy, carts: list[Cart], slots: dict, threads: int) -> tuple[float, in
                 for cart in chunk:
                     try:
                         order_place(cart=cart, guest=Guest("Bench", "bench@example.fr", "0612345678"),
-                           slots=slots, idempotency_key=uuid.uuid4())
+                                    slots=slots, idempotency_key=uuid.uuid4())
                         ok += 1
                     except CheckoutError:
                         ko += 1

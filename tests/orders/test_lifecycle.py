@@ -268,7 +268,8 @@ def test_a_direct_transition_sends_the_same_emails_as_the_merchant_action(two_sh
     # then each shopper gets the same email (but for the pickup code)
     via_action = [(to, subject, body.replace(by_action.pickup_code, "CODE"))
                   for to, subject, body in _emails_since(first, until=second)]
-    via_transition = [(to, subject, body.replace(direct.pickup_code, "CODE")) for to, subject, body in _emails_since(second)]
+    via_transition = [(to, subject, body.replace(direct.pickup_code, "CODE"))
+                      for to, subject, body in _emails_since(second)]
     assert len(via_action) == 1 and via_action == via_transition
 
 

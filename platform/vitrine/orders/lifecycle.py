@@ -249,7 +249,8 @@ def _stock_release(order: Order) -> None:
 def _email_send(order: Order, email: Email, *, lines: list[OrderLine] | None = None) -> None:
     """Queue the order's email `email` (in the caller's transaction, sent after commit)."""
     to = order.email if email.to == "shopper" else order.shop.email
-    outbox_email_send(to=[to], template=email.template, context=_email_context(order, lines=lines, with_lines=email.lines))
+    context = _email_context(order, lines=lines, with_lines=email.lines)
+    outbox_email_send(to=[to], template=email.template, context=context)
 
 
 def _email_context(order: Order, *, lines: list[OrderLine] | None, with_lines: bool) -> dict[str, object]:
@@ -261,8 +262,8 @@ def _email_context(order: Order, *, lines: list[OrderLine] | None, with_lines: b
         context: dict[str, object] = {
             "name": order.customer_name, "email": order.email, "phone": order.phone or "—",
             "code": order.pickup_code, "total": euros(order.total), "reason": order.refusal_reason,
-            "shop": shop.name,
-            "address": f"{shop.address}, {shop.commune.postcode} {shop.commune.name}" if shop.commune_id else shop.address,
+            "shop": shop.name, "address": (
+                f"{shop.address}, {shop.commune.postcode} {shop.commune.name}" if shop.commune_id else shop.address),
             "pickup": _("%(day)s between %(start)s and %(end)s") % {
                 "day": selectors.day_label(starts.date()).lower(), "start": starts.strftime("%H:%M"),
                 "end": ends.strftime("%H:%M"),
