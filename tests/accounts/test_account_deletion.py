@@ -11,7 +11,8 @@ from django_tenants.utils import tenant_context
 from vitrine.privacy import services
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
-from vitrine.orders import services as order_services
+from vitrine.orders.cart import cart_add, cart_create
+from vitrine.orders.lifecycle import order_accept, order_cancel, order_mark_collected, order_mark_ready
 from vitrine.orders.models import Cart, Order, OrderEvent
 from vitrine.shops.models import ShopMember
 from vitrine.testing.factories import ProductFactory, UserFactory
@@ -25,7 +26,7 @@ def merchant(shop):
 
 
 def collected(order, merchant):
-    for step in (order_services.order_accept, order_services.order_mark_ready, order_services.order_mark_collected):
+    for step in (order_accept, order_mark_ready, order_mark_collected):
         step(order=order, actor=merchant)
     return order
 
@@ -34,8 +35,8 @@ def test_deletion_is_refused_while_orders_are_in_progress(in_nancy, shop, shoppe
     # given: one order placed, one ready, one collected
     placed = order_place_for(shopper, shop, title="Bague argent")
     ready = order_place_for(shopper, shop, title="Collier perles")
-    order_services.order_accept(order=ready, actor=merchant)
-    order_services.order_mark_ready(order=ready, actor=merchant)
+    order_accept(order=ready, actor=merchant)
+    order_mark_ready(order=ready, actor=merchant)
     done = collected(order_place_for(shopper, shop, title="Broche"), merchant)
     client = client_on(in_nancy, shopper)
     # when: the page, then the form posted anyway with the right password
@@ -66,9 +67,9 @@ def test_deletion_anonymises_past_orders_and_signs_out(in_nancy, shop, shopper, 
     # given: a collected order, a cancelled one, a cart with a line, emails they were sent
     kept = collected(order_place_for(shopper, shop, title="Bague argent", quantity=2), merchant)
     cancelled = order_place_for(shopper, shop, title="Collier perles")
-    order_services.order_cancel(order=cancelled, actor=shopper)
-    cart = order_services.cart_create(user=shopper)
-    order_services.cart_add(cart=cart, product_id=ProductFactory(shop=shop).pk, quantity=1)
+    order_cancel(order=cancelled, actor=shopper)
+    cart = cart_create(user=shopper)
+    cart_add(cart=cart, product_id=ProductFactory(shop=shop).pk, quantity=1)
     OutboxEmail.objects.update(status=OutboxEmail.Status.SENT)  # to her and to the shop, about her
     someone_else = order_place_for(UserFactory(full_name="Paul Martin"), shop, title="Broche")
     client = client_on(in_nancy, shopper)
@@ -138,7 +139,7 @@ def test_a_shop_employee_may_delete_their_account(in_nancy, shop, merchant):
     employee = UserFactory(role=User.Role.MERCHANT, full_name="Léa Vendeuse")
     ShopMember.objects.create(shop=shop, user=employee, role=ShopMember.Role.EMPLOYEE)
     order = order_place_for(UserFactory(), shop)
-    order_services.order_accept(order=order, actor=employee)
+    order_accept(order=order, actor=employee)
     # when
     services.account_delete(user=employee)
     # then: the shop keeps its owner and its order history, without the employee's name

@@ -8,7 +8,7 @@ import pytest
 from accounts_helpers import client_on, order_place_for
 from django.utils import timezone
 from vitrine.catalog.models import Product
-from vitrine.orders import services
+from vitrine.orders.lifecycle import order_accept, order_mark_collected, order_mark_ready, order_refuse
 from vitrine.orders.models import Order
 from vitrine.testing.factories import UserFactory
 
@@ -59,8 +59,8 @@ def test_the_history_is_paginated_in_a_fixed_number_of_queries(shop, shopper, dj
 def test_the_detail_page_makes_a_fixed_number_of_queries(shop, shopper, merchant, django_assert_num_queries):
     # given: an order with three events
     order = order_place_for(shopper, shop)
-    services.order_accept(order=order, actor=merchant)
-    services.order_mark_ready(order=order, actor=merchant)
+    order_accept(order=order, actor=merchant)
+    order_mark_ready(order=order, actor=merchant)
     client = client_on(shop_territory(), shopper)
     client.get("/compte/")  # the host's route is cached from now on
     # then
@@ -71,7 +71,7 @@ def test_the_detail_page_makes_a_fixed_number_of_queries(shop, shopper, merchant
 def test_the_detail_shows_status_pickup_code_qr_and_history(shop, shopper, merchant):
     # given: an order the shop accepted
     order = order_place_for(shopper, shop, quantity=2)
-    services.order_accept(order=order, actor=merchant)
+    order_accept(order=order, actor=merchant)
     # when
     page = client_on(shop_territory(), shopper).get(f"/compte/commandes/{order.pk}/").content.decode()
     # then
@@ -86,7 +86,7 @@ def test_the_detail_shows_status_pickup_code_qr_and_history(shop, shopper, merch
 
 def test_a_collected_order_no_longer_shows_its_code(shop, shopper, merchant):
     order = order_place_for(shopper, shop)
-    for step in (services.order_accept, services.order_mark_ready, services.order_mark_collected):
+    for step in (order_accept, order_mark_ready, order_mark_collected):
         step(order=order, actor=merchant)
     page = client_on(shop_territory(), shopper).get(f"/compte/commandes/{order.pk}/").content.decode()
     assert "Vous avez retiré cette commande." in page
@@ -96,7 +96,7 @@ def test_a_collected_order_no_longer_shows_its_code(shop, shopper, merchant):
 
 def test_a_refused_order_shows_the_shops_reason(shop, shopper, merchant):
     order = order_place_for(shopper, shop)
-    services.order_refuse(order=order, actor=merchant, reason="Plus en stock, désolés !")
+    order_refuse(order=order, actor=merchant, reason="Plus en stock, désolés !")
     page = client_on(shop_territory(), shopper).get(f"/compte/commandes/{order.pk}/").content.decode()
     assert "Refusée par la boutique" in page and "Plus en stock, désolés !" in page
 
@@ -131,8 +131,8 @@ def test_i_cancel_my_order_and_its_stock_goes_back(shop, shopper):
 def test_a_ready_order_can_no_longer_be_cancelled(shop, shopper, merchant):
     # given: the shop has prepared it
     order = order_place_for(shopper, shop)
-    services.order_accept(order=order, actor=merchant)
-    services.order_mark_ready(order=order, actor=merchant)
+    order_accept(order=order, actor=merchant)
+    order_mark_ready(order=order, actor=merchant)
     client = client_on(shop_territory(), shopper)
     # then: no cancel button
     assert "Annuler cette commande" not in client.get(f"/compte/commandes/{order.pk}/").content.decode()

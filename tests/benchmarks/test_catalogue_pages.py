@@ -96,11 +96,11 @@ def _cart_cookie(nancy, shops: list[str], lines: int) -> str:
     from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
     from vitrine.catalog.models import Product
-    from vitrine.orders import services
+    from vitrine.orders.cart import CartError, cart_add, cart_create
     from vitrine.orders.views import SESSION_CART
 
     with tenant_context(nancy):
-        cart = services.cart_create()
+        cart = cart_create()
         for index, shop in enumerate(shops):
             wanted = 1 if index < len(shops) - 1 else lines - cart.lines.count()  # the last shop fills up
             for product in Product.objects.filter(shop__slug=shop, status="published").prefetch_related("variants"):
@@ -108,9 +108,9 @@ def _cart_cookie(nancy, shops: list[str], lines: int) -> str:
                     break
                 variant = next((v for v in product.variants.all() if v.stock), None)
                 try:
-                    services.cart_add(cart=cart, product_id=product.pk, variant_id=variant.pk if variant else None)
+                    cart_add(cart=cart, product_id=product.pk, variant_id=variant.pk if variant else None)
                     wanted -= 1
-                except services.CartError:  # out of stock, or a variant to choose: the next one
+                except CartError:  # out of stock, or a variant to choose: the next one
                     continue
         assert cart.lines.count() == lines and len({line.product.shop_id for line in cart.lines.select_related("product")}) == len(shops)
         session = SessionStore()

@@ -18,7 +18,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 from orders_bench_world import world_make, world_remove
 from vitrine.catalog.models import Product
-from vitrine.orders import services
+from vitrine.orders.checkout import CheckoutError, Guest, order_place
 from vitrine.orders.models import Cart, Order
 from vitrine.orders.selectors import checkout_slots
 
@@ -41,10 +41,10 @@ def _run(nancy, carts: list[Cart], slots: dict, threads: int) -> tuple[float, in
                 barrier.wait()
                 for cart in chunk:
                     try:
-                        services.order_place(cart=cart, guest=services.Guest("Bench", "bench@example.fr", "0612345678"),
-                                             slots=slots, idempotency_key=uuid.uuid4())
+                        order_place(cart=cart, guest=Guest("Bench", "bench@example.fr", "0612345678"),
+                                    slots=slots, idempotency_key=uuid.uuid4())
                         ok += 1
-                    except services.CheckoutError:
+                    except CheckoutError:
                         ko += 1
         finally:
             connection.close()

@@ -14,7 +14,8 @@ def _world_make() -> dict:
     import uuid
 
     from django_tenants.utils import tenant_context
-    from vitrine.orders import services
+    from vitrine.orders.cart import cart_add, cart_create
+    from vitrine.orders.checkout import Guest, order_place
     from vitrine.orders.selectors import checkout_slots
     from vitrine.tenancy.models import Territory
     from vitrine.testing.factories import DEFAULT_PASSWORD, ProductFactory, UserFactory, shop_open_every_day
@@ -23,11 +24,11 @@ def _world_make() -> dict:
         shop = shop_open_every_day(name="Bijouterie Accessible")
         product = ProductFactory(shop=shop, title="Bague en argent", stock=5)
         shopper = UserFactory(email="a11y@example.fr", full_name="Alice Martin")
-        cart = services.cart_create(user=shopper)
-        services.cart_add(cart=cart, product_id=product.pk)
-        order, = services.order_place(cart=cart, customer=shopper, guest=services.Guest("Alice Martin", "a11y@example.fr", "0612345678"),
-                                      slots={shop.pk: checkout_slots(shop=shop)[0].starts_at}, idempotency_key=uuid.uuid4())
-        services.cart_add(cart=services.cart_create(user=shopper), product_id=product.pk)  # a line for the cart page
+        cart = cart_create(user=shopper)
+        cart_add(cart=cart, product_id=product.pk)
+        order, = order_place(cart=cart, customer=shopper, guest=Guest("Alice Martin", "a11y@example.fr", "0612345678"),
+                    slots={shop.pk: checkout_slots(shop=shop)[0].starts_at}, idempotency_key=uuid.uuid4())
+        cart_add(cart=cart_create(user=shopper), product_id=product.pk)  # a line for the cart page
         return {"shop": shop.pk, "shop_slug": shop.slug, "product_slug": product.slug, "order": order.pk,
                 "shopper": shopper.email, "merchant": shop.owner_user.email, "password": DEFAULT_PASSWORD}
 

@@ -126,7 +126,8 @@ def _order_arrives(world: dict) -> str:
 
     from django.utils import timezone
     from django_tenants.utils import tenant_context
-    from vitrine.orders import services
+    from vitrine.orders.cart import cart_add
+    from vitrine.orders.checkout import Guest, order_place
     from vitrine.orders.models import Cart, Order
     from vitrine.orders.selectors import checkout_slots
     from vitrine.shops.models import Shop
@@ -135,9 +136,9 @@ def _order_arrives(world: dict) -> str:
     with tenant_context(Territory.objects.get(schema_name="nancy")):
         shop = Shop.objects.get(pk=world["shops"][0])
         cart = Cart.objects.create()
-        services.cart_add(cart=cart, product_id=world["product"], quantity=1)
-        order, = services.order_place(cart=cart, guest=services.Guest("Claire Blaison", "board@example.fr", "0612345678"),
-                                      slots={shop.pk: checkout_slots(shop=shop)[0].starts_at}, idempotency_key=uuid.uuid4())
+        cart_add(cart=cart, product_id=world["product"], quantity=1)
+        order, = order_place(cart=cart, guest=Guest("Claire Blaison", "board@example.fr", "0612345678"),
+                    slots={shop.pk: checkout_slots(shop=shop)[0].starts_at}, idempotency_key=uuid.uuid4())
         # whatever the hour the test runs, the pickup is today's
         now = timezone.now()
         Order.objects.filter(pk=order.pk).update(pickup_starts_at=now, pickup_ends_at=now)

@@ -7,9 +7,10 @@ import pytest
 from orders_helpers import NOW, at
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail
-from vitrine.orders import selectors, services
+from vitrine.orders import selectors
+from vitrine.orders.cart import cart_add
+from vitrine.orders.checkout import CheckoutError, Guest, order_place
 from vitrine.orders.models import Cart, CartLine, Order, OrderEvent, PickupSettings
-from vitrine.orders.services import CheckoutError, Guest
 from vitrine.shops.models import ClosingPeriod
 from vitrine.testing.factories import ProductFactory
 
@@ -17,8 +18,8 @@ GUEST = Guest(name="Claire Blaison", email="Claire@Example.fr", phone="06 12 34 
 
 
 def fill(two_shops, ring=2, vase=1):
-    services.cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=ring)
-    services.cart_add(cart=two_shops["cart"], product_id=two_shops["vase"].pk, quantity=vase)
+    cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=ring)
+    cart_add(cart=two_shops["cart"], product_id=two_shops["vase"].pk, quantity=vase)
 
 
 def slots_at(two_shops, moment):
@@ -29,8 +30,8 @@ def test_checkout_as_guest_makes_one_order_per_shop_with_emails(two_shops):
     # given
     fill(two_shops)
     # when
-    orders = services.order_place(cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)),
-                                  idempotency_key=uuid.uuid4(), now=NOW)
+    orders = order_place(cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)),
+                         idempotency_key=uuid.uuid4(), now=NOW)
     # then: two orders, stock taken, cart emptied
     assert [(o.shop.name, o.total, o.status) for o in orders] == [
         ("Bijouterie Stanislas", Decimal("49.80"), "placed"), ("Déco Saint-Epvre", Decimal("24.90"), "placed")]
@@ -59,8 +60,8 @@ def test_checkout_signed_in_records_the_customer(two_shops, shopper):
     # given
     fill(two_shops)
     # when
-    orders = services.order_place(cart=two_shops["cart"], customer=shopper, slots=slots_at(two_shops, at(31, 10)),
-                                  idempotency_key=uuid.uuid4(), now=NOW)
+    orders = order_place(cart=two_shops["cart"], customer=shopper, slots=slots_at(two_shops, at(31, 10)),
+                         idempotency_key=uuid.uuid4(), now=NOW)
     # then
     assert {o.customer for o in orders} == {shopper}
     assert orders[0].customer_name == "Claire Blaison"
@@ -83,7 +84,7 @@ def test_a_slot_the_shop_cannot_serve_is_refused_and_nothing_changes(two_shops, 
     slots = {two_shops["bijoux"].pk: moment, two_shops["deco"].pk: at(30, 15)}
     # when
     with pytest.raises(CheckoutError) as error:
-        services.order_place(cart=two_shops["cart"], guest=GUEST, slots=slots, idempotency_key=uuid.uuid4(), now=NOW)
+        order_place(cart=two_shops["cart"], guest=GUEST, slots=slots, idempotency_key=uuid.uuid4(), now=NOW)
     # then
     assert "Bijouterie Stanislas" in error.value.messages[0], why
     assert not Order.objects.exists()
@@ -95,15 +96,15 @@ def test_a_slot_the_shop_cannot_serve_is_refused_and_nothing_changes(two_shops, 
 def test_a_full_slot_is_refused(two_shops):
     # given: one order per slot at the jeweller's, and the 14:00 slot taken
     PickupSettings.objects.create(shop=two_shops["bijoux"], slot_capacity=1, lead_time_minutes=60)
-    services.cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=1)
-    services.order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                         idempotency_key=uuid.uuid4(), now=NOW)
+    cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=1)
+    order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
+                idempotency_key=uuid.uuid4(), now=NOW)
     other = Cart.objects.create()
-    services.cart_add(cart=other, product_id=two_shops["ring"].pk, quantity=1)
+    cart_add(cart=other, product_id=two_shops["ring"].pk, quantity=1)
     # when
     with pytest.raises(CheckoutError, match="complet"):
-        services.order_place(cart=other, guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                             idempotency_key=uuid.uuid4(), now=NOW)
+        order_place(cart=other, guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
+                    idempotency_key=uuid.uuid4(), now=NOW)
     # then: the slot shows as full, the next one is free, and the 10:00 slot is open (lead time 60 min)
     slots = {s.starts_at: s for s in selectors.checkout_slots(shop=two_shops["bijoux"], now=NOW)}
     assert slots[at(30, 14)].is_full and slots[at(30, 14, 30)].remaining == 1
@@ -131,8 +132,8 @@ def test_one_line_short_of_stock_rolls_back_every_order(two_shops):
     Product.objects.filter(pk=two_shops["vase"].pk).update(stock=2)
     # when
     with pytest.raises(CheckoutError, match="Plus que 2"):
-        services.order_place(cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)),
-                             idempotency_key=uuid.uuid4(), now=NOW)
+        order_place(cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)),
+                    idempotency_key=uuid.uuid4(), now=NOW)
     # then
     assert not Order.objects.exists()
     assert Product.objects.get(pk=two_shops["ring"].pk).stock == 5
@@ -144,10 +145,10 @@ def test_variant_stock_is_reserved(two_shops):
     # given
     product = ProductFactory(shop=two_shops["bijoux"], stock=0)
     variant = product.variants.create(name="M", stock=2)
-    services.cart_add(cart=two_shops["cart"], product_id=product.pk, variant_id=variant.pk, quantity=2)
+    cart_add(cart=two_shops["cart"], product_id=product.pk, variant_id=variant.pk, quantity=2)
     # when
-    order, = services.order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                                  idempotency_key=uuid.uuid4(), now=NOW)
+    order, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
+                         idempotency_key=uuid.uuid4(), now=NOW)
     # then
     variant.refresh_from_db()
     assert variant.stock == 0
@@ -158,11 +159,11 @@ def test_submitting_the_same_checkout_twice_makes_one_set_of_orders(two_shops):
     # given
     fill(two_shops)
     key = uuid.uuid4()
-    first = services.order_place(cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)),
-                                 idempotency_key=key, now=NOW)
+    first = order_place(cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)),
+                        idempotency_key=key, now=NOW)
     # when
-    second = services.order_place(cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)),
-                                  idempotency_key=str(key), now=NOW)
+    second = order_place(cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)),
+                         idempotency_key=str(key), now=NOW)
     # then
     assert [o.pk for o in second] == [o.pk for o in first]
     assert Order.objects.count() == 2
@@ -177,15 +178,15 @@ def test_submitting_the_same_checkout_twice_makes_one_set_of_orders(two_shops):
 def test_guest_details_are_checked(two_shops, guest, expected):
     fill(two_shops)
     with pytest.raises(CheckoutError) as error:
-        services.order_place(cart=two_shops["cart"], guest=guest, slots=slots_at(two_shops, at(30, 14)),
-                             idempotency_key=uuid.uuid4(), now=NOW)
+        order_place(cart=two_shops["cart"], guest=guest, slots=slots_at(two_shops, at(30, 14)),
+                    idempotency_key=uuid.uuid4(), now=NOW)
     assert expected in " ".join(error.value.messages)
     assert not Order.objects.exists()
 
 
 def test_an_empty_cart_cannot_be_ordered(two_shops):
     with pytest.raises(CheckoutError, match="panier est vide"):
-        services.order_place(cart=two_shops["cart"], guest=GUEST, slots={}, idempotency_key=uuid.uuid4(), now=NOW)
+        order_place(cart=two_shops["cart"], guest=GUEST, slots={}, idempotency_key=uuid.uuid4(), now=NOW)
 
 
 def test_opening_times_use_the_territory_time_zone(two_shops):

@@ -8,9 +8,9 @@ from orders_helpers import NOW, at, shop_open_every_day
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail
-from vitrine.orders import services
+from vitrine.orders.cart import cart_add
+from vitrine.orders.checkout import CheckoutError, Guest, order_place
 from vitrine.orders.models import Cart, Order
-from vitrine.orders.services import CheckoutError, Guest
 from vitrine.testing.factories import ProductFactory
 
 THREADS = 10
@@ -24,7 +24,7 @@ def test_ten_checkouts_for_the_last_three_units_sell_exactly_three(committed):
         product = ProductFactory(shop=shop, title="Dernier pot de miel", stock=3)
         carts = [Cart.objects.create() for _ in range(THREADS)]
         for cart in carts:
-            services.cart_add(cart=cart, product_id=product.pk, quantity=1)
+            cart_add(cart=cart, product_id=product.pk, quantity=1)
     barrier = threading.Barrier(THREADS)
     results: list[str] = []
     lock = threading.Lock()
@@ -34,10 +34,10 @@ def test_ten_checkouts_for_the_last_three_units_sell_exactly_three(committed):
             with tenant_context(nancy):  # each thread: its own connection to PostgreSQL
                 barrier.wait()
                 try:
-                    services.order_place(
-                        cart=cart, guest=Guest(name=f"Client {index}", email=f"c{index}@example.fr", phone="0612345678"),
-                        slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(), now=NOW,
-                    )
+                    order_place(
+               cart=cart, guest=Guest(name=f"Client {index}", email=f"c{index}@example.fr", phone="0612345678"),
+               slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(), now=NOW,
+           )
                     outcome = "ok"
                 except CheckoutError as error:
                     outcome = "refused: " + error.messages[0]
@@ -83,7 +83,7 @@ def test_the_same_checkout_submitted_twice_at_once_makes_one_set_of_orders(commi
         products = [ProductFactory(shop=shop, stock=5) for shop in shops]
         cart = Cart.objects.create()
         for product in products:
-            services.cart_add(cart=cart, product_id=product.pk, quantity=2)
+            cart_add(cart=cart, product_id=product.pk, quantity=2)
     key = uuid.uuid4()
     barrier = threading.Barrier(2)
     results: list = []
@@ -92,9 +92,9 @@ def test_the_same_checkout_submitted_twice_at_once_makes_one_set_of_orders(commi
         try:
             with tenant_context(nancy):
                 barrier.wait()
-                orders = services.order_place(
-                    cart=cart, guest=Guest(name="Claire", email="double@example.fr", phone="0612345678"),
-                    slots={shop.pk: at(30, 14) for shop in shops}, idempotency_key=key, now=NOW)
+                orders = order_place(
+           cart=cart, guest=Guest(name="Claire", email="double@example.fr", phone="0612345678"),
+           slots={shop.pk: at(30, 14) for shop in shops}, idempotency_key=key, now=NOW)
                 results.append(sorted(o.pk for o in orders))
         except Exception as error:  # noqa: BLE001 - reported by the assertion below
             results.append(error)

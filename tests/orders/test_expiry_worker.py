@@ -9,7 +9,9 @@ from orders_helpers import shop_open_every_day
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail
-from vitrine.orders import services
+from vitrine.orders.cart import cart_add
+from vitrine.orders.checkout import Guest, order_place
+from vitrine.orders.lifecycle import order_accept, order_mark_ready
 from vitrine.orders.models import Cart, Order, OrderEvent
 from vitrine.orders.selectors import checkout_slots
 from vitrine.orders.tasks import orders_expire_all
@@ -24,14 +26,14 @@ def test_orders_expire_all_releases_not_collected_orders_in_every_territory(cele
         shop = shop_open_every_day(name="Fromagerie du Marché")
         product = ProductFactory(shop=shop, title="Brie de Meaux", stock=4)
         cart = Cart.objects.create()
-        services.cart_add(cart=cart, product_id=product.pk, quantity=3)
-        order, = services.order_place(
-            cart=cart, guest=services.Guest(name="Paul", email="paul@example.fr", phone="0612345678"),
-            slots={shop.pk: checkout_slots(shop=shop)[0].starts_at}, idempotency_key=uuid.uuid4(),
+        cart_add(cart=cart, product_id=product.pk, quantity=3)
+        order, = order_place(
+   cart=cart, guest=Guest(name="Paul", email="paul@example.fr", phone="0612345678"),
+   slots={shop.pk: checkout_slots(shop=shop)[0].starts_at}, idempotency_key=uuid.uuid4(),
         )
         merchant = shop.members.get().user
-        services.order_accept(order=order, actor=merchant)
-        services.order_mark_ready(order=order, actor=merchant)
+        order_accept(order=order, actor=merchant)
+        order_mark_ready(order=order, actor=merchant)
         Order.objects.filter(pk=order.pk).update(
             pickup_starts_at=timezone.now() - timedelta(days=4, minutes=30), pickup_ends_at=timezone.now() - timedelta(days=4))
     connection.set_schema_to_public()

@@ -4,13 +4,17 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from orders_helpers import NOW, at
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail
-from vitrine.orders import services
-from vitrine.orders.models import Order, OrderEvent, OrderSettings
-from vitrine.orders.services import ORDER_TRANSITIONS, Guest, IllegalTransition
+from vitrine.orders.cart import cart_add
+from vitrine.orders.checkout import Guest, order_place
+from vitrine.orders.lifecycle import (
+    ORDER_EFFECTS, IllegalTransition, order_accept, order_cancel, order_mark_collected, order_mark_ready, order_refuse,
+    order_transition, orders_expire_due,
+)
+from vitrine.orders.models import ORDER_TRANSITIONS, Order, OrderEvent, OrderSettings
 from vitrine.testing.factories import UserFactory
 
 S = Order.Status
@@ -20,9 +24,9 @@ GUEST = Guest(name="Claire Blaison", email="claire@example.fr", phone="061234567
 @pytest.fixture
 def order(two_shops):
     """A placed order of 2 rings (stock 5 -> 3) at the jeweller's, pickup Monday 14:00."""
-    services.cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
-    placed, = services.order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                                   idempotency_key=uuid.uuid4(), now=NOW)
+    cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
+    placed, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
+                          idempotency_key=uuid.uuid4(), now=NOW)
     return placed
 
 
@@ -34,9 +38,9 @@ def test_the_happy_path_records_every_transition(order):
     # given
     merchant = order.shop.owner_user if hasattr(order.shop, "owner_user") else order.shop.members.get().user
     # when
-    services.order_accept(order=order, actor=merchant)
-    services.order_mark_ready(order=order, actor=merchant)
-    services.order_mark_collected(order=order, actor=merchant)
+    order_accept(order=order, actor=merchant)
+    order_mark_ready(order=order, actor=merchant)
+    order_mark_collected(order=order, actor=merchant)
     # then
     order.refresh_from_db()
     assert order.status == S.COLLECTED
@@ -66,7 +70,7 @@ def test_every_legal_transition(order, start, target):
     Order.objects.filter(pk=order.pk).update(status=start)
     actor = UserFactory()
     # when
-    services.order_transition(order=order, to=target, actor=actor, note="raison")
+    order_transition(order=order, to=target, actor=actor, note="raison")
     # then
     order.refresh_from_db()
     assert order.status == target
@@ -83,7 +87,7 @@ def test_an_illegal_transition_is_refused_with_a_clear_error(order, start, targe
     Order.objects.filter(pk=order.pk).update(status=start)
     # when
     with pytest.raises(IllegalTransition) as error:
-        services.order_transition(order=order, to=target, actor=None)
+        order_transition(order=order, to=target, actor=None)
     # then
     assert isinstance(error.value, ValidationError)
     assert error.value.messages[0] == (
@@ -96,16 +100,16 @@ def test_an_illegal_transition_is_refused_with_a_clear_error(order, start, targe
 
 def test_a_shopper_cannot_cancel_once_ready(order):
     merchant = order.shop.members.get().user
-    services.order_accept(order=order, actor=merchant)
-    services.order_mark_ready(order=order, actor=merchant)
+    order_accept(order=order, actor=merchant)
+    order_mark_ready(order=order, actor=merchant)
     with pytest.raises(IllegalTransition, match="Prête à retirer"):
-        services.order_cancel(order=order, actor=None)
+        order_cancel(order=order, actor=None)
     assert ring_stock(order) == 3
 
 
 def test_cancelling_releases_the_stock_and_tells_both_sides(order):
     # when
-    services.order_cancel(order=order, actor=None)
+    order_cancel(order=order, actor=None)
     # then
     assert ring_stock(order) == 5
     assert OutboxEmail.objects.filter(to=["claire@example.fr"], subject__endswith="est annulée").count() == 1
@@ -116,11 +120,11 @@ def test_refusing_needs_a_reason_and_releases_the_stock(order):
     merchant = order.shop.members.get().user
     # when / then: no reason, nothing changes
     with pytest.raises(ValidationError, match="pourquoi"):
-        services.order_refuse(order=order, actor=merchant, reason="  ")
+        order_refuse(order=order, actor=merchant, reason="  ")
     order.refresh_from_db()
     assert order.status == S.PLACED and ring_stock(order) == 3
     # when
-    services.order_refuse(order=order, actor=merchant, reason="Plus en taille 52, désolée")
+    order_refuse(order=order, actor=merchant, reason="Plus en taille 52, désolée")
     # then
     order.refresh_from_db()
     assert order.status == S.REFUSED and order.refusal_reason == "Plus en taille 52, désolée"
@@ -129,8 +133,8 @@ def test_refusing_needs_a_reason_and_releases_the_stock(order):
 
 
 def test_someone_outside_the_shop_cannot_move_its_orders(order):
-    with pytest.raises(PermissionError):
-        services.order_accept(order=order, actor=UserFactory())
+    with pytest.raises(PermissionDenied):
+        order_accept(order=order, actor=UserFactory())
     order.refresh_from_db()
     assert order.status == S.PLACED
 
@@ -139,21 +143,21 @@ def test_not_collected_orders_expire_after_the_territory_days_and_release_stock(
     # given: 2 days in this territory; the order was ready on Monday
     OrderSettings.objects.update_or_create(pk=1, defaults={"not_collected_after_days": 2})
     merchant = order.shop.members.get().user
-    services.order_accept(order=order, actor=merchant)
-    services.order_mark_ready(order=order, actor=merchant)
+    order_accept(order=order, actor=merchant)
+    order_mark_ready(order=order, actor=merchant)
     # when: a day and a half later, a reminder; after two days, released
-    reminded, expired = services.orders_expire_due(now=at(30, 14, 30) + timedelta(days=1, hours=12))
-    again = services.orders_expire_due(now=at(30, 14, 30) + timedelta(days=1, hours=13))
+    reminded, expired = orders_expire_due(now=at(30, 14, 30) + timedelta(days=1, hours=12))
+    again = orders_expire_due(now=at(30, 14, 30) + timedelta(days=1, hours=13))
     assert (reminded, expired) == (1, 0) and again == (0, 0)
     assert ring_stock(order) == 3
-    reminded, expired = services.orders_expire_due(now=at(30, 14, 30) + timedelta(days=2, minutes=1))
+    reminded, expired = orders_expire_due(now=at(30, 14, 30) + timedelta(days=2, minutes=1))
     # then
     order.refresh_from_db()
     assert expired == 1 and order.status == S.NOT_COLLECTED
     assert ring_stock(order) == 5
     assert OrderEvent.objects.get(order=order, to_status=S.NOT_COLLECTED).actor is None
     assert OutboxEmail.objects.filter(subject__startswith="Rappel").count() == 1
-    assert services.orders_expire_due(now=at(30, 14, 30) + timedelta(days=9)) == (0, 0)  # safe to rerun
+    assert orders_expire_due(now=at(30, 14, 30) + timedelta(days=9)) == (0, 0)  # safe to rerun
 
 
 def test_releasing_gives_each_row_its_stock_back_in_the_checkouts_lock_order(two_shops):
@@ -169,14 +173,14 @@ def test_releasing_gives_each_row_its_stock_back_in_the_checkouts_lock_order(two
     shirt = ProductFactory(shop=shop, title="Chemise", stock=0)
     small, large = shirt.variants.create(name="S", stock=4), shirt.variants.create(name="L", stock=4)
     for product, variant, quantity in ((shirt, large, 2), (second, None, 3), (shirt, small, 1), (first, None, 2)):
-        services.cart_add(cart=cart, product_id=product.pk, variant_id=variant.pk if variant else None, quantity=quantity)
-    order, = services.order_place(cart=cart, guest=GUEST, slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(),
-                                  now=NOW)
+        cart_add(cart=cart, product_id=product.pk, variant_id=variant.pk if variant else None, quantity=quantity)
+    order, = order_place(cart=cart, guest=GUEST, slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(),
+                         now=NOW)
     assert [(line.product_id, line.variant_id) for line in order.lines.all()] == [
         (shirt.pk, large.pk), (second.pk, None), (shirt.pk, small.pk), (first.pk, None)]
     # when the shopper cancels it
     with CaptureQueriesContext(connection) as context:
-        services.order_cancel(order=order, actor=None)
+        order_cancel(order=order, actor=None)
     # then every row has exactly its stock back
     assert dict(Product.objects.filter(pk__in=[first.pk, second.pk, shirt.pk]).values_list("title", "stock")) == {
         "Collier": 6, "Broche": 6, "Chemise": 0}
@@ -206,3 +210,91 @@ def test_the_status_sets_follow_the_transition_table():
 def test_a_shopper_may_cancel_exactly_until_the_order_is_ready():
     may = {status for status in S if Order(status=status).can_be_cancelled_by_shopper}
     assert may == {S.PENDING_PAYMENT, S.PLACED, S.ACCEPTED}
+
+
+def _emails_since(last_id: int, *, until: int | None = None) -> list[tuple[str, str, str]]:
+    """The emails queued after the one numbered `last_id` (up to `until`): (to, subject, body)."""
+    emails = OutboxEmail.objects.filter(pk__gt=last_id).order_by("pk")
+    if until is not None:
+        emails = emails.filter(pk__lte=until)
+    return [(m.to[0], m.subject, m.body) for m in emails]
+
+
+def _last_email_id() -> int:
+    return OutboxEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def test_an_order_paid_after_checkout_sends_the_placed_emails_once(two_shops):
+    # given an order waiting for its online payment: its stock held, nobody told yet
+    cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
+    before = _last_email_id()
+    order, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
+                         idempotency_key=uuid.uuid4(), now=NOW, payment_required=True)
+    assert order.status == S.PENDING_PAYMENT and ring_stock(order) == 3
+    assert _emails_since(before) == []
+    # when its payment is confirmed
+    order_transition(order=order, to=S.PLACED, actor=None)
+    order_transition(order=order, to=S.ACCEPTED, actor=None)
+    # then the shopper and the shop get the placed emails, once each, as at a checkout without payment
+    sent = _emails_since(before)
+    assert [(to, subject) for to, subject, _body in sent] == [
+        ("claire@example.fr", f"Votre commande chez Bijouterie Stanislas : code de retrait {order.pickup_code}"),
+        (order.shop.email, f"Nouvelle commande {order.pickup_code} de Claire Blaison"),
+    ]
+    assert all("- 2 × Bague argent : 49,80\xa0€" in body for _to, _subject, body in sent)
+    assert list(OrderEvent.objects.filter(order=order).values_list("from_status", "to_status")) == [
+        ("", S.PENDING_PAYMENT), (S.PENDING_PAYMENT, S.PLACED), (S.PLACED, S.ACCEPTED)]
+
+
+@pytest.mark.parametrize("target", [S.READY, S.REFUSED])
+def test_a_direct_transition_sends_the_same_emails_as_the_merchant_action(two_shops, target):
+    # given two accepted orders, one ring each
+    merchant = two_shops["bijoux"].members.get().user
+    orders = []
+    for _i in range(2):
+        cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=1)
+        placed, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
+                              idempotency_key=uuid.uuid4(), now=NOW)
+        orders.append(order_accept(order=placed, actor=merchant))
+    by_action, direct = orders
+    # when one moves through the merchant's action, the other straight through order_transition
+    first = _last_email_id()
+    if target == S.READY:
+        order_mark_ready(order=by_action, actor=merchant)
+    else:
+        order_refuse(order=by_action, actor=merchant, reason="Plus en taille 52")
+    second = _last_email_id()
+    order_transition(order=direct, to=target, actor=merchant, note="Plus en taille 52" if target == S.REFUSED else "")
+    # then each shopper gets the same email (but for the pickup code)
+    via_action = [(to, subject, body.replace(by_action.pickup_code, "CODE"))
+                  for to, subject, body in _emails_since(first, until=second)]
+    via_transition = [(to, subject, body.replace(direct.pickup_code, "CODE"))
+                      for to, subject, body in _emails_since(second)]
+    assert len(via_action) == 1 and via_action == via_transition
+
+
+def test_an_unpaid_order_is_cancelled_after_the_territory_delay_and_its_stock_comes_back(two_shops):
+    # given a territory that waits 20 minutes for a payment, and an order waiting for its payment (stock 5 -> 3)
+    OrderSettings.objects.update_or_create(pk=1, defaults={"unpaid_release_minutes": 20})
+    cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
+    order, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
+                         idempotency_key=uuid.uuid4(), now=NOW, payment_required=True)
+    assert ring_stock(order) == 3
+    before = _last_email_id()
+    # when the expiry job runs 19 minutes after the checkout, then 21 minutes after, then again
+    early = orders_expire_due(now=order.created_at + timedelta(minutes=19))
+    due = orders_expire_due(now=order.created_at + timedelta(minutes=21))
+    again = orders_expire_due(now=order.created_at + timedelta(minutes=22))
+    # then the order is cancelled once, by the system, and its stock is back
+    assert (early, due, again) == ((0, 0), (0, 1), (0, 0))
+    order.refresh_from_db()
+    assert order.status == S.CANCELLED and ring_stock(order) == 5
+    event = OrderEvent.objects.get(order=order, to_status=S.CANCELLED)
+    assert (event.from_status, event.actor, event.note) == (S.PENDING_PAYMENT, None, "non payée à temps")
+    # the shopper is told; the shop, which never saw the order, is not
+    assert [(to, subject) for to, subject, _body in _emails_since(before)] == [
+        ("claire@example.fr", "Votre commande chez Bijouterie Stanislas est annulée")]
+
+
+def test_every_state_has_its_effects_written_down():
+    assert set(ORDER_EFFECTS) == set(S.values)

@@ -5,7 +5,8 @@ import pytest
 
 from django_tenants.utils import tenant_context
 from orders_helpers import client_on, shop_open_every_day
-from vitrine.orders import services
+from vitrine.orders.cart import cart_add
+from vitrine.orders.checkout import Guest, order_place
 from vitrine.orders.models import Cart, Order
 from vitrine.orders.selectors import checkout_slots
 from vitrine.testing.factories import ProductFactory
@@ -15,10 +16,10 @@ from vitrine.testing.factories import ProductFactory
 def order_make(shop, name="Claire Blaison", slot_index=0):
     product = ProductFactory(shop=shop, stock=5)
     cart = Cart.objects.create()
-    services.cart_add(cart=cart, product_id=product.pk, quantity=1)
-    order, = services.order_place(cart=cart, guest=services.Guest(name=name, email="c@example.fr", phone="0612345678"),
-                                  slots={shop.pk: checkout_slots(shop=shop)[slot_index].starts_at},
-                                  idempotency_key=uuid.uuid4())
+    cart_add(cart=cart, product_id=product.pk, quantity=1)
+    order, = order_place(cart=cart, guest=Guest(name=name, email="c@example.fr", phone="0612345678"),
+                slots={shop.pk: checkout_slots(shop=shop)[slot_index].starts_at},
+                idempotency_key=uuid.uuid4())
     return order
 
 

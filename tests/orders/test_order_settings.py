@@ -2,18 +2,25 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from orders_helpers import client_on, order_row, shop_open_every_day
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
-from vitrine.orders import services
+from vitrine.orders.lifecycle import orders_expire_due
 from vitrine.orders.models import Order, OrderSettings
 from vitrine.orders.selectors import order_settings
+from vitrine.orders.settings_services import order_settings_update
 from vitrine.orders.tasks import orders_expire
 from vitrine.testing.factories import UserFactory
 
 URL = "/equipe/commandes/reglages/"
+
+
+def rules(days: str, reminder: str, unpaid: str = "30") -> dict[str, str]:
+    """The order rules form, as posted."""
+    return {"not_collected_after_days": days, "reminder_days_before": reminder, "unpaid_release_minutes": unpaid}
 
 
 def ended_days_ago(shop, days: float, status: str = "ready", name: str = "Client"):
@@ -26,9 +33,8 @@ def test_staff_set_the_delay_and_the_expiry_task_uses_it(nancy):
         staff = UserFactory(role=User.Role.TERRITORY_STAFF)
         shop = shop_open_every_day()
         four, six = ended_days_ago(shop, 4), ended_days_ago(shop, 6, status="accepted")
-    # when the territory's team sets 5 days (reminder 2 days before)
-    response = client_on(nancy, staff).post(URL, {"not_collected_after_days": "5", "reminder_days_before": "2"},
-                                            follow=True)
+    # when the territory's team sets 5 days (reminder 2 days before), and 45 minutes to pay online
+    response = client_on(nancy, staff).post(URL, rules("5", "2", unpaid="45"), follow=True)
     assert "Règles des commandes enregistrées" in response.content.decode()
     # and the expiry task runs in the territory
     with tenant_context(nancy):
@@ -38,6 +44,7 @@ def test_staff_set_the_delay_and_the_expiry_task_uses_it(nancy):
         four.refresh_from_db()
         assert four.status == "ready" and four.reminder_sent_at is not None
         assert OrderSettings.objects.get().updated_by == staff
+        assert OrderSettings.objects.get().unpaid_release_minutes == 45
 
 
 def test_no_reminder_when_set_to_zero(nancy):
@@ -45,7 +52,8 @@ def test_no_reminder_when_set_to_zero(nancy):
         staff = UserFactory(role=User.Role.TERRITORY_ADMIN)
         shop = shop_open_every_day()
         order = ended_days_ago(shop, 2.5, name="Sans Rappel")
-        services.order_settings_update(actor=staff, not_collected_after_days=3, reminder_days_before=0)
+        order_settings_update(actor=staff, not_collected_after_days=3, reminder_days_before=0,
+                              unpaid_release_minutes=30)
         orders_expire.run()
         order.refresh_from_db()
         assert order.status == "ready" and order.reminder_sent_at is None
@@ -53,11 +61,14 @@ def test_no_reminder_when_set_to_zero(nancy):
 
 
 @pytest.mark.parametrize("data,message", [
-    ({"not_collected_after_days": "0", "reminder_days_before": "0"}, "entre 1 et 30"),
-    ({"not_collected_after_days": "31", "reminder_days_before": "1"}, "entre 1 et 30"),
-    ({"not_collected_after_days": "trois", "reminder_days_before": "1"}, "entre 1 et 30"),
-    ({"not_collected_after_days": "3", "reminder_days_before": "4"}, "Le rappel part avant la remise en rayon"),
-    ({"not_collected_after_days": "3", "reminder_days_before": "-1"}, "0 pour aucun rappel"),
+    (rules("0", "0"), "entre 1 et 30"),
+    (rules("31", "1"), "entre 1 et 30"),
+    (rules("trois", "1"), "entre 1 et 30"),
+    (rules("3", "4"), "Le rappel part avant la remise en rayon"),
+    (rules("3", "-1"), "0 pour aucun rappel"),
+    (rules("3", "1", unpaid="4"), "entre 5 et 1440"),
+    (rules("3", "1", unpaid="1441"), "entre 5 et 1440"),
+    (rules("3", "1", unpaid=""), "entre 5 et 1440"),
 ])
 def test_bad_rules_get_a_french_message_and_change_nothing(nancy, data, message):
     with tenant_context(nancy):
@@ -75,24 +86,27 @@ def test_only_the_territory_team_sets_the_rules(nancy):
         staff = UserFactory(role=User.Role.TERRITORY_STAFF)
     merchant = client_on(nancy, shop.owner_user)
     assert merchant.get(URL).status_code == 403
-    assert merchant.post(URL, {"not_collected_after_days": "9", "reminder_days_before": "1"}).status_code == 403
+    assert merchant.post(URL, rules("9", "1")).status_code == 403
     with tenant_context(nancy):
         assert not OrderSettings.objects.exists()
-        with pytest.raises(PermissionError):
-            services.order_settings_update(actor=shop.owner_user, not_collected_after_days=9, reminder_days_before=1)
+        with pytest.raises(PermissionDenied):
+            order_settings_update(actor=shop.owner_user, not_collected_after_days=9, reminder_days_before=1,
+                                  unpaid_release_minutes=30)
     page = client_on(nancy, staff).get(URL).content.decode()
     assert 'value="3"' in page and "Commandes" in page
+    assert 'name="unpaid_release_minutes" value="30"' in page and "non payée en ligne" in page
 
 
 def test_a_territory_rule_stays_in_its_territory(nancy, limoges):
     # cross-territory: Nancy's delay is not Limoges'
     with tenant_context(nancy):
-        services.order_settings_update(actor=UserFactory(role=User.Role.TERRITORY_ADMIN), not_collected_after_days=10,
-                                       reminder_days_before=1)
+        order_settings_update(actor=UserFactory(role=User.Role.TERRITORY_ADMIN), not_collected_after_days=10,
+                              reminder_days_before=1, unpaid_release_minutes=90)
     with tenant_context(limoges):
         assert order_settings().not_collected_after_days == 3
         staff = UserFactory(role=User.Role.TERRITORY_ADMIN)
-    assert 'value="3"' in client_on(limoges, staff).get(URL).content.decode()
+    page = client_on(limoges, staff).get(URL).content.decode()
+    assert 'value="3"' in page and 'value="30"' in page and 'value="90"' not in page
 
 
 def test_an_order_already_past_the_delay_is_released_without_a_reminder(nancy):
@@ -103,7 +117,7 @@ def test_an_order_already_past_the_delay_is_released_without_a_reminder(nancy):
         due = ended_days_ago(shop, 2.5, name="A Rappeler")
         past = ended_days_ago(shop, 6, name="Trop Tard")
         # when the expiry task runs (3 days, reminder 1 day before)
-        reminded, expired = services.orders_expire_due()
+        reminded, expired = orders_expire_due()
         # then the first is reminded, the second only released: no "released soon" for an order released now
         assert (reminded, expired) == (1, 1)
         due.refresh_from_db()
@@ -124,8 +138,8 @@ def test_reminders_read_the_territory_rules_once_however_many_go(nancy):
             for i in range(n):
                 ended_days_ago(shop, 2.5, name=f"Client {i}")
             with CaptureQueriesContext(connection) as context:
-                assert services.orders_expire_due() == (n, 0)
+                assert orders_expire_due() == (n, 0)
             return sum('FROM "orders_ordersettings"' in q["sql"] for q in context.captured_queries)
 
-    # the reminders' and the releases' selections read it once each; the emails do not
-    assert settings_reads(1) == settings_reads(3) == 2
+    # the run reads it once for its three selections (reminders, not collected, unpaid); the emails do not
+    assert settings_reads(1) == settings_reads(3) == 1

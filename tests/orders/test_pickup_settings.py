@@ -3,12 +3,15 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django_tenants.utils import tenant_context
 from orders_helpers import NOW, at, client_on, order_row, shop_open_every_day
 from vitrine.accounts.models import User
-from vitrine.orders import services
+from vitrine.orders.cart import cart_add
+from vitrine.orders.checkout import CheckoutError, Guest, order_place
 from vitrine.orders.models import Cart, Order, PickupSettings
 from vitrine.orders.selectors import checkout_slots
+from vitrine.orders.settings_services import pickup_settings_update
 from vitrine.shops.models import ShopMember
 from vitrine.testing.factories import ProductFactory, UserFactory
 
@@ -80,9 +83,9 @@ def test_bad_settings_get_a_french_message_and_change_nothing(nancy, data, messa
 def test_the_service_refuses_values_the_form_would_not_offer(nancy):
     with tenant_context(nancy):
         shop = shop_open_every_day()
-        with pytest.raises(services.ValidationError) as error:
-            services.pickup_settings_update(shop=shop, actor=shop.owner_user, lead_time_minutes=5 * 24 * 60,
-                                            slot_minutes=2, slot_capacity=0)
+        with pytest.raises(ValidationError) as error:
+            pickup_settings_update(shop=shop, actor=shop.owner_user, lead_time_minutes=5 * 24 * 60,
+                                   slot_minutes=2, slot_capacity=0)
         assert set(error.value.message_dict) == {"lead_time_minutes", "slot_minutes", "slot_capacity"}
         assert not PickupSettings.objects.filter(shop=shop).exists()
 
@@ -102,9 +105,9 @@ def test_an_employee_sees_the_board_but_cannot_change_the_settings(nancy):
     assert client.post(URL, {"lead_time_minutes": "15", "slot_minutes": "10", "slot_capacity": "1"}).status_code == 403
     with tenant_context(nancy):
         assert PickupSettings.objects.get(shop=shop).lead_time_minutes == 60
-        with pytest.raises(PermissionError):
-            services.pickup_settings_update(shop=shop, actor=employee, lead_time_minutes=15, slot_minutes=10,
-                                            slot_capacity=None)
+        with pytest.raises(PermissionDenied):
+            pickup_settings_update(shop=shop, actor=employee, lead_time_minutes=15, slot_minutes=10,
+                                   slot_capacity=None)
 
 
 def test_an_owner_changes_only_their_own_shop(nancy):
@@ -114,9 +117,9 @@ def test_an_owner_changes_only_their_own_shop(nancy):
     with tenant_context(nancy):
         assert PickupSettings.objects.get(shop=mine).slot_minutes == 60
         assert not PickupSettings.objects.filter(shop=theirs).exists()
-        with pytest.raises(PermissionError):
-            services.pickup_settings_update(shop=theirs, actor=mine.owner_user, lead_time_minutes=30, slot_minutes=60,
-                                            slot_capacity=None)
+        with pytest.raises(PermissionDenied):
+            pickup_settings_update(shop=theirs, actor=mine.owner_user, lead_time_minutes=30, slot_minutes=60,
+                                   slot_capacity=None)
 
 
 def test_a_value_set_before_keeps_its_choice(nancy):
@@ -143,8 +146,8 @@ def test_orders_placed_before_a_longer_slot_length_still_fill_the_new_slot(nancy
         monday = [(slot.starts_at, slot.remaining) for slot in checkout_slots(shop=shop, now=NOW)][:4]
         assert monday == [(at(30, 11), 1), (at(30, 14), 0), (at(30, 15), 1), (at(30, 16), 1)]
         cart = Cart.objects.create()
-        services.cart_add(cart=cart, product_id=ProductFactory(shop=shop, stock=3).pk, quantity=1)
-        with pytest.raises(services.CheckoutError, match="complet"):
-            services.order_place(cart=cart, guest=services.Guest(name="Paul", email="paul@example.fr", phone="0612345678"),
-                                 slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(), now=NOW)
+        cart_add(cart=cart, product_id=ProductFactory(shop=shop, stock=3).pk, quantity=1)
+        with pytest.raises(CheckoutError, match="complet"):
+            order_place(cart=cart, guest=Guest(name="Paul", email="paul@example.fr", phone="0612345678"),
+               slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(), now=NOW)
         assert Order.objects.filter(shop=shop).count() == 2

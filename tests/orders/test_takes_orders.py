@@ -3,9 +3,10 @@ import uuid
 
 import pytest
 from orders_helpers import NOW, at, client_on, shop_open_every_day
-from vitrine.orders import selectors, services
+from vitrine.orders import selectors
+from vitrine.orders.cart import cart_add
+from vitrine.orders.checkout import CheckoutError, Guest, order_place
 from vitrine.orders.models import CartLine, Order
-from vitrine.orders.services import CheckoutError, Guest
 from vitrine.shops.models import Shop
 from vitrine.testing.factories import ProductFactory
 
@@ -37,15 +38,15 @@ def test_the_cart_refuses_a_shop_without_click_and_collect(in_nancy, nancy):
 def test_a_shop_that_stops_click_and_collect_is_flagged_in_the_cart_and_refused_at_checkout(two_shops):
     # given a cart with both shops' products, then the jeweller stops Click & Collect
     cart = two_shops["cart"]
-    services.cart_add(cart=cart, product_id=two_shops["ring"].pk, quantity=1)
-    services.cart_add(cart=cart, product_id=two_shops["vase"].pk, quantity=1)
+    cart_add(cart=cart, product_id=two_shops["ring"].pk, quantity=1)
+    cart_add(cart=cart, product_id=two_shops["vase"].pk, quantity=1)
     Shop.objects.filter(pk=two_shops["bijoux"].pk).update(click_and_collect=False)
     # when / then: the cart says so on that line only
     rows = {row.line.product_id: row for group in selectors.cart_summary(cart=cart).groups for row in group.rows}
     assert "plus en vente" in rows[two_shops["ring"].pk].problem and rows[two_shops["vase"].pk].problem == ""
     # and the checkout refuses, with nothing ordered nor reserved
     with pytest.raises(CheckoutError, match="Bague argent : Bijouterie Stanislas ne prend pas de commandes en ligne"):
-        services.order_place(cart=cart, guest=Guest("Claire", "c@example.fr", "0612345678"),
-                             slots={two_shops["bijoux"].pk: at(30, 14), two_shops["deco"].pk: at(30, 14)},
-                             idempotency_key=uuid.uuid4(), now=NOW)
+        order_place(cart=cart, guest=Guest("Claire", "c@example.fr", "0612345678"),
+                    slots={two_shops["bijoux"].pk: at(30, 14), two_shops["deco"].pk: at(30, 14)},
+                    idempotency_key=uuid.uuid4(), now=NOW)
     assert not Order.objects.exists() and CartLine.objects.filter(cart=cart).count() == 2

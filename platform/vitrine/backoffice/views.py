@@ -24,7 +24,7 @@ from vitrine.catalog.categories import category_tree_with_usage
 from vitrine.catalog.forms import CategoryForm
 from vitrine.catalog.selectors import shop_category_choices
 from vitrine.orders import selectors as order_selectors
-from vitrine.orders import services as order_services
+from vitrine.orders.settings_services import order_settings_update
 from vitrine.orders.forms import OrderSettingsForm
 from vitrine.shops.models import Shop
 from vitrine.shops.permissions import admin_required, staff_required
@@ -259,14 +259,15 @@ def staff_product_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def staff_orders_settings(request: HttpRequest) -> HttpResponse:
-    """Set the delay (1–30 days) after which an order not collected is released, and the reminder before it."""
+    """Set the delays: before an order not collected is released (1–30 days), the reminder, and an unpaid order's release."""
     current = order_selectors.order_settings()
     initial = {"not_collected_after_days": current.not_collected_after_days,
-               "reminder_days_before": current.reminder_days_before}
+               "reminder_days_before": current.reminder_days_before,
+               "unpaid_release_minutes": current.unpaid_release_minutes}
     form = OrderSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            order_services.order_settings_update(actor=request.user, **form.cleaned_data)
+            order_settings_update(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             errors_to_form(form, error)
         else:

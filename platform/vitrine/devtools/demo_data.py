@@ -39,6 +39,10 @@ from vitrine.common.text import slug_make
 from vitrine.config.env import TENANTS_DIR
 from vitrine.devtools import pictures
 from vitrine.devtools.demo import DEMO_PASSWORD
+from vitrine.orders.cart import cart_add, cart_create
+from vitrine.orders.checkout import Guest, order_place
+from vitrine.orders.lifecycle import order_accept, order_mark_ready
+from vitrine.orders.selectors import checkout_slots
 from vitrine.shops.models import Commune, Shop
 from vitrine.shops.services import (
     ShopApplication,
@@ -180,9 +184,6 @@ DEMO_ORDER_SHOPS = 3  # the first Click & Collect shops of the file get one orde
 
 def _orders_seed(*, host: str) -> None:
     """Per shop: a new order, an accepted one and a ready one; the first is the demo shopper's."""
-    from vitrine.orders import services
-    from vitrine.orders.selectors import checkout_slots
-
     shopper = User.objects.filter(email=f"client@{host}").first()
     if shopper is None:
         shopper = User(email=f"client@{host}", full_name="Claire Blaison", role=User.Role.SHOPPER,
@@ -196,17 +197,17 @@ def _orders_seed(*, host: str) -> None:
         slots = checkout_slots(shop=shop)
         for stage, (product, name) in enumerate(zip(products, DEMO_CUSTOMERS)):
             customer = shopper if name == shopper.full_name else None
-            cart = services.cart_create()
-            services.cart_add(cart=cart, product_id=product.pk)
-            email = customer.email if customer else f"{slug_make(name, max_length=60, fallback='client')}@example.fr"
-            guest = services.Guest(name=name, email=email, phone="06 12 34 56 78")
-            order, = services.order_place(cart=cart, customer=customer, guest=guest,
-                                          slots={shop.pk: slots[min(stage, len(slots) - 1)].starts_at},
-                                          idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, f"{host}/{shop.pk}/{stage}"))
+            cart = cart_create()
+            cart_add(cart=cart, product_id=product.pk)
+            guest = Guest(name=name, email=customer.email if customer else f"{slug_make(name, max_length=60, fallback='client')}@example.fr",
+                          phone="06 12 34 56 78")
+            order, = order_place(cart=cart, customer=customer, guest=guest,
+                                 slots={shop.pk: slots[min(stage, len(slots) - 1)].starts_at},
+                                 idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, f"{host}/{shop.pk}/{stage}"))
             if stage >= 1:
-                services.order_accept(order=order, actor=owner)
+                order_accept(order=order, actor=owner)
             if stage >= 2:
-                services.order_mark_ready(order=order, actor=owner)
+                order_mark_ready(order=order, actor=owner)
 
 
 def _login_email(spec: dict, host: str) -> str:

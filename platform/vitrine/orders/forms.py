@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vitrine.orders.models import Order
 from vitrine.orders.selectors import DAY_RANGE, HistoryFilters, day_in_range
-from vitrine.orders.services import NOT_COLLECTED_AFTER_DAYS, SLOT_CAPACITY_MAX
+from vitrine.orders.settings_services import NOT_COLLECTED_AFTER_DAYS, SLOT_CAPACITY_MAX, UNPAID_RELEASE_MINUTES
 
 LEAD_TIMES = (15, 30, 60, 120, 180, 240, 24 * 60, 48 * 60)
 SLOT_LENGTHS = (10, 15, 20, 30, 45, 60, 90, 120)
@@ -67,8 +67,14 @@ def _days_between() -> str:
     return gettext("Enter a number of days between %(low)s and %(high)s.") % {"low": low, "high": high}
 
 
+def _unpaid_minutes_between() -> str:
+    low, high = UNPAID_RELEASE_MINUTES
+    return gettext("Enter a number of minutes between %(low)s and %(high)s.") % {"low": low, "high": high}
+
+
 # Translated when shown (in the request's language), with the service's bounds.
 DAYS_BETWEEN = lazy(_days_between, str)()
+UNPAID_MINUTES_BETWEEN = lazy(_unpaid_minutes_between, str)()
 
 
 class OrderSettingsForm(forms.Form):
@@ -89,6 +95,16 @@ class OrderSettingsForm(forms.Form):
             "invalid": _("Enter a number of days (0 for no reminder)."),
             "min_value": _("Enter a number of days (0 for no reminder)."),
             "max_value": _("The reminder goes before the release: choose fewer days."),
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    unpaid_release_minutes = forms.IntegerField(
+        label=_("Cancel an order not paid online after"), min_value=UNPAID_RELEASE_MINUTES[0],
+        max_value=UNPAID_RELEASE_MINUTES[1],
+        help_text=_("Minutes after the order. Its stock is held meanwhile, then goes back online."),
+        error_messages={
+            "required": UNPAID_MINUTES_BETWEEN, "invalid": UNPAID_MINUTES_BETWEEN,
+            "min_value": UNPAID_MINUTES_BETWEEN, "max_value": UNPAID_MINUTES_BETWEEN,
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from vitrine.orders import pricing
 
 
 class Cart(models.Model):
@@ -69,6 +72,10 @@ class OrderSettings(models.Model):
     )
     # The "collect before" email goes this many days before the release; 0: no reminder.
     reminder_days_before = models.PositiveSmallIntegerField(_("reminder before the release (days)"), default=1)
+    # An order waiting for its online payment holds its stock this long, then is cancelled.
+    unpaid_release_minutes = models.PositiveSmallIntegerField(
+        _("an unpaid order is cancelled after (minutes)"), default=30
+    )
     updated_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -81,6 +88,8 @@ class OrderSettings(models.Model):
                                    name="order_settings_days_range"),
             models.CheckConstraint(condition=models.Q(reminder_days_before__lte=models.F("not_collected_after_days")),
                                    name="order_settings_reminder_within_delay"),
+            models.CheckConstraint(condition=models.Q(unpaid_release_minutes__gte=5, unpaid_release_minutes__lte=1440),
+                                   name="order_settings_unpaid_minutes_range"),
         ]
 
 
@@ -151,8 +160,9 @@ class Order(models.Model):
         return self.Status.CANCELLED in ORDER_TRANSITIONS[self.status]
 
 
-# The order's state machine: where each status may go next. services.order_transition is the
-# one door; a shopper's cancel is allowed where this table allows CANCELLED (before "ready").
+# The order's state machine: where each status may go next. lifecycle.order_transition is the
+# one door, and lifecycle.ORDER_EFFECTS says what entering each status does (emails, stock);
+# a shopper's cancel is allowed where this table allows CANCELLED (before "ready").
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     Order.Status.PENDING_PAYMENT: frozenset({Order.Status.PLACED, Order.Status.CANCELLED}),
     Order.Status.PLACED: frozenset({Order.Status.ACCEPTED, Order.Status.REFUSED, Order.Status.CANCELLED}),
@@ -183,8 +193,8 @@ class OrderLine(models.Model):
         ordering = ["id"]
 
     @property
-    def line_total(self):
-        return self.unit_price * self.quantity
+    def line_total(self) -> Decimal:
+        return pricing.line_total(unit_price=self.unit_price, quantity=self.quantity)
 
 
 class OrderEvent(models.Model):

@@ -10,8 +10,10 @@ from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from vitrine.catalog.models import Product, Variant
+from vitrine.orders import pricing
 from vitrine.orders.models import Cart, CartLine, Order, OrderSettings, PickupSettings
 from vitrine.shops.models import Shop
 from vitrine.shops.opening import territory_today, territory_zone  # noqa: F401 (territory_today: for the views)
@@ -69,7 +71,7 @@ class CartRow:
 class CartGroup:
     shop: Shop
     rows: list[CartRow] = field(default_factory=list)
-    subtotal: Decimal = Decimal("0.00")
+    subtotal: Decimal = pricing.ZERO
 
 
 @dataclass
@@ -85,19 +87,15 @@ class CartSummary:
 
 
 def cart_summary(*, cart: Cart | None) -> CartSummary:
-    """The cart grouped by shop (in the order shops were added), with subtotals and total."""
-    from django.utils.translation import gettext as _
-
+    """The cart grouped by shop (in the order shops were added), with subtotals and total (orders.pricing)."""
     if cart is None or cart.pk is None:
-        return CartSummary(cart=cart, groups=[], total=Decimal("0.00"), count=0)
+        return CartSummary(cart=cart, groups=[], total=pricing.ZERO, count=0)
     lines = CartLine.objects.filter(cart=cart).select_related("product__shop__commune", "variant").order_by("created_at", "id")
     groups: dict[int, CartGroup] = {}
-    total, count = Decimal("0.00"), 0
+    count = 0
     for line in lines:
         product, variant = line.product, line.variant
-        if variant is not None:
-            variant.product = product  # loaded already: effective_price reads it
-        unit_price = variant.effective_price if variant else product.price
+        unit_price = pricing.unit_price(product=product, variant=variant)
         available = available_quantity(product, variant)
         problem = ""
         if product.status != Product.Status.PUBLISHED or not product.shop.takes_orders:
@@ -105,11 +103,14 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
         elif available < line.quantity:
             problem = _("Only %(n)s left: lower the quantity.") % {"n": available} if available else _("Out of stock: remove it to order.")
         group = groups.setdefault(product.shop_id, CartGroup(shop=product.shop))
-        row = CartRow(line=line, unit_price=unit_price, total=unit_price * line.quantity, max_quantity=max(available, line.quantity), problem=problem)
-        group.rows.append(row)
-        group.subtotal += row.total
-        total += row.total
+        group.rows.append(CartRow(
+            line=line, unit_price=unit_price, total=pricing.line_total(unit_price=unit_price, quantity=line.quantity),
+            max_quantity=max(available, line.quantity), problem=problem,
+        ))
         count += line.quantity
+    for group in groups.values():
+        group.subtotal = pricing.shop_subtotal(line_totals=(row.total for row in group.rows))
+    total = pricing.cart_total(subtotals=(group.subtotal for group in groups.values()))
     return CartSummary(cart=cart, groups=list(groups.values()), total=total, count=count)
 
 
@@ -221,21 +222,21 @@ def orders_for_checkout(*, idempotency_key: UUID) -> list[Order]:
     return list(_order_queryset().filter(idempotency_key=idempotency_key).order_by("id"))
 
 
-def orders_expiry_due(*, now: datetime) -> QuerySet[Order]:
+def orders_expiry_due(*, now: datetime, settings: OrderSettings | None = None) -> QuerySet[Order]:
     """Accepted or ready orders whose pickup ended more than the territory's N days ago."""
-    days = order_settings().not_collected_after_days
+    days = (settings or order_settings()).not_collected_after_days
     return Order.objects.select_related("shop__commune").filter(
         status__in=(Order.Status.ACCEPTED, Order.Status.READY), pickup_ends_at__lt=now - timedelta(days=days)
     )
 
 
-def orders_reminder_due(*, now: datetime) -> QuerySet[Order]:
+def orders_reminder_due(*, now: datetime, settings: OrderSettings | None = None) -> QuerySet[Order]:
     """Ready orders the territory's N days from being released, not reminded yet (none if N is 0).
 
     Only orders not yet due for release: one past the delay (the delay shortened, runs
     missed) is released by this run, and its shopper is not told "it will be released soon".
     """
-    settings = order_settings()
+    settings = settings or order_settings()
     if settings.reminder_days_before == 0:
         return Order.objects.none()
     days = settings.not_collected_after_days
@@ -243,6 +244,14 @@ def orders_reminder_due(*, now: datetime) -> QuerySet[Order]:
     return Order.objects.select_related("shop__commune").filter(
         status=Order.Status.READY, reminder_sent_at__isnull=True,
         pickup_ends_at__lt=now - timedelta(days=after), pickup_ends_at__gte=now - timedelta(days=days),
+    )
+
+
+def orders_unpaid_due(*, now: datetime, settings: OrderSettings | None = None) -> QuerySet[Order]:
+    """Orders still waiting for their online payment the territory's N minutes after checkout."""
+    minutes = (settings or order_settings()).unpaid_release_minutes
+    return Order.objects.select_related("shop__commune").filter(
+        status=Order.Status.PENDING_PAYMENT, created_at__lt=now - timedelta(minutes=minutes)
     )
 
 

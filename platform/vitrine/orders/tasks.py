@@ -2,13 +2,14 @@
 from django_tenants.utils import get_tenant_model, tenant_context
 
 from celery import shared_task
-from vitrine.orders import services
+
+from vitrine.orders.lifecycle import orders_expire_due
 
 
 @shared_task(acks_late=True)
 def orders_expire() -> None:
     """Remind and expire this territory's due orders (runs in the territory's schema)."""
-    services.orders_expire_due()
+    orders_expire_due()
 
 
 @shared_task

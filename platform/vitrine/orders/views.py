@@ -11,7 +11,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vitrine.orders import selectors, services
+from vitrine.orders import selectors
+from vitrine.orders.cart import cart_add as cart_add_service
+from vitrine.orders.cart import cart_create, cart_merge_on_login, cart_set_quantity
+from vitrine.orders.checkout import Guest, order_place
+from vitrine.orders.lifecycle import order_cancel as order_cancel_service
 from vitrine.orders.models import Cart
 
 SESSION_CART = "cart_token"
@@ -28,14 +32,14 @@ def cart_of_request(request: HttpRequest, *, create: bool = False, merge: bool =
             anonymous = Cart.objects.filter(token=token, user__isnull=True).first()
             del request.session[SESSION_CART]
             if anonymous is not None:
-                return services.cart_merge_on_login(anonymous_cart=anonymous, user=user)
+                return cart_merge_on_login(anonymous_cart=anonymous, user=user)
         cart = Cart.objects.filter(user=user).first()
         if cart is None and create:
-            cart = services.cart_create(user=user)
+            cart = cart_create(user=user)
         return cart
     cart = Cart.objects.filter(token=token, user__isnull=True).first() if token else None
     if cart is None and create:
-        cart = services.cart_create()
+        cart = cart_create()
         request.session[SESSION_CART] = str(cart.token)
     return cart
 
@@ -63,8 +67,8 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
 def cart_add(request: HttpRequest, product_id: int) -> HttpResponse:
     cart = cart_of_request(request, create=True)
     try:
-        line = services.cart_add(cart=cart, product_id=product_id, variant_id=request.POST.get("variant") or None,
-                                 quantity=request.POST.get("quantity") or 1)
+        line = cart_add_service(cart=cart, product_id=product_id, variant_id=request.POST.get("variant") or None,
+                                quantity=request.POST.get("quantity") or 1)
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return _back(request)
@@ -81,7 +85,7 @@ def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponse:
         return redirect("cart")
     quantity = 0 if "remove" in request.POST else request.POST.get("quantity")
     try:
-        services.cart_set_quantity(cart=cart, line_id=line_id, quantity=quantity)
+        cart_set_quantity(cart=cart, line_id=line_id, quantity=quantity)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     _count_remember(request, cart)
@@ -106,11 +110,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
             return redirect("cart")
         return render(request, "orders/checkout.html", _checkout_context(request, summary, key=str(uuid.uuid4())))
     key = request.POST.get("idempotency_key", "")
-    guest = services.Guest(name=request.POST.get("name", ""), email=request.POST.get("email", ""),
-                           phone=request.POST.get("phone", ""))
+    guest = Guest(name=request.POST.get("name", ""), email=request.POST.get("email", ""),
+                  phone=request.POST.get("phone", ""))
     slots = {group.shop.pk: request.POST.get(f"slot-{group.shop.pk}", "") for group in summary.groups}
     try:
-        orders = services.order_place(
+        orders = order_place(
             cart=cart or Cart(), customer=request.user if request.user.is_authenticated else None,
             guest=guest, slots=slots, idempotency_key=key,
         )
@@ -148,7 +152,7 @@ def order_cancel(request: HttpRequest, key: uuid.UUID, order_id: int) -> HttpRes
     if order is None:
         raise Http404
     try:
-        services.order_cancel(order=order, actor=request.user if request.user.is_authenticated else None)
+        order_cancel_service(order=order, actor=request.user if request.user.is_authenticated else None)
         messages.success(request, _("Your order at %(shop)s is cancelled.") % {"shop": order.shop.name})
     except ValidationError as error:
         messages.error(request, error.messages[0])

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from vitrine.orders import selectors
 from vitrine.orders.models import Order
-from vitrine.orders.services import order_cancel as order_cancel_service
+from vitrine.orders.lifecycle import order_cancel as order_cancel_service
 
 ORDERS_PER_PAGE = 10
 

@@ -16,16 +16,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
-from vitrine.orders import selectors, services
+from vitrine.orders import selectors
 from vitrine.orders.forms import HistoryFilterForm, PickupSettingsForm
+from vitrine.orders.lifecycle import order_accept, order_mark_collected, order_mark_ready, order_refuse
 from vitrine.orders.models import Order
+from vitrine.orders.settings_services import pickup_settings_update
 from vitrine.shops.permissions import merchant_required
 from vitrine.shops.views_merchant import errors_to_form
 
 ACTIONS = {
-    "accepter": (services.order_accept, gettext_noop("Order %(code)s accepted.")),
-    "prete": (services.order_mark_ready, gettext_noop("Order %(code)s is ready: the customer is told.")),
-    "retiree": (services.order_mark_collected, gettext_noop("Order %(code)s collected. Thank you!")),
+    "accepter": (order_accept, gettext_noop("Order %(code)s accepted.")),
+    "prete": (order_mark_ready, gettext_noop("Order %(code)s is ready: the customer is told.")),
+    "retiree": (order_mark_collected, gettext_noop("Order %(code)s collected. Thank you!")),
 }
 BOARD_REFRESH_SECONDS = 20
 HISTORY_PAGE_SIZE = 20
@@ -58,7 +60,7 @@ def merchant_order_action(request: HttpRequest, pk: int, action: str) -> HttpRes
         raise Http404
     try:
         if action == "refuser":
-            services.order_refuse(order=order, actor=request.user, reason=request.POST.get("reason", ""))
+            order_refuse(order=order, actor=request.user, reason=request.POST.get("reason", ""))
             messages.success(request, _("Order %(code)s refused; the customer is told why.") % {"code": order.pickup_code})
         elif action in ACTIONS:
             service, done = ACTIONS[action]
@@ -127,7 +129,7 @@ def merchant_orders_settings(request: HttpRequest) -> HttpResponse:
     form = PickupSettingsForm(request.POST or None, settings=current)
     if request.method == "POST" and form.is_valid():
         try:
-            services.pickup_settings_update(shop=request.shop, actor=request.user, **form.cleaned_data)
+            pickup_settings_update(shop=request.shop, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             errors_to_form(form, error)
         else:

@@ -6,6 +6,8 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_noop
 
+from vitrine.orders.views import SESSION_COUNT
+
 register = template.Library()
 
 # The header's link (territory/base.html) is translated in this app's catalogue.
@@ -19,8 +21,6 @@ def cart_count(context) -> int:
     session = getattr(request, "session", None)
     if session is None:
         return 0
-    from vitrine.orders.views import SESSION_COUNT
-
     return session.get(SESSION_COUNT, 0)
 
 
