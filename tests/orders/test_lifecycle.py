@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from orders_helpers import NOW, at
+from vitrine.audit.models import AuditEvent
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.cart import cart_add
@@ -298,3 +299,22 @@ def test_an_unpaid_order_is_cancelled_after_the_territory_delay_and_its_stock_co
 
 def test_every_state_has_its_effects_written_down():
     assert set(ORDER_EFFECTS) == set(S.values)
+
+
+def test_every_order_move_is_in_the_territorys_audit_trail_with_who_decided(order):
+    # given a merchant of the shop, and an order of theirs
+    merchant = order.shop.members.get().user
+    # when they accept it and prepare it, and the expiry job later releases it
+    order_accept(order=order, actor=merchant)
+    order_mark_ready(order=order, actor=merchant)
+    orders_expire_due(now=at(30, 14, 30) + timedelta(days=30))
+    # then each move is a row: verb, the order (by its pickup code), who (the merchant, then the system)
+    rows = list(AuditEvent.objects.filter(object_type="order", object_id=order.pk).order_by("id")
+                .values_list("verb", "actor_id", "actor_label", "object_label", "payload"))
+    assert [(verb, actor, label) for verb, actor, label, _code, _payload in rows] == [
+        ("order.accepted", merchant.pk, merchant.email),
+        ("order.ready", merchant.pk, merchant.email),
+        ("order.not_collected", None, "system"),
+    ]
+    assert {code for *_rest, code, _payload in rows} == {order.pickup_code}
+    assert rows[0][4] == {"from": "placed", "shop": order.shop_id}

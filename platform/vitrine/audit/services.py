@@ -15,12 +15,20 @@ def _bounded(payload: dict[str, Any]) -> dict[str, Any]:
     return {key: value[:PAYLOAD_TEXT_MAX] if isinstance(value, str) else value for key, value in payload.items()}
 
 
+def _object_label(obj: models.Model | None) -> str:
+    if obj is None:
+        return ""
+    return str(getattr(obj, "name", None) or getattr(obj, "title", None) or obj)
+
+
 def audit_record(
     *, actor: Any | None, verb: str, obj: models.Model | None = None, payload: dict[str, Any] | None = None,
+    label: str = "",
 ) -> AuditEvent:
     """Write one row of the trail in the caller's transaction (a decision undone by a rollback leaves none).
 
-    `actor` is the territory account that decided, or None for the system (a scheduled job).
+    `actor` is the territory account that decided, or None for the system (a scheduled job);
+    `label` names the object for people (by default its name, title or str()).
     """
     return AuditEvent.objects.create(
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
@@ -28,6 +36,6 @@ def audit_record(
         verb=verb,
         object_type=obj._meta.model_name if obj is not None else "",
         object_id=obj.pk if obj is not None else None,
-        object_label=str(getattr(obj, "name", None) or getattr(obj, "title", None) or obj or "")[:200],
+        object_label=(label or _object_label(obj))[:200],
         payload=_bounded(payload or {}),
     )

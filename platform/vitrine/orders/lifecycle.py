@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Product, Variant
 from vitrine.catalog.templatetags.catalog_tags import euros
+from vitrine.audit.services import audit_record
 from vitrine.notifications.services import outbox_email_send
 from vitrine.orders import selectors
 from vitrine.orders.models import ORDER_TRANSITIONS, Order, OrderEvent, OrderLine
@@ -131,6 +132,8 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
     locked.save(update_fields=fields)
     order.status, order.refusal_reason, order.updated_at = locked.status, locked.refusal_reason, locked.updated_at
     order.collected_at = locked.collected_at
+    audit_record(actor=actor, verb=f"order.{to}", obj=locked, label=locked.pickup_code,
+                 payload={"from": from_status, "shop": locked.shop_id, **({"note": note} if note else {})})
     # The caller's instance: its shop is usually loaded already, the emails read it.
     order_effects_apply(orders=[order], to=to, from_status=from_status)
     return order

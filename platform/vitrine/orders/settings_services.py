@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
 from vitrine.orders.models import OrderSettings, PickupSettings
+from vitrine.audit.services import audit_record
 from vitrine.shops.permissions import shop_member_check, staff_check
 from vitrine.shops.models import Shop
 
@@ -47,6 +48,9 @@ def pickup_settings_update(
         settings.save()
     else:
         settings.save(update_fields=["lead_time_minutes", "slot_minutes", "slot_capacity", "updated_at", "updated_by"])
+    audit_record(actor=actor, verb="shop.pickup_settings", obj=shop,
+                 payload={"lead_time_minutes": lead_time_minutes, "slot_minutes": slot_minutes,
+                          "slot_capacity": slot_capacity})
     return settings
 
 
@@ -86,4 +90,7 @@ def order_settings_update(
     else:
         settings.save(update_fields=["not_collected_after_days", "reminder_days_before", "unpaid_release_minutes",
                                      "updated_at", "updated_by"])
+    audit_record(actor=actor, verb="orders.settings", payload={
+        "not_collected_after_days": not_collected_after_days, "reminder_days_before": reminder_days_before,
+        "unpaid_release_minutes": unpaid_release_minutes})
     return settings

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _, override
 
 from vitrine.accounts.models import User
 from vitrine.accounts.services import AccountError
+from vitrine.audit.models import AuditEvent
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders import selectors as order_selectors
 from vitrine.orders.models import Cart, Order, OrderEvent
@@ -94,5 +95,12 @@ def account_delete(*, user: User) -> int:
     # emails carry their contact details); emails still on their way are delivered.
     OutboxEmail.objects.filter(Q(to__contains=[user.email]) | Q(body__contains=user.email)).exclude(
         status=OutboxEmail.Status.PENDING).delete()
+    # The territory's audit trail keeps the decisions, not the person: their name goes from
+    # the rows they made and from the rows that name them (an invitation, say).
+    label = _deleted_account_label()
+    AuditEvent.objects.filter(actor=user).update(actor=None, actor_label=label)
+    for event in AuditEvent.objects.filter(payload__email=user.email):
+        event.payload = {**event.payload, "email": label}
+        event.save(update_fields=["payload"])
     user.delete()
     return anonymised

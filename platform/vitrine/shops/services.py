@@ -313,7 +313,7 @@ def shop_create_assisted(*, application: ShopApplication, owner_email: str, acto
     shop = _shop_from_application(application, status=Shop.Status.APPROVED)
     owner = _merchant_account(email=owner_email, user=owner, template="shop_created_for_owner", context={"shop": shop})
     ShopMember.objects.create(shop=shop, user=owner, role=ShopMember.Role.OWNER)
-    audit_record(actor=actor, verb="shop.create_assisted", obj=shop, payload={"owner": owner_email})
+    audit_record(actor=actor, verb="shop.create_assisted", obj=shop, payload={"email": owner_email})
     return shop
 
 
