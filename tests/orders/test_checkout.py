@@ -174,6 +174,8 @@ def test_submitting_the_same_checkout_twice_makes_one_set_of_orders(two_shops):
     (Guest(name="", email="a@example.fr", phone="0612345678"), "nom"),
     (Guest(name="Claire", email="pas-un-email", phone="0612345678"), "adresse e-mail"),
     (Guest(name="Claire", email="a@example.fr", phone="12"), "téléphone"),
+    (Guest(name="Claire", email="a@example.fr", phone="06 12 34 56 7A"), "téléphone"),
+    (Guest(name="Claire", email="a@example.fr", phone="01 23 45 67 89 01 23"), "téléphone"),
 ])
 def test_guest_details_are_checked(two_shops, guest, expected):
     fill(two_shops)
@@ -182,6 +184,17 @@ def test_guest_details_are_checked(two_shops, guest, expected):
                     idempotency_key=uuid.uuid4(), now=NOW)
     assert expected in " ".join(error.value.messages)
     assert not Order.objects.exists()
+
+
+def test_the_guest_phone_follows_the_one_phone_rule_and_is_stored_as_people_read_it(two_shops):
+    # given the same number typed the ways people type it
+    fill(two_shops)
+    guest = Guest(name="Claire", email="a@example.fr", phone="+33 6.12.34.56.78")
+    # when the order goes through
+    orders = order_place(cart=two_shops["cart"], guest=guest, slots=slots_at(two_shops, at(30, 14)),
+                         idempotency_key=uuid.uuid4(), now=NOW)
+    # then the shop reads it the French way, as shops' own numbers are stored
+    assert {order.phone for order in orders} == {"06 12 34 56 78"}
 
 
 def test_an_empty_cart_cannot_be_ordered(two_shops):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Product, Variant
+from vitrine.common.phones import phone_normalise
 from vitrine.orders import pricing, selectors
 from vitrine.orders.cart import CartError, product_sellable_check
 from vitrine.orders.lifecycle import order_effects_apply
@@ -74,9 +75,10 @@ def _guest_check(guest: Guest) -> Guest:
         validate_email(email)
     except ValidationError:
         errors.append(_("Enter a valid email address: your confirmation and pickup code go there."))
-    digits = [c for c in phone if c.isdigit()]
-    if len(digits) < 10 or len(phone) > 20 or any(not (c.isdigit() or c in " +.-()") for c in phone):
-        errors.append(_("Enter a phone number the shop can call (e.g. 06 12 34 56 78)."))
+    try:
+        phone = phone_normalise(phone)  # the one phone rule (common.phones), French numbers by default
+    except ValidationError as error:
+        errors.extend(error.messages)
     if errors:
         raise CheckoutError(errors)
     return Guest(name=name, email=email, phone=phone)

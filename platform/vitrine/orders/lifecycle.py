@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Product, Variant
-from vitrine.catalog.templatetags.catalog_tags import euros
 from vitrine.audit.services import audit_record
+from vitrine.common.money import euros
 from vitrine.notifications.services import outbox_email_send
 from vitrine.orders import selectors
 from vitrine.orders.models import ORDER_TRANSITIONS, Order, OrderEvent, OrderLine

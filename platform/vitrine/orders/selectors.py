@@ -16,7 +16,7 @@ from vitrine.catalog.models import Product, Variant
 from vitrine.orders import pricing
 from vitrine.orders.models import Cart, CartLine, Order, OrderSettings, PickupSettings
 from vitrine.shops.models import Shop
-from vitrine.shops.opening import territory_today, territory_zone  # noqa: F401 (territory_today: for the views)
+from vitrine.shops.opening import territory_zone
 
 SLOT_DAYS = 7
 # Products "available on request" have no stock; a shopper still cannot ask for a truckload.

@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from vitrine.shops.opening import territory_today
 from vitrine.orders import selectors
 from vitrine.orders.forms import HistoryFilterForm, PickupSettingsForm
 from vitrine.orders.lifecycle import order_accept, order_mark_collected, order_mark_ready, order_refuse
 from vitrine.orders.models import Order
 from vitrine.orders.settings_services import pickup_settings_update
 from vitrine.shops.permissions import merchant_required
-from vitrine.shops.views_merchant import errors_to_form
+from vitrine.common.forms import errors_to_form
 
 ACTIONS = {
     "accepter": (order_accept, gettext_noop("Order %(code)s accepted.")),
@@ -41,7 +42,7 @@ def merchant_orders(request: HttpRequest) -> HttpResponse:
     Asked by htmx (every BOARD_REFRESH_SECONDS), it answers the live part of the board alone.
     """
     query = request.GET.get("q", "").strip()[:100]
-    board = selectors.merchant_board(shop=request.shop, day=selectors.territory_today(), query=query)
+    board = selectors.merchant_board(shop=request.shop, day=territory_today(), query=query)
     context = {"board": board, "query": query, "shop": request.shop, "refresh_seconds": BOARD_REFRESH_SECONDS}
     if request.headers.get("HX-Request") and not query:
         response = render(request, "orders/merchant/_board_live.html", context)
@@ -94,14 +95,14 @@ def _day_asked(request: HttpRequest) -> tuple[date, str]:
     """The day in ?date=YYYY-MM-DD, or today in the territory's time zone; and an error to show."""
     raw = request.GET.get("date", "").strip()
     if not raw:
-        return selectors.territory_today(), ""
+        return territory_today(), ""
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        return selectors.territory_today(), _("“%(date)s” is not a date: here is today's summary.") % {"date": raw[:20]}
+        return territory_today(), _("“%(date)s” is not a date: here is today's summary.") % {"date": raw[:20]}
     if not selectors.day_in_range(day):
         first, last = selectors.DAY_RANGE
-        return selectors.territory_today(), _(
+        return territory_today(), _(
             "“%(date)s” is too far off: choose a day between the years %(first)s and %(last)s. Here is today's summary."
         ) % {"date": raw[:20], "first": first.year, "last": last.year}
     return day, ""
@@ -117,7 +118,7 @@ def merchant_orders_day(request: HttpRequest) -> HttpResponse:
         # No link past the days the page shows.
         "previous": day - timedelta(days=1) if day > selectors.DAY_RANGE[0] else None,
         "next": day + timedelta(days=1) if day < selectors.DAY_RANGE[1] else None,
-        "is_today": day == selectors.territory_today(),
+        "is_today": day == territory_today(),
         "first_day": selectors.DAY_RANGE[0], "last_day": selectors.DAY_RANGE[1],
     }, status=400 if error else 200)
 
