@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
+
 from vitrine.config.env import ROOT_DIR
 from vitrine.tenancy.routing import routes
 from vitrine.testing.helpers import (

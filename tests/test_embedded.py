@@ -7,6 +7,7 @@ import os
 
 import pytest
 from django.db import connection
+
 from vitrine.config.env import VAR_DIR
 
 pytestmark = pytest.mark.embedded

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from accounts_helpers import shop_open_every_day
 from django_tenants.utils import tenant_context
+
 from vitrine.testing.factories import UserFactory
 
 

@@ -10,6 +10,7 @@ import pytest
 from accounts_helpers import client_on, order_place_for
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_tenants.utils import tenant_context
+
 from vitrine.testing.factories import UserFactory
 
 PUBLIC = {"login", "logout", "sign_up", "password_reset", "password_reset_done", "password_reset_confirm",

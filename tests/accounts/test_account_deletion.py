@@ -8,12 +8,13 @@ from decimal import Decimal
 import pytest
 from accounts_helpers import PASSWORD, client_on, order_place_for
 from django_tenants.utils import tenant_context
-from vitrine.privacy import services
+
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.cart import cart_add, cart_create
 from vitrine.orders.lifecycle import order_accept, order_cancel, order_mark_collected, order_mark_ready
 from vitrine.orders.models import Cart, Order, OrderEvent
+from vitrine.privacy import services
 from vitrine.shops.models import ShopMember
 from vitrine.testing.factories import ProductFactory, UserFactory
 
@@ -198,6 +199,7 @@ def test_deletion_in_nancy_leaves_limoges_alone(nancy, limoges):
 def test_deleting_a_territory_account_leaves_the_console_operator_with_the_same_id_alone(in_nancy, shopper):
     # given: a console operator in the public schema whose id is the shopper's id in Nancy
     from django.db import connection
+
     from vitrine.tenancy.models import AuditEntry, ProvisioningJob
 
     connection.set_schema_to_public()

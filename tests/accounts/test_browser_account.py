@@ -16,6 +16,7 @@ def _world_make() -> dict:
     from accounts_helpers import shop_open_every_day
     from django.urls import reverse
     from django_tenants.utils import tenant_context
+
     from vitrine.tenancy.models import Territory
     from vitrine.testing.factories import ProductFactory
 
@@ -27,6 +28,7 @@ def _world_make() -> dict:
 
 def _world_remove(world: dict) -> dict:
     from django_tenants.utils import tenant_context
+
     from vitrine.accounts.models import User
     from vitrine.catalog.models import Product
     from vitrine.notifications.models import OutboxEmail

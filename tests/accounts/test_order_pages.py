@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from accounts_helpers import client_on, order_place_for
 from django.utils import timezone
+
 from vitrine.catalog.models import Product
 from vitrine.orders.lifecycle import order_accept, order_mark_collected, order_mark_ready, order_refuse
 from vitrine.orders.models import Order

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from accounts_helpers import PASSWORD, client_on
+
 from vitrine.accounts.models import User
 
 

@@ -1,8 +1,9 @@
 """Sign-up and sign-in on a territory's host: a shopper account of that territory only."""
 from __future__ import annotations
 
-from django_tenants.utils import tenant_context
 from accounts_helpers import PASSWORD, client_on
+from django_tenants.utils import tenant_context
+
 from vitrine.accounts.models import User
 from vitrine.orders.models import Cart
 from vitrine.testing.factories import ProductFactory, UserFactory

@@ -2,7 +2,6 @@
 import io
 
 import pytest
-
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 from PIL import Image

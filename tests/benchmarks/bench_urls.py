@@ -9,6 +9,7 @@ Loaded by bench_settings (gunicorn) and by the in-process query count.
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+
 from vitrine.config import urls_territory
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, connections
+
 from vitrine.config.env import VAR_DIR
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -130,8 +131,8 @@ def territories_ensure(count: int) -> TerritorySetup:
     (nancy and limoges belong to the whole session) changes what is measured.
     Idempotent: existing ones are kept.
     """
-    from vitrine.tenancy.models import Domain, Territory
     from vitrine.console.services import territory_provision
+    from vitrine.tenancy.models import Domain, Territory
     from vitrine.tenancy.services import default_domain
     from vitrine.testing.territories import territory_request
 
@@ -430,7 +431,7 @@ class Gunicorn:
             except (OSError, http.client.HTTPException):
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"gunicorn ({self.label}) did not start:\n{self.log_path.read_text()}")
+                    raise RuntimeError(f"gunicorn ({self.label}) did not start:\n{self.log_path.read_text()}") from None
                 time.sleep(0.2)
 
     def stop(self) -> None:

@@ -95,6 +95,7 @@ def _cart_cookie(nancy, shops: list[str], lines: int) -> str:
     """A visitor's session holding a cart of `lines` products spread over `shops`: the Cookie header."""
     from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
+
     from vitrine.catalog.models import Product
     from vitrine.orders.cart import CartError, cart_add, cart_create
     from vitrine.orders.views import SESSION_CART

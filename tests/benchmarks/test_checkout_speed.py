@@ -17,6 +17,7 @@ from benchlib import machine_load, print_table
 from django.db import connection
 from django_tenants.utils import tenant_context
 from orders_bench_world import world_make, world_remove
+
 from vitrine.catalog.models import Product
 from vitrine.orders.checkout import CheckoutError, Guest, order_place
 from vitrine.orders.models import Cart, Order

@@ -16,6 +16,7 @@ import time
 from benchlib import machine_load, print_table
 from django.db import connection
 from django_tenants.utils import tenant_context
+
 from vitrine.catalog.models import Category, Product
 from vitrine.imports.services import _plan_apply, catalog_import_plan
 from vitrine.imports.spreadsheets import table_read

@@ -15,9 +15,10 @@ import time
 import pytest
 from benchlib import machine_load, median, print_table, run_committed
 from django.db import connection
+
+from vitrine.console.services import territory_provision
 from vitrine.tenancy.models import Territory
 from vitrine.tenancy.schemas import TEMPLATE_SCHEMA, template_is_current
-from vitrine.console.services import territory_provision
 from vitrine.testing.territories import territory_request
 
 N = int(os.environ.get("BENCH_PROVISION_N", "5"))
@@ -122,6 +123,7 @@ def _measure_schema_step() -> dict:
     from benchlib import schema_structure
     from django.core.management import call_command
     from django_tenants.clone import CloneSchema
+
     from vitrine.tenancy.schemas import territory_schema_create
 
     def sql(statement: str) -> None:

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 from PIL import Image
+
 from vitrine.testing.factories import ShopFactory, UserFactory
 from vitrine.testing.helpers import host_client
 

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
+
 from vitrine.catalog.models import Category, Product, ProductPhoto
 from vitrine.testing.factories import (
     ProductFactory,

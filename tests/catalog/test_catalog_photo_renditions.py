@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django_tenants.utils import tenant_context
 from PIL import Image
+
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, ProductPhoto
 from vitrine.catalog.services import product_quick_add

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
+
 from vitrine.catalog.models import Category, ProductPhoto
 from vitrine.shops.models import ClosingPeriod, OpeningRange, ShopPhoto
 from vitrine.testing.factories import (

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils.translation import override
 from django_tenants.utils import tenant_context
-from vitrine.shops.permissions import NotShopMember
+
 from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
 from vitrine.catalog.selectors import product_purchasable
 from vitrine.catalog.services import (
@@ -21,6 +21,7 @@ from vitrine.catalog.services import (
     product_quick_add,
     product_update,
 )
+from vitrine.shops.permissions import NotShopMember
 from vitrine.testing.factories import (
     ProductFactory,
     ShopFactory,

@@ -10,6 +10,7 @@ from django.core.files.storage import storages
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection
 from django_tenants.utils import tenant_context
+
 from vitrine.common.sentry import sentry_init
 from vitrine.common.storage import TenantFileSystemStorage, TenantS3Storage
 from vitrine.config.env import ROOT_DIR

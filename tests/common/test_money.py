@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django.template import Context, Template
 from django.utils.translation import override
+
 from vitrine.common.money import euros
 
 

@@ -2,6 +2,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils.translation import override
+
 from vitrine.common.phones import phone_normalise
 
 

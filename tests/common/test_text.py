@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 from django_tenants.utils import tenant_context
+
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product
 from vitrine.catalog.services import ProductData, product_create, product_update

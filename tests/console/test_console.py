@@ -1,8 +1,9 @@
 """The super-admin console: sign-in, territories, provisioning jobs, suspension, domains, audit."""
 from django.db import connection
+
 from vitrine.accounts.models import User
-from vitrine.tenancy.models import AuditEntry, Domain, ProvisioningJob, Territory
 from vitrine.console.tasks import territory_provision_job_run
+from vitrine.tenancy.models import AuditEntry, Domain, ProvisioningJob, Territory
 from vitrine.testing.helpers import host_client
 
 CONSOLE = "console.localhost"

@@ -6,13 +6,14 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 from django_tenants.utils import schema_exists, tenant_context
+
 from vitrine.accounts.models import User
+from vitrine.console.services import territory_provision
 from vitrine.notifications.models import OutboxEmail
 from vitrine.tenancy.models import AuditEntry, Domain, Territory
 from vitrine.tenancy.schemas import TEMPLATE_SCHEMA, template_schema_ensure
-from vitrine.console.services import territory_provision
 from vitrine.testing.territories import territory_request
 
 pytestmark = pytest.mark.embedded  # also run on the embedded PostgreSQL in CI (make test-embedded)
@@ -205,7 +206,7 @@ def test_cloned_schema_works_for_writes(db):
     with tenant_context(territory):
         User.objects.create_user(email="one@caen.fr")
         User.objects.create_user(email="two@caen.fr")
-        with pytest.raises(Exception):
+        with pytest.raises(IntegrityError):
             User.objects.create_user(email="one@caen.fr")
 
 

@@ -12,6 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django_tenants.utils import tenant_context
+
+from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
 from vitrine.catalog.seed import CATEGORY_TREE
 from vitrine.config.env import TENANTS_DIR
@@ -25,7 +27,6 @@ from vitrine.devtools.demo_data import (
     demo_siret,
     demo_territory_seed,
 )
-from vitrine.accounts.models import User
 from vitrine.orders.models import Order
 from vitrine.shops.models import OpeningRange, Shop, ShopMember, ShopPhoto
 from vitrine.shops.siret import siret_valid

@@ -14,6 +14,7 @@ def _world_make() -> dict:
     import uuid
 
     from django_tenants.utils import tenant_context
+
     from vitrine.orders.cart import cart_add, cart_create
     from vitrine.orders.checkout import Guest, order_place
     from vitrine.orders.selectors import checkout_slots
@@ -35,6 +36,7 @@ def _world_make() -> dict:
 
 def _world_remove(world: dict) -> None:
     from django_tenants.utils import tenant_context
+
     from vitrine.accounts.models import User
     from vitrine.notifications.models import OutboxEmail
     from vitrine.orders.models import Cart, Order

@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
+
 from vitrine.testing.browser import by_label, unique_slug
 from vitrine.testing.helpers import TEST_VAR
 

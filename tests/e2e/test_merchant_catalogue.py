@@ -13,6 +13,7 @@ import secrets
 
 import pytest
 from playwright.sync_api import expect
+
 from vitrine.testing.helpers import wait_for
 
 pytestmark = pytest.mark.browser
@@ -24,6 +25,7 @@ def _shop_create(token: str) -> dict:
     from datetime import time
 
     from django_tenants.utils import tenant_context
+
     from vitrine.accounts.models import User
     from vitrine.catalog.models import Category
     from vitrine.shops.models import OpeningRange
@@ -46,6 +48,7 @@ def _shop_create(token: str) -> dict:
 def _shop_delete(facts: dict) -> None:
     from django.core.files.storage import default_storage
     from django_tenants.utils import tenant_context
+
     from vitrine.accounts.models import User
     from vitrine.catalog.models import ProductPhoto
     from vitrine.shops.models import Commune, Shop
@@ -62,6 +65,7 @@ def _shop_delete(facts: dict) -> None:
 
 def _products(shop_pk: int) -> list[tuple]:
     from django_tenants.utils import tenant_context
+
     from vitrine.catalog.models import Product
     from vitrine.tenancy.models import Territory
 

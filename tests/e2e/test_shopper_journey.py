@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from vitrine.testing.helpers import wait_for
 
 pytestmark = pytest.mark.browser
@@ -18,6 +19,7 @@ SHOPPER_EMAIL = "claire.blaison@example.fr"
 
 def _world_make() -> dict:
     from django_tenants.utils import tenant_context
+
     from vitrine.catalog.models import Category
     from vitrine.tenancy.models import Territory
     from vitrine.testing.factories import DEFAULT_PASSWORD, ProductFactory, shop_open_every_day
@@ -36,6 +38,7 @@ def _world_make() -> dict:
 def _emails_to(address: str) -> list[tuple[str, str]]:
     """(subject, status) of the outbox emails to an address, oldest first."""
     from django_tenants.utils import tenant_context
+
     from vitrine.notifications.models import OutboxEmail
     from vitrine.tenancy.models import Territory
 
@@ -45,6 +48,7 @@ def _emails_to(address: str) -> list[tuple[str, str]]:
 
 def _email_html(address: str, subject_part: str) -> str:
     from django_tenants.utils import tenant_context
+
     from vitrine.notifications.models import OutboxEmail
     from vitrine.tenancy.models import Territory
 
@@ -54,6 +58,7 @@ def _email_html(address: str, subject_part: str) -> str:
 
 def _world_remove(world: dict) -> list[str]:
     from django_tenants.utils import tenant_context
+
     from vitrine.accounts.models import User
     from vitrine.notifications.models import OutboxEmail
     from vitrine.orders.models import Order

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from django_tenants.utils import tenant_context
+
 from vitrine.testing.factories import ShopFactory
 from vitrine.testing.helpers import host_client
 

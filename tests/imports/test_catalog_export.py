@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
+
 from vitrine.catalog.models import Category, Product, Variant
 from vitrine.imports.models import CatalogImport
 from vitrine.imports.spreadsheets import COLUMNS

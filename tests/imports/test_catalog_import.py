@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
+
 from vitrine.catalog.models import Product, Variant
 from vitrine.imports.models import CatalogImport
 from vitrine.imports.services import catalog_import_confirm

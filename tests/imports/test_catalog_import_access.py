@@ -7,13 +7,14 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
-from vitrine.shops.permissions import NotShopMember
+
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product
 from vitrine.imports.models import CatalogImport
 from vitrine.imports.services import catalog_import_confirm
 from vitrine.imports.testing import csv_bytes
 from vitrine.shops.models import ShopMember
+from vitrine.shops.permissions import NotShopMember
 from vitrine.testing.factories import ProductFactory, ShopFactory, UserFactory
 from vitrine.testing.helpers import host_client
 

@@ -5,6 +5,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django_tenants.utils import tenant_context
+
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product, Variant
 from vitrine.imports.models import CatalogImport

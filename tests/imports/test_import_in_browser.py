@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
+
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product
 from vitrine.config.env import VAR_DIR

@@ -8,6 +8,7 @@ import pytest
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import translation
+
 from vitrine.notifications.services import email_render
 
 EMAILS_DIR = Path(__file__).resolve().parents[2] / "platform/vitrine/notifications/templates/notifications/emails"

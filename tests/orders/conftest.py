@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import tenant_context
 from orders_helpers import shop_open_every_day
+
 from vitrine.orders.models import Cart
 from vitrine.testing.factories import ProductFactory, UserFactory
 

@@ -11,6 +11,7 @@ pytestmark = pytest.mark.browser
 def _world_make() -> dict:
     from django_tenants.utils import tenant_context
     from orders_helpers import shop_open_every_day
+
     from vitrine.tenancy.models import Territory
     from vitrine.testing.factories import ProductFactory
 
@@ -31,6 +32,7 @@ def _url(product) -> str:
 
 def _world_remove(world: dict) -> list[str]:
     from django_tenants.utils import tenant_context
+
     from vitrine.accounts.models import User
     from vitrine.notifications.models import OutboxEmail
     from vitrine.orders.models import Order
@@ -108,6 +110,7 @@ def _board_world() -> dict:
 
     from django_tenants.utils import tenant_context
     from orders_helpers import shop_open_every_day
+
     from vitrine.accounts.models import User
     from vitrine.tenancy.models import Territory
     from vitrine.testing.factories import ProductFactory
@@ -126,6 +129,7 @@ def _order_arrives(world: dict) -> str:
 
     from django.utils import timezone
     from django_tenants.utils import tenant_context
+
     from vitrine.orders.cart import cart_add
     from vitrine.orders.checkout import Guest, order_place
     from vitrine.orders.models import Cart, Order
@@ -227,6 +231,7 @@ def test_the_merchant_works_the_order_board_on_a_phone(phone_page, base_url, scr
 
 def _emails_remove(address: str) -> None:
     from django_tenants.utils import tenant_context
+
     from vitrine.notifications.models import OutboxEmail
     from vitrine.tenancy.models import Territory
 

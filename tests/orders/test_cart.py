@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import tenant_context
 from orders_helpers import shop_open_every_day
+
 from vitrine.catalog.models import Product
 from vitrine.orders import selectors
 from vitrine.orders.cart import CartError, cart_add, cart_create, cart_merge_on_login, cart_remove, cart_set_quantity

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from orders_helpers import NOW, at
+
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders import selectors

@@ -5,6 +5,7 @@ import uuid
 from django.db import connection
 from django_tenants.utils import tenant_context
 from orders_helpers import NOW, at, shop_open_every_day
+
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail

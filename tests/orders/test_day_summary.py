@@ -3,6 +3,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from orders_helpers import PARIS, at, client_on, order_row, shop_open_every_day
+
 from vitrine.orders.selectors import merchant_day_summary
 
 URL = "/pro/commandes/jour/"

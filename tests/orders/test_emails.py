@@ -1,5 +1,6 @@
 """The order emails: one template folder each, worded in the territory's language (French here)."""
 import pytest
+
 from vitrine.notifications.services import email_render
 from vitrine.orders.lifecycle import ORDER_EFFECTS, REMINDER, Email
 

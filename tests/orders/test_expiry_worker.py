@@ -6,6 +6,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from orders_helpers import shop_open_every_day
+
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 from orders_helpers import at, client_on, order_row, shop_open_every_day
+
 from vitrine.orders.selectors import HistoryFilters, merchant_order_history
 
 URL = "/pro/commandes/historique/"

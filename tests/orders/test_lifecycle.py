@@ -6,14 +6,22 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from orders_helpers import NOW, at
+
 from vitrine.audit.models import AuditEvent
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.cart import cart_add
 from vitrine.orders.checkout import Guest, order_place
 from vitrine.orders.lifecycle import (
-    ORDER_EFFECTS, IllegalTransition, order_accept, order_cancel, order_mark_collected, order_mark_ready, order_refuse,
-    order_transition, orders_expire_due,
+    ORDER_EFFECTS,
+    IllegalTransition,
+    order_accept,
+    order_cancel,
+    order_mark_collected,
+    order_mark_ready,
+    order_refuse,
+    order_transition,
+    orders_expire_due,
 )
 from vitrine.orders.models import ORDER_TRANSITIONS, Order, OrderEvent, OrderSettings
 from vitrine.testing.factories import UserFactory
@@ -164,6 +172,7 @@ def test_not_collected_orders_expire_after_the_territory_days_and_release_stock(
 def test_releasing_gives_each_row_its_stock_back_in_the_checkouts_lock_order(two_shops):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
     from vitrine.catalog.models import Variant
     from vitrine.testing.factories import ProductFactory
 

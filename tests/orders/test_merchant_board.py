@@ -2,15 +2,14 @@
 import uuid
 
 import pytest
-
 from django_tenants.utils import tenant_context
 from orders_helpers import client_on, shop_open_every_day
+
 from vitrine.orders.cart import cart_add
 from vitrine.orders.checkout import Guest, order_place
 from vitrine.orders.models import Cart, Order
 from vitrine.orders.selectors import checkout_slots
 from vitrine.testing.factories import ProductFactory
-
 
 
 def order_make(shop, name="Claire Blaison", slot_index=0):
@@ -114,7 +113,7 @@ def test_new_orders_stand_out_in_the_title_and_the_board_refreshes_itself(nancy)
     # given two new orders
     with tenant_context(nancy):
         shop = shop_open_every_day(name="Bijouterie Stanislas")
-        first, second = order_make(shop, name="Claire Blaison"), order_make(shop, name="Paul Martin", slot_index=1)
+        order_make(shop, name="Claire Blaison"), order_make(shop, name="Paul Martin", slot_index=1)
     merchant = client_on(nancy, shop.owner_user)
     # when the merchant opens the board
     page = merchant.get("/pro/commandes/").content.decode()
@@ -214,6 +213,7 @@ def test_an_order_handed_over_today_counts_in_todays_takings_whatever_its_pickup
 
     from django.utils import timezone
     from orders_helpers import PARIS, order_row
+
     from vitrine.orders.models import OrderEvent
     from vitrine.orders.selectors import merchant_day_summary
 

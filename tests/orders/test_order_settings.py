@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from orders_helpers import client_on, order_row, shop_open_every_day
+
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.lifecycle import orders_expire_due

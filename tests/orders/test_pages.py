@@ -4,6 +4,7 @@ import uuid
 
 from django_tenants.utils import tenant_context
 from orders_helpers import client_on, shop_open_every_day
+
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.models import Cart, Order

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_tenants.utils import tenant_context
 from orders_helpers import NOW, at, client_on, order_row, shop_open_every_day
+
 from vitrine.accounts.models import User
 from vitrine.orders.cart import cart_add
 from vitrine.orders.checkout import CheckoutError, Guest, order_place

@@ -3,6 +3,7 @@ import uuid
 
 import pytest
 from orders_helpers import NOW, at, client_on, shop_open_every_day
+
 from vitrine.orders import selectors
 from vitrine.orders.cart import cart_add
 from vitrine.orders.checkout import CheckoutError, Guest, order_place

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django_tenants.utils import tenant_context
+
 from vitrine.catalog.models import Category
 from vitrine.config.env import VAR_DIR
 from vitrine.shops.models import Shop

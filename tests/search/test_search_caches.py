@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
+
 from vitrine.search import tree
 from vitrine.search.cache import TerritoryCache
 from vitrine.search.selectors import SearchFilters, product_search

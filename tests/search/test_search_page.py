@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
+
 from vitrine.catalog.models import Category, ProductPhoto
 from vitrine.search.selectors import SearchFilters, product_search
 from vitrine.search.text import query_terms, text_fold

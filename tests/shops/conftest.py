@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
+
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category
 from vitrine.shops.models import Commune, Shop, ShopMember

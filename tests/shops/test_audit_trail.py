@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django_tenants.utils import tenant_context
+
 from vitrine.audit.models import AuditEvent
 from vitrine.audit.services import PAYLOAD_TEXT_MAX, audit_record
 from vitrine.catalog.services import category_create, product_unpublish_by_staff

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
+
 from vitrine.config.env import VAR_DIR
 from vitrine.testing.factories import DEFAULT_PASSWORD, UserFactory, siret_make
 

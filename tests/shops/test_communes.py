@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_tenants.utils import tenant_context
+
 from vitrine.config.env import ROOT_DIR
 from vitrine.shops.models import Commune
 from vitrine.shops.services import communes_load

@@ -4,6 +4,7 @@ from __future__ import annotations
 from html import unescape
 
 from django_tenants.utils import tenant_context
+
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
 from vitrine.shops.models import Shop, ShopMember

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from PIL import Image
+
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
 from vitrine.shops.models import (

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_tenants.utils import tenant_context
+
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
 from vitrine.shops.models import ClosingPeriod, Commune, ShopMember, ShopPhoto

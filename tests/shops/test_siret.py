@@ -1,5 +1,6 @@
 """SIRET numbers, as python-stdnum checks them: Luhn on the SIREN and the SIRET, La Poste excepted."""
 import pytest
+
 from vitrine.shops.siret import siret_normalise, siret_valid
 from vitrine.testing.factories import siret_make
 

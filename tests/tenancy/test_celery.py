@@ -2,6 +2,7 @@
 import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
+
 from vitrine.notifications.models import OutboxEmail
 from vitrine.notifications.tasks import outbox_email_deliver
 from vitrine.testing.helpers import TEST_VAR, wait_for

@@ -2,6 +2,7 @@
 import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
+
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
 from vitrine.testing.factories import DEFAULT_PASSWORD, UserFactory

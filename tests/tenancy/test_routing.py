@@ -2,6 +2,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
 from vitrine.tenancy.models import Domain, Territory
 from vitrine.tenancy.services import domain_add, territory_set_status
 from vitrine.testing.helpers import host_client
@@ -70,6 +71,7 @@ def test_custom_domain_routes_to_its_territory(nancy, django_capture_on_commit_c
 
 def _signed_in_client(territory, host):
     from django_tenants.utils import tenant_context
+
     from vitrine.testing.factories import UserFactory
 
     client = host_client(host)

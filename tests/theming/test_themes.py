@@ -2,6 +2,7 @@
 import pytest
 from django.template.loader import render_to_string
 from django_tenants.utils import tenant_context
+
 from vitrine.config.env import TENANTS_DIR
 from vitrine.tenancy.models import Territory
 from vitrine.testing.helpers import host_client

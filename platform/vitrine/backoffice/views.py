@@ -6,27 +6,35 @@ Pages only: every decision is a service of the app that owns the concept.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vitrine.catalog.models import Category, Product
-from vitrine.catalog.services import product_unpublish_by_staff
 from vitrine.audit.selectors import audit_events
+from vitrine.backoffice.forms import AnnouncementForm, AssistedShopForm, BrandingForm, CommuneForm, ReasonForm
 from vitrine.backoffice.selectors import shop_staff_detail
 from vitrine.backoffice.services import territory_announcement_set, territory_branding_update
-from vitrine.backoffice.forms import AnnouncementForm, AssistedShopForm, BrandingForm, CommuneForm, ReasonForm
 from vitrine.catalog.categories import category_tree_with_usage
 from vitrine.catalog.forms import CategoryForm
+from vitrine.catalog.models import Category, Product
 from vitrine.catalog.selectors import shop_category_choices
+from vitrine.catalog.services import (
+    category_create,
+    category_delete,
+    category_reorder,
+    category_update,
+    product_unpublish_by_staff,
+)
+from vitrine.common.forms import errors_to_form
 from vitrine.orders import selectors as order_selectors
-from vitrine.orders.settings_services import order_settings_update
 from vitrine.orders.forms import OrderSettingsForm
+from vitrine.orders.settings_services import order_settings_update
 from vitrine.shops.models import Shop
+from vitrine.shops.opening import territory_today
 from vitrine.shops.permissions import admin_required, staff_required
 from vitrine.shops.selectors import (
     commune_list,
@@ -34,7 +42,6 @@ from vitrine.shops.selectors import (
     shop_staff_list,
     shop_status_counts,
 )
-from vitrine.catalog.services import category_create, category_delete, category_reorder, category_update
 from vitrine.shops.services import (
     commune_add,
     shop_approve,
@@ -44,8 +51,6 @@ from vitrine.shops.services import (
     shop_set_featured,
     shop_suspend,
 )
-from vitrine.common.forms import errors_to_form
-from vitrine.shops.opening import territory_today
 
 
 @staff_required

@@ -1,7 +1,8 @@
 """Photo renditions, made by the worker in the territory's schema."""
+from celery import shared_task
+
 from vitrine.catalog.models import ProductPhoto
 from vitrine.common.images import renditions_make
-from celery import shared_task
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

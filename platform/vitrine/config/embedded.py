@@ -25,7 +25,7 @@ def embedded_database_url(data_dir: Path, *, keep_running: bool = False) -> str:
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     # "stop" shuts the server down when the last process using it exits.
     server = pgserver.get_server(data_dir, cleanup_mode=None if keep_running else "stop")
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608 (a constant)
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
         logger.info("Created database %s in the embedded PostgreSQL at %s", DATABASE_NAME, data_dir)

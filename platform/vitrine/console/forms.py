@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vitrine.tenancy.models import Territory
 from vitrine.console.services import TerritoryRequest, territory_request_validate
+from vitrine.tenancy.models import Territory
 from vitrine.theming.services import theme_load, theme_names
 
 

@@ -1,14 +1,13 @@
 """Console tasks, run by the Celery worker in the public schema."""
 import logging
 
+from celery import shared_task
 from django.conf import settings
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
-from celery import shared_task
-from vitrine.tenancy.models import ProvisioningJob
 from vitrine.console.services import TerritoryRequest, territory_provision
+from vitrine.tenancy.models import ProvisioningJob
 
 logger = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from vitrine.common.permissions import access_required
 from vitrine.console.forms import DomainAddForm, TerritoryProvisionForm
-from vitrine.tenancy.models import Domain, ProvisioningJob, Territory
 from vitrine.console.selectors import audit_list, territory_list
+from vitrine.console.tasks import territory_provision_job_run
+from vitrine.tenancy.models import ProvisioningJob, Territory
 from vitrine.tenancy.selectors import territory_base_url
 from vitrine.tenancy.services import audit_record, domain_add, territory_set_status
-from vitrine.console.tasks import territory_provision_job_run
 from vitrine.theming.services import theme_load
 
 

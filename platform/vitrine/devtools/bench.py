@@ -167,7 +167,7 @@ def _products_create(new_shops: list[tuple[int, Shop]], *, products: int, varian
     # created_at is set to now by bulk_create (auto_now_add): spread it like published_at, in one statement.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Product._meta.db_table} SET created_at = published_at WHERE id = ANY(%s)",
+            f"UPDATE {Product._meta.db_table} SET created_at = published_at WHERE id = ANY(%s)",  # noqa: S608 (a table name)
             [[product.pk for product in created]],
         )
     ProductPhoto.objects.bulk_create([

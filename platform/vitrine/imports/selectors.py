@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 
 from vitrine.catalog.categories import category_tree
-from vitrine.catalog.models import Category, Product, Variant
+from vitrine.catalog.models import Product, Variant
 from vitrine.imports.models import CatalogImport
 from vitrine.shops.models import Shop
 

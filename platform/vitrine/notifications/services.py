@@ -9,8 +9,8 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.template.defaultfilters import linebreaks_filter
 from django.template import Context
+from django.template.defaultfilters import linebreaks_filter
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape

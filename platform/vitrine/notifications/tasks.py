@@ -1,7 +1,7 @@
 """Outbox delivery. Thin, idempotent tasks: a redelivered message sends nothing twice."""
+from celery import shared_task
 from django_tenants.utils import get_tenant_model, tenant_context
 
-from celery import shared_task
 from vitrine.notifications import services
 
 

@@ -22,8 +22,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
-from vitrine.catalog.models import Product, Variant
 from vitrine.audit.services import audit_record
+from vitrine.catalog.models import Product, Variant
 from vitrine.common.money import euros
 from vitrine.notifications.services import outbox_email_send
 from vitrine.orders import selectors

@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
-from vitrine.orders.models import OrderSettings, PickupSettings
 from vitrine.audit.services import audit_record
-from vitrine.shops.permissions import shop_member_check, staff_check
+from vitrine.orders.models import OrderSettings, PickupSettings
 from vitrine.shops.models import Shop
+from vitrine.shops.permissions import shop_member_check, staff_check
 
 LEAD_TIME_MINUTES = (15, 48 * 60)  # at least a quarter of an hour, at most two days
 SLOT_MINUTES = (5, 240)

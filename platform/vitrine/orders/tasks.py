@@ -1,7 +1,6 @@
 """Orders not collected in time: reminders, then release. Thin, idempotent, safe to retry."""
-from django_tenants.utils import get_tenant_model, tenant_context
-
 from celery import shared_task
+from django_tenants.utils import get_tenant_model, tenant_context
 
 from vitrine.orders.lifecycle import orders_expire_due
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vitrine.orders import selectors
-from vitrine.orders.models import Order
 from vitrine.orders.lifecycle import order_cancel as order_cancel_service
+from vitrine.orders.models import Order
 
 ORDERS_PER_PAGE = 10
 

@@ -16,14 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
-from vitrine.shops.opening import territory_today
+from vitrine.common.forms import errors_to_form
 from vitrine.orders import selectors
 from vitrine.orders.forms import HistoryFilterForm, PickupSettingsForm
 from vitrine.orders.lifecycle import order_accept, order_mark_collected, order_mark_ready, order_refuse
 from vitrine.orders.models import Order
 from vitrine.orders.settings_services import pickup_settings_update
+from vitrine.shops.opening import territory_today
 from vitrine.shops.permissions import merchant_required
-from vitrine.common.forms import errors_to_form
 
 ACTIONS = {
     "accepter": (order_accept, gettext_noop("Order %(code)s accepted.")),

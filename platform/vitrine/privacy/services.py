@@ -8,7 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils.translation import gettext as _, override
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from vitrine.accounts.models import User
 from vitrine.accounts.services import AccountError

@@ -11,10 +11,11 @@ permission-matrix test reads it to know what to expect of every URL under /pro/,
 """
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Value, When
-from functools import wraps
 
 from vitrine.accounts.models import User
 from vitrine.common.permissions import access_required

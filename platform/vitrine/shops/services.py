@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date, time
 from itertools import pairwise
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -29,7 +29,7 @@ from vitrine.common.html import description_clean
 from vitrine.common.images import ImageRejected, image_clean
 from vitrine.common.ordering import position_move
 from vitrine.common.phones import phone_normalise
-from vitrine.common.text import slug_make, slug_unique
+from vitrine.common.text import slug_unique
 from vitrine.notifications.services import outbox_email_send
 from vitrine.shops.models import (
     ClosingPeriod,

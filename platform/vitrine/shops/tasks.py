@@ -1,6 +1,7 @@
 """Storefront photo renditions, made by the worker in the territory's schema."""
-from vitrine.common.images import renditions_make
 from celery import shared_task
+
+from vitrine.common.images import renditions_make
 from vitrine.shops.models import ShopPhoto
 
 

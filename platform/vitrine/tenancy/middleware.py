@@ -1,10 +1,10 @@
 """Route each request to its territory's schema by Host, before anything else runs."""
 from django.conf import settings
-from django.shortcuts import render
-from django.db import connection
 from django.core.exceptions import DisallowedHost
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.http.request import split_domain_port
+from django.shortcuts import render
 from django.urls import set_urlconf
 
 from vitrine.tenancy.routing import MAX_ENTRIES, territory_for_host

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+
 def territory_logo_path(territory: "Territory", filename: str) -> str:
     # Under the territory's own folder even when uploaded from the console (public schema).
     return f"{territory.schema_name}/branding/{filename}"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django.db import connection
 
-from vitrine.tenancy.models import Territory
 from vitrine.console.services import TerritoryRequest, territory_provision
+from vitrine.tenancy.models import Territory
 
 
 def territory_request(slug: str, **overrides) -> TerritoryRequest:

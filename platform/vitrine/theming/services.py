@@ -18,8 +18,6 @@ from django.templatetags.static import static
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-
-
 AA_NORMAL_TEXT = 4.5
 TOKEN_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SAFE_VALUE_RE = re.compile(r"^[^;{}<>\\]*$")  # tokens go into a stylesheet verbatim

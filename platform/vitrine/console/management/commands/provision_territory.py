@@ -2,8 +2,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from vitrine.tenancy.models import Territory
 from vitrine.console.services import TerritoryRequest, territory_provision
+from vitrine.tenancy.models import Territory
 from vitrine.theming.services import theme_names
 
 

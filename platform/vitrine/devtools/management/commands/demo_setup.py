@@ -7,8 +7,8 @@ from django_tenants.utils import tenant_context
 
 from vitrine.accounts.models import User
 from vitrine.config.env import TENANTS_DIR
-from vitrine.devtools.demo import CONSOLE_EMAIL, DEMO_PASSWORD
 from vitrine.console.services import TerritoryRequest, territory_provision
+from vitrine.devtools.demo import CONSOLE_EMAIL, DEMO_PASSWORD
 from vitrine.theming.services import territory_file_load
 
 
