@@ -34,7 +34,7 @@ def audit_record(
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
         actor_label=getattr(actor, "email", "") or SYSTEM,
         verb=verb,
-        object_type=obj._meta.model_name if obj is not None else "",
+        object_type=(obj._meta.model_name or "") if obj is not None else "",
         object_id=obj.pk if obj is not None else None,
         object_label=(label or _object_label(obj))[:200],
         payload=_bounded(payload or {}),

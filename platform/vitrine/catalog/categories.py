@@ -43,7 +43,8 @@ class CategoryTree:
 
     def descendants(self, category: Category | int) -> list[int]:
         """The category's id and those of every category under it."""
-        ids, stack = [], [getattr(category, "pk", category)]
+        ids: list[int] = []
+        stack: list[int] = [category.pk if isinstance(category, Category) else category]
         while stack:
             current = stack.pop()
             ids.append(current)

@@ -165,7 +165,7 @@ class WeekDay:
 def shop_week(shop: Shop, *, moment: datetime | None = None) -> list[WeekDay]:
     """The shop's weekly hours, Monday first, with today (in the territory's time zone) marked."""
     local = (moment or timezone.now()).astimezone(territory_zone())
-    days = {weekday: [] for weekday in range(7)}
+    days: dict[int, list] = {weekday: [] for weekday in range(7)}
     for opening in shop.opening_ranges.all():
         days[opening.weekday].append(opening)
     return [WeekDay(weekday, days[weekday], weekday == local.weekday()) for weekday in range(7)]

@@ -53,7 +53,7 @@ class ProductData:
     vat_rate: Decimal | str = Decimal("20.0")
     status: str = Product.Status.PUBLISHED
     availability: str = Product.Availability.STOCK
-    stock: int = 0
+    stock: int | str = 0  # as typed (a form field, a spreadsheet cell): product_data_validate parses it
     sku: str = ""
     variants: list[dict] = field(default_factory=list)  # {"name", "price", "stock", "sku"}
 
@@ -97,7 +97,7 @@ def product_data_validate(data: ProductData, *, shop: Shop, exclude_pk: int | No
     except (TypeError, ValueError):
         add("stock", _("The stock is a whole number, 0 or more."))
     clean["sku"] = (data.sku or "").strip()
-    if clean["sku"] and Product.objects.filter(shop=shop, sku=clean["sku"]).exclude(pk=exclude_pk).exists():
+    if clean["sku"] and Product.objects.filter(shop=shop, sku=clean["sku"]).exclude(pk__in=[exclude_pk] if exclude_pk else []).exists():
         add("sku", _("Another product of the shop has the reference %(sku)s.") % {"sku": clean["sku"]})
     clean["description"] = description_clean(data.description)
     clean_variants, names = [], set()
@@ -115,9 +115,10 @@ def product_data_validate(data: ProductData, *, shop: Shop, exclude_pk: int | No
         except ValidationError as exc:
             add("variants", f"{name} : {exc.messages[0]}")
         try:
-            entry["stock"] = int(variant.get("stock") or 0)
-            if entry["stock"] < 0:
+            stock = int(variant.get("stock") or 0)
+            if stock < 0:
                 raise ValueError
+            entry["stock"] = stock
         except (TypeError, ValueError):
             add("variants", _("%(name)s: the stock is a whole number, 0 or more.") % {"name": name})
         clean_variants.append(entry)
@@ -297,7 +298,7 @@ def _category_parent_check(category: Category | None, parent: Category | None) -
 
 
 def _category_duplicate_check(name: str, parent: Category | None, *, exclude_pk: int | None = None) -> None:
-    if Category.objects.filter(name__iexact=name, parent=parent).exclude(pk=exclude_pk).exists():
+    if Category.objects.filter(name__iexact=name, parent=parent).exclude(pk__in=[exclude_pk] if exclude_pk else []).exists():
         raise ValidationError({"name": [_("There is already a category named %(name)s here.") % {"name": name}]})
 
 

@@ -44,7 +44,8 @@ def catalog_export_rows(*, shop: Shop) -> list[list]:
     rows: list[list] = []
     for product in products:
         base = [product.slug, product.title, product.description, product.category.slug, product.price,
-                _vat(product.vat_rate), STATUS_TO_FILE[product.status], AVAILABILITY_TO_FILE[product.availability],
+                _vat(product.vat_rate), STATUS_TO_FILE[Product.Status(product.status)],
+                AVAILABILITY_TO_FILE[Product.Availability(product.availability)],
                 product.stock, product.sku]
         variants = list(product.variants.all())
         if not variants:

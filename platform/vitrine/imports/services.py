@@ -84,7 +84,7 @@ class ImportPlan:
 
 def _folded(text: str) -> str:
     # Spelled as category slugs are (slug_make), so "Bœuf" in a file finds the category "boeuf".
-    return slug_make(text, max_length=Category._meta.get_field("slug").max_length, fallback="")
+    return slug_make(text, max_length=Category._meta.get_field("slug").max_length or 100, fallback="")
 
 
 class _Categories:
@@ -324,7 +324,9 @@ def _plan_apply(*, shop: Shop, plan: ImportPlan, actor: User | None,
     changed_variants: list[Variant] = []
     gone_variants: list[int] = []
     for planned in to_update:
-        product = planned.existing
+        existing = planned.existing
+        assert existing is not None  # to_update holds the planned rows that match an existing product
+        product = existing
         was_published = product.status == Product.Status.PUBLISHED
         for name, value in planned.values.items():
             setattr(product, name, value)
@@ -362,7 +364,7 @@ def _progress_write(catalog_import: CatalogImport, **fields) -> None:
     """Record progress where the import page sees it at once, even inside an open transaction."""
     alias = settings.PROGRESS_DATABASE
     if alias != DEFAULT_DB_ALIAS:
-        connections[alias].set_schema(connection.schema_name)
+        connections[alias].set_schema(connection.schema_name)  # type: ignore[attr-defined]  # django-tenants' connection
     fields["updated_at"] = timezone.now()
     CatalogImport.objects.using(alias).filter(pk=catalog_import.pk).update(**fields)
     for name, value in fields.items():
@@ -370,7 +372,7 @@ def _progress_write(catalog_import: CatalogImport, **fields) -> None:
 
 
 def _send_on_commit(task, *, import_id: int) -> None:
-    schema_name = connection.schema_name
+    schema_name = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' connection
 
     def send() -> None:
         with schema_context(schema_name):  # the worker runs it in this territory's schema
@@ -499,7 +501,7 @@ def _commit(catalog_import: CatalogImport, *, report_progress: bool = False) -> 
 
 def _import_lock(import_id: int) -> bool:
     """One worker at a time per import (a redelivered message may arrive while the first runs)."""
-    schema_key = zlib.crc32(connection.schema_name.encode()) - 2**31
+    schema_key = zlib.crc32(connection.schema_name.encode()) - 2**31  # type: ignore[attr-defined]  # django-tenants' connection
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [schema_key, import_id % 2**31])
         return cursor.fetchone()[0]

@@ -35,13 +35,17 @@ def _body_html(body: str, site_url: str) -> str:
     html = linebreaks_filter(body, autoescape=True)
     if not site_url:
         return html
-    own = re.escape(escape(site_url)) + r"(?:/[^\s<>\"]*)?"
-    return mark_safe(re.sub(own, lambda m: f'<a href="{m[0]}">{m[0]}</a>', html))  # noqa: S308 (escaped above)
+    own: re.Pattern[str] = re.compile(re.escape(str(escape(site_url))) + r"(?:/[^\s<>\"]*)?")
+
+    def link(match: re.Match[str]) -> str:
+        return f'<a href="{match.group(0)}">{match.group(0)}</a>'
+
+    return mark_safe(own.sub(link, str(html)))  # noqa: S308 (escaped above)
 
 
 def _branding(*, subject: str, body: str) -> dict[str, str]:
     """The sender name and HTML version of an email sent on behalf of the current territory."""
-    territory = connection.tenant  # the outbox lives in territory schemas only
+    territory = connection.tenant  # type: ignore[attr-defined]  # the outbox lives in territory schemas only
     tokens = territory_tokens(territory)
     site_url = territory_base_url_cached(territory)
     logo = territory_logo_url(territory)
@@ -65,7 +69,7 @@ def outbox_email_queue(*, to: list[str], subject: str, body: str) -> OutboxEmail
     pending and the periodic flush sends it later: nothing is lost.
     """
     message = OutboxEmail.objects.create(to=to, subject=subject, body=body, **_branding(subject=subject, body=body))
-    schema_name = connection.schema_name
+    schema_name = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' connection
 
     def deliver_soon() -> None:
         # tasks.py imports this module (its tasks call these services): the task is looked up when sent.
@@ -95,7 +99,9 @@ def email_render(template: str, context: dict) -> tuple[str, str]:
     """
     with translation.override(settings.LANGUAGE_CODE):  # emails go out in the territory's language
         rendered = [
-            get_template(f"notifications/emails/{template}/{part}.txt").template.render(Context(context, autoescape=False))
+            # The backend's template wraps the engine's, whose render takes a Context (autoescape off).
+            get_template(f"notifications/emails/{template}/{part}.txt").template  # type: ignore[attr-defined]
+            .render(Context(context, autoescape=False))
             for part in ("subject", "body")
         ]
     subject = " ".join(rendered[0].split())

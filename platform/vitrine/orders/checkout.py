@@ -13,7 +13,7 @@ import itertools
 import operator
 import secrets
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
@@ -84,14 +84,14 @@ def _guest_check(guest: Guest) -> Guest:
     return Guest(name=name, email=email, phone=phone)
 
 
-def _stock_take(lines: list[CartLine]) -> set[int]:
+def _stock_take(lines: Sequence[CartLine]) -> set[int]:
     """Take every line's quantity from stock, all or nothing; return the ids of the lines whose stock was taken.
 
     The rows are locked in primary-key order (two checkouts sharing products wait for each
     other instead of deadlocking), then one conditional UPDATE per table takes the stock:
     a fixed number of queries whatever the number of lines.
     """
-    wanted: dict[type, dict[int, int]] = {Product: {}, Variant: {}}
+    wanted: dict[type[Product] | type[Variant], dict[int, int]] = {Product: {}, Variant: {}}
     titles: dict[tuple[type, int], str] = {}
     reserved: set[int] = set()
     for line in lines:

@@ -234,7 +234,7 @@ def _stock_release(order: Order) -> None:
     locks its rows in whatever order the plan reads them) and one UPDATE, whatever the
     number of lines.
     """
-    given: dict[type, dict[int, int]] = {Product: {}, Variant: {}}
+    given: dict[type[Product] | type[Variant], dict[int, int]] = {Product: {}, Variant: {}}
     for line in order.lines.filter(stock_reserved=True):
         model, pk = (Variant, line.variant_id) if line.variant_id is not None else (Product, line.product_id)
         if pk is not None:  # a product deleted since: nothing to give back
@@ -271,7 +271,7 @@ def _email_context(order: Order, *, lines: list[OrderLine] | None, with_lines: b
                 "day": selectors.day_label(starts.date()).lower(), "start": starts.strftime("%H:%M"),
                 "end": ends.strftime("%H:%M"),
             },
-            "territory": getattr(connection.tenant, "name", "Vitrine"),
+            "territory": getattr(connection.tenant, "name", "Vitrine"),  # type: ignore[attr-defined]  # django-tenants' connection
         }
         if with_lines:
             context["lines"] = [

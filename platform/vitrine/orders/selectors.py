@@ -378,7 +378,7 @@ def merchant_day_summary(*, shop: Shop, day: date) -> DaySummary:
 
     return DaySummary(
         day=day, orders=orders,
-        counts=[(s.value, s.label, len(by_status[s])) for s in SUMMARY_STATUSES if s in by_status],
+        counts=[(s.value, str(s.label), len(by_status[s])) for s in SUMMARY_STATUSES if s in by_status],
         collected_amount=sum((o.total for o in fetched if o.collected_at is not None and start <= o.collected_at < end),
                              Decimal("0.00")),
         expected_amount=amount(*Order.AWAITING_PICKUP),

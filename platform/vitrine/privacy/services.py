@@ -60,10 +60,10 @@ def account_delete_check(*, user: User, lock: bool = False) -> None:
               "Contact the platform team."),
             code="last_admin",
         )
-    in_progress = order_selectors.orders_in_progress(user=user)
+    orders = order_selectors.orders_in_progress(user=user)
     if lock:  # no order of theirs moves on while the account goes
-        in_progress = in_progress.select_for_update(of=("self",))
-    in_progress = list(in_progress)
+        orders = orders.select_for_update(of=("self",))
+    in_progress = list(orders)
     if in_progress:
         raise AccountDeletionRefused(
             _("You have orders in progress: cancel them or collect them first, then delete your account."),
@@ -81,9 +81,10 @@ def account_delete(*, user: User) -> int:
     """
     # The account's row locked first: a checkout of this account waits (its order
     # references the row), and two deletions of one account run one after the other.
-    user = User.objects.select_for_update().filter(pk=user.pk).first()
-    if user is None:
+    locked = User.objects.select_for_update().filter(pk=user.pk).first()
+    if locked is None:
         return 0
+    user = locked
     account_delete_check(user=user, lock=True)
     name = deleted_customer_name()
     orders = Order.objects.filter(customer=user)

@@ -8,6 +8,8 @@ binding, a generic plan of a prepared statement could not.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from vitrine.catalog.models import ACCENTED, LIGATURES, UNACCENTED, Product
 from vitrine.search.text import term_tsquery, tsquery_text
 from vitrine.search.tree import TREE_VERSION
@@ -44,7 +46,7 @@ class SearchStatement:
 
     def __init__(self, *, terms: list[str], filters: SearchFilters):
         self.terms, self.filters = terms, filters
-        self.params: dict[str, object] = {}
+        self.params: dict[str, Any] = {}
 
     def param(self, name: str, value: object) -> str:
         self.params[name] = value

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from itertools import pairwise
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -17,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,7 +92,9 @@ def _commune_get_or_create(name: str, postcode: str) -> tuple[Commune, bool]:
 @transaction.atomic
 def communes_load(*, rows: Iterable[Mapping[str, str]]) -> CommuneLoadResult:
     """Upsert the territory's communes (name, postcode); all rows or none, safe to run again."""
-    clean, errors, seen = [], [], set()
+    clean: list[tuple[str, str]] = []
+    errors: list[str] = []
+    seen: set[tuple[str, str]] = set()
     for line, row in enumerate(rows, start=2):  # line 1 is the CSV header
         name = " ".join((row.get("name") or "").split())
         postcode = (row.get("postcode") or "").strip()
@@ -151,7 +154,8 @@ def _phone_clean(value: str) -> str:
 def _category_exists(category_id: int) -> bool:
     # Categories are the catalogue's, and shops sits below catalog: the one reference is the
     # shop's foreign key (a string in the model), so the category is read through it.
-    return Shop.category.field.related_model.objects.filter(pk=category_id).exists()
+    category_model = cast("type[Model]", Shop._meta.get_field("category").related_model)
+    return category_model._default_manager.filter(pk=category_id).exists()
 
 
 def shop_application_validate(application: ShopApplication, *, reapplying: Shop | None = None) -> dict[str, list[str]]:
@@ -164,7 +168,7 @@ def shop_application_validate(application: ShopApplication, *, reapplying: Shop 
     siret = siret_normalise(application.siret)
     if not siret_valid(siret):
         errors["siret"] = [_("This SIRET is not valid: 14 digits, as on your Kbis or on annuaire-entreprises.data.gouv.fr.")]
-    elif Shop.objects.filter(siret=siret).exclude(pk=getattr(reapplying, "pk", None)).exists():
+    elif Shop.objects.filter(siret=siret).exclude(pk__in=[reapplying.pk] if reapplying else []).exists():
         errors["siret"] = [_("A shop with this SIRET is already registered here.")]
     if not application.address.strip():
         errors["address"] = [_("Give the shop's street address.")]
@@ -328,7 +332,7 @@ def _merchant_account(*, email: str, user: User | None, template: str, context: 
     account (a shopper becomes a merchant), told by the email `template` (with the merchant area's link)."""
     if user is None:
         user = User.objects.create_user(email=email, role=User.Role.MERCHANT)
-        user_invite(user=user, territory=connection.tenant)
+        user_invite(user=user, territory=connection.tenant)  # type: ignore[attr-defined]  # django-tenants' connection
         return user
     if user.role == User.Role.SHOPPER:
         user.role = User.Role.MERCHANT
@@ -539,12 +543,18 @@ def shop_photo_move(*, photo: ShopPhoto, actor: User, direction: str) -> None:
     position_move(list(photo.shop.photos.order_by("position", "id")), photo, -1 if direction == "up" else 1)
 
 
+def _files_delete(names: list[str | None]) -> None:
+    for name in names:
+        if name:
+            default_storage.delete(name)
+
+
 @transaction.atomic
 def shop_photo_delete(*, photo: ShopPhoto, actor: User) -> None:
     shop_member_check(shop=photo.shop, user=actor, owner_only=True)
     names = [photo.image.name, *(r.get("name") for r in (photo.renditions or {}).values())]
     photo.delete()
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in names if name])
+    transaction.on_commit(lambda: _files_delete(names))
 
 
 # --- Team -----------------------------------------------------------------------------

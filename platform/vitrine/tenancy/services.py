@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser as User  # for types: tenancy sits below accounts
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -42,7 +42,7 @@ def domain_check(domain: str, *, territory: Territory | None = None) -> list[str
 
 
 @transaction.atomic
-def territory_set_status(*, territory: Territory, status: str, actor: User | None, reason: str = "") -> Territory:
+def territory_set_status(*, territory: Territory, status: str, actor: Any | None, reason: str = "") -> Territory:
     """Suspend or resume a territory; a suspended one answers 503 on every page."""
     if status not in Territory.Status.values:
         raise ValidationError(_("Unknown status “%(status)s”.") % {"status": status})
@@ -57,7 +57,7 @@ def territory_set_status(*, territory: Territory, status: str, actor: User | Non
 
 
 @transaction.atomic
-def domain_add(*, territory: Territory, domain: str, actor: User | None, make_primary: bool = False) -> Domain:
+def domain_add(*, territory: Territory, domain: str, actor: Any | None, make_primary: bool = False) -> Domain:
     """Attach a custom domain to a territory, optionally as its primary one."""
     domain = domain.strip().lower().rstrip(".")
     errors = domain_check(domain, territory=territory)
@@ -74,7 +74,7 @@ def domain_add(*, territory: Territory, domain: str, actor: User | None, make_pr
 
 
 def audit_record(
-    *, actor: User | None, action: str, territory: Territory | None = None, details: dict | None = None,
+    *, actor: Any | None, action: str, territory: Territory | None = None, details: dict | None = None,
     actor_email: str = "",
 ) -> AuditEntry:
     """Write one line of the audit log (in the caller's transaction)."""
