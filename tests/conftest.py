@@ -1,5 +1,6 @@
 """Shared fixtures: two territories provisioned once per session, tenant switching,
 and real subprocesses (web server, Celery worker) on the test database."""
+
 from __future__ import annotations
 
 import shutil
@@ -92,6 +93,7 @@ def console_client(db) -> Client:
 
 # --- Real processes on the test database -------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
     """A real Celery worker on the test database and the configured broker."""
@@ -103,9 +105,25 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
         env = subprocess_env()
     log_path = TEST_VAR / "celery-worker.log"
     process = process_start(
-        [sys.executable, "-m", "celery", "-A", "vitrine.config.celery", "worker", "--pool", "solo",
-         "--loglevel", "info", "--without-gossip", "--without-mingle", "--purge"],
-        env=env, log_path=log_path, ready=lambda: "ready." in log_path.read_text(), name="The Celery worker",
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "vitrine.config.celery",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "info",
+            "--without-gossip",
+            "--without-mingle",
+            "--purge",
+        ],
+        env=env,
+        log_path=log_path,
+        ready=lambda: "ready." in log_path.read_text(),
+        name="The Celery worker",
     )
     yield process
     process_stop(process)
@@ -119,7 +137,10 @@ def web_server(django_db_setup, django_db_blocker, celery_worker) -> Iterator[in
         env = subprocess_env(SITE_PORT=str(port), DJANGO_DEBUG="1")
     process = process_start(
         [sys.executable, str(ROOT_DIR / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env=env, log_path=TEST_VAR / "web-server.log", ready=lambda: port_open(port), name="The web server",
+        env=env,
+        log_path=TEST_VAR / "web-server.log",
+        ready=lambda: port_open(port),
+        name="The web server",
     )
     yield port
     process_stop(process)
@@ -139,5 +160,3 @@ def committed(django_db_setup, django_db_blocker):
         connection.set_schema_to_public()
         yield {t.schema_name: t for t in Territory.objects.filter(schema_name__in=["nancy", "limoges"])}
         connection.set_schema_to_public()
-
-

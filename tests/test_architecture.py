@@ -1,4 +1,5 @@
 """The package's shape: dependencies one way (import-linter), and no import hidden in a function without a reason."""
+
 from __future__ import annotations
 
 import ast
@@ -45,8 +46,11 @@ def test_no_import_inside_a_function_unless_a_comment_says_why():
     for path in sorted(PACKAGE.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         lines = source.splitlines()
-        unexplained += [f"{path.relative_to(ROOT)}:{n} {module}"
-                        for n, module in _function_imports(source) if not _has_reason(lines, n)]
+        unexplained += [
+            f"{path.relative_to(ROOT)}:{n} {module}"
+            for n, module in _function_imports(source)
+            if not _has_reason(lines, n)
+        ]
     assert unexplained == []
 
 
@@ -54,7 +58,12 @@ def test_apps_depend_one_way():
     # given the contracts in pyproject.toml ([tool.importlinter])
     command = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
     # when import-linter checks the package
-    result = subprocess.run([command, "--no-cache"], cwd=ROOT,
-                            capture_output=True, text=True, env={"PYTHONPATH": str(PACKAGE.parent), "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [command, "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(PACKAGE.parent), "PATH": "/usr/bin:/bin"},
+    )
     # then every contract is kept: no app imports one above it or beside it
     assert result.returncode == 0, result.stdout[-3000:]

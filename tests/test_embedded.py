@@ -3,6 +3,7 @@
 CI runs `make test-embedded` (the tests marked `embedded`) with DATABASE_URL,
 CELERY_BROKER_URL and REDIS_URL unset, so this path cannot silently break.
 """
+
 import os
 
 import pytest

@@ -1,4 +1,5 @@
 """Models and migrations agree: a model change without its migration fails here."""
+
 from io import StringIO
 
 from django.core.management import call_command

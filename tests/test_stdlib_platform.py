@@ -1,4 +1,5 @@
 """platform/ is a source root, not a package: `import platform` must stay the stdlib's."""
+
 import platform
 import uuid
 

@@ -1,4 +1,5 @@
 """Accounts' fixtures: a shop in Nancy that takes orders, and a shopper with a password."""
+
 from __future__ import annotations
 
 import pytest

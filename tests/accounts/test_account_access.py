@@ -4,6 +4,7 @@ ones a visitor needs (sign-in, sign-up, password reset, privacy notice, "account
 The URLs are found by walking the territory URLconf: a page added under /compte/ tomorrow
 is expected to need an account unless it is added to PUBLIC here.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,17 @@ from django_tenants.utils import tenant_context
 
 from vitrine.testing.factories import UserFactory
 
-PUBLIC = {"login", "logout", "sign_up", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete", "privacy", "account_deleted"}
+PUBLIC = {
+    "login",
+    "logout",
+    "sign_up",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "privacy",
+    "account_deleted",
+}
 
 
 def _walk(patterns, prefix=""):
@@ -26,7 +36,8 @@ def _walk(patterns, prefix=""):
 
 
 ACCOUNT_URLS = sorted(
-    (entry.name, route) for route, entry in _walk(get_resolver("vitrine.config.urls_territory").url_patterns)
+    (entry.name, route)
+    for route, entry in _walk(get_resolver("vitrine.config.urls_territory").url_patterns)
     if route.startswith("compte/")
 )
 PRIVATE = [name for name, _route in ACCOUNT_URLS if name not in PUBLIC]
@@ -38,8 +49,16 @@ def _path(name: str, order_id: int) -> str:
 
 
 def test_the_walk_sees_the_account_pages():
-    assert {"account", "account_orders", "account_order", "account_order_cancel", "account_delete", "account_data",
-            "password_change", "sign_up"} <= {name for name, _route in ACCOUNT_URLS}
+    assert {
+        "account",
+        "account_orders",
+        "account_order",
+        "account_order_cancel",
+        "account_delete",
+        "account_data",
+        "password_change",
+        "sign_up",
+    } <= {name for name, _route in ACCOUNT_URLS}
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Deleting one's account (GDPR): refused while orders are open or a shop depends on it; otherwise
 the person goes, their cart too, and their past orders stay with the shops, anonymised."""
+
 from __future__ import annotations
 
 import json
@@ -119,9 +120,20 @@ def test_a_deleted_account_can_no_longer_sign_in(in_nancy, shopper):
     # then
     assert response.status_code == 200 and "_auth_user_id" not in response.wsgi_request.session
     # and the address is free for a new account
-    assert client_on(in_nancy).post("/compte/inscription/", {
-        "full_name": "Claire Blaison", "email": "claire@example.fr", "password": "un-panier-de-mirabelles",
-        "privacy": "on"}).status_code == 302
+    assert (
+        client_on(in_nancy)
+        .post(
+            "/compte/inscription/",
+            {
+                "full_name": "Claire Blaison",
+                "email": "claire@example.fr",
+                "password": "un-panier-de-mirabelles",
+                "privacy": "on",
+            },
+        )
+        .status_code
+        == 302
+    )
 
 
 def test_a_shop_owner_cannot_delete_their_account_here(in_nancy, shop, merchant):

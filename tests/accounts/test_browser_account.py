@@ -1,5 +1,6 @@
 """A shopper on a phone: signs up from the checkout, orders, finds the order in their account, cancels it,
 then deletes the account."""
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,10 @@ def _world_remove(world: dict) -> dict:
 
     with tenant_context(Territory.objects.get(schema_name="nancy")):
         orders = Order.objects.filter(shop_id=world["shop"])
-        found = {"orders": [(o.status, o.email) for o in orders],
-                 "stock": Product.objects.get(pk=world["product"]).stock}
+        found = {
+            "orders": [(o.status, o.email) for o in orders],
+            "stock": Product.objects.get(pk=world["product"]).stock,
+        }
         for code in orders.values_list("pickup_code", flat=True):
             OutboxEmail.objects.filter(subject__contains=code).delete()
         orders.delete()

@@ -1,4 +1,5 @@
 """A shopper's order history and order detail: their own orders only, status, pickup code, cancelling."""
+
 from __future__ import annotations
 
 import re
@@ -80,7 +81,7 @@ def test_the_detail_shows_status_pickup_code_qr_and_history(shop, shopper, merch
     assert order.pickup_code in page and 'class="pickup-qr"' in page
     assert "12 rue Saint-Dizier" in page and 'href="tel:0383000000"' in page
     assert "2 × Bague argent" in page and "49,80" in page
-    history = page[page.index("order-history"):]
+    history = page[page.index("order-history") :]
     assert history.index("Passée") < history.index("Acceptée")
     assert "Annuler cette commande" in page
 

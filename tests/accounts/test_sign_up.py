@@ -1,4 +1,5 @@
 """Sign-up and sign-in on a territory's host: a shopper account of that territory only."""
+
 from __future__ import annotations
 
 from accounts_helpers import PASSWORD, client_on
@@ -8,8 +9,12 @@ from vitrine.accounts.models import User
 from vitrine.orders.models import Cart
 from vitrine.testing.factories import ProductFactory, UserFactory
 
-FORM = {"full_name": "Paul Martin", "email": "paul.martin@example.fr", "password": "un-panier-de-mirabelles",
-        "privacy": "on"}
+FORM = {
+    "full_name": "Paul Martin",
+    "email": "paul.martin@example.fr",
+    "password": "un-panier-de-mirabelles",
+    "privacy": "on",
+}
 
 
 def test_a_visitor_signs_up_and_is_signed_in(nancy):
@@ -34,8 +39,9 @@ def test_sign_up_goes_back_to_a_safe_next_page_only(nancy):
     # then
     assert response["Location"] == "/panier/commande/"
     # when: a link crafted to send the new account elsewhere
-    other = client_on(nancy).post("/compte/inscription/", {**FORM, "email": "b@example.fr",
-                                                          "next": "https://pirate.example/compte/"})
+    other = client_on(nancy).post(
+        "/compte/inscription/", {**FORM, "email": "b@example.fr", "next": "https://pirate.example/compte/"}
+    )
     # then: their account page instead
     assert other["Location"] == "/compte/"
 
@@ -64,8 +70,10 @@ def test_a_weak_password_or_no_consent_is_refused(in_nancy):
     assert "Cochez cette case pour créer votre compte." in page
     assert not User.objects.filter(email="paul.martin@example.fr").exists()
     # when: close to the name only (not to the address)
-    named = client_on(in_nancy).post("/compte/inscription/", {
-        **FORM, "full_name": "Gaspard Delorme", "email": "gd@example.fr", "password": "gaspard-delorme"})
+    named = client_on(in_nancy).post(
+        "/compte/inscription/",
+        {**FORM, "full_name": "Gaspard Delorme", "email": "gd@example.fr", "password": "gaspard-delorme"},
+    )
     assert "Le mot de passe est trop semblable au champ" in named.content.decode()
     assert not User.objects.filter(email="gd@example.fr").exists()
     # when: only common

@@ -1,4 +1,5 @@
 """The territory team puts an announcement on the home page, for a while or until removed."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -23,14 +24,21 @@ def _home(territory) -> str:
 
 
 @pytest.mark.parametrize("role", [User.Role.TERRITORY_STAFF, User.Role.TERRITORY_ADMIN])
-def test_the_team_announces_on_the_home_page_of_its_territory_only(nancy, limoges, role, django_capture_on_commit_callbacks):
+def test_the_team_announces_on_the_home_page_of_its_territory_only(
+    nancy, limoges, role, django_capture_on_commit_callbacks
+):
     client = _client(nancy, role)
     assert "Annonce" in client.get("/espace/annonce/").text
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/espace/annonce/", {
-            "text": "Marché de Noël samedi : les boutiques restent ouvertes jusqu’à 20 h", "link": "/boutiques/",
-            "until": (timezone.localdate() + timedelta(days=7)).isoformat()})
+        response = client.post(
+            "/espace/annonce/",
+            {
+                "text": "Marché de Noël samedi : les boutiques restent ouvertes jusqu’à 20 h",
+                "link": "/boutiques/",
+                "until": (timezone.localdate() + timedelta(days=7)).isoformat(),
+            },
+        )
 
     assert response.status_code == 302
     home = _home(nancy)
@@ -52,14 +60,17 @@ def test_an_announcement_disappears_after_its_last_day(nancy):
     assert territory.announcement_on(date(2026, 2, 1)) == ""
 
 
-@pytest.mark.parametrize("data, field, message", [
-    ({"text": "Fête", "link": "javascript:alert(1)"}, "link", "commençant par /"),
-    ({"text": "Fête", "link": "//evil.example/"}, "link", "commençant par /"),
-    ({"text": "Fête", "link": "/\\evil.example/"}, "link", "commençant par /"),
-    ({"text": "", "link": "/boutiques/"}, "text", "Écrivez l’annonce"),
-    ({"text": "Fête", "until": "2020-01-01"}, "until", "Cette date est passée"),
-    ({"text": "x" * 281}, "text", "280"),
-])
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        ({"text": "Fête", "link": "javascript:alert(1)"}, "link", "commençant par /"),
+        ({"text": "Fête", "link": "//evil.example/"}, "link", "commençant par /"),
+        ({"text": "Fête", "link": "/\\evil.example/"}, "link", "commençant par /"),
+        ({"text": "", "link": "/boutiques/"}, "text", "Écrivez l’annonce"),
+        ({"text": "Fête", "until": "2020-01-01"}, "until", "Cette date est passée"),
+        ({"text": "x" * 281}, "text", "280"),
+    ],
+)
 def test_bad_input_is_refused_with_a_message_and_changes_nothing(nancy, data, field, message):
     client = _client(nancy, User.Role.TERRITORY_STAFF)
     response = client.post("/espace/annonce/", {"link": "", "until": "", **data})

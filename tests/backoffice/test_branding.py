@@ -1,4 +1,5 @@
 """Territory admins brand their marketplace: name, hero text, primary colour, logo."""
+
 import io
 
 import pytest
@@ -25,21 +26,32 @@ def _png(width=64, height=64) -> bytes:
     return buffer.getvalue()
 
 
-def test_admin_changes_name_colour_and_logo_and_the_home_page_follows(nancy, tmp_path, settings, django_capture_on_commit_callbacks):
+def test_admin_changes_name_colour_and_logo_and_the_home_page_follows(
+    nancy, tmp_path, settings, django_capture_on_commit_callbacks
+):
     settings.MEDIA_ROOT = str(tmp_path)
     client = _client(nancy)
 
     # when the admin saves a new look
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/espace/identite/", {
-            "name": "Nancy Boutiques", "hero_text": "Tout Nancy en ligne", "primary_color": "#0b3d91",
-            "logo": SimpleUploadedFile("logo.png", _png(), content_type="image/png"),
-        })
+        response = client.post(
+            "/espace/identite/",
+            {
+                "name": "Nancy Boutiques",
+                "hero_text": "Tout Nancy en ligne",
+                "primary_color": "#0b3d91",
+                "logo": SimpleUploadedFile("logo.png", _png(), content_type="image/png"),
+            },
+        )
 
     # then it is saved, the logo is under nancy's folder, and the home page shows it at once
     assert response.status_code == 302
     nancy = Territory.objects.get(pk=nancy.pk)
-    assert (nancy.name, nancy.primary_color, nancy.logo.name) == ("Nancy Boutiques", "#0b3d91", "nancy/branding/logo.png")
+    assert (nancy.name, nancy.primary_color, nancy.logo.name) == (
+        "Nancy Boutiques",
+        "#0b3d91",
+        "nancy/branding/logo.png",
+    )
     assert (tmp_path / "nancy" / "branding" / "logo.png").is_file()
     home = host_client("nancy.localhost").get("/").text
     assert "Nancy Boutiques" in home and "Tout Nancy en ligne" in home and "/media/nancy/branding/logo.png" in home
@@ -50,10 +62,15 @@ def test_admin_changes_name_colour_and_logo_and_the_home_page_follows(nancy, tmp
 def test_too_light_colour_and_a_fake_image_are_refused_and_nothing_changes(nancy):
     client = _client(nancy)
 
-    response = client.post("/espace/identite/", {
-        "name": "Autre nom", "hero_text": "", "primary_color": "#fff0f0",
-        "logo": SimpleUploadedFile("logo.png", b"<script>alert(1)</script>", content_type="image/png"),
-    })
+    response = client.post(
+        "/espace/identite/",
+        {
+            "name": "Autre nom",
+            "hero_text": "",
+            "primary_color": "#fff0f0",
+            "logo": SimpleUploadedFile("logo.png", b"<script>alert(1)</script>", content_type="image/png"),
+        },
+    )
 
     assert response.status_code == 400
     assert "trop claire" in response.text and "pas une image lisible" in response.text

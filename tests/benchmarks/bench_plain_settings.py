@@ -6,6 +6,7 @@ health checks but Django's own PostgreSQL backend, no django_tenants app or
 router, and a plain URLconf that only serves /bench/ping. The difference between
 this and bench_settings on /bench/ping is what territory routing costs.
 """
+
 from vitrine.config.django.production import *  # noqa: F401,F403
 from vitrine.config.django.production import (
     CACHES,

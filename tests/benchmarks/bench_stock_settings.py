@@ -4,12 +4,11 @@ Production settings with django-tenants' own TenantMainMiddleware and backend in
 place of Vitrine's cached routing and search-path-keeping backend; the same
 bench_urls. Shows what TerritoryRoutingMiddleware and the backend save.
 """
+
 from vitrine.config.django.production import *  # noqa: F401,F403
 from vitrine.config.django.production import DATABASES, MIDDLEWARE
 
-DATABASES = {
-    alias: {**config, "ENGINE": "django_tenants.postgresql_backend"} for alias, config in DATABASES.items()
-}
+DATABASES = {alias: {**config, "ENGINE": "django_tenants.postgresql_backend"} for alias, config in DATABASES.items()}
 MIDDLEWARE = [
     "django_tenants.middleware.main.TenantMainMiddleware" if item.endswith("TerritoryRoutingMiddleware") else item
     for item in MIDDLEWARE

@@ -6,6 +6,7 @@ request path costs around a view (middleware, routing), not the view itself.
 database connection, as a production worker that has served any page does.
 Loaded by bench_settings (gunicorn) and by the in-process query count.
 """
+
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import path

@@ -12,6 +12,7 @@ Knobs (environment variables), for quick or longer runs:
   BENCH_TERRITORIES=10,1000   territory counts for the routing benchmark
   BENCH_PROVISION_N=5     territories provisioned per method
 """
+
 from __future__ import annotations
 
 import http.client
@@ -48,6 +49,7 @@ GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "4"))
 
 # --- Figures and tables ------------------------------------------------------------
 
+
 def median(values: Iterable[float]) -> float:
     return statistics.median(list(values))
 
@@ -81,12 +83,12 @@ def machine_load() -> str:
 
 # --- Committed database work ---------------------------------------------------------
 
+
 def assert_test_database() -> None:
     """Benchmarks create and drop schemas: refuse to run anywhere but a test database."""
     name = connections["default"].settings_dict["NAME"]
     assert name.startswith("test_"), (
-        f"Benchmarks must run on pytest-django's test database, not {name!r}: "
-        "mark the test with @pytest.mark.django_db"
+        f"Benchmarks must run on pytest-django's test database, not {name!r}: mark the test with @pytest.mark.django_db"
     )
 
 
@@ -177,6 +179,7 @@ def schema_structure(schema: str) -> dict[str, set]:
 
 # --- HTTP: checks and load ---------------------------------------------------------------
 
+
 def http_get(port: int, path: str, host: str, *, conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
     own = conn is None
     conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -243,8 +246,16 @@ class Wrk:
         return self._scripts[key]
 
     def run(self, port: int, path: str, hosts: Sequence[str], seconds: float) -> LoadResult:
-        command = [self.binary, "-t1", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--latency",
-                   "-s", self._script(hosts), f"http://127.0.0.1:{port}{path}"]
+        command = [
+            self.binary,
+            "-t1",
+            f"-c{CONNECTIONS}",
+            f"-d{max(1, round(seconds))}s",
+            "--latency",
+            "-s",
+            self._script(hosts),
+            f"http://127.0.0.1:{port}{path}",
+        ]
         if self.cpu is not None and shutil.which("taskset"):
             command = ["taskset", "-c", str(self.cpu), *command]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -356,8 +367,11 @@ def load_generator(cpu: int | None) -> Wrk | PythonLoad:
     if wanted == "wrk" and shutil.which("wrk"):
         return Wrk(cpu)
     if wanted == "wrk":
-        print("\n!! wrk not found (apt-get install -y wrk): falling back to the Python load generator;"
-              " its figures are lower and noisier than wrk's.", flush=True)
+        print(
+            "\n!! wrk not found (apt-get install -y wrk): falling back to the Python load generator;"
+            " its figures are lower and noisier than wrk's.",
+            flush=True,
+        )
     return PythonLoad(cpu)
 
 
@@ -370,6 +384,7 @@ def cpu_split() -> tuple[int | None, int | None]:
 
 
 # --- gunicorn on production settings -------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -412,16 +427,28 @@ class Gunicorn:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.log_dir / f"gunicorn-{self.settings_module}.log"
         command = [
-            str(Path(sys.executable).with_name("gunicorn")), "vitrine.config.wsgi:application",
-            "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--worker-class", "gthread",
-            "--threads", str(GUNICORN_THREADS), "--keep-alive", "30", "--no-control-socket",
-            "--log-level", "warning",
+            str(Path(sys.executable).with_name("gunicorn")),
+            "vitrine.config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            "1",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(GUNICORN_THREADS),
+            "--keep-alive",
+            "30",
+            "--no-control-socket",
+            "--log-level",
+            "warning",
         ]
         if self.cpu is not None and shutil.which("taskset"):
             command = ["taskset", "-c", str(self.cpu), *command]
         with open(self.log_path, "w") as log:  # gunicorn's and Django's logs (tracebacks of any 500)
-            self.process = subprocess.Popen(command, env=self.environment(), cwd=ROOT_DIR,
-                                            stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, env=self.environment(), cwd=ROOT_DIR, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -461,8 +488,16 @@ def production_environment(settings_module: str, database_url: str) -> dict[str,
     return env
 
 
-def wsgi_loop(settings_module: str, database_url: str, path: str, hosts: Sequence[str], *, cpu: int | None,
-              seconds: float = 1.0, repeats: int = 5) -> list[float]:
+def wsgi_loop(
+    settings_module: str,
+    database_url: str,
+    path: str,
+    hosts: Sequence[str],
+    *,
+    cpu: int | None,
+    seconds: float = 1.0,
+    repeats: int = 5,
+) -> list[float]:
     """Microseconds per request through Django's WSGI handler alone (see wsgi_loop.py)."""
     import json
 
@@ -472,8 +507,13 @@ def wsgi_loop(settings_module: str, database_url: str, path: str, hosts: Sequenc
         command = [sys.executable, str(BENCH_DIR / "wsgi_loop.py"), hosts_file.name, path, str(seconds), str(repeats)]
         if cpu is not None and shutil.which("taskset"):
             command = ["taskset", "-c", str(cpu), *command]
-        result = subprocess.run(command, env=production_environment(settings_module, database_url), cwd=ROOT_DIR,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            command,
+            env=production_environment(settings_module, database_url),
+            cwd=ROOT_DIR,
+            capture_output=True,
+            text=True,
+        )
         assert result.returncode == 0, f"wsgi_loop {settings_module} {path}:\n{result.stderr[-3000:]}"
         return json.loads(result.stdout.strip().splitlines()[-1])["us_per_request"]
     finally:
@@ -489,6 +529,8 @@ def collectstatic(settings_module: str, database_url: str) -> None:
         return
     subprocess.run(
         [sys.executable, str(ROOT_DIR / "manage.py"), "collectstatic", "--noinput", "-v0"],
-        env=production_environment(settings_module, database_url), cwd=ROOT_DIR, check=True,
+        env=production_environment(settings_module, database_url),
+        cwd=ROOT_DIR,
+        check=True,
     )
     _collected.add(settings_module)

@@ -1,4 +1,5 @@
 """Shared by the in-process page benchmarks: Django's WSGI handler called in a loop."""
+
 from __future__ import annotations
 
 import io
@@ -21,11 +22,24 @@ class Server:
         """(status, body, milliseconds) of one request (cookie: a Cookie header, e.g. the session's)."""
         status = []
         environ = {
-            "REQUEST_METHOD": "GET", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": self.host, "REMOTE_ADDR": "127.0.0.1", "HTTP_ACCEPT_LANGUAGE": "fr", "HTTP_COOKIE": cookie,
-            "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
-            "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "SCRIPT_NAME": "",
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": self.host,
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_ACCEPT_LANGUAGE": "fr",
+            "HTTP_COOKIE": cookie,
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http",
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
         }
         started = time.perf_counter()
         response = self.app(environ, lambda line, headers, exc_info=None: status.append(line))

@@ -1,4 +1,5 @@
 """A shop with products and one-line carts, committed, for the checkout benchmark."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,11 +22,13 @@ class BenchWorld:
 def world_make(*, products: int, carts: int, stock: int) -> BenchWorld:
     shop = ShopFactory()
     OpeningRange.objects.bulk_create(
-        OpeningRange(shop=shop, weekday=day, opens=time(0), closes=time(23, 59)) for day in range(7))
+        OpeningRange(shop=shop, weekday=day, opens=time(0), closes=time(23, 59)) for day in range(7)
+    )
     made = [ProductFactory(shop=shop, stock=stock) for _ in range(products)]
     cart_rows = Cart.objects.bulk_create(Cart() for _ in range(carts))
     CartLine.objects.bulk_create(
-        CartLine(cart=cart, product=made[i % len(made)], quantity=1) for i, cart in enumerate(cart_rows))
+        CartLine(cart=cart, product=made[i % len(made)], quantity=1) for i, cart in enumerate(cart_rows)
+    )
     return BenchWorld(shop=shop, carts=cart_rows)
 
 

@@ -21,6 +21,7 @@ small vs big territory).
 
 Knobs: BENCH_CATALOGUE_SHOPS (300), BENCH_CATALOGUE_PRODUCTS (100), BENCH_CATALOGUE_REQUESTS (200).
 """
+
 from __future__ import annotations
 
 import html
@@ -50,7 +51,9 @@ SCHEMA = "nancy"
 
 def _seed(shops: int) -> float:
     started = time.perf_counter()
-    call_command("bench_catalogue_seed", schema=SCHEMA, shops=shops, products=PRODUCTS, small_shops=1, stdout=io.StringIO())
+    call_command(
+        "bench_catalogue_seed", schema=SCHEMA, shops=shops, products=PRODUCTS, small_shops=1, stdout=io.StringIO()
+    )
     connection.set_schema_to_public()
     return time.perf_counter() - started
 
@@ -62,13 +65,21 @@ def _catalogue(nancy) -> dict:
 
     with tenant_context(nancy):
         shops = dict(Shop.objects.filter(slug__startswith="banc-essai-").values_list("slug", "pk"))
-        products = list(Product.objects.filter(shop__slug__startswith="banc-essai-")
-                        .values_list("shop__slug", "slug", "title"))
-        variants = Product.objects.filter(shop__slug__startswith="banc-essai-", variants__isnull=False).distinct().count()
+        products = list(
+            Product.objects.filter(shop__slug__startswith="banc-essai-").values_list("shop__slug", "slug", "title")
+        )
+        variants = (
+            Product.objects.filter(shop__slug__startswith="banc-essai-", variants__isnull=False).distinct().count()
+        )
         return {
-            "small": bench_shop_slug(0), "big": bench_shop_slug(1), "shops": sorted(shops),
-            "products": products, "with_variants": variants,
-            "by_shop": {slug: [p for p in products if p[0] == slug][:1] for slug in (bench_shop_slug(0), bench_shop_slug(1))},
+            "small": bench_shop_slug(0),
+            "big": bench_shop_slug(1),
+            "shops": sorted(shops),
+            "products": products,
+            "with_variants": variants,
+            "by_shop": {
+                slug: [p for p in products if p[0] == slug][:1] for slug in (bench_shop_slug(0), bench_shop_slug(1))
+            },
         }
 
 
@@ -78,8 +89,12 @@ def _urls(catalogue: dict) -> dict[str, str]:
         "home": reverse("home"),
         "storefront, 10-product shop": reverse("shop_detail", kwargs={"shop": catalogue["small"]}),
         "storefront, 100-product shop": reverse("shop_detail", kwargs={"shop": catalogue["big"]}),
-        "product, 10-product shop": reverse("product_detail", kwargs={"shop": small_product[0], "product": small_product[1]}),
-        "product, 100-product shop": reverse("product_detail", kwargs={"shop": big_product[0], "product": big_product[1]}),
+        "product, 10-product shop": reverse(
+            "product_detail", kwargs={"shop": small_product[0], "product": small_product[1]}
+        ),
+        "product, 100-product shop": reverse(
+            "product_detail", kwargs={"shop": big_product[0], "product": big_product[1]}
+        ),
     }
 
 
@@ -113,7 +128,9 @@ def _cart_cookie(nancy, shops: list[str], lines: int) -> str:
                     wanted -= 1
                 except CartError:  # out of stock, or a variant to choose: the next one
                     continue
-        assert cart.lines.count() == lines and len({line.product.shop_id for line in cart.lines.select_related("product")}) == len(shops)
+        assert cart.lines.count() == lines and len(
+            {line.product.shop_id for line in cart.lines.select_related("product")}
+        ) == len(shops)
         session = SessionStore()
         session[SESSION_CART] = str(cart.token)
         session.create()
@@ -190,16 +207,27 @@ def test_catalogue_pages_on_a_big_catalogue(nancy, server):
     timings = {
         "home": _timings(server, [urls["home"]] * (REQUESTS + WARMUP), check_ok),
         "storefront": _timings(server, [reverse("shop_detail", kwargs={"shop": s}) for s in shop_sample], check_ok),
-        "product": _timings(server, [reverse("product_detail", kwargs={"shop": s, "product": p})
-                                     for s, p, _t in product_sample], check_product),
+        "product": _timings(
+            server,
+            [reverse("product_detail", kwargs={"shop": s, "product": p}) for s, p, _t in product_sample],
+            check_product,
+        ),
     }
 
     # then: print the figures
     print_table(
         f"Catalogue seeding (bench_catalogue_seed, territory {SCHEMA})",
         ["step", "shops", "products", "with variants", "seconds"],
-        [["small catalogue", len(small["shops"]), len(small["products"]), small["with_variants"], f"{small_seconds:.1f}"],
-         ["big catalogue", len(big["shops"]), len(big["products"]), big["with_variants"], f"{big_seconds:.1f}"]],
+        [
+            [
+                "small catalogue",
+                len(small["shops"]),
+                len(small["products"]),
+                small["with_variants"],
+                f"{small_seconds:.1f}",
+            ],
+            ["big catalogue", len(big["shops"]), len(big["products"]), big["with_variants"], f"{big_seconds:.1f}"],
+        ],
     )
     print_table(
         "SQL queries per page (one warm request)",
@@ -210,9 +238,16 @@ def test_catalogue_pages_on_a_big_catalogue(nancy, server):
         f"Server time on {len(big['products']):,} products ({REQUESTS} requests each after {WARMUP} warm-up, "
         "random shops and products, in-process WSGI)",
         ["page", "p50 ms", "p95 ms", "goal p95", "met"],
-        [[page, f"{p50:.1f}", f"{p95:.1f}", "-" if page == "home" else f"{GOAL_P95_MS:.0f} ms",
-          "-" if page == "home" else ("yes" if p95 < GOAL_P95_MS else "no")]
-         for page, (p50, p95) in timings.items()],
+        [
+            [
+                page,
+                f"{p50:.1f}",
+                f"{p95:.1f}",
+                "-" if page == "home" else f"{GOAL_P95_MS:.0f} ms",
+                "-" if page == "home" else ("yes" if p95 < GOAL_P95_MS else "no"),
+            ]
+            for page, (p50, p95) in timings.items()
+        ],
         notes=[machine_load(), "Timings are printed, never asserted."],
     )
 

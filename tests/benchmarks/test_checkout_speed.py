@@ -6,6 +6,7 @@ a different product; "one product": every cart holds the same one, so every chec
 updates the same stock row (conditional UPDATE, row lock held until commit). Prints only;
 never asserts on timings, only that no unit was oversold.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,12 @@ def _run(nancy, carts: list[Cart], slots: dict, threads: int) -> tuple[float, in
                 barrier.wait()
                 for cart in chunk:
                     try:
-                        order_place(cart=cart, guest=Guest("Bench", "bench@example.fr", "0612345678"),
-                                    slots=slots, idempotency_key=uuid.uuid4())
+                        order_place(
+                            cart=cart,
+                            guest=Guest("Bench", "bench@example.fr", "0612345678"),
+                            slots=slots,
+                            idempotency_key=uuid.uuid4(),
+                        )
                         ok += 1
                     except CheckoutError:
                         ko += 1
@@ -68,8 +73,11 @@ def test_checkout_throughput(committed):
     for scenario in ("spread", "one product"):
         for threads in THREADS:
             with tenant_context(nancy):
-                world = world_make(products=1 if scenario == "one product" else ORDERS, carts=ORDERS,
-                                   stock=ORDERS * 2 if scenario == "one product" else 5)
+                world = world_make(
+                    products=1 if scenario == "one product" else ORDERS,
+                    carts=ORDERS,
+                    stock=ORDERS * 2 if scenario == "one product" else 5,
+                )
                 slots = {world.shop.pk: checkout_slots(shop=world.shop)[0].starts_at}
             try:
                 seconds, placed, refused = _run(nancy, world.carts, slots, threads)
@@ -87,5 +95,6 @@ def test_checkout_throughput(committed):
     if ("spread", THREADS[-1]) in base and ("one product", THREADS[-1]) in base:
         ratio = base[("one product", THREADS[-1])] / base[("spread", THREADS[-1])]
         notes.append(f"contention on one product at {THREADS[-1]} threads: {ratio:.2f}x the spread throughput")
-    print_table("Checkout throughput (orders per second)", ["scenario", "threads", "orders", "seconds", "orders/s"],
-                rows, notes)
+    print_table(
+        "Checkout throughput (orders per second)", ["scenario", "threads", "orders", "seconds", "orders/s"], rows, notes
+    )

@@ -8,6 +8,7 @@ catalogue (every product created), once for the same file with every price chang
 never asserts on timings. Goal on a 2-core machine: above 500 rows/s for the whole
 import (check + commit).
 """
+
 from __future__ import annotations
 
 import os
@@ -69,8 +70,15 @@ def _run(shop, data: bytes, actor) -> dict:
 
     _, commit_s, commit_q = _timed(commit)
     total = read_s + check_s + read_s + commit_s  # the worker reads the stored file again before committing
-    return {"summary": plan.summary, "read": read_s, "check": check_s, "check_q": check_q,
-            "commit": commit_s, "commit_q": commit_q, "total": total}
+    return {
+        "summary": plan.summary,
+        "read": read_s,
+        "check": check_s,
+        "check_q": check_q,
+        "commit": commit_s,
+        "commit_q": commit_q,
+        "total": total,
+    }
 
 
 def test_import_speed_for_a_5000_row_csv(nancy):
@@ -88,15 +96,34 @@ def test_import_speed_for_a_5000_row_csv(nancy):
     table = []
     for name, r in results:
         s = r["summary"]
-        table.append([
-            name, s["rows"], f"{s['create']}/{s['update']}/{s['unchanged']}", f"{r['read'] * 1000:.0f}",
-            f"{r['check']:.2f}", r["check_q"], f"{s['rows'] / r['check']:.0f}", f"{r['commit']:.2f}", r["commit_q"],
-            f"{s['rows'] / r['total']:.0f}",
-        ])
+        table.append(
+            [
+                name,
+                s["rows"],
+                f"{s['create']}/{s['update']}/{s['unchanged']}",
+                f"{r['read'] * 1000:.0f}",
+                f"{r['check']:.2f}",
+                r["check_q"],
+                f"{s['rows'] / r['check']:.0f}",
+                f"{r['commit']:.2f}",
+                r["commit_q"],
+                f"{s['rows'] / r['total']:.0f}",
+            ]
+        )
     print_table(
         f"Catalogue import, {ROWS}-row CSV ({products} products in the shop)",
-        ["run", "rows", "create/update/same", "read ms", "check s", "check SQL", "check rows/s", "commit s",
-         "commit SQL", "whole import rows/s"],
+        [
+            "run",
+            "rows",
+            "create/update/same",
+            "read ms",
+            "check s",
+            "check SQL",
+            "check rows/s",
+            "commit s",
+            "commit SQL",
+            "whole import rows/s",
+        ],
         table,
         notes=[
             "check = the preview (every row checked, nothing written); commit = checked again + bulk writes, "

@@ -7,6 +7,7 @@ timed too (progress 20% -> 70%). Each method gets one unmeasured warm-up call
 (imports, migration graph), then N measured calls, alternating which goes first.
 Every territory made here is dropped afterwards. Prints figures; never asserts on them.
 """
+
 from __future__ import annotations
 
 import os
@@ -88,10 +89,17 @@ def test_provisioning_speed_clone_vs_migrations():
         totals = [t for t, _s in figures]
         steps = [s for _t, s in figures]
         medians[method] = median(totals)
-        rows.append([
-            method, len(totals), f"{median(totals):.0f}", f"{min(totals):.0f}", f"{max(totals):.0f}",
-            f"{median(steps):.0f}", f"{measured['warmup'][method]:.0f}",
-        ])
+        rows.append(
+            [
+                method,
+                len(totals),
+                f"{median(totals):.0f}",
+                f"{min(totals):.0f}",
+                f"{max(totals):.0f}",
+                f"{median(steps):.0f}",
+                f"{measured['warmup'][method]:.0f}",
+            ]
+        )
     ratio = medians["migrations"] / medians["clone"]
     clone_ok = medians["clone"] < GOAL_CLONE_MS
     ratio_ok = ratio >= GOAL_RATIO
@@ -160,10 +168,12 @@ def _measure_schema_step() -> dict:
         cloned = schema_structure(schema)
         assert cloned["columns"] == template["columns"] and cloned["migrations"] == template["migrations"]
         assert _definitions(cloned["constraints"]) == _definitions(template["constraints"])
-        renamed |= set(zip(
-            sorted(name for _t, name, _d in template["constraints"] - cloned["constraints"]),
-            sorted(name for _t, name, _d in cloned["constraints"] - template["constraints"]),
-        ))
+        renamed |= set(
+            zip(
+                sorted(name for _t, name, _d in template["constraints"] - cloned["constraints"]),
+                sorted(name for _t, name, _d in cloned["constraints"] - template["constraints"]),
+            )
+        )
         sql(f'DROP SCHEMA "{schema}" CASCADE')
 
         schema = f"stepm{i}"
@@ -196,5 +206,9 @@ def test_schema_step_breakdown():
             f"generic fallback renames {len(measured['renamed'])} unique constraints ({examples}, ...):"
             " a later migration dropping one by name would not find it in schemas cloned that way"
         )
-    print_table(f"The schema step alone (N={N} each, committed)", ["way", "runs", "median ms", "min ms", "max ms"],
-                rows, notes=[*notes, machine_load()])
+    print_table(
+        f"The schema step alone (N={N} each, committed)",
+        ["way", "runs", "median ms", "min ms", "max ms"],
+        rows,
+        notes=[*notes, machine_load()],
+    )

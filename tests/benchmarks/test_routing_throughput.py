@@ -17,6 +17,7 @@ phase. A second table runs the same scenarios in-process (wsgi_loop.py: Django's
 WSGI handler in a loop, no network), which isolates what routing adds in Python.
 Timings are printed, never asserted.
 """
+
 from __future__ import annotations
 
 import os
@@ -157,11 +158,17 @@ def test_routing_throughput(request):
             rps = [r.rps for r in runs[label]]
             ratio = median(rps) / baseline
             ratios[(label, count)] = ratio
-            rows.append([
-                label, f"{count:,}", f"{median(rps):,.0f}", f"{min(rps):,.0f}-{max(rps):,.0f}",
-                f"{median(r.p50_ms for r in runs[label]):.2f}", f"{median(r.p99_ms for r in runs[label]):.2f}",
-                f"{ratio:.2f}x",
-            ])
+            rows.append(
+                [
+                    label,
+                    f"{count:,}",
+                    f"{median(rps):,.0f}",
+                    f"{min(rps):,.0f}-{max(rps):,.0f}",
+                    f"{median(r.p50_ms for r in runs[label]):.2f}",
+                    f"{median(r.p99_ms for r in runs[label]):.2f}",
+                    f"{ratio:.2f}x",
+                ]
+            )
         routed = median(r.rps for r in runs[SCENARIOS[1][0]])
         overheads[count] = (1 / routed - 1 / baseline) * 1e6
 
@@ -183,8 +190,11 @@ def test_routing_throughput(request):
         )
     setup_notes = [
         f"{count:,} territories: {s.provisioned_now} provisioned now by territory_provision() in {s.seconds:.1f} s"
-        + (f" ({', '.join(f'{n} by {m}' for m, n in s.methods.items())}, {s.seconds / s.provisioned_now * 1000:.0f} ms each)"
-           if s.provisioned_now else "")
+        + (
+            f" ({', '.join(f'{n} by {m}' for m, n in s.methods.items())}, {s.seconds / s.provisioned_now * 1000:.0f} ms each)"
+            if s.provisioned_now
+            else ""
+        )
         + f"; requests rotate over {len(s.hosts):,} hosts; {s.in_database:,} territories in the database"
         for count, s in setups.items()
     ]
@@ -192,10 +202,16 @@ def test_routing_throughput(request):
         "Requests per second, gunicorn + production settings",
         ["scenario", "territories", "rps (median)", "rps min-max", "p50 ms", "p99 ms", "vs no tenancy"],
         rows,
-        notes=notes + setup_notes + [
+        notes=notes
+        + setup_notes
+        + [
             f"load: {loadgen.describe()}; {REPEATS} runs of {DURATION:g} s after a {WARMUP:g} s warm-up, interleaved;"
             f" gunicorn 1 worker gthread x {GUNICORN_THREADS} threads"
-            + (f"; gunicorn pinned to CPU {server_cpu}, load generator to CPU {load_cpu}" if server_cpu is not None else ""),
+            + (
+                f"; gunicorn pinned to CPU {server_cpu}, load generator to CPU {load_cpu}"
+                if server_cpu is not None
+                else ""
+            ),
             f"{machine_load()} (at start: {load_at_start})",
         ],
     )
@@ -208,8 +224,16 @@ def test_routing_throughput(request):
         added[count] = min(figures[routed_label]) - baseline
         for label, _key, _path in SCENARIOS:
             us = figures[label]
-            rows.append([label, f"{count:,}", f"{min(us):.1f}", f"{median(us):.1f}", f"{min(us) - baseline:+.1f}",
-                         f"{baseline / min(us):.2f}x"])
+            rows.append(
+                [
+                    label,
+                    f"{count:,}",
+                    f"{min(us):.1f}",
+                    f"{median(us):.1f}",
+                    f"{min(us) - baseline:+.1f}",
+                    f"{baseline / min(us):.2f}x",
+                ]
+            )
     print_table(
         "Django stack alone, in-process (WSGI handler called in a loop: no network, no gunicorn)",
         ["scenario", "territories", "us/request (min)", "median", "vs no tenancy (us)", "throughput vs no tenancy"],
@@ -217,6 +241,7 @@ def test_routing_throughput(request):
         notes=[
             "same settings, environment and host rotation as above, the database connection open; 5 runs of"
             " about 1 s each after a warm-up, pinned to the server's CPU. It isolates what routing adds in Python.",
-            "routing adds, in-process: " + ", ".join(f"{us:+.1f} us with {count:,} territories" for count, us in added.items()),
+            "routing adds, in-process: "
+            + ", ".join(f"{us:+.1f} us with {count:,} territories" for count, us in added.items()),
         ],
     )

@@ -27,6 +27,7 @@ correctness is: the pages answer 200, and the search finds what the naive scan f
 Knobs: BENCH_CATALOGUE_SHOPS (300), BENCH_CATALOGUE_PRODUCTS (100), BENCH_SEARCH_ROUNDS (10
 rounds of the mix per pass), BENCH_SEARCH_PASSES (3), BENCH_NAIVE_ROUNDS (2 per pass).
 """
+
 from __future__ import annotations
 
 import io
@@ -55,10 +56,25 @@ GOAL_RATIO = 10.0
 SCHEMA = "nancy"
 
 QUERY_MIX = [
-    {"q": "bijou"}, {"q": "bijoux"}, {"q": "deco"}, {"q": "vase"}, {"q": "savon"}, {"q": "miel"},
-    {"q": "Comté"}, {"q": "fromagerie"}, {"q": "bougie parfumée"}, {"q": "pain campagne"},
-    {"q": "confiture", "en_stock": "1"}, {"q": "theiere"}, {"q": "porcelaine", "prix_max": "50"},
-    {"q": "mirab"}, {"q": "tasse"}, {"q": "jeu"}, {"q": "bijoox"}, {"q": "pastel"}, {"q": "roquefort"},
+    {"q": "bijou"},
+    {"q": "bijoux"},
+    {"q": "deco"},
+    {"q": "vase"},
+    {"q": "savon"},
+    {"q": "miel"},
+    {"q": "Comté"},
+    {"q": "fromagerie"},
+    {"q": "bougie parfumée"},
+    {"q": "pain campagne"},
+    {"q": "confiture", "en_stock": "1"},
+    {"q": "theiere"},
+    {"q": "porcelaine", "prix_max": "50"},
+    {"q": "mirab"},
+    {"q": "tasse"},
+    {"q": "jeu"},
+    {"q": "bijoox"},
+    {"q": "pastel"},
+    {"q": "roquefort"},
     {"q": "crème"},
 ]
 BROAD = [{"q": "produit"}, {"q": "essai"}, {"q": "boutique", "en_stock": "1"}, {"q": "produit", "page": "3"}]
@@ -76,11 +92,18 @@ def _naive(params: dict) -> tuple[int, list]:
 
     products = Product.objects.filter(status="published", shop__status="approved")
     for word in params["q"].split():
-        products = products.filter(Q(title__icontains=word) | Q(description__icontains=word)
-                                   | Q(shop__name__icontains=word) | Q(category__name__icontains=word))
+        products = products.filter(
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(shop__name__icontains=word)
+            | Q(category__name__icontains=word)
+        )
     if params.get("en_stock"):
-        products = products.filter(Q(availability="on_request") | Q(stock__gt=0)
-                                   | Exists(Variant.objects.filter(product=OuterRef("pk"), stock__gt=0)))
+        products = products.filter(
+            Q(availability="on_request")
+            | Q(stock__gt=0)
+            | Exists(Variant.objects.filter(product=OuterRef("pk"), stock__gt=0))
+        )
     if (price_min := _price(params, "prix_min")) is not None:
         products = products.filter(price__gte=price_min)
     if (price_max := _price(params, "prix_max")) is not None:
@@ -88,17 +111,21 @@ def _naive(params: dict) -> tuple[int, list]:
     total = products.count()
     page = int(params.get("page", "1"))
     page_products = list(
-        products.select_related("shop").prefetch_related(
-            Prefetch("photos", queryset=ProductPhoto.objects.order_by("position", "id")))
-        .order_by("-published_at", "-id")[(page - 1) * 24:page * 24])
+        products.select_related("shop")
+        .prefetch_related(Prefetch("photos", queryset=ProductPhoto.objects.order_by("position", "id")))
+        .order_by("-published_at", "-id")[(page - 1) * 24 : page * 24]
+    )
     return total, page_products
 
 
 def _selector(params: dict):
     from vitrine.search.selectors import SearchFilters, product_search
 
-    filters = SearchFilters(in_stock=bool(params.get("en_stock")), price_min=_price(params, "prix_min"),
-                            price_max=_price(params, "prix_max"))
+    filters = SearchFilters(
+        in_stock=bool(params.get("en_stock")),
+        price_min=_price(params, "prix_min"),
+        price_max=_price(params, "prix_max"),
+    )
     return product_search(query=params["q"], filters=filters, page=int(params.get("page", "1")))
 
 
@@ -127,7 +154,9 @@ def test_search_speed_on_a_big_catalogue(nancy, server):
 
     # given about 30,000 published products in 300 shops
     started = time.perf_counter()
-    call_command("bench_catalogue_seed", schema=SCHEMA, shops=SHOPS, products=PRODUCTS, small_shops=1, stdout=io.StringIO())
+    call_command(
+        "bench_catalogue_seed", schema=SCHEMA, shops=SHOPS, products=PRODUCTS, small_shops=1, stdout=io.StringIO()
+    )
     seed_seconds = time.perf_counter() - started
     connection.set_schema_to_public()
 
@@ -161,8 +190,14 @@ def test_search_speed_on_a_big_catalogue(nancy, server):
                     if round_ < NAIVE_ROUNDS:
                         naive_ms.append(_timed(_naive, params))
                 page_ms.append(page(params))
-        passes.append({"selector": _percentiles(selector_ms), "page": _percentiles(page_ms),
-                       "naive": _percentiles(naive_ms), "load": os.getloadavg()[0]})
+        passes.append(
+            {
+                "selector": _percentiles(selector_ms),
+                "page": _percentiles(page_ms),
+                "naive": _percentiles(naive_ms),
+                "load": os.getloadavg()[0],
+            }
+        )
     broad_ms: dict[str, list[float]] = {urlencode(params): [] for params in BROAD}
     for _round in range(ROUNDS):
         for params in BROAD:
@@ -173,8 +208,14 @@ def test_search_speed_on_a_big_catalogue(nancy, server):
         for params in QUERY_MIX + BROAD:
             result = _selector(params)
             one = _percentiles([_timed(_selector, params) for _round in range(ROUNDS)])
-            per_query.append([urlencode(params), f">{COUNT_LIMIT:,}" if result.more_than_limit else f"{result.total:,}",
-                              f"{one[0]:.1f}", f"{one[1]:.1f}"])
+            per_query.append(
+                [
+                    urlencode(params),
+                    f">{COUNT_LIMIT:,}" if result.more_than_limit else f"{result.total:,}",
+                    f"{one[0]:.1f}",
+                    f"{one[1]:.1f}",
+                ]
+            )
     queries = {
         "a word (narrow)": _queries(server, {"q": "bijou"}),
         "a word and filters": _queries(server, {"q": "confiture", "en_stock": "1", "prix_max": "50"}),
@@ -192,8 +233,14 @@ def test_search_speed_on_a_big_catalogue(nancy, server):
         f"Search on {total_products:,} published products (territory {SCHEMA}, seeded in {seed_seconds:.1f} s; "
         f"pg_trgm {'installed' if trgm else 'absent'}; {len(QUERY_MIX)} queries × {ROUNDS} rounds × {PASSES} passes)",
         ["pass", "selector p50", "p95", "page p50", "p95", "naive p50", "p95", "load"],
-        [[str(number + 1), *(f"{figure:.1f}" for path in ("selector", "page", "naive") for figure in p[path]),
-          f"{p['load']:.2f}"] for number, p in enumerate(passes)],
+        [
+            [
+                str(number + 1),
+                *(f"{figure:.1f}" for path in ("selector", "page", "naive") for figure in p[path]),
+                f"{p['load']:.2f}",
+            ]
+            for number, p in enumerate(passes)
+        ],
         notes=["milliseconds; the naive scan runs 2 rounds of the mix per pass"],
     )
     print_table(
@@ -201,18 +248,31 @@ def test_search_speed_on_a_big_catalogue(nancy, server):
         ["path", "p50 ms", "p95 ms", "goal", "met"],
         [
             ["naive icontains scan (count + page)", f"{n50:.1f}", f"{n95:.1f}", "-", "-"],
-            ["product_search selector (total, facets, page)", f"{s50:.1f}", f"{s95:.1f}", f"{GOAL_RATIO:.0f}× naive",
-             "yes" if n95 / max(s95, 0.001) >= GOAL_RATIO else "no"],
-            [f"/recherche/ page, in-process WSGI ({queries['a word (narrow)']} queries)", f"{p50:.1f}", f"{p95:.1f}",
-             f"{GOAL_P95_MS:.0f} ms p95", "yes" if p95 < GOAL_P95_MS else "no"],
+            [
+                "product_search selector (total, facets, page)",
+                f"{s50:.1f}",
+                f"{s95:.1f}",
+                f"{GOAL_RATIO:.0f}× naive",
+                "yes" if n95 / max(s95, 0.001) >= GOAL_RATIO else "no",
+            ],
+            [
+                f"/recherche/ page, in-process WSGI ({queries['a word (narrow)']} queries)",
+                f"{p50:.1f}",
+                f"{p95:.1f}",
+                f"{GOAL_P95_MS:.0f} ms p95",
+                "yes" if p95 < GOAL_P95_MS else "no",
+            ],
         ],
-        notes=[f"ratio naive/selector: p50 {n50 / max(s50, 0.001):.1f}×, p95 {n95 / max(s95, 0.001):.1f}×",
-               f"ratio naive/page: p50 {n50 / max(p50, 0.001):.1f}×, p95 {n95 / max(p95, 0.001):.1f}×",
-               f"load average of that pass {best['load']:.2f}; {machine_load()}"],
+        notes=[
+            f"ratio naive/selector: p50 {n50 / max(s50, 0.001):.1f}×, p95 {n95 / max(s95, 0.001):.1f}×",
+            f"ratio naive/page: p50 {n50 / max(p50, 0.001):.1f}×, p95 {n95 / max(p95, 0.001):.1f}×",
+            f"load average of that pass {best['load']:.2f}; {machine_load()}",
+        ],
     )
     print_table("SQL queries per search page", ["search", "queries"], [[k, str(v)] for k, v in queries.items()])
     print_table(
-        "Broad queries, page (answered from a bounded set)", ["query", "p50 ms", "p95 ms"],
+        "Broad queries, page (answered from a bounded set)",
+        ["query", "p50 ms", "p95 ms"],
         [[query, *(f"{figure:.1f}" for figure in _percentiles(figures))] for query, figures in broad_ms.items()],
     )
     print_table("Per query (selector)", ["query", "results", "p50 ms", "p95 ms"], per_query)

@@ -4,6 +4,7 @@ Run by test_routing_throughput in a subprocess per settings module, with the sam
 environment as gunicorn:  python wsgi_loop.py HOSTS_FILE PATH SECONDS REPEATS
 Prints one JSON line: {"us_per_request": [...], "requests": n}. Every response must be 200.
 """
+
 from __future__ import annotations
 
 import io
@@ -32,11 +33,21 @@ def main() -> None:
     def run(count: int, offset: int) -> None:
         for i in range(offset, offset + count):
             environ = {
-                "REQUEST_METHOD": "GET", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
-                "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
-                "HTTP_HOST": hosts[i % len(hosts)], "REMOTE_ADDR": "127.0.0.1",
-                "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
-                "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": False,
+                "REQUEST_METHOD": "GET",
+                "PATH_INFO": path,
+                "SCRIPT_NAME": "",
+                "QUERY_STRING": "",
+                "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": "8000",
+                "SERVER_PROTOCOL": "HTTP/1.1",
+                "HTTP_HOST": hosts[i % len(hosts)],
+                "REMOTE_ADDR": "127.0.0.1",
+                "wsgi.input": io.BytesIO(b""),
+                "wsgi.errors": sys.stderr,
+                "wsgi.url_scheme": "http",
+                "wsgi.version": (1, 0),
+                "wsgi.multithread": True,
+                "wsgi.multiprocess": False,
                 "wsgi.run_once": False,
             }
             response = app(environ, start_response)

@@ -1,4 +1,5 @@
 """Catalogue test helpers: images, merchants' clients, shops with products."""
+
 from __future__ import annotations
 
 import io

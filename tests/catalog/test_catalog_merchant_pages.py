@@ -1,5 +1,6 @@
 """The merchant's catalogue pages (/pro/produits/): list, create and edit with variants and photos,
 quick add from a phone, previews "as a shopper" and the "add to cart" dry run."""
+
 from decimal import Decimal
 
 import pytest
@@ -20,9 +21,20 @@ from vitrine.testing.helpers import host_client
 
 def _form(**overrides) -> dict:
     data = {
-        "title": "Vase en grès", "price": "34,50", "vat_rate": "20.0", "status": "published",
-        "availability": "stock", "stock": "4", "sku": "", "description": "<p>Tourné à <em>Nancy</em></p>",
-        "variant_name": ["", ], "variant_price": [""], "variant_stock": [""], "variant_sku": [""],
+        "title": "Vase en grès",
+        "price": "34,50",
+        "vat_rate": "20.0",
+        "status": "published",
+        "availability": "stock",
+        "stock": "4",
+        "sku": "",
+        "description": "<p>Tourné à <em>Nancy</em></p>",
+        "variant_name": [
+            "",
+        ],
+        "variant_price": [""],
+        "variant_stock": [""],
+        "variant_sku": [""],
     }
     data.update(overrides)
     return data
@@ -68,6 +80,7 @@ def test_merchant_searches_within_their_shop(nancy, nancy_shop, nancy_merchant):
 def test_product_list_query_count_does_not_grow_with_products(nancy, nancy_shop, nancy_merchant, media, png_upload):
     # given a shop with one product (with a photo and variants)
     with tenant_context(nancy):
+
         def product_with_photo_and_variants():
             product = ProductFactory(shop=nancy_shop)
             ProductPhoto.objects.create(product=product, image="nancy/products/x.png", width=10, height=10)
@@ -91,13 +104,21 @@ def test_product_list_query_count_does_not_grow_with_products(nancy, nancy_shop,
     assert len(twenty) == len(one), [q["sql"] for q in twenty.captured_queries]
 
 
-def test_merchant_creates_a_product_with_two_variants_typed_the_french_way(nancy, nancy_shop, nancy_merchant, media, png_upload):
+def test_merchant_creates_a_product_with_two_variants_typed_the_french_way(
+    nancy, nancy_shop, nancy_merchant, media, png_upload
+):
     # when the merchant posts the full form with two variants (one at its own price) and a photo
-    response = nancy_merchant.post("/pro/produits/nouveau/", _form(
-        category=_category_id(nancy),
-        variant_name=["Petit", "Grand", ""], variant_price=["", "49,90", ""], variant_stock=["2", "1", ""],
-        variant_sku=["V-P", "V-G", ""], photos=[png_upload("vase.png")],
-    ))
+    response = nancy_merchant.post(
+        "/pro/produits/nouveau/",
+        _form(
+            category=_category_id(nancy),
+            variant_name=["Petit", "Grand", ""],
+            variant_price=["", "49,90", ""],
+            variant_stock=["2", "1", ""],
+            variant_sku=["V-P", "V-G", ""],
+            photos=[png_upload("vase.png")],
+        ),
+    )
 
     # then the product exists with its variants and its photo, and the edit page opens
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -106,7 +127,9 @@ def test_merchant_creates_a_product_with_two_variants_typed_the_french_way(nancy
         assert response["Location"] == f"/pro/produits/{product.pk}/"
         assert product.price == Decimal("34.50") and product.stock == 4
         assert [(v.name, v.price, v.stock) for v in product.variants.all()] == [
-            ("Petit", None, 2), ("Grand", Decimal("49.90"), 1)]
+            ("Petit", None, 2),
+            ("Grand", Decimal("49.90"), 1),
+        ]
         assert product.photos.get().image.name.startswith("nancy/products/vase-en-gres")
     page = nancy_merchant.get(response["Location"]).text
     assert "« Vase en grès » est enregistré." in page
@@ -114,10 +137,17 @@ def test_merchant_creates_a_product_with_two_variants_typed_the_french_way(nancy
 
 
 def test_bad_input_on_the_form_says_why_in_french_and_saves_nothing(nancy, nancy_shop, nancy_merchant):
-    response = nancy_merchant.post("/pro/produits/nouveau/", _form(
-        category=_category_id(nancy), price="douze", variant_name=["M", "m"], variant_price=["", ""],
-        variant_stock=["1", "x"], variant_sku=["", ""],
-    ))
+    response = nancy_merchant.post(
+        "/pro/produits/nouveau/",
+        _form(
+            category=_category_id(nancy),
+            price="douze",
+            variant_name=["M", "m"],
+            variant_price=["", ""],
+            variant_stock=["1", "x"],
+            variant_sku=["", ""],
+        ),
+    )
 
     assert response.status_code == 400
     text = response.text
@@ -140,10 +170,19 @@ def test_merchant_edits_a_product_and_removes_a_variant(nancy, nancy_shop, nancy
     page = nancy_merchant.get(f"/pro/produits/{product.pk}/").text
     assert 'value="Bleue"' in page and 'value="Verte"' in page and 'value="24,90"' in page
 
-    response = nancy_merchant.post(f"/pro/produits/{product.pk}/", _form(
-        title="Tasse émaillée", price="19", category=product.category_id, status="draft",
-        variant_name=["Bleue"], variant_price=["21,00"], variant_stock=["5"], variant_sku=[""],
-    ))
+    response = nancy_merchant.post(
+        f"/pro/produits/{product.pk}/",
+        _form(
+            title="Tasse émaillée",
+            price="19",
+            category=product.category_id,
+            status="draft",
+            variant_name=["Bleue"],
+            variant_price=["21,00"],
+            variant_stock=["5"],
+            variant_sku=[""],
+        ),
+    )
 
     assert response.status_code == 302
     with tenant_context(nancy):
@@ -167,8 +206,11 @@ def test_quick_add_page_is_made_for_a_phone_camera(nancy, nancy_merchant):
 
 
 def test_quick_add_puts_a_product_online_and_offers_the_next_one(nancy, nancy_shop, nancy_merchant, media, png_upload):
-    response = nancy_merchant.post("/pro/produits/rapide/", {
-        "title": "Coussin lin", "price": "29,90", "photo": png_upload("IMG_1.png")}, follow=True)
+    response = nancy_merchant.post(
+        "/pro/produits/rapide/",
+        {"title": "Coussin lin", "price": "29,90", "photo": png_upload("IMG_1.png")},
+        follow=True,
+    )
 
     assert response.status_code == 200
     assert "« Coussin lin » est en ligne." in response.text
@@ -199,8 +241,9 @@ def test_merchant_manages_photos_with_htmx(nancy, nancy_shop, nancy_merchant, me
     htmx = {"HTTP_HX_REQUEST": "true"}
 
     # upload two photos at once
-    response = nancy_merchant.post(f"/pro/produits/{product.pk}/photos/",
-                                   {"photos": [png_upload("a.png"), png_upload("b.png")]}, **htmx)
+    response = nancy_merchant.post(
+        f"/pro/produits/{product.pk}/photos/", {"photos": [png_upload("a.png"), png_upload("b.png")]}, **htmx
+    )
     assert response.status_code == 200 and 'id="photos"' in response.text and "<html" not in response.text
     with tenant_context(nancy):
         first, second = product.photos.all()
@@ -213,8 +256,11 @@ def test_merchant_manages_photos_with_htmx(nancy, nancy_shop, nancy_merchant, me
         assert [(p.pk, p.alt, p.position) for p in product.photos.all()] == [(second.pk, "Lampe allumée", 0)]
 
     # a fake image is refused with a message, nothing added
-    response = nancy_merchant.post(f"/pro/produits/{product.pk}/photos/", {
-        "photos": [SimpleUploadedFile("x.png", b"not an image", content_type="image/png")]}, **htmx)
+    response = nancy_merchant.post(
+        f"/pro/produits/{product.pk}/photos/",
+        {"photos": [SimpleUploadedFile("x.png", b"not an image", content_type="image/png")]},
+        **htmx,
+    )
     assert response.status_code == 400 and "pas une image" in response.text
     with tenant_context(nancy):
         assert product.photos.count() == 1
@@ -256,7 +302,9 @@ def test_merchant_pages_need_a_merchant(nancy, client_for):
         assert shopper_client.get(url).status_code == 403, url
 
 
-def test_cross_territory_a_nancy_product_is_unreachable_from_limoges(nancy, limoges, nancy_shop, nancy_merchant, client_for):
+def test_cross_territory_a_nancy_product_is_unreachable_from_limoges(
+    nancy, limoges, nancy_shop, nancy_merchant, client_for
+):
     # given a nancy product, and a limoges merchant
     with tenant_context(nancy):
         product = ProductFactory(shop=nancy_shop, title="Produit nancéien")
@@ -276,8 +324,12 @@ def test_cross_territory_a_nancy_product_is_unreachable_from_limoges(nancy, limo
 
 def test_preview_shows_a_draft_as_shoppers_would_see_it(nancy, nancy_shop, nancy_merchant):
     with tenant_context(nancy):
-        product = ProductFactory(shop=nancy_shop, title="Bougie cire d'abeille", status="draft",
-                                 description='<p>Parfum <strong>miel</strong></p><script>alert("x")</script>')
+        product = ProductFactory(
+            shop=nancy_shop,
+            title="Bougie cire d'abeille",
+            status="draft",
+            description='<p>Parfum <strong>miel</strong></p><script>alert("x")</script>',
+        )
 
     response = nancy_merchant.get(f"/pro/produits/{product.pk}/apercu/")
 
@@ -301,7 +353,9 @@ def test_try_add_to_cart_is_a_dry_run_answered_with_htmx(nancy, nancy_shop, nanc
     ok = nancy_merchant.post(f"/pro/produits/{product.pk}/essai-panier/", {"variant": size_m.pk, "quantity": 1}, **htmx)
     out = nancy_merchant.post(f"/pro/produits/{product.pk}/essai-panier/", {"variant": size_l.pk}, **htmx)
     none = nancy_merchant.post(f"/pro/produits/{product.pk}/essai-panier/", {"quantity": 1}, **htmx)
-    too_many = nancy_merchant.post(f"/pro/produits/{product.pk}/essai-panier/", {"variant": size_m.pk, "quantity": 5}, **htmx)
+    too_many = nancy_merchant.post(
+        f"/pro/produits/{product.pk}/essai-panier/", {"variant": size_m.pk, "quantity": 5}, **htmx
+    )
 
     assert "OK : un client pourrait ajouter ce produit au panier." in ok.text
     assert "Rupture de stock" in out.text and 'role="alert"' in out.text

@@ -1,4 +1,5 @@
 """Photo renditions are made by the real Celery worker, after commit, in the territory's schema and folder."""
+
 import io
 
 from django.conf import settings
@@ -30,8 +31,9 @@ def test_worker_makes_web_renditions_under_the_territory_folder_and_pages_use_th
     try:
         # when the merchant quick-adds a photo (committed, so the task is sent)
         with tenant_context(nancy):
-            product = product_quick_add(shop=shop, actor=shop.owner_user, title="Bouquet de saison", price="35",
-                                        photo=_photo_upload())
+            product = product_quick_add(
+                shop=shop, actor=shop.owner_user, title="Bouquet de saison", price="35", photo=_photo_upload()
+            )
             photo = product.photos.get()
             assert photo.renditions == {}
 
@@ -40,7 +42,9 @@ def test_worker_makes_web_renditions_under_the_territory_folder_and_pages_use_th
             with tenant_context(nancy):
                 return ProductPhoto.objects.get(pk=photo.pk).renditions
 
-        made = wait_for(renditions, timeout=30, message=f"the renditions (worker log: {TEST_VAR / 'celery-worker.log'})")
+        made = wait_for(
+            renditions, timeout=30, message=f"the renditions (worker log: {TEST_VAR / 'celery-worker.log'})"
+        )
         assert sorted(made) == ["1280", "320", "640"]
         assert made["640"] == {"name": made["640"]["name"], "width": 640, "height": 480}
         for rendition in made.values():
@@ -51,7 +55,7 @@ def test_worker_makes_web_renditions_under_the_territory_folder_and_pages_use_th
 
         # and the product page uses them with srcset, width and height
         text = host_client("nancy.localhost").get(f"/boutiques/{shop.slug}/{product.slug}/").text
-        assert f'/media/{made["320"]["name"]} 320w' in text and 'width="640" height="480"' in text
+        assert f"/media/{made['320']['name']} 320w" in text and 'width="640" height="480"' in text
     finally:
         with tenant_context(nancy):
             for photo in ProductPhoto.objects.filter(product__shop=shop):

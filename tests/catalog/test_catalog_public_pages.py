@@ -1,4 +1,5 @@
 """What shoppers see: the shop directory, storefronts, product pages, categories and the home page."""
+
 import re
 from datetime import time, timedelta
 from decimal import Decimal
@@ -29,7 +30,8 @@ def _nancy():
 
 def _open_all_week(shop) -> None:
     OpeningRange.objects.bulk_create(
-        [OpeningRange(shop=shop, weekday=day, opens=time(0, 0), closes=time(23, 59, 59)) for day in range(7)])
+        [OpeningRange(shop=shop, weekday=day, opens=time(0, 0), closes=time(23, 59, 59)) for day in range(7)]
+    )
 
 
 def _paris_today():
@@ -37,8 +39,9 @@ def _paris_today():
 
 
 def _photo(product, name="nancy/products/p.png", renditions=None):
-    return ProductPhoto.objects.create(product=product, image=name, width=800, height=600, alt=f"Photo de {product.title}",
-                                       renditions=renditions or {})
+    return ProductPhoto.objects.create(
+        product=product, image=name, width=800, height=600, alt=f"Photo de {product.title}", renditions=renditions or {}
+    )
 
 
 def _count(client, url) -> int:
@@ -80,12 +83,19 @@ def test_shop_list_shows_approved_shops_with_open_now_and_filters(nancy):
 def test_storefront_shows_the_shop_its_hours_and_published_products(nancy):
     with tenant_context(nancy):
         # given an approved shop open all week, closed for a coming holiday, with products in every status
-        shop = ShopFactory(name="Maison Mirabelle", phone="03 83 00 00 00", address="12 rue Saint-Dizier",
-                           description="<p>Épicerie <strong>fine</strong></p>", showcase_only=False)
+        shop = ShopFactory(
+            name="Maison Mirabelle",
+            phone="03 83 00 00 00",
+            address="12 rue Saint-Dizier",
+            description="<p>Épicerie <strong>fine</strong></p>",
+            showcase_only=False,
+        )
         _open_all_week(shop)
         start = _paris_today() + timedelta(days=10)
         ClosingPeriod.objects.create(shop=shop, starts_on=start, ends_on=start + timedelta(days=2), reason="Congés")
-        ClosingPeriod.objects.create(shop=shop, starts_on=start - timedelta(days=40), ends_on=start - timedelta(days=30))
+        ClosingPeriod.objects.create(
+            shop=shop, starts_on=start - timedelta(days=40), ends_on=start - timedelta(days=30)
+        )
         ProductFactory(shop=shop, title="Confiture de mirabelles")
         ProductFactory(shop=shop, title="Brouillon secret", status="draft")
         ProductFactory(shop=shop, title="Ancien produit", status="archived")
@@ -102,7 +112,9 @@ def test_storefront_shows_the_shop_its_hours_and_published_products(nancy):
     assert 'href="tel:0383000000"' in text
     assert "ouvert maintenant" in text and "Ouvert maintenant" in text
     today = FRENCH_DAYS[_paris_today().weekday()]
-    assert re.search(rf'<tr class="today" aria-current="date">\s*<th scope="row">{today} <span class="small">\(aujourd’hui\)', text)
+    assert re.search(
+        rf'<tr class="today" aria-current="date">\s*<th scope="row">{today} <span class="small">\(aujourd’hui\)', text
+    )
     assert "Congés" in text and "Fermé du" in text
     assert "Click & Collect" in text
     # and only the published products
@@ -125,8 +137,12 @@ def test_storefront_is_closed_during_a_closing_period_and_says_showcase_only(nan
 def test_script_in_a_description_is_neutralised_on_every_page(nancy):
     with tenant_context(nancy):
         # given descriptions holding scripts (written around the services, e.g. by an old import)
-        shop = ShopFactory(description='<p>Bonjour</p><script>alert("shop")</script><a href="javascript:alert(1)">x</a>')
-        product = ProductFactory(shop=shop, description='<img src=x onerror="alert(2)"><p onmouseover="alert(3)">Texte</p>')
+        shop = ShopFactory(
+            description='<p>Bonjour</p><script>alert("shop")</script><a href="javascript:alert(1)">x</a>'
+        )
+        product = ProductFactory(
+            shop=shop, description='<img src=x onerror="alert(2)"><p onmouseover="alert(3)">Texte</p>'
+        )
 
     shop_page = _nancy().get(f"/boutiques/{shop.slug}/").text
     product_page = _nancy().get(f"/boutiques/{shop.slug}/{product.slug}/").text
@@ -141,10 +157,13 @@ def test_product_page_shows_price_vat_variants_photos_and_the_shop(nancy):
         product = ProductFactory(shop=shop, title="Nappe en lin", price=Decimal("1249.90"), vat_rate=Decimal("5.5"))
         VariantFactory(product=product, name="Blanche", stock=2)
         VariantFactory(product=product, name="Grise", stock=0, price=Decimal(1300))
-        _photo(product, renditions={
-            "320": {"name": "nancy/products/p-320.webp", "width": 320, "height": 240},
-            "640": {"name": "nancy/products/p-640.webp", "width": 640, "height": 480},
-        })
+        _photo(
+            product,
+            renditions={
+                "320": {"name": "nancy/products/p-320.webp", "width": 320, "height": 240},
+                "640": {"name": "nancy/products/p-640.webp", "width": 640, "height": 480},
+            },
+        )
         _photo(product, name="nancy/products/second.png")
 
     response = _nancy().get(f"/boutiques/{shop.slug}/{product.slug}/")
@@ -221,8 +240,11 @@ def test_home_shows_featured_shops_categories_and_the_ten_newest_products(nancy)
         ShopFactory(name="Pas à la une")
         ShopFactory(name="Une en attente", is_featured=True, status="pending")
         for number in range(12):
-            ProductFactory(shop=featured, title=f"Nouveauté {number:02d}",
-                           published_at=timezone.now() - timedelta(minutes=12 - number))
+            ProductFactory(
+                shop=featured,
+                title=f"Nouveauté {number:02d}",
+                published_at=timezone.now() - timedelta(minutes=12 - number),
+            )
 
     text = _nancy().get("/").text
 
@@ -250,8 +272,13 @@ def test_public_pages_cost_a_fixed_number_of_queries(nancy):
         shop = _shop_with_products(1, is_featured=True)
         product = shop.products.first()
         counts = {}
-        urls = {"home": "/", "shops": "/boutiques/", "storefront": f"/boutiques/{shop.slug}/",
-                "product": f"/boutiques/{shop.slug}/{product.slug}/", "category": f"/categories/{shop.category.slug}/"}
+        urls = {
+            "home": "/",
+            "shops": "/boutiques/",
+            "storefront": f"/boutiques/{shop.slug}/",
+            "product": f"/boutiques/{shop.slug}/{product.slug}/",
+            "category": f"/categories/{shop.category.slug}/",
+        }
     for name, url in urls.items():
         counts[name] = _count(client, url)
 

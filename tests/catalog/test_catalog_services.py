@@ -1,4 +1,5 @@
 """Catalogue services: prices typed the French way, variants, photos, and the "add to cart" dry run."""
+
 from decimal import Decimal
 
 import pytest
@@ -30,18 +31,33 @@ from vitrine.testing.factories import (
 )
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("12,50", "12.50"), ("12.5", "12.50"), ("12,5 €", "12.50"), ("1 234,50", "1234.50"), ("1\u202f234,50 €", "1234.50"),
-    ("0", "0.00"), (Decimal("7.1"), "7.10"), (3, "3.00"),
-])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("12,50", "12.50"),
+        ("12.5", "12.50"),
+        ("12,5 €", "12.50"),
+        ("1 234,50", "1234.50"),
+        ("1\u202f234,50 €", "1234.50"),
+        ("0", "0.00"),
+        (Decimal("7.1"), "7.10"),
+        (3, "3.00"),
+    ],
+)
 def test_price_parse_reads_prices_as_people_type_them(typed, expected):
     assert price_parse(typed) == Decimal(expected)
 
 
-@pytest.mark.parametrize(("typed", "message"), [
-    ("douze", "n’est pas un prix"), ("-3", "montant positif"), ("12,505", "deux décimales"), ("NaN", "montant positif"),
-    ("99999999", "trop élevé"),
-])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("douze", "n’est pas un prix"),
+        ("-3", "montant positif"),
+        ("12,505", "deux décimales"),
+        ("NaN", "montant positif"),
+        ("99999999", "trop élevé"),
+    ],
+)
 def test_price_parse_refuses_bad_prices_in_french(typed, message):
     with override("fr"), pytest.raises(ValidationError) as caught:
         price_parse(typed)
@@ -60,10 +76,16 @@ def test_product_create_saves_variants_in_order_with_their_own_price_and_stock(n
         shop = ShopFactory()
 
         # when the owner creates a product with two variants, one at its own price
-        product = product_create(shop=shop, actor=shop.owner_user, data=_data(variants=[
-            {"name": "Taille 52", "price": "", "stock": "3", "sku": "BAG-52"},
-            {"name": "Taille 56", "price": "95", "stock": 1, "sku": "BAG-56"},
-        ]))
+        product = product_create(
+            shop=shop,
+            actor=shop.owner_user,
+            data=_data(
+                variants=[
+                    {"name": "Taille 52", "price": "", "stock": "3", "sku": "BAG-52"},
+                    {"name": "Taille 56", "price": "95", "stock": 1, "sku": "BAG-56"},
+                ]
+            ),
+        )
 
         # then the product is published with its variants, in the order typed
         product.refresh_from_db()
@@ -82,9 +104,16 @@ def test_product_create_with_bad_variants_changes_nothing_and_says_why(nancy):
 
         # when two variants share a name and one has a bad price
         with pytest.raises(ValidationError) as caught:
-            product_create(shop=shop, actor=shop.owner_user, data=_data(variants=[
-                {"name": "M", "price": "", "stock": 1}, {"name": "m", "price": "dix", "stock": 1},
-            ]))
+            product_create(
+                shop=shop,
+                actor=shop.owner_user,
+                data=_data(
+                    variants=[
+                        {"name": "M", "price": "", "stock": 1},
+                        {"name": "m", "price": "dix", "stock": 1},
+                    ]
+                ),
+            )
 
         # then nothing is saved, and the messages are in French
         assert not Product.objects.filter(shop=shop).exists()
@@ -96,9 +125,13 @@ def test_product_create_sanitises_the_description(nancy):
     with tenant_context(nancy):
         shop = ShopFactory()
 
-        product = product_create(shop=shop, actor=shop.owner_user, data=_data(
-            description='<p onclick="steal()">Argent <strong>925</strong></p><script>alert(1)</script><img src=x onerror=alert(1)>'
-        ))
+        product = product_create(
+            shop=shop,
+            actor=shop.owner_user,
+            data=_data(
+                description='<p onclick="steal()">Argent <strong>925</strong></p><script>alert(1)</script><img src=x onerror=alert(1)>'
+            ),
+        )
 
         assert product.description == "<p>Argent <strong>925</strong></p>"
 
@@ -107,8 +140,11 @@ def test_plain_text_description_keeps_its_paragraphs_and_is_escaped(nancy):
     with tenant_context(nancy):
         shop = ShopFactory()
 
-        product = product_create(shop=shop, actor=shop.owner_user, data=_data(
-            description="Argent 925 & perles.\nFait main.\n\nLivré en écrin"))
+        product = product_create(
+            shop=shop,
+            actor=shop.owner_user,
+            data=_data(description="Argent 925 & perles.\nFait main.\n\nLivré en écrin"),
+        )
 
         # the shops' rule: one <p> per paragraph, with nothing between them
         assert product.description == "<p>Argent 925 &amp; perles.<br>Fait main.</p><p>Livré en écrin</p>"
@@ -118,18 +154,30 @@ def test_product_update_adds_renames_and_removes_variants(nancy):
     with tenant_context(nancy):
         # given a product with variants S and M
         shop = ShopFactory()
-        product = product_create(shop=shop, actor=shop.owner_user, data=_data(variants=[
-            {"name": "S", "stock": 1}, {"name": "M", "stock": 2}]))
+        product = product_create(
+            shop=shop,
+            actor=shop.owner_user,
+            data=_data(variants=[{"name": "S", "stock": 1}, {"name": "M", "stock": 2}]),
+        )
         m_pk = product.variants.get(name="M").pk
 
         # when the owner keeps M (new stock), drops S and adds L, and archives the product
-        product_update(product=product, actor=shop.owner_user, data=_data(
-            title="Bague Stanislas argent", status="archived",
-            variants=[{"name": "M", "stock": 5}, {"name": "L", "stock": 1, "price": "99,00"}]))
+        product_update(
+            product=product,
+            actor=shop.owner_user,
+            data=_data(
+                title="Bague Stanislas argent",
+                status="archived",
+                variants=[{"name": "M", "stock": 5}, {"name": "L", "stock": 1, "price": "99,00"}],
+            ),
+        )
 
         # then the variants follow, M keeps its row, and the slug follows the title
         product.refresh_from_db()
-        assert [(v.name, v.stock, v.price) for v in product.variants.all()] == [("M", 5, None), ("L", 1, Decimal("99.00"))]
+        assert [(v.name, v.stock, v.price) for v in product.variants.all()] == [
+            ("M", 5, None),
+            ("L", 1, Decimal("99.00")),
+        ]
         assert product.variants.get(name="M").pk == m_pk
         assert (product.status, product.slug) == ("archived", "bague-stanislas-argent")
 
@@ -160,20 +208,30 @@ def test_only_a_member_of_the_shop_may_create_or_edit_its_products(nancy):
         assert Product.objects.get(pk=product.pk).title == product.title
 
 
-def test_quick_add_publishes_a_product_with_its_photo_under_the_territory_folder(nancy, media, png_upload,
-                                                                                 django_capture_on_commit_callbacks):
+def test_quick_add_publishes_a_product_with_its_photo_under_the_territory_folder(
+    nancy, media, png_upload, django_capture_on_commit_callbacks
+):
     with tenant_context(nancy):
         # given a shop in the "bijoux" category
         shop = ShopFactory(category=Category.objects.get(slug="bijoux"))
 
         # when its owner quick-adds a photo, a title and a price typed the French way
         with django_capture_on_commit_callbacks() as callbacks:
-            product = product_quick_add(shop=shop, actor=shop.owner_user, title="Collier perles", price="24,90",
-                                        photo=png_upload("IMG_0042.png"))
+            product = product_quick_add(
+                shop=shop,
+                actor=shop.owner_user,
+                title="Collier perles",
+                price="24,90",
+                photo=png_upload("IMG_0042.png"),
+            )
 
         # then the product is online at once, in the shop's category, available on request
         assert (product.status, product.price, product.category.slug, product.availability) == (
-            "published", Decimal("24.90"), "bijoux", "on_request")
+            "published",
+            Decimal("24.90"),
+            "bijoux",
+            "on_request",
+        )
         photo = product.photos.get()
         assert photo.image.name.startswith("nancy/products/collier-perles")
         assert (media / photo.image.name).is_file()
@@ -200,8 +258,11 @@ def test_photos_are_added_reordered_described_and_deleted(nancy, media, png_uplo
         # given a product with three photos
         shop = ShopFactory()
         product = ProductFactory(shop=shop)
-        first, second, third = product_photos_add(product=product, actor=shop.owner_user, uploads=[
-            png_upload("a.png"), png_upload("b.png"), png_upload("c.png")])
+        first, second, third = product_photos_add(
+            product=product,
+            actor=shop.owner_user,
+            uploads=[png_upload("a.png"), png_upload("b.png"), png_upload("c.png")],
+        )
         assert [p.position for p in (first, second, third)] == [0, 1, 2]
 
         # when the owner moves the third earlier, describes it and deletes the first
@@ -211,7 +272,10 @@ def test_photos_are_added_reordered_described_and_deleted(nancy, media, png_uplo
             product_photo_delete(photo=first, actor=shop.owner_user)
 
         # then the order, the description and the files follow
-        assert [(p.pk, p.alt) for p in product.photos.all()] == [(third.pk, "Collier porté"), (second.pk, product.title)]
+        assert [(p.pk, p.alt) for p in product.photos.all()] == [
+            (third.pk, "Collier porté"),
+            (second.pk, product.title),
+        ]
         assert not (media / first.image.name).exists()
         assert (media / third.image.name).is_file()
 
@@ -222,9 +286,11 @@ def test_another_shop_cannot_touch_a_photo(nancy, media, png_upload):
         product = ProductFactory(shop=shop)
         (photo,) = product_photos_add(product=product, actor=shop.owner_user, uploads=[png_upload()])
 
-        for action in (lambda: product_photo_delete(photo=photo, actor=other.owner_user),
-                       lambda: product_photo_alt_set(photo=photo, actor=other.owner_user, alt="x"),
-                       lambda: product_photo_move(photo=photo, actor=other.owner_user, offset=1)):
+        for action in (
+            lambda: product_photo_delete(photo=photo, actor=other.owner_user),
+            lambda: product_photo_alt_set(photo=photo, actor=other.owner_user, alt="x"),
+            lambda: product_photo_move(photo=photo, actor=other.owner_user, offset=1),
+        ):
             with pytest.raises(NotShopMember):
                 action()
         assert ProductPhoto.objects.filter(pk=photo.pk, alt=product.title).exists()

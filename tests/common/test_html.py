@@ -1,4 +1,5 @@
 """One HTML cleaner: plain text typed on a phone becomes paragraphs and lists; HTML is sanitised."""
+
 from vitrine.common.html import description_clean, description_for_editing
 
 
@@ -7,14 +8,18 @@ def test_plain_text_becomes_paragraphs_line_breaks_and_lists():
 
     html = description_clean(text)
 
-    assert html == ("<p>Librairie indépendante.<br>Depuis 1987.</p>"
-                    "<ul><li>romans</li><li>BD</li><li>albums</li></ul>"
-                    "<p>À bientôt &amp; merci &lt;3</p>")
+    assert html == (
+        "<p>Librairie indépendante.<br>Depuis 1987.</p>"
+        "<ul><li>romans</li><li>BD</li><li>albums</li></ul>"
+        "<p>À bientôt &amp; merci &lt;3</p>"
+    )
 
 
 def test_html_keeps_its_formatting_and_loses_what_runs():
-    html = description_clean('<p onclick="steal()">Bijoux <strong>faits main</strong></p><script>alert(1)</script>'
-                             '<a href="javascript:alert(1)">clic</a><a href="https://example.fr">site</a>')
+    html = description_clean(
+        '<p onclick="steal()">Bijoux <strong>faits main</strong></p><script>alert(1)</script>'
+        '<a href="javascript:alert(1)">clic</a><a href="https://example.fr">site</a>'
+    )
 
     assert "<strong>faits main</strong>" in html and 'href="https://example.fr"' in html
     assert "script" not in html and "onclick" not in html and "javascript:" not in html

@@ -1,4 +1,5 @@
 """Integrations, each switched on by its variable: storage, Sentry, email, production settings."""
+
 import os
 import subprocess
 import sys
@@ -28,8 +29,12 @@ PRODUCTION_ENV = {
 def _manage(*args: str, env: dict) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
     return subprocess.run(
-        [sys.executable, str(ROOT_DIR / "manage.py"), *args], env={**clean, **env},
-        capture_output=True, text=True, timeout=120, cwd=ROOT_DIR,
+        [sys.executable, str(ROOT_DIR / "manage.py"), *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT_DIR,
     )
 
 
@@ -78,7 +83,9 @@ def test_bucket_variable_switches_media_to_s3():
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
         env={**os.environ, **PRODUCTION_ENV, "AWS_STORAGE_BUCKET_NAME": "vitrine-media"},
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.stdout.strip() == "vitrine.common.storage.TenantS3Storage", result.stderr
 
@@ -119,7 +126,13 @@ def test_without_smtp_emails_are_files_and_logged(tmp_path, caplog):
 
     # when an email is sent
     with caplog.at_level("INFO", logger="vitrine.mail"):
-        EmailMessage("Votre commande est prête", "Bonjour", "ne-pas-repondre@vitrine.fr", ["camille@example.fr"], connection=backend).send()
+        EmailMessage(
+            "Votre commande est prête",
+            "Bonjour",
+            "ne-pas-repondre@vitrine.fr",
+            ["camille@example.fr"],
+            connection=backend,
+        ).send()
 
     # then it is a file under the mail folder and a line in the console log
     (written,) = list(tmp_path.iterdir())
@@ -145,9 +158,14 @@ def test_email_url_configures_smtp():
     code = "from django.conf import settings as s; print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS)"
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        env={**os.environ, **PRODUCTION_ENV}, capture_output=True, text=True, timeout=60,
+        env={**os.environ, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    assert result.stdout.split() == ["django.core.mail.backends.smtp.EmailBackend", "smtp.example.fr", "587", "True"], result.stderr
+    assert result.stdout.split() == ["django.core.mail.backends.smtp.EmailBackend", "smtp.example.fr", "587", "True"], (
+        result.stderr
+    )
 
 
 @pytest.mark.parametrize("path", ["/healthz"])

@@ -1,4 +1,5 @@
 """One money format: French by default, English when the page is in English."""
+
 from decimal import Decimal
 
 from django.template import Context, Template

@@ -1,4 +1,5 @@
 """One slugger: ligatures spelled out, slugs cut cleanly, uniqueness suffixes within a scope."""
+
 from decimal import Decimal
 
 from django_tenants.utils import tenant_context
@@ -90,9 +91,17 @@ def test_shop_and_commune_slugs_keep_oe(nancy):
         owner = UserFactory(role=User.Role.SHOPPER)
 
         # when a shop named with a ligature applies
-        shop = shop_apply(owner=owner, application=ShopApplication(
-            name="Au Bœuf d'Or", siret=siret_make(55_000_000_001), address="1 rue Gambetta",
-            commune_id=commune.pk, category_id=category.pk, email="contact@boeuf.example.fr"))
+        shop = shop_apply(
+            owner=owner,
+            application=ShopApplication(
+                name="Au Bœuf d'Or",
+                siret=siret_make(55_000_000_001),
+                address="1 rue Gambetta",
+                commune_id=commune.pk,
+                category_id=category.pk,
+                email="contact@boeuf.example.fr",
+            ),
+        )
 
         # then both slugs spell it out
         assert (shop.slug, commune.slug) == ("au-boeuf-dor", "vandoeuvre-les-nancy-54500")

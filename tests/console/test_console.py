@@ -1,4 +1,5 @@
 """The super-admin console: sign-in, territories, provisioning jobs, suspension, domains, audit."""
+
 from django.db import connection
 
 from vitrine.accounts.models import User
@@ -41,7 +42,9 @@ def test_operator_signs_in_with_email_and_password(db):
     assert client.get("/").status_code == 200
 
 
-def test_territory_list_shows_status_and_domains_in_fixed_queries(console_client, nancy, limoges, django_assert_num_queries):
+def test_territory_list_shows_status_and_domains_in_fixed_queries(
+    console_client, nancy, limoges, django_assert_num_queries
+):
     # given an extra domain
     Domain.objects.create(domain="achetez.grandnancy.fr", tenant=nancy, is_primary=False)
 
@@ -51,11 +54,19 @@ def test_territory_list_shows_status_and_domains_in_fixed_queries(console_client
 
     # then every territory with its status and domains
     assert response.status_code == 200
-    for text in ("Achetez Grand Nancy", "Limoges en boutiques", "nancy.localhost", "achetez.grandnancy.fr", "limoges.localhost"):
+    for text in (
+        "Achetez Grand Nancy",
+        "Limoges en boutiques",
+        "nancy.localhost",
+        "achetez.grandnancy.fr",
+        "limoges.localhost",
+    ):
         assert text in response.text
 
 
-def test_provision_from_the_console_runs_a_job_and_links_to_the_territory(console_client, django_capture_on_commit_callbacks):
+def test_provision_from_the_console_runs_a_job_and_links_to_the_territory(
+    console_client, django_capture_on_commit_callbacks
+):
     # when the operator submits the form
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = console_client.post("/territoires/nouveau/", VALID_FORM)
@@ -85,7 +96,9 @@ def test_provision_from_the_console_runs_a_job_and_links_to_the_territory(consol
 
 def test_a_job_whose_slug_was_taken_meanwhile_fails_with_the_reason(console_client, nancy):
     # given a job for a slug taken after it was queued
-    job = ProvisioningJob.objects.create(params={**_request_params(), "slug": "nancy", "name": "Autre"}, requested_by=console_client.operator)
+    job = ProvisioningJob.objects.create(
+        params={**_request_params(), "slug": "nancy", "name": "Autre"}, requested_by=console_client.operator
+    )
 
     # when it runs
     territory_provision_job_run.run(job_id=job.pk)
@@ -98,8 +111,15 @@ def test_a_job_whose_slug_was_taken_meanwhile_fails_with_the_reason(console_clie
 
 def _request_params() -> dict:
     return {
-        "name": VALID_FORM["name"], "slug": VALID_FORM["slug"], "kind": "city", "theme": "metropole",
-        "primary_color": "", "hero_text": "", "contact_email": "c@t.fr", "admin_email": "a@t.fr", "custom_domains": [],
+        "name": VALID_FORM["name"],
+        "slug": VALID_FORM["slug"],
+        "kind": "city",
+        "theme": "metropole",
+        "primary_color": "",
+        "hero_text": "",
+        "contact_email": "c@t.fr",
+        "admin_email": "a@t.fr",
+        "custom_domains": [],
     }
 
 
@@ -134,7 +154,9 @@ def test_suspend_and_resume_are_audited(console_client, nancy):
 
 def test_add_custom_domain_and_refuse_a_taken_one(console_client, nancy, limoges):
     # when a custom domain is added as primary
-    response = console_client.post("/territoires/nancy/domaines/", {"domain": "Achetez.GrandNancy.fr", "make_primary": "on"})
+    response = console_client.post(
+        "/territoires/nancy/domaines/", {"domain": "Achetez.GrandNancy.fr", "make_primary": "on"}
+    )
 
     # then it is the only primary one
     assert response.status_code == 302

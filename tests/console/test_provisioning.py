@@ -2,6 +2,7 @@
 
 Messages are asserted in French, the language every page speaks by default.
 """
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -75,7 +76,11 @@ def _schema_sequences(schema: str) -> set[str]:
 def test_provision_creates_schema_domains_branding_and_invited_admin(db, django_capture_on_commit_callbacks):
     # given a valid request
     request = territory_request(
-        "metz", name="Metz Commerces", kind="city", primary_color="#1d4ed8", hero_text="Bonjour Metz",
+        "metz",
+        name="Metz Commerces",
+        kind="city",
+        primary_color="#1d4ed8",
+        hero_text="Bonjour Metz",
         custom_domains=["achetez.metz.example.fr"],
     )
 
@@ -88,7 +93,10 @@ def test_provision_creates_schema_domains_branding_and_invited_admin(db, django_
     assert result.created and result.method == "clone"
     assert schema_exists("metz")
     assert (territory.name, territory.kind, territory.primary_color, territory.hero_text) == (
-        "Metz Commerces", "city", "#1d4ed8", "Bonjour Metz",
+        "Metz Commerces",
+        "city",
+        "#1d4ed8",
+        "Bonjour Metz",
     )
     domains = {d.domain: d.is_primary for d in territory.domains.all()}
     assert domains == {"metz.localhost": True, "achetez.metz.example.fr": False}

@@ -1,6 +1,7 @@
 """The demo data (`make demo`) and the benchmark catalogue: valid, idempotent, and kept in
 their territory. Seeded in the session's test territories, inside the test transaction;
 pictures are written under a temporary MEDIA_ROOT."""
+
 from __future__ import annotations
 
 import csv
@@ -62,6 +63,7 @@ def _seeded_category_slugs() -> set[str]:
 
 # --- The data files -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("schema", sorted(DEMO_TERRITORIES))
 def test_demo_files_describe_a_dozen_shops_or_more_in_the_territory(schema):
     # given the demo file of a territory
@@ -104,6 +106,7 @@ def test_demo_catalogues_name_seeded_categories_and_valid_prices():
 
 # --- Seeding ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("schema", sorted(DEMO_TERRITORIES))
 def test_demo_seed_makes_valid_shops_products_and_logins(nancy, schema):
     # when a territory is filled with a demo territory's shops
@@ -115,8 +118,11 @@ def test_demo_seed_makes_valid_shops_products_and_logins(nancy, schema):
     assert len(result.shops) == len(specs) >= 12
     assert result.created == len(specs)
     with tenant_context(nancy):
-        shops = list(Shop.objects.select_related("commune", "category")
-                     .filter(siret__in=[demo_siret(schema, spec["login"]) for spec in specs]))
+        shops = list(
+            Shop.objects.select_related("commune", "category").filter(
+                siret__in=[demo_siret(schema, spec["login"]) for spec in specs]
+            )
+        )
         assert len(shops) == len(specs)
         for shop in shops:
             assert siret_valid(shop.siret), shop.siret
@@ -152,8 +158,13 @@ def test_demo_seed_twice_changes_nothing(nancy):
     # given the demo shops of Limoges seeded once
     first = demo_territory_seed(territory=nancy, data_schema="limoges")
     with tenant_context(nancy):
-        counts = (Shop.objects.count(), Product.objects.count(), Variant.objects.count(), ProductPhoto.objects.count(),
-                  Order.objects.count())
+        counts = (
+            Shop.objects.count(),
+            Product.objects.count(),
+            Variant.objects.count(),
+            ProductPhoto.objects.count(),
+            Order.objects.count(),
+        )
 
     # when it runs again
     second = demo_territory_seed(territory=nancy, data_schema="limoges")
@@ -162,8 +173,13 @@ def test_demo_seed_twice_changes_nothing(nancy):
     assert first.created == len(first.shops) and second.created == 0
     assert [shop.products for shop in second.shops] == [shop.products for shop in first.shops]
     with tenant_context(nancy):
-        assert (Shop.objects.count(), Product.objects.count(), Variant.objects.count(),
-                ProductPhoto.objects.count(), Order.objects.count()) == counts
+        assert (
+            Shop.objects.count(),
+            Product.objects.count(),
+            Variant.objects.count(),
+            ProductPhoto.objects.count(),
+            Order.objects.count(),
+        ) == counts
 
 
 def test_demo_boards_have_orders_at_each_stage_and_the_demo_shopper_sees_hers(nancy):
@@ -193,7 +209,9 @@ def test_jeweller_rings_come_in_sizes_and_clothes_in_s_to_xl(nancy):
 
     # then the jeweller's rings have sizes 50 to 58 and the clothes shop's shirts S to XL
     with tenant_context(nancy):
-        ring = Product.objects.get(shop__name="Bijouterie Lumière de Stanislas", title="Bague solitaire argent et zircon")
+        ring = Product.objects.get(
+            shop__name="Bijouterie Lumière de Stanislas", title="Bague solitaire argent et zircon"
+        )
         assert list(ring.variants.values_list("name", flat=True)) == [f"Taille {size}" for size in range(50, 59)]
         shirt = Product.objects.get(shop__name="Maison Héloïse", title="Chemise en lin lavé")
         assert list(shirt.variants.values_list("name", flat=True)) == ["S", "M", "L", "XL"]
@@ -252,10 +270,14 @@ def test_demo_owner_cannot_reach_another_shops_merchant_pages(nancy):
         client.force_login(jeweller)  # the session lives in Nancy's schema
 
     # when the jeweller opens products in the merchant area
-    own = [client.get(reverse(name, kwargs={"pk": own_product.pk})).status_code
-           for name in ("product_edit", "product_preview")]
-    other = [client.get(reverse(name, kwargs={"pk": bookshop_product.pk})).status_code
-             for name in ("product_edit", "product_preview")]
+    own = [
+        client.get(reverse(name, kwargs={"pk": own_product.pk})).status_code
+        for name in ("product_edit", "product_preview")
+    ]
+    other = [
+        client.get(reverse(name, kwargs={"pk": bookshop_product.pk})).status_code
+        for name in ("product_edit", "product_preview")
+    ]
 
     # then their own open, the bookshop's are not theirs to see
     assert own == [200, 200]
@@ -263,6 +285,7 @@ def test_demo_owner_cannot_reach_another_shops_merchant_pages(nancy):
 
 
 # --- The benchmark catalogue ------------------------------------------------------------------
+
 
 def test_bench_catalogue_seed_makes_valid_rows_and_is_idempotent(nancy, limoges):
     # when a small benchmark catalogue is seeded, then seeded again

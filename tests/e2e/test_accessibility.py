@@ -1,13 +1,16 @@
 """WCAG 2.1 A/AA checks (axe-core, run in Debian's Chromium) over the pages shoppers and
 merchants use on a phone: the marketplace, search, cart and checkout, the account, the board."""
+
 from __future__ import annotations
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-              "resultTypes": ["violations"]}
+WCAG_21_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 
 
 def _world_make() -> dict:
@@ -27,11 +30,23 @@ def _world_make() -> dict:
         shopper = UserFactory(email="a11y@example.fr", full_name="Alice Martin")
         cart = cart_create(user=shopper)
         cart_add(cart=cart, product_id=product.pk)
-        order, = order_place(cart=cart, customer=shopper, guest=Guest("Alice Martin", "a11y@example.fr", "0612345678"),
-                    slots={shop.pk: checkout_slots(shop=shop)[0].starts_at}, idempotency_key=uuid.uuid4())
+        (order,) = order_place(
+            cart=cart,
+            customer=shopper,
+            guest=Guest("Alice Martin", "a11y@example.fr", "0612345678"),
+            slots={shop.pk: checkout_slots(shop=shop)[0].starts_at},
+            idempotency_key=uuid.uuid4(),
+        )
         cart_add(cart=cart_create(user=shopper), product_id=product.pk)  # a line for the cart page
-        return {"shop": shop.pk, "shop_slug": shop.slug, "product_slug": product.slug, "order": order.pk,
-                "shopper": shopper.email, "merchant": shop.owner_user.email, "password": DEFAULT_PASSWORD}
+        return {
+            "shop": shop.pk,
+            "shop_slug": shop.slug,
+            "product_slug": product.slug,
+            "order": order.pk,
+            "shopper": shopper.email,
+            "merchant": shop.owner_user.email,
+            "password": DEFAULT_PASSWORD,
+        }
 
 
 def _world_remove(world: dict) -> None:
@@ -55,8 +70,10 @@ def _violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, options=WCAG_21_AA)
-    return [f"{page.url} {v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
-            for v in results.response["violations"]]
+    return [
+        f"{page.url} {v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in results.response["violations"]
+    ]
 
 
 def _sign_in(page, url: str, email: str, password: str) -> None:
@@ -69,30 +86,54 @@ def _sign_in(page, url: str, email: str, password: str) -> None:
 
 def test_shopper_and_merchant_pages_meet_wcag_21_aa(phone_page, phone_pages, base_url, orm, screenshot):
     # the checker itself sees a missing alt text and a missing label
-    phone_page.set_content('<html lang="fr"><head><title>t</title></head><body><main>'
-                           '<img src="x.png"><input type="text"></main></body></html>')
+    phone_page.set_content(
+        '<html lang="fr"><head><title>t</title></head><body><main>'
+        '<img src="x.png"><input type="text"></main></body></html>'
+    )
     assert {line.split()[1] for line in _violations(phone_page)} >= {"image-alt", "label"}
 
     world = orm(_world_make)
     found: list[str] = []
     try:
         page = phone_page
-        public = ["/", "/boutiques/", f"/boutiques/{world['shop_slug']}/",
-                  f"/boutiques/{world['shop_slug']}/{world['product_slug']}/", "/recherche/?q=bague",
-                  "/recherche/?q=zzzzzz", "/panier/", "/compte/connexion/", "/compte/inscription/",
-                  "/compte/mot-de-passe/oublie/", "/pro/rejoindre/"]
+        public = [
+            "/",
+            "/boutiques/",
+            f"/boutiques/{world['shop_slug']}/",
+            f"/boutiques/{world['shop_slug']}/{world['product_slug']}/",
+            "/recherche/?q=bague",
+            "/recherche/?q=zzzzzz",
+            "/panier/",
+            "/compte/connexion/",
+            "/compte/inscription/",
+            "/compte/mot-de-passe/oublie/",
+            "/pro/rejoindre/",
+        ]
         for path in public:
             page.goto(base_url("nancy", path))
             found += _violations(page)
         _sign_in(page, base_url("nancy", "/compte/connexion/"), world["shopper"], world["password"])
-        for path in ["/panier/", "/panier/commande/", "/compte/", "/compte/commandes/",
-                     f"/compte/commandes/{world['order']}/", "/compte/supprimer/"]:
+        for path in [
+            "/panier/",
+            "/panier/commande/",
+            "/compte/",
+            "/compte/commandes/",
+            f"/compte/commandes/{world['order']}/",
+            "/compte/supprimer/",
+        ]:
             page.goto(base_url("nancy", path))
             found += _violations(page)
         merchant = phone_pages()
         _sign_in(merchant, base_url("nancy", "/compte/connexion/"), world["merchant"], world["password"])
-        for path in ["/pro/", "/pro/commandes/", "/pro/commandes/historique/", "/pro/commandes/jour/",
-                     "/pro/commandes/reglages/", "/pro/produits/", "/pro/horaires/"]:
+        for path in [
+            "/pro/",
+            "/pro/commandes/",
+            "/pro/commandes/historique/",
+            "/pro/commandes/jour/",
+            "/pro/commandes/reglages/",
+            "/pro/produits/",
+            "/pro/horaires/",
+        ]:
             merchant.goto(base_url("nancy", path))
             found += _violations(merchant)
     finally:

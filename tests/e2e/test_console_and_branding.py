@@ -4,6 +4,7 @@ provisioning with live progress, and a suspended territory's "closed for now" pa
 Runs against the session's real web server and Celery worker (tests/conftest.py), so
 everything a test needs is committed first and removed afterwards.
 """
+
 from __future__ import annotations
 
 import re

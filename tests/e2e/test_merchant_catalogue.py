@@ -5,6 +5,7 @@ products appear on the public storefront.
 Runs against the session's real web server and Celery worker, so the shop is committed first
 and removed afterwards.
 """
+
 from __future__ import annotations
 
 import io
@@ -35,13 +36,21 @@ def _shop_create(token: str) -> dict:
     with tenant_context(Territory.objects.get(schema_name="nancy")):
         owner = User.objects.create_user(email=f"marchand-{token}@example.fr", password=PASSWORD, role="merchant")
         commune = CommuneFactory(name=f"Villers-lès-Nancy {token}", postcode="54600")
-        shop = ShopFactory(name=f"Atelier Faïence {token}", owner=owner, commune=commune, phone="03 83 12 34 56",
-                           category=Category.objects.get(slug="decoration"),
-                           description="<p>Faïence de Lunéville, <strong>peinte à la main</strong> dans notre atelier.</p>")
-        OpeningRange.objects.bulk_create([
-            OpeningRange(shop=shop, weekday=day, opens=opens, closes=closes)
-            for day in range(5) for opens, closes in ((time(9), time(12)), (time(14), time(19)))
-        ])
+        shop = ShopFactory(
+            name=f"Atelier Faïence {token}",
+            owner=owner,
+            commune=commune,
+            phone="03 83 12 34 56",
+            category=Category.objects.get(slug="decoration"),
+            description="<p>Faïence de Lunéville, <strong>peinte à la main</strong> dans notre atelier.</p>",
+        )
+        OpeningRange.objects.bulk_create(
+            [
+                OpeningRange(shop=shop, weekday=day, opens=opens, closes=closes)
+                for day in range(5)
+                for opens, closes in ((time(9), time(12)), (time(14), time(19)))
+            ]
+        )
         return {"slug": shop.slug, "pk": shop.pk, "email": owner.email, "owner": owner.pk, "commune": commune.pk}
 
 
@@ -71,9 +80,16 @@ def _products(shop_pk: int) -> list[tuple]:
 
     with tenant_context(Territory.objects.get(schema_name="nancy")):
         return [
-            (p.title, str(p.price), p.status, [(v.name, v.price and str(v.price), v.stock) for v in p.variants.all()],
-             [bool(photo.renditions) for photo in p.photos.all()])
-            for p in Product.objects.filter(shop_id=shop_pk).order_by("created_at").prefetch_related("variants", "photos")
+            (
+                p.title,
+                str(p.price),
+                p.status,
+                [(v.name, v.price and str(v.price), v.stock) for v in p.variants.all()],
+                [bool(photo.renditions) for photo in p.photos.all()],
+            )
+            for p in Product.objects.filter(shop_id=shop_pk)
+            .order_by("created_at")
+            .prefetch_related("variants", "photos")
         ]
 
 
@@ -101,14 +117,17 @@ def merchant_shop(orm):
     orm(_shop_delete, facts)
 
 
-def test_merchant_fills_the_catalogue_from_a_phone_and_shoppers_see_it(phone_page, base_url, screenshot, orm,
-                                                                       merchant_shop, tmp_path):
+def test_merchant_fills_the_catalogue_from_a_phone_and_shoppers_see_it(
+    phone_page, base_url, screenshot, orm, merchant_shop, tmp_path
+):
     page = phone_page
     shop_slug = merchant_shop["slug"]
 
     # given a merchant who signs in on their phone
     page.goto(base_url("nancy", "/compte/connexion/?next=/pro/produits/"))
-    page.get_by_label(re.compile(r"e-?mail|adresse [ée]lectronique|courriel", re.IGNORECASE)).fill(merchant_shop["email"])
+    page.get_by_label(re.compile(r"e-?mail|adresse [ée]lectronique|courriel", re.IGNORECASE)).fill(
+        merchant_shop["email"]
+    )
     page.get_by_label(re.compile(r"^\s*(password|mot de passe)\s*$", re.IGNORECASE)).fill(PASSWORD)
     page.locator("main form").get_by_role("button").click()
     page.wait_for_url(base_url("nancy", "/pro/produits/"))
@@ -179,15 +198,19 @@ def test_merchant_fills_the_catalogue_from_a_phone_and_shoppers_see_it(phone_pag
     expect(page.locator(".product-row").first).to_contain_text("Bol à café")
     expect(page.locator(".product-row").first).to_contain_text("En ligne")
     # the photos' web renditions are made by the worker meanwhile
-    wait_for(lambda: all(all(done) for *_, done in orm(_products, merchant_shop["pk"])), timeout=30,
-             message="the photo renditions")
+    wait_for(
+        lambda: all(all(done) for *_, done in orm(_products, merchant_shop["pk"])),
+        timeout=30,
+        message="the photo renditions",
+    )
     page.reload()
     assert _fits_the_phone(page)
     screenshot(page, "merchant-products")
 
     # when a shopper (not signed in) opens the public storefront
-    shopper = page.context.browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3,
-                                               is_mobile=True, has_touch=True)
+    shopper = page.context.browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True
+    )
     try:
         public = shopper.new_page()
         response = public.goto(base_url("nancy", f"/boutiques/{shop_slug}/"))
@@ -198,7 +221,8 @@ def test_merchant_fills_the_catalogue_from_a_phone_and_shoppers_see_it(phone_pag
         expect(public.locator(".product-card")).to_have_count(2)
         expect(public.locator(".product-grid")).to_contain_text("24,90 €")
         expect(public.get_by_role("link", name=re.compile("Voir sur la carte"))).to_have_attribute(
-            "href", re.compile(r"^https://www\.openstreetmap\.org/search\?query="))
+            "href", re.compile(r"^https://www\.openstreetmap\.org/search\?query=")
+        )
         expect(public.locator("table.hours")).to_contain_text("9:00–12:00, 14:00–19:00")
         assert public.locator(".product-card img").first.get_attribute("srcset")
         assert _fits_the_phone(public)
@@ -210,7 +234,9 @@ def test_merchant_fills_the_catalogue_from_a_phone_and_shoppers_see_it(phone_pag
         expect(public.locator(".product-price")).to_contain_text("18,50 €")
         expect(public.locator(".variants-table")).to_contain_text("22,00 €")
         expect(public.get_by_text("TVA 20 % incluse")).to_be_visible()
-        expect(public.locator(".rich-text p")).to_have_text(["Bol émaillé, tourné à la main.", "Passe au lave-vaisselle."])
+        expect(public.locator(".rich-text p")).to_have_text(
+            ["Bol émaillé, tourné à la main.", "Passe au lave-vaisselle."]
+        )
         assert public.locator(".product-main-photo").get_attribute("width")
         assert _fits_the_phone(public)
         screenshot(public, "product")

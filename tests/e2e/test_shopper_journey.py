@@ -4,6 +4,7 @@ email, and at the counter the merchant finds the order by the customer's name an
 
 Real web server, real Celery worker delivering the outbox, Debian's Chromium.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,9 +31,12 @@ def _world_make() -> dict:
         deco = shop_open_every_day(name="Atelier Déco Stan")
         ProductFactory(shop=bijouterie, title="Bague en argent martelé", category=jewels, stock=2)
         ProductFactory(shop=deco, title="Bijou de sac en cuir", stock=4)
-        return {"shops": [bijouterie.pk, deco.pk], "password": DEFAULT_PASSWORD,
-                "merchants": {shop.name: shop.owner_user.email for shop in (bijouterie, deco)},
-                "shop_emails": [shop.email for shop in (bijouterie, deco)]}
+        return {
+            "shops": [bijouterie.pk, deco.pk],
+            "password": DEFAULT_PASSWORD,
+            "merchants": {shop.name: shop.owner_user.email for shop in (bijouterie, deco)},
+            "shop_emails": [shop.email for shop in (bijouterie, deco)],
+        }
 
 
 def _emails_to(address: str) -> list[tuple[str, str]]:
@@ -133,14 +137,23 @@ def test_bijou_two_shops_guest_checkout_to_collection(phone_page, phone_pages, b
         emails = wait_for(placed_emails, timeout=30, interval=0.3, message="the two confirmation emails")
         assert sorted(code for code in codes if any(code in subject for subject, _s in emails)) == sorted(codes)
         for shop_email in world["shop_emails"]:
-            new_order, = wait_for(lambda a=shop_email: orm(_emails_to, a), timeout=30, interval=0.3,
-                                  message=f"the new-order email to {shop_email}")
+            (new_order,) = wait_for(
+                lambda a=shop_email: orm(_emails_to, a),
+                timeout=30,
+                interval=0.3,
+                message=f"the new-order email to {shop_email}",
+            )
             assert new_order[0].startswith("Nouvelle commande") and "Claire Blaison" in new_order[0]
 
         # each merchant, on their phone, accepts the new order and prepares it
         for shop_name, merchant_email in world["merchants"].items():
             merchant = phone_pages()
-            _sign_in(merchant, base_url("nancy", "/compte/connexion/?next=/pro/commandes/"), merchant_email, world["password"])
+            _sign_in(
+                merchant,
+                base_url("nancy", "/compte/connexion/?next=/pro/commandes/"),
+                merchant_email,
+                world["password"],
+            )
             new = merchant.locator(".board-order.is-new")
             expect(new).to_have_count(1)
             expect(new).to_contain_text("Claire Blaison")
@@ -155,8 +168,12 @@ def test_bijou_two_shops_guest_checkout_to_collection(phone_page, phone_pages, b
         shopper.goto(confirmation)
         expect(shopper.locator(".order-status")).to_have_text(["Prête à retirer", "Prête à retirer"])
         screenshot(shopper, "journey-6-shopper-sees-ready")
-        ready = wait_for(lambda: [e for e in orm(_emails_to, SHOPPER_EMAIL) if "prête" in e[0] and e[1] == "sent"],
-                         timeout=30, interval=0.3, message="the ready emails")
+        ready = wait_for(
+            lambda: [e for e in orm(_emails_to, SHOPPER_EMAIL) if "prête" in e[0] and e[1] == "sent"],
+            timeout=30,
+            interval=0.3,
+            message="the ready emails",
+        )
         assert len(ready) == 2
         shopper.set_content(orm(_email_html, SHOPPER_EMAIL, "prête"))
         screenshot(shopper, "journey-7-ready-email")
@@ -164,7 +181,9 @@ def test_bijou_two_shops_guest_checkout_to_collection(phone_page, phone_pages, b
         # at the counter: "Je viens chercher une commande au nom de Blaison"
         counter = phone_pages()
         merchant_email = world["merchants"]["Bijouterie Stanislas"]
-        _sign_in(counter, base_url("nancy", "/compte/connexion/?next=/pro/commandes/"), merchant_email, world["password"])
+        _sign_in(
+            counter, base_url("nancy", "/compte/connexion/?next=/pro/commandes/"), merchant_email, world["password"]
+        )
         counter.get_by_label(re.compile("Trouver une commande")).fill("blaison")
         counter.get_by_label(re.compile("Trouver une commande")).press("Enter")
         found = counter.locator(".board-order", has_text="Claire Blaison")
@@ -176,4 +195,3 @@ def test_bijou_two_shops_guest_checkout_to_collection(phone_page, phone_pages, b
     finally:
         summary = orm(_world_remove, world)
     assert summary == ["Atelier Déco Stan:ready", "Bijouterie Stanislas:collected"]
-

@@ -1,4 +1,5 @@
 """Fixtures for catalogue import tests: a shop in nancy and its signed-in owner."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Export and template: the same format as the import, so export -> edit -> import round-trips."""
+
 from __future__ import annotations
 
 import io
@@ -18,8 +19,20 @@ def _catalogue(shop) -> list[tuple]:
     """Everything the file describes, to compare before and after."""
     products = Product.objects.filter(shop=shop).order_by("slug")
     return [
-        (p.slug, p.title, p.description, p.category_id, p.price, p.vat_rate, p.status, p.availability, p.stock, p.sku,
-         p.updated_at, [(v.pk, v.name, v.price, v.stock, v.sku) for v in p.variants.order_by("position", "id")])
+        (
+            p.slug,
+            p.title,
+            p.description,
+            p.category_id,
+            p.price,
+            p.vat_rate,
+            p.status,
+            p.availability,
+            p.stock,
+            p.sku,
+            p.updated_at,
+            [(v.pk, v.name, v.price, v.stock, v.sku) for v in p.variants.order_by("position", "id")],
+        )
         for p in products
     ]
 
@@ -29,12 +42,25 @@ def stocked_shop(nancy, nancy_shop):
     """nancy_shop with a varied catalogue: variants, a draft, a reduced VAT rate, HTML and ; in descriptions."""
     with tenant_context(nancy):
         jewellery = Category.objects.get(slug="bijoux")
-        ring = ProductFactory(shop=nancy_shop, title="Bague « Stanislas »", price=Decimal("129.00"),
-                              category=jewellery, sku="BG-1", description="<p>Argent ; fait main</p>")
+        ring = ProductFactory(
+            shop=nancy_shop,
+            title="Bague « Stanislas »",
+            price=Decimal("129.00"),
+            category=jewellery,
+            sku="BG-1",
+            description="<p>Argent ; fait main</p>",
+        )
         VariantFactory(product=ring, name="Taille 52", price=Decimal("135.50"), stock=1, sku="BG-1-52", position=1)
         VariantFactory(product=ring, name="Taille 54", price=None, stock=0, position=2)
-        ProductFactory(shop=nancy_shop, title="Confiture de mirabelles", price=Decimal("6.90"),
-                       vat_rate=Decimal("5.5"), availability="on_request", stock=0, status="draft")
+        ProductFactory(
+            shop=nancy_shop,
+            title="Confiture de mirabelles",
+            price=Decimal("6.90"),
+            vat_rate=Decimal("5.5"),
+            availability="on_request",
+            stock=0,
+            status="draft",
+        )
         ProductFactory(shop=nancy_shop, title="Carte postale", price=Decimal("1.50"), stock=200)
     return nancy_shop
 
@@ -98,7 +124,8 @@ def test_editing_one_price_in_the_export_changes_exactly_that_price(nancy, stock
     assert after["carte-postale"][:4] == before["carte-postale"][:4]
     assert after["carte-postale"][5:10] == before["carte-postale"][5:10]
     assert {slug: row for slug, row in after.items() if slug != "carte-postale"} == {
-        slug: row for slug, row in before.items() if slug != "carte-postale"}
+        slug: row for slug, row in before.items() if slug != "carte-postale"
+    }
 
 
 def test_the_export_lists_one_row_per_variant_with_french_numbers(nancy, stocked_shop):
@@ -111,8 +138,9 @@ def test_the_export_lists_one_row_per_variant_with_french_numbers(nancy, stocked
     ring_rows = [line for line in lines if line.startswith("bague-stanislas;")]
     assert len(ring_rows) == 2
     assert ";Taille 52;135,50;1;BG-1-52" in ring_rows[0] and ring_rows[1].endswith(";Taille 54;;0;")
-    assert any(line.startswith("confiture-de-mirabelles;") and ";6,90;5,5;brouillon;sur_demande;" in line
-               for line in lines)
+    assert any(
+        line.startswith("confiture-de-mirabelles;") and ";6,90;5,5;brouillon;sur_demande;" in line for line in lines
+    )
 
 
 def test_removing_a_variant_row_removes_that_variant_only(nancy, stocked_shop):
@@ -134,7 +162,9 @@ def test_the_template_has_the_columns_and_two_example_rows_that_import_as_they_a
     if extension == "xlsx":
         from openpyxl import load_workbook
 
-        rows = list(load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0].iter_rows(values_only=True))
+        rows = list(
+            load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0].iter_rows(values_only=True)
+        )
         assert list(rows[0]) == list(COLUMNS) and len(rows) == 3
     else:
         lines = response.content.decode("utf-8-sig").splitlines()
@@ -155,7 +185,12 @@ def test_the_import_page_offers_the_template_the_export_and_the_categories(nancy
     text = page.content.decode()
     assert page.status_code == 200
     assert 'lang="fr"' in text and "Importer ou exporter votre catalogue" in text
-    for url in ("/pro/import/modele.csv", "/pro/import/modele.xlsx", "/pro/import/export.csv", "/pro/import/export.xlsx"):
+    for url in (
+        "/pro/import/modele.csv",
+        "/pro/import/modele.xlsx",
+        "/pro/import/export.csv",
+        "/pro/import/export.xlsx",
+    ):
         assert f'href="{url}"' in text
     assert '<label for="id_file">' in text and "<code>epicerie-fine</code>" in text
 
@@ -164,12 +199,22 @@ def test_editing_a_variant_price_in_the_export_changes_that_variant_only(nancy, 
     exported = stocked_shop.client.get("/pro/import/export.csv").content.decode("utf-8-sig")
     edited = exported.replace(";Taille 52;135,50;", ";Taille 52;140,00;", 1)
     with tenant_context(nancy):
-        before = list(Variant.objects.filter(product__shop=stocked_shop).order_by("pk").values_list("pk", "name", "price", "stock"))
+        before = list(
+            Variant.objects.filter(product__shop=stocked_shop)
+            .order_by("pk")
+            .values_list("pk", "name", "price", "stock")
+        )
 
     _send_back(stocked_shop.client, edited.encode(), "export.csv")
     assert _latest(nancy).summary["update"] == 1
     stocked_shop.client.post(f"/pro/import/{_latest(nancy).pk}/confirmer/")
 
     with tenant_context(nancy):
-        after = list(Variant.objects.filter(product__shop=stocked_shop).order_by("pk").values_list("pk", "name", "price", "stock"))
-    assert after == [(pk, name, Decimal("140.00") if name == "Taille 52" else price, stock) for pk, name, price, stock in before]
+        after = list(
+            Variant.objects.filter(product__shop=stocked_shop)
+            .order_by("pk")
+            .values_list("pk", "name", "price", "stock")
+        )
+    assert after == [
+        (pk, name, Decimal("140.00") if name == "Taille 52" else price, stock) for pk, name, price, stock in before
+    ]

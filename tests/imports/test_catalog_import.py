@@ -1,4 +1,5 @@
 """Catalogue import: upload, preview of every row's error, all-or-nothing commit, file formats."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -13,14 +14,39 @@ from vitrine.imports.testing import csv_bytes, xlsx_bytes
 from vitrine.testing.factories import ProductFactory
 
 GOOD_ROWS = [
-    {"reference": "bougie-lin", "titre": "Bougie parfumée au lin", "categorie": "Décoration", "prix": "18,50",
-     "tva": "20", "statut": "publie", "disponibilite": "stock", "stock": "12", "sku": "BOU-LIN"},
-    {"reference": "tshirt-lin", "titre": "T-shirt en lin", "categorie": "vetements", "prix": "39", "tva": "20",
-     "statut": "publie", "disponibilite": "stock", "declinaison": "Taille M", "stock_declinaison": "4",
-     "sku_declinaison": "TSH-M"},
+    {
+        "reference": "bougie-lin",
+        "titre": "Bougie parfumée au lin",
+        "categorie": "Décoration",
+        "prix": "18,50",
+        "tva": "20",
+        "statut": "publie",
+        "disponibilite": "stock",
+        "stock": "12",
+        "sku": "BOU-LIN",
+    },
+    {
+        "reference": "tshirt-lin",
+        "titre": "T-shirt en lin",
+        "categorie": "vetements",
+        "prix": "39",
+        "tva": "20",
+        "statut": "publie",
+        "disponibilite": "stock",
+        "declinaison": "Taille M",
+        "stock_declinaison": "4",
+        "sku_declinaison": "TSH-M",
+    },
     {"reference": "tshirt-lin", "declinaison": "Taille L", "prix_declinaison": "41,00", "stock_declinaison": "2"},
-    {"reference": "carnet", "titre": "Carnet à spirale", "categorie": "papeterie", "prix": "6.90", "tva": "5,5",
-     "statut": "brouillon", "disponibilite": "sur_demande"},
+    {
+        "reference": "carnet",
+        "titre": "Carnet à spirale",
+        "categorie": "papeterie",
+        "prix": "6.90",
+        "tva": "5,5",
+        "statut": "brouillon",
+        "disponibilite": "sur_demande",
+    },
 ]
 
 
@@ -80,7 +106,12 @@ def test_the_fixed_file_is_previewed_then_imported_with_its_variants(nancy, nanc
         products = {p.slug: p for p in Product.objects.filter(shop=nancy_shop).select_related("category")}
         assert set(products) == {"bougie-lin", "tshirt-lin", "carnet"}
         candle, shirt, notebook = products["bougie-lin"], products["tshirt-lin"], products["carnet"]
-        assert (candle.price, candle.stock, candle.sku, candle.category.slug) == (Decimal("18.50"), 12, "BOU-LIN", "decoration")
+        assert (candle.price, candle.stock, candle.sku, candle.category.slug) == (
+            Decimal("18.50"),
+            12,
+            "BOU-LIN",
+            "decoration",
+        )
         assert candle.status == "published" and candle.published_at is not None
         assert candle.created_by == nancy_shop.owner_user
         assert (notebook.vat_rate, notebook.status, notebook.availability) == (Decimal("5.5"), "draft", "on_request")
@@ -108,15 +139,30 @@ def test_every_rows_errors_are_listed_with_row_and_column(nancy, nancy_shop):
     # then each mistake is reported on its own row and column
     found = {(e["row"], e["column"]) for e in _last_import(nancy).errors}
     assert found == {
-        (2, "titre"), (2, "prix"), (2, "tva"), (2, "categorie"), (4, "statut"), (4, "disponibilite"),
-        (5, "stock_declinaison"), (6, "titre"), (6, "declinaison"), (8, "sku"),
+        (2, "titre"),
+        (2, "prix"),
+        (2, "tva"),
+        (2, "categorie"),
+        (4, "statut"),
+        (4, "disponibilite"),
+        (5, "stock_declinaison"),
+        (6, "titre"),
+        (6, "declinaison"),
+        (8, "sku"),
     }
 
 
 def test_a_windows_1252_csv_with_commas_as_excel_saves_it_is_read(nancy, nancy_shop):
     # given a file saved by French Excel: Windows-1252, comma separator, accented text
-    rows = [{"reference": "théière", "titre": "Théière émaillée", "categorie": "Décoration", "prix": "45,00",
-             "description": "Fonte émaillée, 1 l"}]
+    rows = [
+        {
+            "reference": "théière",
+            "titre": "Théière émaillée",
+            "categorie": "Décoration",
+            "prix": "45,00",
+            "description": "Fonte émaillée, 1 l",
+        }
+    ]
 
     # when the merchant sends it
     _upload(nancy_shop.client, csv_bytes(rows, separator=",", encoding="cp1252"))
@@ -155,8 +201,10 @@ def test_a_file_in_another_encoding_or_not_a_table_is_refused_clearly_and_nothin
         assert response.status_code == 400, name
         text = response.content.decode()
         assert 'role="alert"' in text
-        assert any(phrase in text for phrase in ("Nous ne pouvons pas lire ce fichier", "ancien fichier Excel",
-                                                 "pas un classeur Excel")), text[-2000:]
+        assert any(
+            phrase in text
+            for phrase in ("Nous ne pouvons pas lire ce fichier", "ancien fichier Excel", "pas un classeur Excel")
+        ), text[-2000:]
     with tenant_context(nancy):
         assert not CatalogImport.objects.exists()
 
@@ -179,8 +227,22 @@ def test_missing_and_unknown_columns_are_named(nancy, nancy_shop):
 def test_headers_are_matched_without_case_or_accents(nancy, nancy_shop):
     from vitrine.imports.spreadsheets import COLUMNS
 
-    headers = ["Référence", "Titre", "Description", "Catégorie", "PRIX", "TVA", "Statut", "Disponibilité", "Stock",
-               "SKU", "Déclinaison", "Prix déclinaison", "Stock déclinaison", "SKU déclinaison"]
+    headers = [
+        "Référence",
+        "Titre",
+        "Description",
+        "Catégorie",
+        "PRIX",
+        "TVA",
+        "Statut",
+        "Disponibilité",
+        "Stock",
+        "SKU",
+        "Déclinaison",
+        "Prix déclinaison",
+        "Stock déclinaison",
+        "SKU déclinaison",
+    ]
     data = csv_bytes(GOOD_ROWS[:1]).decode().replace(";".join(COLUMNS), ";".join(headers), 1).encode()
 
     _upload(nancy_shop.client, data)
@@ -201,17 +263,35 @@ def test_too_many_rows_or_too_large_a_file_is_refused(nancy, nancy_shop):
 def test_an_xlsx_file_is_imported_with_numbers_as_excel_stores_them(nancy, nancy_shop):
     # given an Excel workbook where prices, VAT and stocks are numbers (12.499999999999998 is what arithmetic leaves)
     rows = [
-        {"reference": "vase", "titre": "Vase en grès", "categorie": "decoration", "prix": 12.499999999999998,
-         "tva": 5.5, "stock": 3.0, "statut": "Publié", "disponibilite": "Sur demande"},
-        {"reference": "pull", "titre": "Pull", "categorie": "Vêtements", "prix": 60, "tva": 20,
-         "declinaison": "S", "prix_declinaison": 58.9, "stock_declinaison": 1},
+        {
+            "reference": "vase",
+            "titre": "Vase en grès",
+            "categorie": "decoration",
+            "prix": 12.499999999999998,
+            "tva": 5.5,
+            "stock": 3.0,
+            "statut": "Publié",
+            "disponibilite": "Sur demande",
+        },
+        {
+            "reference": "pull",
+            "titre": "Pull",
+            "categorie": "Vêtements",
+            "prix": 60,
+            "tva": 20,
+            "declinaison": "S",
+            "prix_declinaison": 58.9,
+            "stock_declinaison": 1,
+        },
         {"reference": "pull", "declinaison": "M", "stock_declinaison": 2},
     ]
 
     # when the merchant sends it and confirms
     _upload(nancy_shop.client, xlsx_bytes(rows), "catalogue.xlsx")
     catalog_import = _last_import(nancy)
-    assert (catalog_import.format, catalog_import.status) == ("xlsx", CatalogImport.Status.VALIDATED), catalog_import.errors
+    assert (catalog_import.format, catalog_import.status) == ("xlsx", CatalogImport.Status.VALIDATED), (
+        catalog_import.errors
+    )
     nancy_shop.client.post(f"/pro/import/{catalog_import.pk}/confirmer/")
 
     # then the products are there
@@ -219,8 +299,16 @@ def test_an_xlsx_file_is_imported_with_numbers_as_excel_stores_them(nancy, nancy
         vase = Product.objects.get(shop=nancy_shop, slug="vase")
         sweater = Product.objects.get(shop=nancy_shop, slug="pull")
         assert (vase.price, vase.vat_rate, vase.stock, vase.status, vase.availability) == (
-            Decimal("12.50"), Decimal("5.5"), 3, "published", "on_request")
-        assert list(sweater.variants.values_list("name", "price", "stock")) == [("S", Decimal("58.90"), 1), ("M", None, 2)]
+            Decimal("12.50"),
+            Decimal("5.5"),
+            3,
+            "published",
+            "on_request",
+        )
+        assert list(sweater.variants.values_list("name", "price", "stock")) == [
+            ("S", Decimal("58.90"), 1),
+            ("M", None, 2),
+        ]
     assert catalog_import.file.name.startswith("nancy/imports/")
 
 

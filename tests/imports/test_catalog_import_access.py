@@ -1,4 +1,5 @@
 """Who may import: only the shop's own members; never another shop's products, never another territory."""
+
 from __future__ import annotations
 
 import copy
@@ -25,7 +26,9 @@ def _upload(client, rows):
     return client.post("/pro/import/", {"file": SimpleUploadedFile("catalogue.csv", csv_bytes(rows))})
 
 
-def test_a_reference_used_by_another_shop_creates_the_merchants_own_product_and_never_touches_the_other(nancy, nancy_shop):
+def test_a_reference_used_by_another_shop_creates_the_merchants_own_product_and_never_touches_the_other(
+    nancy, nancy_shop
+):
     # given another shop of the same territory with a product "bougie-lin"
     with tenant_context(nancy):
         other = ShopFactory(category=Category.objects.get(slug="decoration"))
@@ -56,7 +59,11 @@ def test_another_shops_import_and_its_errors_are_unreachable(nancy, nancy_shop, 
         theirs = CatalogImport.objects.get(shop=other)
 
     # when our merchant tries its pages, or to confirm it
-    for url in (f"/pro/import/{theirs.pk}/", f"/pro/import/{theirs.pk}/progression/", f"/pro/import/{theirs.pk}/erreurs.csv"):
+    for url in (
+        f"/pro/import/{theirs.pk}/",
+        f"/pro/import/{theirs.pk}/progression/",
+        f"/pro/import/{theirs.pk}/erreurs.csv",
+    ):
         assert nancy_shop.client.get(url).status_code == 404, url
     assert nancy_shop.client.post(f"/pro/import/{theirs.pk}/confirmer/").status_code == 404
 

@@ -1,4 +1,5 @@
 """A large catalogue goes through the real Celery worker: checked, then committed, with visible progress."""
+
 from __future__ import annotations
 
 from django.core.files.storage import default_storage
@@ -36,6 +37,7 @@ def test_a_large_file_is_checked_and_imported_by_the_worker_with_progress_up_to_
             with tenant_context(nancy):
                 current = CatalogImport.objects.get(pk=pk)
             return current if current.status in wanted else None
+
         return check
 
     try:
@@ -47,8 +49,12 @@ def test_a_large_file_is_checked_and_imported_by_the_worker_with_progress_up_to_
 
         # then the page shows a progress bar that htmx polls every second, and the worker checks the file
         assert 'hx-trigger="every 1s"' in page and "<progress" in page
-        checked = wait_for(status_when("validated", "invalid"), timeout=90, interval=0.3,
-                           message=f"the worker to check the file (log: {TEST_VAR / 'celery-worker.log'})")
+        checked = wait_for(
+            status_when("validated", "invalid"),
+            timeout=90,
+            interval=0.3,
+            message=f"the worker to check the file (log: {TEST_VAR / 'celery-worker.log'})",
+        )
         assert checked.status == "validated", checked.errors[:5]
         assert checked.summary["create"] == checked.summary["products"] and checked.summary["rows"] == ROWS
         with tenant_context(nancy):
@@ -58,8 +64,9 @@ def test_a_large_file_is_checked_and_imported_by_the_worker_with_progress_up_to_
         client.post(f"/pro/import/{pk}/confirmer/")
 
         # then the worker imports everything in one go and the progress reaches 100 %
-        done = wait_for(status_when("done", "failed", "invalid"), timeout=120, interval=0.3,
-                        message="the worker to import the file")
+        done = wait_for(
+            status_when("done", "failed", "invalid"), timeout=120, interval=0.3, message="the worker to import the file"
+        )
         assert done.status == "done", done.errors[:5]
         assert (done.processed_rows, done.progress_percent) == (ROWS, 100)
         assert seen[-1] == 100  # what the merchant last saw

@@ -3,6 +3,7 @@
 Drives the session's real web server. Rows are committed before the browser starts
 and removed after it stops (Playwright's loop must not be running while the ORM is used).
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,14 @@ SCREENSHOTS = VAR_DIR / "screenshots"
 PASSWORD = "import-phone-pass-1"
 ROWS = [
     {"reference": "bol-gres", "titre": "Bol en grès", "categorie": "Cuisine", "prix": "16,00", "stock": "8"},
-    {"reference": "tablier", "titre": "Tablier en lin", "categorie": "Linge de maison", "prix": "32,00",
-     "declinaison": "Bleu", "stock_declinaison": "3"},
+    {
+        "reference": "tablier",
+        "titre": "Tablier en lin",
+        "categorie": "Linge de maison",
+        "prix": "32,00",
+        "declinaison": "Bleu",
+        "stock_declinaison": "3",
+    },
     {"reference": "tablier", "declinaison": "Rouge", "stock_declinaison": "trois"},
 ]
 
@@ -53,10 +60,12 @@ def test_a_merchant_on_a_phone_sees_the_bad_row_then_imports_the_fixed_file(comm
 
     try:
         with sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-            context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                          is_mobile=True, has_touch=True)
+            browser = driver.chromium.launch(
+                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+            )
+            context = browser.new_context(
+                viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+            )
             context.set_default_timeout(10_000)
             page = context.new_page()
             # given a merchant signed in on their phone

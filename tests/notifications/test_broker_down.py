@@ -4,6 +4,7 @@ is delivered, once each, when the broker is back.
 Real processes: a Redis server of the test's own (so it can be stopped), the web
 server and a Celery worker with beat on it. The shopper orders over HTTP.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,7 +46,9 @@ class RedisServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for(lambda: port_open(self.port), timeout=10, message="redis-server to listen")
 
     def stop(self) -> None:
@@ -76,13 +79,21 @@ def _checkout_as_guest(port: int, host: str, product_ids: list[int]) -> requests
     home = session.get(base + "/")
     token = session.cookies.get("csrftoken") or re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home.text)[1]
     for product_id in product_ids:
-        added = session.post(f"{base}/panier/ajouter/{product_id}/", data={"csrfmiddlewaretoken": token, "quantity": "1"},
-                             headers={"Referer": base + "/"})
+        added = session.post(
+            f"{base}/panier/ajouter/{product_id}/",
+            data={"csrfmiddlewaretoken": token, "quantity": "1"},
+            headers={"Referer": base + "/"},
+        )
         assert "est dans votre panier" in added.text, added.text[:2000]
     form = session.get(base + "/panier/commande/").text
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
-    data = {"csrfmiddlewaretoken": token, "name": "Claire Blaison", "email": "claire@example.fr", "phone": "0612345678",
-            "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', form)[1]}
+    data = {
+        "csrfmiddlewaretoken": token,
+        "name": "Claire Blaison",
+        "email": "claire@example.fr",
+        "phone": "0612345678",
+        "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', form)[1],
+    }
     for select in re.finditer(r'<select id="(slot-\d+)" name="slot-\d+"[^>]*>(.*?)</select>', form, re.S):
         data[select[1]] = re.search(r'<option value="([^"]+)"', select[2])[1]
     assert len(data) == 5 + len(product_ids), form[:3000]
@@ -92,23 +103,52 @@ def _checkout_as_guest(port: int, host: str, product_ids: list[int]) -> requests
 def test_orders_placed_while_the_broker_is_down_get_every_email_once_it_is_back(committed, broker, tmp_path):
     nancy = committed["nancy"]
     mail_dir = tmp_path / "mail"
-    env_extra = {"CELERY_BROKER_URL": f"redis://127.0.0.1:{broker.port}/0", "VITRINE_MAIL_DIR": str(mail_dir),
-                 "VITRINE_OUTBOX_FLUSH_SECONDS": "2", "VITRINE_CELERY_DIR": str(tmp_path / "celery")}
+    env_extra = {
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{broker.port}/0",
+        "VITRINE_MAIL_DIR": str(mail_dir),
+        "VITRINE_OUTBOX_FLUSH_SECONDS": "2",
+        "VITRINE_CELERY_DIR": str(tmp_path / "celery"),
+    }
     with tenant_context(nancy):
         shops = [shop_open_every_day(name="Bijouterie Blaison"), shop_open_every_day(name="Atelier Déco Stan")]
-        products = [ProductFactory(shop=shops[0], title="Bague argent", stock=2),
-                    ProductFactory(shop=shops[1], title="Vase bleu", stock=2)]
+        products = [
+            ProductFactory(shop=shops[0], title="Bague argent", stock=2),
+            ProductFactory(shop=shops[1], title="Vase bleu", stock=2),
+        ]
     connection.set_schema_to_public()
     port = free_port()
     env = subprocess_env(SITE_PORT=str(port), DJANGO_DEBUG="1", **env_extra)
-    web = process_start([sys.executable, str(ROOT_DIR / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload"],
-                        env=env, log_path=TEST_VAR / "broker-down-web.log", ready=lambda: port_open(port),
-                        name="The web server")
+    web = process_start(
+        [sys.executable, str(ROOT_DIR / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env,
+        log_path=TEST_VAR / "broker-down-web.log",
+        ready=lambda: port_open(port),
+        name="The web server",
+    )
     worker_log = TEST_VAR / "broker-down-worker.log"
     worker = process_start(
-        [sys.executable, "-m", "celery", "-A", "vitrine.config.celery", "worker", "--beat", "--pool", "solo",
-         "--schedule", str(tmp_path / "beat-schedule"), "--loglevel", "info", "--without-gossip", "--without-mingle"],
-        env=env, log_path=worker_log, ready=lambda: "ready." in worker_log.read_text(), name="The Celery worker")
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "vitrine.config.celery",
+            "worker",
+            "--beat",
+            "--pool",
+            "solo",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+            "--loglevel",
+            "info",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        log_path=worker_log,
+        ready=lambda: "ready." in worker_log.read_text(),
+        name="The Celery worker",
+    )
     try:
         # given the broker goes down
         broker.stop()
@@ -125,8 +165,11 @@ def test_orders_placed_while_the_broker_is_down_get_every_email_once_it_is_back(
             assert len(orders) == 2 and {o.status for o in orders} == {"placed"}
             codes = {o.pickup_code for o in orders}
             assert all(code in response.text for code in codes)
-            emails = OutboxEmail.objects.filter(to__contains=["claire@example.fr"]) | OutboxEmail.objects.filter(
-                to__contains=[shops[0].email]) | OutboxEmail.objects.filter(to__contains=[shops[1].email])
+            emails = (
+                OutboxEmail.objects.filter(to__contains=["claire@example.fr"])
+                | OutboxEmail.objects.filter(to__contains=[shops[0].email])
+                | OutboxEmail.objects.filter(to__contains=[shops[1].email])
+            )
             # one to the shopper and one to the shop, per order; none sent yet
             assert sorted(e.status for e in emails) == ["pending"] * 4
         # each email's publish failed once, at once, and was left to the flush (the time is printed, not asserted)
@@ -148,7 +191,8 @@ def test_orders_placed_while_the_broker_is_down_get_every_email_once_it_is_back(
         time.sleep(5)
         ours = [m for m in _messages(mail_dir) if re.search(r"^To: (claire@|contact@)", m, re.M)]
         assert sorted(re.search(r"^To: (.*)$", m, re.M)[1] for m in ours) == sorted(
-            ["claire@example.fr"] * 2 + [shops[0].email, shops[1].email])
+            ["claire@example.fr"] * 2 + [shops[0].email, shops[1].email]
+        )
         for code in codes:
             assert sum(f"Subject: Nouvelle commande {code}" in m for m in ours) == 1
         with tenant_context(nancy):

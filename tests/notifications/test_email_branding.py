@@ -1,4 +1,5 @@
 """Emails go out under the territory's name, with an HTML version in its colours."""
+
 from django.core import mail
 from django_tenants.utils import tenant_context
 
@@ -20,10 +21,13 @@ def test_a_territory_email_carries_its_name_colours_and_an_html_version(nancy, l
         with tenant_context(territory):
             own = f"http://{territory.schema_name}.localhost:8000/compte/commandes/?a=1&b=2"
             _row, sent[territory.schema_name] = _queue_and_send(
-                f"Bonjour Claire,\n\nVoir https://exemple.fr/suivi <b>ici</b>\nVos commandes : {own}")
+                f"Bonjour Claire,\n\nVoir https://exemple.fr/suivi <b>ici</b>\nVos commandes : {own}"
+            )
             colour = territory_tokens(territory)["color_primary"]
         email = sent[territory.schema_name]
-        assert email.from_email.startswith(f'"{territory.name}" <') or email.from_email.startswith(f"{territory.name} <")
+        assert email.from_email.startswith(f'"{territory.name}" <') or email.from_email.startswith(
+            f"{territory.name} <"
+        )
         html, mimetype = email.alternatives[0]
         assert mimetype == "text/html"
         assert territory.name in html and colour in html
@@ -35,7 +39,6 @@ def test_a_territory_email_carries_its_name_colours_and_an_html_version(nancy, l
         assert "Une question ?" in html
         assert email.body.startswith("Bonjour Claire")  # the plain version stays
     assert sent["nancy"].alternatives[0][0] != sent["limoges"].alternatives[0][0]
-
 
 
 def test_the_email_links_follow_a_new_primary_domain(nancy, django_capture_on_commit_callbacks):

@@ -1,4 +1,5 @@
 """Every email's wording is a template under notifications, and every one reads in French."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,27 +17,54 @@ EMAILS = sorted(path.name for path in EMAILS_DIR.iterdir() if path.is_dir())
 
 SHOP = SimpleNamespace(name="Bijouterie Stanislas", siret="35600000000048", commune="Nancy (54000)")
 CONTEXT = {
-    "shop": SHOP, "owner": "Marie Curie", "reason": "Photo d'un autre site", "url": "http://nancy.localhost/pro/",
-    "link": "http://nancy.localhost/compte/mot-de-passe/x/", "territory": SimpleNamespace(name="Achetez Grand Nancy"),
+    "shop": SHOP,
+    "owner": "Marie Curie",
+    "reason": "Photo d'un autre site",
+    "url": "http://nancy.localhost/pro/",
+    "link": "http://nancy.localhost/compte/mot-de-passe/x/",
+    "territory": SimpleNamespace(name="Achetez Grand Nancy"),
     "user": SimpleNamespace(role="merchant", email="marie@example.fr"),
     "product": SimpleNamespace(title="Bague argent", unpublished_reason="Contrefaçon"),
-    "name": "Claire", "code": "ABC234", "total": "10,00\xa0€", "pickup": "lundi", "address": "12 rue", "lines": [],
+    "name": "Claire",
+    "code": "ABC234",
+    "total": "10,00\xa0€",
+    "pickup": "lundi",
+    "address": "12 rue",
+    "lines": [],
 }
 
 
 def _english(template: str) -> tuple[str, str]:
     # email_render always speaks the territory's language: render the source text by hand
     with translation.override("en"):
-        return tuple(get_template(f"notifications/emails/{template}/{part}.txt").template
-                     .render(Context(CONTEXT, autoescape=False)) for part in ("subject", "body"))
+        return tuple(
+            get_template(f"notifications/emails/{template}/{part}.txt").template.render(
+                Context(CONTEXT, autoescape=False)
+            )
+            for part in ("subject", "body")
+        )
 
 
 def test_the_emails_are_all_here():
     # every email the services send has its folder (a missing one would fail at send time)
-    assert {"account_set_password", "shop_application_staff", "shop_approved", "shop_refused", "shop_suspended",
-            "shop_resumed", "shop_created_for_owner", "shop_member_joined", "product_unpublished",
-            "order_placed_shopper", "order_placed_shop", "order_ready", "order_refused", "order_reminder",
-            "order_cancelled_shopper", "order_cancelled_shop"} <= set(EMAILS)
+    assert {
+        "account_set_password",
+        "shop_application_staff",
+        "shop_approved",
+        "shop_refused",
+        "shop_suspended",
+        "shop_resumed",
+        "shop_created_for_owner",
+        "shop_member_joined",
+        "product_unpublished",
+        "order_placed_shopper",
+        "order_placed_shop",
+        "order_ready",
+        "order_refused",
+        "order_reminder",
+        "order_cancelled_shopper",
+        "order_cancelled_shop",
+    } <= set(EMAILS)
 
 
 @pytest.mark.parametrize("template", EMAILS)

@@ -1,4 +1,5 @@
 """Orders' fixtures: two shops open every day with a product each, a shopper, in Nancy."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """A shopper on a phone: two shops, one cart, checkout as a guest, pickup codes with QR codes."""
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,13 @@ def _world_make() -> dict:
         deco = shop_open_every_day(name="Atelier Déco Stan")
         ring = ProductFactory(shop=bijoux, title="Bague en argent martelé", stock=3)
         vase = ProductFactory(shop=deco, title="Vase soufflé bleu", stock=2)
-        return {"shops": [bijoux.pk, deco.pk], "ring": f"/boutiques/{bijoux.slug}/{ring.slug}/",
-                "vase": f"/boutiques/{deco.slug}/{vase.slug}/", "ring_url": _url(ring), "vase_url": _url(vase)}
+        return {
+            "shops": [bijoux.pk, deco.pk],
+            "ring": f"/boutiques/{bijoux.slug}/{ring.slug}/",
+            "vase": f"/boutiques/{deco.slug}/{vase.slug}/",
+            "ring_url": _url(ring),
+            "vase_url": _url(vase),
+        }
 
 
 def _url(product) -> str:
@@ -97,8 +103,10 @@ def test_a_guest_orders_from_two_shops_on_a_phone(phone_page, base_url, screensh
         assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
     finally:
         summary = orm(_world_remove, world)
-    assert sorted(summary) == ["Atelier Déco Stan:placed:claire.blaison@example.fr",
-                               "Bijouterie de la Place:placed:claire.blaison@example.fr"]
+    assert sorted(summary) == [
+        "Atelier Déco Stan:placed:claire.blaison@example.fr",
+        "Bijouterie de la Place:placed:claire.blaison@example.fr",
+    ]
 
 
 PASSWORD = "e2e-board-pass-1"
@@ -116,8 +124,12 @@ def _board_world() -> dict:
     from vitrine.testing.factories import ProductFactory
 
     with tenant_context(Territory.objects.get(schema_name="nancy")):
-        owner = User.objects.create_user(email=f"comptoir-{secrets.token_hex(3)}@example.fr", password=PASSWORD,
-                                         role="merchant", full_name="Anne Comptoir")
+        owner = User.objects.create_user(
+            email=f"comptoir-{secrets.token_hex(3)}@example.fr",
+            password=PASSWORD,
+            role="merchant",
+            full_name="Anne Comptoir",
+        )
         shop = shop_open_every_day(name="Bijouterie du Comptoir", owner=owner)
         product = ProductFactory(shop=shop, title="Bague en argent", stock=3, price="45.00")
         return {"shops": [shop.pk], "email": owner.email, "product": product.pk}
@@ -141,8 +153,12 @@ def _order_arrives(world: dict) -> str:
         shop = Shop.objects.get(pk=world["shops"][0])
         cart = Cart.objects.create()
         cart_add(cart=cart, product_id=world["product"], quantity=1)
-        order, = order_place(cart=cart, guest=Guest("Claire Blaison", "board@example.fr", "0612345678"),
-                    slots={shop.pk: checkout_slots(shop=shop)[0].starts_at}, idempotency_key=uuid.uuid4())
+        (order,) = order_place(
+            cart=cart,
+            guest=Guest("Claire Blaison", "board@example.fr", "0612345678"),
+            slots={shop.pk: checkout_slots(shop=shop)[0].starts_at},
+            idempotency_key=uuid.uuid4(),
+        )
         # whatever the hour the test runs, the pickup is today's
         now = timezone.now()
         Order.objects.filter(pk=order.pk).update(pickup_starts_at=now, pickup_ends_at=now)

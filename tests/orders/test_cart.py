@@ -1,4 +1,5 @@
 """Cart rules: one cart across shops, bounded by stock, bad inputs refused with nothing changed."""
+
 from decimal import Decimal
 
 import pytest
@@ -74,8 +75,11 @@ def test_variant_stock_bounds_and_a_tampered_variant_is_refused(two_shops):
 def test_products_that_are_not_for_sale_are_refused(in_nancy, case):
     # given
     cart = Cart.objects.create()
-    shop = ShopFactory(status="pending" if case == "pending_shop" else "approved",
-                       showcase_only=case == "showcase", click_and_collect=case != "no_click_and_collect")
+    shop = ShopFactory(
+        status="pending" if case == "pending_shop" else "approved",
+        showcase_only=case == "showcase",
+        click_and_collect=case != "no_click_and_collect",
+    )
     product = ProductFactory(shop=shop, status="draft" if case == "draft" else "published")
     product_id = {"unknown": 987654321, "garbage": "12abc"}.get(case, product.pk)
     # when

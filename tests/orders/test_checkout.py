@@ -1,4 +1,5 @@
 """Checkout: one order per shop, pickup slots, stock reserved in one transaction, idempotency."""
+
 import uuid
 from datetime import date, time
 from decimal import Decimal
@@ -31,11 +32,18 @@ def test_checkout_as_guest_makes_one_order_per_shop_with_emails(two_shops):
     # given
     fill(two_shops)
     # when
-    orders = order_place(cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)),
-                         idempotency_key=uuid.uuid4(), now=NOW)
+    orders = order_place(
+        cart=two_shops["cart"],
+        guest=GUEST,
+        slots=slots_at(two_shops, at(30, 14)),
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+    )
     # then: two orders, stock taken, cart emptied
     assert [(o.shop.name, o.total, o.status) for o in orders] == [
-        ("Bijouterie Stanislas", Decimal("49.80"), "placed"), ("Déco Saint-Epvre", Decimal("24.90"), "placed")]
+        ("Bijouterie Stanislas", Decimal("49.80"), "placed"),
+        ("Déco Saint-Epvre", Decimal("24.90"), "placed"),
+    ]
     ring, vase = orders[0], orders[1]
     assert ring.pickup_starts_at == at(30, 14) and ring.pickup_ends_at == at(30, 14, 30)
     assert ring.email == "claire@example.fr" and ring.customer is None
@@ -50,10 +58,13 @@ def test_checkout_as_guest_makes_one_order_per_shop_with_emails(two_shops):
     assert to_shopper.count() == 2
     assert {m.subject for m in to_shopper} == {
         f"Votre commande chez Bijouterie Stanislas : code de retrait {ring.pickup_code}",
-        f"Votre commande chez Déco Saint-Epvre : code de retrait {vase.pickup_code}"}
+        f"Votre commande chez Déco Saint-Epvre : code de retrait {vase.pickup_code}",
+    }
     body = to_shopper.get(subject__contains="Bijouterie").body
     assert "lundi 30 novembre entre 14:00 et 14:30" in body and "49,80\xa0€" in body
-    assert OutboxEmail.objects.filter(to=[two_shops["bijoux"].email], subject__startswith="Nouvelle commande").count() == 1
+    assert (
+        OutboxEmail.objects.filter(to=[two_shops["bijoux"].email], subject__startswith="Nouvelle commande").count() == 1
+    )
     assert OutboxEmail.objects.filter(to=[two_shops["deco"].email]).count() == 1
 
 
@@ -61,23 +72,31 @@ def test_checkout_signed_in_records_the_customer(two_shops, shopper):
     # given
     fill(two_shops)
     # when
-    orders = order_place(cart=two_shops["cart"], customer=shopper, slots=slots_at(two_shops, at(31, 10)),
-                         idempotency_key=uuid.uuid4(), now=NOW)
+    orders = order_place(
+        cart=two_shops["cart"],
+        customer=shopper,
+        slots=slots_at(two_shops, at(31, 10)),
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+    )
     # then
     assert {o.customer for o in orders} == {shopper}
     assert orders[0].customer_name == "Claire Blaison"
     assert OrderEvent.objects.get(order=orders[0]).actor == shopper
 
 
-@pytest.mark.parametrize("moment,why", [
-    (at(30, 12, 30), "outside opening hours"),
-    (at(30, 9, 30), "before the preparation time"),
-    (at(30, 14, 10), "not a slot boundary"),
-    (at(31, 10), "closing day"),
-    (at(30 + 8, 10), "beyond seven days"),
-    ("pas une date", "garbage"),
-    (None, "missing"),
-])
+@pytest.mark.parametrize(
+    "moment,why",
+    [
+        (at(30, 12, 30), "outside opening hours"),
+        (at(30, 9, 30), "before the preparation time"),
+        (at(30, 14, 10), "not a slot boundary"),
+        (at(31, 10), "closing day"),
+        (at(30 + 8, 10), "beyond seven days"),
+        ("pas une date", "garbage"),
+        (None, "missing"),
+    ],
+)
 def test_a_slot_the_shop_cannot_serve_is_refused_and_nothing_changes(two_shops, moment, why):
     # given: the deco shop is closed on Tuesday 1 December
     ClosingPeriod.objects.create(shop=two_shops["bijoux"], starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 1))
@@ -98,14 +117,20 @@ def test_a_full_slot_is_refused(two_shops):
     # given: one order per slot at the jeweller's, and the 14:00 slot taken
     PickupSettings.objects.create(shop=two_shops["bijoux"], slot_capacity=1, lead_time_minutes=60)
     cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=1)
-    order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                idempotency_key=uuid.uuid4(), now=NOW)
+    order_place(
+        cart=two_shops["cart"],
+        guest=GUEST,
+        slots={two_shops["bijoux"].pk: at(30, 14)},
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+    )
     other = Cart.objects.create()
     cart_add(cart=other, product_id=two_shops["ring"].pk, quantity=1)
     # when
     with pytest.raises(CheckoutError, match="complet"):
-        order_place(cart=other, guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                    idempotency_key=uuid.uuid4(), now=NOW)
+        order_place(
+            cart=other, guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)}, idempotency_key=uuid.uuid4(), now=NOW
+        )
     # then: the slot shows as full, the next one is free, and the 10:00 slot is open (lead time 60 min)
     slots = {s.starts_at: s for s in selectors.checkout_slots(shop=two_shops["bijoux"], now=NOW)}
     assert slots[at(30, 14)].is_full and slots[at(30, 14, 30)].remaining == 1
@@ -133,8 +158,13 @@ def test_one_line_short_of_stock_rolls_back_every_order(two_shops):
     Product.objects.filter(pk=two_shops["vase"].pk).update(stock=2)
     # when
     with pytest.raises(CheckoutError, match="Plus que 2"):
-        order_place(cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)),
-                    idempotency_key=uuid.uuid4(), now=NOW)
+        order_place(
+            cart=two_shops["cart"],
+            guest=GUEST,
+            slots=slots_at(two_shops, at(30, 14)),
+            idempotency_key=uuid.uuid4(),
+            now=NOW,
+        )
     # then
     assert not Order.objects.exists()
     assert Product.objects.get(pk=two_shops["ring"].pk).stock == 5
@@ -148,8 +178,13 @@ def test_variant_stock_is_reserved(two_shops):
     variant = product.variants.create(name="M", stock=2)
     cart_add(cart=two_shops["cart"], product_id=product.pk, variant_id=variant.pk, quantity=2)
     # when
-    order, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                         idempotency_key=uuid.uuid4(), now=NOW)
+    (order,) = order_place(
+        cart=two_shops["cart"],
+        guest=GUEST,
+        slots={two_shops["bijoux"].pk: at(30, 14)},
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+    )
     # then
     variant.refresh_from_db()
     assert variant.stock == 0
@@ -160,29 +195,39 @@ def test_submitting_the_same_checkout_twice_makes_one_set_of_orders(two_shops):
     # given
     fill(two_shops)
     key = uuid.uuid4()
-    first = order_place(cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)),
-                        idempotency_key=key, now=NOW)
+    first = order_place(
+        cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)), idempotency_key=key, now=NOW
+    )
     # when
-    second = order_place(cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)),
-                         idempotency_key=str(key), now=NOW)
+    second = order_place(
+        cart=two_shops["cart"], guest=GUEST, slots=slots_at(two_shops, at(30, 14)), idempotency_key=str(key), now=NOW
+    )
     # then
     assert [o.pk for o in second] == [o.pk for o in first]
     assert Order.objects.count() == 2
     assert Product.objects.get(pk=two_shops["ring"].pk).stock == 3
 
 
-@pytest.mark.parametrize("guest,expected", [
-    (Guest(name="", email="a@example.fr", phone="0612345678"), "nom"),
-    (Guest(name="Claire", email="pas-un-email", phone="0612345678"), "adresse e-mail"),
-    (Guest(name="Claire", email="a@example.fr", phone="12"), "téléphone"),
-    (Guest(name="Claire", email="a@example.fr", phone="06 12 34 56 7A"), "téléphone"),
-    (Guest(name="Claire", email="a@example.fr", phone="01 23 45 67 89 01 23"), "téléphone"),
-])
+@pytest.mark.parametrize(
+    "guest,expected",
+    [
+        (Guest(name="", email="a@example.fr", phone="0612345678"), "nom"),
+        (Guest(name="Claire", email="pas-un-email", phone="0612345678"), "adresse e-mail"),
+        (Guest(name="Claire", email="a@example.fr", phone="12"), "téléphone"),
+        (Guest(name="Claire", email="a@example.fr", phone="06 12 34 56 7A"), "téléphone"),
+        (Guest(name="Claire", email="a@example.fr", phone="01 23 45 67 89 01 23"), "téléphone"),
+    ],
+)
 def test_guest_details_are_checked(two_shops, guest, expected):
     fill(two_shops)
     with pytest.raises(CheckoutError) as error:
-        order_place(cart=two_shops["cart"], guest=guest, slots=slots_at(two_shops, at(30, 14)),
-                    idempotency_key=uuid.uuid4(), now=NOW)
+        order_place(
+            cart=two_shops["cart"],
+            guest=guest,
+            slots=slots_at(two_shops, at(30, 14)),
+            idempotency_key=uuid.uuid4(),
+            now=NOW,
+        )
     assert expected in " ".join(error.value.messages)
     assert not Order.objects.exists()
 
@@ -192,8 +237,13 @@ def test_the_guest_phone_follows_the_one_phone_rule_and_is_stored_as_people_read
     fill(two_shops)
     guest = Guest(name="Claire", email="a@example.fr", phone="+33 6.12.34.56.78")
     # when the order goes through
-    orders = order_place(cart=two_shops["cart"], guest=guest, slots=slots_at(two_shops, at(30, 14)),
-                         idempotency_key=uuid.uuid4(), now=NOW)
+    orders = order_place(
+        cart=two_shops["cart"],
+        guest=guest,
+        slots=slots_at(two_shops, at(30, 14)),
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+    )
     # then the shop reads it the French way, as shops' own numbers are stored
     assert {order.phone for order in orders} == {"06 12 34 56 78"}
 

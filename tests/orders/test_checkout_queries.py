@@ -1,4 +1,5 @@
 """Checkout cost and pickup codes: a fixed number of queries whatever the number of lines; a taken code is drawn again."""
+
 import uuid
 
 import pytest
@@ -31,8 +32,13 @@ def checkout_queries(two_shops, per_shop: int) -> tuple[int, list[Order]]:
             cart_add(cart=cart, product_id=product.pk, variant_id=variant.pk if variant else None, quantity=2)
     routes.clear()  # the territory's address for the emails' branding: read once in each run
     with CaptureQueriesContext(connection) as context:
-        orders = order_place(cart=cart, guest=GUEST, idempotency_key=uuid.uuid4(), now=NOW,
-                             slots={two_shops["bijoux"].pk: at(30, 14), two_shops["deco"].pk: at(30, 15)})
+        orders = order_place(
+            cart=cart,
+            guest=GUEST,
+            idempotency_key=uuid.uuid4(),
+            now=NOW,
+            slots={two_shops["bijoux"].pk: at(30, 14), two_shops["deco"].pk: at(30, 15)},
+        )
     return len(context.captured_queries), orders
 
 
@@ -44,10 +50,17 @@ def test_a_two_shop_checkout_costs_a_fixed_number_of_queries(two_shops):
         cart_add(cart=cart, product_id=product.pk, quantity=1)
     # when
     with CaptureQueriesContext(connection) as context:
-        orders = order_place(cart=cart, guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14),
-                             two_shops["deco"].pk: at(30, 14)}, idempotency_key=uuid.uuid4(), now=NOW)
+        orders = order_place(
+            cart=cart,
+            guest=GUEST,
+            slots={two_shops["bijoux"].pk: at(30, 14), two_shops["deco"].pk: at(30, 14)},
+            idempotency_key=uuid.uuid4(),
+            now=NOW,
+        )
     # then (it was 44 queries before lines and orders were written in bulk)
-    assert len(context.captured_queries) <= CHECKOUT_QUERIES_TWO_SHOPS, "\n".join(q["sql"][:120] for q in context.captured_queries)
+    assert len(context.captured_queries) <= CHECKOUT_QUERIES_TWO_SHOPS, "\n".join(
+        q["sql"][:120] for q in context.captured_queries
+    )
     assert [o.lines.count() for o in orders] == [2, 1]
 
 
@@ -72,8 +85,14 @@ def test_a_pickup_code_already_taken_is_drawn_again(two_shops):
     Order.objects.filter(pk=taken.pk).update(pickup_code="AAAAAA")
     cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
     # when
-    order, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                         idempotency_key=uuid.uuid4(), now=NOW, pickup_codes=["AAAAAA", "BBBBBB"])
+    (order,) = order_place(
+        cart=two_shops["cart"],
+        guest=GUEST,
+        slots={two_shops["bijoux"].pk: at(30, 14)},
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+        pickup_codes=["AAAAAA", "BBBBBB"],
+    )
     # then the order got the next code, once, with its stock taken once and its emails
     assert order.pickup_code == "BBBBBB" and Order.objects.get(pk=order.pk).pickup_code == "BBBBBB"
     assert Order.objects.count() == 2 and order.lines.get().quantity == 2
@@ -85,9 +104,14 @@ def test_a_pickup_code_already_taken_is_drawn_again(two_shops):
 def test_two_orders_of_one_checkout_never_share_a_code(two_shops):
     cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=1)
     cart_add(cart=two_shops["cart"], product_id=two_shops["vase"].pk, quantity=1)
-    orders = order_place(cart=two_shops["cart"], guest=GUEST, idempotency_key=uuid.uuid4(), now=NOW,
-                         slots={two_shops["bijoux"].pk: at(30, 14), two_shops["deco"].pk: at(30, 14)},
-                         pickup_codes=["CCCCCC", "CCCCCC", "DDDDDD"])
+    orders = order_place(
+        cart=two_shops["cart"],
+        guest=GUEST,
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+        slots={two_shops["bijoux"].pk: at(30, 14), two_shops["deco"].pk: at(30, 14)},
+        pickup_codes=["CCCCCC", "CCCCCC", "DDDDDD"],
+    )
     assert [o.pickup_code for o in orders] == ["CCCCCC", "DDDDDD"]
 
 
@@ -96,8 +120,14 @@ def test_codes_taken_again_and_again_end_in_a_french_message_and_nothing_ordered
     Order.objects.filter(pk=taken.pk).update(pickup_code="AAAAAA")
     cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
     with pytest.raises(CheckoutError, match="n’a pas pu être enregistrée"):
-        order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                    idempotency_key=uuid.uuid4(), now=NOW, pickup_codes=["AAAAAA"] * PICKUP_CODE_TRIES)
+        order_place(
+            cart=two_shops["cart"],
+            guest=GUEST,
+            slots={two_shops["bijoux"].pk: at(30, 14)},
+            idempotency_key=uuid.uuid4(),
+            now=NOW,
+            pickup_codes=["AAAAAA"] * PICKUP_CODE_TRIES,
+        )
     assert Order.objects.count() == 1
     assert Product.objects.get(pk=two_shops["ring"].pk).stock == 5
     assert CartLine.objects.filter(cart=two_shops["cart"]).count() == 1

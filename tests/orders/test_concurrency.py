@@ -1,4 +1,5 @@
 """Never oversold: simultaneous checkouts for the last units, on real PostgreSQL connections."""
+
 import threading
 import uuid
 
@@ -36,9 +37,12 @@ def test_ten_checkouts_for_the_last_three_units_sell_exactly_three(committed):
                 barrier.wait()
                 try:
                     order_place(
-               cart=cart, guest=Guest(name=f"Client {index}", email=f"c{index}@example.fr", phone="0612345678"),
-               slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(), now=NOW,
-           )
+                        cart=cart,
+                        guest=Guest(name=f"Client {index}", email=f"c{index}@example.fr", phone="0612345678"),
+                        slots={shop.pk: at(30, 14)},
+                        idempotency_key=uuid.uuid4(),
+                        now=NOW,
+                    )
                     outcome = "ok"
                 except CheckoutError as error:
                     outcome = "refused: " + error.messages[0]
@@ -94,8 +98,12 @@ def test_the_same_checkout_submitted_twice_at_once_makes_one_set_of_orders(commi
             with tenant_context(nancy):
                 barrier.wait()
                 orders = order_place(
-           cart=cart, guest=Guest(name="Claire", email="double@example.fr", phone="0612345678"),
-           slots={shop.pk: at(30, 14) for shop in shops}, idempotency_key=key, now=NOW)
+                    cart=cart,
+                    guest=Guest(name="Claire", email="double@example.fr", phone="0612345678"),
+                    slots={shop.pk: at(30, 14) for shop in shops},
+                    idempotency_key=key,
+                    now=NOW,
+                )
                 results.append(sorted(o.pk for o in orders))
         except Exception as error:  # noqa: BLE001 - reported by the assertion below
             results.append(error)

@@ -1,4 +1,5 @@
 """The day's summary (/pro/commandes/jour/): that day's pickups by status, money collected, what is left."""
+
 import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -33,9 +34,14 @@ def test_the_summary_counts_a_known_day(nancy):
     with tenant_context(nancy):
         summary = merchant_day_summary(shop=shop, day=at(30, 0).date())
     assert summary.total == 7
-    assert summary.counts == [("placed", "Passée", 1), ("accepted", "Acceptée", 1), ("ready", "Prête à retirer", 1),
-                              ("collected", "Retirée", 2), ("not_collected", "Non retirée", 1),
-                              ("refused", "Refusée par la boutique", 1)]
+    assert summary.counts == [
+        ("placed", "Passée", 1),
+        ("accepted", "Acceptée", 1),
+        ("ready", "Prête à retirer", 1),
+        ("collected", "Retirée", 2),
+        ("not_collected", "Non retirée", 1),
+        ("refused", "Refusée par la boutique", 1),
+    ]
     assert str(summary.collected_amount) == "42.50"
     assert str(summary.expected_amount) == "33.00"  # placed + accepted + ready
     assert [o.customer_name for o in summary.to_prepare] == ["Léa Durand", "Jean Valjean"]
@@ -94,13 +100,22 @@ def test_the_till_counts_an_order_on_the_day_it_was_collected(nancy):
     # given Sunday's 23:30 pickup handed over on Monday at 9:10, and a Monday pickup collected on Tuesday
     with tenant_context(nancy):
         shop = shop_open_every_day()
-        order_row(shop, name="Venu Lundi", status="collected", pickup=at(29, 23, 30), collected_at=at(30, 9, 10),
-                  total="18.00")
+        order_row(
+            shop,
+            name="Venu Lundi",
+            status="collected",
+            pickup=at(29, 23, 30),
+            collected_at=at(30, 9, 10),
+            total="18.00",
+        )
         order_row(shop, name="Venu Mardi", status="collected", pickup=at(30, 18), collected_at=at(31, 10), total="7.00")
         sunday, monday, tuesday = (merchant_day_summary(shop=shop, day=at(d, 12).date()) for d in (29, 30, 31))
     # then each day's till has what was handed over that day
     assert (str(sunday.collected_amount), str(monday.collected_amount), str(tuesday.collected_amount)) == (
-        "0.00", "18.00", "7.00")
+        "0.00",
+        "18.00",
+        "7.00",
+    )
     # while the pickups listed and counted stay by pickup day
     assert [o.customer_name for o in sunday.orders] == ["Venu Lundi"] and sunday.counts == [("collected", "Retirée", 1)]
     assert [o.customer_name for o in monday.orders] == ["Venu Mardi"] and tuesday.total == 0
@@ -115,8 +130,9 @@ def test_a_far_off_day_says_so_in_french_and_shows_today(nancy, far):
     response = client_on(nancy, shop.owner_user).get(URL, {"date": far})
     assert response.status_code == 400
     page = response.content.decode()
-    assert (f"« {far} » est trop loin : choisissez un jour entre les années 2000 et 2099. "
-            "Voici le résumé d’aujourd’hui.") in page
+    assert (
+        f"« {far} » est trop loin : choisissez un jour entre les années 2000 et 2099. Voici le résumé d’aujourd’hui."
+    ) in page
     assert "aujourd’hui" in page and 'min="2000-01-01" max="2099-12-31"' in page
 
 

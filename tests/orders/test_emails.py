@@ -1,22 +1,39 @@
 """The order emails: one template folder each, worded in the territory's language (French here)."""
+
 import pytest
 
 from vitrine.notifications.services import email_render
 from vitrine.orders.lifecycle import ORDER_EFFECTS, REMINDER, Email
 
 CONTEXT = {
-    "name": "Claire D'Arc", "email": "claire@example.fr", "phone": "06 12 34 56 78", "code": "ABC234",
-    "total": "49,80\xa0€", "reason": "Plus en taille 52", "shop": "Bijouterie Stanislas",
-    "address": "12 rue Saint-Dizier, 54000 Nancy", "pickup": "lundi 30 novembre entre 14:00 et 14:30",
-    "territory": "Achetez Grand Nancy", "lines": [{"quantity": 2, "name": "Bague argent (52)", "total": "49,80\xa0€"}],
+    "name": "Claire D'Arc",
+    "email": "claire@example.fr",
+    "phone": "06 12 34 56 78",
+    "code": "ABC234",
+    "total": "49,80\xa0€",
+    "reason": "Plus en taille 52",
+    "shop": "Bijouterie Stanislas",
+    "address": "12 rue Saint-Dizier, 54000 Nancy",
+    "pickup": "lundi 30 novembre entre 14:00 et 14:30",
+    "territory": "Achetez Grand Nancy",
+    "lines": [{"quantity": 2, "name": "Bague argent (52)", "total": "49,80\xa0€"}],
 }
-EMAILS = sorted({effect.template for effects in ORDER_EFFECTS.values() for effect in effects
-                 if isinstance(effect, Email)} | {REMINDER.template})
+EMAILS = sorted(
+    {effect.template for effects in ORDER_EFFECTS.values() for effect in effects if isinstance(effect, Email)}
+    | {REMINDER.template}
+)
 
 
 def test_the_order_emails_are_the_templates_the_effects_name():
-    assert EMAILS == ["order_cancelled_shop", "order_cancelled_shopper", "order_placed_shop", "order_placed_shopper",
-                      "order_ready", "order_refused", "order_reminder"]
+    assert EMAILS == [
+        "order_cancelled_shop",
+        "order_cancelled_shopper",
+        "order_placed_shop",
+        "order_placed_shopper",
+        "order_ready",
+        "order_refused",
+        "order_reminder",
+    ]
 
 
 @pytest.mark.parametrize("template", EMAILS)

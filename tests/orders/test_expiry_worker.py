@@ -1,4 +1,5 @@
 """The beat task goes through the real Celery worker: orders not collected in time are released."""
+
 import uuid
 from datetime import timedelta
 
@@ -28,15 +29,19 @@ def test_orders_expire_all_releases_not_collected_orders_in_every_territory(cele
         product = ProductFactory(shop=shop, title="Brie de Meaux", stock=4)
         cart = Cart.objects.create()
         cart_add(cart=cart, product_id=product.pk, quantity=3)
-        order, = order_place(
-   cart=cart, guest=Guest(name="Paul", email="paul@example.fr", phone="0612345678"),
-   slots={shop.pk: checkout_slots(shop=shop)[0].starts_at}, idempotency_key=uuid.uuid4(),
+        (order,) = order_place(
+            cart=cart,
+            guest=Guest(name="Paul", email="paul@example.fr", phone="0612345678"),
+            slots={shop.pk: checkout_slots(shop=shop)[0].starts_at},
+            idempotency_key=uuid.uuid4(),
         )
         merchant = shop.members.get().user
         order_accept(order=order, actor=merchant)
         order_mark_ready(order=order, actor=merchant)
         Order.objects.filter(pk=order.pk).update(
-            pickup_starts_at=timezone.now() - timedelta(days=4, minutes=30), pickup_ends_at=timezone.now() - timedelta(days=4))
+            pickup_starts_at=timezone.now() - timedelta(days=4, minutes=30),
+            pickup_ends_at=timezone.now() - timedelta(days=4),
+        )
     connection.set_schema_to_public()
     try:
         # when: beat fires the periodic task (from the public schema)

@@ -1,4 +1,5 @@
 """The order history (/pro/commandes/historique/): every order of the shop, filtered, paginated, own shop only."""
+
 import re
 
 from django.db import connection
@@ -24,7 +25,9 @@ def world(nancy):
             "placed": order_row(shop, name="Claire Durand", status="placed", pickup=at(31, 11)),
             "not_collected": order_row(shop, name="Jean Valjean", status="not_collected", pickup=at(26, 9)),
         }
-        other = order_row(shop_open_every_day(name="Voisin"), name="Claire Voisine", status="collected", pickup=at(20, 10))
+        other = order_row(
+            shop_open_every_day(name="Voisin"), name="Claire Voisine", status="collected", pickup=at(20, 10)
+        )
     return shop, orders, other
 
 
@@ -49,7 +52,10 @@ def test_filter_by_status_dates_and_name_or_code(nancy):
         return codes(response.content.decode())
 
     assert found(statut="refused") == [orders["refused"].pickup_code]
-    assert found(du="2026-11-25", au="2026-11-26") == [orders["not_collected"].pickup_code, orders["refused"].pickup_code]
+    assert found(du="2026-11-25", au="2026-11-26") == [
+        orders["not_collected"].pickup_code,
+        orders["refused"].pickup_code,
+    ]
     assert found(du="2026-11-26") == [orders["placed"].pickup_code, orders["not_collected"].pickup_code]
     assert found(au="2026-11-20") == [orders["collected"].pickup_code]
     assert found(q="claire") == [orders["placed"].pickup_code, orders["collected"].pickup_code]
@@ -81,7 +87,9 @@ def test_bad_filters_get_a_french_message_and_filter_nothing(nancy):
 def test_pages_of_twenty_keep_the_filters(nancy):
     with tenant_context(nancy):
         shop = shop_open_every_day()
-        made = [order_row(shop, name=f"Client {i:02d}", status="collected", pickup=at(1 + i % 28, 10)) for i in range(25)]
+        made = [
+            order_row(shop, name=f"Client {i:02d}", status="collected", pickup=at(1 + i % 28, 10)) for i in range(25)
+        ]
         order_row(shop, name="Refusé", status="refused")
     merchant = client_on(nancy, shop.owner_user)
     first = merchant.get(URL, {"statut": "collected"}).content.decode()

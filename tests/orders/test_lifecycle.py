@@ -1,4 +1,5 @@
 """The order state machine: legal moves recorded with who and when, illegal ones refused; stock released."""
+
 import re
 import uuid
 from datetime import timedelta
@@ -34,8 +35,13 @@ GUEST = Guest(name="Claire Blaison", email="claire@example.fr", phone="061234567
 def order(two_shops):
     """A placed order of 2 rings (stock 5 -> 3) at the jeweller's, pickup Monday 14:00."""
     cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
-    placed, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                          idempotency_key=uuid.uuid4(), now=NOW)
+    (placed,) = order_place(
+        cart=two_shops["cart"],
+        guest=GUEST,
+        slots={two_shops["bijoux"].pk: at(30, 14)},
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+    )
     return placed
 
 
@@ -54,8 +60,12 @@ def test_the_happy_path_records_every_transition(order):
     order.refresh_from_db()
     assert order.status == S.COLLECTED
     events = list(OrderEvent.objects.filter(order=order).values_list("from_status", "to_status", "actor"))
-    assert events == [("", "placed", None), ("placed", "accepted", merchant.pk), ("accepted", "ready", merchant.pk),
-                      ("ready", "collected", merchant.pk)]
+    assert events == [
+        ("", "placed", None),
+        ("placed", "accepted", merchant.pk),
+        ("accepted", "ready", merchant.pk),
+        ("ready", "collected", merchant.pk),
+    ]
     assert all(e.created_at for e in order.events.all())
     assert OutboxEmail.objects.filter(to=["claire@example.fr"], subject__endswith="est prête").count() == 1
     assert ring_stock(order) == 3  # collected: the stock stays sold
@@ -69,11 +79,22 @@ def test_the_transition_table_is_explicit_and_closed():
         assert ORDER_TRANSITIONS[final] == frozenset()
 
 
-@pytest.mark.parametrize("start,target", [
-    (S.PLACED, S.ACCEPTED), (S.PLACED, S.REFUSED), (S.PLACED, S.CANCELLED), (S.ACCEPTED, S.READY),
-    (S.ACCEPTED, S.REFUSED), (S.ACCEPTED, S.CANCELLED), (S.ACCEPTED, S.NOT_COLLECTED), (S.READY, S.COLLECTED),
-    (S.READY, S.NOT_COLLECTED), (S.PENDING_PAYMENT, S.PLACED), (S.PENDING_PAYMENT, S.CANCELLED),
-])
+@pytest.mark.parametrize(
+    "start,target",
+    [
+        (S.PLACED, S.ACCEPTED),
+        (S.PLACED, S.REFUSED),
+        (S.PLACED, S.CANCELLED),
+        (S.ACCEPTED, S.READY),
+        (S.ACCEPTED, S.REFUSED),
+        (S.ACCEPTED, S.CANCELLED),
+        (S.ACCEPTED, S.NOT_COLLECTED),
+        (S.READY, S.COLLECTED),
+        (S.READY, S.NOT_COLLECTED),
+        (S.PENDING_PAYMENT, S.PLACED),
+        (S.PENDING_PAYMENT, S.CANCELLED),
+    ],
+)
 def test_every_legal_transition(order, start, target):
     # given
     Order.objects.filter(pk=order.pk).update(status=start)
@@ -86,11 +107,20 @@ def test_every_legal_transition(order, start, target):
     assert OrderEvent.objects.filter(order=order, from_status=start, to_status=target, actor=actor).exists()
 
 
-@pytest.mark.parametrize("start,target", [
-    (S.PLACED, S.READY), (S.PLACED, S.COLLECTED), (S.READY, S.CANCELLED), (S.READY, S.REFUSED),
-    (S.COLLECTED, S.CANCELLED), (S.CANCELLED, S.PLACED), (S.REFUSED, S.ACCEPTED), (S.NOT_COLLECTED, S.COLLECTED),
-    (S.PLACED, S.PENDING_PAYMENT),
-])
+@pytest.mark.parametrize(
+    "start,target",
+    [
+        (S.PLACED, S.READY),
+        (S.PLACED, S.COLLECTED),
+        (S.READY, S.CANCELLED),
+        (S.READY, S.REFUSED),
+        (S.COLLECTED, S.CANCELLED),
+        (S.CANCELLED, S.PLACED),
+        (S.REFUSED, S.ACCEPTED),
+        (S.NOT_COLLECTED, S.COLLECTED),
+        (S.PLACED, S.PENDING_PAYMENT),
+    ],
+)
 def test_an_illegal_transition_is_refused_with_a_clear_error(order, start, target):
     # given
     Order.objects.filter(pk=order.pk).update(status=start)
@@ -184,28 +214,39 @@ def test_releasing_gives_each_row_its_stock_back_in_the_checkouts_lock_order(two
     small, large = shirt.variants.create(name="S", stock=4), shirt.variants.create(name="L", stock=4)
     for product, variant, quantity in ((shirt, large, 2), (second, None, 3), (shirt, small, 1), (first, None, 2)):
         cart_add(cart=cart, product_id=product.pk, variant_id=variant.pk if variant else None, quantity=quantity)
-    order, = order_place(cart=cart, guest=GUEST, slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(),
-                         now=NOW)
+    (order,) = order_place(cart=cart, guest=GUEST, slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(), now=NOW)
     assert [(line.product_id, line.variant_id) for line in order.lines.all()] == [
-        (shirt.pk, large.pk), (second.pk, None), (shirt.pk, small.pk), (first.pk, None)]
+        (shirt.pk, large.pk),
+        (second.pk, None),
+        (shirt.pk, small.pk),
+        (first.pk, None),
+    ]
     # when the shopper cancels it
     with CaptureQueriesContext(connection) as context:
         order_cancel(order=order, actor=None)
     # then every row has exactly its stock back
     assert dict(Product.objects.filter(pk__in=[first.pk, second.pk, shirt.pk]).values_list("title", "stock")) == {
-        "Collier": 6, "Broche": 6, "Chemise": 0}
+        "Collier": 6,
+        "Broche": 6,
+        "Chemise": 0,
+    }
     assert dict(Variant.objects.filter(product=shirt).values_list("name", "stock")) == {"S": 4, "L": 4}
     # and the stock rows were locked then updated like a checkout takes them: products by key, then variants by key
     steps = []
     for query in context.captured_queries:
         sql = query["sql"]
-        table = "product" if 'FROM "catalog_product"' in sql or sql.startswith('UPDATE "catalog_product"') else (
-            "variant" if 'FROM "catalog_variant"' in sql or sql.startswith('UPDATE "catalog_variant"') else None)
+        table = (
+            "product"
+            if 'FROM "catalog_product"' in sql or sql.startswith('UPDATE "catalog_product"')
+            else ("variant" if 'FROM "catalog_variant"' in sql or sql.startswith('UPDATE "catalog_variant"') else None)
+        )
         if table and sql.startswith("UPDATE"):
             steps.append(("update", table))
         elif table and sql.endswith("FOR UPDATE"):
-            assert re.search(rf'SELECT "catalog_{table}"\."id"( AS "pk")? .* ORDER BY (1|"catalog_{table}"\."id") ASC FOR UPDATE$',
-                             sql), sql  # by key
+            assert re.search(
+                rf'SELECT "catalog_{table}"\."id"( AS "pk")? .* ORDER BY (1|"catalog_{table}"\."id") ASC FOR UPDATE$',
+                sql,
+            ), sql  # by key
             steps.append(("lock", table))
     assert steps == [("lock", "product"), ("update", "product"), ("lock", "variant"), ("update", "variant")]
 
@@ -238,8 +279,14 @@ def test_an_order_paid_after_checkout_sends_the_placed_emails_once(two_shops):
     # given an order waiting for its online payment: its stock held, nobody told yet
     cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
     before = _last_email_id()
-    order, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                         idempotency_key=uuid.uuid4(), now=NOW, payment_required=True)
+    (order,) = order_place(
+        cart=two_shops["cart"],
+        guest=GUEST,
+        slots={two_shops["bijoux"].pk: at(30, 14)},
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+        payment_required=True,
+    )
     assert order.status == S.PENDING_PAYMENT and ring_stock(order) == 3
     assert _emails_since(before) == []
     # when its payment is confirmed
@@ -253,7 +300,10 @@ def test_an_order_paid_after_checkout_sends_the_placed_emails_once(two_shops):
     ]
     assert all("- 2 × Bague argent : 49,80\xa0€" in body for _to, _subject, body in sent)
     assert list(OrderEvent.objects.filter(order=order).values_list("from_status", "to_status")) == [
-        ("", S.PENDING_PAYMENT), (S.PENDING_PAYMENT, S.PLACED), (S.PLACED, S.ACCEPTED)]
+        ("", S.PENDING_PAYMENT),
+        (S.PENDING_PAYMENT, S.PLACED),
+        (S.PLACED, S.ACCEPTED),
+    ]
 
 
 @pytest.mark.parametrize("target", [S.READY, S.REFUSED])
@@ -263,8 +313,13 @@ def test_a_direct_transition_sends_the_same_emails_as_the_merchant_action(two_sh
     orders = []
     for _i in range(2):
         cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=1)
-        placed, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                              idempotency_key=uuid.uuid4(), now=NOW)
+        (placed,) = order_place(
+            cart=two_shops["cart"],
+            guest=GUEST,
+            slots={two_shops["bijoux"].pk: at(30, 14)},
+            idempotency_key=uuid.uuid4(),
+            now=NOW,
+        )
         orders.append(order_accept(order=placed, actor=merchant))
     by_action, direct = orders
     # when one moves through the merchant's action, the other straight through order_transition
@@ -276,10 +331,13 @@ def test_a_direct_transition_sends_the_same_emails_as_the_merchant_action(two_sh
     second = _last_email_id()
     order_transition(order=direct, to=target, actor=merchant, note="Plus en taille 52" if target == S.REFUSED else "")
     # then each shopper gets the same email (but for the pickup code)
-    via_action = [(to, subject, body.replace(by_action.pickup_code, "CODE"))
-                  for to, subject, body in _emails_since(first, until=second)]
-    via_transition = [(to, subject, body.replace(direct.pickup_code, "CODE"))
-                      for to, subject, body in _emails_since(second)]
+    via_action = [
+        (to, subject, body.replace(by_action.pickup_code, "CODE"))
+        for to, subject, body in _emails_since(first, until=second)
+    ]
+    via_transition = [
+        (to, subject, body.replace(direct.pickup_code, "CODE")) for to, subject, body in _emails_since(second)
+    ]
     assert len(via_action) == 1 and via_action == via_transition
 
 
@@ -287,8 +345,14 @@ def test_an_unpaid_order_is_cancelled_after_the_territory_delay_and_its_stock_co
     # given a territory that waits 20 minutes for a payment, and an order waiting for its payment (stock 5 -> 3)
     OrderSettings.objects.update_or_create(pk=1, defaults={"unpaid_release_minutes": 20})
     cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
-    order, = order_place(cart=two_shops["cart"], guest=GUEST, slots={two_shops["bijoux"].pk: at(30, 14)},
-                         idempotency_key=uuid.uuid4(), now=NOW, payment_required=True)
+    (order,) = order_place(
+        cart=two_shops["cart"],
+        guest=GUEST,
+        slots={two_shops["bijoux"].pk: at(30, 14)},
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+        payment_required=True,
+    )
     assert ring_stock(order) == 3
     before = _last_email_id()
     # when the expiry job runs 19 minutes after the checkout, then 21 minutes after, then again
@@ -303,7 +367,8 @@ def test_an_unpaid_order_is_cancelled_after_the_territory_delay_and_its_stock_co
     assert (event.from_status, event.actor, event.note) == (S.PENDING_PAYMENT, None, "non payée à temps")
     # the shopper is told; the shop, which never saw the order, is not
     assert [(to, subject) for to, subject, _body in _emails_since(before)] == [
-        ("claire@example.fr", "Votre commande chez Bijouterie Stanislas est annulée")]
+        ("claire@example.fr", "Votre commande chez Bijouterie Stanislas est annulée")
+    ]
 
 
 def test_every_state_has_its_effects_written_down():
@@ -318,8 +383,11 @@ def test_every_order_move_is_in_the_territorys_audit_trail_with_who_decided(orde
     order_mark_ready(order=order, actor=merchant)
     orders_expire_due(now=at(30, 14, 30) + timedelta(days=30))
     # then each move is a row: verb, the order (by its pickup code), who (the merchant, then the system)
-    rows = list(AuditEvent.objects.filter(object_type="order", object_id=order.pk).order_by("id")
-                .values_list("verb", "actor_id", "actor_label", "object_label", "payload"))
+    rows = list(
+        AuditEvent.objects.filter(object_type="order", object_id=order.pk)
+        .order_by("id")
+        .values_list("verb", "actor_id", "actor_label", "object_label", "payload")
+    )
     assert [(verb, actor, label) for verb, actor, label, _code, _payload in rows] == [
         ("order.accepted", merchant.pk, merchant.email),
         ("order.ready", merchant.pk, merchant.email),

@@ -1,4 +1,5 @@
 """The merchant's order board: new orders stand out, one tap per step, find at the counter; own shop only."""
+
 import uuid
 
 import pytest
@@ -16,9 +17,12 @@ def order_make(shop, name="Claire Blaison", slot_index=0):
     product = ProductFactory(shop=shop, stock=5)
     cart = Cart.objects.create()
     cart_add(cart=cart, product_id=product.pk, quantity=1)
-    order, = order_place(cart=cart, guest=Guest(name=name, email="c@example.fr", phone="0612345678"),
-                slots={shop.pk: checkout_slots(shop=shop)[slot_index].starts_at},
-                idempotency_key=uuid.uuid4())
+    (order,) = order_place(
+        cart=cart,
+        guest=Guest(name=name, email="c@example.fr", phone="0612345678"),
+        slots={shop.pk: checkout_slots(shop=shop)[slot_index].starts_at},
+        idempotency_key=uuid.uuid4(),
+    )
     return order
 
 
@@ -261,7 +265,9 @@ def test_counter_search_results_show_the_territorys_hour(nancy_in_cayenne):
         shop = shop_open_every_day()
         order = order_row(shop, name="Claire Blaison", status="accepted", pickup=at(30, 14))
     # when the merchant finds it at the counter
-    page = client_on(nancy_in_cayenne, shop.owner_user).get("/pro/commandes/", {"q": order.pickup_code}).content.decode()
+    page = (
+        client_on(nancy_in_cayenne, shop.owner_user).get("/pro/commandes/", {"q": order.pickup_code}).content.decode()
+    )
     # then its pickup hour is the territory's, not the server's
     found = page.split('id="found-h"', 1)[1]
     assert card(order) in found

@@ -1,4 +1,5 @@
 """The territory's order rules (/equipe/commandes/reglages/): release delay and reminder, used by the expiry task."""
+
 from datetime import timedelta
 
 import pytest
@@ -53,24 +54,28 @@ def test_no_reminder_when_set_to_zero(nancy):
         staff = UserFactory(role=User.Role.TERRITORY_ADMIN)
         shop = shop_open_every_day()
         order = ended_days_ago(shop, 2.5, name="Sans Rappel")
-        order_settings_update(actor=staff, not_collected_after_days=3, reminder_days_before=0,
-                              unpaid_release_minutes=30)
+        order_settings_update(
+            actor=staff, not_collected_after_days=3, reminder_days_before=0, unpaid_release_minutes=30
+        )
         orders_expire.run()
         order.refresh_from_db()
         assert order.status == "ready" and order.reminder_sent_at is None
         assert not OutboxEmail.objects.filter(subject__startswith="Rappel").exists()
 
 
-@pytest.mark.parametrize("data,message", [
-    (rules("0", "0"), "entre 1 et 30"),
-    (rules("31", "1"), "entre 1 et 30"),
-    (rules("trois", "1"), "entre 1 et 30"),
-    (rules("3", "4"), "Le rappel part avant la remise en rayon"),
-    (rules("3", "-1"), "0 pour aucun rappel"),
-    (rules("3", "1", unpaid="4"), "entre 5 et 1440"),
-    (rules("3", "1", unpaid="1441"), "entre 5 et 1440"),
-    (rules("3", "1", unpaid=""), "entre 5 et 1440"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (rules("0", "0"), "entre 1 et 30"),
+        (rules("31", "1"), "entre 1 et 30"),
+        (rules("trois", "1"), "entre 1 et 30"),
+        (rules("3", "4"), "Le rappel part avant la remise en rayon"),
+        (rules("3", "-1"), "0 pour aucun rappel"),
+        (rules("3", "1", unpaid="4"), "entre 5 et 1440"),
+        (rules("3", "1", unpaid="1441"), "entre 5 et 1440"),
+        (rules("3", "1", unpaid=""), "entre 5 et 1440"),
+    ],
+)
 def test_bad_rules_get_a_french_message_and_change_nothing(nancy, data, message):
     with tenant_context(nancy):
         staff = UserFactory(role=User.Role.TERRITORY_STAFF)
@@ -91,8 +96,9 @@ def test_only_the_territory_team_sets_the_rules(nancy):
     with tenant_context(nancy):
         assert not OrderSettings.objects.exists()
         with pytest.raises(PermissionDenied):
-            order_settings_update(actor=shop.owner_user, not_collected_after_days=9, reminder_days_before=1,
-                                  unpaid_release_minutes=30)
+            order_settings_update(
+                actor=shop.owner_user, not_collected_after_days=9, reminder_days_before=1, unpaid_release_minutes=30
+            )
     page = client_on(nancy, staff).get(URL).content.decode()
     assert 'value="3"' in page and "Commandes" in page
     assert 'name="unpaid_release_minutes" value="30"' in page and "non payée en ligne" in page
@@ -101,8 +107,12 @@ def test_only_the_territory_team_sets_the_rules(nancy):
 def test_a_territory_rule_stays_in_its_territory(nancy, limoges):
     # cross-territory: Nancy's delay is not Limoges'
     with tenant_context(nancy):
-        order_settings_update(actor=UserFactory(role=User.Role.TERRITORY_ADMIN), not_collected_after_days=10,
-                              reminder_days_before=1, unpaid_release_minutes=90)
+        order_settings_update(
+            actor=UserFactory(role=User.Role.TERRITORY_ADMIN),
+            not_collected_after_days=10,
+            reminder_days_before=1,
+            unpaid_release_minutes=90,
+        )
     with tenant_context(limoges):
         assert order_settings().not_collected_after_days == 3
         staff = UserFactory(role=User.Role.TERRITORY_ADMIN)

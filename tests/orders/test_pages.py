@@ -1,4 +1,5 @@
 """Cart and checkout pages, as a shopper on their territory's host."""
+
 import re
 import uuid
 
@@ -16,8 +17,12 @@ def world(territory):
     with tenant_context(territory):
         bijoux = shop_open_every_day(name="Bijouterie Stanislas")
         deco = shop_open_every_day(name="Déco Saint-Epvre")
-        return {"bijoux": bijoux, "deco": deco, "ring": ProductFactory(shop=bijoux, title="Bague argent", stock=2),
-                "vase": ProductFactory(shop=deco, title="Vase en verre", stock=4)}
+        return {
+            "bijoux": bijoux,
+            "deco": deco,
+            "ring": ProductFactory(shop=bijoux, title="Bague argent", stock=2),
+            "vase": ProductFactory(shop=deco, title="Vase en verre", stock=4),
+        }
 
 
 def first_slot(territory, shop):
@@ -41,8 +46,14 @@ def test_guest_adds_from_two_shops_and_checks_out(nancy):
     # when: checkout as a guest
     page = client.get("/panier/commande/").content.decode()
     key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page).group(1)
-    form = {"idempotency_key": key, "name": "Claire Blaison", "email": "claire@example.fr", "phone": "06 12 34 56 78",
-            f"slot-{w['bijoux'].pk}": first_slot(nancy, w["bijoux"]), f"slot-{w['deco'].pk}": first_slot(nancy, w["deco"])}
+    form = {
+        "idempotency_key": key,
+        "name": "Claire Blaison",
+        "email": "claire@example.fr",
+        "phone": "06 12 34 56 78",
+        f"slot-{w['bijoux'].pk}": first_slot(nancy, w["bijoux"]),
+        f"slot-{w['deco'].pk}": first_slot(nancy, w["deco"]),
+    }
     response = client.post("/panier/commande/", form)
     # then: two orders, a confirmation page with codes and QR codes
     assert response.status_code == 302
@@ -69,8 +80,10 @@ def test_checkout_errors_are_announced_and_nothing_is_ordered(nancy):
     client = client_on(nancy)
     client.post(f"/panier/ajouter/{w['ring'].pk}/", {"quantity": "1"})
     # when: no slot, a bad email
-    response = client.post("/panier/commande/", {"idempotency_key": str(uuid.uuid4()), "name": "Claire",
-                                                 "email": "pas-un-email", "phone": "0612345678"})
+    response = client.post(
+        "/panier/commande/",
+        {"idempotency_key": str(uuid.uuid4()), "name": "Claire", "email": "pas-un-email", "phone": "0612345678"},
+    )
     # then
     page = response.content.decode()
     assert response.status_code == 422
@@ -122,8 +135,16 @@ def test_a_confirmation_page_is_only_for_who_ordered(nancy):
     client = client_on(nancy)
     client.post(f"/panier/ajouter/{w['ring'].pk}/", {"quantity": "1"})
     key = str(uuid.uuid4())
-    response = client.post("/panier/commande/", {"idempotency_key": key, "name": "Claire", "email": "c@example.fr",
-                                                 "phone": "0612345678", f"slot-{w['bijoux'].pk}": first_slot(nancy, w["bijoux"])})
+    response = client.post(
+        "/panier/commande/",
+        {
+            "idempotency_key": key,
+            "name": "Claire",
+            "email": "c@example.fr",
+            "phone": "0612345678",
+            f"slot-{w['bijoux'].pk}": first_slot(nancy, w["bijoux"]),
+        },
+    )
     assert response.status_code == 302
     # when / then: another visitor, the same URL
     assert client_on(nancy).get(response["Location"]).status_code == 404
@@ -135,8 +156,16 @@ def test_a_nancy_order_page_is_unreachable_from_limoges(nancy, limoges):
     client = client_on(nancy)
     client.post(f"/panier/ajouter/{w['ring'].pk}/", {"quantity": "1"})
     key = str(uuid.uuid4())
-    client.post("/panier/commande/", {"idempotency_key": key, "name": "Claire", "email": "c@example.fr",
-                                      "phone": "0612345678", f"slot-{w['bijoux'].pk}": first_slot(nancy, w["bijoux"])})
+    client.post(
+        "/panier/commande/",
+        {
+            "idempotency_key": key,
+            "name": "Claire",
+            "email": "c@example.fr",
+            "phone": "0612345678",
+            f"slot-{w['bijoux'].pk}": first_slot(nancy, w["bijoux"]),
+        },
+    )
     assert client.get(f"/panier/commande/{key}/").status_code == 200
     limoges_client = client_on(limoges)
     limoges_client.cookies = client.cookies  # even with Nancy's session cookie
@@ -148,9 +177,16 @@ def test_the_confirmation_offers_to_cancel_exactly_when_the_account_page_does(na
     w = world(nancy)
     client = client_on(nancy)
     client.post(f"/panier/ajouter/{w['ring'].pk}/", {"quantity": "1"})
-    response = client.post("/panier/commande/", {
-        "idempotency_key": str(uuid.uuid4()), "name": "Claire", "email": "c@example.fr", "phone": "0612345678",
-        f"slot-{w['bijoux'].pk}": first_slot(nancy, w["bijoux"])})
+    response = client.post(
+        "/panier/commande/",
+        {
+            "idempotency_key": str(uuid.uuid4()),
+            "name": "Claire",
+            "email": "c@example.fr",
+            "phone": "0612345678",
+            f"slot-{w['bijoux'].pk}": first_slot(nancy, w["bijoux"]),
+        },
+    )
     done_url = response["Location"]
     with tenant_context(nancy):
         order = Order.objects.get(shop=w["bijoux"])

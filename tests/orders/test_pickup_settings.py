@@ -1,4 +1,5 @@
 """A shop's pickup settings (/pro/commandes/reglages/): the owner sets them, the checkout's slots follow."""
+
 import uuid
 from datetime import timedelta
 
@@ -62,13 +63,19 @@ def test_an_empty_capacity_means_no_limit(nancy):
         assert checkout_slots(shop=shop, now=NOW)[0].remaining is None
 
 
-@pytest.mark.parametrize("data,message", [
-    ({"lead_time_minutes": "120", "slot_minutes": "30", "slot_capacity": "0"}, "au moins 1 commande par créneau"),
-    ({"lead_time_minutes": "120", "slot_minutes": "30", "slot_capacity": "beaucoup"}, "nombre entier de commandes"),
-    ({"lead_time_minutes": "120", "slot_minutes": "30", "slot_capacity": "500"}, "100 commandes par créneau au plus"),
-    ({"lead_time_minutes": "7", "slot_minutes": "30", "slot_capacity": ""}, "Sélectionnez un choix valide"),
-    ({"lead_time_minutes": "120", "slot_minutes": "", "slot_capacity": ""}, "Ce champ est obligatoire"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"lead_time_minutes": "120", "slot_minutes": "30", "slot_capacity": "0"}, "au moins 1 commande par créneau"),
+        ({"lead_time_minutes": "120", "slot_minutes": "30", "slot_capacity": "beaucoup"}, "nombre entier de commandes"),
+        (
+            {"lead_time_minutes": "120", "slot_minutes": "30", "slot_capacity": "500"},
+            "100 commandes par créneau au plus",
+        ),
+        ({"lead_time_minutes": "7", "slot_minutes": "30", "slot_capacity": ""}, "Sélectionnez un choix valide"),
+        ({"lead_time_minutes": "120", "slot_minutes": "", "slot_capacity": ""}, "Ce champ est obligatoire"),
+    ],
+)
 def test_bad_settings_get_a_french_message_and_change_nothing(nancy, data, message):
     with tenant_context(nancy):
         shop = shop_open_every_day()
@@ -85,8 +92,9 @@ def test_the_service_refuses_values_the_form_would_not_offer(nancy):
     with tenant_context(nancy):
         shop = shop_open_every_day()
         with pytest.raises(ValidationError) as error:
-            pickup_settings_update(shop=shop, actor=shop.owner_user, lead_time_minutes=5 * 24 * 60,
-                                   slot_minutes=2, slot_capacity=0)
+            pickup_settings_update(
+                shop=shop, actor=shop.owner_user, lead_time_minutes=5 * 24 * 60, slot_minutes=2, slot_capacity=0
+            )
         assert set(error.value.message_dict) == {"lead_time_minutes", "slot_minutes", "slot_capacity"}
         assert not PickupSettings.objects.filter(shop=shop).exists()
 
@@ -107,8 +115,7 @@ def test_an_employee_sees_the_board_but_cannot_change_the_settings(nancy):
     with tenant_context(nancy):
         assert PickupSettings.objects.get(shop=shop).lead_time_minutes == 60
         with pytest.raises(PermissionDenied):
-            pickup_settings_update(shop=shop, actor=employee, lead_time_minutes=15, slot_minutes=10,
-                                   slot_capacity=None)
+            pickup_settings_update(shop=shop, actor=employee, lead_time_minutes=15, slot_minutes=10, slot_capacity=None)
 
 
 def test_an_owner_changes_only_their_own_shop(nancy):
@@ -119,8 +126,9 @@ def test_an_owner_changes_only_their_own_shop(nancy):
         assert PickupSettings.objects.get(shop=mine).slot_minutes == 60
         assert not PickupSettings.objects.filter(shop=theirs).exists()
         with pytest.raises(PermissionDenied):
-            pickup_settings_update(shop=theirs, actor=mine.owner_user, lead_time_minutes=30, slot_minutes=60,
-                                   slot_capacity=None)
+            pickup_settings_update(
+                shop=theirs, actor=mine.owner_user, lead_time_minutes=30, slot_minutes=60, slot_capacity=None
+            )
 
 
 def test_a_value_set_before_keeps_its_choice(nancy):
@@ -149,6 +157,11 @@ def test_orders_placed_before_a_longer_slot_length_still_fill_the_new_slot(nancy
         cart = Cart.objects.create()
         cart_add(cart=cart, product_id=ProductFactory(shop=shop, stock=3).pk, quantity=1)
         with pytest.raises(CheckoutError, match="complet"):
-            order_place(cart=cart, guest=Guest(name="Paul", email="paul@example.fr", phone="0612345678"),
-               slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(), now=NOW)
+            order_place(
+                cart=cart,
+                guest=Guest(name="Paul", email="paul@example.fr", phone="0612345678"),
+                slots={shop.pk: at(30, 14)},
+                idempotency_key=uuid.uuid4(),
+                now=NOW,
+            )
         assert Order.objects.filter(shop=shop).count() == 2

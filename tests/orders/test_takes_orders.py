@@ -1,4 +1,5 @@
 """One rule for "this shop takes Click & Collect orders" (Shop.takes_orders): the cart, its summary and checkout."""
+
 import uuid
 
 import pytest
@@ -12,13 +13,16 @@ from vitrine.shops.models import Shop
 from vitrine.testing.factories import ProductFactory
 
 
-@pytest.mark.parametrize("status,showcase_only,click_and_collect,expected", [
-    ("approved", False, True, True),
-    ("approved", False, False, False),
-    ("approved", True, False, False),
-    ("pending", False, True, False),
-    ("suspended", False, True, False),
-])
+@pytest.mark.parametrize(
+    "status,showcase_only,click_and_collect,expected",
+    [
+        ("approved", False, True, True),
+        ("approved", False, False, False),
+        ("approved", True, False, False),
+        ("pending", False, True, False),
+        ("suspended", False, True, False),
+    ],
+)
 def test_takes_orders(status, showcase_only, click_and_collect, expected):
     shop = Shop(status=status, showcase_only=showcase_only, click_and_collect=click_and_collect)
     assert shop.takes_orders is expected
@@ -47,7 +51,11 @@ def test_a_shop_that_stops_click_and_collect_is_flagged_in_the_cart_and_refused_
     assert "plus en vente" in rows[two_shops["ring"].pk].problem and rows[two_shops["vase"].pk].problem == ""
     # and the checkout refuses, with nothing ordered nor reserved
     with pytest.raises(CheckoutError, match="Bague argent : Bijouterie Stanislas ne prend pas de commandes en ligne"):
-        order_place(cart=cart, guest=Guest("Claire", "c@example.fr", "0612345678"),
-                    slots={two_shops["bijoux"].pk: at(30, 14), two_shops["deco"].pk: at(30, 14)},
-                    idempotency_key=uuid.uuid4(), now=NOW)
+        order_place(
+            cart=cart,
+            guest=Guest("Claire", "c@example.fr", "0612345678"),
+            slots={two_shops["bijoux"].pk: at(30, 14), two_shops["deco"].pk: at(30, 14)},
+            idempotency_key=uuid.uuid4(),
+            now=NOW,
+        )
     assert not Order.objects.exists() and CartLine.objects.filter(cart=cart).count() == 2

@@ -1,4 +1,5 @@
 """Search test helpers: a shopper's client on a territory's host."""
+
 import pytest
 
 from vitrine.testing.helpers import host_client

@@ -1,4 +1,5 @@
 """A shopper on a phone searches every shop from the header (Debian's Chromium, Playwright)."""
+
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -30,13 +31,20 @@ def test_a_shopper_on_a_phone_searches_bijou_and_filters_by_shop(committed, web_
         # given two jewellers and a bookshop in Nancy (committed: the web server must see them)
         commune = CommuneFactory(name="Nancy", postcode="54000")
         rings, books = Category.objects.get(slug="bagues"), Category.objects.get(slug="romans")
-        stan = ShopFactory(name="Bijouterie Stanislas", slug="e2e-bijouterie-stanislas", commune=commune, category=rings)
+        stan = ShopFactory(
+            name="Bijouterie Stanislas", slug="e2e-bijouterie-stanislas", commune=commune, category=rings
+        )
         atelier = ShopFactory(name="Atelier Émeraude", slug="e2e-atelier-emeraude", commune=commune, category=rings)
         shelf = ShopFactory(name="Librairie du Tilleul", slug="e2e-librairie-tilleul", commune=commune, category=books)
         ProductFactory(shop=stan, title="Bague argent et grenat", category=rings, price=Decimal("89.00"))
         ProductFactory(shop=stan, title="Bijoux de famille restaurés", category=rings, price=Decimal("45.50"))
-        ProductFactory(shop=atelier, title="Pendentif émeraude", category=Category.objects.get(slug="colliers"),
-                       price=Decimal("120.00"), description="Un bijou fait main.")
+        ProductFactory(
+            shop=atelier,
+            title="Pendentif émeraude",
+            category=Category.objects.get(slug="colliers"),
+            price=Decimal("120.00"),
+            description="Un bijou fait main.",
+        )
         ProductFactory(shop=shelf, title="Roman policier lorrain", category=books)
     shots = VAR_DIR / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)

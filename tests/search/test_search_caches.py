@@ -1,5 +1,6 @@
 """The search's per-process caches (category tree, names' words) keep a bounded number of
 territories, the least recently used evicted first, and never serve a stale value."""
+
 import threading
 
 import pytest

@@ -1,5 +1,6 @@
 """What keeps the search fast on a big catalogue, and stays right: counts capped past a limit,
 broad searches served from a bounded set, the indexes the plans need, the cached category tree."""
+
 import html
 import re
 from decimal import Decimal
@@ -21,18 +22,26 @@ from vitrine.testing.factories import CategoryFactory, CommuneFactory, ProductFa
 
 def _titles(response) -> list[str]:
     assert response.status_code == 200
-    return [html.unescape(t) for t in re.findall(r'<h3 class="product-card-title">(.*?)</h3>', response.content.decode())]
+    return [
+        html.unescape(t) for t in re.findall(r'<h3 class="product-card-title">(.*?)</h3>', response.content.decode())
+    ]
 
 
 def _products_bulk(shop, count: int, title: str, *, category=None, minutes_apart: int = 1) -> list[Product]:
     """`count` published products of `shop`, newest first as numbered (one INSERT)."""
     now = timezone.now()
-    return Product.objects.bulk_create([
-        ProductFactory.build(shop=shop, title=f"{title} {index:04d}", slug=slugify(f"{title}-{index}"),
-                             category=category or shop.category,
-                             published_at=now - timezone.timedelta(minutes=index * minutes_apart))
-        for index in range(count)
-    ])
+    return Product.objects.bulk_create(
+        [
+            ProductFactory.build(
+                shop=shop,
+                title=f"{title} {index:04d}",
+                slug=slugify(f"{title}-{index}"),
+                category=category or shop.category,
+                published_at=now - timezone.timedelta(minutes=index * minutes_apart),
+            )
+            for index in range(count)
+        ]
+    )
 
 
 def test_a_broad_search_says_more_than_the_limit_and_serves_title_matches_first(nancy):
@@ -40,14 +49,25 @@ def test_a_broad_search_says_more_than_the_limit_and_serves_title_matches_first(
         # given 6 products with "lampe" in the description (newest) and 3 with it in the title (oldest)
         shop = ShopFactory(name="Luminaires Stan")
         now = timezone.now()
-        described = [ProductFactory(shop=shop, title=f"Abat-jour {n}", description="Pour une lampe de chevet.",
-                                    published_at=now - timezone.timedelta(minutes=n)) for n in range(6)]
-        titled = [ProductFactory(shop=shop, title=f"Lampe {n}", published_at=now - timezone.timedelta(days=1, minutes=n))
-                  for n in range(3)]
+        described = [
+            ProductFactory(
+                shop=shop,
+                title=f"Abat-jour {n}",
+                description="Pour une lampe de chevet.",
+                published_at=now - timezone.timedelta(minutes=n),
+            )
+            for n in range(6)
+        ]
+        titled = [
+            ProductFactory(shop=shop, title=f"Lampe {n}", published_at=now - timezone.timedelta(days=1, minutes=n))
+            for n in range(3)
+        ]
 
         # when the search counts up to 5 and shows 2 per page
-        pages = [product_search(query="lampe", filters=SearchFilters(), page=page, per_page=2, count_limit=5)
-                 for page in (1, 2, 3, 4)]
+        pages = [
+            product_search(query="lampe", filters=SearchFilters(), page=page, per_page=2, count_limit=5)
+            for page in (1, 2, 3, 4)
+        ]
 
     # then it says "more than 5", with facets that name values without counting them
     first = pages[0]
@@ -157,18 +177,32 @@ def _plan(sql: str, params: dict | None = None) -> str:
             cursor.execute("RESET enable_seqscan")
 
 
-@pytest.mark.parametrize("sql, index", [
-    ("SELECT p.id FROM catalog_product p WHERE p.search_vector @@ to_tsquery('french', 'lampe')",
-     "product_search_vector"),
-    (f"SELECT p.id FROM catalog_product p WHERE {TITLE_VECTOR} @@ to_tsquery('french', 'lampe')",
-     "product_title_vector"),
-    (f"SELECT c.id FROM catalog_category c WHERE {CATEGORY_NAME_VECTOR} @@ to_tsquery('french', 'lampe')",
-     "search_category_name_vector"),
-    (f"SELECT s.id FROM shops_shop s WHERE {SHOP_NAME_VECTOR} @@ to_tsquery('french', 'lampe')",
-     "search_shop_name_vector"),
-    ("SELECT p.id FROM catalog_product p WHERE p.status = %(published)s"
-     " ORDER BY p.published_at DESC NULLS LAST, p.id DESC LIMIT 24", "product_newest"),
-])
+@pytest.mark.parametrize(
+    "sql, index",
+    [
+        (
+            "SELECT p.id FROM catalog_product p WHERE p.search_vector @@ to_tsquery('french', 'lampe')",
+            "product_search_vector",
+        ),
+        (
+            f"SELECT p.id FROM catalog_product p WHERE {TITLE_VECTOR} @@ to_tsquery('french', 'lampe')",
+            "product_title_vector",
+        ),
+        (
+            f"SELECT c.id FROM catalog_category c WHERE {CATEGORY_NAME_VECTOR} @@ to_tsquery('french', 'lampe')",
+            "search_category_name_vector",
+        ),
+        (
+            f"SELECT s.id FROM shops_shop s WHERE {SHOP_NAME_VECTOR} @@ to_tsquery('french', 'lampe')",
+            "search_shop_name_vector",
+        ),
+        (
+            "SELECT p.id FROM catalog_product p WHERE p.status = %(published)s"
+            " ORDER BY p.published_at DESC NULLS LAST, p.id DESC LIMIT 24",
+            "product_newest",
+        ),
+    ],
+)
 def test_the_search_expressions_are_those_of_their_indexes(nancy, sql, index):
     # given the expressions the search's statements filter and sort by
     with tenant_context(nancy):
@@ -203,7 +237,10 @@ def test_an_edited_category_is_seen_at_once_by_the_cached_tree(nancy, shopper):
         # given a product in a category, searched once (the tree is now cached)
         category = CategoryFactory(name="Céramique", parent=Category.objects.get(name="Maison et jardin"))
         ProductFactory(title="Bol émaillé", category=category, shop=ShopFactory(category=category))
-    assert "Maison et jardin <span class=\"facet-count\">(1)</span>" in client.get("/recherche/", {"q": "bol"}).content.decode()
+    assert (
+        'Maison et jardin <span class="facet-count">(1)</span>'
+        in client.get("/recherche/", {"q": "bol"}).content.decode()
+    )
 
     with tenant_context(nancy):
         # when staff move it to the top level and rename it, and shoppers search again
@@ -218,19 +255,32 @@ def test_an_edited_category_is_seen_at_once_by_the_cached_tree(nancy, shopper):
     assert [(f.name, f.count) for f in result.categories] == [("Arts de la table", 1)]
     assert (len(changed), len(again)) == (3, 2)
     text = client.get("/recherche/", {"q": "bol"}).content.decode()
-    assert "Arts de la table <span class=\"facet-count\">(1)</span>" in text
+    assert 'Arts de la table <span class="facet-count">(1)</span>' in text
 
 
 def test_a_result_card_shows_the_first_photo_the_price_and_the_shop(nancy, shopper):
     with tenant_context(nancy):
         # given a product with two photos (the second one added first) and web renditions
-        product = ProductFactory(title="Théière en fonte", price=Decimal("1234.50"),
-                                 shop=ShopFactory(name="Maison du Thé", slug="maison-du-the"))
-        ProductPhoto.objects.create(product=product, image="nancy/products/second.png", position=1, width=800, height=600)
+        product = ProductFactory(
+            title="Théière en fonte",
+            price=Decimal("1234.50"),
+            shop=ShopFactory(name="Maison du Thé", slug="maison-du-the"),
+        )
         ProductPhoto.objects.create(
-            product=product, image="nancy/products/first.png", position=0, width=800, height=600, alt="Vue de face",
-            renditions={"320": {"name": "nancy/products/first-320.webp", "width": 320, "height": 240},
-                        "640": {"name": "nancy/products/first-640.webp", "width": 640, "height": 480}})
+            product=product, image="nancy/products/second.png", position=1, width=800, height=600
+        )
+        ProductPhoto.objects.create(
+            product=product,
+            image="nancy/products/first.png",
+            position=0,
+            width=800,
+            height=600,
+            alt="Vue de face",
+            renditions={
+                "320": {"name": "nancy/products/first-320.webp", "width": 320, "height": 240},
+                "640": {"name": "nancy/products/first-640.webp", "width": 640, "height": 480},
+            },
+        )
 
     # when a shopper searches it
     text = shopper(nancy).get("/recherche/", {"q": "theiere"}).content.decode()
@@ -285,8 +335,9 @@ def test_a_broad_search_filtered_by_commune_keeps_the_filter(nancy):
         _products_bulk(ShopFactory(commune=toul), 4, "Cadre doré")
 
         # when the search is broad but filtered by a commune
-        result = product_search(query="cadre", filters=SearchFilters(commune_slug=laxou.slug), per_page=10,
-                                count_limit=3)
+        result = product_search(
+            query="cadre", filters=SearchFilters(commune_slug=laxou.slug), per_page=10, count_limit=3
+        )
 
     # then only that commune's products are served
     assert result.more_than_limit

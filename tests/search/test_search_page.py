@@ -1,4 +1,5 @@
 """Shoppers search every shop of their territory at once: /recherche/?q=..."""
+
 import html
 import re
 from decimal import Decimal
@@ -21,7 +22,9 @@ from vitrine.testing.factories import (
 
 def _titles(response) -> list[str]:
     assert response.status_code == 200
-    return [html.unescape(t) for t in re.findall(r'<h3 class="product-card-title">(.*?)</h3>', response.content.decode())]
+    return [
+        html.unescape(t) for t in re.findall(r'<h3 class="product-card-title">(.*?)</h3>', response.content.decode())
+    ]
 
 
 def _search(territory, **filters):
@@ -37,7 +40,9 @@ def test_text_fold_matches_the_database_folding(nancy):
             # when the database folds them as the search column does
             cursor.execute(
                 "SELECT lower(translate(replace(replace(replace(replace(%s, 'œ', 'oe'), 'Œ', 'OE'), 'æ', 'ae'),"
-                " 'Æ', 'AE'), %s, %s))", [sample, *_accent_tables()])
+                " 'Æ', 'AE'), %s, %s))",
+                [sample, *_accent_tables()],
+            )
             # then Python folds what shoppers type the same way
             assert cursor.fetchone()[0] == text_fold(sample)
     assert query_terms("  Déco & <b>bijoux</b>!! ") == ["deco", "b", "bijoux", "b"]
@@ -45,6 +50,7 @@ def test_text_fold_matches_the_database_folding(nancy):
 
 def _accent_tables():
     from vitrine.catalog.models import ACCENTED, UNACCENTED
+
     return [ACCENTED, UNACCENTED]
 
 
@@ -84,11 +90,17 @@ def test_title_ranks_above_category_and_shop_names_above_description(nancy):
         # given "bougie" in a description (newest), a shop's name, and a title (oldest)
         books = Category.objects.get(slug="romans")
         day = timezone.now()
-        in_title = ProductFactory(title="Bougie parfumée", category=books, published_at=day - timezone.timedelta(days=3))
-        in_shop = ProductFactory(shop=ShopFactory(name="Atelier de la Bougie", category=books), title="Photophore",
-                                 published_at=day - timezone.timedelta(days=2))
-        in_description = ProductFactory(title="Coffret cadeau", description="Avec une bougie offerte.", category=books,
-                                        published_at=day)
+        in_title = ProductFactory(
+            title="Bougie parfumée", category=books, published_at=day - timezone.timedelta(days=3)
+        )
+        in_shop = ProductFactory(
+            shop=ShopFactory(name="Atelier de la Bougie", category=books),
+            title="Photophore",
+            published_at=day - timezone.timedelta(days=2),
+        )
+        in_description = ProductFactory(
+            title="Coffret cadeau", description="Avec une bougie offerte.", category=books, published_at=day
+        )
 
     # when a shopper searches "bougies"
     result = _search(nancy, query="bougies")
@@ -156,37 +168,59 @@ def test_a_nancy_product_never_appears_in_limoges(nancy, limoges, shopper):
     assert _titles(shopper(nancy).get("/recherche/", {"q": "macaron"})) == ["Macarons de Nancy"]
     assert _titles(shopper(nancy).get("/recherche/", {"q": "porcelaine"})) == []
     # nor does a filter on Nancy's shop reach it from Limoges
-    assert _titles(shopper(limoges).get("/recherche/", {"q": "macarons", "boutique": "maison-des-soeurs-macarons"})) == []
+    assert (
+        _titles(shopper(limoges).get("/recherche/", {"q": "macarons", "boutique": "maison-des-soeurs-macarons"})) == []
+    )
 
 
 def test_filters_category_with_children_commune_shop_price_and_stock(nancy, shopper):
     with tenant_context(nancy):
         # given jewels in sub-categories of "Bijoux", in two communes, at several prices and stocks
-        laxou, villers = CommuneFactory(name="Laxou", postcode="54520"), CommuneFactory(name="Villers", postcode="54600")
+        laxou, villers = (
+            CommuneFactory(name="Laxou", postcode="54520"),
+            CommuneFactory(name="Villers", postcode="54600"),
+        )
         rings, necklaces = Category.objects.get(slug="bagues"), Category.objects.get(slug="colliers")
         shop_laxou = ShopFactory(name="Bijouterie de Laxou", commune=laxou, category=rings)
         shop_villers = ShopFactory(name="Atelier Villers", commune=villers, category=necklaces)
         ProductFactory(shop=shop_laxou, title="Bague argent", category=rings, price=Decimal("12.50"), stock=0)
         ProductFactory(shop=shop_laxou, title="Bague or", category=rings, price=Decimal("240.00"), stock=2)
         ProductFactory(shop=shop_villers, title="Collier argent", category=necklaces, price=Decimal("35.00"), stock=1)
-        with_sizes = ProductFactory(shop=shop_villers, title="Collier perles argent", category=necklaces,
-                                    price=Decimal("60.00"), stock=0)
+        with_sizes = ProductFactory(
+            shop=shop_villers, title="Collier perles argent", category=necklaces, price=Decimal("60.00"), stock=0
+        )
         VariantFactory(product=with_sizes, name="45 cm", stock=1)
-        ProductFactory(shop=shop_villers, title="Bracelet argent sur demande", category=necklaces,
-                       price=Decimal("20.00"), stock=0, availability="on_request")
-        ProductFactory(title="Cuillère en argent", category=Category.objects.get(slug="cuisine"), price=Decimal(500), stock=0)
+        ProductFactory(
+            shop=shop_villers,
+            title="Bracelet argent sur demande",
+            category=necklaces,
+            price=Decimal("20.00"),
+            stock=0,
+            availability="on_request",
+        )
+        ProductFactory(
+            title="Cuillère en argent", category=Category.objects.get(slug="cuisine"), price=Decimal(500), stock=0
+        )
     client = shopper(nancy)
 
     def titles(**params):
         return sorted(_titles(client.get("/recherche/", {"q": "argent", **params})))
 
     # when filtering by the top-level category, then sub-categories are included
-    assert titles(categorie="bijoux") == ["Bague argent", "Bracelet argent sur demande", "Collier argent",
-                                          "Collier perles argent"]
+    assert titles(categorie="bijoux") == [
+        "Bague argent",
+        "Bracelet argent sur demande",
+        "Collier argent",
+        "Collier perles argent",
+    ]
     assert titles(categorie="bagues") == ["Bague argent"]
     # by commune and by shop
     assert titles(commune=laxou.slug) == ["Bague argent"]
-    assert titles(boutique="atelier-villers") == ["Bracelet argent sur demande", "Collier argent", "Collier perles argent"]
+    assert titles(boutique="atelier-villers") == [
+        "Bracelet argent sur demande",
+        "Collier argent",
+        "Collier perles argent",
+    ]
     # by price, in euros with a French decimal comma (bounds included)
     assert titles(prix_min="12,50", prix_max="35") == ["Bague argent", "Bracelet argent sur demande", "Collier argent"]
     assert titles(prix_min="20,01") == ["Collier argent", "Collier perles argent", "Cuillère en argent"]
@@ -215,10 +249,12 @@ def test_facets_count_the_results_by_category_commune_and_shop(nancy, shopper):
     # under a chosen category, its children are counted; the page shows the facets as links with counts
     chosen = _search(nancy, query="argent", category_slug="bijoux")
     assert [(f.name, f.count, f.selected) for f in chosen.categories] == [
-        ("Bijoux", 2, True), ("Colliers", 1, False), ("Bagues", 1, False)] or \
-        sorted((f.name, f.count) for f in chosen.categories) == [("Bagues", 1), ("Bijoux", 2), ("Colliers", 1)]
+        ("Bijoux", 2, True),
+        ("Colliers", 1, False),
+        ("Bagues", 1, False),
+    ] or sorted((f.name, f.count) for f in chosen.categories) == [("Bagues", 1), ("Bijoux", 2), ("Colliers", 1)]
     text = shopper(nancy).get("/recherche/", {"q": "argent"}).content.decode()
-    assert 'href="?q=argent&amp;categorie=bijoux"' in text and "Bijoux <span class=\"facet-count\">(2)</span>" in text
+    assert 'href="?q=argent&amp;categorie=bijoux"' in text and 'Bijoux <span class="facet-count">(2)</span>' in text
     assert 'role="status" aria-live="polite">3 produits trouvés pour « argent »' in text
 
 
@@ -227,8 +263,11 @@ def test_pagination_walks_every_result_once(nancy, shopper):
         # given 30 matching products (24 per page)
         shop = ShopFactory()
         for index in range(30):
-            ProductFactory(shop=shop, title=f"Carte postale {index:02d}",
-                           published_at=timezone.now() - timezone.timedelta(minutes=index))
+            ProductFactory(
+                shop=shop,
+                title=f"Carte postale {index:02d}",
+                published_at=timezone.now() - timezone.timedelta(minutes=index),
+            )
     client = shopper(nancy)
 
     # when a shopper reads page 1 then page 2 (and asks for a page past the end)
@@ -270,8 +309,11 @@ def test_suggestions_work_without_pg_trgm(nancy, monkeypatch):
     with tenant_context(nancy):
         # given a server without pg_trgm (the embedded PostgreSQL) and a jeweller
         monkeypatch.setattr(connection, "_vitrine_pg_trgm", False, raising=False)
-        ProductFactory(title="Bijoux fantaisie", shop=ShopFactory(category=Category.objects.get(slug="bijoux")),
-                       category=Category.objects.get(slug="bijoux"))
+        ProductFactory(
+            title="Bijoux fantaisie",
+            shop=ShopFactory(category=Category.objects.get(slug="bijoux")),
+            category=Category.objects.get(slug="bijoux"),
+        )
 
         # when a shopper misspells or types a word nothing starts with
         typo = product_search(query="bijoox", filters=SearchFilters())

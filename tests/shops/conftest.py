@@ -1,4 +1,5 @@
 """Shops' test helpers: a small world in a territory, and clients signed in on its host."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The territory's own audit trail: staff, merchant and system decisions are rows, readable in French by the team."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,9 @@ def _trail():
 def test_staff_and_merchant_decisions_are_recorded_with_actor_verb_and_object(world):
     with tenant_context(world.territory):
         # given a pending application, a product of the shop
-        pending = ShopFactory(name="Épicerie du Marché", status=Shop.Status.PENDING, commune=world.commune,
-                              category=world.category)
+        pending = ShopFactory(
+            name="Épicerie du Marché", status=Shop.Status.PENDING, commune=world.commune, category=world.category
+        )
         product = ProductFactory(shop=world.shop, title="Bague contrefaite")
         AuditEvent.objects.all().delete()
         # when staff approve it, suspend another, unpublish a product, add a commune and a category,
@@ -43,7 +45,9 @@ def test_staff_and_merchant_decisions_are_recorded_with_actor_verb_and_object(wo
             ("member.invite", world.owner.email, "shop", "Bijouterie Stanislas"),
         ]
         suspended = AuditEvent.objects.get(verb="shop.suspend")
-        assert suspended.actor_id == world.staff.pk and suspended.payload == {"reason": "Produits contrefaits signalés."}
+        assert suspended.actor_id == world.staff.pk and suspended.payload == {
+            "reason": "Produits contrefaits signalés."
+        }
 
 
 def test_a_refused_decision_leaves_no_row(world):
@@ -61,8 +65,12 @@ def test_a_refused_decision_leaves_no_row(world):
 def test_the_payload_is_bounded(world):
     with tenant_context(world.territory):
         # when a reason pasted ten times over is recorded
-        event = audit_record(actor=world.staff, verb="shop.suspend", obj=world.shop,
-                             payload={"reason": "x" * (PAYLOAD_TEXT_MAX * 10), "n": 3})
+        event = audit_record(
+            actor=world.staff,
+            verb="shop.suspend",
+            obj=world.shop,
+            payload={"reason": "x" * (PAYLOAD_TEXT_MAX * 10), "n": 3},
+        )
         # then it is kept, cut to a readable size; other values stay as they are
         event.refresh_from_db()
         assert event.payload == {"reason": "x" * PAYLOAD_TEXT_MAX, "n": 3}

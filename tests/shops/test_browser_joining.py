@@ -4,6 +4,7 @@ Runs against the session's web server (tests/conftest.py), so the rows it needs 
 committed first and removed afterwards. The ORM is only used before and after the
 browser runs (Playwright's sync API keeps an event loop in this thread).
 """
+
 from __future__ import annotations
 
 import os
@@ -79,8 +80,12 @@ def test_a_shop_applies_on_a_phone_staff_approve_it_and_the_merchant_sets_hours(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     try:
         with sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=str(chromium_path), args=["--no-sandbox", "--disable-gpu", "--lang=fr-FR"])
-            merchant = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="fr-FR").new_page()
+            browser = driver.chromium.launch(
+                executable_path=str(chromium_path), args=["--no-sandbox", "--disable-gpu", "--lang=fr-FR"]
+            )
+            merchant = browser.new_context(
+                viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="fr-FR"
+            ).new_page()
             merchant.set_default_timeout(10_000)
 
             # when a visitor fills the application form on a phone, with a SIRET typed with spaces
@@ -110,7 +115,9 @@ def test_a_shop_applies_on_a_phone_staff_approve_it_and_the_merchant_sets_hours(
             merchant.screenshot(path=str(SCREENSHOTS / "shops-merchant-pending-phone.png"), full_page=True)
 
             # when staff sign in, find the application first and approve it
-            staff = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="fr-FR").new_page()
+            staff = browser.new_context(
+                viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="fr-FR"
+            ).new_page()
             staff.set_default_timeout(10_000)
             staff.goto(base + "/compte/connexion/?next=/equipe/")
             staff.locator("#id_username").fill(facts["staff"])

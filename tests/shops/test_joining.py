@@ -1,4 +1,5 @@
 """Joining: a shop applies from its territory's site; staff approve or refuse it; assisted onboarding."""
+
 from __future__ import annotations
 
 from html import unescape
@@ -20,11 +21,18 @@ def _spaced(siret: str) -> str:
 
 def _application(world, **overrides) -> dict:
     data = {
-        "name": "La Lucarne aux Livres", "siret": _spaced(GOOD_SIRET), "address": "5 rue des Maréchaux",
-        "commune": world.commune.pk, "category": world.subcategory.pk, "email": "Contact@Lucarne.example.fr",
-        "phone": "03 83 12 34 56", "description": "Librairie indépendante.\n\n- romans\n- BD",
+        "name": "La Lucarne aux Livres",
+        "siret": _spaced(GOOD_SIRET),
+        "address": "5 rue des Maréchaux",
+        "commune": world.commune.pk,
+        "category": world.subcategory.pk,
+        "email": "Contact@Lucarne.example.fr",
+        "phone": "03 83 12 34 56",
+        "description": "Librairie indépendante.\n\n- romans\n- BD",
         "sales_mode": "click_and_collect",
-        "owner_full_name": "Claire Mangin", "owner_email": "claire@lucarne.example.fr", "password": "lire-a-nancy-2026",
+        "owner_full_name": "Claire Mangin",
+        "owner_email": "claire@lucarne.example.fr",
+        "password": "lire-a-nancy-2026",
     }
     data.update(overrides)
     return data
@@ -49,10 +57,18 @@ def test_visitor_applies_opens_an_account_and_waits_for_staff_who_are_emailed(wo
     with tenant_context(world.territory):
         shop = Shop.objects.get(siret=GOOD_SIRET)
         assert shop.status == Shop.Status.PENDING
-        assert (shop.email, shop.commune_id, shop.category_id) == ("contact@lucarne.example.fr", world.commune.pk, world.subcategory.pk)
+        assert (shop.email, shop.commune_id, shop.category_id) == (
+            "contact@lucarne.example.fr",
+            world.commune.pk,
+            world.subcategory.pk,
+        )
         assert shop.description == "<p>Librairie indépendante.</p><ul><li>romans</li><li>BD</li></ul>"
         owner = User.objects.get(email="claire@lucarne.example.fr")
-        assert (owner.role, owner.full_name, owner.check_password("lire-a-nancy-2026")) == (User.Role.MERCHANT, "Claire Mangin", True)
+        assert (owner.role, owner.full_name, owner.check_password("lire-a-nancy-2026")) == (
+            User.Role.MERCHANT,
+            "Claire Mangin",
+            True,
+        )
         assert ShopMember.objects.filter(shop=shop, user=owner, role=ShopMember.Role.OWNER).exists()
         # and the territory staff got an email with a link to the application
         email = OutboxEmail.objects.get(subject__contains="La Lucarne aux Livres")
@@ -222,8 +238,11 @@ def test_refused_merchant_reads_the_reason_and_applies_again(world):
     assert merchant.get("/pro/horaires/").status_code == 403
 
     # when they correct their application and send it again with the same SIRET
-    data = {k: v for k, v in _application(world, address="7 rue des Maréchaux").items()
-            if k not in ("owner_full_name", "owner_email", "password")}
+    data = {
+        k: v
+        for k, v in _application(world, address="7 rue des Maréchaux").items()
+        if k not in ("owner_full_name", "owner_email", "password")
+    }
     assert merchant.post("/pro/rejoindre/", data).status_code == 302
 
     # then the same shop waits for staff again

@@ -1,4 +1,5 @@
 """The merchant area: dashboard, storefront profile and photos, opening hours, closing periods, team."""
+
 from __future__ import annotations
 
 import io
@@ -36,8 +37,12 @@ def _jpeg(width=800, height=600, *, exif: bool = False) -> SimpleUploadedFile:
 
 
 def _profile(**overrides) -> dict:
-    data = {"description": "Bijoux faits main.", "phone": "03 83 00 00 00", "website": "https://bijoux.example.fr",
-            "sales_mode": "click_and_collect"}
+    data = {
+        "description": "Bijoux faits main.",
+        "phone": "03 83 00 00 00",
+        "website": "https://bijoux.example.fr",
+        "sales_mode": "click_and_collect",
+    }
     data.update(overrides)
     return data
 
@@ -67,16 +72,24 @@ def test_owner_edits_the_storefront_and_a_script_in_the_description_is_sanitised
     assert client.get("/pro/boutique/").status_code == 200
 
     # when they save a description holding a script, an event handler and a javascript: link
-    description = ('<p onclick="steal()">Bijoux <strong>faits main</strong></p><script>alert("x")</script>'
-                   '<a href="javascript:alert(1)">clic</a> <a href="https://stanislas.example.fr">site</a>')
+    description = (
+        '<p onclick="steal()">Bijoux <strong>faits main</strong></p><script>alert("x")</script>'
+        '<a href="javascript:alert(1)">clic</a> <a href="https://stanislas.example.fr">site</a>'
+    )
     response = client.post("/pro/boutique/", _profile(description=description, sales_mode="showcase"))
 
     # then it is saved without anything that runs, and the page shows it safely
     assert response.status_code == 302
     with tenant_context(world.territory):
         shop = Shop.objects.get(pk=world.shop.pk)
-    assert "<script" not in shop.description and "onclick" not in shop.description and "javascript:" not in shop.description
-    assert "<strong>faits main</strong>" in shop.description and 'href="https://stanislas.example.fr"' in shop.description
+    assert (
+        "<script" not in shop.description
+        and "onclick" not in shop.description
+        and "javascript:" not in shop.description
+    )
+    assert (
+        "<strong>faits main</strong>" in shop.description and 'href="https://stanislas.example.fr"' in shop.description
+    )
     assert (shop.showcase_only, shop.click_and_collect, shop.phone) == (True, False, "03 83 00 00 00")
     page = client.get("/pro/boutique/").text
     assert '<script>alert("x")</script>' not in page and "steal()" not in page
@@ -92,10 +105,15 @@ def test_bad_phone_and_website_are_refused_and_nothing_changes(world):
         assert Shop.objects.get(pk=world.shop.pk).description == ""
 
 
-@pytest.mark.parametrize(("typed", "stored"), [
-    ("03.83.00.00.00", "03 83 00 00 00"), ("+33 6 12 34 56 78", "06 12 34 56 78"), ("+32 2 550 12 11", "+32 2 550 12 11"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("03.83.00.00.00", "03 83 00 00 00"),
+        ("+33 6 12 34 56 78", "06 12 34 56 78"),
+        ("+32 2 550 12 11", "+32 2 550 12 11"),
+        ("", ""),
+    ],
+)
 def test_the_shop_phone_is_stored_in_one_format(world, typed, stored):
     response = world.client(world.owner).post("/pro/boutique/", _profile(phone=typed))
 
@@ -112,7 +130,9 @@ def test_a_phone_nobody_can_call_is_refused_with_the_shops_message(world, typed)
     assert "Ce numéro de téléphone n'est pas valide (par exemple 03 83 00 00 00)" in unescape(response.text)
 
 
-def test_logo_and_photos_are_cleaned_stored_under_the_territory_and_ordered(world, media, django_capture_on_commit_callbacks):
+def test_logo_and_photos_are_cleaned_stored_under_the_territory_and_ordered(
+    world, media, django_capture_on_commit_callbacks
+):
     client = world.client(world.owner)
 
     # when the owner uploads a logo and two photos (one with EXIF metadata)
@@ -151,24 +171,35 @@ def test_a_file_that_is_not_an_image_is_refused(world, media):
         assert not ShopPhoto.objects.exists()
 
 
-
-
 def test_weekly_hours_with_several_ranges_and_same_as_monday(world):
     client = world.client(world.employee)  # employees may set the hours
     assert client.get("/pro/horaires/").status_code == 200
 
     # when Monday has two ranges, Tuesday copies Monday, Saturday has its own, Sunday is closed
-    response = client.post("/pro/horaires/", {
-        "d0_0_opens": "09:00", "d0_0_closes": "12:00", "d0_1_opens": "14:00", "d0_1_closes": "19:00",
-        "d1_same": "on", "d5_0_opens": "10:00", "d5_0_closes": "18:00",
-    })
+    response = client.post(
+        "/pro/horaires/",
+        {
+            "d0_0_opens": "09:00",
+            "d0_0_closes": "12:00",
+            "d0_1_opens": "14:00",
+            "d0_1_closes": "19:00",
+            "d1_same": "on",
+            "d5_0_opens": "10:00",
+            "d5_0_closes": "18:00",
+        },
+    )
 
     # then the ranges are saved, and shown again on the page
     assert response.status_code == 302
     with tenant_context(world.territory):
         ranges = list(OpeningRange.objects.filter(shop=world.shop).values_list("weekday", "opens", "closes"))
-    assert ranges == [(0, time(9), time(12)), (0, time(14), time(19)), (1, time(9), time(12)), (1, time(14), time(19)),
-                      (5, time(10), time(18))]
+    assert ranges == [
+        (0, time(9), time(12)),
+        (0, time(14), time(19)),
+        (1, time(9), time(12)),
+        (1, time(14), time(19)),
+        (5, time(10), time(18)),
+    ]
     page = client.get("/pro/horaires/").text
     assert 'value="14:00"' in page
 
@@ -177,9 +208,15 @@ def test_overlapping_hours_are_refused_and_the_old_hours_stay(world):
     with tenant_context(world.territory):
         OpeningRange.objects.create(shop=world.shop, weekday=2, opens=time(9), closes=time(18))
 
-    response = world.client(world.owner).post("/pro/horaires/", {
-        "d0_0_opens": "09:00", "d0_0_closes": "13:00", "d0_1_opens": "12:00", "d0_1_closes": "19:00",
-    })
+    response = world.client(world.owner).post(
+        "/pro/horaires/",
+        {
+            "d0_0_opens": "09:00",
+            "d0_0_closes": "13:00",
+            "d0_1_opens": "12:00",
+            "d0_1_closes": "19:00",
+        },
+    )
 
     assert response.status_code == 400
     assert "Lundi : deux plages se chevauchent." in unescape(response.text)
@@ -193,8 +230,12 @@ def test_a_range_closing_before_it_opens_or_half_filled_is_refused(world):
     backwards = client.post("/pro/horaires/", {"d3_0_opens": "18:00", "d3_0_closes": "09:00"})
     half = client.post("/pro/horaires/", {"d4_0_opens": "09:00"})
 
-    assert backwards.status_code == 400 and "Jeudi : chaque plage doit ouvrir avant de fermer" in unescape(backwards.text)
-    assert half.status_code == 400 and "Vendredi : indiquez l'heure d'ouverture et l'heure de fermeture." in unescape(half.text)
+    assert backwards.status_code == 400 and "Jeudi : chaque plage doit ouvrir avant de fermer" in unescape(
+        backwards.text
+    )
+    assert half.status_code == 400 and "Vendredi : indiquez l'heure d'ouverture et l'heure de fermeture." in unescape(
+        half.text
+    )
     with tenant_context(world.territory):
         assert not OpeningRange.objects.filter(shop=world.shop).exists()
 
@@ -203,8 +244,10 @@ def test_closing_periods_are_added_and_removed(world):
     client = world.client(world.owner)
     start = timezone.localdate() + timedelta(days=10)
 
-    response = client.post("/pro/horaires/fermetures/", {
-        "starts_on": start.isoformat(), "ends_on": (start + timedelta(days=14)).isoformat(), "reason": "Congés d'été"})
+    response = client.post(
+        "/pro/horaires/fermetures/",
+        {"starts_on": start.isoformat(), "ends_on": (start + timedelta(days=14)).isoformat(), "reason": "Congés d'été"},
+    )
 
     assert response.status_code == 302
     with tenant_context(world.territory):
@@ -218,8 +261,10 @@ def test_closing_periods_are_added_and_removed(world):
 def test_a_closing_period_ending_before_it_starts_is_refused(world):
     start = timezone.localdate() + timedelta(days=10)
 
-    response = world.client(world.owner).post("/pro/horaires/fermetures/", {
-        "starts_on": start.isoformat(), "ends_on": (start - timedelta(days=1)).isoformat(), "reason": ""})
+    response = world.client(world.owner).post(
+        "/pro/horaires/fermetures/",
+        {"starts_on": start.isoformat(), "ends_on": (start - timedelta(days=1)).isoformat(), "reason": ""},
+    )
 
     assert response.status_code == 400 and "Le dernier jour vient après le premier." in unescape(response.text)
     with tenant_context(world.territory):
@@ -237,7 +282,11 @@ def test_owner_invites_an_employee_who_gets_a_set_password_link_then_removes_the
     with tenant_context(world.territory):
         user = User.objects.get(email="lea@stanislas.example.fr")
         member = ShopMember.objects.get(shop=world.shop, user=user)
-        assert (user.role, member.role, user.has_usable_password()) == (User.Role.MERCHANT, ShopMember.Role.EMPLOYEE, False)
+        assert (user.role, member.role, user.has_usable_password()) == (
+            User.Role.MERCHANT,
+            ShopMember.Role.EMPLOYEE,
+            False,
+        )
         assert "/compte/mot-de-passe/" in OutboxEmail.objects.get(to=["lea@stanislas.example.fr"]).body
 
     # when the owner removes them
@@ -289,8 +338,12 @@ def test_another_shops_rows_are_unreachable(world):
     client = world.client(world.owner)
 
     # when our owner posts on their ids, then nothing is found and nothing changes
-    for url in (f"/pro/boutique/photos/{photo.pk}/", f"/pro/boutique/photos/{photo.pk}/supprimer/",
-                f"/pro/horaires/fermetures/{period.pk}/supprimer/", f"/pro/equipe/{member.pk}/retirer/"):
+    for url in (
+        f"/pro/boutique/photos/{photo.pk}/",
+        f"/pro/boutique/photos/{photo.pk}/supprimer/",
+        f"/pro/horaires/fermetures/{period.pk}/supprimer/",
+        f"/pro/equipe/{member.pk}/retirer/",
+    ):
         assert client.post(url, {"direction": "up", "alt": "pirate"}).status_code == 404, url
     with tenant_context(world.territory):
         assert ShopPhoto.objects.get(pk=photo.pk).alt == "x"

@@ -12,6 +12,7 @@ with the same primary key and the same slug, whatever its model. So:
 - the owner of shop Y, in the same territory, gets 404 or 403 on them,
 - nobody crosses territories: a nancy session on limoges' host is anonymous.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -77,7 +78,9 @@ def _sample(converter: str):
 
 
 def _path(url: AreaUrl) -> str:
-    return reverse(url.name, urlconf="vitrine.config.urls_territory", kwargs={n: _sample(c) for n, c in url.kwargs} or None)
+    return reverse(
+        url.name, urlconf="vitrine.config.urls_territory", kwargs={n: _sample(c) for n, c in url.kwargs} or None
+    )
 
 
 @dataclass
@@ -100,8 +103,15 @@ def _matrix_world(territory) -> Matrix:
         shop_x = ShopFactory(pk=ROW_PK, name=MARKER, slug=ROW_SLUG, owner=owner_x, commune=commune, category=category)
         employee_x = UserFactory(role=User.Role.MERCHANT)
         ShopMember.objects.create(pk=ROW_PK, shop=shop_x, user=employee_x, role=ShopMember.Role.EMPLOYEE)
-        product = Product.objects.create(pk=ROW_PK, shop=shop_x, title=f"{MARKER} produit", slug=ROW_SLUG,
-                                         price="10.00", category=category, status=Product.Status.PUBLISHED)
+        product = Product.objects.create(
+            pk=ROW_PK,
+            shop=shop_x,
+            title=f"{MARKER} produit",
+            slug=ROW_SLUG,
+            price="10.00",
+            category=category,
+            status=Product.Status.PUBLISHED,
+        )
         Variant.objects.create(pk=ROW_PK, product=product, name="Taille unique")
         ProductPhoto.objects.create(pk=ROW_PK, product=product, image="nancy/products/matrice.jpg", alt=MARKER)
         ShopPhoto.objects.create(pk=ROW_PK, shop=shop_x, image="nancy/shops/photos/matrice.jpg", alt=MARKER)
@@ -113,7 +123,9 @@ def _matrix_world(territory) -> Matrix:
             shopper=UserFactory(role=User.Role.SHOPPER),
             staff=UserFactory(role=User.Role.TERRITORY_STAFF),
             admin=UserFactory(role=User.Role.TERRITORY_ADMIN),
-            owner_x=owner_x, employee_x=employee_x, owner_y=owner_y,
+            owner_x=owner_x,
+            employee_x=employee_x,
+            owner_y=owner_y,
         )
 
 
@@ -136,9 +148,20 @@ def _admitted(response, url: AreaUrl) -> bool:
 
 def test_the_matrix_sees_the_merchant_and_staff_areas():
     names = {url.name for url in AREA_URLS}
-    assert {"merchant_home", "shop_profile", "shop_hours", "shop_team", "staff_home", "staff_shop_detail",
-            "staff_categories", "staff_communes", "staff_product_unpublish", "staff_audit", "branding",
-            "announcement"} <= names
+    assert {
+        "merchant_home",
+        "shop_profile",
+        "shop_hours",
+        "shop_team",
+        "staff_home",
+        "staff_shop_detail",
+        "staff_categories",
+        "staff_communes",
+        "staff_product_unpublish",
+        "staff_audit",
+        "branding",
+        "announcement",
+    } <= names
 
 
 @pytest.mark.parametrize("url", AREA_URLS, ids=str)

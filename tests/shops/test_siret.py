@@ -1,4 +1,5 @@
 """SIRET numbers, as python-stdnum checks them: Luhn on the SIREN and the SIRET, La Poste excepted."""
+
 import pytest
 
 from vitrine.shops.siret import siret_normalise, siret_valid
@@ -15,8 +16,10 @@ def test_valid_sirets_including_la_poste(siret):
     assert siret_valid(siret)
 
 
-@pytest.mark.parametrize("siret", ["73282932000075", "35600000049838", "7328293200007", "732829320000744",
-                                   "7328293200007a", "", "12345678900007"])
+@pytest.mark.parametrize(
+    "siret",
+    ["73282932000075", "35600000049838", "7328293200007", "732829320000744", "7328293200007a", "", "12345678900007"],
+)
 def test_invalid_sirets(siret):
     # a wrong check digit, La Poste's with a wrong sum, too short, too long, a letter, nothing,
     # and a SIRET whose own Luhn key holds but whose SIREN's does not

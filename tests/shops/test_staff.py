@@ -1,4 +1,5 @@
 """The staff area: shop list and statuses, featured shops, the category tree, communes, product moderation."""
+
 from __future__ import annotations
 
 from html import unescape
@@ -13,7 +14,9 @@ from vitrine.testing.factories import ProductFactory, ShopFactory
 
 def test_pending_applications_come_first_with_siret_commune_category_and_date(world):
     with tenant_context(world.territory):
-        pending = ShopFactory(name="Zèbre Épicerie", status="pending", commune=world.other_commune, category=world.subcategory)
+        pending = ShopFactory(
+            name="Zèbre Épicerie", status="pending", commune=world.other_commune, category=world.subcategory
+        )
         ShopFactory(name="Refusée SARL", status="refused", commune=world.commune, category=world.category)
 
     text = unescape(world.client(world.staff).get("/equipe/").text)
@@ -64,7 +67,9 @@ def test_illegal_transitions_are_refused_with_a_clear_message(world):
     refuse_approved = staff.post(f"/equipe/boutiques/{world.shop.pk}/refuser/", {"refuse-reason": "Non."})
     resume_approved = staff.post(f"/equipe/boutiques/{world.shop.pk}/reprendre/")
 
-    assert refuse_approved.status_code == 400 and "Seule une candidature en attente peut être refusée" in unescape(refuse_approved.text)
+    assert refuse_approved.status_code == 400 and "Seule une candidature en attente peut être refusée" in unescape(
+        refuse_approved.text
+    )
     assert resume_approved.status_code == 400 and "Seule une boutique suspendue" in unescape(resume_approved.text)
     with tenant_context(world.territory):
         assert Shop.objects.get(pk=world.shop.pk).status == Shop.Status.APPROVED
@@ -122,7 +127,12 @@ def test_category_tree_add_rename_move_reorder(world):
 
     # rename it and move the sub-category under Bijoux
     assert staff.post(f"/equipe/categories/{velos.pk}/", {"name": "Cycles", "parent": ""}).status_code == 302
-    assert staff.post(f"/equipe/categories/{accessoires.pk}/", {"name": "Accessoires", "parent": world.category.pk}).status_code == 302
+    assert (
+        staff.post(
+            f"/equipe/categories/{accessoires.pk}/", {"name": "Accessoires", "parent": world.category.pk}
+        ).status_code
+        == 302
+    )
     with tenant_context(world.territory):
         assert Category.objects.get(pk=velos.pk).name == "Cycles"
         assert Category.objects.get(pk=accessoires.pk).parent_id == world.category.pk
@@ -142,7 +152,9 @@ def test_category_bad_moves_and_duplicates_are_refused(world):
 
     duplicate = staff.post("/equipe/categories/", {"name": "bijoux", "parent": ""})
     too_deep = staff.post("/equipe/categories/", {"name": "Perles", "parent": world.subcategory.pk})
-    parent_under_other = staff.post(f"/equipe/categories/{world.category.pk}/", {"name": "Bijoux", "parent": other_main})
+    parent_under_other = staff.post(
+        f"/equipe/categories/{world.category.pk}/", {"name": "Bijoux", "parent": other_main}
+    )
 
     assert duplicate.status_code == 400 and "Il existe déjà une catégorie nommée bijoux" in unescape(duplicate.text)
     assert too_deep.status_code == 400
@@ -184,7 +196,9 @@ def test_staff_add_a_commune_and_bad_or_duplicate_ones_are_refused(world):
     assert bad.status_code == 400 and "n'est pas un code postal" in unescape(bad.text)
     assert duplicate.status_code == 400 and "est déjà une commune du territoire" in unescape(duplicate.text)
     with tenant_context(world.territory):
-        assert Commune.objects.filter(name="Seichamps").count() == 1 and not Commune.objects.filter(name="Pulnoy").exists()
+        assert (
+            Commune.objects.filter(name="Seichamps").count() == 1 and not Commune.objects.filter(name="Pulnoy").exists()
+        )
     assert "Seichamps" in staff.get("/equipe/communes/").text
 
 

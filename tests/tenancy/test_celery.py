@@ -1,4 +1,5 @@
 """Tenant-aware Celery through a real worker and broker (filesystem transport, or Redis in CI)."""
+
 import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context

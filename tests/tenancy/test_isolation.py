@@ -1,4 +1,5 @@
 """Cross-territory isolation: what is made in one territory does not exist in another."""
+
 import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context

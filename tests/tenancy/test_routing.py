@@ -1,4 +1,5 @@
 """Host -> territory routing: cached, invalidated on change, never falling back elsewhere."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext

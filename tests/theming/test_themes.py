@@ -1,4 +1,5 @@
 """Themes: packs, lookup order, tokens to CSS, and the WCAG AA contrast rule."""
+
 import pytest
 from django.template.loader import render_to_string
 from django_tenants.utils import tenant_context
@@ -27,7 +28,12 @@ def test_two_visibly_different_theme_packs_ship():
 
 @pytest.mark.parametrize(
     ("foreground", "background", "expected"),
-    [("#000000", "#ffffff", 21.0), ("#ffffff", "#ffffff", 1.0), ("#767676", "#ffffff", 4.54), ("#0000ff", "#ffffff", 8.59)],
+    [
+        ("#000000", "#ffffff", 21.0),
+        ("#ffffff", "#ffffff", 1.0),
+        ("#767676", "#ffffff", 4.54),
+        ("#0000ff", "#ffffff", 8.59),
+    ],
 )
 def test_contrast_ratio_follows_wcag(foreground, background, expected):
     assert contrast_ratio(foreground, background) == pytest.approx(expected, abs=0.01)

@@ -1,4 +1,5 @@
 """Forms of a person's own account: they parse what people type; services decide."""
+
 from __future__ import annotations
 
 from django import forms
@@ -19,16 +20,19 @@ class SignInForm(AuthenticationForm):
 
 class SignUpForm(forms.Form):
     full_name = forms.CharField(
-        label=_("Your name"), max_length=150,
+        label=_("Your name"),
+        max_length=150,
         help_text=_("Shops hand over your orders under this name."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.EmailField(
-        label=_("Email address"), max_length=254,
+        label=_("Email address"),
+        max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password = forms.CharField(
-        label=_("Password"), strip=False,
+        label=_("Password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     privacy = forms.BooleanField(
@@ -55,7 +59,8 @@ class SignUpForm(forms.Form):
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(
-        label=_("Your name"), max_length=150,
+        label=_("Your name"),
+        max_length=150,
         help_text=_("Shops hand over your orders under this name."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
@@ -65,7 +70,8 @@ class PasswordConfirmForm(forms.Form):
     """The account's password again, before something that cannot be undone."""
 
     password = forms.CharField(
-        label=_("Your password"), strip=False,
+        label=_("Your password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 

@@ -1,6 +1,7 @@
 """People. The table exists in every schema: console operators live in the
 public schema, shoppers, merchants and territory staff in their territory's
 schema, so an account made in Nancy does not exist in Limoges."""
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone

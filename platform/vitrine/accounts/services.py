@@ -1,4 +1,5 @@
 """Writes on accounts."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -28,13 +29,20 @@ def user_invite(*, user: User, territory: Territory) -> None:
     path = reverse(
         "password_reset_confirm",
         urlconf=settings.ROOT_URLCONF,
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
-    outbox_email_send(to=[user.email], template="account_set_password",
-                      context={"user": user, "territory": territory, "link": territory_base_url(territory) + path})
+    outbox_email_send(
+        to=[user.email],
+        template="account_set_password",
+        context={"user": user, "territory": territory, "link": territory_base_url(territory) + path},
+    )
 
 
 # --- Shoppers' own accounts ----------------------------------------------------------------
+
 
 class AccountError(ValidationError):
     """An account change that cannot be made; the message is for the person."""
@@ -42,8 +50,10 @@ class AccountError(ValidationError):
 
 def _email_taken() -> AccountError:
     return AccountError(
-        _("An account already uses this email address on this marketplace: sign in, "
-          "or choose a new password if you forgot it."),
+        _(
+            "An account already uses this email address on this marketplace: sign in, "
+            "or choose a new password if you forgot it."
+        ),
         code="duplicate_email",
     )
 
@@ -70,5 +80,3 @@ def user_profile_update(*, user: User, full_name: str) -> User:
     user.full_name = full_name
     user.save(update_fields=["full_name"])
     return user
-
-

@@ -1,4 +1,5 @@
 """A person's own account, under /compte/."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 

@@ -7,6 +7,7 @@ Thin: the views read the request and call services and selectors. Every page und
 /compte/ needs a signed-in account except sign-in, sign-up, password reset, the
 privacy notice and the "account deleted" page (tests/accounts checks each URL).
 """
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -38,8 +39,9 @@ class AccountPasswordChangeView(auth_views.PasswordChangeView):
 def _next_url(request: HttpRequest) -> str:
     """Where to go after signing up: the page the visitor came from, if it is on this host."""
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return wanted
     return ""
 
@@ -60,8 +62,9 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             login(request, user)
             messages.success(request, _("Welcome, %(name)s: your account is ready.") % {"name": user.full_name})
             return redirect(next_url or "account")
-    return render(request, "accounts/sign_up.html", {"form": form, "next": next_url},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "accounts/sign_up.html", {"form": form, "next": next_url}, status=400 if form.errors else 200
+    )
 
 
 @login_required

@@ -3,6 +3,7 @@
 The trail lives in the territory's schema (the console's own log, tenancy.AuditEntry, is the
 public schema's). It is the source the audit page and, later, the dashboards read.
 """
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -43,8 +44,9 @@ class AuditEvent(models.Model):
 
     # SET_NULL and a label kept beside it: the trail outlives the account (GDPR deletion
     # replaces the label too, see privacy.services).
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=254)  # the actor's email, or "system"
     verb = models.CharField(max_length=64)
     object_type = models.CharField(max_length=32, blank=True)

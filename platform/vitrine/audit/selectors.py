@@ -1,4 +1,5 @@
 """Read the territory's audit trail."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

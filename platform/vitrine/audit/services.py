@@ -1,4 +1,5 @@
 """Record a decision in the territory's audit trail."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,7 +23,11 @@ def _object_label(obj: models.Model | None) -> str:
 
 
 def audit_record(
-    *, actor: Any | None, verb: str, obj: models.Model | None = None, payload: dict[str, Any] | None = None,
+    *,
+    actor: Any | None,
+    verb: str,
+    obj: models.Model | None = None,
+    payload: dict[str, Any] | None = None,
     label: str = "",
 ) -> AuditEvent:
     """Write one row of the trail in the caller's transaction (a decision undone by a rollback leaves none).

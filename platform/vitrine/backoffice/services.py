@@ -3,6 +3,7 @@
 They write the territory's public row (tenancy), then record the decision twice: in the
 console's log (public schema, the operator's view) and in the territory's own trail.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,9 @@ def territory_branding_update(
     territory.save(update_fields=fields)
     details = {"primary_color": primary_color, "logo": logo is not None}
     # The actor is a territory account (not in the public schema): the console's log names them by email.
-    console_audit_record(actor=None, actor_email=actor.email, action="territory.branding", territory=territory,
-                         details=details)
+    console_audit_record(
+        actor=None, actor_email=actor.email, action="territory.branding", territory=territory, details=details
+    )
     audit_record(actor=actor, verb="territory.branding", obj=territory, payload={"name": name, **details})
     transaction.on_commit(routing_invalidate)
     return territory
@@ -71,7 +73,9 @@ def territory_announcement_set(
         errors["text"] = [_("Keep the announcement under 280 characters (it has %(n)s).") % {"n": len(text)}]
     local = re.fullmatch(r"/(?![/\\])\S*", link)  # a page of this site; "//x" and "/\x" lead elsewhere
     if link and not local and not re.fullmatch(r"https://[^\s/\\]+\S*", link):
-        errors["link"] = [_("Give a page of the marketplace (starting with /) or a full address starting with https://.")]
+        errors["link"] = [
+            _("Give a page of the marketplace (starting with /) or a full address starting with https://.")
+        ]
     if link and not text:
         errors["text"] = [_("Write the announcement the link goes with.")]
     if until is not None and until < today:
@@ -84,8 +88,9 @@ def territory_announcement_set(
     territory.announcement_until = until if text else None
     territory.save(update_fields=["announcement", "announcement_link", "announcement_until", "updated_at"])
     details = {"text": text, "until": until.isoformat() if until else None}
-    console_audit_record(actor=None, actor_email=actor.email, action="territory.announcement", territory=territory,
-                         details=details)
+    console_audit_record(
+        actor=None, actor_email=actor.email, action="territory.announcement", territory=territory, details=details
+    )
     audit_record(actor=actor, verb="territory.announcement", obj=territory, payload=details)
     transaction.on_commit(routing_invalidate)  # request.tenant comes from the routing cache
     return territory

@@ -1,4 +1,5 @@
 """The territory team's area: /equipe/ (shops, categories, communes, moderation, order rules) and /espace/."""
+
 from django.urls import path
 
 from vitrine.backoffice import views

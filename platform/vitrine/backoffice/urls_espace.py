@@ -1,4 +1,5 @@
 """The marketplace's identity and announcement, under /espace/ (the territory team's area too)."""
+
 from django.urls import path
 
 from vitrine.backoffice import views

@@ -3,6 +3,7 @@ order rules) and /espace/ (the marketplace's identity and its announcement).
 
 Pages only: every decision is a service of the app that owns the concept.
 """
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -60,21 +61,33 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     if status and status not in Shop.Status.values:
         status = ""
     counts = shop_status_counts()
-    return render(request, "backoffice/home.html", {
-        "pending": shop_pending_list(),
-        "shops": shop_staff_list(status=status or None),
-        "status": status,
-        "statuses": [(value, label, counts[value]) for value, label in Shop.Status.choices],
-    })
+    return render(
+        request,
+        "backoffice/home.html",
+        {
+            "pending": shop_pending_list(),
+            "shops": shop_staff_list(status=status or None),
+            "status": status,
+            "statuses": [(value, label, counts[value]) for value, label in Shop.Status.choices],
+        },
+    )
 
 
 def _detail(request, shop: Shop, *, reason_forms: dict | None = None, errors: list[str] = (), status: int = 200):
     shop = shop_staff_detail(pk=shop.pk)
     forms = {"refuse": ReasonForm(prefix="refuse"), "suspend": ReasonForm(prefix="suspend")}
     forms.update(reason_forms or {})
-    return render(request, "backoffice/shop_detail.html", {
-        "shop": shop, "refuse_form": forms["refuse"], "suspend_form": forms["suspend"], "action_errors": errors,
-    }, status=status)
+    return render(
+        request,
+        "backoffice/shop_detail.html",
+        {
+            "shop": shop,
+            "refuse_form": forms["refuse"],
+            "suspend_form": forms["suspend"],
+            "action_errors": errors,
+        },
+        status=status,
+    )
 
 
 @staff_required
@@ -116,15 +129,25 @@ def _with_reason(request, pk: int, *, action, prefix: str, done: str) -> HttpRes
 @staff_required
 @require_POST
 def staff_shop_refuse(request: HttpRequest, pk: int) -> HttpResponse:
-    return _with_reason(request, pk, action=shop_refuse, prefix="refuse",
-                        done=_("%(name)s is refused; the merchant received your reason by email."))
+    return _with_reason(
+        request,
+        pk,
+        action=shop_refuse,
+        prefix="refuse",
+        done=_("%(name)s is refused; the merchant received your reason by email."),
+    )
 
 
 @staff_required
 @require_POST
 def staff_shop_suspend(request: HttpRequest, pk: int) -> HttpResponse:
-    return _with_reason(request, pk, action=shop_suspend, prefix="suspend",
-                        done=_("%(name)s is suspended; the merchant received your reason by email."))
+    return _with_reason(
+        request,
+        pk,
+        action=shop_suspend,
+        prefix="suspend",
+        done=_("%(name)s is suspended; the merchant received your reason by email."),
+    )
 
 
 @staff_required
@@ -142,8 +165,12 @@ def staff_shop_feature(request: HttpRequest, pk: int) -> HttpResponse:
         shop_set_featured(shop=shop, actor=request.user, featured=featured)
     except ValidationError as exc:
         return _detail(request, shop, errors=exc.messages, status=400)
-    messages.success(request, _("%(name)s is featured on the home page.") % {"name": shop.name} if featured
-                     else _("%(name)s is no longer featured on the home page.") % {"name": shop.name})
+    messages.success(
+        request,
+        _("%(name)s is featured on the home page.") % {"name": shop.name}
+        if featured
+        else _("%(name)s is no longer featured on the home page.") % {"name": shop.name},
+    )
     return redirect("staff_shop_detail", pk=shop.pk)
 
 
@@ -153,17 +180,21 @@ def staff_shop_create(request: HttpRequest) -> HttpResponse:
     form = AssistedShopForm(request.POST or None, category_choices=shop_category_choices())
     if request.method == "POST" and form.is_valid():
         try:
-            shop = shop_create_assisted(application=form.application(), owner_email=form.cleaned_data["owner_email"],
-                                        actor=request.user)
+            shop = shop_create_assisted(
+                application=form.application(), owner_email=form.cleaned_data["owner_email"], actor=request.user
+            )
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, _("%(name)s is created and online; its owner received an email.") % {"name": shop.name})
+            messages.success(
+                request, _("%(name)s is created and online; its owner received an email.") % {"name": shop.name}
+            )
             return redirect("staff_shop_detail", pk=shop.pk)
     return render(request, "backoffice/shop_create.html", {"form": form}, status=400 if form.errors else 200)
 
 
 # --- Category tree --------------------------------------------------------------------------
+
 
 def _parent_of(form) -> Category | None:
     return form.cleaned_data.get("parent")
@@ -181,32 +212,44 @@ def staff_categories(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The category %(name)s is added.") % {"name": category.name})
             return redirect("staff_categories")
-    return render(request, "backoffice/categories.html", {"form": form, "tree": category_tree_with_usage().roots},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "backoffice/categories.html",
+        {"form": form, "tree": category_tree_with_usage().roots},
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required
 def staff_category_edit(request: HttpRequest, pk: int) -> HttpResponse:
     category = get_object_or_404(Category, pk=pk)
-    form = CategoryForm(request.POST or None, exclude=category,
-                        initial={"name": category.name, "parent": category.parent_id})
+    form = CategoryForm(
+        request.POST or None, exclude=category, initial={"name": category.name, "parent": category.parent_id}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            category_update(category=category, name=form.cleaned_data["name"], parent=_parent_of(form), actor=request.user)
+            category_update(
+                category=category, name=form.cleaned_data["name"], parent=_parent_of(form), actor=request.user
+            )
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
             messages.success(request, _("The category %(name)s is saved.") % {"name": category.name})
             return redirect("staff_categories")
-    return render(request, "backoffice/category_edit.html", {"form": form, "category": category},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "backoffice/category_edit.html",
+        {"form": form, "category": category},
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required
 @require_POST
 def staff_category_reorder(request: HttpRequest, pk: int) -> HttpResponse:
-    category_reorder(category=get_object_or_404(Category, pk=pk), direction=request.POST.get("direction", ""),
-                     actor=request.user)
+    category_reorder(
+        category=get_object_or_404(Category, pk=pk), direction=request.POST.get("direction", ""), actor=request.user
+    )
     return redirect(reverse("staff_categories") + f"#categorie-{pk}")
 
 
@@ -225,22 +268,30 @@ def staff_category_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Communes ----------------------------------------------------------------------------------
 
+
 @staff_required
 def staff_communes(request: HttpRequest) -> HttpResponse:
     form = CommuneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            commune = commune_add(name=form.cleaned_data["name"], postcode=form.cleaned_data["postcode"], actor=request.user)
+            commune = commune_add(
+                name=form.cleaned_data["name"], postcode=form.cleaned_data["postcode"], actor=request.user
+            )
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
             messages.success(request, _("%(commune)s is added.") % {"commune": commune})
             return redirect("staff_communes")
-    return render(request, "backoffice/communes.html", {"form": form, "communes": commune_list()},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "backoffice/communes.html",
+        {"form": form, "communes": commune_list()},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- Moderation -----------------------------------------------------------------------------
+
 
 @staff_required
 def staff_product_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
@@ -254,21 +305,30 @@ def staff_product_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, _("“%(title)s” is offline; the merchant received your reason.") % {"title": product.title})
+            messages.success(
+                request, _("“%(title)s” is offline; the merchant received your reason.") % {"title": product.title}
+            )
             return redirect("staff_shop_detail", pk=product.shop_id)
-    return render(request, "backoffice/product_unpublish.html", {"form": form, "product": product},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "backoffice/product_unpublish.html",
+        {"form": form, "product": product},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- Order rules ---------------------------------------------------------------------
+
 
 @staff_required
 def staff_orders_settings(request: HttpRequest) -> HttpResponse:
     """Set the delays: before an order not collected is released (1–30 days), the reminder, and an unpaid order's release."""
     current = order_selectors.order_settings()
-    initial = {"not_collected_after_days": current.not_collected_after_days,
-               "reminder_days_before": current.reminder_days_before,
-               "unpaid_release_minutes": current.unpaid_release_minutes}
+    initial = {
+        "not_collected_after_days": current.not_collected_after_days,
+        "reminder_days_before": current.reminder_days_before,
+        "unpaid_release_minutes": current.unpaid_release_minutes,
+    }
     form = OrderSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -278,11 +338,16 @@ def staff_orders_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Order rules saved: the next check of orders not collected uses them."))
             return redirect("staff_orders_settings")
-    return render(request, "backoffice/order_settings.html", {"form": form, "settings": current},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "backoffice/order_settings.html",
+        {"form": form, "settings": current},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- The marketplace's identity and announcement (/espace/) ------------------------------
+
 
 @admin_required
 def branding(request: HttpRequest) -> HttpResponse:
@@ -292,8 +357,12 @@ def branding(request: HttpRequest) -> HttpResponse:
     form = BrandingForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            territory_branding_update(territory=territory, actor=request.user, logo=form.cleaned_data["logo"],
-                                      **{k: form.cleaned_data[k] for k in ("name", "hero_text", "primary_color")})
+            territory_branding_update(
+                territory=territory,
+                actor=request.user,
+                logo=form.cleaned_data["logo"],
+                **{k: form.cleaned_data[k] for k in ("name", "hero_text", "primary_color")},
+            )
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
@@ -306,17 +375,24 @@ def branding(request: HttpRequest) -> HttpResponse:
 def announcement(request: HttpRequest) -> HttpResponse:
     """The territory team writes the announcement shown on the home page."""
     territory = request.tenant
-    initial = {"text": territory.announcement, "link": territory.announcement_link, "until": territory.announcement_until}
+    initial = {
+        "text": territory.announcement,
+        "link": territory.announcement_link,
+        "until": territory.announcement_until,
+    }
     form = AnnouncementForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            territory_announcement_set(territory=territory, actor=request.user, **form.cleaned_data,
-                                       today=territory_today())
+            territory_announcement_set(
+                territory=territory, actor=request.user, **form.cleaned_data, today=territory_today()
+            )
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, _("The announcement is saved.") if form.cleaned_data["text"]
-                             else _("The announcement is removed."))
+            messages.success(
+                request,
+                _("The announcement is saved.") if form.cleaned_data["text"] else _("The announcement is removed."),
+            )
             return redirect("announcement")
     return render(request, "backoffice/announcement.html", {"form": form}, status=400 if form.errors else 200)
 

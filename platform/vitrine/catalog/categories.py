@@ -4,6 +4,7 @@ Categories form a small two-level tree (main categories and their sub-categories
 in one query. Every reader (form choices, filters, descendants, the staff's tree, the import
 template, search) goes through CategoryTree, so the tree is walked one way only.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -67,7 +68,9 @@ class CategoryTree:
         for node in self.roots:
             top = node.category
             label = general_label % {"name": top.name} if general_label else top.name
-            groups.append((top.name, [(getattr(top, value), label), *((getattr(c, value), c.name) for c in node.children)]))
+            groups.append(
+                (top.name, [(getattr(top, value), label), *((getattr(c, value), c.name) for c in node.children)])
+            )
         return groups
 
     def flat_choices(self, *, value: str = "slug", separator: str = " › ") -> list[tuple[str, str]]:
@@ -86,5 +89,8 @@ def category_tree(*, queryset: QuerySet[Category] | None = None) -> CategoryTree
 
 def category_tree_with_usage() -> CategoryTree:
     """The tree for staff, each category annotated with its products and shops count (one query)."""
-    return category_tree(queryset=Category.objects.annotate(
-        product_count=Count("products", distinct=True), shop_count=Count("shops", distinct=True)))
+    return category_tree(
+        queryset=Category.objects.annotate(
+            product_count=Count("products", distinct=True), shop_count=Count("shops", distinct=True)
+        )
+    )

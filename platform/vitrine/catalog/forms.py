@@ -1,4 +1,5 @@
 """Forms of the merchant's catalogue pages: they collect what was typed; the services check it."""
+
 from __future__ import annotations
 
 from django import forms
@@ -36,18 +37,29 @@ class ProductForm(forms.Form):
     category = forms.TypedChoiceField(label=_("Category"), coerce=int)
     status = forms.ChoiceField(label=_("Status"), choices=Product.Status.choices, initial=Product.Status.PUBLISHED)
     availability = forms.ChoiceField(
-        label=_("Availability"), choices=Product.Availability.choices, initial=Product.Availability.STOCK,
+        label=_("Availability"),
+        choices=Product.Availability.choices,
+        initial=Product.Availability.STOCK,
         widget=forms.RadioSelect,
     )
-    stock = forms.IntegerField(label=_("Stock"), min_value=0, required=False, initial=0,
-                               widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    stock = forms.IntegerField(
+        label=_("Stock"),
+        min_value=0,
+        required=False,
+        initial=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
     sku = forms.CharField(label=_("Reference (SKU)"), max_length=64, required=False)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Paragraphs, bold, lists and links are kept; anything else is removed."),
     )
     photos = MultipleImageField(
-        label=_("Photos"), required=False, help_text=_("JPEG, PNG or WebP; you can choose several."),
+        label=_("Photos"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP; you can choose several."),
         widget=MultipleFileInput(attrs={"accept": "image/*"}),
     )
 
@@ -60,9 +72,16 @@ class ProductForm(forms.Form):
     def product_data(self, variants: list[dict]) -> ProductData:
         data = self.cleaned_data
         return ProductData(
-            title=data["title"], price=data["price"], category_id=data["category"], description=data["description"],
-            vat_rate=data["vat_rate"], status=data["status"], availability=data["availability"],
-            stock=data.get("stock") or 0, sku=data["sku"], variants=variants,
+            title=data["title"],
+            price=data["price"],
+            category_id=data["category"],
+            description=data["description"],
+            vat_rate=data["vat_rate"],
+            status=data["status"],
+            availability=data["availability"],
+            stock=data.get("stock") or 0,
+            sku=data["sku"],
+            variants=variants,
         )
 
     def add_service_errors(self, error: ValidationError) -> list[str]:
@@ -80,8 +99,11 @@ class ProductForm(forms.Form):
 def variants_from_post(post) -> list[dict]:
     """The variant rows of the form (parallel lists, in page order); rows left empty are dropped."""
     rows = zip(
-        post.getlist("variant_name"), post.getlist("variant_price"),
-        post.getlist("variant_stock"), post.getlist("variant_sku"), strict=False,
+        post.getlist("variant_name"),
+        post.getlist("variant_price"),
+        post.getlist("variant_stock"),
+        post.getlist("variant_sku"),
+        strict=False,
     )
     variants = []
     for name, price, stock, sku in rows:
@@ -93,13 +115,20 @@ def variants_from_post(post) -> list[dict]:
 
 class QuickAddForm(forms.Form):
     photo = forms.FileField(
-        label=_("Photo"), required=False,
+        label=_("Photo"),
+        required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
-    title = forms.CharField(label=_("What is it?"), max_length=140,
-                            widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "next"}))
-    price = forms.CharField(label=_("Price incl. VAT (€)"), max_length=20,
-                            widget=forms.TextInput(attrs={**PRICE_ATTRS, "enterkeyhint": "done"}))
+    title = forms.CharField(
+        label=_("What is it?"),
+        max_length=140,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "next"}),
+    )
+    price = forms.CharField(
+        label=_("Price incl. VAT (€)"),
+        max_length=20,
+        widget=forms.TextInput(attrs={**PRICE_ATTRS, "enterkeyhint": "done"}),
+    )
 
 
 class PhotoUploadForm(forms.Form):
@@ -112,9 +141,13 @@ class PhotoAltForm(forms.Form):
 
 class CategoryForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80, error_messages={"required": _("Give the category a name.")})
-    parent = forms.ModelChoiceField(label=_("Place"), queryset=None, required=False,
-                                    empty_label=_("Main category"),
-                                    error_messages={"invalid_choice": _("Choose a main category.")})
+    parent = forms.ModelChoiceField(
+        label=_("Place"),
+        queryset=None,
+        required=False,
+        empty_label=_("Main category"),
+        error_messages={"invalid_choice": _("Choose a main category.")},
+    )
 
     def __init__(self, *args, exclude: Category | None = None, **kwargs):
         super().__init__(*args, **kwargs)

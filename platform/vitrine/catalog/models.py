@@ -1,4 +1,5 @@
 """A territory's catalogue: its category tree, and each shop's products."""
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -35,10 +36,20 @@ LIGATURES = (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"))
 def folded(expression):
     """The SQL for `expression` without accents or ligatures, lowercased (immutable)."""
     for ligature, letters in LIGATURES:
-        expression = models.Func(expression, models.Value(ligature), models.Value(letters), function="replace",
-                                 output_field=models.TextField())
-    translated = models.Func(expression, models.Value(ACCENTED), models.Value(UNACCENTED), function="translate",
-                             output_field=models.TextField())
+        expression = models.Func(
+            expression,
+            models.Value(ligature),
+            models.Value(letters),
+            function="replace",
+            output_field=models.TextField(),
+        )
+    translated = models.Func(
+        expression,
+        models.Value(ACCENTED),
+        models.Value(UNACCENTED),
+        function="translate",
+        output_field=models.TextField(),
+    )
     return models.functions.Lower(translated)
 
 
@@ -66,9 +77,13 @@ class Product(models.Model):
         _("price incl. VAT (€)"), max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
     )
     vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=4, decimal_places=1, default=Decimal("20.0"))
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products"
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    availability = models.CharField(_("availability"), max_length=12, choices=Availability.choices, default=Availability.STOCK)
+    availability = models.CharField(
+        _("availability"), max_length=12, choices=Availability.choices, default=Availability.STOCK
+    )
     stock = models.PositiveIntegerField(_("stock"), default=0)
     sku = models.CharField(_("reference (SKU)"), max_length=64, blank=True)
     # Set when territory staff take a product offline; the merchant sees why.
@@ -76,7 +91,9 @@ class Product(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Shoppers' full-text search: title (weight A) and description (C), French stemming,
     # accents folded. Category and shop names (B) are matched at query time (vitrine.search).
     search_vector = models.GeneratedField(
@@ -103,10 +120,17 @@ class Product(models.Model):
             GinIndex(fields=["search_vector"], name="product_search_vector", fastupdate=False),
             # The search's broad queries (vitrine.search.sql): the title's words alone
             # (weight A), and published products newest first, read in that order.
-            GinIndex(models.Func(models.F("search_vector"), models.Value("{a}"), function="ts_filter"),
-                     name="product_title_vector", fastupdate=False),
-            models.Index(models.F("published_at").desc(nulls_last=True), models.F("id").desc(),
-                         condition=models.Q(status="published"), name="product_newest"),
+            GinIndex(
+                models.Func(models.F("search_vector"), models.Value("{a}"), function="ts_filter"),
+                name="product_title_vector",
+                fastupdate=False,
+            ),
+            models.Index(
+                models.F("published_at").desc(nulls_last=True),
+                models.F("id").desc(),
+                condition=models.Q(status="published"),
+                name="product_newest",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,8 +143,13 @@ class Variant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     name = models.CharField(_("name"), max_length=80, help_text=_("e.g. Size M, blue"))
     price = models.DecimalField(
-        _("price incl. VAT (€)"), max_digits=9, decimal_places=2, null=True, blank=True,
-        validators=[MinValueValidator(Decimal("0.00"))], help_text=_("Empty: the product's price."),
+        _("price incl. VAT (€)"),
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text=_("Empty: the product's price."),
     )
     stock = models.PositiveIntegerField(_("stock"), default=0)
     sku = models.CharField(_("reference (SKU)"), max_length=64, blank=True)

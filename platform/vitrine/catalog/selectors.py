@@ -3,6 +3,7 @@
 Every list here loads its related rows in a fixed number of queries (select_related /
 prefetch_related), so a page's query count does not grow with its products or shops.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ def _photos_prefetch() -> Prefetch:
 
 
 # --- Merchant side ---------------------------------------------------------------------
+
 
 def product_list_for_shop(*, shop: Shop, query: str = "") -> QuerySet[Product]:
     """A shop's own products (every status), newest first, optionally searched by title or SKU."""
@@ -75,6 +77,7 @@ def shop_category_choices() -> list[tuple[str, list[tuple[int, str]]]]:
 
 # --- Shopper side ----------------------------------------------------------------------
 
+
 def product_public_list() -> QuerySet[Product]:
     """Published products of approved shops, with their shop and photos."""
     return (
@@ -125,7 +128,9 @@ def category_descendant_ids(category: Category) -> list[int]:
 
 def category_products(*, category: Category) -> QuerySet[Product]:
     """Published products of a category and its children, newest first."""
-    return product_public_list().filter(category_id__in=category_descendant_ids(category)).order_by("-published_at", "-id")
+    return (
+        product_public_list().filter(category_id__in=category_descendant_ids(category)).order_by("-published_at", "-id")
+    )
 
 
 def category_top_level() -> QuerySet[Category]:
@@ -152,7 +157,9 @@ def shop_list_public(*, filters: ShopFilters) -> QuerySet[Shop]:
 
 
 def shop_featured() -> list[Shop]:
-    return list(shop_with_hours(shop_public_list().filter(is_featured=True).prefetch_related("photos")).order_by("name")[:12])
+    return list(
+        shop_with_hours(shop_public_list().filter(is_featured=True).prefetch_related("photos")).order_by("name")[:12]
+    )
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,7 @@ def shop_closings_upcoming(shop: Shop, *, limit: int = 5) -> list:
 
 
 # --- "Add to cart", dry run --------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Purchasable:

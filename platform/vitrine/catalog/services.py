@@ -1,4 +1,5 @@
 """Writes on the catalogue: products, variants, photos, staff moderation."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -58,7 +59,9 @@ class ProductData:
     variants: list[dict] = field(default_factory=list)  # {"name", "price", "stock", "sku"}
 
 
-def product_data_validate(data: ProductData, *, shop: Shop, exclude_pk: int | None = None) -> tuple[dict, dict[str, list[str]]]:
+def product_data_validate(
+    data: ProductData, *, shop: Shop, exclude_pk: int | None = None
+) -> tuple[dict, dict[str, list[str]]]:
     """Check and normalise product data; return (clean values, errors by field)."""
     errors: dict[str, list[str]] = {}
     clean: dict = {}
@@ -76,7 +79,9 @@ def product_data_validate(data: ProductData, *, shop: Shop, exclude_pk: int | No
     except ValidationError as exc:
         add("price", exc.messages[0])
     try:
-        clean["vat_rate"] = Decimal(str(data.vat_rate).replace(",", ".").replace("%", "").strip()).quantize(Decimal("0.1"))
+        clean["vat_rate"] = Decimal(str(data.vat_rate).replace(",", ".").replace("%", "").strip()).quantize(
+            Decimal("0.1")
+        )
         if clean["vat_rate"] not in VAT_RATES:
             raise InvalidOperation
     except (InvalidOperation, ValueError):
@@ -97,7 +102,12 @@ def product_data_validate(data: ProductData, *, shop: Shop, exclude_pk: int | No
     except (TypeError, ValueError):
         add("stock", _("The stock is a whole number, 0 or more."))
     clean["sku"] = (data.sku or "").strip()
-    if clean["sku"] and Product.objects.filter(shop=shop, sku=clean["sku"]).exclude(pk__in=[exclude_pk] if exclude_pk else []).exists():
+    if (
+        clean["sku"]
+        and Product.objects.filter(shop=shop, sku=clean["sku"])
+        .exclude(pk__in=[exclude_pk] if exclude_pk else [])
+        .exists()
+    ):
         add("sku", _("Another product of the shop has the reference %(sku)s.") % {"sku": clean["sku"]})
     clean["description"] = description_clean(data.description)
     clean_variants, names = [], set()
@@ -142,8 +152,11 @@ def product_create(*, shop: Shop, data: ProductData, actor: User, photos=()) -> 
     # A product's slug is unique in its shop only: two shops may both sell a "tarte-aux-pommes".
     slug = slug_unique(Product.objects.filter(shop=shop), clean["title"], fallback="produit")
     product = Product.objects.create(
-        shop=shop, slug=slug, created_by=actor,
-        published_at=timezone.now() if clean["status"] == Product.Status.PUBLISHED else None, **clean,
+        shop=shop,
+        slug=slug,
+        created_by=actor,
+        published_at=timezone.now() if clean["status"] == Product.Status.PUBLISHED else None,
+        **clean,
     )
     Variant.objects.bulk_create([Variant(product=product, **variant) for variant in variants])
     for position, upload in enumerate(photos):
@@ -159,8 +172,9 @@ def product_update(*, product: Product, data: ProductData, actor: User) -> Produ
         raise ValidationError(errors)
     variants = clean.pop("variants")
     if clean["title"] != product.title:
-        product.slug = slug_unique(Product.objects.filter(shop=product.shop), clean["title"], fallback="produit",
-                                   exclude_pk=product.pk)
+        product.slug = slug_unique(
+            Product.objects.filter(shop=product.shop), clean["title"], fallback="produit", exclude_pk=product.pk
+        )
     was_published = product.status == Product.Status.PUBLISHED
     for name, value in clean.items():
         setattr(product, name, value)
@@ -191,13 +205,21 @@ def product_quick_add(*, shop: Shop, actor: User, title: str, price, photo, cate
     until the merchant says otherwise.
     """
     return product_create(
-        shop=shop, actor=actor, photos=[photo] if photo else [],
-        data=ProductData(title=title, price=price, category_id=category_id or shop.category_id,
-                         availability=Product.Availability.ON_REQUEST),
+        shop=shop,
+        actor=actor,
+        photos=[photo] if photo else [],
+        data=ProductData(
+            title=title,
+            price=price,
+            category_id=category_id or shop.category_id,
+            availability=Product.Availability.ON_REQUEST,
+        ),
     )
 
 
-def product_photo_add(*, product: Product, upload, actor: User, position: int | None = None, alt: str = "") -> ProductPhoto:
+def product_photo_add(
+    *, product: Product, upload, actor: User, position: int | None = None, alt: str = ""
+) -> ProductPhoto:
     """Store a checked, metadata-free photo; web variants are made by a task after commit."""
     try:
         image = image_clean(upload)
@@ -205,8 +227,9 @@ def product_photo_add(*, product: Product, upload, actor: User, position: int | 
         raise ValidationError({"photos": [str(exc)]}) from None
     if position is None:
         position = product.photos.count()
-    photo = ProductPhoto(product=product, position=position, alt=alt or product.title,
-                         width=image.width, height=image.height)
+    photo = ProductPhoto(
+        product=product, position=position, alt=alt or product.title, width=image.width, height=image.height
+    )
     photo.image.save(f"{product.slug}.{image.extension}", image.content, save=False)
     photo.save()
     transaction.on_commit(lambda: product_photo_renditions_make.delay(photo_id=photo.pk))
@@ -242,7 +265,9 @@ def product_photo_delete(*, photo: ProductPhoto, actor: User) -> None:
 def product_photo_move(*, photo: ProductPhoto, actor: User, offset: int) -> None:
     """Move a photo earlier (offset -1) or later (+1); the first photo is the one lists show."""
     shop_member_check(shop=photo.product.shop, user=actor)
-    photos = list(ProductPhoto.objects.select_for_update().filter(product_id=photo.product_id).order_by("position", "id"))
+    photos = list(
+        ProductPhoto.objects.select_for_update().filter(product_id=photo.product_id).order_by("position", "id")
+    )
     position_move(photos, photo, offset)
 
 
@@ -269,12 +294,17 @@ def product_unpublish_by_staff(*, product: Product, actor: User, reason: str) ->
     owners = list(product.shop.members.filter(role=ShopMember.Role.OWNER).values_list("user__email", flat=True))
     if owners:
         outbox_email_send(to=owners, template="product_unpublished", context={"product": product})
-    audit_record(actor=actor, verb="product.unpublish", obj=product,
-                 payload={"shop": product.shop.name, "reason": product.unpublished_reason})
+    audit_record(
+        actor=actor,
+        verb="product.unpublish",
+        obj=product,
+        payload={"shop": product.shop.name, "reason": product.unpublished_reason},
+    )
     return product
 
 
 # --- The category tree (territory staff) ---------------------------------------------------
+
 
 def _category_name(name: str) -> str:
     name = " ".join((name or "").split())
@@ -290,15 +320,23 @@ def _category_parent_check(category: Category | None, parent: Category | None) -
     if parent is None:
         return
     if parent.parent_id is not None:
-        raise ValidationError({"parent": [_("A sub-category cannot hold other sub-categories: choose a main category.")]})
+        raise ValidationError(
+            {"parent": [_("A sub-category cannot hold other sub-categories: choose a main category.")]}
+        )
     if category is not None and parent.pk == category.pk:
         raise ValidationError({"parent": [_("A category cannot be placed inside itself.")]})
     if category is not None and category.children.exists():
-        raise ValidationError({"parent": [_("%(name)s has sub-categories: it stays a main category.") % {"name": category.name}]})
+        raise ValidationError(
+            {"parent": [_("%(name)s has sub-categories: it stays a main category.") % {"name": category.name}]}
+        )
 
 
 def _category_duplicate_check(name: str, parent: Category | None, *, exclude_pk: int | None = None) -> None:
-    if Category.objects.filter(name__iexact=name, parent=parent).exclude(pk__in=[exclude_pk] if exclude_pk else []).exists():
+    if (
+        Category.objects.filter(name__iexact=name, parent=parent)
+        .exclude(pk__in=[exclude_pk] if exclude_pk else [])
+        .exists()
+    ):
         raise ValidationError({"name": [_("There is already a category named %(name)s here.") % {"name": name}]})
 
 
@@ -315,12 +353,20 @@ def category_create(*, name: str, parent: Category | None, actor: User) -> Categ
     _category_parent_check(None, parent)
     _category_duplicate_check(name, parent)
     base = name
-    if parent is not None and Category.objects.filter(slug=slug_make(name, max_length=100, fallback="categorie")).exists():
+    if (
+        parent is not None
+        and Category.objects.filter(slug=slug_make(name, max_length=100, fallback="categorie")).exists()
+    ):
         base = f"{parent.name} {name}"  # as the seed does: "vetements-femme" beside another "femme"
-    category = Category.objects.create(name=name, parent=parent, position=_next_position(parent),
-                                       slug=slug_unique(Category, base, fallback="categorie"))
-    audit_record(actor=actor, verb="category.create", obj=category,
-                 payload={"parent": parent.name if parent is not None else ""})
+    category = Category.objects.create(
+        name=name,
+        parent=parent,
+        position=_next_position(parent),
+        slug=slug_unique(Category, base, fallback="categorie"),
+    )
+    audit_record(
+        actor=actor, verb="category.create", obj=category, payload={"parent": parent.name if parent is not None else ""}
+    )
     return category
 
 
@@ -337,8 +383,9 @@ def category_update(*, category: Category, name: str, parent: Category | None, a
         category.parent, category.position = parent, _next_position(parent)
         fields += ["parent", "position"]
     category.save(update_fields=fields)
-    audit_record(actor=actor, verb="category.update", obj=category,
-                 payload={"parent": parent.name if parent is not None else ""})
+    audit_record(
+        actor=actor, verb="category.update", obj=category, payload={"parent": parent.name if parent is not None else ""}
+    )
     return category
 
 
@@ -348,7 +395,9 @@ def category_reorder(*, category: Category, direction: str, actor: User) -> None
     staff_check(actor)
     if direction not in ("up", "down"):
         return
-    siblings = list(Category.objects.select_for_update().filter(parent_id=category.parent_id).order_by("position", "name"))
+    siblings = list(
+        Category.objects.select_for_update().filter(parent_id=category.parent_id).order_by("position", "name")
+    )
     position_move(siblings, category, -1 if direction == "up" else 1)
 
 
@@ -357,12 +406,21 @@ def category_delete(*, category: Category, actor: User) -> None:
     """Delete an unused category; one that holds products, shops or sub-categories stays."""
     staff_check(actor)
     if category.children.exists():
-        raise ValidationError({"__all__": [_("%(name)s has sub-categories: move or delete them first.") % {"name": category.name}]})
+        raise ValidationError(
+            {"__all__": [_("%(name)s has sub-categories: move or delete them first.") % {"name": category.name}]}
+        )
     products = Product.objects.filter(category=category).count()
     shops = Shop.objects.filter(category=category).count()
     if products or shops:
-        raise ValidationError({"__all__": [
-            _("%(name)s cannot be deleted: %(products)s product(s) and %(shops)s shop(s) use it. Move them to another category first.")
-            % {"name": category.name, "products": products, "shops": shops}]})
+        raise ValidationError(
+            {
+                "__all__": [
+                    _(
+                        "%(name)s cannot be deleted: %(products)s product(s) and %(shops)s shop(s) use it. Move them to another category first."
+                    )
+                    % {"name": category.name, "products": products, "shops": shops}
+                ]
+            }
+        )
     audit_record(actor=actor, verb="category.delete", obj=category)
     category.delete()

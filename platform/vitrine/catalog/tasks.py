@@ -1,4 +1,5 @@
 """Photo renditions, made by the worker in the territory's schema."""
+
 from celery import shared_task
 
 from vitrine.catalog.models import ProductPhoto

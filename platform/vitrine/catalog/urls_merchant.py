@@ -1,4 +1,5 @@
 """The merchant's catalogue, under /pro/produits/."""
+
 from django.urls import path
 
 from vitrine.catalog import views_merchant as views

@@ -1,4 +1,5 @@
 """What shoppers browse: the home page, shops, storefronts, products, categories."""
+
 from django.urls import path
 
 from vitrine.catalog import views_public as views

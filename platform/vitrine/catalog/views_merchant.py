@@ -3,6 +3,7 @@
 Every view is behind merchant_required, which sets request.shop to the member's own
 shop; products are always looked up within it, so another shop's product is a 404.
 """
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -47,37 +48,56 @@ def products(request: HttpRequest) -> HttpResponse:
 
 def _product_form_page(request, *, form, product, variants, variant_errors, status=200):
     context = {
-        "shop": request.shop, "form": form, "product": product, "variants": variants,
-        "variant_errors": variant_errors, "photo_form": PhotoUploadForm(),
+        "shop": request.shop,
+        "form": form,
+        "product": product,
+        "variants": variants,
+        "variant_errors": variant_errors,
+        "photo_form": PhotoUploadForm(),
     }
     return render(request, "catalog/merchant/product_form.html", context, status=status)
 
 
 @merchant_required
 def product_create(request: HttpRequest) -> HttpResponse:
-    form = ProductForm(request.POST or None, request.FILES or None,
-                       initial={"category": request.shop.category_id})
+    form = ProductForm(request.POST or None, request.FILES or None, initial={"category": request.shop.category_id})
     variants, variant_errors = variants_from_post(request.POST) if request.method == "POST" else [], []
     if request.method == "POST" and form.is_valid():
         try:
-            product = services.product_create(shop=request.shop, data=form.product_data(variants), actor=request.user,
-                                              photos=form.cleaned_data["photos"])
+            product = services.product_create(
+                shop=request.shop,
+                data=form.product_data(variants),
+                actor=request.user,
+                photos=form.cleaned_data["photos"],
+            )
         except ValidationError as exc:
             variant_errors = form.add_service_errors(exc)
         else:
             messages.success(request, _("“%(title)s” is saved.") % {"title": product.title})
             return redirect("product_edit", pk=product.pk)
-    return _product_form_page(request, form=form, product=None, variants=variants, variant_errors=variant_errors,
-                              status=400 if request.method == "POST" else 200)
+    return _product_form_page(
+        request,
+        form=form,
+        product=None,
+        variants=variants,
+        variant_errors=variant_errors,
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @merchant_required
 def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(selectors.product_of_shop(shop=request.shop), pk=pk)
     initial = {
-        "title": product.title, "price": price_input(product.price), "vat_rate": str(product.vat_rate),
-        "category": product.category_id, "status": product.status, "availability": product.availability,
-        "stock": product.stock, "sku": product.sku, "description": product.description,
+        "title": product.title,
+        "price": price_input(product.price),
+        "vat_rate": str(product.vat_rate),
+        "category": product.category_id,
+        "status": product.status,
+        "availability": product.availability,
+        "stock": product.stock,
+        "sku": product.sku,
+        "description": product.description,
     }
     form = ProductForm(request.POST or None, initial=initial, with_photos=False)
     variant_errors: list[str] = []
@@ -91,8 +111,9 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("“%(title)s” is saved.") % {"title": form.cleaned_data["title"]})
                 return redirect("product_edit", pk=product.pk)
-        return _product_form_page(request, form=form, product=product, variants=variants,
-                                  variant_errors=variant_errors, status=400)
+        return _product_form_page(
+            request, form=form, product=product, variants=variants, variant_errors=variant_errors, status=400
+        )
     variants = [
         {"name": v.name, "price": price_input(v.price), "stock": v.stock, "sku": v.sku} for v in product.variants.all()
     ]
@@ -113,8 +134,11 @@ def product_quick_add(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             product = services.product_quick_add(
-                shop=request.shop, actor=request.user, title=form.cleaned_data["title"],
-                price=form.cleaned_data["price"], photo=form.cleaned_data["photo"],
+                shop=request.shop,
+                actor=request.user,
+                title=form.cleaned_data["title"],
+                price=form.cleaned_data["price"],
+                photo=form.cleaned_data["photo"],
             )
         except ValidationError as exc:
             errors_to_form(form, exc, fields={"photos": "photo"})
@@ -124,17 +148,26 @@ def product_quick_add(request: HttpRequest) -> HttpResponse:
     added = None
     if request.GET.get("ajoute", "").isdigit():
         added = selectors.product_of_shop(shop=request.shop).filter(pk=int(request.GET["ajoute"])).first()
-    return render(request, "catalog/merchant/quick_add.html", {"shop": request.shop, "form": form, "added": added},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "catalog/merchant/quick_add.html",
+        {"shop": request.shop, "form": form, "added": added},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- Photos of an existing product ---------------------------------------------------------
 
+
 def _photos_response(request, product: Product, *, errors=(), status=200) -> HttpResponse:
     if _is_htmx(request):
         product = selectors.product_of_shop(shop=request.shop).get(pk=product.pk)
-        return render(request, "catalog/merchant/_photos.html",
-                      {"product": product, "photo_form": PhotoUploadForm(), "photo_errors": errors}, status=status)
+        return render(
+            request,
+            "catalog/merchant/_photos.html",
+            {"product": product, "photo_form": PhotoUploadForm(), "photo_errors": errors},
+            status=status,
+        )
     for error in errors:
         messages.error(request, error)
     return redirect(f"{reverse('product_edit', args=[product.pk])}#photos")
@@ -152,7 +185,9 @@ def product_photos_upload(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(Product.objects.select_related("shop"), pk=pk, shop=request.shop)
     form = PhotoUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _photos_response(request, product, errors=[e for errors in form.errors.values() for e in errors], status=400)
+        return _photos_response(
+            request, product, errors=[e for errors in form.errors.values() for e in errors], status=400
+        )
     try:
         services.product_photos_add(product=product, uploads=form.cleaned_data["photos"], actor=request.user)
     except ValidationError as exc:
@@ -172,7 +207,9 @@ def product_photo_delete(request: HttpRequest, pk: int, photo_pk: int) -> HttpRe
 @require_POST
 def product_photo_move(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
     photo = _own_photo(request, pk, photo_pk)
-    services.product_photo_move(photo=photo, actor=request.user, offset=-1 if request.POST.get("direction") == "up" else 1)
+    services.product_photo_move(
+        photo=photo, actor=request.user, offset=-1 if request.POST.get("direction") == "up" else 1
+    )
     return _photos_response(request, photo.product)
 
 
@@ -191,6 +228,7 @@ def product_photo_alt(request: HttpRequest, pk: int, photo_pk: int) -> HttpRespo
 
 
 # --- See it as a shopper -----------------------------------------------------------------------
+
 
 @merchant_required
 def product_preview(request: HttpRequest, pk: int) -> HttpResponse:
@@ -225,5 +263,6 @@ def product_try_add(request: HttpRequest, pk: int) -> HttpResponse:
     if _is_htmx(request):
         return render(request, template, {"result": result})
     (messages.success if result.ok else messages.error)(
-        request, _("OK: a shopper could add this to the cart.") if result.ok else result.reason)
+        request, _("OK: a shopper could add this to the cart.") if result.ok else result.reason
+    )
     return redirect("product_preview", pk=product.pk)

@@ -3,6 +3,7 @@
 Drafts, archived products and shops that are not approved answer 404. The merchant's
 previews render these same templates with `preview` set (views_merchant).
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -20,7 +21,6 @@ from vitrine.shops.selectors import shop_is_open
 
 PRODUCTS_PER_PAGE = 24
 SHOPS_PER_PAGE = 30
-
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -60,8 +60,12 @@ def product_page_context(product: Product, *, preview: bool) -> dict:
     else:
         state = "in_stock" if product.stock > 0 else "out_of_stock"
     return {
-        "product": product, "shop": product.shop, "photos": list(product.photos.all()), "variants": variants,
-        "state": state, "preview": preview,
+        "product": product,
+        "shop": product.shop,
+        "photos": list(product.photos.all()),
+        "variants": variants,
+        "state": state,
+        "preview": preview,
         # Where "add to cart" posts (the cart, vitrine.orders); a preview never buys.
         "buy_url": None if preview else reverse("cart_add", args=[product.pk]),
     }
@@ -70,9 +74,14 @@ def product_page_context(product: Product, *, preview: bool) -> dict:
 def storefront_context(request: HttpRequest, shop: Shop, *, preview: bool) -> dict:
     products = Paginator(selectors.shop_products_public(shop=shop), PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
     return {
-        "shop": shop, "preview": preview, "products": products, "is_open": shop_is_open(shop),
-        "week": selectors.shop_week(shop), "closings": selectors.shop_closings_upcoming(shop),
-        "photos": list(shop.photos.all()), "map_url": map_url(shop),
+        "shop": shop,
+        "preview": preview,
+        "products": products,
+        "is_open": shop_is_open(shop),
+        "week": selectors.shop_week(shop),
+        "closings": selectors.shop_closings_upcoming(shop),
+        "photos": list(shop.photos.all()),
+        "map_url": map_url(shop),
     }
 
 
@@ -95,12 +104,26 @@ def shop_list(request: HttpRequest) -> HttpResponse:
         shops_page = Paginator(shops, SHOPS_PER_PAGE).get_page(request.GET.get("page"))
         shops = [{"shop": shop, "is_open": shop_is_open(shop)} for shop in shops_page]
     context = {
-        "shops": shops, "page": shops_page, "category": category, "commune_slug": commune_slug,
-        "open_now": open_now, "click_and_collect": click_and_collect,
-        "categories": selectors.category_choices(value="slug"), "communes": Commune.objects.filter(shops__status=Shop.Status.APPROVED).distinct(),
-        "filters_query": urlencode({k: v for k, v in (("categorie", category.slug if category else ""),
-                                                       ("commune", commune_slug), ("ouvert", "1" if open_now else ""),
-                                                       ("click_collect", "1" if click_and_collect else "")) if v}),
+        "shops": shops,
+        "page": shops_page,
+        "category": category,
+        "commune_slug": commune_slug,
+        "open_now": open_now,
+        "click_and_collect": click_and_collect,
+        "categories": selectors.category_choices(value="slug"),
+        "communes": Commune.objects.filter(shops__status=Shop.Status.APPROVED).distinct(),
+        "filters_query": urlencode(
+            {
+                k: v
+                for k, v in (
+                    ("categorie", category.slug if category else ""),
+                    ("commune", commune_slug),
+                    ("ouvert", "1" if open_now else ""),
+                    ("click_collect", "1" if click_and_collect else ""),
+                )
+                if v
+            }
+        ),
     }
     return render(request, "catalog/public/shop_list.html", context)
 
@@ -123,6 +146,8 @@ def product_detail(request: HttpRequest, shop: str, product: str) -> HttpRespons
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Published products of a category and of the categories under it."""
     category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
-    products = Paginator(selectors.category_products(category=category), PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    products = Paginator(selectors.category_products(category=category), PRODUCTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     context = {"category": category, "products": products, "children": list(category.children.all())}
     return render(request, "catalog/public/category_detail.html", context)

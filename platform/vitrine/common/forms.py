@@ -1,4 +1,5 @@
 """Small helpers shared by the forms of every area."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError

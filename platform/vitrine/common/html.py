@@ -1,4 +1,5 @@
 """Formatted text from merchants: a small allow-list of tags, nothing that runs."""
+
 import re
 from html import unescape
 
@@ -54,7 +55,9 @@ def description_for_editing(html: str) -> str:
     blocks = []
     for tag, inner in re.findall(r"<(p|ul)>(.*?)</\1>", html, flags=re.DOTALL):
         if tag == "ul":
-            blocks.append("\n".join("- " + unescape(item) for item in re.findall(r"<li>(.*?)</li>", inner, flags=re.DOTALL)))
+            blocks.append(
+                "\n".join("- " + unescape(item) for item in re.findall(r"<li>(.*?)</li>", inner, flags=re.DOTALL))
+            )
         else:
             blocks.append(unescape(re.sub(r"<br\s*/?>", "\n", inner)))
     text = "\n\n".join(blocks)

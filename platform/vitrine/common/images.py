@@ -3,6 +3,7 @@
 Used for shop photos, product photos and logos. Nothing here trusts a file's
 name or its declared content type.
 """
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """Amounts of money as people read them: "1 234,50 €" in French, "€1,234.50" in English."""
+
 from __future__ import annotations
 
 from decimal import Decimal

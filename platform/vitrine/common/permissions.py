@@ -5,6 +5,7 @@ so a service and the view in front of it refuse the same way. Each decorated vie
 `access` (a word such as "staff" or "owner"), which the permission-matrix test reads to know
 what to expect of every URL, so a view added tomorrow is covered the day it is added.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

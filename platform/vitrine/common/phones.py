@@ -5,6 +5,7 @@ to the territory's country ("03 83 00 00 00"), in the international format other
 ("+32 2 550 12 11"), so that a foreign number still works from a French phone. Either fits the
 20 characters of the phone columns (Shop.phone, Order.phone).
 """
+
 from __future__ import annotations
 
 import re

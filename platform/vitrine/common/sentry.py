@@ -1,4 +1,5 @@
 """Sentry set-up: Django and Celery integrations, every event tagged with its territory."""
+
 import sentry_sdk
 from django.db import connection
 from sentry_sdk.integrations.celery import CeleryIntegration

@@ -1,4 +1,5 @@
 """Media storage keyed by territory: every file name starts with `<schema>/`."""
+
 from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django_tenants.utils import get_public_schema_name

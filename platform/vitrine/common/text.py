@@ -1,4 +1,5 @@
 """Slugs: one spelling for every name that becomes part of an address or a lookup key."""
+
 from __future__ import annotations
 
 from django.db.models import Model, QuerySet
@@ -21,8 +22,14 @@ def slug_make(text: str, *, max_length: int, fallback: str) -> str:
     return slugify(text)[:max_length].strip("-") or fallback
 
 
-def slug_unique(queryset_or_model: QuerySet | type[Model], text: str, *, fallback: str,
-                max_length: int | None = None, exclude_pk: int | None = None) -> str:
+def slug_unique(
+    queryset_or_model: QuerySet | type[Model],
+    text: str,
+    *,
+    fallback: str,
+    max_length: int | None = None,
+    exclude_pk: int | None = None,
+) -> str:
     """Make a slug from text that no row of the queryset (or model) holds yet: "name", "name-2"...
 
     Pass a queryset to scope uniqueness (a product's slug is unique in its shop only);
@@ -36,10 +43,10 @@ def slug_unique(queryset_or_model: QuerySet | type[Model], text: str, *, fallbac
     base = slug_make(text, max_length=limit, fallback=fallback)
     # A suffixed candidate may cut the base's end (and a dash) to stay within the limit: read
     # every slug sharing the part no suffix up to "-99999999" can cut.
-    stem = base[:max(1, limit - 10)]
+    stem = base[: max(1, limit - 10)]
     taken = set(queryset.filter(slug__startswith=stem).exclude(pk=exclude_pk).values_list("slug", flat=True))
     candidate, index = base, 2
     while candidate in taken:
         suffix = f"-{index}"
-        candidate, index = base[:limit - len(suffix)].rstrip("-") + suffix, index + 1
+        candidate, index = base[: limit - len(suffix)].rstrip("-") + suffix, index + 1
     return candidate

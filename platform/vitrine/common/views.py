@@ -13,7 +13,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """Remember the visitor's language in a cookie and go back where they were."""
     language = request.POST.get("language", settings.LANGUAGE_CODE)
     next_url = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if language in dict(settings.LANGUAGES):

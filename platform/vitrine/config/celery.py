@@ -1,4 +1,5 @@
 """The Celery application: tenant-aware, configured from Django settings (CELERY_*)."""
+
 import os
 
 from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp

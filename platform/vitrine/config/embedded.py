@@ -5,6 +5,7 @@ so a fresh machine needs no database server. The server is shared by every
 process that asks for it (web, worker, tests) and is found again by its data
 folder; run as root, pgserver starts it under a dedicated system user.
 """
+
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,7 @@ Every integration is switched on by its own variable; with none set, Vitrine
 runs on a fresh machine with only Python: an embedded PostgreSQL under var/,
 a Celery worker on a file-system transport, files and mail under var/.
 """
+
 from pathlib import Path
 
 import environ

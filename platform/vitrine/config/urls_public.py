@@ -1,4 +1,5 @@
 """URLs of the public hosts: the super-admin console."""
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib.auth import views as auth_views

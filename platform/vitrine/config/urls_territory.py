@@ -1,4 +1,5 @@
 """URLs of a territory's host: its marketplace."""
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path

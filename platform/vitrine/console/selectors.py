@@ -1,4 +1,5 @@
 """Reads for the console: territories and the audit log."""
+
 from django.db.models import Prefetch, QuerySet
 
 from vitrine.tenancy.models import AuditEntry, Domain, Territory

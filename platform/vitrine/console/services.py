@@ -3,6 +3,7 @@
 The one provisioning service, used by the command line, the demo and the console (through
 a Celery task that records its progress).
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,9 +32,31 @@ logger = logging.getLogger(__name__)
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]{1,39}$")
 RESERVED_SLUGS = frozenset(
     {
-        "public", "www", "console", "admin", "api", "static", "media", "mail", "smtp", "ftp", "app",
-        "assets", "cdn", "status", "help", "support", "template", "information_schema", "postgres", "root",
-        "test", "staging", "internal", "healthz", "vitrine",
+        "public",
+        "www",
+        "console",
+        "admin",
+        "api",
+        "static",
+        "media",
+        "mail",
+        "smtp",
+        "ftp",
+        "app",
+        "assets",
+        "cdn",
+        "status",
+        "help",
+        "support",
+        "template",
+        "information_schema",
+        "postgres",
+        "root",
+        "test",
+        "staging",
+        "internal",
+        "healthz",
+        "vitrine",
     }
 )
 
@@ -90,15 +113,27 @@ def territory_request_validate(request: TerritoryRequest) -> dict[str, list[str]
         add("name", _("Give the territory a name."))
     existing = Territory.objects.filter(schema_name__iexact=request.slug).first()
     if not SLUG_RE.match(request.slug):
-        add("slug", _("The identifier must be 2 to 40 lowercase letters or digits, starting with a letter (for example nancy)."))
+        add(
+            "slug",
+            _(
+                "The identifier must be 2 to 40 lowercase letters or digits, starting with a letter (for example nancy)."
+            ),
+        )
     elif request.slug in RESERVED_SLUGS or request.slug.startswith("pg") or request.slug == settings.TENANT_BASE_SCHEMA:
         add("slug", _("“%(slug)s” is reserved; choose another identifier.") % {"slug": request.slug})
     elif existing and not _same_request(existing, request):
-        add("slug", _("The identifier “%(slug)s” is already used by the territory %(name)s.") % {"slug": request.slug, "name": existing.name})
+        add(
+            "slug",
+            _("The identifier “%(slug)s” is already used by the territory %(name)s.")
+            % {"slug": request.slug, "name": existing.name},
+        )
     elif existing is None and schema_exists(request.slug):
         add("slug", _("A database schema named “%(slug)s” already exists.") % {"slug": request.slug})
     if request.kind not in Territory.Kind.values:
-        add("kind", _("Choose a kind among: %(kinds)s.") % {"kinds": ", ".join(str(label) for label in Territory.Kind.labels)})
+        add(
+            "kind",
+            _("Choose a kind among: %(kinds)s.") % {"kinds": ", ".join(str(label) for label in Territory.Kind.labels)},
+        )
     for field_name in ("contact_email", "admin_email"):
         try:
             validate_email(getattr(request, field_name))

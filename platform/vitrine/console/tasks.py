@@ -1,4 +1,5 @@
 """Console tasks, run by the Celery worker in the public schema."""
+
 import logging
 
 from celery import shared_task
@@ -36,9 +37,11 @@ def territory_provision_job_run(*, job_id: int) -> None:
         return
     except Exception:
         logger.exception("Provisioning job %s failed", job_id)
-        job.status, job.error = ProvisioningJob.Status.FAILED, gettext("Unexpected error; the platform team has the details.")
+        job.status, job.error = (
+            ProvisioningJob.Status.FAILED,
+            gettext("Unexpected error; the platform team has the details."),
+        )
         job.save(using=settings.PROGRESS_DATABASE, update_fields=["status", "error", "updated_at"])
         raise
     job.status, job.progress, job.territory_id = ProvisioningJob.Status.SUCCEEDED, 100, result.territory.pk
     job.save(using=settings.PROGRESS_DATABASE, update_fields=["status", "progress", "territory", "updated_at"])
-

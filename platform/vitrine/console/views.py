@@ -47,7 +47,11 @@ def territory_provision_view(request: HttpRequest) -> HttpResponse:
         params = form.territory_request().__dict__
         with transaction.atomic():
             job = ProvisioningJob.objects.create(params=params, requested_by=request.user)
-            audit_record(actor=request.user, action="territory.provision_requested", details={"slug": params["slug"], "job": job.pk})
+            audit_record(
+                actor=request.user,
+                action="territory.provision_requested",
+                details={"slug": params["slug"], "job": job.pk},
+            )
             transaction.on_commit(lambda: territory_provision_job_run.delay(job_id=job.pk))
         return redirect("console_job", job_id=job.pk)
     return render(request, "console/territory_provision.html", {"form": form})
@@ -84,12 +88,16 @@ def territory_status_view(request: HttpRequest, slug: str) -> HttpResponse:
     territory = get_object_or_404(Territory, schema_name=slug)
     status = request.POST.get("status", "")
     try:
-        territory_set_status(territory=territory, status=status, actor=request.user, reason=request.POST.get("reason", ""))
+        territory_set_status(
+            territory=territory, status=status, actor=request.user, reason=request.POST.get("reason", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         if territory.status == Territory.Status.SUSPENDED:
-            messages.success(request, _("%(name)s is suspended: its pages now say it is closed for now.") % {"name": territory.name})
+            messages.success(
+                request, _("%(name)s is suspended: its pages now say it is closed for now.") % {"name": territory.name}
+            )
         else:
             messages.success(request, _("%(name)s is open again.") % {"name": territory.name})
     return redirect("console_territory", slug=slug)
@@ -102,13 +110,21 @@ def domain_add_view(request: HttpRequest, slug: str) -> HttpResponse:
     form = DomainAddForm(request.POST)
     if form.is_valid():
         try:
-            domain_add(territory=territory, domain=form.cleaned_data["domain"], actor=request.user,
-                       make_primary=form.cleaned_data["make_primary"])
+            domain_add(
+                territory=territory,
+                domain=form.cleaned_data["domain"],
+                actor=request.user,
+                make_primary=form.cleaned_data["make_primary"],
+            )
         except ValidationError as exc:
             for message in exc.message_dict.get("domain", exc.messages):
                 form.add_error("domain", message)
         else:
-            messages.success(request, _("The domain %(domain)s now leads to %(name)s.") % {"domain": form.cleaned_data["domain"], "name": territory.name})
+            messages.success(
+                request,
+                _("The domain %(domain)s now leads to %(name)s.")
+                % {"domain": form.cleaned_data["domain"], "name": territory.name},
+            )
             return redirect("console_territory", slug=slug)
     return render(request, "console/territory_detail.html", _detail_context(territory, form), status=400)
 

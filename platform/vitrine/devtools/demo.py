@@ -4,6 +4,7 @@ Starts the embedded PostgreSQL (unless DATABASE_URL is set), sets up the demo
 territories, then runs a Celery worker (with beat) and the web server until
 Ctrl-C, which stops everything it started.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,9 +37,23 @@ def main() -> int:
     VAR_DIR.mkdir(exist_ok=True)
     children = [
         subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "vitrine.config.celery", "worker", "--beat", "--loglevel", "info",
-             "--concurrency", "2", "--schedule", str(VAR_DIR / "celerybeat-schedule")],
-            env=env, cwd=ROOT_DIR,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "vitrine.config.celery",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "info",
+                "--concurrency",
+                "2",
+                "--schedule",
+                str(VAR_DIR / "celerybeat-schedule"),
+            ],
+            env=env,
+            cwd=ROOT_DIR,
         ),
         subprocess.Popen([*manage, "runserver", f"0.0.0.0:{PORT}", "--noreload"], env=env, cwd=ROOT_DIR),
     ]

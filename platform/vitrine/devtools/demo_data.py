@@ -12,6 +12,7 @@ data is valid by construction. Seeding is idempotent: a shop is keyed by its SIR
 derived from the territory and the shop's login, and a shop already there is left as
 it is. Each owner signs in with <login>@<territory host> and the demo password.
 """
+
 from __future__ import annotations
 
 import csv
@@ -62,8 +63,11 @@ CATALOGUES_FILE = Path(__file__).resolve().parent / "demo" / "catalogues.toml"
 _TUESDAY_TO_SATURDAY = range(1, 6)
 HOURS: dict[str, list[tuple[int, str, str]]] = {
     # Tuesday to Saturday, closed at lunch; closed Sunday and Monday.
-    "classic": [(day, opens, closes) for day in _TUESDAY_TO_SATURDAY
-                for opens, closes in (("09:30", "12:30"), ("14:00", "19:00"))],
+    "classic": [
+        (day, opens, closes)
+        for day in _TUESDAY_TO_SATURDAY
+        for opens, closes in (("09:30", "12:30"), ("14:00", "19:00"))
+    ],
     # Monday to Saturday without a break.
     "continuous": [(day, "10:00", "19:00") for day in range(6)],
     # Monday afternoon, then late evenings; Saturday all day.
@@ -71,10 +75,16 @@ HOURS: dict[str, list[tuple[int, str, str]]] = {
     + [(day, opens, closes) for day in range(1, 5) for opens, closes in (("10:00", "13:00"), ("14:30", "19:30"))]
     + [(5, "10:00", "19:30")],
     # Early mornings, open Sunday morning, closed Monday.
-    "bakery": [(day, opens, closes) for day in _TUESDAY_TO_SATURDAY
-               for opens, closes in (("06:30", "13:30"), ("15:30", "19:30"))] + [(6, "07:00", "12:30")],
+    "bakery": [
+        (day, opens, closes)
+        for day in _TUESDAY_TO_SATURDAY
+        for opens, closes in (("06:30", "13:30"), ("15:30", "19:30"))
+    ]
+    + [(6, "07:00", "12:30")],
     # A village shop: closed Wednesday afternoon, Sunday and Monday.
-    "village": [(day, opens, closes) for day in (1, 3, 4, 5) for opens, closes in (("09:00", "12:00"), ("15:00", "18:30"))]
+    "village": [
+        (day, opens, closes) for day in (1, 3, 4, 5) for opens, closes in (("09:00", "12:00"), ("15:00", "18:30"))
+    ]
     + [(2, "09:00", "12:00")],
     # A market hall stall: mornings, Friday and Saturday afternoons, Sunday morning.
     "market": [(day, "07:30", "13:00") for day in _TUESDAY_TO_SATURDAY]
@@ -158,19 +168,34 @@ def demo_territory_seed(*, territory, data_schema: str | None = None) -> DemoSee
         actor = User.objects.filter(role=User.Role.TERRITORY_ADMIN, is_active=True).order_by("pk").first()
         if actor is None:
             raise RuntimeError(f"{territory.schema_name} has no territory admin to create its demo shops.")
-        existing = {shop.siret: shop for shop in Shop.objects.filter(siret__in=[
-            demo_siret(data_schema, spec["login"]) for spec in specs])}
+        existing = {
+            shop.siret: shop
+            for shop in Shop.objects.filter(siret__in=[demo_siret(data_schema, spec["login"]) for spec in specs])
+        }
         for index, spec in enumerate(specs):
             siret = demo_siret(data_schema, spec["login"])
             shop = existing.get(siret)
             created = shop is None
             if created:
-                shop = _shop_seed(spec=spec, index=index, siret=siret, host=host, actor=actor,
-                                  communes=communes, categories=categories)
-            result.shops.append(DemoShopResult(
-                name=shop.name, login=_login_email(spec, host), products=shop.products.count(),
-                created=created, sells_online=not shop.showcase_only, featured=shop.is_featured,
-            ))
+                shop = _shop_seed(
+                    spec=spec,
+                    index=index,
+                    siret=siret,
+                    host=host,
+                    actor=actor,
+                    communes=communes,
+                    categories=categories,
+                )
+            result.shops.append(
+                DemoShopResult(
+                    name=shop.name,
+                    login=_login_email(spec, host),
+                    products=shop.products.count(),
+                    created=created,
+                    sells_online=not shop.showcase_only,
+                    featured=shop.is_featured,
+                )
+            )
         if any(shop.created for shop in result.shops):
             _orders_seed(host=host)
     result.seconds = time.perf_counter() - started
@@ -186,24 +211,35 @@ def _orders_seed(*, host: str) -> None:
     """Per shop: a new order, an accepted one and a ready one; the first is the demo shopper's."""
     shopper = User.objects.filter(email=f"client@{host}").first()
     if shopper is None:
-        shopper = User(email=f"client@{host}", full_name="Claire Blaison", role=User.Role.SHOPPER,
-                       password=_demo_password_hash())
+        shopper = User(
+            email=f"client@{host}", full_name="Claire Blaison", role=User.Role.SHOPPER, password=_demo_password_hash()
+        )
         shopper.save()
     shops = [shop for shop in Shop.objects.order_by("pk") if shop.takes_orders][:DEMO_ORDER_SHOPS]
     for shop in shops:
         owner = shop.members.filter(role="owner").select_related("user").first().user
-        products = [p for p in shop.products.filter(status=Product.Status.PUBLISHED, variants__isnull=True)
-                    .order_by("pk") if p.availability == Product.Availability.ON_REQUEST or p.stock > 0][:3]
+        products = [
+            p
+            for p in shop.products.filter(status=Product.Status.PUBLISHED, variants__isnull=True).order_by("pk")
+            if p.availability == Product.Availability.ON_REQUEST or p.stock > 0
+        ][:3]
         slots = checkout_slots(shop=shop)
         for stage, (product, name) in enumerate(zip(products, DEMO_CUSTOMERS)):
             customer = shopper if name == shopper.full_name else None
             cart = cart_create()
             cart_add(cart=cart, product_id=product.pk)
-            guest = Guest(name=name, email=customer.email if customer else f"{slug_make(name, max_length=60, fallback='client')}@example.fr",
-                          phone="06 12 34 56 78")
-            order, = order_place(cart=cart, customer=customer, guest=guest,
-                                 slots={shop.pk: slots[min(stage, len(slots) - 1)].starts_at},
-                                 idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, f"{host}/{shop.pk}/{stage}"))
+            guest = Guest(
+                name=name,
+                email=customer.email if customer else f"{slug_make(name, max_length=60, fallback='client')}@example.fr",
+                phone="06 12 34 56 78",
+            )
+            (order,) = order_place(
+                cart=cart,
+                customer=customer,
+                guest=guest,
+                slots={shop.pk: slots[min(stage, len(slots) - 1)].starts_at},
+                idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, f"{host}/{shop.pk}/{stage}"),
+            )
             if stage >= 1:
                 order_accept(order=order, actor=owner)
             if stage >= 2:
@@ -246,8 +282,16 @@ def _time(text: str) -> clock:
 
 
 @transaction.atomic
-def _shop_seed(*, spec: dict, index: int, siret: str, host: str, actor: User,
-               communes: dict[tuple[str, str], int], categories: dict[str, int]) -> Shop:
+def _shop_seed(
+    *,
+    spec: dict,
+    index: int,
+    siret: str,
+    host: str,
+    actor: User,
+    communes: dict[tuple[str, str], int],
+    categories: dict[str, int],
+) -> Shop:
     kind = demo_catalogues()[spec["kind"]]
     background, colour = kind["palette"]
     rng = random.Random(siret)
@@ -256,21 +300,33 @@ def _shop_seed(*, spec: dict, index: int, siret: str, host: str, actor: User,
     showcase = spec.get("mode") == "showcase"
     shop = shop_create_assisted(
         application=ShopApplication(
-            name=spec["name"], siret=siret, address=spec["address"], commune_id=communes[tuple(spec["commune"])],
-            category_id=categories.get(spec["category"]), email=owner_email, phone=spec.get("phone", ""),
-            description=spec.get("description", ""), click_and_collect=not showcase, showcase_only=showcase,
+            name=spec["name"],
+            siret=siret,
+            address=spec["address"],
+            commune_id=communes[tuple(spec["commune"])],
+            category_id=categories.get(spec["category"]),
+            email=owner_email,
+            phone=spec.get("phone", ""),
+            description=spec.get("description", ""),
+            click_and_collect=not showcase,
+            showcase_only=showcase,
         ),
-        owner_email=owner_email, actor=actor,
+        owner_email=owner_email,
+        actor=actor,
     )
     shop.refresh_from_db()
     _shop_pictures(shop, owner=owner, colour=colour, background=background)
-    shop_hours_set(shop=shop, actor=owner, ranges=[
-        (day, _time(opens), _time(closes)) for day, opens, closes in HOURS[spec.get("hours", "classic")]])
+    shop_hours_set(
+        shop=shop,
+        actor=owner,
+        ranges=[(day, _time(opens), _time(closes)) for day, opens, closes in HOURS[spec.get("hours", "classic")]],
+    )
     today = timezone.localdate()
     if index % 4 == 0:  # summer holidays, shown on the storefront
         year = today.year if today < date(today.year, 8, 1) else today.year + 1
-        shop_closing_add(shop=shop, starts_on=date(year, 8, 10), ends_on=date(year, 8, 24),
-                         reason="Congés d'été", actor=owner)
+        shop_closing_add(
+            shop=shop, starts_on=date(year, 8, 10), ends_on=date(year, 8, 24), reason="Congés d'été", actor=owner
+        )
     if index % 7 == 3:  # an inventory day soon
         day = today + timedelta(days=9)
         shop_closing_add(shop=shop, starts_on=day, ends_on=day, reason="Inventaire", actor=owner)
@@ -280,11 +336,17 @@ def _shop_seed(*, spec: dict, index: int, siret: str, host: str, actor: User,
     now = timezone.now()
     for position, item in enumerate(products):
         product = product_create(
-            shop=shop, actor=owner, data=_product_data(item, categories=categories, fallback=shop.category_id, rng=rng),
-            photos=[pictures.upload(
-                pictures.product_picture(shape=item.get("shape", "gift"), colour=item.get("colour", colour),
-                                         background=background),
-                f"{slug_make(item['title'], max_length=60, fallback='photo')}.jpg")],
+            shop=shop,
+            actor=owner,
+            data=_product_data(item, categories=categories, fallback=shop.category_id, rng=rng),
+            photos=[
+                pictures.upload(
+                    pictures.product_picture(
+                        shape=item.get("shape", "gift"), colour=item.get("colour", colour), background=background
+                    ),
+                    f"{slug_make(item['title'], max_length=60, fallback='photo')}.jpg",
+                )
+            ],
         )
         # Spread publication over the last weeks so "new products" mixes shops.
         moment = now - timedelta(days=rng.randint(0, 40), minutes=rng.randint(0, 1440) + position)
@@ -298,8 +360,8 @@ def _product_data(item: dict, *, categories: dict[str, int], fallback: int, rng:
     if isinstance(variants, str):
         variants = [[name, ""] for name in VARIANT_PRESETS[variants]]
     variant_rows = [
-        {"name": name, "price": price, "stock": 0 if on_request else rng.randint(0, 6),
-         "sku": ""} for name, price in variants
+        {"name": name, "price": price, "stock": 0 if on_request else rng.randint(0, 6), "sku": ""}
+        for name, price in variants
     ]
     if on_request:
         stock = 0
@@ -308,22 +370,36 @@ def _product_data(item: dict, *, categories: dict[str, int], fallback: int, rng:
     else:
         stock = item.get("stock", rng.randint(2, 15))
     return ProductData(
-        title=item["title"], price=Decimal(item["price"]), category_id=categories.get(item["category"], fallback),
-        description=item.get("description", ""), vat_rate=Decimal(item.get("vat", "20.0")),
+        title=item["title"],
+        price=Decimal(item["price"]),
+        category_id=categories.get(item["category"], fallback),
+        description=item.get("description", ""),
+        vat_rate=Decimal(item.get("vat", "20.0")),
         availability=Product.Availability.ON_REQUEST if on_request else Product.Availability.STOCK,
-        stock=stock, variants=variant_rows,
+        stock=stock,
+        variants=variant_rows,
     )
 
 
 def _shop_pictures(shop: Shop, *, owner: User, colour: str, background: str) -> None:
     """The shop's logo and its storefront photo, added by its owner like any upload."""
     logo = pictures.upload(pictures.logo_picture(initials=pictures.initials(shop.name), colour=colour), "logo.png")
-    shop_profile_update(shop=shop, actor=owner, logo=logo, profile=ShopProfile(
-        description=shop.description, phone=shop.phone, website=shop.website,
-        click_and_collect=shop.click_and_collect, showcase_only=shop.showcase_only))
+    shop_profile_update(
+        shop=shop,
+        actor=owner,
+        logo=logo,
+        profile=ShopProfile(
+            description=shop.description,
+            phone=shop.phone,
+            website=shop.website,
+            click_and_collect=shop.click_and_collect,
+            showcase_only=shop.showcase_only,
+        ),
+    )
     front = pictures.storefront_picture(name=shop.name, colour=colour, background=background)
-    shop_photo_add(shop=shop, actor=owner, upload=pictures.upload(front, "vitrine.jpg"),
-                   alt=f"La devanture de {shop.name}")
+    shop_photo_add(
+        shop=shop, actor=owner, upload=pictures.upload(front, "vitrine.jpg"), alt=f"La devanture de {shop.name}"
+    )
 
 
 def demo_login_rows(results: list[DemoSeedResult]) -> list[tuple[str, str, str, str, str]]:
@@ -332,6 +408,7 @@ def demo_login_rows(results: list[DemoSeedResult]) -> list[tuple[str, str, str, 
     for result in results:
         for shop in result.shops:
             mode = "Click & Collect" if shop.sells_online else "vitrine seule"
-            rows.append((result.host, shop.name + (" ★" if shop.featured else ""), shop.login, str(shop.products), mode))
+            rows.append(
+                (result.host, shop.name + (" ★" if shop.featured else ""), shop.login, str(shop.products), mode)
+            )
     return rows
-

@@ -5,6 +5,7 @@ shop's background colour; a shop gets a logo (its initials) and a storefront pic
 (awning, window, its name on the sign). Drawn at twice the size, then reduced, for
 smooth edges.
 """
+
 from __future__ import annotations
 
 import io
@@ -23,7 +24,7 @@ FONT_PATHS = (
 
 def _rgb(colour: str) -> tuple[int, int, int]:
     colour = colour.lstrip("#")
-    return tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
+    return tuple(int(colour[i : i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
 
 
 def _mix(colour: str, other: str, amount: float) -> tuple[int, int, int]:
@@ -66,14 +67,17 @@ class _Pen:
         return [(x * self.unit, y * self.unit) for x, y in xy]
 
     def ellipse(self, *box, fill=None, outline=True):
-        self.draw.ellipse(self.box(*box), fill=fill or self.fill, outline=self.dark if outline else None, width=self.width)
+        self.draw.ellipse(
+            self.box(*box), fill=fill or self.fill, outline=self.dark if outline else None, width=self.width
+        )
 
     def ring(self, *box, thickness=6, colour=None):
         self.draw.ellipse(self.box(*box), outline=colour or self.fill, width=round(thickness * self.unit))
 
     def rect(self, *box, fill=None, radius=3):
-        self.draw.rounded_rectangle(self.box(*box), radius=radius * self.unit, fill=fill or self.fill,
-                                    outline=self.dark, width=self.width)
+        self.draw.rounded_rectangle(
+            self.box(*box), radius=radius * self.unit, fill=fill or self.fill, outline=self.dark, width=self.width
+        )
 
     def polygon(self, *xy, fill=None):
         self.draw.polygon(self.points(*xy), fill=fill or self.fill, outline=self.dark, width=self.width)
@@ -111,8 +115,21 @@ def _watch(p: _Pen):
 
 
 def _shirt(p: _Pen):
-    p.polygon((30, 18), (42, 14), (50, 20), (58, 14), (70, 18), (88, 34), (78, 44), (70, 38), (70, 88), (30, 88),
-              (30, 38), (22, 44), (12, 34))
+    p.polygon(
+        (30, 18),
+        (42, 14),
+        (50, 20),
+        (58, 14),
+        (70, 18),
+        (88, 34),
+        (78, 44),
+        (70, 38),
+        (70, 88),
+        (30, 88),
+        (30, 38),
+        (22, 44),
+        (12, 34),
+    )
     p.line((42, 14), (50, 26), (58, 14))
 
 
@@ -370,8 +387,11 @@ def _ball(p: _Pen):
         p.draw.arc(p.box(18 + offset, 18, 82 + offset, 82), 60, 120, fill=p.dark, width=p.width)
 
 
-SHAPES = {name[1:]: function for name, function in globals().items() if name.startswith("_") and callable(function)
-          and name not in {"_rgb", "_mix", "_luminance", "_font", "_Pen"}}
+SHAPES = {
+    name[1:]: function
+    for name, function in globals().items()
+    if name.startswith("_") and callable(function) and name not in {"_rgb", "_mix", "_luminance", "_font", "_Pen"}
+}
 
 
 @lru_cache(maxsize=512)
@@ -432,8 +452,12 @@ def storefront_picture(*, name: str, colour: str, background: str, width: int = 
         fill = _rgb(colour) if index % 2 == 0 else (250, 248, 240)
         draw.polygon([(x0, h * 0.3), (x1, h * 0.3), (x1 + w * 0.004, h * 0.4), (x0 - w * 0.004, h * 0.4)], fill=fill)
     glass = _mix("#bcd4e6", background, 0.15)
-    draw.rectangle([w * 0.08, h * 0.44, w * 0.62, h * 0.86], fill=glass, outline=_mix(colour, "#000000", 0.3),
-                   width=round(w * 0.008))
+    draw.rectangle(
+        [w * 0.08, h * 0.44, w * 0.62, h * 0.86],
+        fill=glass,
+        outline=_mix(colour, "#000000", 0.3),
+        width=round(w * 0.008),
+    )
     for index, x in enumerate((0.16, 0.3, 0.44)):
         shelf_colour = _mix(colour, "#ffffff", 0.2 + 0.2 * index)
         draw.rounded_rectangle([w * x, h * 0.64, w * (x + 0.1), h * 0.8], radius=w * 0.01, fill=shelf_colour)

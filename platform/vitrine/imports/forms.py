@@ -6,7 +6,9 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Your catalogue file (CSV or Excel)"),
         help_text=_("The template's columns, one row per product or per variant. At most 20,000 rows and 10 MB."),
-        widget=forms.ClearableFileInput(attrs={
-            "accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        }),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        ),
     )

@@ -1,4 +1,5 @@
 """A catalogue import: one uploaded spreadsheet, checked, previewed, then committed."""
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -1,4 +1,5 @@
 """Reads for catalogue import and export."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -10,15 +11,47 @@ from vitrine.catalog.models import Product, Variant
 from vitrine.imports.models import CatalogImport
 from vitrine.shops.models import Shop
 
-STATUS_TO_FILE = {Product.Status.DRAFT: "brouillon", Product.Status.PUBLISHED: "publie", Product.Status.ARCHIVED: "archive"}
+STATUS_TO_FILE = {
+    Product.Status.DRAFT: "brouillon",
+    Product.Status.PUBLISHED: "publie",
+    Product.Status.ARCHIVED: "archive",
+}
 AVAILABILITY_TO_FILE = {Product.Availability.STOCK: "stock", Product.Availability.ON_REQUEST: "sur_demande"}
 
 # The downloadable template: the columns and two example rows (a product, a product with a variant).
 TEMPLATE_ROWS = [
-    ["bougie-lin", "Bougie parfumée au lin", "<p>Cire de soja, 40 heures.</p>", "decoration", Decimal("18.50"), 20,
-     "publie", "stock", 12, "BOU-LIN", "", None, None, ""],
-    ["tshirt-lin", "T-shirt en lin", "Lin lavé, coupe droite.", "vetements", Decimal("39.00"), 20,
-     "publie", "stock", 0, "", "Taille M", Decimal("39.00"), 4, "TSH-LIN-M"],
+    [
+        "bougie-lin",
+        "Bougie parfumée au lin",
+        "<p>Cire de soja, 40 heures.</p>",
+        "decoration",
+        Decimal("18.50"),
+        20,
+        "publie",
+        "stock",
+        12,
+        "BOU-LIN",
+        "",
+        None,
+        None,
+        "",
+    ],
+    [
+        "tshirt-lin",
+        "T-shirt en lin",
+        "Lin lavé, coupe droite.",
+        "vetements",
+        Decimal("39.00"),
+        20,
+        "publie",
+        "stock",
+        0,
+        "",
+        "Taille M",
+        Decimal("39.00"),
+        4,
+        "TSH-LIN-M",
+    ],
 ]
 
 
@@ -38,15 +71,25 @@ def _vat(rate: Decimal) -> int | Decimal:
 def catalog_export_rows(*, shop: Shop) -> list[list]:
     """The shop's whole catalogue in the import format: one row per product, or per variant."""
     products = (
-        Product.objects.filter(shop=shop).select_related("category").order_by("slug")
+        Product.objects.filter(shop=shop)
+        .select_related("category")
+        .order_by("slug")
         .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("position", "id")))
     )
     rows: list[list] = []
     for product in products:
-        base = [product.slug, product.title, product.description, product.category.slug, product.price,
-                _vat(product.vat_rate), STATUS_TO_FILE[Product.Status(product.status)],
-                AVAILABILITY_TO_FILE[Product.Availability(product.availability)],
-                product.stock, product.sku]
+        base = [
+            product.slug,
+            product.title,
+            product.description,
+            product.category.slug,
+            product.price,
+            _vat(product.vat_rate),
+            STATUS_TO_FILE[Product.Status(product.status)],
+            AVAILABILITY_TO_FILE[Product.Availability(product.availability)],
+            product.stock,
+            product.sku,
+        ]
         variants = list(product.variants.all())
         if not variants:
             rows.append([*base, "", None, None, ""])

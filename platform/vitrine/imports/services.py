@@ -4,6 +4,7 @@ The file is the truth for the products it names: rows sharing a `reference` (the
 slug in its shop) are one product, each row one of its variants; a product's columns come
 from its first row. Products are only ever looked up in the merchant's own shop.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,17 +50,30 @@ PROGRESS_EVERY = 250
 BATCH = 1000
 
 STATUS_FROM_FILE = {
-    "brouillon": Product.Status.DRAFT, "publie": Product.Status.PUBLISHED, "archive": Product.Status.ARCHIVED,
-    "draft": Product.Status.DRAFT, "published": Product.Status.PUBLISHED, "archived": Product.Status.ARCHIVED,
+    "brouillon": Product.Status.DRAFT,
+    "publie": Product.Status.PUBLISHED,
+    "archive": Product.Status.ARCHIVED,
+    "draft": Product.Status.DRAFT,
+    "published": Product.Status.PUBLISHED,
+    "archived": Product.Status.ARCHIVED,
 }
 AVAILABILITY_FROM_FILE = {
-    "stock": Product.Availability.STOCK, "sur_demande": Product.Availability.ON_REQUEST,
+    "stock": Product.Availability.STOCK,
+    "sur_demande": Product.Availability.ON_REQUEST,
     "on_request": Product.Availability.ON_REQUEST,
 }
 # product_data_validate's field names -> the file's columns
 FIELD_COLUMNS = {
-    "title": "titre", "description": "description", "price": "prix", "vat_rate": "tva", "category": "categorie",
-    "status": "statut", "availability": "disponibilite", "stock": "stock", "sku": "sku", "variants": "declinaison",
+    "title": "titre",
+    "description": "description",
+    "price": "prix",
+    "vat_rate": "tva",
+    "category": "categorie",
+    "status": "statut",
+    "availability": "disponibilite",
+    "stock": "stock",
+    "sku": "sku",
+    "variants": "declinaison",
 }
 PRODUCT_FIELDS = ("title", "description", "price", "vat_rate", "category_id", "status", "availability", "stock", "sku")
 COLUMN_ORDER = {name: index for index, name in enumerate(PRODUCT_COLUMNS + VARIANT_COLUMNS)}
@@ -108,10 +122,13 @@ class _Categories:
         if len(matches) == 1:
             return matches[0], ""
         if matches:
-            return None, _("Several categories are named “%(value)s”: write the identifier of the one you mean "
-                           "(listed on the import page).") % {"value": text}
+            return None, _(
+                "Several categories are named “%(value)s”: write the identifier of the one you mean "
+                "(listed on the import page)."
+            ) % {"value": text}
         return None, _("Unknown category “%(value)s”: use one of the categories listed on the import page.") % {
-            "value": text}
+            "value": text
+        }
 
 
 MAX_STOCK = 2_147_483_647  # the column's limit
@@ -162,8 +179,12 @@ def catalog_import_plan(*, shop: Shop, table: Table, on_progress: Callable[[int]
         for number, cells in rows[1:]:
             for column in PRODUCT_COLUMNS[1:]:
                 if cells[column] and cells[column] != first[column]:
-                    error(number, column, _("Differs from row %(row)s: a product's columns are read from its "
-                                            "first row (%(row)s).") % {"row": first_row})
+                    error(
+                        number,
+                        column,
+                        _("Differs from row %(row)s: a product's columns are read from its first row (%(row)s).")
+                        % {"row": first_row},
+                    )
         for number, cells in rows:
             for column, limit in TEXT_LIMITS.items():
                 if len(cells[column]) > limit:
@@ -176,8 +197,12 @@ def catalog_import_plan(*, shop: Shop, table: Table, on_progress: Callable[[int]
             name = cells["declinaison"]
             if not name:
                 if len(rows) > 1:
-                    error(number, "declinaison", _("Several rows have the reference %(reference)s: give each "
-                                                   "one a variant name (e.g. Size M).") % {"reference": key})
+                    error(
+                        number,
+                        "declinaison",
+                        _("Several rows have the reference %(reference)s: give each one a variant name (e.g. Size M).")
+                        % {"reference": key},
+                    )
                     variant_errors = True
                 elif any(cells[column] for column in VARIANT_COLUMNS[1:]):
                     error(number, "declinaison", _("Give the variant a name (e.g. Size M)."))
@@ -196,17 +221,29 @@ def catalog_import_plan(*, shop: Shop, table: Table, on_progress: Callable[[int]
             if not _whole_number(cells["stock_declinaison"]):
                 error(number, "stock_declinaison", _("The stock is a whole number, 0 or more."))
                 variant_errors = True
-            variants.append({"name": name, "price": cells["prix_declinaison"],
-                             "stock": cells["stock_declinaison"] or 0, "sku": cells["sku_declinaison"]})
+            variants.append(
+                {
+                    "name": name,
+                    "price": cells["prix_declinaison"],
+                    "stock": cells["stock_declinaison"] or 0,
+                    "sku": cells["sku_declinaison"],
+                }
+            )
 
         status = STATUS_FROM_FILE.get(column_normalise(first["statut"]) or "publie")
         if status is None:
-            error(first_row, "statut", _("Unknown status “%(value)s”: write brouillon, publie or archive.")
-                  % {"value": first["statut"]})
+            error(
+                first_row,
+                "statut",
+                _("Unknown status “%(value)s”: write brouillon, publie or archive.") % {"value": first["statut"]},
+            )
         availability = AVAILABILITY_FROM_FILE.get(column_normalise(first["disponibilite"]) or "stock")
         if availability is None:
-            error(first_row, "disponibilite", _("Unknown availability “%(value)s”: write stock or sur_demande.")
-                  % {"value": first["disponibilite"]})
+            error(
+                first_row,
+                "disponibilite",
+                _("Unknown availability “%(value)s”: write stock or sur_demande.") % {"value": first["disponibilite"]},
+            )
         category_id, category_error = categories.resolve(first["categorie"], default=shop.category_id)
         if category_error:
             error(first_row, "categorie", category_error)
@@ -216,13 +253,19 @@ def catalog_import_plan(*, shop: Shop, table: Table, on_progress: Callable[[int]
         # ones (the same rules, in two queries for the whole file).
         clean, field_errors = product_data_validate(
             ProductData(
-                title=first["titre"], price=first["prix"], category_id=None, description=first["description"],
-                vat_rate=first["tva"] or "20", status=status or Product.Status.PUBLISHED,
+                title=first["titre"],
+                price=first["prix"],
+                category_id=None,
+                description=first["description"],
+                vat_rate=first["tva"] or "20",
+                status=status or Product.Status.PUBLISHED,
                 availability=availability or Product.Availability.STOCK,
                 stock=first["stock"] if _whole_number(first["stock"]) else 0,  # said above
-                sku="", variants=variants,
+                sku="",
+                variants=variants,
             ),
-            shop=shop, exclude_pk=product.pk if product else None,
+            shop=shop,
+            exclude_pk=product.pk if product else None,
         )
         field_errors.pop("category", None)
         clean["category_id"], clean["sku"] = category_id, first["sku"].strip()
@@ -245,8 +288,16 @@ def catalog_import_plan(*, shop: Shop, table: Table, on_progress: Callable[[int]
             field_errors["category"] = [category_error]
         if not field_errors:
             values = {name: clean[name] for name in PRODUCT_FIELDS}
-            planned.append(PlannedProduct(key=key, row=first_row, values=values, variants=clean["variants"],
-                                          existing=product, changed=_differs(product, values, clean["variants"])))
+            planned.append(
+                PlannedProduct(
+                    key=key,
+                    row=first_row,
+                    values=values,
+                    variants=clean["variants"],
+                    existing=product,
+                    changed=_differs(product, values, clean["variants"]),
+                )
+            )
         processed += len(rows)
         if on_progress and processed - reported >= PROGRESS_EVERY:
             on_progress(processed)
@@ -256,8 +307,12 @@ def catalog_import_plan(*, shop: Shop, table: Table, on_progress: Callable[[int]
     create = sum(1 for p in planned if p.existing is None)
     update = sum(1 for p in planned if p.existing is not None and p.changed)
     summary = {
-        "rows": len(table.rows), "products": len(groups), "create": create, "update": update,
-        "unchanged": len(planned) - create - update, "variants": sum(len(p.variants) for p in planned),
+        "rows": len(table.rows),
+        "products": len(groups),
+        "create": create,
+        "update": update,
+        "unchanged": len(planned) - create - update,
+        "variants": sum(len(p.variants) for p in planned),
     }
     return ImportPlan(products=planned, errors=errors, summary=summary)
 
@@ -267,7 +322,9 @@ def _differs(product: Product | None, values: dict, variants: list[dict]) -> boo
         return True
     if any(getattr(product, name) != value for name, value in values.items()):
         return True
-    current = [(v.name, v.price, v.stock, v.sku) for v in sorted(product.variants.all(), key=lambda v: (v.position, v.pk))]
+    current = [
+        (v.name, v.price, v.stock, v.sku) for v in sorted(product.variants.all(), key=lambda v: (v.position, v.pk))
+    ]
     return current != [(v["name"], v["price"], v["stock"], v["sku"]) for v in variants]
 
 
@@ -285,8 +342,10 @@ def _rows_update(model, objects: list, field_names: list[str]) -> None:
     pk = quote(model._meta.pk.column)
     with connection.cursor() as cursor:
         for start in range(0, len(objects), BATCH):
-            chunk = objects[start:start + BATCH]
-            params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in chunk for field in fields]
+            chunk = objects[start : start + BATCH]
+            params = [
+                field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in chunk for field in fields
+            ]
             cursor.execute(
                 # Identifiers quoted, values all parameters: nothing typed by a person is in the text.
                 f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608
@@ -295,8 +354,9 @@ def _rows_update(model, objects: list, field_names: list[str]) -> None:
             )
 
 
-def _plan_apply(*, shop: Shop, plan: ImportPlan, actor: User | None,
-                on_progress: Callable[[int], None] | None = None) -> None:
+def _plan_apply(
+    *, shop: Shop, plan: ImportPlan, actor: User | None, on_progress: Callable[[int], None] | None = None
+) -> None:
     """Write a checked plan with bulk statements (the caller holds the transaction)."""
     now = timezone.now()
     done = 0
@@ -311,12 +371,19 @@ def _plan_apply(*, shop: Shop, plan: ImportPlan, actor: User | None,
     to_update = [p for p in plan.products if p.existing is not None and p.changed]
     new_variants: list[Variant] = []
     for start in range(0, len(to_create), BATCH):
-        chunk = to_create[start:start + BATCH]
-        products = Product.objects.bulk_create([
-            Product(shop=shop, slug=p.key, created_by=actor,
-                    published_at=now if p.values["status"] == Product.Status.PUBLISHED else None, **p.values)
-            for p in chunk
-        ])
+        chunk = to_create[start : start + BATCH]
+        products = Product.objects.bulk_create(
+            [
+                Product(
+                    shop=shop,
+                    slug=p.key,
+                    created_by=actor,
+                    published_at=now if p.values["status"] == Product.Status.PUBLISHED else None,
+                    **p.values,
+                )
+                for p in chunk
+            ]
+        )
         for planned, product in zip(chunk, products):
             new_variants.extend(Variant(product=product, **variant) for variant in planned.variants)
         advance(sum(max(1, len(p.variants)) for p in chunk))
@@ -347,9 +414,10 @@ def _plan_apply(*, shop: Shop, plan: ImportPlan, actor: User | None,
                 changed_variants.append(variant)
         gone_variants.extend(variant.pk for variant in current.values() if variant.pk not in kept)
     for start in range(0, len(to_update), BATCH):
-        chunk = to_update[start:start + BATCH]
-        _rows_update(Product, [p.existing for p in chunk],
-                     [*PRODUCT_FIELDS, "published_at", "unpublished_reason", "updated_at"])
+        chunk = to_update[start : start + BATCH]
+        _rows_update(
+            Product, [p.existing for p in chunk], [*PRODUCT_FIELDS, "published_at", "unpublished_reason", "updated_at"]
+        )
         advance(sum(max(1, len(p.variants)) for p in chunk))
     if gone_variants:
         Variant.objects.filter(pk__in=gone_variants, product__shop=shop).delete()
@@ -359,6 +427,7 @@ def _plan_apply(*, shop: Shop, plan: ImportPlan, actor: User | None,
 
 
 # --- The import's life: upload, check, confirm, commit -----------------------------------------
+
 
 def _progress_write(catalog_import: CatalogImport, **fields) -> None:
     """Record progress where the import page sees it at once, even inside an open transaction."""
@@ -398,16 +467,22 @@ def catalog_import_start(*, shop: Shop, upload, actor: User) -> CatalogImport:
 
     shop_member_check(shop=shop, user=actor)
     if getattr(upload, "size", 0) and upload.size > MAX_BYTES:
-        raise ValidationError({"file": [_("The file is too large: at most %(mb)s MB.")
-                                        % {"mb": MAX_BYTES // (1024 * 1024)}]})
+        raise ValidationError(
+            {"file": [_("The file is too large: at most %(mb)s MB.") % {"mb": MAX_BYTES // (1024 * 1024)}]}
+        )
     upload.seek(0)
     data = upload.read()
     try:
         table = table_read(data)
     except TableRejected as exc:
         raise ValidationError({"file": [str(exc)]}) from None
-    catalog_import = CatalogImport(shop=shop, format=table.format, original_name=(upload.name or "")[:255],
-                                   total_rows=len(table.rows), created_by=actor)
+    catalog_import = CatalogImport(
+        shop=shop,
+        format=table.format,
+        original_name=(upload.name or "")[:255],
+        total_rows=len(table.rows),
+        created_by=actor,
+    )
     catalog_import.file.save(f"{shop.pk}-{uuid.uuid4().hex}.{table.format}", ContentFile(data), save=False)
     catalog_import.save()
     if len(table.rows) <= SYNC_MAX_ROWS:
@@ -489,11 +564,15 @@ def _commit(catalog_import: CatalogImport, *, report_progress: bool = False) -> 
             catalog_import.status, catalog_import.summary = CatalogImport.Status.DONE, plan.summary
             catalog_import.processed_rows, catalog_import.finished_at = catalog_import.total_rows, timezone.now()
             catalog_import.errors = []
-            catalog_import.save(update_fields=["status", "summary", "processed_rows", "finished_at", "errors",
-                                               "updated_at"])
+            catalog_import.save(
+                update_fields=["status", "summary", "processed_rows", "finished_at", "errors", "updated_at"]
+            )
     except (_StillInvalid, TableRejected) as exc:
-        plan = exc.plan if isinstance(exc, _StillInvalid) else ImportPlan(
-            [], [{"row": 0, "column": "", "message": str(exc)}], {})
+        plan = (
+            exc.plan
+            if isinstance(exc, _StillInvalid)
+            else ImportPlan([], [{"row": 0, "column": "", "message": str(exc)}], {})
+        )
         catalog_import.status, catalog_import.errors = CatalogImport.Status.INVALID, plan.errors
         catalog_import.summary = plan.summary
         catalog_import.save(update_fields=["status", "errors", "summary", "updated_at"])
@@ -513,16 +592,27 @@ def catalog_import_commit_job(*, import_id: int) -> None:
         with transaction.atomic():
             if not _import_lock(import_id):
                 return
-            catalog_import = (CatalogImport.objects.select_related("shop", "confirmed_by", "created_by")
-                              .filter(pk=import_id, status=CatalogImport.Status.IMPORTING).first())
+            catalog_import = (
+                CatalogImport.objects.select_related("shop", "confirmed_by", "created_by")
+                .filter(pk=import_id, status=CatalogImport.Status.IMPORTING)
+                .first()
+            )
             if catalog_import is None:
                 return  # done already, or never confirmed
             _commit(catalog_import, report_progress=True)
     except Exception:
         logger.exception("Catalogue import %s failed", import_id)
         CatalogImport.objects.filter(pk=import_id, status=CatalogImport.Status.IMPORTING).update(
-            status=CatalogImport.Status.FAILED, updated_at=timezone.now(),
-            errors=[{"row": 0, "column": "", "message": _("Unexpected error: nothing was imported. "
-                                                          "The platform team has the details; try again later.")}],
+            status=CatalogImport.Status.FAILED,
+            updated_at=timezone.now(),
+            errors=[
+                {
+                    "row": 0,
+                    "column": "",
+                    "message": _(
+                        "Unexpected error: nothing was imported. The platform team has the details; try again later."
+                    ),
+                }
+            ],
         )
         raise

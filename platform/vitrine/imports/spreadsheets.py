@@ -3,6 +3,7 @@
 Only the table's shape is checked here: encoding, separator, columns, limits.
 What the cells mean is the services' business.
 """
+
 from __future__ import annotations
 
 import csv
@@ -16,8 +17,20 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 COLUMNS = (
-    "reference", "titre", "description", "categorie", "prix", "tva", "statut", "disponibilite", "stock", "sku",
-    "declinaison", "prix_declinaison", "stock_declinaison", "sku_declinaison",
+    "reference",
+    "titre",
+    "description",
+    "categorie",
+    "prix",
+    "tva",
+    "statut",
+    "disponibilite",
+    "stock",
+    "sku",
+    "declinaison",
+    "prix_declinaison",
+    "stock_declinaison",
+    "sku_declinaison",
 )
 # Columns that describe the product; the others describe one of its variants.
 PRODUCT_COLUMNS = COLUMNS[:10]
@@ -52,14 +65,20 @@ def table_read(data: bytes) -> Table:
     if data.startswith(b"PK\x03\x04"):
         return Table("xlsx", _rows_checked(_xlsx_rows(data)))
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise TableRejected(_("This is an old Excel file (.xls). In Excel, choose “Save as” then "
-                              "“Excel workbook (.xlsx)” or “CSV UTF-8”, and send that file."))
+        raise TableRejected(
+            _(
+                "This is an old Excel file (.xls). In Excel, choose “Save as” then "
+                "“Excel workbook (.xlsx)” or “CSV UTF-8”, and send that file."
+            )
+        )
     return Table("csv", _rows_checked(_csv_rows(_csv_text(data))))
 
 
 def _csv_text(data: bytes) -> str:
-    unreadable = _("We cannot read this file. Send a CSV file saved by a spreadsheet (Excel: “CSV UTF-8” "
-                   "or “CSV (separator: semicolon)”) or an Excel .xlsx file.")
+    unreadable = _(
+        "We cannot read this file. Send a CSV file saved by a spreadsheet (Excel: “CSV UTF-8” "
+        "or “CSV (separator: semicolon)”) or an Excel .xlsx file."
+    )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 0:
         # UTF-16 ("Unicode text" in Excel), an image, a PDF...: none of them is a CSV we can trust.
         raise TableRejected(unreadable)
@@ -83,8 +102,9 @@ def _csv_rows(text: str):
     try:
         yield from reader
     except csv.Error as exc:
-        raise TableRejected(_("The CSV file is malformed near row %(row)s (a quote is not closed?).")
-                            % {"row": reader.line_num}) from exc
+        raise TableRejected(
+            _("The CSV file is malformed near row %(row)s (a quote is not closed?).") % {"row": reader.line_num}
+        ) from exc
 
 
 def _xlsx_rows(data: bytes):
@@ -101,8 +121,12 @@ def _xlsx_rows(data: bytes):
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise TableRejected(_("This file is not an Excel workbook we can read (.xlsx). "
-                              "Save it again from your spreadsheet, or as “CSV UTF-8”.")) from exc
+        raise TableRejected(
+            _(
+                "This file is not an Excel workbook we can read (.xlsx). "
+                "Save it again from your spreadsheet, or as “CSV UTF-8”."
+            )
+        ) from exc
     try:
         sheet = workbook.worksheets[0]
         # Formulas are read as their last computed value (data_only); rows with gaps keep their numbers.
@@ -141,8 +165,11 @@ def _rows_checked(raw_rows) -> list[tuple[int, dict[str, str]]]:
     while names and not names[-1]:
         names.pop()
     known = set(COLUMNS)
-    unknown = [str(header[i]).strip() or _("(empty, column %(n)s)") % {"n": i + 1}
-               for i, name in enumerate(names) if name not in known]
+    unknown = [
+        str(header[i]).strip() or _("(empty, column %(n)s)") % {"n": i + 1}
+        for i, name in enumerate(names)
+        if name not in known
+    ]
     missing = [name for name in COLUMNS if name not in names]
     duplicated = sorted({name for name in names if name and names.count(name) > 1})
     problems = []
@@ -158,13 +185,17 @@ def _rows_checked(raw_rows) -> list[tuple[int, dict[str, str]]]:
     positions = {name: index for index, name in enumerate(names)}
     rows: list[tuple[int, dict[str, str]]] = []
     for number, raw in enumerate(raw_rows, start=2):
-        cells = {name: (str(raw[index]).strip() if index < len(raw) and raw[index] is not None else "")
-                 for name, index in positions.items()}
+        cells = {
+            name: (str(raw[index]).strip() if index < len(raw) and raw[index] is not None else "")
+            for name, index in positions.items()
+        }
         if not any(cells.values()):
             continue  # blank rows are skipped, the others keep the numbers the spreadsheet shows
         if len(rows) >= MAX_ROWS:
-            raise TableRejected(_("The file has more than %(max)s rows. Split it into several files.")
-                                % {"max": f"{MAX_ROWS:,}".replace(",", "\u202f")})
+            raise TableRejected(
+                _("The file has more than %(max)s rows. Split it into several files.")
+                % {"max": f"{MAX_ROWS:,}".replace(",", "\u202f")}
+            )
         rows.append((number, cells))
     if not rows:
         raise TableRejected(_("The file has no product rows under its column names."))

@@ -1,4 +1,5 @@
 """Large catalogue imports, checked and committed by the worker in the territory's schema."""
+
 from celery import shared_task
 
 from vitrine.imports.services import catalog_import_check_job, catalog_import_commit_job

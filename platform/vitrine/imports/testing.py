@@ -1,4 +1,5 @@
 """Catalogue files as merchants' spreadsheets save them, for tests and benchmarks."""
+
 from __future__ import annotations
 
 import io
@@ -41,13 +42,28 @@ def catalogue_rows(count: int, *, prefix: str = "produit", variants_every: int =
     n = 0
     while len(rows) < count:
         reference = f"{prefix}-{n:05d}"
-        base = {"reference": reference, "titre": f"Produit {n}", "description": "<p>Fait main à Nancy.</p>",
-                "categorie": "decoration", "prix": f"{10 + n % 90},{n % 100:02d}", "tva": "20", "statut": "publie",
-                "disponibilite": "stock", "stock": str(n % 30), "sku": f"SKU-{prefix}-{n:05d}"}
+        base = {
+            "reference": reference,
+            "titre": f"Produit {n}",
+            "description": "<p>Fait main à Nancy.</p>",
+            "categorie": "decoration",
+            "prix": f"{10 + n % 90},{n % 100:02d}",
+            "tva": "20",
+            "statut": "publie",
+            "disponibilite": "stock",
+            "stock": str(n % 30),
+            "sku": f"SKU-{prefix}-{n:05d}",
+        }
         if variants_every and n % variants_every == 0 and count - len(rows) >= 2:
             rows.append({**base, "declinaison": "Taille S", "stock_declinaison": "2"})
-            rows.append({"reference": reference, "declinaison": "Taille M", "prix_declinaison": "12,00",
-                         "stock_declinaison": "3"})
+            rows.append(
+                {
+                    "reference": reference,
+                    "declinaison": "Taille M",
+                    "prix_declinaison": "12,00",
+                    "stock_declinaison": "3",
+                }
+            )
         else:
             rows.append(base)
         n += 1

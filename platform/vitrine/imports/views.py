@@ -1,4 +1,5 @@
 """The merchant's import and export pages (/pro/import/): thin, over the services."""
+
 from __future__ import annotations
 
 import csv
@@ -46,16 +47,24 @@ def import_home(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            catalog_import = catalog_import_start(shop=request.shop, upload=form.cleaned_data["file"],
-                                                  actor=request.user)
+            catalog_import = catalog_import_start(
+                shop=request.shop, upload=form.cleaned_data["file"], actor=request.user
+            )
         except ValidationError as exc:
             for message in exc.message_dict.get("file", exc.messages):
                 form.add_error("file", message)
         else:
             return redirect("imports:detail", pk=catalog_import.pk)
-    return render(request, "imports/home.html", {
-        "form": form, "imports": catalog_import_recent(shop=request.shop), "categories": category_choices_for_import(),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "imports/home.html",
+        {
+            "form": form,
+            "imports": catalog_import_recent(shop=request.shop),
+            "categories": category_choices_for_import(),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @merchant_required
@@ -66,8 +75,12 @@ def template_download(request: HttpRequest, extension: str) -> HttpResponse:
 @merchant_required
 def export_download(request: HttpRequest, extension: str) -> HttpResponse:
     """The shop's catalogue in the import format: edit it and import it back."""
-    return _download(catalog_export_rows(shop=request.shop), extension=extension, sheet_title=request.shop.name,
-                     filename=f"catalogue-{request.shop.slug}-{timezone.localdate():%Y-%m-%d}")
+    return _download(
+        catalog_export_rows(shop=request.shop),
+        extension=extension,
+        sheet_title=request.shop.name,
+        filename=f"catalogue-{request.shop.slug}-{timezone.localdate():%Y-%m-%d}",
+    )
 
 
 def _own_import(request: HttpRequest, pk: int) -> CatalogImport:
@@ -81,11 +94,15 @@ def _own_import(request: HttpRequest, pk: int) -> CatalogImport:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Where an import stands: progress, every row's errors, or the summary and the confirm button."""
     catalog_import = _own_import(request, pk)
-    return render(request, "imports/detail.html", {
-        "catalog_import": catalog_import,
-        "errors_shown": catalog_import.errors[:ERRORS_SHOWN],
-        "errors_hidden": max(0, len(catalog_import.errors) - ERRORS_SHOWN),
-    })
+    return render(
+        request,
+        "imports/detail.html",
+        {
+            "catalog_import": catalog_import,
+            "errors_shown": catalog_import.errors[:ERRORS_SHOWN],
+            "errors_hidden": max(0, len(catalog_import.errors) - ERRORS_SHOWN),
+        },
+    )
 
 
 @merchant_required

@@ -1,5 +1,6 @@
 """The outbox: an email that must not be lost is first a row, written in the
 same transaction as the change that caused it, then delivered by a task."""
+
 from django.db import models
 
 

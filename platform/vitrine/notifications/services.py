@@ -1,4 +1,5 @@
 """Queue and deliver outbox emails."""
+
 from __future__ import annotations
 
 import logging
@@ -53,11 +54,18 @@ def _branding(*, subject: str, body: str) -> dict[str, str]:
         logo = site_url + logo if site_url else None
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     with translation.override(settings.LANGUAGE_CODE):  # emails go out in the territory's language
-        html = render_to_string("notifications/email.html", {
-            "territory": territory, "subject": subject, "body": _body_html(body, site_url), "site_url": site_url,
-            "logo_url": logo,
-            "header": tokens.get("color_primary", "#1f3a5f"), "on_header": tokens.get("color_on_primary", "#ffffff"),
-        })
+        html = render_to_string(
+            "notifications/email.html",
+            {
+                "territory": territory,
+                "subject": subject,
+                "body": _body_html(body, site_url),
+                "site_url": site_url,
+                "logo_url": logo,
+                "header": tokens.get("color_primary", "#1f3a5f"),
+                "on_header": tokens.get("color_on_primary", "#ffffff"),
+            },
+        )
     return {"from_email": formataddr((territory.name, address)), "html": html}
 
 
@@ -100,8 +108,9 @@ def email_render(template: str, context: dict) -> tuple[str, str]:
     with translation.override(settings.LANGUAGE_CODE):  # emails go out in the territory's language
         rendered = [
             # The backend's template wraps the engine's, whose render takes a Context (autoescape off).
-            get_template(f"notifications/emails/{template}/{part}.txt").template  # type: ignore[attr-defined]
-            .render(Context(context, autoescape=False))
+            get_template(f"notifications/emails/{template}/{part}.txt").template.render(  # type: ignore[attr-defined]
+                Context(context, autoescape=False)
+            )
             for part in ("subject", "body")
         ]
     subject = " ".join(rendered[0].split())
@@ -139,7 +148,7 @@ def outbox_email_deliver(*, message_id: int) -> bool:
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = OutboxEmail.Status.FAILED
-            message.next_attempt_at = timezone.now() + timedelta(seconds=30 * 2 ** message.attempts)
+            message.next_attempt_at = timezone.now() + timedelta(seconds=30 * 2**message.attempts)
             message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             logger.warning("Outbox email %s not sent (attempt %s): %s", message.pk, message.attempts, exc)
             return False

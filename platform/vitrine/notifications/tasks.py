@@ -1,4 +1,5 @@
 """Outbox delivery. Thin, idempotent tasks: a redelivered message sends nothing twice."""
+
 from celery import shared_task
 from django_tenants.utils import get_tenant_model, tenant_context
 

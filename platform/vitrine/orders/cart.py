@@ -3,6 +3,7 @@
 A line never asks for more than is available now (selectors.available_quantity); the stock
 itself is taken only at checkout (orders.checkout).
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -80,14 +81,13 @@ def _quantity_check(product: Product, variant: Variant | None, quantity: int) ->
     if available <= 0:
         raise CartError(_("“%(title)s” is out of stock.") % {"title": product.title})
     if quantity > available:
-        raise CartError(
-            _("Only %(n)s of “%(title)s” can be ordered.") % {"n": available, "title": product.title}
-        )
+        raise CartError(_("Only %(n)s of “%(title)s” can be ordered.") % {"n": available, "title": product.title})
 
 
 @transaction.atomic
-def cart_add(*, cart: Cart, product_id: int | str, variant_id: int | str | None = None,
-             quantity: int | str = 1) -> CartLine:
+def cart_add(
+    *, cart: Cart, product_id: int | str, variant_id: int | str | None = None, quantity: int | str = 1
+) -> CartLine:
     """Add a product (and variant) to the cart, within what is available; return the line's new state.
 
     The ids and quantity may come straight from a form: anything unusable is a CartError.

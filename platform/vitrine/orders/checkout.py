@@ -7,6 +7,7 @@ lines: one line short of stock and no order is made. The orders start PLACED (or
 PENDING_PAYMENT when an online payment is required) and that state's effects (the emails)
 are applied like any transition's, by orders.lifecycle.order_effects_apply.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -98,7 +99,9 @@ def _stock_take(lines: Sequence[CartLine]) -> set[int]:
         product = line.product
         if product.availability == Product.Availability.ON_REQUEST:
             if line.quantity > ON_REQUEST_MAX:
-                raise CheckoutError(_("Only %(n)s of “%(title)s” can be ordered.") % {"n": ON_REQUEST_MAX, "title": product.title})
+                raise CheckoutError(
+                    _("Only %(n)s of “%(title)s” can be ordered.") % {"n": ON_REQUEST_MAX, "title": product.title}
+                )
             continue
         model, pk = (Variant, line.variant_id) if line.variant_id is not None else (Product, product.pk)
         wanted[model][pk] = wanted[model].get(pk, 0) + line.quantity
@@ -107,19 +110,26 @@ def _stock_take(lines: Sequence[CartLine]) -> set[int]:
     for model, quantities in wanted.items():
         if not quantities:
             continue
-        stock = dict(model.objects.select_for_update().filter(pk__in=quantities).order_by("pk").values_list("pk", "stock"))
+        stock = dict(
+            model.objects.select_for_update().filter(pk__in=quantities).order_by("pk").values_list("pk", "stock")
+        )
         for pk, quantity in sorted(quantities.items()):
             left = stock.get(pk, 0)
             if left < quantity:
                 title = titles[(model, pk)]
                 if left <= 0:
-                    raise CheckoutError(_("“%(title)s” is now out of stock: remove it from your cart.") % {"title": title})
+                    raise CheckoutError(
+                        _("“%(title)s” is now out of stock: remove it from your cart.") % {"title": title}
+                    )
                 raise CheckoutError(
                     _("Only %(n)s of “%(title)s” left: change the quantity in your cart.") % {"n": left, "title": title}
                 )
         # Still conditional: the rows are locked, but an UPDATE that cannot oversell costs nothing more.
-        taken = model.objects.filter(reduce(operator.or_, (Q(pk=pk, stock__gte=q) for pk, q in quantities.items()))).update(
-            stock=F("stock") - Case(*(When(pk=pk, then=Value(q)) for pk, q in quantities.items()), output_field=IntegerField())
+        taken = model.objects.filter(
+            reduce(operator.or_, (Q(pk=pk, stock__gte=q) for pk, q in quantities.items()))
+        ).update(
+            stock=F("stock")
+            - Case(*(When(pk=pk, then=Value(q)) for pk, q in quantities.items()), output_field=IntegerField())
         )
         if taken != len(quantities):  # cannot happen while the rows are locked; never sell what is not there
             raise CheckoutError(_("Some items of your cart just sold out: check your cart and try again."))
@@ -162,9 +172,15 @@ def _slot_check(shop: Shop, starts_at, *, now: datetime, settings: PickupSetting
 
 
 def order_place(
-    *, cart: Cart, customer: User | None = None, guest: Guest | None = None,
-    slots: dict[int, datetime | str], idempotency_key: uuid.UUID | str, now: datetime | None = None,
-    pickup_codes: Iterable[str] | None = None, payment_required: bool = False,
+    *,
+    cart: Cart,
+    customer: User | None = None,
+    guest: Guest | None = None,
+    slots: dict[int, datetime | str],
+    idempotency_key: uuid.UUID | str,
+    now: datetime | None = None,
+    pickup_codes: Iterable[str] | None = None,
+    payment_required: bool = False,
 ) -> list[Order]:
     """Turn the cart into one order per shop, each with its pickup slot; stock reserved, cart emptied.
 
@@ -184,9 +200,16 @@ def order_place(
     codes = itertools.chain(pickup_codes or (), _random_codes())
     try:
         with transaction.atomic():
-            return _order_place(cart=cart, customer=customer, guest=guest, slots=slots, key=key,
-                                now=now or timezone.now(), codes=codes,
-                                status=Status.PENDING_PAYMENT if payment_required else Status.PLACED)
+            return _order_place(
+                cart=cart,
+                customer=customer,
+                guest=guest,
+                slots=slots,
+                key=key,
+                now=now or timezone.now(),
+                codes=codes,
+                status=Status.PENDING_PAYMENT if payment_required else Status.PLACED,
+            )
     except IntegrityError:
         # The same form submitted twice at once: the first submit won; return its orders.
         existing = selectors.orders_for_checkout(idempotency_key=key)
@@ -225,7 +248,11 @@ def _order_place(*, cart, customer, guest, slots, key, now, codes: Iterator[str]
     if customer is None and guest is None:
         raise CheckoutError(_("Sign in or give your name, email address and phone number."))
     if customer is not None:
-        name, email, phone = customer.full_name or customer.email, customer.email, (guest.phone.strip() if guest else "")
+        name, email, phone = (
+            customer.full_name or customer.email,
+            customer.email,
+            (guest.phone.strip() if guest else ""),
+        )
     else:
         guest = _guest_check(guest)
         name, email, phone = guest.name, guest.email, guest.phone
@@ -240,11 +267,14 @@ def _order_place(*, cart, customer, guest, slots, key, now, codes: Iterator[str]
     # whatever the number of lines: products, variants, shops with their pickup settings.
     today = timezone.localtime(now, selectors.territory_zone()).date()
     lines = list(
-        CartLine.objects.select_for_update(of=("self",)).filter(cart=cart)
+        CartLine.objects.select_for_update(of=("self",))
+        .filter(cart=cart)
         .select_related("product__shop__commune", "product__shop__pickup_settings", "variant")
         .annotate(product_has_variants=Exists(Variant.objects.filter(product=OuterRef("product_id"))))
-        .prefetch_related("product__shop__opening_ranges", Prefetch(
-            "product__shop__closing_periods", queryset=ClosingPeriod.objects.filter(ends_on__gte=today)))
+        .prefetch_related(
+            "product__shop__opening_ranges",
+            Prefetch("product__shop__closing_periods", queryset=ClosingPeriod.objects.filter(ends_on__gte=today)),
+        )
         .order_by("product__shop_id", "id")
     )
     if not lines:
@@ -256,30 +286,46 @@ def _order_place(*, cart, customer, guest, slots, key, now, codes: Iterator[str]
             if line.variant_id is None and line.product_has_variants:
                 raise CartError(_("Choose a variant first (e.g. a size)."))
         except CartError as error:
-            raise CheckoutError(_("%(title)s: %(problem)s") % {"title": line.product.title, "problem": error.messages[0]}) from None
+            raise CheckoutError(
+                _("%(title)s: %(problem)s") % {"title": line.product.title, "problem": error.messages[0]}
+            ) from None
         by_shop.setdefault(line.product.shop_id, []).append(line)
     chosen = {}
     for shop_id, shop_lines in by_shop.items():
         shop = shop_lines[0].product.shop
-        chosen[shop_id] = _slot_check(shop, slots.get(shop_id) or slots.get(str(shop_id)), now=now,
-                                      settings=_pickup_settings_of(shop))
+        chosen[shop_id] = _slot_check(
+            shop, slots.get(shop_id) or slots.get(str(shop_id)), now=now, settings=_pickup_settings_of(shop)
+        )
     reserved = _stock_take(lines)
     orders, order_lines = [], []
     for shop_id, shop_lines in by_shop.items():
         slot = chosen[shop_id]
         order = Order(
-            shop=shop_lines[0].product.shop, customer=customer, customer_name=name, email=email, phone=phone,
-            pickup_starts_at=slot.starts_at, pickup_ends_at=slot.ends_at, idempotency_key=key, status=status,
+            shop=shop_lines[0].product.shop,
+            customer=customer,
+            customer_name=name,
+            email=email,
+            phone=phone,
+            pickup_starts_at=slot.starts_at,
+            pickup_ends_at=slot.ends_at,
+            idempotency_key=key,
+            status=status,
         )
-        order_lines.append([
-            OrderLine(
-                order=order, product=line.product, variant=line.variant, title=line.product.title,
-                variant_name=line.variant.name if line.variant else "",
-                unit_price=pricing.unit_price(product=line.product, variant=line.variant),
-                quantity=line.quantity, stock_reserved=line.pk in reserved,
-            )
-            for line in shop_lines
-        ])
+        order_lines.append(
+            [
+                OrderLine(
+                    order=order,
+                    product=line.product,
+                    variant=line.variant,
+                    title=line.product.title,
+                    variant_name=line.variant.name if line.variant else "",
+                    unit_price=pricing.unit_price(product=line.product, variant=line.variant),
+                    quantity=line.quantity,
+                    stock_reserved=line.pk in reserved,
+                )
+                for line in shop_lines
+            ]
+        )
         order.total = pricing.shop_subtotal(line_totals=(row.line_total for row in order_lines[-1]))
         orders.append(order)
     _orders_insert(orders, codes)
@@ -288,12 +334,15 @@ def _order_place(*, cart, customer, guest, slots, key, now, codes: Iterator[str]
             row.order = order  # now with its primary key
     OrderLine.objects.bulk_create([row for rows in order_lines for row in rows])
     actor_label = str(customer) if customer else _("guest")
-    OrderEvent.objects.bulk_create([
-        OrderEvent(order=order, from_status="", to_status=status, actor=customer, actor_label=actor_label)
-        for order in orders
-    ])
+    OrderEvent.objects.bulk_create(
+        [
+            OrderEvent(order=order, from_status="", to_status=status, actor=customer, actor_label=actor_label)
+            for order in orders
+        ]
+    )
     # The new state's effects, as any transition's, with the lines in hand: no read per order.
-    order_effects_apply(orders=orders, to=status, from_status="",
-                        lines={order.pk: rows for order, rows in zip(orders, order_lines)})
+    order_effects_apply(
+        orders=orders, to=status, from_status="", lines={order.pk: rows for order, rows in zip(orders, order_lines)}
+    )
     CartLine.objects.filter(cart=cart).delete()
     return orders

@@ -1,4 +1,5 @@
 """Forms of the order pages: a shop's pickup settings, the territory's order rules, the history filters."""
+
 from __future__ import annotations
 
 from django import forms
@@ -36,15 +37,22 @@ def _choices(values: tuple[int, ...], current: int | None) -> list[tuple[int, st
 
 class PickupSettingsForm(forms.Form):
     lead_time_minutes = forms.TypedChoiceField(
-        label=_("Preparation time"), coerce=int,
-        help_text=_("The earliest pickup offered to a shopper is this long after they order, within your opening hours."),
+        label=_("Preparation time"),
+        coerce=int,
+        help_text=_(
+            "The earliest pickup offered to a shopper is this long after they order, within your opening hours."
+        ),
     )
     slot_minutes = forms.TypedChoiceField(
-        label=_("Length of a pickup slot"), coerce=int,
+        label=_("Length of a pickup slot"),
+        coerce=int,
         help_text=_("Shoppers choose a slot (e.g. 14:00–14:30) when they order."),
     )
     slot_capacity = forms.IntegerField(
-        label=_("Orders per slot"), required=False, min_value=1, max_value=SLOT_CAPACITY_MAX,
+        label=_("Orders per slot"),
+        required=False,
+        min_value=1,
+        max_value=SLOT_CAPACITY_MAX,
         help_text=_("Leave empty for no limit. A full slot is no longer offered."),
         error_messages={
             "invalid": _("Enter a whole number of orders, or leave it empty for no limit."),
@@ -55,8 +63,11 @@ class PickupSettingsForm(forms.Form):
     )
 
     def __init__(self, *args, settings, **kwargs):
-        initial = {"lead_time_minutes": settings.lead_time_minutes, "slot_minutes": settings.slot_minutes,
-                   "slot_capacity": settings.slot_capacity}
+        initial = {
+            "lead_time_minutes": settings.lead_time_minutes,
+            "slot_minutes": settings.slot_minutes,
+            "slot_capacity": settings.slot_capacity,
+        }
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["lead_time_minutes"].choices = _choices(LEAD_TIMES, settings.lead_time_minutes)
         self.fields["slot_minutes"].choices = _choices(SLOT_LENGTHS, settings.slot_minutes)
@@ -79,16 +90,24 @@ UNPAID_MINUTES_BETWEEN = lazy(_unpaid_minutes_between, str)()
 
 class OrderSettingsForm(forms.Form):
     not_collected_after_days = forms.IntegerField(
-        label=_("Release an order not collected after"), min_value=NOT_COLLECTED_AFTER_DAYS[0],
+        label=_("Release an order not collected after"),
+        min_value=NOT_COLLECTED_AFTER_DAYS[0],
         max_value=NOT_COLLECTED_AFTER_DAYS[1],
-        help_text=_("Days after the pickup slot. The order then becomes “not collected” and its stock goes back online."),
+        help_text=_(
+            "Days after the pickup slot. The order then becomes “not collected” and its stock goes back online."
+        ),
         error_messages={
-            "required": DAYS_BETWEEN, "invalid": DAYS_BETWEEN, "min_value": DAYS_BETWEEN, "max_value": DAYS_BETWEEN,
+            "required": DAYS_BETWEEN,
+            "invalid": DAYS_BETWEEN,
+            "min_value": DAYS_BETWEEN,
+            "max_value": DAYS_BETWEEN,
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     reminder_days_before = forms.IntegerField(
-        label=_("Remind the shopper, days before the release"), min_value=0, max_value=NOT_COLLECTED_AFTER_DAYS[1],
+        label=_("Remind the shopper, days before the release"),
+        min_value=0,
+        max_value=NOT_COLLECTED_AFTER_DAYS[1],
         help_text=_("0: no reminder. The reminder goes to shoppers whose order is ready."),
         error_messages={
             "required": _("Enter a number of days (0 for no reminder)."),
@@ -99,12 +118,15 @@ class OrderSettingsForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     unpaid_release_minutes = forms.IntegerField(
-        label=_("Cancel an order not paid online after"), min_value=UNPAID_RELEASE_MINUTES[0],
+        label=_("Cancel an order not paid online after"),
+        min_value=UNPAID_RELEASE_MINUTES[0],
         max_value=UNPAID_RELEASE_MINUTES[1],
         help_text=_("Minutes after the order. Its stock is held meanwhile, then goes back online."),
         error_messages={
-            "required": UNPAID_MINUTES_BETWEEN, "invalid": UNPAID_MINUTES_BETWEEN,
-            "min_value": UNPAID_MINUTES_BETWEEN, "max_value": UNPAID_MINUTES_BETWEEN,
+            "required": UNPAID_MINUTES_BETWEEN,
+            "invalid": UNPAID_MINUTES_BETWEEN,
+            "min_value": UNPAID_MINUTES_BETWEEN,
+            "max_value": UNPAID_MINUTES_BETWEEN,
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
@@ -118,10 +140,18 @@ def _date_input() -> forms.DateInput:
 class HistoryFilterForm(forms.Form):
     q = forms.CharField(label=_("Customer's name or pickup code"), required=False, max_length=100)
     statut = forms.ChoiceField(label=_("Status"), required=False)
-    du = forms.DateField(label=_("Pickup from"), required=False, widget=_date_input(),
-                         error_messages={"invalid": _("Enter a date like 30/11/2026.")})
-    au = forms.DateField(label=_("to"), required=False, widget=_date_input(),
-                         error_messages={"invalid": _("Enter a date like 30/11/2026.")})
+    du = forms.DateField(
+        label=_("Pickup from"),
+        required=False,
+        widget=_date_input(),
+        error_messages={"invalid": _("Enter a date like 30/11/2026.")},
+    )
+    au = forms.DateField(
+        label=_("to"),
+        required=False,
+        widget=_date_input(),
+        error_messages={"invalid": _("Enter a date like 30/11/2026.")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,7 +162,8 @@ class HistoryFilterForm(forms.Form):
         if day is not None and not day_in_range(day):
             first, last = DAY_RANGE
             raise forms.ValidationError(
-                _("Choose a date between the years %(first)s and %(last)s."), code="out_of_range",
+                _("Choose a date between the years %(first)s and %(last)s."),
+                code="out_of_range",
                 params={"first": first.year, "last": last.year},
             )
         return day
@@ -153,5 +184,9 @@ class HistoryFilterForm(forms.Form):
         """The valid filters; a field with an error filters nothing."""
         data = self.cleaned_data if self.is_bound else {}
         valid = {name: value for name, value in data.items() if name not in self.errors}
-        return HistoryFilters(status=valid.get("statut") or "", date_from=valid.get("du"),
-                              date_to=valid.get("au"), query=(valid.get("q") or "").strip())
+        return HistoryFilters(
+            status=valid.get("statut") or "",
+            date_from=valid.get("du"),
+            date_to=valid.get("au"),
+            query=(valid.get("q") or "").strip(),
+        )

@@ -7,6 +7,7 @@ order (a merchant, the shopper, a scheduled job, a future payment confirmation) 
 order_transition, so the same state always has the same effects; the checkout, which
 creates orders in their first state, applies that state's effects with order_effects_apply.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ class IllegalTransition(ValidationError):
 
 
 # --- What each state triggers ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Email:
@@ -85,7 +87,11 @@ REMINDER = Email("order_reminder", to="shopper")
 
 
 def order_effects_apply(
-    *, orders: Sequence[Order], to: str, from_status: str, lines: dict[int, list[OrderLine]] | None = None,
+    *,
+    orders: Sequence[Order],
+    to: str,
+    from_status: str,
+    lines: dict[int, list[OrderLine]] | None = None,
 ) -> None:
     """Do what entering `to` from `from_status` ("" for a new order) triggers, per ORDER_EFFECTS.
 
@@ -103,6 +109,7 @@ def order_effects_apply(
 
 # --- Transitions -------------------------------------------------------------------------
 
+
 @transaction.atomic
 def order_transition(*, order: Order, to: str, actor: User | None, note: str = "") -> Order:
     """Move an order along ORDER_TRANSITIONS, record who and when, and apply the new state's ORDER_EFFECTS.
@@ -118,8 +125,12 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
         )
     from_status = locked.status
     event = OrderEvent.objects.create(
-        order=locked, from_status=from_status, to_status=to, actor=actor,
-        actor_label=str(actor) if actor else _("system"), note=note,
+        order=locked,
+        from_status=from_status,
+        to_status=to,
+        actor=actor,
+        actor_label=str(actor) if actor else _("system"),
+        note=note,
     )
     locked.status = to
     fields = ["status", "updated_at"]
@@ -132,8 +143,13 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
     locked.save(update_fields=fields)
     order.status, order.refusal_reason, order.updated_at = locked.status, locked.refusal_reason, locked.updated_at
     order.collected_at = locked.collected_at
-    audit_record(actor=actor, verb=f"order.{to}", obj=locked, label=locked.pickup_code,
-                 payload={"from": from_status, "shop": locked.shop_id, **({"note": note} if note else {})})
+    audit_record(
+        actor=actor,
+        verb=f"order.{to}",
+        obj=locked,
+        label=locked.pickup_code,
+        payload={"from": from_status, "shop": locked.shop_id, **({"note": note} if note else {})},
+    )
     # The caller's instance: its shop is usually loaded already, the emails read it.
     order_effects_apply(orders=[order], to=to, from_status=from_status)
     return order
@@ -225,6 +241,7 @@ def orders_expire_due(*, now: datetime | None = None) -> tuple[int, int]:
 
 # --- Effects -----------------------------------------------------------------------------
 
+
 def _stock_release(order: Order) -> None:
     """Give the order's reserved stock back, in the checkout's lock order (products by key, then variants).
 
@@ -244,8 +261,8 @@ def _stock_release(order: Order) -> None:
             continue
         list(model.objects.select_for_update().filter(pk__in=quantities).order_by("pk").values_list("pk", flat=True))
         model.objects.filter(pk__in=quantities).update(
-            stock=F("stock") + Case(*(When(pk=pk, then=Value(q)) for pk, q in sorted(quantities.items())),
-                                    output_field=IntegerField())
+            stock=F("stock")
+            + Case(*(When(pk=pk, then=Value(q)) for pk, q in sorted(quantities.items())), output_field=IntegerField())
         )
 
 
@@ -263,20 +280,31 @@ def _email_context(order: Order, *, lines: list[OrderLine] | None, with_lines: b
         starts = timezone.localtime(order.pickup_starts_at, selectors.territory_zone())
         ends = timezone.localtime(order.pickup_ends_at, selectors.territory_zone())
         context: dict[str, object] = {
-            "name": order.customer_name, "email": order.email, "phone": order.phone or "—",
-            "code": order.pickup_code, "total": euros(order.total), "reason": order.refusal_reason,
-            "shop": shop.name, "address": (
-                f"{shop.address}, {shop.commune.postcode} {shop.commune.name}" if shop.commune_id else shop.address),
-            "pickup": _("%(day)s between %(start)s and %(end)s") % {
-                "day": selectors.day_label(starts.date()).lower(), "start": starts.strftime("%H:%M"),
+            "name": order.customer_name,
+            "email": order.email,
+            "phone": order.phone or "—",
+            "code": order.pickup_code,
+            "total": euros(order.total),
+            "reason": order.refusal_reason,
+            "shop": shop.name,
+            "address": (
+                f"{shop.address}, {shop.commune.postcode} {shop.commune.name}" if shop.commune_id else shop.address
+            ),
+            "pickup": _("%(day)s between %(start)s and %(end)s")
+            % {
+                "day": selectors.day_label(starts.date()).lower(),
+                "start": starts.strftime("%H:%M"),
                 "end": ends.strftime("%H:%M"),
             },
             "territory": getattr(connection.tenant, "name", "Vitrine"),  # type: ignore[attr-defined]  # django-tenants' connection
         }
         if with_lines:
             context["lines"] = [
-                {"quantity": line.quantity, "total": euros(line.line_total),
-                 "name": f"{line.title} ({line.variant_name})" if line.variant_name else line.title}
+                {
+                    "quantity": line.quantity,
+                    "total": euros(line.line_total),
+                    "name": f"{line.title} ({line.variant_name})" if line.variant_name else line.title,
+                }
                 for line in (order.lines.all() if lines is None else lines)
             ]
     return context

@@ -1,4 +1,5 @@
 """Carts, orders for Click & Collect, their history, and each shop's pickup settings."""
+
 from __future__ import annotations
 
 import uuid
@@ -59,8 +60,10 @@ class PickupSettings(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(slot_minutes__gte=5), name="pickup_slot_minutes_min"),
-            models.CheckConstraint(condition=models.Q(slot_capacity__isnull=True) | models.Q(slot_capacity__gte=1),
-                                   name="pickup_slot_capacity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(slot_capacity__isnull=True) | models.Q(slot_capacity__gte=1),
+                name="pickup_slot_capacity_positive",
+            ),
         ]
 
 
@@ -84,12 +87,18 @@ class OrderSettings(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(id=1), name="order_settings_single_row"),
-            models.CheckConstraint(condition=models.Q(not_collected_after_days__gte=1, not_collected_after_days__lte=30),
-                                   name="order_settings_days_range"),
-            models.CheckConstraint(condition=models.Q(reminder_days_before__lte=models.F("not_collected_after_days")),
-                                   name="order_settings_reminder_within_delay"),
-            models.CheckConstraint(condition=models.Q(unpaid_release_minutes__gte=5, unpaid_release_minutes__lte=1440),
-                                   name="order_settings_unpaid_minutes_range"),
+            models.CheckConstraint(
+                condition=models.Q(not_collected_after_days__gte=1, not_collected_after_days__lte=30),
+                name="order_settings_days_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reminder_days_before__lte=models.F("not_collected_after_days")),
+                name="order_settings_reminder_within_delay",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unpaid_release_minutes__gte=5, unpaid_release_minutes__lte=1440),
+                name="order_settings_unpaid_minutes_range",
+            ),
         ]
 
 
@@ -166,9 +175,14 @@ class Order(models.Model):
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     Order.Status.PENDING_PAYMENT: frozenset({Order.Status.PLACED, Order.Status.CANCELLED}),
     Order.Status.PLACED: frozenset({Order.Status.ACCEPTED, Order.Status.REFUSED, Order.Status.CANCELLED}),
-    Order.Status.ACCEPTED: frozenset({
-        Order.Status.READY, Order.Status.REFUSED, Order.Status.CANCELLED, Order.Status.NOT_COLLECTED,
-    }),
+    Order.Status.ACCEPTED: frozenset(
+        {
+            Order.Status.READY,
+            Order.Status.REFUSED,
+            Order.Status.CANCELLED,
+            Order.Status.NOT_COLLECTED,
+        }
+    ),
     Order.Status.READY: frozenset({Order.Status.COLLECTED, Order.Status.NOT_COLLECTED}),
     Order.Status.COLLECTED: frozenset(),
     Order.Status.REFUSED: frozenset(),
@@ -203,7 +217,9 @@ class OrderEvent(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=150, blank=True)  # "guest", "system", or the person's name
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -3,6 +3,7 @@
 The one place these sums are made, for the cart page and for the checkout alike: Decimal
 amounts in euros with two decimals, never float.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

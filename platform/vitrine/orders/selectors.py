@@ -1,5 +1,6 @@
 """Reads on carts and orders: the cart grouped by shop, pickup slots, orders to expire,
 the merchant's board, history and daily summary."""
+
 from __future__ import annotations
 
 from bisect import bisect_left
@@ -58,6 +59,7 @@ def pickup_settings_for(shop: Shop) -> PickupSettings:
 
 # --- Cart --------------------------------------------------------------------------------
 
+
 @dataclass
 class CartRow:
     line: CartLine
@@ -90,7 +92,11 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
     """The cart grouped by shop (in the order shops were added), with subtotals and total (orders.pricing)."""
     if cart is None or cart.pk is None:
         return CartSummary(cart=cart, groups=[], total=pricing.ZERO, count=0)
-    lines = CartLine.objects.filter(cart=cart).select_related("product__shop__commune", "variant").order_by("created_at", "id")
+    lines = (
+        CartLine.objects.filter(cart=cart)
+        .select_related("product__shop__commune", "variant")
+        .order_by("created_at", "id")
+    )
     groups: dict[int, CartGroup] = {}
     count = 0
     for line in lines:
@@ -101,12 +107,21 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
         if product.status != Product.Status.PUBLISHED or not product.shop.takes_orders:
             problem = _("No longer for sale: remove it to order.")
         elif available < line.quantity:
-            problem = _("Only %(n)s left: lower the quantity.") % {"n": available} if available else _("Out of stock: remove it to order.")
+            problem = (
+                _("Only %(n)s left: lower the quantity.") % {"n": available}
+                if available
+                else _("Out of stock: remove it to order.")
+            )
         group = groups.setdefault(product.shop_id, CartGroup(shop=product.shop))
-        group.rows.append(CartRow(
-            line=line, unit_price=unit_price, total=pricing.line_total(unit_price=unit_price, quantity=line.quantity),
-            max_quantity=max(available, line.quantity), problem=problem,
-        ))
+        group.rows.append(
+            CartRow(
+                line=line,
+                unit_price=unit_price,
+                total=pricing.line_total(unit_price=unit_price, quantity=line.quantity),
+                max_quantity=max(available, line.quantity),
+                problem=problem,
+            )
+        )
         count += line.quantity
     for group in groups.values():
         group.subtotal = pricing.shop_subtotal(line_totals=(row.total for row in group.rows))
@@ -129,6 +144,7 @@ def cart_count(*, cart: Cart | None) -> int:
 
 # --- Pickup slots ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Slot:
     starts_at: datetime  # aware, in the territory's zone
@@ -145,7 +161,11 @@ class Slot:
 
 
 def checkout_slots(
-    *, shop: Shop, now: datetime | None = None, settings: PickupSettings | None = None, days: int = SLOT_DAYS,
+    *,
+    shop: Shop,
+    now: datetime | None = None,
+    settings: PickupSettings | None = None,
+    days: int = SLOT_DAYS,
 ) -> list[Slot]:
     """Pickup slots for the next days: within opening ranges, outside closing periods,
     after the preparation time, in the territory's time zone; full slots included (is_full)."""
@@ -179,9 +199,15 @@ def checkout_slots(
     # before the owner changed the slot length (14:30 in a 30-minute slot) still fill the
     # new slot around them (14:00–15:00).
     rows = (
-        Order.objects.filter(shop=shop, status__in=SLOT_HOLDING,
-                             pickup_starts_at__gte=candidates[0][0], pickup_starts_at__lt=candidates[-1][1])
-        .values("pickup_starts_at").annotate(n=Count("id")).order_by("pickup_starts_at")
+        Order.objects.filter(
+            shop=shop,
+            status__in=SLOT_HOLDING,
+            pickup_starts_at__gte=candidates[0][0],
+            pickup_starts_at__lt=candidates[-1][1],
+        )
+        .values("pickup_starts_at")
+        .annotate(n=Count("id"))
+        .order_by("pickup_starts_at")
     )
     starts, running = [], [0]  # the pickup starts taken, and how many orders up to each (cumulated)
     for row in rows:
@@ -214,6 +240,7 @@ def slots_by_day(slots: list[Slot]) -> list[tuple[str, list[Slot]]]:
 
 # --- Orders ------------------------------------------------------------------------------
 
+
 def _order_queryset() -> QuerySet[Order]:
     return Order.objects.select_related("shop__commune").prefetch_related("lines")
 
@@ -242,8 +269,10 @@ def orders_reminder_due(*, now: datetime, settings: OrderSettings | None = None)
     days = settings.not_collected_after_days
     after = max(days - settings.reminder_days_before, 0)
     return Order.objects.select_related("shop__commune").filter(
-        status=Order.Status.READY, reminder_sent_at__isnull=True,
-        pickup_ends_at__lt=now - timedelta(days=after), pickup_ends_at__gte=now - timedelta(days=days),
+        status=Order.Status.READY,
+        reminder_sent_at__isnull=True,
+        pickup_ends_at__lt=now - timedelta(days=after),
+        pickup_ends_at__gte=now - timedelta(days=days),
     )
 
 
@@ -287,9 +316,13 @@ def merchant_board(*, shop: Shop, day: date, query: str = "") -> MerchantBoard:
         return MerchantBoard(new=[], slots=[], found=found, collected_today=0, collected_total=Decimal("0.00"))
     start, end = day_bounds(day)
     orders = list(
-        _order_queryset().filter(shop=shop)
-        .filter(Q(status__in=Order.AWAITING_PICKUP) | Q(pickup_starts_at__gte=start, pickup_starts_at__lt=end)
-                | Q(collected_at__gte=start, collected_at__lt=end))
+        _order_queryset()
+        .filter(shop=shop)
+        .filter(
+            Q(status__in=Order.AWAITING_PICKUP)
+            | Q(pickup_starts_at__gte=start, pickup_starts_at__lt=end)
+            | Q(collected_at__gte=start, collected_at__lt=end)
+        )
         .order_by("pickup_starts_at", "id")
     )
     by_slot: dict[datetime, list[Order]] = {}
@@ -309,9 +342,13 @@ def merchant_board(*, shop: Shop, day: date, query: str = "") -> MerchantBoard:
         else:
             upcoming.setdefault(timezone.localtime(order.pickup_starts_at, territory_zone()).date(), []).append(order)
     return MerchantBoard(
-        new=[o for o in orders if o.status == Order.Status.PLACED], slots=sorted(by_slot.items()), found=None,
-        collected_today=len(collected), collected_total=sum((o.total for o in collected), Decimal("0.00")),
-        late=late, upcoming=[(day_label(d), day_orders) for d, day_orders in sorted(upcoming.items())],
+        new=[o for o in orders if o.status == Order.Status.PLACED],
+        slots=sorted(by_slot.items()),
+        found=None,
+        collected_today=len(collected),
+        collected_total=sum((o.total for o in collected), Decimal("0.00")),
+        late=late,
+        upcoming=[(day_label(d), day_orders) for d, day_orders in sorted(upcoming.items())],
     )
 
 
@@ -337,8 +374,14 @@ def merchant_order_history(*, shop: Shop, filters: HistoryFilters = HistoryFilte
 
 # Statuses in the order a day's summary lists them.
 SUMMARY_STATUSES = (
-    Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY, Order.Status.COLLECTED,
-    Order.Status.NOT_COLLECTED, Order.Status.REFUSED, Order.Status.CANCELLED, Order.Status.PENDING_PAYMENT,
+    Order.Status.PLACED,
+    Order.Status.ACCEPTED,
+    Order.Status.READY,
+    Order.Status.COLLECTED,
+    Order.Status.NOT_COLLECTED,
+    Order.Status.REFUSED,
+    Order.Status.CANCELLED,
+    Order.Status.PENDING_PAYMENT,
 )
 TO_PREPARE = (Order.Status.PLACED, Order.Status.ACCEPTED)
 
@@ -365,7 +408,9 @@ def merchant_day_summary(*, shop: Shop, day: date) -> DaySummary:
     start, end = day_bounds(day)
     fetched = list(
         Order.objects.filter(shop=shop)
-        .filter(Q(pickup_starts_at__gte=start, pickup_starts_at__lt=end) | Q(collected_at__gte=start, collected_at__lt=end))
+        .filter(
+            Q(pickup_starts_at__gte=start, pickup_starts_at__lt=end) | Q(collected_at__gte=start, collected_at__lt=end)
+        )
         .order_by("pickup_starts_at", "id")
     )
     orders = [o for o in fetched if start <= o.pickup_starts_at < end]
@@ -377,10 +422,12 @@ def merchant_day_summary(*, shop: Shop, day: date) -> DaySummary:
         return sum((o.total for status in statuses for o in by_status.get(status, [])), Decimal("0.00"))
 
     return DaySummary(
-        day=day, orders=orders,
+        day=day,
+        orders=orders,
         counts=[(s.value, str(s.label), len(by_status[s])) for s in SUMMARY_STATUSES if s in by_status],
-        collected_amount=sum((o.total for o in fetched if o.collected_at is not None and start <= o.collected_at < end),
-                             Decimal("0.00")),
+        collected_amount=sum(
+            (o.total for o in fetched if o.collected_at is not None and start <= o.collected_at < end), Decimal("0.00")
+        ),
         expected_amount=amount(*Order.AWAITING_PICKUP),
         to_prepare=[o for o in orders if o.status in TO_PREPARE],
         waiting=by_status.get(Order.Status.READY, []),
@@ -389,6 +436,7 @@ def merchant_day_summary(*, shop: Shop, day: date) -> DaySummary:
 
 
 # --- A shopper's own orders (/compte/commandes/) -----------------------------------------
+
 
 def account_orders(*, user) -> QuerySet[Order]:
     """The account's orders, newest first, with their shop (for the history list)."""

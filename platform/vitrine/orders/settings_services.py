@@ -1,4 +1,5 @@
 """Writes on the order settings: a shop's pickup settings (its owner), the territory's order rules (its team)."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -22,7 +23,12 @@ UNPAID_RELEASE_MINUTES = (5, 24 * 60)
 
 @transaction.atomic
 def pickup_settings_update(
-    *, shop: Shop, actor: User, lead_time_minutes: int, slot_minutes: int, slot_capacity: int | None,
+    *,
+    shop: Shop,
+    actor: User,
+    lead_time_minutes: int,
+    slot_minutes: int,
+    slot_capacity: int | None,
 ) -> PickupSettings:
     """Set how the shop takes Click & Collect orders (its owner only); the next checkouts' slots follow.
 
@@ -37,26 +43,38 @@ def pickup_settings_update(
     if slot_capacity is not None and not 1 <= slot_capacity <= SLOT_CAPACITY_MAX:
         errors["slot_capacity"] = [
             _("Enter a number of orders per slot between 1 and %(max)s, or leave it empty for no limit.")
-            % {"max": SLOT_CAPACITY_MAX}]
+            % {"max": SLOT_CAPACITY_MAX}
+        ]
     if errors:
         raise ValidationError(errors)
     # Locked like at checkout: a checkout counting a slot's places sees the old or the new capacity, whole.
     settings = PickupSettings.objects.select_for_update().filter(shop=shop).first() or PickupSettings(shop=shop)
-    settings.lead_time_minutes, settings.slot_minutes, settings.slot_capacity = lead_time_minutes, slot_minutes, slot_capacity
+    settings.lead_time_minutes, settings.slot_minutes, settings.slot_capacity = (
+        lead_time_minutes,
+        slot_minutes,
+        slot_capacity,
+    )
     settings.updated_at, settings.updated_by = timezone.now(), actor
     if settings.pk is None:
         settings.save()
     else:
         settings.save(update_fields=["lead_time_minutes", "slot_minutes", "slot_capacity", "updated_at", "updated_by"])
-    audit_record(actor=actor, verb="shop.pickup_settings", obj=shop,
-                 payload={"lead_time_minutes": lead_time_minutes, "slot_minutes": slot_minutes,
-                          "slot_capacity": slot_capacity})
+    audit_record(
+        actor=actor,
+        verb="shop.pickup_settings",
+        obj=shop,
+        payload={"lead_time_minutes": lead_time_minutes, "slot_minutes": slot_minutes, "slot_capacity": slot_capacity},
+    )
     return settings
 
 
 @transaction.atomic
 def order_settings_update(
-    *, actor: User, not_collected_after_days: int, reminder_days_before: int, unpaid_release_minutes: int,
+    *,
+    actor: User,
+    not_collected_after_days: int,
+    reminder_days_before: int,
+    unpaid_release_minutes: int,
 ) -> OrderSettings:
     """Set the territory's delays: before an order not collected is released, the reminder before it,
     and before an order waiting for its online payment is cancelled.
@@ -68,15 +86,18 @@ def order_settings_update(
     low, high = NOT_COLLECTED_AFTER_DAYS
     if not low <= not_collected_after_days <= high:
         errors["not_collected_after_days"] = [
-            _("Choose a number of days between %(low)s and %(high)s.") % {"low": low, "high": high}]
+            _("Choose a number of days between %(low)s and %(high)s.") % {"low": low, "high": high}
+        ]
     elif not 0 <= reminder_days_before <= not_collected_after_days:
         errors["reminder_days_before"] = [
             _("The reminder goes before the release: choose between 0 (no reminder) and %(days)s days.")
-            % {"days": not_collected_after_days}]
+            % {"days": not_collected_after_days}
+        ]
     low, high = UNPAID_RELEASE_MINUTES
     if not low <= unpaid_release_minutes <= high:
         errors["unpaid_release_minutes"] = [
-            _("Choose a number of minutes between %(low)s and %(high)s.") % {"low": low, "high": high}]
+            _("Choose a number of minutes between %(low)s and %(high)s.") % {"low": low, "high": high}
+        ]
     if errors:
         raise ValidationError(errors)
     settings = OrderSettings.objects.select_for_update().filter(pk=1).first()
@@ -88,9 +109,22 @@ def order_settings_update(
     if created:
         settings.save(force_insert=True)
     else:
-        settings.save(update_fields=["not_collected_after_days", "reminder_days_before", "unpaid_release_minutes",
-                                     "updated_at", "updated_by"])
-    audit_record(actor=actor, verb="orders.settings", payload={
-        "not_collected_after_days": not_collected_after_days, "reminder_days_before": reminder_days_before,
-        "unpaid_release_minutes": unpaid_release_minutes})
+        settings.save(
+            update_fields=[
+                "not_collected_after_days",
+                "reminder_days_before",
+                "unpaid_release_minutes",
+                "updated_at",
+                "updated_by",
+            ]
+        )
+    audit_record(
+        actor=actor,
+        verb="orders.settings",
+        payload={
+            "not_collected_after_days": not_collected_after_days,
+            "reminder_days_before": reminder_days_before,
+            "unpaid_release_minutes": unpaid_release_minutes,
+        },
+    )
     return settings

@@ -1,4 +1,5 @@
 """Orders not collected in time: reminders, then release. Thin, idempotent, safe to retry."""
+
 from celery import shared_task
 from django_tenants.utils import get_tenant_model, tenant_context
 

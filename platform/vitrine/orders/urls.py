@@ -1,4 +1,5 @@
 """The cart and checkout, under /panier/."""
+
 from django.urls import path
 
 from vitrine.orders import views

@@ -1,4 +1,5 @@
 """A shopper's own orders, under /compte/commandes/."""
+
 from django.urls import path
 
 from vitrine.orders import views_account as views

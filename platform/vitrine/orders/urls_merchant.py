@@ -1,4 +1,5 @@
 """The merchant's orders, under /pro/commandes/."""
+
 from django.urls import path
 
 from vitrine.orders import views_merchant as views

@@ -1,4 +1,5 @@
 """Shoppers' cart and checkout pages. Thin: they read the request and call services and selectors."""
+
 from __future__ import annotations
 
 import uuid
@@ -52,7 +53,9 @@ def _count_remember(request: HttpRequest, cart: Cart | None, count: int | None =
 
 def _back(request: HttpRequest, fallback: str = "cart"):
     referer = request.META.get("HTTP_REFERER", "")
-    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(referer)
     return redirect(fallback)
 
@@ -67,8 +70,12 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
 def cart_add(request: HttpRequest, product_id: int) -> HttpResponse:
     cart = cart_of_request(request, create=True)
     try:
-        line = cart_add_service(cart=cart, product_id=product_id, variant_id=request.POST.get("variant") or None,
-                                quantity=request.POST.get("quantity") or 1)
+        line = cart_add_service(
+            cart=cart,
+            product_id=product_id,
+            variant_id=request.POST.get("variant") or None,
+            quantity=request.POST.get("quantity") or 1,
+        )
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return _back(request)
@@ -96,8 +103,13 @@ def _checkout_context(request: HttpRequest, summary, *, key: str, errors=(), pos
     groups = []
     for group in summary.groups:
         slots = selectors.checkout_slots(shop=group.shop)
-        groups.append({"group": group, "days": selectors.slots_by_day(slots),
-                       "chosen": (posted or {}).get(f"slot-{group.shop.pk}", "")})
+        groups.append(
+            {
+                "group": group,
+                "days": selectors.slots_by_day(slots),
+                "chosen": (posted or {}).get(f"slot-{group.shop.pk}", ""),
+            }
+        )
     return {"summary": summary, "groups": groups, "key": key, "errors": list(errors), "posted": posted or {}}
 
 
@@ -110,13 +122,17 @@ def checkout(request: HttpRequest) -> HttpResponse:
             return redirect("cart")
         return render(request, "orders/checkout.html", _checkout_context(request, summary, key=str(uuid.uuid4())))
     key = request.POST.get("idempotency_key", "")
-    guest = Guest(name=request.POST.get("name", ""), email=request.POST.get("email", ""),
-                  phone=request.POST.get("phone", ""))
+    guest = Guest(
+        name=request.POST.get("name", ""), email=request.POST.get("email", ""), phone=request.POST.get("phone", "")
+    )
     slots = {group.shop.pk: request.POST.get(f"slot-{group.shop.pk}", "") for group in summary.groups}
     try:
         orders = order_place(
-            cart=cart or Cart(), customer=request.user if request.user.is_authenticated else None,
-            guest=guest, slots=slots, idempotency_key=key,
+            cart=cart or Cart(),
+            customer=request.user if request.user.is_authenticated else None,
+            guest=guest,
+            slots=slots,
+            idempotency_key=key,
         )
     except ValidationError as error:
         if summary.is_empty and not error.messages:

@@ -1,4 +1,5 @@
 """A shopper's own orders, under /compte/commandes/: the list, one order with its history, cancelling it."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -34,10 +35,14 @@ def _own_order(request: HttpRequest, order_id: int) -> Order:
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _own_order(request, order_id)
     history = [(Order.Status(event.to_status).label, event.created_at) for event in order.events.all()]
-    return render(request, "orders/account/order_detail.html", {
-        "order": order,
-        "history": history,
-    })
+    return render(
+        request,
+        "orders/account/order_detail.html",
+        {
+            "order": order,
+            "history": history,
+        },
+    )
 
 
 @login_required

@@ -1,5 +1,6 @@
 """The merchant's orders, phone first: the live board (one tap per step, find at the counter),
 the history, the day's summary and the shop's pickup settings. Own shop only."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -62,7 +63,9 @@ def merchant_order_action(request: HttpRequest, pk: int, action: str) -> HttpRes
     try:
         if action == "refuser":
             order_refuse(order=order, actor=request.user, reason=request.POST.get("reason", ""))
-            messages.success(request, _("Order %(code)s refused; the customer is told why.") % {"code": order.pickup_code})
+            messages.success(
+                request, _("Order %(code)s refused; the customer is told why.") % {"code": order.pickup_code}
+            )
         elif action in ACTIONS:
             service, done = ACTIONS[action]
             service(order=order, actor=request.user)
@@ -86,9 +89,18 @@ def merchant_orders_history(request: HttpRequest) -> HttpResponse:
     page = Paginator(orders, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     # The filters again in the pagination links (without the page number).
     kept = urlencode([(key, value) for key, value in request.GET.items() if key != "page" and value])
-    return render(request, "orders/merchant/history.html", {
-        "form": form, "page": page, "kept": kept, "shop": request.shop, "filtered": kept != "",
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "orders/merchant/history.html",
+        {
+            "form": form,
+            "page": page,
+            "kept": kept,
+            "shop": request.shop,
+            "filtered": kept != "",
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 def _day_asked(request: HttpRequest) -> tuple[date, str]:
@@ -113,14 +125,23 @@ def merchant_orders_day(request: HttpRequest) -> HttpResponse:
     """The day's summary: orders by status for that day's pickups, money collected, what is left to do."""
     day, error = _day_asked(request)
     summary = selectors.merchant_day_summary(shop=request.shop, day=day)
-    return render(request, "orders/merchant/day.html", {
-        "summary": summary, "shop": request.shop, "error": error, "day_label": selectors.day_label(day),
-        # No link past the days the page shows.
-        "previous": day - timedelta(days=1) if day > selectors.DAY_RANGE[0] else None,
-        "next": day + timedelta(days=1) if day < selectors.DAY_RANGE[1] else None,
-        "is_today": day == territory_today(),
-        "first_day": selectors.DAY_RANGE[0], "last_day": selectors.DAY_RANGE[1],
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "orders/merchant/day.html",
+        {
+            "summary": summary,
+            "shop": request.shop,
+            "error": error,
+            "day_label": selectors.day_label(day),
+            # No link past the days the page shows.
+            "previous": day - timedelta(days=1) if day > selectors.DAY_RANGE[0] else None,
+            "next": day + timedelta(days=1) if day < selectors.DAY_RANGE[1] else None,
+            "is_today": day == territory_today(),
+            "first_day": selectors.DAY_RANGE[0],
+            "last_day": selectors.DAY_RANGE[1],
+        },
+        status=400 if error else 200,
+    )
 
 
 @merchant_required(owner_only=True)
@@ -137,6 +158,14 @@ def merchant_orders_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Pickup settings saved: the next orders get these slots."))
             return redirect("merchant_orders_settings")
     slots = [slot for slot in selectors.checkout_slots(shop=request.shop, settings=current) if not slot.is_full]
-    return render(request, "orders/merchant/settings.html", {
-        "form": form, "shop": request.shop, "settings": current, "preview": slots[:SETTINGS_PREVIEW_SLOTS],
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "orders/merchant/settings.html",
+        {
+            "form": form,
+            "shop": request.shop,
+            "settings": current,
+            "preview": slots[:SETTINGS_PREVIEW_SLOTS],
+        },
+        status=400 if form.errors else 200,
+    )

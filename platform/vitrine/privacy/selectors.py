@@ -1,4 +1,5 @@
 """Everything the marketplace keeps about a person, as plain data (GDPR right of access)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,8 +11,10 @@ from vitrine.orders.models import Order
 def account_data_export(*, user: User) -> dict[str, Any]:
     """Everything the marketplace keeps about the person, as plain data (GDPR right of access)."""
     orders = (
-        Order.objects.filter(customer=user).select_related("shop__commune")
-        .prefetch_related("lines", "events").order_by("created_at", "id")
+        Order.objects.filter(customer=user)
+        .select_related("shop__commune")
+        .prefetch_related("lines", "events")
+        .order_by("created_at", "id")
     )
     return {
         "account": {
@@ -35,8 +38,12 @@ def account_data_export(*, user: User) -> dict[str, Any]:
                 "total": str(order.total),
                 "refusal_reason": order.refusal_reason,
                 "lines": [
-                    {"title": line.title, "variant": line.variant_name, "unit_price": str(line.unit_price),
-                     "quantity": line.quantity}
+                    {
+                        "title": line.title,
+                        "variant": line.variant_name,
+                        "unit_price": str(line.unit_price),
+                        "quantity": line.quantity,
+                    }
                     for line in order.lines.all()
                 ],
                 "history": [

@@ -3,6 +3,7 @@
 Deletion spans accounts, shops, orders and notifications: it lives above them all, so none of
 them imports another to find out whether an account may go.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -48,16 +49,21 @@ def account_delete_check(*, user: User, lock: bool = False) -> None:
     """Raise AccountDeletionRefused if the account cannot be deleted now (lock: inside account_delete)."""
     if ShopMember.objects.filter(user=user, role=ShopMember.Role.OWNER).exists():
         raise AccountDeletionRefused(
-            _("Your account owns a shop on this marketplace: it cannot be deleted here, or the shop would "
-              "have no one to run it. Contact the territory team to hand the shop over or close it."),
+            _(
+                "Your account owns a shop on this marketplace: it cannot be deleted here, or the shop would "
+                "have no one to run it. Contact the territory team to hand the shop over or close it."
+            ),
             code="shop_owner",
         )
-    if user.role == User.Role.TERRITORY_ADMIN and not User.objects.filter(
-        role=User.Role.TERRITORY_ADMIN, is_active=True
-    ).exclude(pk=user.pk).exists():
+    if (
+        user.role == User.Role.TERRITORY_ADMIN
+        and not User.objects.filter(role=User.Role.TERRITORY_ADMIN, is_active=True).exclude(pk=user.pk).exists()
+    ):
         raise AccountDeletionRefused(
-            _("You are the only administrator of this marketplace: it cannot be left without one. "
-              "Contact the platform team."),
+            _(
+                "You are the only administrator of this marketplace: it cannot be left without one. "
+                "Contact the platform team."
+            ),
             code="last_admin",
         )
     orders = order_selectors.orders_in_progress(user=user)
@@ -67,7 +73,8 @@ def account_delete_check(*, user: User, lock: bool = False) -> None:
     if in_progress:
         raise AccountDeletionRefused(
             _("You have orders in progress: cancel them or collect them first, then delete your account."),
-            code="orders_in_progress", orders=in_progress,
+            code="orders_in_progress",
+            orders=in_progress,
         )
 
 
@@ -96,7 +103,8 @@ def account_delete(*, user: User) -> int:
     # The delivery log of the emails they were sent, and of those about them (the shops' new-order
     # emails carry their contact details); emails still on their way are delivered.
     OutboxEmail.objects.filter(Q(to__contains=[user.email]) | Q(body__contains=user.email)).exclude(
-        status=OutboxEmail.Status.PENDING).delete()
+        status=OutboxEmail.Status.PENDING
+    ).delete()
     # The territory's audit trail keeps the decisions, not the person: their name goes from
     # the rows they made and from the rows that name them (an invitation, say).
     label = _deleted_account_label()

@@ -1,4 +1,5 @@
 """A person's data and the deletion of their account, under /compte/."""
+
 from django.urls import path
 
 from vitrine.privacy import views

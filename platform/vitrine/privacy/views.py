@@ -1,4 +1,5 @@
 """A person's data, under /compte/: download it (GDPR right of access), delete the account."""
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,9 @@ def account_deleted(request: HttpRequest) -> HttpResponse:
 def account_data(request: HttpRequest) -> HttpResponse:
     """Everything kept about the person, as a JSON file to download (GDPR right of access)."""
     data = selectors.account_data_export(user=request.user)
-    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
     schema = getattr(getattr(request, "tenant", None), "schema_name", "vitrine")
     response["Content-Disposition"] = f'attachment; filename="mes-donnees-{schema}.json"'
     response["Cache-Control"] = "no-store"

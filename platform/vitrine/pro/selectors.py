@@ -1,4 +1,5 @@
 """What the merchant's dashboard shows."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ def merchant_summary(*, shop: Shop) -> MerchantSummary:
         draft=Count("pk", filter=Q(status=Product.Status.DRAFT)),
         unpublished=Count("pk", filter=~Q(unpublished_reason="") & ~Q(status=Product.Status.PUBLISHED)),
     )
-    shop_counts = Shop.objects.filter(pk=shop.pk).aggregate(photos=Count("photos", distinct=True),
-                                                             ranges=Count("opening_ranges", distinct=True))
-    return MerchantSummary(counts["published"], counts["draft"], counts["unpublished"],
-                           shop_counts["photos"], bool(shop_counts["ranges"]))
+    shop_counts = Shop.objects.filter(pk=shop.pk).aggregate(
+        photos=Count("photos", distinct=True), ranges=Count("opening_ranges", distinct=True)
+    )
+    return MerchantSummary(
+        counts["published"], counts["draft"], counts["unpublished"], shop_counts["photos"], bool(shop_counts["ranges"])
+    )

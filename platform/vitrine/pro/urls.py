@@ -1,4 +1,5 @@
 """The merchant area's front door, under /pro/."""
+
 from django.urls import path
 
 from vitrine.pro import views

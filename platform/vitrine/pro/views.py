@@ -3,6 +3,7 @@
 Both compose several apps (a shop's category is the catalogue's; the dashboard counts products
 and, later, orders and figures), so they sit above shops, catalog and orders.
 """
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -28,6 +29,7 @@ def _render(request, template: str, context: dict, *forms_) -> HttpResponse:
 
 # --- Joining ----------------------------------------------------------------------------
 
+
 def shop_apply_view(request: HttpRequest) -> HttpResponse:
     """A shop applies to join the marketplace; a visitor opens their account at the same time."""
     user = request.user
@@ -45,8 +47,10 @@ def shop_apply_view(request: HttpRequest) -> HttpResponse:
         try:
             if with_account:
                 _shop, owner = shop_apply_with_account(
-                    application=form.application(), email=form.cleaned_data["owner_email"],
-                    password=form.cleaned_data["password"], full_name=form.cleaned_data["owner_full_name"],
+                    application=form.application(),
+                    email=form.cleaned_data["owner_email"],
+                    password=form.cleaned_data["password"],
+                    full_name=form.cleaned_data["owner_full_name"],
                 )
                 login(request, owner, backend="django.contrib.auth.backends.ModelBackend")
             else:
@@ -63,11 +67,18 @@ shop_apply_view.access = "public"  # anyone may apply; the permission matrix rea
 
 # --- Dashboard --------------------------------------------------------------------------
 
+
 @merchant_required(allow_refused=True)
 def merchant_home(request: HttpRequest) -> HttpResponse:
     """The merchant's dashboard: where their shop stands, and what to do next."""
     shop = request.shop
     summary = selectors.merchant_summary(shop=shop) if shop.status != Shop.Status.REFUSED else None
-    return render(request, "pro/home.html", {
-        "shop": shop, "summary": summary, "is_owner": request.membership.role == ShopMember.Role.OWNER,
-    })
+    return render(
+        request,
+        "pro/home.html",
+        {
+            "shop": shop,
+            "summary": summary,
+            "is_owner": request.membership.role == ShopMember.Role.OWNER,
+        },
+    )

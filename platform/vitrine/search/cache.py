@@ -3,6 +3,7 @@
 One process may serve every territory (1,000 and more): a plain dict keyed by schema would
 keep each one's tree and words for ever. These keep the territories used most recently.
 """
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """The products of a page of results, as their cards show them, in one query."""
+
 from __future__ import annotations
 
 from django.db import connection
@@ -15,8 +16,9 @@ def _card_fields(model, *names: str) -> tuple[str, ...]:
 _CARD_FIELDS = {
     Product: _card_fields(Product, "id", "shop_id", "title", "slug", "price"),
     Shop: _card_fields(Shop, "id", "slug", "name"),
-    ProductPhoto: _card_fields(ProductPhoto, "id", "product_id", "image", "alt", "width", "height", "renditions",
-                               "position"),
+    ProductPhoto: _card_fields(
+        ProductPhoto, "id", "product_id", "image", "alt", "width", "height", "renditions", "position"
+    ),
 }
 
 
@@ -30,21 +32,26 @@ def product_cards(ids: list[int]) -> list[Product]:
     if not ids:
         return []
     product_fields, shop_fields, photo_fields = _CARD_FIELDS[Product], _CARD_FIELDS[Shop], _CARD_FIELDS[ProductPhoto]
-    columns = ", ".join([f"p.{name}" for name in product_fields] + [f"s.{name}" for name in shop_fields]
-                        + [f"ph.{name}" for name in photo_fields])
+    columns = ", ".join(
+        [f"p.{name}" for name in product_fields]
+        + [f"s.{name}" for name in shop_fields]
+        + [f"ph.{name}" for name in photo_fields]
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {columns} FROM catalog_product p JOIN shops_shop s ON s.id = p.shop_id"
             " LEFT JOIN LATERAL (SELECT * FROM catalog_productphoto WHERE product_id = p.id"
-            " ORDER BY position, id LIMIT 1) ph ON true WHERE p.id = ANY(%s)", [ids])
+            " ORDER BY position, id LIMIT 1) ph ON true WHERE p.id = ANY(%s)",
+            [ids],
+        )
         rows = cursor.fetchall()
     renditions_field = ProductPhoto._meta.get_field("renditions")
     renditions_at = photo_fields.index("renditions")
     db = connection.alias
     by_id = {}
     for row in rows:
-        product_values, rest = row[:len(product_fields)], row[len(product_fields):]
-        shop_values, photo_values = rest[:len(shop_fields)], list(rest[len(shop_fields):])
+        product_values, rest = row[: len(product_fields)], row[len(product_fields) :]
+        shop_values, photo_values = rest[: len(shop_fields)], list(rest[len(shop_fields) :])
         product = Product.from_db(db, product_fields, product_values)
         product.shop = Shop.from_db(db, shop_fields, shop_values)
         # The card's photo alone, where the card template reads it (catalog_tags.first_photo);

@@ -31,6 +31,7 @@ below it: types (filters, page, facets) and cache (bounded per-territory caches)
 bottom, then tree (the cached category tree), sql (the statement), cards (the page's
 products as model instances), suggestions (when nothing matches).
 """
+
 from __future__ import annotations
 
 from django.db import connection
@@ -49,8 +50,9 @@ __all__ = ["COUNT_LIMIT", "PER_PAGE", "Facet", "SearchFilters", "SearchPage", "p
 FACET_LIMIT = 12
 
 
-def product_search(*, query: str, filters: SearchFilters, page: int = 1, per_page: int = PER_PAGE,
-                   count_limit: int = COUNT_LIMIT) -> SearchPage:
+def product_search(
+    *, query: str, filters: SearchFilters, page: int = 1, per_page: int = PER_PAGE, count_limit: int = COUNT_LIMIT
+) -> SearchPage:
     """One page of published products matching `query` and `filters`, with facets and suggestions."""
     result = SearchPage(query=query, filters=filters, per_page=per_page, count_limit=count_limit)
     terms = query_terms(query)
@@ -93,8 +95,9 @@ def product_search(*, query: str, filters: SearchFilters, page: int = 1, per_pag
         # Counts of a sample would mislead: the facets name what was met, biggest first.
         result.categories, result.communes, result.shops = (
             [Facet(f.slug, f.name, None, f.selected) for f in facets]
-            for facets in (result.categories, result.communes, result.shops))
-        page_ids = (ids["t"] + ids["r"])[:min(per_page, count_limit - (result.page - 1) * per_page)]
+            for facets in (result.categories, result.communes, result.shops)
+        )
+        page_ids = (ids["t"] + ids["r"])[: min(per_page, count_limit - (result.page - 1) * per_page)]
     else:
         page_ids = ids["p"]
     result.products = product_cards(page_ids)

@@ -6,6 +6,7 @@ without the `server_side_binding` option), so the server still plans `status = '
 and can use the partial index product_newest (tests/search check the plan); with server-side
 binding, a generic plan of a prepared statement could not.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -67,7 +68,8 @@ class SearchStatement:
         if self.filters.category_slug:
             slug = self.param("category", self.filters.category_slug)
             ctes.append(
-                "cat AS (WITH RECURSIVE tree(id) AS (SELECT id FROM catalog_category WHERE slug = " + slug
+                "cat AS (WITH RECURSIVE tree(id) AS (SELECT id FROM catalog_category WHERE slug = "
+                + slug
                 + " UNION ALL SELECT c.id FROM catalog_category c JOIN tree ON c.parent_id = tree.id) SELECT id FROM tree)"
             )
         if self.terms:
@@ -83,20 +85,25 @@ class SearchStatement:
     def _mask(self, vector: str) -> str:
         if len(self.terms) == 1:
             return "1"
-        return " | ".join(f"(CASE WHEN {vector} @@ {self._word(i)} THEN {1 << i} ELSE 0 END)"
-                          for i in range(len(self.terms)))
+        return " | ".join(
+            f"(CASE WHEN {vector} @@ {self._word(i)} THEN {1 << i} ELSE 0 END)" for i in range(len(self.terms))
+        )
 
     def _in_names(self, i: int | None = None) -> str:
         """Whether the product's category or shop name holds word i (any word when None)."""
         which = "" if i is None or len(self.terms) == 1 else f" WHERE mask & {1 << i} <> 0"
-        return (f"(p.category_id = ANY(ARRAY(SELECT id FROM mc{which}))"
-                f" OR p.shop_id = ANY(ARRAY(SELECT id FROM ms{which})))")
+        return (
+            f"(p.category_id = ANY(ARRAY(SELECT id FROM mc{which}))"
+            f" OR p.shop_id = ANY(ARRAY(SELECT id FROM ms{which})))"
+        )
 
     def where(self) -> str:
         """Published products of approved shops with every word somewhere, within the filters."""
         # The few shops not approved, rather than the many approved: a short array to check.
-        where = [f"p.status = {self.param('published', Product.Status.PUBLISHED)}",
-                 f"NOT p.shop_id = ANY(ARRAY(SELECT id FROM shops_shop WHERE status <> {self.approved()}))"]
+        where = [
+            f"p.status = {self.param('published', Product.Status.PUBLISHED)}",
+            f"NOT p.shop_id = ANY(ARRAY(SELECT id FROM shops_shop WHERE status <> {self.approved()}))",
+        ]
         if self.terms:
             # Candidates by index (GIN on the product's words, or the category's or shop's id:
             # a BitmapOr); with several words, each is then checked in any field (a stop word,
@@ -112,10 +119,14 @@ class SearchStatement:
             where.append("p.category_id = ANY(ARRAY(SELECT id FROM cat))")
         if filters.commune_slug:
             commune = self.param("commune", filters.commune_slug)
-            where.append("p.shop_id = ANY(ARRAY(SELECT id FROM shops_shop WHERE commune_id ="
-                         f" (SELECT id FROM shops_commune WHERE slug = {commune})))")
+            where.append(
+                "p.shop_id = ANY(ARRAY(SELECT id FROM shops_shop WHERE commune_id ="
+                f" (SELECT id FROM shops_commune WHERE slug = {commune})))"
+            )
         if filters.shop_slug:
-            where.append(f"p.shop_id = (SELECT id FROM shops_shop WHERE slug = {self.param('shop', filters.shop_slug)})")
+            where.append(
+                f"p.shop_id = (SELECT id FROM shops_shop WHERE slug = {self.param('shop', filters.shop_slug)})"
+            )
         if filters.price_min is not None:
             where.append(f"p.price >= {self.param('price_min', filters.price_min)}")
         if filters.price_max is not None:
@@ -125,8 +136,10 @@ class SearchStatement:
             # keeps the EXISTS a lookup by product (an index probe, for the few products out
             # of stock themselves): without it, PostgreSQL may hash every variant in stock first.
             on_request = self.param("on_request", Product.Availability.ON_REQUEST)
-            where.append(f"(p.availability = {on_request} OR p.stock > 0 OR EXISTS"
-                         " (SELECT 1 FROM catalog_variant v WHERE v.product_id = p.id AND v.stock > 0 OFFSET 0))")
+            where.append(
+                f"(p.availability = {on_request} OR p.stock > 0 OR EXISTS"
+                " (SELECT 1 FROM catalog_variant v WHERE v.product_id = p.id AND v.stock > 0 OFFSET 0))"
+            )
         return " AND ".join(where)
 
     def score(self) -> str:
@@ -175,8 +188,10 @@ class SearchStatement:
         # Every match, as one scan of the products (a bitmap of the indexes, or a sequential
         # scan where most products match), read only as far as `m` asks.
         ctes = [
-            ("matches AS MATERIALIZED (SELECT p.id, p.category_id, p.shop_id, p.published_at, p.search_vector"
-             f" FROM catalog_product p WHERE {where})"),
+            (
+                "matches AS MATERIALIZED (SELECT p.id, p.category_id, p.shop_id, p.published_at, p.search_vector"
+                f" FROM catalog_product p WHERE {where})"
+            ),
             "m AS MATERIALIZED (SELECT * FROM matches LIMIT %(sample)s)",
             "found AS MATERIALIZED (SELECT count(*) AS n FROM m)",
         ]
@@ -205,10 +220,15 @@ UNION ALL (
             return self.with_(*ctes) + sql
         every = self.tsquery("every_word", tsquery_text(self.terms))
         # Every word is in the title here: as typed, or as a word beginning.
-        title_score = " + ".join(f"CASE WHEN p.search_vector @@ {self._title_exact(i)} THEN {SCORE_TITLE_WORD}"
-                                 f" ELSE {SCORE_TITLE_BEGINNING} END" for i in range(len(self.terms)))
-        ctes.append(f"t AS MATERIALIZED (SELECT p.id, p.published_at, {title_score} AS score FROM catalog_product p"
-                    f" WHERE {TITLE_VECTOR} @@ {every} AND {where})")
+        title_score = " + ".join(
+            f"CASE WHEN p.search_vector @@ {self._title_exact(i)} THEN {SCORE_TITLE_WORD}"
+            f" ELSE {SCORE_TITLE_BEGINNING} END"
+            for i in range(len(self.terms))
+        )
+        ctes.append(
+            f"t AS MATERIALIZED (SELECT p.id, p.published_at, {title_score} AS score FROM catalog_product p"
+            f" WHERE {TITLE_VECTOR} @@ {every} AND {where})"
+        )
         sql += f"""
 UNION ALL (
     SELECT 't', t.id, NULL, NULL, NULL, NULL, NULL FROM t WHERE NOT {narrow}

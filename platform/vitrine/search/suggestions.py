@@ -3,6 +3,7 @@
 The words of the territory's category and shop names are kept per process (bounded), keyed
 by a fingerprint of those names: a shop renamed or approved is seen at once.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -57,7 +58,7 @@ def suggestions_for(terms: list[str], tree: SearchCategoryTree) -> list[Suggesti
 _SEPARATORS = "'[[:space:][:punct:]’«»]+'"
 _NAMES_VOCABULARY = f"""
 SELECT word FROM (
-    SELECT DISTINCT {folded_sql('w')} AS word FROM (
+    SELECT DISTINCT {folded_sql("w")} AS word FROM (
         SELECT regexp_split_to_table(c.name, {_SEPARATORS}) AS w FROM catalog_category c
         UNION SELECT regexp_split_to_table(s.name, {_SEPARATORS}) FROM shops_shop s WHERE s.status = %(approved)s
     ) raw
@@ -67,7 +68,7 @@ SELECT word FROM (
 _WORDS_LIKE_TERM = f"""
 SELECT unnest(%(names)s::text[]) AS word
 UNION SELECT word FROM (
-    SELECT {folded_sql('w')} AS word FROM (
+    SELECT {folded_sql("w")} AS word FROM (
         SELECT DISTINCT regexp_split_to_table(p.title, {_SEPARATORS}) AS w FROM (
             SELECT p.title FROM catalog_product p WHERE p.status = %(published)s
             AND p.search_vector @@ to_tsquery('french', left(t.term, 3) || ':*') LIMIT 200) p
@@ -156,9 +157,12 @@ def _popular_categories_and_shops_fingerprint(tree: SearchCategoryTree | None) -
     """The popular categories, and a fingerprint of the approved shops' names (vocabulary's key)."""
     with connection.cursor() as cursor:
         # The tree's version comes with the counts: one query when the tree is cached.
-        cursor.execute("SELECT 'c', category_id, count(*), sum(hashtext(name)), NULL FROM shops_shop"
-                       " WHERE status = %s GROUP BY category_id"
-                       f" UNION ALL SELECT 'v', NULL, NULL, NULL, {TREE_VERSION}", [Shop.Status.APPROVED])
+        cursor.execute(
+            "SELECT 'c', category_id, count(*), sum(hashtext(name)), NULL FROM shops_shop"
+            " WHERE status = %s GROUP BY category_id"
+            f" UNION ALL SELECT 'v', NULL, NULL, NULL, {TREE_VERSION}",
+            [Shop.Status.APPROVED],
+        )
         rows = cursor.fetchall()
     if tree is None:
         tree = category_tree(next(version for kind, *_counts, version in rows if kind == "v"))

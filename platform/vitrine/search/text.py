@@ -1,4 +1,5 @@
 """What shoppers type, folded the way the catalogue's search column is (catalog.models.folded)."""
+
 from __future__ import annotations
 
 import re

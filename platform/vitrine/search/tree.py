@@ -5,6 +5,7 @@ suggestions. Its key is a fingerprint of the table's content, which the search's
 statement returns with its rows (TREE_VERSION): a category edited anywhere is seen at once,
 at no extra query while the tree is unchanged.
 """
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -17,8 +18,10 @@ from vitrine.search.cache import TerritoryCache
 from vitrine.search.text import query_terms
 
 # What changes the category tree changes this (cache key of category_tree).
-TREE_VERSION = ("(SELECT md5(coalesce(string_agg(concat_ws(',', id, coalesce(parent_id, 0), position, slug, name),"
-                " ';' ORDER BY id), '')) FROM catalog_category)")
+TREE_VERSION = (
+    "(SELECT md5(coalesce(string_agg(concat_ws(',', id, coalesce(parent_id, 0), position, slug, name),"
+    " ';' ORDER BY id), '')) FROM catalog_category)"
+)
 
 
 class SearchCategoryTree(CategoryTree):
@@ -51,4 +54,3 @@ def category_tree(version: str | None = None) -> SearchCategoryTree:
     tree = SearchCategoryTree(list(Category.objects.all()), version=version)
     _trees.put(schema, version, tree)
     return tree
-

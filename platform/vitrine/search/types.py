@@ -1,4 +1,5 @@
 """What a search takes (words, filters) and gives (a page of products, facets, suggestions)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,8 +22,14 @@ class SearchFilters:
 
     @property
     def any(self) -> bool:
-        return bool(self.category_slug or self.commune_slug or self.shop_slug or self.price_min is not None
-                    or self.price_max is not None or self.in_stock)
+        return bool(
+            self.category_slug
+            or self.commune_slug
+            or self.shop_slug
+            or self.price_min is not None
+            or self.price_max is not None
+            or self.in_stock
+        )
 
 
 @dataclass(frozen=True)

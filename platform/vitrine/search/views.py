@@ -1,4 +1,5 @@
 """The shoppers' search page: /recherche/?q=..."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -39,8 +40,11 @@ def search(request: HttpRequest) -> HttpResponse:
         errors.append(_("The minimum price is above the maximum price."))
         prices = {"prix_min": None, "prix_max": None}
     filters = SearchFilters(
-        category_slug=params.get("categorie", "")[:100], commune_slug=params.get("commune", "")[:140],
-        shop_slug=params.get("boutique", "")[:140], price_min=prices["prix_min"], price_max=prices["prix_max"],
+        category_slug=params.get("categorie", "")[:100],
+        commune_slug=params.get("commune", "")[:140],
+        shop_slug=params.get("boutique", "")[:140],
+        price_min=prices["prix_min"],
+        price_max=prices["prix_max"],
         in_stock=params.get("en_stock") == "1",
     )
     try:
@@ -50,8 +54,11 @@ def search(request: HttpRequest) -> HttpResponse:
     result = product_search(query=query, filters=filters, page=page)
     # The current search as query strings: every link keeps it and changes one thing.
     state = {
-        "q": query, "categorie": filters.category_slug, "commune": filters.commune_slug,
-        "boutique": filters.shop_slug, "prix_min": params.get("prix_min", "") if prices["prix_min"] is not None else "",
+        "q": query,
+        "categorie": filters.category_slug,
+        "commune": filters.commune_slug,
+        "boutique": filters.shop_slug,
+        "prix_min": params.get("prix_min", "") if prices["prix_min"] is not None else "",
         "prix_max": params.get("prix_max", "") if prices["prix_max"] is not None else "",
         "en_stock": "1" if filters.in_stock else "",
     }
@@ -61,7 +68,10 @@ def search(request: HttpRequest) -> HttpResponse:
         return "?" + urlencode({k: v for k, v in merged.items() if v})
 
     context = {
-        "result": result, "query": query, "errors": errors, "state": state,
+        "result": result,
+        "query": query,
+        "errors": errors,
+        "state": state,
         "count_limit": number_format(result.count_limit, force_grouping=True),
         "page_query": urlencode({k: v for k, v in state.items() if v}),
         "category_links": [(f, link(categorie="" if f.selected else f.slug)) for f in result.categories],

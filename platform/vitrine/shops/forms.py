@@ -1,4 +1,5 @@
 """Forms of the merchant and staff areas: they parse what people type; services decide."""
+
 from __future__ import annotations
 
 from datetime import time
@@ -29,7 +30,9 @@ class SalesModeField(forms.ChoiceField):
                 (self.CLICK_AND_COLLECT, _("Online, with Click & Collect: customers order and pick up in store")),
                 (self.SHOWCASE, _("Showcase only: customers browse, then come to the shop")),
             ],
-            widget=forms.RadioSelect, initial=self.CLICK_AND_COLLECT, **kwargs,
+            widget=forms.RadioSelect,
+            initial=self.CLICK_AND_COLLECT,
+            **kwargs,
         )
 
     @classmethod
@@ -45,30 +48,48 @@ class CommuneChoiceField(forms.ModelChoiceField):
 class ShopIdentityForm(forms.Form):
     """The shop's application: identity, address, category, contact, how it sells."""
 
-    name = forms.CharField(label=_("Business name"), max_length=120,
-                           widget=forms.TextInput(attrs={"autocomplete": "organization"}))
+    name = forms.CharField(
+        label=_("Business name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "organization"})
+    )
     siret = forms.CharField(
-        label=_("SIRET number"), max_length=20,
+        label=_("SIRET number"),
+        max_length=20,
         help_text=_("14 digits, on your Kbis or on annuaire-entreprises.data.gouv.fr. Spaces are fine."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    address = forms.CharField(label=_("Street address"), max_length=200,
-                              widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
+    address = forms.CharField(
+        label=_("Street address"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "address-line1"})
+    )
     commune = CommuneChoiceField(
-        label=_("Commune"), queryset=None, empty_label=_("Choose the commune"),
+        label=_("Commune"),
+        queryset=None,
+        empty_label=_("Choose the commune"),
         error_messages={"invalid_choice": COMMUNE_OUTSIDE, "required": COMMUNE_OUTSIDE},
     )
     category = forms.TypedChoiceField(
-        label=_("Category"), coerce=int, choices=(),
-        error_messages={"invalid_choice": _("Choose the shop's category."), "required": _("Choose the shop's category.")},
+        label=_("Category"),
+        coerce=int,
+        choices=(),
+        error_messages={
+            "invalid_choice": _("Choose the shop's category."),
+            "required": _("Choose the shop's category."),
+        },
     )
     email = forms.EmailField(label=_("Shop's contact email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    phone = forms.CharField(label=_("Shop's phone"), max_length=20, required=False,
-                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+    phone = forms.CharField(
+        label=_("Shop's phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
     description = forms.CharField(
-        label=_("Describe your shop"), required=False, max_length=5000,
+        label=_("Describe your shop"),
+        required=False,
+        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("What you sell, what makes you different. A blank line starts a new paragraph; lines starting with “- ” make a list."),
+        help_text=_(
+            "What you sell, what makes you different. A blank line starts a new paragraph; lines starting with “- ” make a list."
+        ),
     )
     sales_mode = SalesModeField()
 
@@ -82,22 +103,34 @@ class ShopIdentityForm(forms.Form):
         data = self.cleaned_data
         showcase = data["sales_mode"] == SalesModeField.SHOWCASE
         return ShopApplication(
-            name=data["name"], siret=data["siret"], address=data["address"], commune_id=data["commune"].pk,
-            category_id=data["category"], email=data["email"], phone=data.get("phone", ""),
-            description=data.get("description", ""), click_and_collect=not showcase, showcase_only=showcase,
+            name=data["name"],
+            siret=data["siret"],
+            address=data["address"],
+            commune_id=data["commune"].pk,
+            category_id=data["category"],
+            email=data["email"],
+            phone=data.get("phone", ""),
+            description=data.get("description", ""),
+            click_and_collect=not showcase,
+            showcase_only=showcase,
         )
 
 
 class ShopApplyForm(ShopIdentityForm):
     """The public application form; a visitor also opens their account."""
 
-    owner_full_name = forms.CharField(label=_("Your first and last name"), max_length=150,
-                                      widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    owner_email = forms.EmailField(label=_("Your email address (your login)"),
-                                   widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    password = forms.CharField(label=_("Choose a password"), strip=False,
-                               help_text=_("At least 8 characters, not too common."),
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    owner_full_name = forms.CharField(
+        label=_("Your first and last name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    owner_email = forms.EmailField(
+        label=_("Your email address (your login)"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        help_text=_("At least 8 characters, not too common."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     ACCOUNT_FIELDS = ("owner_full_name", "owner_email", "password")
 
@@ -111,28 +144,46 @@ class ShopApplyForm(ShopIdentityForm):
 class ShopProfileForm(forms.Form):
     description = ShopIdentityForm.base_fields["description"]
     phone = ShopIdentityForm.base_fields["phone"]
-    website = forms.CharField(label=_("Website"), max_length=200, required=False,
-                              widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "url"}))
-    logo = forms.FileField(label=_("Logo"), required=False, help_text=_("JPEG, PNG or WebP."),
-                           widget=forms.FileInput(attrs={"accept": IMAGE_ACCEPT}))
+    website = forms.CharField(
+        label=_("Website"),
+        max_length=200,
+        required=False,
+        widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "url"}),
+    )
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP."),
+        widget=forms.FileInput(attrs={"accept": IMAGE_ACCEPT}),
+    )
     logo_clear = forms.BooleanField(label=_("Remove the logo"), required=False)
     sales_mode = SalesModeField()
 
     def profile(self) -> ShopProfile:
         data = self.cleaned_data
         showcase = data["sales_mode"] == SalesModeField.SHOWCASE
-        return ShopProfile(description=data["description"], phone=data["phone"], website=data["website"],
-                           click_and_collect=not showcase, showcase_only=showcase)
+        return ShopProfile(
+            description=data["description"],
+            phone=data["phone"],
+            website=data["website"],
+            click_and_collect=not showcase,
+            showcase_only=showcase,
+        )
 
 
 class ShopPhotoForm(forms.Form):
     photo = forms.FileField(
-        label=_("Add a photo"), help_text=_("JPEG, PNG or WebP; take it with your phone."),
+        label=_("Add a photo"),
+        help_text=_("JPEG, PNG or WebP; take it with your phone."),
         widget=forms.FileInput(attrs={"accept": IMAGE_ACCEPT, "capture": "environment"}),
         error_messages={"required": _("Choose a photo.")},
     )
-    alt = forms.CharField(label=_("What the photo shows"), max_length=200, required=False,
-                          help_text=_("For people who cannot see it, e.g. “The shop window in winter”."))
+    alt = forms.CharField(
+        label=_("What the photo shows"),
+        max_length=200,
+        required=False,
+        help_text=_("For people who cannot see it, e.g. “The shop window in winter”."),
+    )
 
 
 class PhotoAltForm(forms.Form):
@@ -149,13 +200,15 @@ class HoursForm(forms.Form):
             for index in range(MAX_RANGES_PER_DAY):
                 for end, label in (("opens", _("Opens")), ("closes", _("Closes"))):
                     self.fields[f"d{day}_{index}_{end}"] = forms.TimeField(
-                        label=f"{days[day]}, {label.lower()} ({index + 1})", required=False,
+                        label=f"{days[day]}, {label.lower()} ({index + 1})",
+                        required=False,
                         widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
                         error_messages={"invalid": _("Write a time as 09:30.")},
                     )
             if day:
                 self.fields[f"d{day}_same"] = forms.BooleanField(
-                    label=_("Same as Monday"), required=False,
+                    label=_("Same as Monday"),
+                    required=False,
                 )
 
     @classmethod
@@ -172,8 +225,12 @@ class HoursForm(forms.Form):
     def days(self):
         """Per day: (name, same-as-Monday field or None, [(opens field, closes field)])."""
         for day, name in enumerate(weekday_names()):
-            yield (day, name, self[f"d{day}_same"] if day else None,
-                   [(self[f"d{day}_{i}_opens"], self[f"d{day}_{i}_closes"]) for i in range(MAX_RANGES_PER_DAY)])
+            yield (
+                day,
+                name,
+                self[f"d{day}_same"] if day else None,
+                [(self[f"d{day}_{i}_opens"], self[f"d{day}_{i}_closes"]) for i in range(MAX_RANGES_PER_DAY)],
+            )
 
     def clean(self):
         data = super().clean()
@@ -191,22 +248,38 @@ class HoursForm(forms.Form):
         for day in range(1, 7):
             if data.get(f"d{day}_same"):
                 ranges[day] = list(ranges.get(0, []))
-        self.ranges = [(day, opens, closes) for day, day_ranges in sorted(ranges.items()) for opens, closes in day_ranges]
+        self.ranges = [
+            (day, opens, closes) for day, day_ranges in sorted(ranges.items()) for opens, closes in day_ranges
+        ]
         return data
 
 
 class ClosingForm(forms.Form):
-    starts_on = forms.DateField(label=_("First day closed"), widget=forms.DateInput(attrs={"type": "date"}),
-                                error_messages={"required": _("Give the first day."), "invalid": _("Write a date as 24/12/2026.")})
-    ends_on = forms.DateField(label=_("Last day closed"), widget=forms.DateInput(attrs={"type": "date"}),
-                              error_messages={"required": _("Give the last day."), "invalid": _("Write a date as 24/12/2026.")})
-    reason = forms.CharField(label=_("Reason (shown to customers)"), max_length=120, required=False,
-                             widget=forms.TextInput(attrs={"placeholder": _("Summer holidays")}))
+    starts_on = forms.DateField(
+        label=_("First day closed"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Give the first day."), "invalid": _("Write a date as 24/12/2026.")},
+    )
+    ends_on = forms.DateField(
+        label=_("Last day closed"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Give the last day."), "invalid": _("Write a date as 24/12/2026.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason (shown to customers)"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Summer holidays")}),
+    )
 
 
 class TeamInviteForm(forms.Form):
-    email = forms.EmailField(label=_("Your employee's email address"),
-                             help_text=_("They receive a link to choose their password, then see the shop's products and orders."),
-                             widget=forms.EmailInput(attrs={"autocomplete": "off"}),
-                             error_messages={"invalid": _("Give your employee's email address."),
-                                             "required": _("Give your employee's email address.")})
+    email = forms.EmailField(
+        label=_("Your employee's email address"),
+        help_text=_("They receive a link to choose their password, then see the shop's products and orders."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        error_messages={
+            "invalid": _("Give your employee's email address."),
+            "required": _("Give your employee's email address."),
+        },
+    )

@@ -1,4 +1,5 @@
 """Shops of a territory: their storefront, opening hours, team, and approval."""
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -33,8 +34,12 @@ class Shop(models.Model):
     siret = models.CharField(_("SIRET"), max_length=14, unique=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
     status_reason = models.TextField(_("reason"), blank=True)
-    category = models.ForeignKey("catalog.Category", verbose_name=_("category"), on_delete=models.PROTECT, related_name="shops")
-    description = models.TextField(_("description"), blank=True, help_text=_("Formatted text; links and lists allowed."))
+    category = models.ForeignKey(
+        "catalog.Category", verbose_name=_("category"), on_delete=models.PROTECT, related_name="shops"
+    )
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Formatted text; links and lists allowed.")
+    )
     address = models.CharField(_("address"), max_length=200)
     commune = models.ForeignKey(Commune, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="shops")
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -107,7 +112,9 @@ class OpeningRange(models.Model):
 
     class Meta:
         ordering = ["weekday", "opens"]
-        constraints = [models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")), name="opening_range_order")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")), name="opening_range_order")
+        ]
 
 
 class ClosingPeriod(models.Model):
@@ -120,4 +127,6 @@ class ClosingPeriod(models.Model):
 
     class Meta:
         ordering = ["starts_on"]
-        constraints = [models.CheckConstraint(condition=models.Q(starts_on__lte=models.F("ends_on")), name="closing_period_order")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(starts_on__lte=models.F("ends_on")), name="closing_period_order")
+        ]

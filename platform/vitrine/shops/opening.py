@@ -1,4 +1,5 @@
 """Opening hours: is a shop open at a given moment, in its territory's time zone."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -10,7 +11,10 @@ from django.utils import timezone
 
 
 def is_open_at(
-    *, moment: datetime, zone: ZoneInfo, ranges: Iterable[tuple[int, time, time]],
+    *,
+    moment: datetime,
+    zone: ZoneInfo,
+    ranges: Iterable[tuple[int, time, time]],
     closings: Iterable[tuple[date, date]] = (),
 ) -> bool:
     """Whether weekly ranges (weekday, opens, closes) cover a moment, closing periods excepted.

@@ -9,6 +9,7 @@ Each decorated view carries `access` ("admin", "staff", "merchant", "owner" or "
 permission-matrix test reads it to know what to expect of every URL under /pro/, /equipe/ and
 /espace/, so a new view is covered the day it is added.
 """
+
 from __future__ import annotations
 
 from functools import wraps

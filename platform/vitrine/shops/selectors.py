@@ -1,4 +1,5 @@
 """Reads on shops: the public list, opening hours, and what merchant and staff pages show."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -36,6 +37,7 @@ def shop_is_open(shop: Shop, *, moment: datetime | None = None) -> bool:
 
 # --- Forms' choices ---------------------------------------------------------------------
 
+
 def commune_list() -> QuerySet[Commune]:
     """The territory's communes, alphabetical (then by postcode: Nancy 54000 before 54100)."""
     return Commune.objects.order_by("name", "postcode")
@@ -43,12 +45,14 @@ def commune_list() -> QuerySet[Commune]:
 
 # --- Merchant area ----------------------------------------------------------------------
 
+
 def shop_member_list(*, shop: Shop) -> QuerySet[ShopMember]:
     """The shop's team, owner first."""
     return shop.members.select_related("user").order_by("-role", "created_at")  # "owner" > "employee"
 
 
 # --- Staff area -------------------------------------------------------------------------
+
 
 def shop_staff_list(*, status: str | None = None) -> QuerySet[Shop]:
     """Shops for the staff list: pending first, then by name; optionally one status."""
@@ -60,8 +64,11 @@ def shop_staff_list(*, status: str | None = None) -> QuerySet[Shop]:
 
 def shop_pending_list() -> QuerySet[Shop]:
     """Applications waiting for staff, oldest first (first come, first served)."""
-    return (Shop.objects.filter(status=Shop.Status.PENDING)
-            .select_related("commune", "category", "category__parent").order_by("created_at"))
+    return (
+        Shop.objects.filter(status=Shop.Status.PENDING)
+        .select_related("commune", "category", "category__parent")
+        .order_by("created_at")
+    )
 
 
 def shop_status_counts() -> dict[str, int]:

@@ -3,6 +3,7 @@
 Every decision is checked by shops.permissions, recorded in the territory's audit trail, and
 told to the people concerned by email (one template per email, in notifications).
 """
+
 from __future__ import annotations
 
 import re
@@ -64,6 +65,7 @@ def _absolute_url(name: str, **kwargs) -> str:
 
 # --- Communes -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CommuneLoadResult:
     created: int
@@ -119,8 +121,14 @@ def commune_add(*, name: str, postcode: str, actor: User) -> Commune:
     if errors:
         raise ValidationError({"name" if not name or len(name) > 120 else "postcode": errors})
     if Commune.objects.filter(name__iexact=name, postcode=postcode).exists():
-        raise ValidationError({"name": [_("%(name)s (%(postcode)s) is already a commune of the territory.")
-                                        % {"name": name, "postcode": postcode}]})
+        raise ValidationError(
+            {
+                "name": [
+                    _("%(name)s (%(postcode)s) is already a commune of the territory.")
+                    % {"name": name, "postcode": postcode}
+                ]
+            }
+        )
     commune, _created = _commune_get_or_create(name, postcode)
     audit_record(actor=actor, verb="commune.add", obj=commune, payload={"postcode": postcode})
     return commune
@@ -148,7 +156,11 @@ class ShopApplication:
 def _phone_clean(value: str) -> str:
     """Give the shop's phone number in its stored format ("" when none), or raise ValidationError."""
     value = (value or "").strip()
-    return phone_normalise(value, message=_("This phone number is not valid (for example 03 83 00 00 00).")) if value else ""
+    return (
+        phone_normalise(value, message=_("This phone number is not valid (for example 03 83 00 00 00)."))
+        if value
+        else ""
+    )
 
 
 def _category_exists(category_id: int) -> bool:
@@ -167,7 +179,9 @@ def shop_application_validate(application: ShopApplication, *, reapplying: Shop 
         errors["name"] = [_("The business name is at most 120 characters.")]
     siret = siret_normalise(application.siret)
     if not siret_valid(siret):
-        errors["siret"] = [_("This SIRET is not valid: 14 digits, as on your Kbis or on annuaire-entreprises.data.gouv.fr.")]
+        errors["siret"] = [
+            _("This SIRET is not valid: 14 digits, as on your Kbis or on annuaire-entreprises.data.gouv.fr.")
+        ]
     elif Shop.objects.filter(siret=siret).exclude(pk__in=[reapplying.pk] if reapplying else []).exists():
         errors["siret"] = [_("A shop with this SIRET is already registered here.")]
     if not application.address.strip():
@@ -209,7 +223,8 @@ def _shop_from_application(application: ShopApplication, *, status: str) -> Shop
     try:
         with transaction.atomic():
             return Shop.objects.create(
-                slug=slug_unique(Shop, application.name, fallback="boutique"), status=status,
+                slug=slug_unique(Shop, application.name, fallback="boutique"),
+                status=status,
                 approved_at=timezone.now() if status == Shop.Status.APPROVED else None,
                 **_application_values(application),
             )
@@ -228,14 +243,24 @@ def _owner_errors(owner: User) -> dict[str, list[str]]:
 
 def _refused_shop_of(owner: User, siret: str) -> Shop | None:
     """The owner's own refused application with this SIRET: applying again reopens it."""
-    return (Shop.objects.select_for_update()
-            .filter(siret=siret_normalise(siret), status=Shop.Status.REFUSED,
-                    members__user=owner, members__role=ShopMember.Role.OWNER).first())
+    return (
+        Shop.objects.select_for_update()
+        .filter(
+            siret=siret_normalise(siret),
+            status=Shop.Status.REFUSED,
+            members__user=owner,
+            members__role=ShopMember.Role.OWNER,
+        )
+        .first()
+    )
 
 
 def _staff_emails() -> list[str]:
-    return list(User.objects.filter(role__in=[User.Role.TERRITORY_ADMIN, User.Role.TERRITORY_STAFF], is_active=True)
-                .order_by("email").values_list("email", flat=True))
+    return list(
+        User.objects.filter(role__in=[User.Role.TERRITORY_ADMIN, User.Role.TERRITORY_STAFF], is_active=True)
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
 
 
 @transaction.atomic
@@ -264,14 +289,21 @@ def shop_apply(*, application: ShopApplication, owner: User) -> Shop:
         owner.save(update_fields=["role"])
     staff = _staff_emails()
     if staff:
-        outbox_email_send(to=staff, template="shop_application_staff",
-                          context={"shop": shop, "url": _absolute_url("staff_shop_detail", pk=shop.pk)})
-    audit_record(actor=owner, verb="shop.apply", obj=shop, payload={"siret": shop.siret, "again": reapplying is not None})
+        outbox_email_send(
+            to=staff,
+            template="shop_application_staff",
+            context={"shop": shop, "url": _absolute_url("staff_shop_detail", pk=shop.pk)},
+        )
+    audit_record(
+        actor=owner, verb="shop.apply", obj=shop, payload={"siret": shop.siret, "again": reapplying is not None}
+    )
     return shop
 
 
 @transaction.atomic
-def shop_apply_with_account(*, application: ShopApplication, email: str, password: str, full_name: str) -> tuple[Shop, User]:
+def shop_apply_with_account(
+    *, application: ShopApplication, email: str, password: str, full_name: str
+) -> tuple[Shop, User]:
     """A visitor applies and opens their merchant account in this territory in one step."""
     email = (email or "").strip().lower()
     full_name = " ".join((full_name or "").split())
@@ -323,6 +355,7 @@ def shop_create_assisted(*, application: ShopApplication, owner_email: str, acto
 
 # --- Approval -----------------------------------------------------------------------
 
+
 def _owner_emails(shop: Shop) -> list[str]:
     return list(shop.members.filter(role=ShopMember.Role.OWNER).values_list("user__email", flat=True))
 
@@ -344,8 +377,9 @@ def _merchant_account(*, email: str, user: User | None, template: str, context: 
 def _tell_owners(shop: Shop, template: str, **context) -> None:
     owners = _owner_emails(shop)
     if owners:
-        outbox_email_send(to=owners, template=template,
-                          context={"shop": shop, "url": _absolute_url("merchant_home"), **context})
+        outbox_email_send(
+            to=owners, template=template, context={"shop": shop, "url": _absolute_url("merchant_home"), **context}
+        )
 
 
 def _locked(shop: Shop) -> Shop:
@@ -377,8 +411,11 @@ def _sync(target: Shop, source: Shop, fields: list[str]) -> Shop:
 def shop_approve(*, shop: Shop, actor: User) -> Shop:
     """Staff approve an application (or a refused one, on second thoughts): the shop goes online."""
     staff_check(actor)
-    locked = _transition(shop, allowed_from=(Shop.Status.PENDING, Shop.Status.REFUSED, Shop.Status.APPROVED),
-                         message=_("This shop is %(status)s: resume it instead of approving it."))
+    locked = _transition(
+        shop,
+        allowed_from=(Shop.Status.PENDING, Shop.Status.REFUSED, Shop.Status.APPROVED),
+        message=_("This shop is %(status)s: resume it instead of approving it."),
+    )
     if locked.status == Shop.Status.APPROVED:  # approved twice (two staff, one click each): nothing more
         return _sync(shop, locked, ["status", "status_reason", "approved_at"])
     locked.status, locked.status_reason, locked.approved_at = Shop.Status.APPROVED, "", timezone.now()
@@ -389,8 +426,17 @@ def shop_approve(*, shop: Shop, actor: User) -> Shop:
     return _sync(shop, locked, fields)
 
 
-def _status_set(shop: Shop, *, actor: User, to: str, reason: str, allowed_from: tuple[str, ...], refused: str,
-                template: str, action: str) -> Shop:
+def _status_set(
+    shop: Shop,
+    *,
+    actor: User,
+    to: str,
+    reason: str,
+    allowed_from: tuple[str, ...],
+    refused: str,
+    template: str,
+    action: str,
+) -> Shop:
     """Move a shop to `to` (with its reason) from one of `allowed_from`, tell its owners (email
     `template`), and record the decision."""
     staff_check(actor)
@@ -409,9 +455,14 @@ def shop_refuse(*, shop: Shop, actor: User, reason: str) -> Shop:
     staff_check(actor)
     reason = _reason_required(reason)
     return _status_set(
-        shop, actor=actor, to=Shop.Status.REFUSED, reason=reason, allowed_from=(Shop.Status.PENDING,),
+        shop,
+        actor=actor,
+        to=Shop.Status.REFUSED,
+        reason=reason,
+        allowed_from=(Shop.Status.PENDING,),
         refused=_("Only an application awaiting approval can be refused; this shop is %(status)s."),
-        template="shop_refused", action="refuse",
+        template="shop_refused",
+        action="refuse",
     )
 
 
@@ -421,9 +472,14 @@ def shop_suspend(*, shop: Shop, actor: User, reason: str) -> Shop:
     staff_check(actor)
     reason = _reason_required(reason)
     return _status_set(
-        shop, actor=actor, to=Shop.Status.SUSPENDED, reason=reason, allowed_from=(Shop.Status.APPROVED,),
+        shop,
+        actor=actor,
+        to=Shop.Status.SUSPENDED,
+        reason=reason,
+        allowed_from=(Shop.Status.APPROVED,),
         refused=_("Only an approved shop can be suspended; this shop is %(status)s."),
-        template="shop_suspended", action="suspend",
+        template="shop_suspended",
+        action="suspend",
     )
 
 
@@ -431,9 +487,14 @@ def shop_suspend(*, shop: Shop, actor: User, reason: str) -> Shop:
 def shop_resume(*, shop: Shop, actor: User) -> Shop:
     """Staff put a suspended shop back online."""
     return _status_set(
-        shop, actor=actor, to=Shop.Status.APPROVED, reason="", allowed_from=(Shop.Status.SUSPENDED,),
+        shop,
+        actor=actor,
+        to=Shop.Status.APPROVED,
+        reason="",
+        allowed_from=(Shop.Status.SUSPENDED,),
         refused=_("Only a suspended shop can be resumed; this shop is %(status)s."),
-        template="shop_resumed", action="resume",
+        template="shop_resumed",
+        action="resume",
     )
 
 
@@ -451,6 +512,7 @@ def shop_set_featured(*, shop: Shop, actor: User, featured: bool) -> Shop:
 
 
 # --- The merchant's own shop ------------------------------------------------------------
+
 
 @dataclass
 class ShopProfile:
@@ -509,8 +571,9 @@ def shop_photo_add(*, shop: Shop, actor: User, upload, alt: str = "") -> ShopPho
     shop_member_check(shop=shop, user=actor, owner_only=True)
     _locked(shop)  # two uploads at once keep distinct positions
     if shop.photos.count() >= MAX_SHOP_PHOTOS:
-        raise ValidationError({"photo": [_("A storefront has at most %(count)s photos: remove one first.")
-                                         % {"count": MAX_SHOP_PHOTOS}]})
+        raise ValidationError(
+            {"photo": [_("A storefront has at most %(count)s photos: remove one first.") % {"count": MAX_SHOP_PHOTOS}]}
+        )
     try:
         image = image_clean(upload)
     except ImageRejected as exc:
@@ -559,6 +622,7 @@ def shop_photo_delete(*, photo: ShopPhoto, actor: User) -> None:
 
 # --- Team -----------------------------------------------------------------------------
 
+
 @transaction.atomic
 def shop_member_invite(*, shop: Shop, actor: User, email: str) -> ShopMember:
     """The owner adds an employee by email; a new account gets a link to choose its password."""
@@ -577,8 +641,9 @@ def shop_member_invite(*, shop: Shop, actor: User, email: str) -> ShopMember:
             raise ValidationError({"email": [_("%(email)s is already in your team.") % {"email": email}]})
         if membership is not None:
             raise ValidationError({"email": [_("%(email)s already works for another shop.") % {"email": email}]})
-    user = _merchant_account(email=email, user=user, template="shop_member_joined",
-                             context={"shop": shop, "owner": str(actor)})
+    user = _merchant_account(
+        email=email, user=user, template="shop_member_joined", context={"shop": shop, "owner": str(actor)}
+    )
     member = ShopMember.objects.create(shop=shop, user=user, role=ShopMember.Role.EMPLOYEE)
     audit_record(actor=actor, verb="member.invite", obj=shop, payload={"email": email})
     return member
@@ -597,6 +662,7 @@ def shop_member_remove(*, member: ShopMember, actor: User) -> None:
 
 # --- Opening hours --------------------------------------------------------------------
 
+
 @transaction.atomic
 def shop_hours_set(*, shop: Shop, ranges: list[tuple[int, time, time]], actor: User) -> None:
     """Replace a shop's weekly opening ranges (up to 3 per day, no overlap); all or nothing."""
@@ -609,14 +675,18 @@ def shop_hours_set(*, shop: Shop, ranges: list[tuple[int, time, time]], actor: U
             errors.append(_("Unknown day."))
             continue
         if opens >= closes:
-            errors.append(_("%(day)s: each range must open before it closes (%(opens)s–%(closes)s).")
-                          % {"day": days[weekday], "opens": opens.strftime("%H:%M"), "closes": closes.strftime("%H:%M")})
+            errors.append(
+                _("%(day)s: each range must open before it closes (%(opens)s–%(closes)s).")
+                % {"day": days[weekday], "opens": opens.strftime("%H:%M"), "closes": closes.strftime("%H:%M")}
+            )
             continue
         by_day.setdefault(weekday, []).append((opens, closes))
     for weekday, day_ranges in sorted(by_day.items()):
         day_ranges.sort()
         if len(day_ranges) > MAX_RANGES_PER_DAY:
-            errors.append(_("%(day)s: at most %(count)s ranges a day.") % {"day": days[weekday], "count": MAX_RANGES_PER_DAY})
+            errors.append(
+                _("%(day)s: at most %(count)s ranges a day.") % {"day": days[weekday], "count": MAX_RANGES_PER_DAY}
+            )
         if any(previous[1] > current[0] for previous, current in pairwise(day_ranges)):
             errors.append(_("%(day)s: two ranges overlap.") % {"day": days[weekday]})
     if errors:
@@ -624,7 +694,11 @@ def shop_hours_set(*, shop: Shop, ranges: list[tuple[int, time, time]], actor: U
     _locked(shop)
     OpeningRange.objects.filter(shop=shop).delete()
     OpeningRange.objects.bulk_create(
-        [OpeningRange(shop=shop, weekday=w, opens=o, closes=c) for w, ranges_ in sorted(by_day.items()) for o, c in ranges_]
+        [
+            OpeningRange(shop=shop, weekday=w, opens=o, closes=c)
+            for w, ranges_ in sorted(by_day.items())
+            for o, c in ranges_
+        ]
     )
 
 
@@ -638,7 +712,9 @@ def shop_closing_add(*, shop: Shop, starts_on: date, ends_on: date, reason: str,
         raise ValidationError({"ends_on": [_("This period is already over.")]})
     if (ends_on - starts_on).days > 366:
         raise ValidationError({"ends_on": [_("A closing period lasts at most a year.")]})
-    return ClosingPeriod.objects.create(shop=shop, starts_on=starts_on, ends_on=ends_on, reason=(reason or "").strip()[:120])
+    return ClosingPeriod.objects.create(
+        shop=shop, starts_on=starts_on, ends_on=ends_on, reason=(reason or "").strip()[:120]
+    )
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
 """SIRET numbers: checked by python-stdnum (Luhn, with La Poste's establishments excepted)."""
+
 import re
 
 from stdnum.fr import siret

@@ -1,4 +1,5 @@
 """Storefront photo renditions, made by the worker in the territory's schema."""
+
 from celery import shared_task
 
 from vitrine.common.images import renditions_make

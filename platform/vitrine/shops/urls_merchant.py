@@ -1,4 +1,5 @@
 """The merchant area, under /pro/ (products and import have their own modules)."""
+
 from django.urls import path
 
 from vitrine.shops import views_merchant as views

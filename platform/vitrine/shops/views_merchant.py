@@ -4,6 +4,7 @@ Every page loads the signed-in merchant's own shop (request.shop, set by
 merchant_required) and only ever looks rows up inside it: another shop's ids
 give 404.
 """
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -50,9 +51,14 @@ def _render(request, template: str, context: dict, *forms_) -> HttpResponse:
 
 # --- Storefront profile (owner) -----------------------------------------------------------
 
+
 def _profile_initial(shop: Shop) -> dict:
-    return {"description": description_for_editing(shop.description), "phone": shop.phone, "website": shop.website,
-            "sales_mode": SalesModeField.initial_for(shop)}
+    return {
+        "description": description_for_editing(shop.description),
+        "phone": shop.phone,
+        "website": shop.website,
+        "sales_mode": SalesModeField.initial_for(shop),
+    }
 
 
 @merchant_required(owner_only=True)
@@ -62,17 +68,30 @@ def shop_profile(request: HttpRequest) -> HttpResponse:
     form = ShopProfileForm(request.POST or None, request.FILES or None, initial=_profile_initial(shop))
     if request.method == "POST" and form.is_valid():
         try:
-            shop_profile_update(shop=shop, actor=request.user, profile=form.profile(),
-                                logo=form.cleaned_data["logo"], logo_clear=form.cleaned_data["logo_clear"])
+            shop_profile_update(
+                shop=shop,
+                actor=request.user,
+                profile=form.profile(),
+                logo=form.cleaned_data["logo"],
+                logo_clear=form.cleaned_data["logo_clear"],
+            )
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
             messages.success(request, _("Your storefront is saved."))
             return redirect("shop_profile")
     shop.refresh_from_db()  # a refused logo leaves the saved one on the page
-    return _render(request, "shops/merchant/profile.html", {
-        "shop": shop, "form": form, "photo_form": ShopPhotoForm(), "photos": shop.photos.all(),
-    }, form)
+    return _render(
+        request,
+        "shops/merchant/profile.html",
+        {
+            "shop": shop,
+            "form": form,
+            "photo_form": ShopPhotoForm(),
+            "photos": shop.photos.all(),
+        },
+        form,
+    )
 
 
 @merchant_required(owner_only=True)
@@ -82,17 +101,29 @@ def shop_photo_add_view(request: HttpRequest) -> HttpResponse:
     photo_form = ShopPhotoForm(request.POST, request.FILES)
     if photo_form.is_valid():
         try:
-            shop_photo_add(shop=shop, actor=request.user, upload=photo_form.cleaned_data["photo"],
-                           alt=photo_form.cleaned_data["alt"])
+            shop_photo_add(
+                shop=shop,
+                actor=request.user,
+                upload=photo_form.cleaned_data["photo"],
+                alt=photo_form.cleaned_data["alt"],
+            )
         except ValidationError as exc:
             errors_to_form(photo_form, exc)
         else:
             messages.success(request, _("The photo is added."))
             return redirect(reverse("shop_profile") + "#photos")
     form = ShopProfileForm(initial=_profile_initial(shop))
-    return render(request, "shops/merchant/profile.html", {
-        "shop": shop, "form": form, "photo_form": photo_form, "photos": shop.photos.all(),
-    }, status=400)
+    return render(
+        request,
+        "shops/merchant/profile.html",
+        {
+            "shop": shop,
+            "form": form,
+            "photo_form": photo_form,
+            "photos": shop.photos.all(),
+        },
+        status=400,
+    )
 
 
 def _own_photo(request, pk: int) -> ShopPhoto:
@@ -123,6 +154,7 @@ def shop_photo_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Opening hours (owner and employees) -----------------------------------------------------
 
+
 @merchant_required
 def shop_hours(request: HttpRequest) -> HttpResponse:
     """Weekly opening hours (several ranges a day) and closing periods."""
@@ -142,10 +174,19 @@ def shop_hours(request: HttpRequest) -> HttpResponse:
 
 def _hours_page(request, *, form, closing_form) -> HttpResponse:
     shop = request.shop
-    return _render(request, "shops/merchant/hours.html", {
-        "shop": shop, "form": form, "closing_form": closing_form,
-        "closings": shop.closing_periods.order_by("starts_on"), "weekdays": weekday_names(),
-    }, form, closing_form)
+    return _render(
+        request,
+        "shops/merchant/hours.html",
+        {
+            "shop": shop,
+            "form": form,
+            "closing_form": closing_form,
+            "closings": shop.closing_periods.order_by("starts_on"),
+            "weekdays": weekday_names(),
+        },
+        form,
+        closing_form,
+    )
 
 
 @merchant_required
@@ -176,6 +217,7 @@ def shop_closing_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Team (owner) ---------------------------------------------------------------------------
 
+
 @merchant_required(owner_only=True)
 def shop_team(request: HttpRequest) -> HttpResponse:
     """The owner invites employees by email and removes them."""
@@ -187,10 +229,13 @@ def shop_team(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, _("%(email)s is in your team; they received an email.") % {"email": member.user.email})
+            messages.success(
+                request, _("%(email)s is in your team; they received an email.") % {"email": member.user.email}
+            )
             return redirect("shop_team")
-    return _render(request, "shops/merchant/team.html", {"shop": shop, "form": form,
-                                                         "members": shop_member_list(shop=shop)}, form)
+    return _render(
+        request, "shops/merchant/team.html", {"shop": shop, "form": form, "members": shop_member_list(shop=shop)}, form
+    )
 
 
 @merchant_required(owner_only=True)

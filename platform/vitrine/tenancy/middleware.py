@@ -1,4 +1,5 @@
 """Route each request to its territory's schema by Host, before anything else runs."""
+
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import connection

@@ -1,4 +1,5 @@
 """The control plane: territories, their domains, console audit and provisioning jobs."""
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models

@@ -7,6 +7,7 @@ to a territory or a domain clears the writing process's dict at once and bumps
 a generation number in the shared cache; other processes look at that number
 at most once per GENERATION_CHECK_SECONDS and drop their dict when it moved.
 """
+
 from __future__ import annotations
 
 import threading

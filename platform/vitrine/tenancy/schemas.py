@@ -11,6 +11,7 @@ holding objects this does not know how to copy (views, functions, triggers,
 free sequences, custom types) is cloned by django-tenants' generic
 `clone_schema()` instead, which is slower but copies everything.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,9 +34,7 @@ _template_current_at: int | None = None  # template migration count last found c
 
 
 def _migrate(schema_name: str, *, fake: bool = False) -> None:
-    call_command(
-        "migrate_schemas", tenant=True, schema_name=schema_name, fake=fake, interactive=False, verbosity=0
-    )
+    call_command("migrate_schemas", tenant=True, schema_name=schema_name, fake=fake, interactive=False, verbosity=0)
 
 
 def _quote(name: str) -> str:
@@ -44,9 +43,7 @@ def _quote(name: str) -> str:
 
 def _template_migration_count() -> int | None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT to_regclass(%s) IS NOT NULL", [f"{_quote(TEMPLATE_SCHEMA)}.django_migrations"]
-        )
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"{_quote(TEMPLATE_SCHEMA)}.django_migrations"])
         if not cursor.fetchone()[0]:
             return None
         cursor.execute(f"SELECT count(*) FROM {_quote(TEMPLATE_SCHEMA)}.django_migrations")
@@ -151,8 +148,10 @@ def _template_ddl() -> list[str] | None:
         table = table.removeprefix(prefix).removeprefix(f"{TEMPLATE_SCHEMA}.")
         definition = definition.replace(prefix, "{schema}.").replace(f"{TEMPLATE_SCHEMA}.", "{schema}.")
         statements.append(f"ALTER TABLE {{schema}}.{_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}")
-    statements += [index.replace(f" ON {prefix}", " ON {schema}.").replace(f" ON {TEMPLATE_SCHEMA}.", " ON {schema}.")
-                   for index in indexes]
+    statements += [
+        index.replace(f" ON {prefix}", " ON {schema}.").replace(f" ON {TEMPLATE_SCHEMA}.", " ON {schema}.")
+        for index in indexes
+    ]
     for table, names, identities in filled:
         column_list = ", ".join(names)
         statements.append(

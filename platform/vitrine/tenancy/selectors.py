@@ -1,4 +1,5 @@
 """Reads on the control plane."""
+
 from django.conf import settings
 
 from vitrine.tenancy.models import Territory

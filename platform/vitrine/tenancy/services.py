@@ -2,6 +2,7 @@
 
 Provisioning (which also creates the first territory admin) is the console's: vitrine.console.services.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,6 +22,7 @@ logger = logging.getLogger(__name__)
 # RFC 1123 host names: labels of letters, digits and hyphens, a dot between.
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
+
 def default_domain(slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
 
@@ -29,7 +31,9 @@ def domain_check(domain: str, *, territory: Territory | None = None) -> list[str
     """Return what is wrong with a host name for a territory (an empty list when nothing)."""
     errors = []
     if not DOMAIN_RE.match(domain):
-        errors.append(_("“%(domain)s” is not a valid domain name (for example achetez.grandnancy.fr).") % {"domain": domain})
+        errors.append(
+            _("“%(domain)s” is not a valid domain name (for example achetez.grandnancy.fr).") % {"domain": domain}
+        )
     elif domain in {h.lower() for h in settings.PUBLIC_HOSTS}:
         errors.append(_("“%(domain)s” is reserved for the platform.") % {"domain": domain})
     else:
@@ -68,13 +72,19 @@ def domain_add(*, territory: Territory, domain: str, actor: Any | None, make_pri
         Domain.objects.filter(tenant=territory, is_primary=True).update(is_primary=False)
         record.is_primary = True
         record.save(update_fields=["is_primary"])
-    audit_record(actor=actor, action="domain.add", territory=territory, details={"domain": domain, "primary": make_primary})
+    audit_record(
+        actor=actor, action="domain.add", territory=territory, details={"domain": domain, "primary": make_primary}
+    )
     transaction.on_commit(routing_invalidate)
     return record
 
 
 def audit_record(
-    *, actor: Any | None, action: str, territory: Territory | None = None, details: dict | None = None,
+    *,
+    actor: Any | None,
+    action: str,
+    territory: Territory | None = None,
+    details: dict | None = None,
     actor_email: str = "",
 ) -> AuditEntry:
     """Write one line of the audit log (in the caller's transaction)."""

@@ -1,4 +1,5 @@
 """The one view of the control plane that answers on every host: the proxy's TLS question."""
+
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 

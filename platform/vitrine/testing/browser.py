@@ -1,4 +1,5 @@
 """Helpers for browser tests (Playwright pages)."""
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@ tests of every folder share one set of fixtures.
 Without /usr/bin/chromium the browser tests are skipped, unless VITRINE_REQUIRE_BROWSER=1
 (set in CI), where a missing browser is a failure.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,13 @@ from django.db import connection, connections
 
 CHROMIUM = Path(os.environ.get("VITRINE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -123,6 +129,7 @@ def phone_page(browser) -> Iterator:
 @pytest.fixture
 def base_url(web_server):
     """`base_url("nancy")` -> http://nancy.localhost:<port>/ (Chromium resolves *.localhost itself)."""
+
     def url(host: str, path: str = "/") -> str:
         return f"http://{host}.localhost:{web_server}{path}"
 
@@ -151,8 +158,9 @@ def _operator_create() -> object:
     # This plugin loads before Django is set up (pytest -p): models are imported when used.
     from vitrine.accounts.models import User
 
-    return User.objects.create_superuser(email=f"operator-{secrets.token_hex(4)}@vitrine.example.fr",
-                                         password=OPERATOR_PASSWORD)
+    return User.objects.create_superuser(
+        email=f"operator-{secrets.token_hex(4)}@vitrine.example.fr", password=OPERATOR_PASSWORD
+    )
 
 
 def _operator_delete(pk: int) -> None:

@@ -1,4 +1,5 @@
 """Factories for tests (and for other deployments' tests): build the world in one call."""
+
 from datetime import time
 from decimal import Decimal
 
@@ -116,10 +117,10 @@ class VariantFactory(factory.django.DjangoModelFactory):
 def shop_open_every_day(**kwargs):
     """An approved shop (ShopFactory arguments) open 9:00-12:00 and 14:00-19:00 every day of the week."""
 
-
     shop = ShopFactory(**kwargs)
     OpeningRange.objects.bulk_create(
         OpeningRange(shop=shop, weekday=weekday, opens=opens, closes=closes)
-        for weekday in range(7) for opens, closes in ((time(9), time(12)), (time(14), time(19)))
+        for weekday in range(7)
+        for opens, closes in ((time(9), time(12)), (time(14), time(19)))
     )
     return shop

@@ -1,4 +1,5 @@
 """Helpers for tests: clients by host, polling, and real subprocesses on the test database."""
+
 from __future__ import annotations
 
 import os
@@ -85,8 +86,9 @@ def port_open(port: int) -> bool:
     return True
 
 
-def process_start(args: list[str], *, env: dict, log_path: Path, ready: Callable[[], bool], name: str,
-                  timeout: float = 30.0) -> subprocess.Popen:
+def process_start(
+    args: list[str], *, env: dict, log_path: Path, ready: Callable[[], bool], name: str, timeout: float = 30.0
+) -> subprocess.Popen:
     """Start a process logging to log_path and wait until ready() says so."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:

@@ -1,4 +1,5 @@
 """Territories for tests, made through the real provisioning service."""
+
 from __future__ import annotations
 
 from django.db import connection

@@ -1,4 +1,5 @@
 """Template lookup per territory: tenants/<schema>/templates -> themes/<theme>/templates -> apps."""
+
 from django.db import connection
 from django.template.loaders import cached, filesystem
 
@@ -34,8 +35,7 @@ class ThemeAwareCachedLoader(cached.Loader):
     def __init__(self, engine, loaders=None):
         super().__init__(
             engine,
-            loaders
-            or ["vitrine.theming.loaders.ThemeLoader", "django.template.loaders.app_directories.Loader"],
+            loaders or ["vitrine.theming.loaders.ThemeLoader", "django.template.loaders.app_directories.Loader"],
         )
 
     def cache_key(self, template_name, skip=None):

@@ -4,6 +4,7 @@ A theme pack is themes/<name>/theme.toml (tokens) plus templates/ and static/.
 A territory's tokens are its theme's, then tenants/<schema>/territory.toml's
 [tokens], then its branding from the database (primary colour).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -81,6 +82,7 @@ def _clean_tokens(raw: dict) -> dict[str, str]:
 
 # --- Colour contrast (WCAG 2.1) -------------------------------------------------
 
+
 def _relative_luminance(hex_colour: str) -> float:
     value = hex_colour.lstrip("#")
     channels = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
@@ -114,6 +116,7 @@ def primary_color_check(colour: str, *, theme: Theme) -> str | None:
 
 
 # --- Tokens to CSS ---------------------------------------------------------------
+
 
 def territory_tokens(territory) -> dict[str, str]:
     """The territory's design tokens: theme, then its folder, then its branding."""
@@ -157,12 +160,10 @@ def template_dirs(*, schema_name: str, theme: str) -> list[Path]:
     return [settings.TENANTS_DIR / schema_name / "templates", settings.THEMES_DIR / theme / "templates"]
 
 
-
 def territory_logo_url(territory) -> str | None:
     """The logo to show: uploaded branding, else the territory folder's logo.svg, else none."""
     if territory.logo:
         return territory.logo.url
     if (settings.TENANTS_DIR / territory.schema_name / "static" / "logo.svg").is_file():
-
         return static(f"tenants/{territory.schema_name}/logo.svg")
     return None

@@ -1,4 +1,5 @@
 """Template helpers of the catalogue: prices in euros, VAT rates, responsive photos."""
+
 from __future__ import annotations
 
 from decimal import Decimal

@@ -1,4 +1,5 @@
 """Settings shared by every environment. Integrations live in config/settings/."""
+
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -87,8 +88,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-     "OPTIONS": {"user_attributes": ("email", "full_name")}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "full_name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -129,9 +132,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 # Theme packs and territory folders ship their own static files under a prefix.
-STATICFILES_DIRS = [
-    (f"themes/{path.parent.name}", path) for path in sorted(THEMES_DIR.glob("*/static"))
-] + [(f"tenants/{path.parent.name}", path) for path in sorted(TENANTS_DIR.glob("*/static"))]
+STATICFILES_DIRS = [(f"themes/{path.parent.name}", path) for path in sorted(THEMES_DIR.glob("*/static"))] + [
+    (f"tenants/{path.parent.name}", path) for path in sorted(TENANTS_DIR.glob("*/static"))
+]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",

@@ -1,4 +1,5 @@
 """Local development: DEBUG on, the embedded PostgreSQL unless DATABASE_URL is set."""
+
 from vitrine.config.django.base import *  # noqa: F401,F403
 from vitrine.config.settings.database import PROGRESS_DATABASE, database_url_or_embedded, databases  # noqa: F401
 

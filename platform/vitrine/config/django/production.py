@@ -1,4 +1,5 @@
 """Production: every secret comes from the environment, none has a default."""
+
 from vitrine.config.django.base import *  # noqa: F401,F403
 from vitrine.config.settings.database import PROGRESS_DATABASE, databases  # noqa: F401
 

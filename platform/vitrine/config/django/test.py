@@ -4,6 +4,7 @@ Subprocesses started by the tests (web server, Celery worker) load these too,
 with DATABASE_URL pointing at the test database, so they share the broker
 folders and the mail folder below.
 """
+
 import os
 
 from vitrine.config.env import VAR_DIR

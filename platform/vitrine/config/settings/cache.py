@@ -4,6 +4,7 @@
 (django_tenants.cache.make_key); "shared" is the same store without the
 prefix, for platform-wide keys such as the routing generation.
 """
+
 from vitrine.config.env import VAR_DIR, env
 
 REDIS_URL = env("REDIS_URL", default="")

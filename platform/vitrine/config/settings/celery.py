@@ -4,6 +4,7 @@ Tasks are tenant-aware (tenant-schemas-celery): a task sent while serving a
 territory runs in that territory's schema; one sent from the public schema
 runs in public.
 """
+
 import hashlib
 from pathlib import Path
 

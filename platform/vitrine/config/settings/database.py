@@ -1,4 +1,5 @@
 """Database settings: DATABASE_URL, or the embedded PostgreSQL on a fresh machine."""
+
 from vitrine.config.env import VAR_DIR, env
 
 

@@ -1,4 +1,5 @@
 """Email: EMAIL_URL (smtp://, smtp+tls://...) or files under var/mail, logged to the console."""
+
 from vitrine.config.env import VAR_DIR, env
 
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Vitrine <ne-pas-repondre@vitrine.localhost>")

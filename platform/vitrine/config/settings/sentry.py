@@ -1,4 +1,5 @@
 """Sentry: on when SENTRY_DSN is set; every event is tagged with its territory."""
+
 from vitrine.config.env import env
 
 SENTRY_DSN = env("SENTRY_DSN", default="")

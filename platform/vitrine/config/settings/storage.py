@@ -2,6 +2,7 @@
 
 Either way a file's name starts with its territory's schema: `<schema>/...`.
 """
+
 from vitrine.config.env import VAR_DIR, env
 
 MEDIA_URL = env("MEDIA_URL", default="/media/")

@@ -1,4 +1,5 @@
 """Template helpers of orders: the cart count in the header, a pickup code's QR code."""
+
 from __future__ import annotations
 
 import segno
@@ -27,5 +28,7 @@ def cart_count(context) -> int:
 @register.simple_tag
 def pickup_qr(code: str, label: str = "") -> str:
     """The pickup code as an inline SVG QR code (readable by the shop's phone at the counter)."""
-    svg = segno.make(code, error="m").svg_inline(scale=6, border=2, omitsize=True, title=label or code, svgclass="pickup-qr")
+    svg = segno.make(code, error="m").svg_inline(
+        scale=6, border=2, omitsize=True, title=label or code, svgclass="pickup-qr"
+    )
     return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S308 (segno's SVG, the title escaped by it)

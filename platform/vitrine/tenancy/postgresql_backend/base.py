@@ -7,6 +7,7 @@ connection is already on keeps what was set (and the content-type cache, which
 is per schema); a real switch, a new connection, or a rollback (a `SET` is
 transactional) still re-issues it.
 """
+
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 

@@ -1,4 +1,5 @@
 """Create (or update the password of) a platform operator for the console."""
+
 import getpass
 
 from django.core.management.base import BaseCommand, CommandError

@@ -1,4 +1,5 @@
 """Provision a territory from the command line (the same service as the console)."""
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -41,6 +42,8 @@ class Command(BaseCommand):
             raise CommandError("The territory was not created:\n  " + "\n  ".join(lines)) from None
         territory = result.territory
         if result.created:
-            self.stdout.write(self.style.SUCCESS(f"Provisioned {territory.name} ({territory.schema_name}) by {result.method}."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Provisioned {territory.name} ({territory.schema_name}) by {result.method}.")
+            )
         else:
             self.stdout.write(f"{territory.name} ({territory.schema_name}) already exists; nothing changed.")

@@ -1,4 +1,5 @@
 """Fill the demo territories with shops, products and photos (idempotent)."""
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -15,8 +16,12 @@ class Command(BaseCommand):
     help = "Create the demo shops of tenants/<schema>/demo/shops.toml in each territory that has one."
 
     def add_arguments(self, parser):
-        parser.add_argument("--schema", action="append", dest="schemas",
-                            help="Only this territory (repeatable). Default: every territory with a demo file.")
+        parser.add_argument(
+            "--schema",
+            action="append",
+            dest="schemas",
+            help="Only this territory (repeatable). Default: every territory with a demo file.",
+        )
         parser.add_argument("--quiet-table", action="store_true", help="Do not print the table of logins.")
 
     def handle(self, *args, schemas=None, quiet_table=False, **options):
@@ -34,12 +39,15 @@ class Command(BaseCommand):
             result = demo_territory_seed(territory=territory)
             connection.set_schema_to_public()
             results.append(result)
-            self.stdout.write(f"  {territory.name}: {len(result.shops)} demo shops "
-                              f"({result.created} new) in {result.seconds:.1f} s")
+            self.stdout.write(
+                f"  {territory.name}: {len(result.shops)} demo shops ({result.created} new) in {result.seconds:.1f} s"
+            )
         if results and not quiet_table:
             self.stdout.write(_table(demo_login_rows(results)))
-            self.stdout.write(f"Demo shop logins: the emails above, password {DEMO_PASSWORD} "
-                              "(the merchant area is /pro/ on each territory).")
+            self.stdout.write(
+                f"Demo shop logins: the emails above, password {DEMO_PASSWORD} "
+                "(the merchant area is /pro/ on each territory)."
+            )
 
 
 def _table(rows: list[tuple[str, ...]]) -> str:

@@ -1,4 +1,5 @@
 """Bring the demo up to date: migrations, the demo territories, their shops, the demo logins. Idempotent."""
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand

@@ -1,7 +1,8 @@
 """Load a territory's communes from a CSV file (columns name,postcode); safe to run again.
 
-    manage.py tenant_command communes_load tenants/nancy/communes.csv --schema=nancy
+manage.py tenant_command communes_load tenants/nancy/communes.csv --schema=nancy
 """
+
 import csv
 from pathlib import Path
 
@@ -26,7 +27,9 @@ class Command(BaseCommand):
                 reader = csv.DictReader(handle)
                 missing = {"name", "postcode"} - set(reader.fieldnames or [])
                 if missing:
-                    raise CommandError(f"{csv_path}: missing column(s) {', '.join(sorted(missing))} (expected name,postcode)")
+                    raise CommandError(
+                        f"{csv_path}: missing column(s) {', '.join(sorted(missing))} (expected name,postcode)"
+                    )
                 result = communes_load(rows=list(reader))
         except OSError as exc:
             raise CommandError(f"{csv_path}: {exc.strerror}") from exc
@@ -34,4 +37,6 @@ class Command(BaseCommand):
             raise CommandError(f"{csv_path}: not UTF-8 text") from exc
         except ValidationError as exc:
             raise CommandError("\n".join(exc.messages)) from exc
-        self.stdout.write(f"{connection.schema_name}: {result.created} commune(s) added, {result.unchanged} already there.")
+        self.stdout.write(
+            f"{connection.schema_name}: {result.created} commune(s) added, {result.unchanged} already there."
+        )

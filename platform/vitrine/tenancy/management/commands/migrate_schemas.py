@@ -3,6 +3,7 @@
 New territories are cloned from the template, so it must carry every tenant
 migration the code has; this runs them there after the territories' own.
 """
+
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 from django_tenants.utils import get_public_schema_name
 
