@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vitrine.audit.selectors import audit_events
@@ -30,7 +31,7 @@ from vitrine.catalog.services import (
     category_update,
     product_unpublish_by_staff,
 )
-from vitrine.common.forms import errors_to_form
+from vitrine.common.forms import errors_to_form, form_apply, form_render
 from vitrine.orders import selectors as order_selectors
 from vitrine.orders.forms import OrderSettingsForm
 from vitrine.orders.settings_services import order_settings_update
@@ -126,28 +127,25 @@ def _with_reason(request, pk: int, *, action, prefix: str, done: str) -> HttpRes
     return redirect("staff_shop_detail", pk=shop.pk)
 
 
-@staff_required
-@require_POST
-def staff_shop_refuse(request: HttpRequest, pk: int) -> HttpResponse:
-    return _with_reason(
-        request,
-        pk,
-        action=shop_refuse,
-        prefix="refuse",
-        done=_("%(name)s is refused; the merchant received your reason by email."),
-    )
+def _reason_view(action, *, prefix: str, done: str):
+    """A staff decision on a shop that takes a reason sent to the merchant (refuse, suspend)."""
+
+    @staff_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        return _with_reason(request, pk, action=action, prefix=prefix, done=str(done))
+
+    return view
 
 
-@staff_required
-@require_POST
-def staff_shop_suspend(request: HttpRequest, pk: int) -> HttpResponse:
-    return _with_reason(
-        request,
-        pk,
-        action=shop_suspend,
-        prefix="suspend",
-        done=_("%(name)s is suspended; the merchant received your reason by email."),
-    )
+staff_shop_refuse = _reason_view(
+    shop_refuse, prefix="refuse", done=gettext_lazy("%(name)s is refused; the merchant received your reason by email.")
+)
+staff_shop_suspend = _reason_view(
+    shop_suspend,
+    prefix="suspend",
+    done=gettext_lazy("%(name)s is suspended; the merchant received your reason by email."),
+)
 
 
 @staff_required
@@ -204,20 +202,15 @@ def _parent_of(form) -> Category | None:
 def staff_categories(request: HttpRequest) -> HttpResponse:
     """The category tree: add, rename, move, reorder, delete (unused ones only)."""
     form = CategoryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            category = category_create(name=form.cleaned_data["name"], parent=_parent_of(form), actor=request.user)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The category %(name)s is added.") % {"name": category.name})
-            return redirect("staff_categories")
-    return render(
+    added = form_apply(
         request,
-        "backoffice/categories.html",
-        {"form": form, "tree": category_tree_with_usage().roots},
-        status=400 if form.errors else 200,
+        form,
+        lambda: category_create(name=form.cleaned_data["name"], parent=_parent_of(form), actor=request.user),
+        done=lambda category: _("The category %(name)s is added.") % {"name": category.name},
+        then="staff_categories",
     )
+    context = {"form": form, "tree": category_tree_with_usage().roots}
+    return added or form_render(request, "backoffice/categories.html", context, form)
 
 
 @staff_required
@@ -226,22 +219,16 @@ def staff_category_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CategoryForm(
         request.POST or None, exclude=category, initial={"name": category.name, "parent": category.parent_id}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            category_update(
-                category=category, name=form.cleaned_data["name"], parent=_parent_of(form), actor=request.user
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("The category %(name)s is saved.") % {"name": category.name})
-            return redirect("staff_categories")
-    return render(
+    saved = form_apply(
         request,
-        "backoffice/category_edit.html",
-        {"form": form, "category": category},
-        status=400 if form.errors else 200,
+        form,
+        lambda: category_update(
+            category=category, name=form.cleaned_data["name"], parent=_parent_of(form), actor=request.user
+        ),
+        done=lambda saved: _("The category %(name)s is saved.") % {"name": saved.name},
+        then="staff_categories",
     )
+    return saved or form_render(request, "backoffice/category_edit.html", {"form": form, "category": category}, form)
 
 
 @staff_required
@@ -272,22 +259,14 @@ def staff_category_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def staff_communes(request: HttpRequest) -> HttpResponse:
     form = CommuneForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            commune = commune_add(
-                name=form.cleaned_data["name"], postcode=form.cleaned_data["postcode"], actor=request.user
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("%(commune)s is added.") % {"commune": commune})
-            return redirect("staff_communes")
-    return render(
+    added = form_apply(
         request,
-        "backoffice/communes.html",
-        {"form": form, "communes": commune_list()},
-        status=400 if form.errors else 200,
+        form,
+        lambda: commune_add(name=form.cleaned_data["name"], postcode=form.cleaned_data["postcode"], actor=request.user),
+        done=lambda commune: _("%(commune)s is added.") % {"commune": commune},
+        then="staff_communes",
     )
+    return added or form_render(request, "backoffice/communes.html", {"form": form, "communes": commune_list()}, form)
 
 
 # --- Moderation -----------------------------------------------------------------------------
@@ -309,12 +288,7 @@ def staff_product_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("“%(title)s” is offline; the merchant received your reason.") % {"title": product.title}
             )
             return redirect("staff_shop_detail", pk=product.shop_id)
-    return render(
-        request,
-        "backoffice/product_unpublish.html",
-        {"form": form, "product": product},
-        status=400 if form.errors else 200,
-    )
+    return form_render(request, "backoffice/product_unpublish.html", {"form": form, "product": product}, form)
 
 
 # --- Order rules ---------------------------------------------------------------------
@@ -330,20 +304,14 @@ def staff_orders_settings(request: HttpRequest) -> HttpResponse:
         "unpaid_release_minutes": current.unpaid_release_minutes,
     }
     form = OrderSettingsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            order_settings_update(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("Order rules saved: the next check of orders not collected uses them."))
-            return redirect("staff_orders_settings")
-    return render(
+    saved = form_apply(
         request,
-        "backoffice/order_settings.html",
-        {"form": form, "settings": current},
-        status=400 if form.errors else 200,
+        form,
+        lambda: order_settings_update(actor=request.user, **form.cleaned_data),
+        done=_("Order rules saved: the next check of orders not collected uses them."),
+        then="staff_orders_settings",
     )
+    return saved or form_render(request, "backoffice/order_settings.html", {"form": form, "settings": current}, form)
 
 
 # --- The marketplace's identity and announcement (/espace/) ------------------------------
@@ -355,20 +323,19 @@ def branding(request: HttpRequest) -> HttpResponse:
     territory = request.tenant
     initial = {"name": territory.name, "hero_text": territory.hero_text, "primary_color": territory.primary_color}
     form = BrandingForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            territory_branding_update(
-                territory=territory,
-                actor=request.user,
-                logo=form.cleaned_data["logo"],
-                **{k: form.cleaned_data[k] for k in ("name", "hero_text", "primary_color")},
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Your marketplace's look is saved."))
-            return redirect("branding")
-    return render(request, "backoffice/branding.html", {"form": form}, status=400 if form.errors else 200)
+    saved = form_apply(
+        request,
+        form,
+        lambda: territory_branding_update(
+            territory=territory,
+            actor=request.user,
+            logo=form.cleaned_data["logo"],
+            **{k: form.cleaned_data[k] for k in ("name", "hero_text", "primary_color")},
+        ),
+        done=_("Your marketplace's look is saved."),
+        then="branding",
+    )
+    return saved or form_render(request, "backoffice/branding.html", {"form": form}, form)
 
 
 @staff_required
@@ -381,20 +348,18 @@ def announcement(request: HttpRequest) -> HttpResponse:
         "until": territory.announcement_until,
     }
     form = AnnouncementForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            territory_announcement_set(
-                territory=territory, actor=request.user, **form.cleaned_data, today=territory_today()
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _("The announcement is saved.") if form.cleaned_data["text"] else _("The announcement is removed."),
-            )
-            return redirect("announcement")
-    return render(request, "backoffice/announcement.html", {"form": form}, status=400 if form.errors else 200)
+    saved = form_apply(
+        request,
+        form,
+        lambda: territory_announcement_set(
+            territory=territory, actor=request.user, **form.cleaned_data, today=territory_today()
+        ),
+        done=lambda _territory: (
+            _("The announcement is saved.") if form.cleaned_data["text"] else _("The announcement is removed.")
+        ),
+        then="announcement",
+    )
+    return saved or form_render(request, "backoffice/announcement.html", {"form": form}, form)
 
 
 # --- The territory's audit trail -------------------------------------------------------------

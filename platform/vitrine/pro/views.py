@@ -14,18 +14,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from vitrine.catalog.selectors import shop_category_choices
-from vitrine.common.forms import errors_to_form
+from vitrine.common.forms import errors_to_form, form_render
 from vitrine.pro import selectors
 from vitrine.shops.forms import ShopApplyForm
 from vitrine.shops.models import Shop, ShopMember
 from vitrine.shops.permissions import merchant_required
 from vitrine.shops.services import shop_apply, shop_apply_with_account
-
-
-def _render(request, template: str, context: dict, *forms_) -> HttpResponse:
-    status = 400 if any(form is not None and form.is_bound and form.errors for form in forms_) else 200
-    return render(request, template, context, status=status)
-
 
 # --- Joining ----------------------------------------------------------------------------
 
@@ -59,7 +53,7 @@ def shop_apply_view(request: HttpRequest) -> HttpResponse:
             errors_to_form(form, exc)
         else:
             return redirect("merchant_home")
-    return _render(request, "pro/apply.html", {"form": form, "with_account": with_account}, form)
+    return form_render(request, "pro/apply.html", {"form": form, "with_account": with_account}, form)
 
 
 shop_apply_view.access = "public"  # anyone may apply; the permission matrix reads this

@@ -22,7 +22,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Model
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vitrine.accounts.models import User
 from vitrine.accounts.services import user_invite
@@ -426,76 +428,61 @@ def shop_approve(*, shop: Shop, actor: User) -> Shop:
     return _sync(shop, locked, fields)
 
 
-def _status_set(
-    shop: Shop,
-    *,
-    actor: User,
-    to: str,
-    reason: str,
-    allowed_from: tuple[str, ...],
-    refused: str,
-    template: str,
-    action: str,
-) -> Shop:
-    """Move a shop to `to` (with its reason) from one of `allowed_from`, tell its owners (email
-    `template`), and record the decision."""
+@dataclass(frozen=True)
+class _StatusMove:
+    """A staff decision that moves a shop: where to, from where, what the owners are told."""
+
+    action: str  # the audit verb's second half
+    to: str
+    allowed_from: tuple[str, ...]
+    refused: str | Promise  # said when the shop is elsewhere (%(status)s: its status)
+    template: str  # the email to the owners
+    needs_reason: bool
+
+
+_MOVES = {
+    move.action: move
+    for move in (
+        _StatusMove("refuse", Shop.Status.REFUSED, (Shop.Status.PENDING,),
+                    gettext_lazy("Only an application awaiting approval can be refused; this shop is %(status)s."),
+                    "shop_refused", needs_reason=True),
+        _StatusMove("suspend", Shop.Status.SUSPENDED, (Shop.Status.APPROVED,),
+                    gettext_lazy("Only an approved shop can be suspended; this shop is %(status)s."),
+                    "shop_suspended", needs_reason=True),
+        _StatusMove("resume", Shop.Status.APPROVED, (Shop.Status.SUSPENDED,),
+                    gettext_lazy("Only a suspended shop can be resumed; this shop is %(status)s."),
+                    "shop_resumed", needs_reason=False),
+    )
+}  # fmt: skip
+
+
+@transaction.atomic
+def _status_set(shop: Shop, *, actor: User, move: _StatusMove, reason: str = "") -> Shop:
+    """Move a shop as `move` says (with its reason), tell its owners, and record the decision."""
     staff_check(actor)
-    locked = _transition(shop, allowed_from=allowed_from, message=refused)
-    locked.status, locked.status_reason = to, reason
+    reason = _reason_required(reason) if move.needs_reason else ""
+    locked = _transition(shop, allowed_from=move.allowed_from, message=str(move.refused))
+    locked.status, locked.status_reason = move.to, reason
     fields = ["status", "status_reason", "updated_at"]
     locked.save(update_fields=fields)
-    _tell_owners(locked, template, reason=reason)
-    audit_record(actor=actor, verb=f"shop.{action}", obj=locked, payload={"reason": reason} if reason else {})
+    _tell_owners(locked, move.template, reason=reason)
+    audit_record(actor=actor, verb=f"shop.{move.action}", obj=locked, payload={"reason": reason} if reason else {})
     return _sync(shop, locked, fields)
 
 
-@transaction.atomic
 def shop_refuse(*, shop: Shop, actor: User, reason: str) -> Shop:
     """Staff refuse an application with a reason the merchant reads (and can answer by applying again)."""
-    staff_check(actor)
-    reason = _reason_required(reason)
-    return _status_set(
-        shop,
-        actor=actor,
-        to=Shop.Status.REFUSED,
-        reason=reason,
-        allowed_from=(Shop.Status.PENDING,),
-        refused=_("Only an application awaiting approval can be refused; this shop is %(status)s."),
-        template="shop_refused",
-        action="refuse",
-    )
+    return _status_set(shop, actor=actor, move=_MOVES["refuse"], reason=reason)
 
 
-@transaction.atomic
 def shop_suspend(*, shop: Shop, actor: User, reason: str) -> Shop:
     """Staff take an approved shop offline, with a reason the merchant reads."""
-    staff_check(actor)
-    reason = _reason_required(reason)
-    return _status_set(
-        shop,
-        actor=actor,
-        to=Shop.Status.SUSPENDED,
-        reason=reason,
-        allowed_from=(Shop.Status.APPROVED,),
-        refused=_("Only an approved shop can be suspended; this shop is %(status)s."),
-        template="shop_suspended",
-        action="suspend",
-    )
+    return _status_set(shop, actor=actor, move=_MOVES["suspend"], reason=reason)
 
 
-@transaction.atomic
 def shop_resume(*, shop: Shop, actor: User) -> Shop:
     """Staff put a suspended shop back online."""
-    return _status_set(
-        shop,
-        actor=actor,
-        to=Shop.Status.APPROVED,
-        reason="",
-        allowed_from=(Shop.Status.SUSPENDED,),
-        refused=_("Only a suspended shop can be resumed; this shop is %(status)s."),
-        template="shop_resumed",
-        action="resume",
-    )
+    return _status_set(shop, actor=actor, move=_MOVES["resume"])
 
 
 @transaction.atomic

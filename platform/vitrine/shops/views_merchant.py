@@ -10,12 +10,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vitrine.common.forms import errors_to_form
+from vitrine.common.forms import errors_to_form, form_apply, form_render
 from vitrine.common.html import description_for_editing
 from vitrine.shops.forms import (
     ClosingForm,
@@ -43,12 +43,6 @@ from vitrine.shops.services import (
     weekday_names,
 )
 
-
-def _render(request, template: str, context: dict, *forms_) -> HttpResponse:
-    status = 400 if any(form is not None and form.is_bound and form.errors for form in forms_) else 200
-    return render(request, template, context, status=status)
-
-
 # --- Storefront profile (owner) -----------------------------------------------------------
 
 
@@ -66,32 +60,28 @@ def shop_profile(request: HttpRequest) -> HttpResponse:
     """The owner edits their storefront: description, contact, logo, photos, how they sell."""
     shop = request.shop
     form = ShopProfileForm(request.POST or None, request.FILES or None, initial=_profile_initial(shop))
-    if request.method == "POST" and form.is_valid():
-        try:
-            shop_profile_update(
-                shop=shop,
-                actor=request.user,
-                profile=form.profile(),
-                logo=form.cleaned_data["logo"],
-                logo_clear=form.cleaned_data["logo_clear"],
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Your storefront is saved."))
-            return redirect("shop_profile")
-    shop.refresh_from_db()  # a refused logo leaves the saved one on the page
-    return _render(
+    saved = form_apply(
         request,
-        "shops/merchant/profile.html",
-        {
-            "shop": shop,
-            "form": form,
-            "photo_form": ShopPhotoForm(),
-            "photos": shop.photos.all(),
-        },
         form,
+        lambda: shop_profile_update(
+            shop=shop,
+            actor=request.user,
+            profile=form.profile(),
+            logo=form.cleaned_data["logo"],
+            logo_clear=form.cleaned_data["logo_clear"],
+        ),
+        done=_("Your storefront is saved."),
+        then="shop_profile",
     )
+    if saved:
+        return saved
+    shop.refresh_from_db()  # a refused logo leaves the saved one on the page
+    return _profile_page(request, form=form, photo_form=ShopPhotoForm())
+
+
+def _profile_page(request, *, form, photo_form) -> HttpResponse:
+    context = {"shop": request.shop, "form": form, "photo_form": photo_form, "photos": request.shop.photos.all()}
+    return form_render(request, "shops/merchant/profile.html", context, form, photo_form)
 
 
 @merchant_required(owner_only=True)
@@ -99,31 +89,16 @@ def shop_profile(request: HttpRequest) -> HttpResponse:
 def shop_photo_add_view(request: HttpRequest) -> HttpResponse:
     shop = request.shop
     photo_form = ShopPhotoForm(request.POST, request.FILES)
-    if photo_form.is_valid():
-        try:
-            shop_photo_add(
-                shop=shop,
-                actor=request.user,
-                upload=photo_form.cleaned_data["photo"],
-                alt=photo_form.cleaned_data["alt"],
-            )
-        except ValidationError as exc:
-            errors_to_form(photo_form, exc)
-        else:
-            messages.success(request, _("The photo is added."))
-            return redirect(reverse("shop_profile") + "#photos")
-    form = ShopProfileForm(initial=_profile_initial(shop))
-    return render(
+    added = form_apply(
         request,
-        "shops/merchant/profile.html",
-        {
-            "shop": shop,
-            "form": form,
-            "photo_form": photo_form,
-            "photos": shop.photos.all(),
-        },
-        status=400,
+        photo_form,
+        lambda: shop_photo_add(
+            shop=shop, actor=request.user, upload=photo_form.cleaned_data["photo"], alt=photo_form.cleaned_data["alt"]
+        ),
+        done=_("The photo is added."),
+        then=reverse("shop_profile") + "#photos",
     )
+    return added or _profile_page(request, form=ShopProfileForm(initial=_profile_initial(shop)), photo_form=photo_form)
 
 
 def _own_photo(request, pk: int) -> ShopPhoto:
@@ -161,20 +136,19 @@ def shop_hours(request: HttpRequest) -> HttpResponse:
     shop = request.shop
     ranges = [(r.weekday, r.opens, r.closes) for r in shop.opening_ranges.all()]
     form = HoursForm(request.POST or None, initial=HoursForm.initial_from(ranges))
-    if request.method == "POST" and form.is_valid():
-        try:
-            shop_hours_set(shop=shop, ranges=form.ranges, actor=request.user)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Your opening hours are saved."))
-            return redirect("shop_hours")
-    return _hours_page(request, form=form, closing_form=ClosingForm())
+    saved = form_apply(
+        request,
+        form,
+        lambda: shop_hours_set(shop=shop, ranges=form.ranges, actor=request.user),
+        done=_("Your opening hours are saved."),
+        then="shop_hours",
+    )
+    return saved or _hours_page(request, form=form, closing_form=ClosingForm())
 
 
 def _hours_page(request, *, form, closing_form) -> HttpResponse:
     shop = request.shop
-    return _render(
+    return form_render(
         request,
         "shops/merchant/hours.html",
         {
@@ -194,14 +168,15 @@ def _hours_page(request, *, form, closing_form) -> HttpResponse:
 def shop_closing_add_view(request: HttpRequest) -> HttpResponse:
     shop = request.shop
     closing_form = ClosingForm(request.POST)
-    if closing_form.is_valid():
-        try:
-            shop_closing_add(shop=shop, actor=request.user, **closing_form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(closing_form, exc)
-        else:
-            messages.success(request, _("The closing period is added."))
-            return redirect(reverse("shop_hours") + "#fermetures")
+    added = form_apply(
+        request,
+        closing_form,
+        lambda: shop_closing_add(shop=shop, actor=request.user, **closing_form.cleaned_data),
+        done=_("The closing period is added."),
+        then=reverse("shop_hours") + "#fermetures",
+    )
+    if added:
+        return added
     ranges = [(r.weekday, r.opens, r.closes) for r in shop.opening_ranges.all()]
     return _hours_page(request, form=HoursForm(initial=HoursForm.initial_from(ranges)), closing_form=closing_form)
 
@@ -233,7 +208,7 @@ def shop_team(request: HttpRequest) -> HttpResponse:
                 request, _("%(email)s is in your team; they received an email.") % {"email": member.user.email}
             )
             return redirect("shop_team")
-    return _render(
+    return form_render(
         request, "shops/merchant/team.html", {"shop": shop, "form": form, "members": shop_member_list(shop=shop)}, form
     )
 
