@@ -25,20 +25,30 @@ def _function_imports(source: str) -> list[tuple[int, str]]:
     return sorted(set(found))
 
 
+def _is_reason(comment: str) -> bool:
+    """A comment that says something: not a linter's or type checker's switch alone."""
+    text = comment.lstrip("#").strip()
+    return bool(text) and not text.startswith(("noqa", "type: ignore", "pragma"))
+
+
 def _has_reason(lines: list[str], lineno: int) -> bool:
     """A comment on the import's line, or on the lines just above it (the why)."""
-    if "#" in lines[lineno - 1]:
+    line = lines[lineno - 1]
+    if "#" in line and _is_reason(line[line.index("#") :]):
         return True
     index = lineno - 2
     while index >= 0 and lines[index].strip().startswith(("from ", "import ")):
         index -= 1  # an import block: the comment may stand above its first line
-    return index >= 0 and lines[index].strip().startswith("#")
+    return index >= 0 and lines[index].strip().startswith("#") and _is_reason(lines[index].strip())
 
 
 def test_the_checker_finds_an_unexplained_import_and_accepts_an_explained_one():
-    source = "def a():\n    import json\n\n\ndef b():\n    # why: json is slow to import\n    import json\n"
+    source = (
+        "def a():\n    import json\n\n\ndef b():\n    # why: json is slow to import\n    import json\n\n\n"
+        "def c():\n    import json  # noqa: F401\n"
+    )
     lines = source.splitlines()
-    assert [(n, m) for n, m in _function_imports(source) if not _has_reason(lines, n)] == [(2, "json")]
+    assert [(n, m) for n, m in _function_imports(source) if not _has_reason(lines, n)] == [(2, "json"), (11, "json")]
 
 
 def test_no_import_inside_a_function_unless_a_comment_says_why():

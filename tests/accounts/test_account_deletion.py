@@ -180,6 +180,7 @@ def test_my_data_downloads_as_json(in_nancy, shop, shopper):
     # given
     order = order_place_for(shopper, shop, title="Bague argent")
     order_place_for(UserFactory(full_name="Paul Martin"), shop, title="Broche")
+    order_cancel(order=order, actor=shopper)  # a decision of theirs, in the territory's trail
     # when
     response = client_on(in_nancy, shopper).get("/compte/donnees/")
     # then: a file with the profile and my orders only
@@ -191,6 +192,7 @@ def test_my_data_downloads_as_json(in_nancy, shop, shopper):
     assert data["orders"][0]["lines"][0]["title"] == "Bague argent"
     assert data["orders"][0]["phone"] == "06 12 34 56 78"
     assert data["orders"][0]["history"][0]["to"] == "placed"
+    assert [(d["what"], d["on"]) for d in data["decisions"]] == [("order.cancelled", order.pickup_code)]
 
 
 def test_deletion_in_nancy_leaves_limoges_alone(nancy, limoges):

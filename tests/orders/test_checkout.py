@@ -257,3 +257,28 @@ def test_opening_times_use_the_territory_time_zone(two_shops):
     # the slots of a Paris shop stay at 14:00 Paris whatever time zone the server runs in
     slots = selectors.checkout_slots(shop=two_shops["deco"], now=NOW)
     assert any(s.starts_at.astimezone(NOW.tzinfo).time() == time(14) for s in slots)
+
+
+def test_a_signed_in_shoppers_phone_follows_the_same_rule(two_shops, shopper):
+    # given a signed-in shopper who types a number nobody can call
+    fill(two_shops)
+    with pytest.raises(CheckoutError, match="téléphone"):
+        order_place(
+            cart=two_shops["cart"],
+            customer=shopper,
+            guest=Guest(name="", email="", phone="06 12 34 56 7A"),
+            slots=slots_at(two_shops, at(30, 14)),
+            idempotency_key=uuid.uuid4(),
+            now=NOW,
+        )
+    # then nothing is ordered; with a good number, it is stored as people read it
+    assert not Order.objects.exists()
+    orders = order_place(
+        cart=two_shops["cart"],
+        customer=shopper,
+        guest=Guest(name="", email="", phone="0612345678"),
+        slots=slots_at(two_shops, at(30, 14)),
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+    )
+    assert {order.phone for order in orders} == {"06 12 34 56 78"}

@@ -25,6 +25,7 @@ from vitrine.orders.lifecycle import (
     orders_expire_due,
 )
 from vitrine.orders.models import ORDER_TRANSITIONS, Order, OrderEvent, OrderSettings
+from vitrine.shops.permissions import NotTheCustomer
 from vitrine.testing.factories import UserFactory
 
 S = Order.Status
@@ -395,3 +396,52 @@ def test_every_order_move_is_in_the_territorys_audit_trail_with_who_decided(orde
     ]
     assert {code for *_rest, code, _payload in rows} == {order.pickup_code}
     assert rows[0][4] == {"from": "placed", "shop": order.shop_id}
+
+
+def test_a_shoppers_own_cancellation_names_them_by_role_in_the_trail_never_by_email(two_shops, shopper):
+    # given a guest's order and a signed-in shopper's order
+    guest_order = _placed(two_shops)
+    cart_add(cart=two_shops["cart"], product_id=two_shops["vase"].pk, quantity=1)
+    (account_order,) = order_place(
+        cart=two_shops["cart"],
+        customer=shopper,
+        slots={two_shops["deco"].pk: at(30, 14)},
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+    )
+    # when each shopper cancels their own
+    order_cancel(order=guest_order, actor=None)
+    order_cancel(order=account_order, actor=shopper)
+    # then the team's trail says who by role: a guest, the shopper; no email of theirs
+    labels = dict(AuditEvent.objects.filter(verb="order.cancelled").values_list("object_id", "actor_label"))
+    assert labels == {guest_order.pk: "guest", account_order.pk: "shopper"}
+    assert not AuditEvent.objects.filter(actor_label=shopper.email).exists()
+
+
+def test_another_shopper_cannot_cancel_someone_elses_order(two_shops, shopper):
+    # given a shopper's order, and a stranger with an account
+    cart_add(cart=two_shops["cart"], product_id=two_shops["vase"].pk, quantity=1)
+    (theirs,) = order_place(
+        cart=two_shops["cart"],
+        customer=shopper,
+        slots={two_shops["deco"].pk: at(30, 14)},
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+    )
+    # when / then: a 403-kind refusal, and the order stays
+    with pytest.raises(NotTheCustomer):
+        order_cancel(order=theirs, actor=UserFactory())
+    theirs.refresh_from_db()
+    assert theirs.status == S.PLACED
+
+
+def _placed(two_shops):
+    cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=1)
+    (placed,) = order_place(
+        cart=two_shops["cart"],
+        guest=GUEST,
+        slots={two_shops["bijoux"].pk: at(30, 14)},
+        idempotency_key=uuid.uuid4(),
+        now=NOW,
+    )
+    return placed

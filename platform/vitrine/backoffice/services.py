@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from vitrine.accounts.models import User
 from vitrine.audit.services import audit_record
 from vitrine.common.images import ImageRejected, image_clean
+from vitrine.shops.permissions import admin_check, staff_check
 from vitrine.tenancy.models import Territory
 from vitrine.tenancy.routing import routing_invalidate
-from vitrine.tenancy.services import audit_record as console_audit_record
+from vitrine.tenancy.services import console_log_record
 from vitrine.theming.services import primary_color_check, theme_load
 
 LOGO_MAX_BYTES = 1024 * 1024
@@ -29,7 +30,8 @@ LOGO_MAX_PIXELS = 4_000_000
 def territory_branding_update(
     *, territory: Territory, actor: User, name: str, hero_text: str, primary_color: str, logo=None
 ) -> Territory:
-    """Change a territory's name, hero text, primary colour and logo (all checked first)."""
+    """Change a territory's name, hero text, primary colour and logo (all checked first); admins only."""
+    admin_check(actor)
     errors: dict[str, list[str]] = {}
     name, hero_text, primary_color = name.strip(), hero_text.strip(), primary_color.strip().lower()
     if not name:
@@ -54,7 +56,7 @@ def territory_branding_update(
     territory.save(update_fields=fields)
     details = {"primary_color": primary_color, "logo": logo is not None}
     # The actor is a territory account (not in the public schema): the console's log names them by email.
-    console_audit_record(
+    console_log_record(
         actor=None, actor_email=actor.email, action="territory.branding", territory=territory, details=details
     )
     audit_record(actor=actor, verb="territory.branding", obj=territory, payload={"name": name, **details})
@@ -66,7 +68,8 @@ def territory_branding_update(
 def territory_announcement_set(
     *, territory: Territory, actor: User, text: str, link: str = "", until: date | None = None, today: date
 ) -> Territory:
-    """Set (or clear, with an empty text) the announcement on the territory's home page."""
+    """Set (or clear, with an empty text) the announcement on the territory's home page; the team only."""
+    staff_check(actor)
     text, link = " ".join(text.split()), link.strip()
     errors: dict[str, list[str]] = {}
     if len(text) > 280:
@@ -88,7 +91,7 @@ def territory_announcement_set(
     territory.announcement_until = until if text else None
     territory.save(update_fields=["announcement", "announcement_link", "announcement_until", "updated_at"])
     details = {"text": text, "until": until.isoformat() if until else None}
-    console_audit_record(
+    console_log_record(
         actor=None, actor_email=actor.email, action="territory.announcement", territory=territory, details=details
     )
     audit_record(actor=actor, verb="territory.announcement", obj=territory, payload=details)

@@ -24,7 +24,7 @@ from vitrine.accounts.services import user_invite
 from vitrine.tenancy.models import AuditEntry, Domain, ProvisioningJob, Territory
 from vitrine.tenancy.routing import routing_invalidate
 from vitrine.tenancy.schemas import territory_schema_create
-from vitrine.tenancy.services import audit_record, default_domain, domain_check
+from vitrine.tenancy.services import console_log_record, default_domain, domain_check
 from vitrine.theming.services import ThemeNotFound, primary_color_check, theme_load
 
 logger = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ def territory_provision(
                 email=request.admin_email, role=User.Role.TERRITORY_ADMIN, password=None, is_staff=True
             )
             user_invite(user=admin, territory=territory)
-        audit_record(
+        console_log_record(
             actor=actor,
             action="territory.provision",
             territory=territory,

@@ -14,7 +14,7 @@ from vitrine.console.selectors import audit_list, territory_list
 from vitrine.console.tasks import territory_provision_job_run
 from vitrine.tenancy.models import ProvisioningJob, Territory
 from vitrine.tenancy.selectors import territory_base_url
-from vitrine.tenancy.services import audit_record, domain_add, territory_set_status
+from vitrine.tenancy.services import console_log_record, domain_add, territory_set_status
 from vitrine.theming.services import theme_load
 
 
@@ -47,7 +47,7 @@ def territory_provision_view(request: HttpRequest) -> HttpResponse:
         params = form.territory_request().__dict__
         with transaction.atomic():
             job = ProvisioningJob.objects.create(params=params, requested_by=request.user)
-            audit_record(
+            console_log_record(
                 actor=request.user,
                 action="territory.provision_requested",
                 details={"slug": params["slug"], "job": job.pk},

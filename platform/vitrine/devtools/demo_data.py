@@ -44,7 +44,7 @@ from vitrine.orders.cart import cart_add, cart_create
 from vitrine.orders.checkout import Guest, order_place
 from vitrine.orders.lifecycle import order_accept, order_mark_ready
 from vitrine.orders.selectors import checkout_slots
-from vitrine.shops.models import Commune, Shop
+from vitrine.shops.models import Commune, Shop, ShopMember
 from vitrine.shops.services import (
     ShopApplication,
     ShopProfile,
@@ -147,8 +147,8 @@ def demo_shops_load(schema: str) -> list[dict]:
 def demo_siret(schema: str, login: str) -> str:
     """A stable, Luhn-valid SIRET for a demo shop: the same on every run, distinct per shop."""
     digest = hashlib.sha256(f"vitrine-demo:{schema}:{login}".encode()).hexdigest()
-    # 9xx... keeps demo SIRETs apart from the factories' and the benchmark's ranges.
-    return siret_make(9_000_000_000_000 + int(digest, 16) % 999_999_999_999)
+    # Seeds from a range of their own: apart from the factories' and the benchmark's.
+    return siret_make(900_000_000_000 + int(digest, 16) % 99_999_999_999)
 
 
 def demo_territory_seed(*, territory, data_schema: str | None = None) -> DemoSeedResult:
@@ -168,13 +168,17 @@ def demo_territory_seed(*, territory, data_schema: str | None = None) -> DemoSee
         actor = User.objects.filter(role=User.Role.TERRITORY_ADMIN, is_active=True).order_by("pk").first()
         if actor is None:
             raise RuntimeError(f"{territory.schema_name} has no territory admin to create its demo shops.")
+        # Found again by their owner's login: it does not change when the SIRET rule does.
+        logins = [_login_email(spec, host) for spec in specs]
         existing = {
-            shop.siret: shop
-            for shop in Shop.objects.filter(siret__in=[demo_siret(data_schema, spec["login"]) for spec in specs])
+            member.user.email: member.shop
+            for member in ShopMember.objects.filter(role=ShopMember.Role.OWNER, user__email__in=logins).select_related(
+                "shop", "user"
+            )
         }
         for index, spec in enumerate(specs):
             siret = demo_siret(data_schema, spec["login"])
-            shop = existing.get(siret)
+            shop = existing.get(_login_email(spec, host))
             created = shop is None
             if created:
                 shop = _shop_seed(

@@ -248,11 +248,13 @@ def _order_place(*, cart, customer, guest, slots, key, now, codes: Iterator[str]
     if customer is None and guest is None:
         raise CheckoutError(_("Sign in or give your name, email address and phone number."))
     if customer is not None:
-        name, email, phone = (
-            customer.full_name or customer.email,
-            customer.email,
-            (guest.phone.strip() if guest else ""),
-        )
+        name, email, phone = customer.full_name or customer.email, customer.email, ""
+        typed = guest.phone.strip() if guest else ""
+        if typed:  # optional for an account, but the same rule when given (and it fits the column)
+            try:
+                phone = phone_normalise(typed)
+            except ValidationError as error:
+                raise CheckoutError(error.messages) from None
     else:
         guest = _guest_check(guest)
         name, email, phone = guest.name, guest.email, guest.phone

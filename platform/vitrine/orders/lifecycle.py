@@ -16,20 +16,20 @@ from datetime import datetime
 from typing import Literal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
-from vitrine.audit.services import audit_record
+from vitrine.audit.services import GUEST, audit_record
 from vitrine.catalog.models import Product, Variant
 from vitrine.common.money import euros
 from vitrine.notifications.services import outbox_email_send
 from vitrine.orders import selectors
 from vitrine.orders.models import ORDER_TRANSITIONS, Order, OrderEvent, OrderLine
-from vitrine.shops.permissions import shop_member_check
+from vitrine.shops.permissions import NotTheCustomer, shop_member_check
 
 Status = Order.Status
 
@@ -111,7 +111,7 @@ def order_effects_apply(
 
 
 @transaction.atomic
-def order_transition(*, order: Order, to: str, actor: User | None, note: str = "") -> Order:
+def order_transition(*, order: Order, to: str, actor: User | None, note: str = "", by_guest: bool = False) -> Order:
     """Move an order along ORDER_TRANSITIONS, record who and when, and apply the new state's ORDER_EFFECTS.
 
     The one door for every change of an order's state, whoever asks.
@@ -145,6 +145,7 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
     order.collected_at = locked.collected_at
     audit_record(
         actor=actor,
+        actor_label=GUEST if by_guest else "",
         verb=f"order.{to}",
         obj=locked,
         label=locked.pickup_code,
@@ -190,8 +191,10 @@ def order_refuse(*, order: Order, actor: User, reason: str) -> Order:
 def order_cancel(*, order: Order, actor: User | None) -> Order:
     """Cancel the order for its shopper (before it is ready); actor None for a guest."""
     if actor is not None and order.customer_id not in (None, actor.pk):
-        raise PermissionDenied("Not this shopper's order.")
-    return order_transition(order=order, to=Status.CANCELLED, actor=actor, note="" if actor else _("guest"))
+        raise NotTheCustomer("Not this shopper's order.")
+    return order_transition(
+        order=order, to=Status.CANCELLED, actor=actor, note="" if actor else _("guest"), by_guest=actor is None
+    )
 
 
 @transaction.atomic

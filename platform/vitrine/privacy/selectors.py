@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vitrine.accounts.models import User
+from vitrine.audit.models import AuditEvent
 from vitrine.orders.models import Order
 
 
@@ -16,7 +17,12 @@ def account_data_export(*, user: User) -> dict[str, Any]:
         .prefetch_related("lines", "events")
         .order_by("created_at", "id")
     )
+    decisions = AuditEvent.objects.filter(actor=user).order_by("created_at", "id")
     return {
+        "decisions": [
+            {"what": event.verb, "on": event.object_label, "at": event.created_at.isoformat(), "details": event.payload}
+            for event in decisions
+        ],
         "account": {
             "email": user.email,
             "name": user.full_name,

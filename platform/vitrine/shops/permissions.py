@@ -39,6 +39,10 @@ class NotShopOwner(NotShopMember):
     """Only the shop's owner may do this (its identity, its team, its pickup rules)."""
 
 
+class NotTheCustomer(PermissionDenied):
+    """Only the person who placed an order may do this (cancel it, read it)."""
+
+
 def staff_check(actor: User) -> None:
     """Refuse anyone but the territory's team."""
     if not actor.is_territory_staff:

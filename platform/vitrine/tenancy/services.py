@@ -55,7 +55,7 @@ def territory_set_status(*, territory: Territory, status: str, actor: Any | None
     territory.status = status
     territory.save(update_fields=["status", "updated_at"])
     action = "territory.suspend" if status == Territory.Status.SUSPENDED else "territory.resume"
-    audit_record(actor=actor, action=action, territory=territory, details={"reason": reason} if reason else {})
+    console_log_record(actor=actor, action=action, territory=territory, details={"reason": reason} if reason else {})
     transaction.on_commit(routing_invalidate)
     return territory
 
@@ -72,14 +72,14 @@ def domain_add(*, territory: Territory, domain: str, actor: Any | None, make_pri
         Domain.objects.filter(tenant=territory, is_primary=True).update(is_primary=False)
         record.is_primary = True
         record.save(update_fields=["is_primary"])
-    audit_record(
+    console_log_record(
         actor=actor, action="domain.add", territory=territory, details={"domain": domain, "primary": make_primary}
     )
     transaction.on_commit(routing_invalidate)
     return record
 
 
-def audit_record(
+def console_log_record(
     *,
     actor: Any | None,
     action: str,

@@ -74,6 +74,7 @@ def chromium() -> Path:
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         _browser_missing(f"{CHROMIUM} is not installed (apt-get install chromium)")
     try:
+        # Only checks it is there (a dev dependency): the browser fixture imports what it uses.
         import playwright.sync_api  # noqa: F401
     except ImportError:
         _browser_missing("the playwright package is not installed (pip install -e '.[dev]')")

@@ -41,5 +41,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("VITRINE_OUTBOX_FLUSH_SECONDS", default=60.0),
     },
     # Orders not collected after the territory's delay: marked, stock released, shopper told.
-    "orders-expire": {"task": "vitrine.orders.tasks.orders_expire_all", "schedule": 900.0},
+    # Every 5 minutes: the shortest delay before an unpaid order is released is 5 minutes.
+    "orders-expire": {"task": "vitrine.orders.tasks.orders_expire_all", "schedule": 300.0},
 }
