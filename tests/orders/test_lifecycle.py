@@ -395,7 +395,7 @@ def test_every_order_move_is_in_the_territorys_audit_trail_with_who_decided(orde
         ("order.not_collected", None, "system"),
     ]
     assert {code for *_rest, code, _payload in rows} == {order.pickup_code}
-    assert rows[0][4] == {"from": "placed", "shop": order.shop_id}
+    assert rows[0][4] == {"from": "placed", "shop": order.shop_id, "shop_name": order.shop.name}
 
 
 def test_a_shoppers_own_cancellation_names_them_by_role_in_the_trail_never_by_email(two_shops, shopper):

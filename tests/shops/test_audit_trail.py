@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from vitrine.audit.models import AuditEvent
@@ -85,7 +86,8 @@ def test_the_team_reads_the_trail_in_french_and_other_territories_do_not_see_it(
     # then it reads in French: who, what, on what, why
     assert page.status_code == 200
     assert "Journal des décisions" in html and "Boutique suspendue" in html
-    assert world.staff.email in html and "Bijouterie Stanislas" in html and "Produits contrefaits signalés." in html
+    assert world.staff.email in html and "Bijouterie Stanislas" in html
+    assert "motif : Produits contrefaits signalés." in html  # the details in French too
     # and Limoges' team sees nothing of Nancy's decisions (cross-territory)
     elsewhere = limoges_world.client(limoges_world.staff).get("/equipe/journal/").content.decode()
     assert "Bijouterie Stanislas" not in elsewhere and "Boutique suspendue" not in elsewhere
@@ -115,3 +117,18 @@ def test_a_deleted_account_leaves_its_decisions_without_its_name(world):
         assert rows.count() == 2
         assert not rows.filter(actor_label="passager@example.fr").exists()
         assert not rows.filter(payload__email="passager@example.fr").exists()
+
+
+def test_the_details_read_in_words_not_codes(world):
+    # given an application that staff approve
+    with tenant_context(world.territory):
+        pending = ShopFactory(
+            name="Épicerie du Marché", status=Shop.Status.PENDING, commune=world.commune, category=world.category
+        )
+        shop_approve(shop=pending, actor=world.staff)
+    # when the team reads the trail
+    html = world.client(world.staff).get("/equipe/journal/").content.decode()
+    # then the status it came from is in French words, not the stored code
+    with translation.override("fr"):
+        assert f"avant : {Shop.Status.PENDING.label}" in html
+    assert "from : pending" not in html

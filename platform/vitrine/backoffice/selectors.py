@@ -2,10 +2,74 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from vitrine.audit.models import AuditEvent
 from vitrine.catalog.models import Product
+from vitrine.orders.models import Order, OrderSettings, PickupSettings
 from vitrine.shops.models import Shop, ShopMember
+
+# What the trail's payload keys mean, for the team (ids kept for the dashboards are not shown).
+AUDIT_DETAILS = {
+    "from": gettext_lazy("before"),
+    "reason": gettext_lazy("reason"),
+    "note": gettext_lazy("note"),
+    "email": gettext_lazy("email address"),
+    "postcode": gettext_lazy("postcode"),
+    "parent": gettext_lazy("inside"),
+    "siret": "SIRET",
+    "again": gettext_lazy("applying again"),
+    "shop_name": gettext_lazy("shop"),
+    "name": gettext_lazy("name"),
+    "text": gettext_lazy("text"),
+    "until": gettext_lazy("until"),
+    "primary_color": gettext_lazy("primary colour"),
+    "logo": gettext_lazy("logo"),
+    **{
+        name: PickupSettings._meta.get_field(name).verbose_name
+        for name in ("lead_time_minutes", "slot_minutes", "slot_capacity")
+    },
+    **{
+        name: OrderSettings._meta.get_field(name).verbose_name
+        for name in ("not_collected_after_days", "reminder_days_before", "unpaid_release_minutes")
+    },
+}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    event: AuditEvent
+    details: list[tuple[str, str]]
+
+
+def _detail_value(event: AuditEvent, key: str, value: Any) -> str:
+    if key == "from":  # a status code: the order's or the shop's, in words
+        statuses = Order.Status if event.verb.startswith("order.") else Shop.Status
+        return str(statuses(value).label) if value in statuses.values else str(value or "—")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return "—" if value in (None, "") else str(value)
+
+
+def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
+    """The trail's rows with their details in the team's language: labels, statuses in words."""
+    return [
+        AuditRow(
+            event,
+            [
+                (str(AUDIT_DETAILS[key]), _detail_value(event, key, value))
+                for key, value in event.payload.items()
+                if key in AUDIT_DETAILS
+            ],
+        )
+        for event in events
+    ]
 
 
 def shop_staff_detail(*, pk: int) -> Shop:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from vitrine.audit.selectors import audit_events
 from vitrine.backoffice.forms import AnnouncementForm, AssistedShopForm, BrandingForm, CommuneForm, ReasonForm
-from vitrine.backoffice.selectors import shop_staff_detail
+from vitrine.backoffice.selectors import audit_rows, shop_staff_detail
 from vitrine.backoffice.services import territory_announcement_set, territory_branding_update
 from vitrine.catalog.categories import category_tree_with_usage
 from vitrine.catalog.forms import CategoryForm
@@ -374,4 +374,4 @@ def staff_audit(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("objet", "")
     kind = kind if kind in AUDIT_KINDS else ""
     page = Paginator(audit_events(object_type=kind), AUDIT_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "backoffice/audit.html", {"page": page, "kind": kind})
+    return render(request, "backoffice/audit.html", {"page": page, "rows": audit_rows(page), "kind": kind})

@@ -149,7 +149,13 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
         verb=f"order.{to}",
         obj=locked,
         label=locked.pickup_code,
-        payload={"from": from_status, "shop": locked.shop_id, **({"note": note} if note else {})},
+        # The shop's id for the dashboards, its name for the people reading the trail.
+        payload={
+            "from": from_status,
+            "shop": locked.shop_id,
+            "shop_name": order.shop.name,
+            **({"note": note} if note else {}),
+        },
     )
     # The caller's instance: its shop is usually loaded already, the emails read it.
     order_effects_apply(orders=[order], to=to, from_status=from_status)
