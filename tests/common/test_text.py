@@ -8,8 +8,9 @@ from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product
 from vitrine.catalog.services import ProductData, product_create, product_update
 from vitrine.common.text import slug_make, slug_unique
+from vitrine.shops.communes import communes_load
+from vitrine.shops.joining import ShopApplication, shop_apply
 from vitrine.shops.models import Commune, Shop
-from vitrine.shops.services import ShopApplication, communes_load, shop_apply
 from vitrine.testing.factories import (
     ProductFactory,
     ShopFactory,

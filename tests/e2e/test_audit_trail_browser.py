@@ -19,7 +19,7 @@ def _decision_make(token: str) -> dict:
 
     from vitrine.accounts.models import User
     from vitrine.catalog.models import Category
-    from vitrine.shops.services import shop_suspend
+    from vitrine.shops.moderation import shop_suspend
     from vitrine.tenancy.models import Territory
     from vitrine.testing.factories import CommuneFactory, ShopFactory
 

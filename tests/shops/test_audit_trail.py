@@ -11,8 +11,10 @@ from vitrine.audit.models import AuditEvent
 from vitrine.audit.services import PAYLOAD_TEXT_MAX, audit_record
 from vitrine.catalog.services import category_create, product_unpublish_by_staff
 from vitrine.privacy.services import account_delete
+from vitrine.shops.communes import commune_add
 from vitrine.shops.models import Shop
-from vitrine.shops.services import commune_add, shop_approve, shop_member_invite, shop_suspend
+from vitrine.shops.moderation import shop_approve, shop_suspend
+from vitrine.shops.team import shop_member_invite
 from vitrine.testing.factories import ProductFactory, ShopFactory
 
 

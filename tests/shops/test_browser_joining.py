@@ -38,7 +38,7 @@ def chromium_path() -> Path:
 
 def _setup(tag: str) -> dict:
     from vitrine.accounts.models import User
-    from vitrine.shops.services import communes_load
+    from vitrine.shops.communes import communes_load
 
     with schema_context("nancy"):
         communes_load(rows=[{"name": "Nancy", "postcode": "54000"}, {"name": "Laxou", "postcode": "54520"}])

@@ -11,8 +11,8 @@ from django.core.management.base import CommandError
 from django_tenants.utils import tenant_context
 
 from vitrine.config.env import ROOT_DIR
+from vitrine.shops.communes import communes_load
 from vitrine.shops.models import Commune
-from vitrine.shops.services import communes_load
 
 GRAND_NANCY = {
     "Nancy",

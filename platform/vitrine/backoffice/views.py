@@ -35,7 +35,10 @@ from vitrine.common.forms import errors_to_form, form_apply, form_render
 from vitrine.orders import selectors as order_selectors
 from vitrine.orders.forms import OrderSettingsForm
 from vitrine.orders.settings_services import order_settings_update
+from vitrine.shops.communes import commune_add
+from vitrine.shops.joining import shop_create_assisted
 from vitrine.shops.models import Shop
+from vitrine.shops.moderation import shop_approve, shop_refuse, shop_resume, shop_set_featured, shop_suspend
 from vitrine.shops.opening import territory_today
 from vitrine.shops.permissions import admin_required, staff_required
 from vitrine.shops.selectors import (
@@ -43,15 +46,6 @@ from vitrine.shops.selectors import (
     shop_pending_list,
     shop_staff_list,
     shop_status_counts,
-)
-from vitrine.shops.services import (
-    commune_add,
-    shop_approve,
-    shop_create_assisted,
-    shop_refuse,
-    shop_resume,
-    shop_set_featured,
-    shop_suspend,
 )
 
 

@@ -29,8 +29,8 @@ from vitrine.common.images import image_renditions
 from vitrine.common.text import slug_make
 from vitrine.devtools import pictures
 from vitrine.devtools.demo_data import HOURS, demo_catalogues
+from vitrine.shops.communes import communes_load
 from vitrine.shops.models import Commune, OpeningRange, Shop, ShopMember
-from vitrine.shops.services import communes_load
 from vitrine.testing.factories import siret_make
 
 SLUG_PREFIX = "banc-essai-"

@@ -44,18 +44,12 @@ from vitrine.orders.cart import cart_add, cart_create
 from vitrine.orders.checkout import Guest, order_place
 from vitrine.orders.lifecycle import order_accept, order_mark_ready
 from vitrine.orders.selectors import checkout_slots
+from vitrine.shops.communes import communes_load
+from vitrine.shops.hours import shop_closing_add, shop_hours_set
+from vitrine.shops.joining import ShopApplication, shop_create_assisted
 from vitrine.shops.models import Commune, Shop, ShopMember
-from vitrine.shops.services import (
-    ShopApplication,
-    ShopProfile,
-    communes_load,
-    shop_closing_add,
-    shop_create_assisted,
-    shop_hours_set,
-    shop_photo_add,
-    shop_profile_update,
-    shop_set_featured,
-)
+from vitrine.shops.moderation import shop_set_featured
+from vitrine.shops.storefront import ShopProfile, shop_photo_add, shop_profile_update
 from vitrine.testing.factories import siret_make
 
 CATALOGUES_FILE = Path(__file__).resolve().parent / "demo" / "catalogues.toml"

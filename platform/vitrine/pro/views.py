@@ -17,9 +17,9 @@ from vitrine.catalog.selectors import shop_category_choices
 from vitrine.common.forms import errors_to_form, form_render
 from vitrine.pro import selectors
 from vitrine.shops.forms import ShopApplyForm
+from vitrine.shops.joining import shop_apply, shop_apply_with_account
 from vitrine.shops.models import Shop, ShopMember
 from vitrine.shops.permissions import merchant_required
-from vitrine.shops.services import shop_apply, shop_apply_with_account
 
 # --- Joining ----------------------------------------------------------------------------
 

@@ -7,14 +7,11 @@ from datetime import time
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vitrine.shops.hours import MAX_RANGES_PER_DAY, weekday_names
+from vitrine.shops.joining import ShopApplication
 from vitrine.shops.models import Shop
 from vitrine.shops.selectors import commune_list
-from vitrine.shops.services import (
-    MAX_RANGES_PER_DAY,
-    ShopApplication,
-    ShopProfile,
-    weekday_names,
-)
+from vitrine.shops.storefront import ShopProfile
 
 COMMUNE_OUTSIDE = _("The shop must be in one of the territory's communes.")
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"

@@ -26,22 +26,18 @@ from vitrine.shops.forms import (
     ShopProfileForm,
     TeamInviteForm,
 )
+from vitrine.shops.hours import shop_closing_add, shop_closing_remove, shop_hours_set, weekday_names
 from vitrine.shops.models import ClosingPeriod, Shop, ShopMember, ShopPhoto
 from vitrine.shops.permissions import merchant_required
 from vitrine.shops.selectors import shop_member_list
-from vitrine.shops.services import (
-    shop_closing_add,
-    shop_closing_remove,
-    shop_hours_set,
-    shop_member_invite,
-    shop_member_remove,
+from vitrine.shops.storefront import (
     shop_photo_add,
     shop_photo_delete,
     shop_photo_move,
     shop_photo_update,
     shop_profile_update,
-    weekday_names,
 )
+from vitrine.shops.team import shop_member_invite, shop_member_remove
 
 # --- Storefront profile (owner) -----------------------------------------------------------
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from vitrine.shops.services import communes_load
+from vitrine.shops.communes import communes_load
 
 
 class Command(BaseCommand):
