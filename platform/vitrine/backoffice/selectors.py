@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Prefetch
+from django.db.models import Field, Model, Prefetch
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,6 +15,12 @@ from vitrine.audit.models import AuditEvent
 from vitrine.catalog.models import Product
 from vitrine.orders.models import Order, OrderSettings, PickupSettings
 from vitrine.shops.models import Shop, ShopMember
+
+
+def _field_label(model: type[Model], name: str) -> str | Promise:
+    """A settings field's own label (its verbose name, translated where it is shown)."""
+    return cast(Field, model._meta.get_field(name)).verbose_name
+
 
 # What the trail's payload keys mean, for the team (ids kept for the dashboards are not shown).
 AUDIT_DETAILS = {
@@ -31,12 +38,9 @@ AUDIT_DETAILS = {
     "until": gettext_lazy("until"),
     "primary_color": gettext_lazy("primary colour"),
     "logo": gettext_lazy("logo"),
+    **{name: _field_label(PickupSettings, name) for name in ("lead_time_minutes", "slot_minutes", "slot_capacity")},
     **{
-        name: PickupSettings._meta.get_field(name).verbose_name
-        for name in ("lead_time_minutes", "slot_minutes", "slot_capacity")
-    },
-    **{
-        name: OrderSettings._meta.get_field(name).verbose_name
+        name: _field_label(OrderSettings, name)
         for name in ("not_collected_after_days", "reminder_days_before", "unpaid_release_minutes")
     },
 }
