@@ -32,18 +32,25 @@ S = Order.Status
 GUEST = Guest(name="Claire Blaison", email="claire@example.fr", phone="0612345678")
 
 
-@pytest.fixture
-def order(two_shops):
-    """A placed order of 2 rings (stock 5 -> 3) at the jeweller's, pickup Monday 14:00."""
-    cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
+def _placed(two_shops, *, item: str = "ring", quantity: int = 2, customer=None):
+    """An order placed now for Monday 14:00: a guest's, or `customer`'s."""
+    product = two_shops[item]
+    cart_add(cart=two_shops["cart"], product_id=product.pk, quantity=quantity)
     (placed,) = order_place(
         cart=two_shops["cart"],
-        guest=GUEST,
-        slots={two_shops["bijoux"].pk: at(30, 14)},
+        customer=customer,
+        guest=None if customer else GUEST,
+        slots={product.shop_id: at(30, 14)},
         idempotency_key=uuid.uuid4(),
         now=NOW,
     )
     return placed
+
+
+@pytest.fixture
+def order(two_shops):
+    """A placed order of 2 rings (stock 5 -> 3) at the jeweller's, pickup Monday 14:00."""
+    return _placed(two_shops)
 
 
 def ring_stock(order):
@@ -400,15 +407,8 @@ def test_every_order_move_is_in_the_territorys_audit_trail_with_who_decided(orde
 
 def test_a_shoppers_own_cancellation_names_them_by_role_in_the_trail_never_by_email(two_shops, shopper):
     # given a guest's order and a signed-in shopper's order
-    guest_order = _placed(two_shops)
-    cart_add(cart=two_shops["cart"], product_id=two_shops["vase"].pk, quantity=1)
-    (account_order,) = order_place(
-        cart=two_shops["cart"],
-        customer=shopper,
-        slots={two_shops["deco"].pk: at(30, 14)},
-        idempotency_key=uuid.uuid4(),
-        now=NOW,
-    )
+    guest_order = _placed(two_shops, quantity=1)
+    account_order = _placed(two_shops, item="vase", quantity=1, customer=shopper)
     # when each shopper cancels their own
     order_cancel(order=guest_order, actor=None)
     order_cancel(order=account_order, actor=shopper)
@@ -420,28 +420,9 @@ def test_a_shoppers_own_cancellation_names_them_by_role_in_the_trail_never_by_em
 
 def test_another_shopper_cannot_cancel_someone_elses_order(two_shops, shopper):
     # given a shopper's order, and a stranger with an account
-    cart_add(cart=two_shops["cart"], product_id=two_shops["vase"].pk, quantity=1)
-    (theirs,) = order_place(
-        cart=two_shops["cart"],
-        customer=shopper,
-        slots={two_shops["deco"].pk: at(30, 14)},
-        idempotency_key=uuid.uuid4(),
-        now=NOW,
-    )
+    theirs = _placed(two_shops, item="vase", quantity=1, customer=shopper)
     # when / then: a 403-kind refusal, and the order stays
     with pytest.raises(NotTheCustomer):
         order_cancel(order=theirs, actor=UserFactory())
     theirs.refresh_from_db()
     assert theirs.status == S.PLACED
-
-
-def _placed(two_shops):
-    cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=1)
-    (placed,) = order_place(
-        cart=two_shops["cart"],
-        guest=GUEST,
-        slots={two_shops["bijoux"].pk: at(30, 14)},
-        idempotency_key=uuid.uuid4(),
-        now=NOW,
-    )
-    return placed
