@@ -17,7 +17,8 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from vitrine.config.env import VAR_DIR
-from vitrine.testing.factories import DEFAULT_PASSWORD, UserFactory, siret_make
+from vitrine.shops.siret import siret_make
+from vitrine.testing.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,8 @@ from django_tenants.utils import tenant_context
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
 from vitrine.shops.models import Shop, ShopMember
-from vitrine.testing.factories import CommuneFactory, siret_make
+from vitrine.shops.siret import siret_make
+from vitrine.testing.factories import CommuneFactory
 
 GOOD_SIRET = siret_make(44306184100000)
 BAD_SIRET = GOOD_SIRET[:-1] + str((int(GOOD_SIRET[-1]) + 1) % 10)  # the Luhn key no longer holds

@@ -2,8 +2,7 @@
 
 import pytest
 
-from vitrine.shops.siret import siret_normalise, siret_valid
-from vitrine.testing.factories import siret_make
+from vitrine.shops.siret import siret_make, siret_normalise, siret_valid
 
 
 def test_a_siret_typed_with_spaces_dots_or_dashes_is_read_as_its_digits():

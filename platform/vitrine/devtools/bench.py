@@ -31,7 +31,7 @@ from vitrine.devtools import pictures
 from vitrine.devtools.demo_data import HOURS, demo_catalogues
 from vitrine.shops.communes import communes_load
 from vitrine.shops.models import Commune, OpeningRange, Shop, ShopMember
-from vitrine.testing.factories import siret_make
+from vitrine.shops.siret import siret_make
 
 SLUG_PREFIX = "banc-essai-"
 SIRET_BASE = 8_000_000_000_000

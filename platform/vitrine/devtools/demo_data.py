@@ -49,8 +49,8 @@ from vitrine.shops.hours import shop_closing_add, shop_hours_set
 from vitrine.shops.joining import ShopApplication, shop_create_assisted
 from vitrine.shops.models import Commune, Shop, ShopMember
 from vitrine.shops.moderation import shop_set_featured
+from vitrine.shops.siret import siret_make
 from vitrine.shops.storefront import ShopProfile, shop_photo_add, shop_profile_update
-from vitrine.testing.factories import siret_make
 
 CATALOGUES_FILE = Path(__file__).resolve().parent / "demo" / "catalogues.toml"
 

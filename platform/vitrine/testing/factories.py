@@ -5,12 +5,11 @@ from decimal import Decimal
 
 import factory
 from django.utils import timezone
-from stdnum import luhn
-from stdnum.fr import siret as stdnum_siret
 
 from vitrine.accounts.models import User
 from vitrine.common.text import slug_make
 from vitrine.shops.models import OpeningRange, ShopMember
+from vitrine.shops.siret import siret_make
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 
@@ -31,18 +30,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
-
-
-def siret_make(seed: int) -> str:
-    """Make a valid SIRET (as python-stdnum checks it) from a number, for tests and demo data.
-
-    The seed's last 12 digits are the SIREN's 8 and the establishment's 4; each gets its
-    Luhn check digit, so different seeds below 10**12 give different SIRETs.
-    """
-    digits = f"{seed % 10**12:012d}"
-    siren_number = digits[:8] + luhn.calc_check_digit(digits[:8])
-    number = siren_number + digits[8:] + luhn.calc_check_digit(siren_number + digits[8:])
-    return stdnum_siret.validate(number)  # raises for the one SIREN (La Poste's) with its own rule
 
 
 class CommuneFactory(factory.django.DjangoModelFactory):
