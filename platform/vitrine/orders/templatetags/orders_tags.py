@@ -27,8 +27,12 @@ def cart_count(context) -> int:
 
 @register.simple_tag
 def pickup_qr(code: str, label: str = "") -> str:
-    """The pickup code as an inline SVG QR code (readable by the shop's phone at the counter)."""
-    svg = segno.make(code, error="m").svg_inline(
+    """The pickup code as an inline SVG QR code (readable by the shop's phone at the counter).
+
+    A standard QR code (make_qr): segno's make() picks the smallest symbol, a Micro QR for six
+    characters, which ordinary phone readers do not read.
+    """
+    svg = segno.make_qr(code, error="m").svg_inline(
         scale=6, border=2, omitsize=True, title=label or code, svgclass="pickup-qr"
     )
     return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S308 (segno's SVG, the title escaped by it)
