@@ -1,7 +1,20 @@
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django.views.static import serve
+
+
+def media_serve(request: HttpRequest, name: str) -> HttpResponse:
+    """Serve an uploaded file from local storage, only on its own territory's host (no bucket set).
+
+    Media names start with the territory's schema (common.storage): another territory's
+    files, and any file on the console, answer 404.
+    """
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or not name.startswith(f"{tenant.schema_name}/"):
+        raise Http404
+    return serve(request, name, document_root=settings.MEDIA_ROOT)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

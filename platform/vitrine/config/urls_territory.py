@@ -1,10 +1,9 @@
 """URLs of a territory's host: its marketplace."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.urls import include, path
 
-from vitrine.common.views import healthz, set_language
+from vitrine.common.views import healthz, media_serve, set_language
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -25,4 +24,11 @@ urlpatterns = [
     path("panier/", include("vitrine.orders.urls")),
     path("", include("vitrine.catalog.urls_public")),
     path("", include("vitrine.theming.urls")),
-] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Uploaded files from local storage (no bucket), each territory's own only; with a bucket
+    # (AWS_STORAGE_BUCKET_NAME) they come from its URLs and this route is not there.
+    *(
+        [path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media_serve, name="media")]
+        if not getattr(settings, "AWS_STORAGE_BUCKET_NAME", "") and settings.MEDIA_URL.startswith("/")
+        else []
+    ),
+]

@@ -24,6 +24,9 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "vitrine.config.django.local")
     env.setdefault("SITE_PORT", str(PORT))
+    # The demo is for people to try: French error pages, never Django's debug pages (which list
+    # the URLs and the settings). DJANGO_DEBUG=1 make demo brings them back for a developer.
+    env.setdefault("DJANGO_DEBUG", "0")
     if not env.get("DATABASE_URL"):
         # Only without DATABASE_URL: the embedded server needs the pgserver package (extra 'local').
         from vitrine.config.embedded import embedded_database_url
