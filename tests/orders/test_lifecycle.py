@@ -32,7 +32,7 @@ S = Order.Status
 GUEST = Guest(name="Claire Blaison", email="claire@example.fr", phone="0612345678")
 
 
-def _placed(two_shops, *, item: str = "ring", quantity: int = 2, customer=None):
+def _placed(two_shops, *, item: str = "ring", quantity: int = 2, customer=None, **options):
     """An order placed now for Monday 14:00: a guest's, or `customer`'s."""
     product = two_shops[item]
     cart_add(cart=two_shops["cart"], product_id=product.pk, quantity=quantity)
@@ -43,6 +43,7 @@ def _placed(two_shops, *, item: str = "ring", quantity: int = 2, customer=None):
         slots={product.shop_id: at(30, 14)},
         idempotency_key=uuid.uuid4(),
         now=NOW,
+        **options,
     )
     return placed
 
@@ -285,16 +286,8 @@ def _last_email_id() -> int:
 
 def test_an_order_paid_after_checkout_sends_the_placed_emails_once(two_shops):
     # given an order waiting for its online payment: its stock held, nobody told yet
-    cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
     before = _last_email_id()
-    (order,) = order_place(
-        cart=two_shops["cart"],
-        guest=GUEST,
-        slots={two_shops["bijoux"].pk: at(30, 14)},
-        idempotency_key=uuid.uuid4(),
-        now=NOW,
-        payment_required=True,
-    )
+    order = _placed(two_shops, payment_required=True)
     assert order.status == S.PENDING_PAYMENT and ring_stock(order) == 3
     assert _emails_since(before) == []
     # when its payment is confirmed
@@ -320,15 +313,7 @@ def test_a_direct_transition_sends_the_same_emails_as_the_merchant_action(two_sh
     merchant = two_shops["bijoux"].members.get().user
     orders = []
     for _i in range(2):
-        cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=1)
-        (placed,) = order_place(
-            cart=two_shops["cart"],
-            guest=GUEST,
-            slots={two_shops["bijoux"].pk: at(30, 14)},
-            idempotency_key=uuid.uuid4(),
-            now=NOW,
-        )
-        orders.append(order_accept(order=placed, actor=merchant))
+        orders.append(order_accept(order=_placed(two_shops, quantity=1), actor=merchant))
     by_action, direct = orders
     # when one moves through the merchant's action, the other straight through order_transition
     first = _last_email_id()
@@ -352,15 +337,7 @@ def test_a_direct_transition_sends_the_same_emails_as_the_merchant_action(two_sh
 def test_an_unpaid_order_is_cancelled_after_the_territory_delay_and_its_stock_comes_back(two_shops):
     # given a territory that waits 20 minutes for a payment, and an order waiting for its payment (stock 5 -> 3)
     OrderSettings.objects.update_or_create(pk=1, defaults={"unpaid_release_minutes": 20})
-    cart_add(cart=two_shops["cart"], product_id=two_shops["ring"].pk, quantity=2)
-    (order,) = order_place(
-        cart=two_shops["cart"],
-        guest=GUEST,
-        slots={two_shops["bijoux"].pk: at(30, 14)},
-        idempotency_key=uuid.uuid4(),
-        now=NOW,
-        payment_required=True,
-    )
+    order = _placed(two_shops, payment_required=True)
     assert ring_stock(order) == 3
     before = _last_email_id()
     # when the expiry job runs 19 minutes after the checkout, then 21 minutes after, then again

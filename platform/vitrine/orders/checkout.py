@@ -67,6 +67,15 @@ def _random_codes() -> Iterator[str]:
         yield pickup_code_make()
 
 
+def _phone_check(phone: str, errors: list[str]) -> str:
+    """Return the phone in its stored form (common.phones, the one rule); a wrong one adds its message to errors."""
+    try:
+        return phone_normalise(phone)
+    except ValidationError as error:
+        errors.extend(error.messages)
+        return phone
+
+
 def _guest_check(guest: Guest) -> Guest:
     errors = []
     name, email, phone = guest.name.strip(), guest.email.strip().lower(), guest.phone.strip()
@@ -76,10 +85,7 @@ def _guest_check(guest: Guest) -> Guest:
         validate_email(email)
     except ValidationError:
         errors.append(_("Enter a valid email address: your confirmation and pickup code go there."))
-    try:
-        phone = phone_normalise(phone)  # the one phone rule (common.phones), French numbers by default
-    except ValidationError as error:
-        errors.extend(error.messages)
+    phone = _phone_check(phone, errors)
     if errors:
         raise CheckoutError(errors)
     return Guest(name=name, email=email, phone=phone)
@@ -251,10 +257,10 @@ def _order_place(*, cart, customer, guest, slots, key, now, codes: Iterator[str]
         name, email, phone = customer.full_name or customer.email, customer.email, ""
         typed = guest.phone.strip() if guest else ""
         if typed:  # optional for an account, but the same rule when given (and it fits the column)
-            try:
-                phone = phone_normalise(typed)
-            except ValidationError as error:
-                raise CheckoutError(error.messages) from None
+            errors: list[str] = []
+            phone = _phone_check(typed, errors)
+            if errors:
+                raise CheckoutError(errors)
     else:
         guest = _guest_check(guest)
         name, email, phone = guest.name, guest.email, guest.phone
