@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 import time
 
 import pytest
-import requests
 from django.db import connection
 from django_tenants.utils import tenant_context
 
 from vitrine.accounts.models import User
-from vitrine.config.env import ROOT_DIR
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.models import Order
 from vitrine.shops.models import Shop
@@ -27,33 +23,13 @@ from vitrine.testing.factories import ProductFactory, shop_open_every_day
 from vitrine.testing.helpers import (
     TEST_VAR,
     free_port,
-    port_open,
-    process_start,
     process_stop,
     subprocess_env,
     wait_for,
 )
+from vitrine.testing.processes import RedisServer, guest_checkout_over_http, web_start, worker_start
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server to stop and start")
-
-
-class RedisServer:
-    """A throwaway Redis on its own port, without persistence, that the test stops and starts."""
-
-    def __init__(self, port: int) -> None:
-        self.port, self.process = port, None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(lambda: port_open(self.port), timeout=10, message="redis-server to listen")
-
-    def stop(self) -> None:
-        process_stop(self.process)
-        wait_for(lambda: not port_open(self.port), timeout=10, message="redis-server to stop")
 
 
 @pytest.fixture
@@ -69,35 +45,6 @@ def _messages(mail_dir) -> list[str]:
     """The messages Django's file backend wrote (one file per connection, messages separated by a rule)."""
     text = "".join(path.read_text() for path in sorted(mail_dir.iterdir()))
     return [m for m in text.split("-" * 79 + "\n") if m.strip()]
-
-
-def _checkout_as_guest(port: int, host: str, product_ids: list[int]) -> requests.Response:
-    """A shopper's browser without JavaScript: add to cart, open checkout, pick the first slots, submit."""
-    base = f"http://127.0.0.1:{port}"  # the territory is chosen by the Host header, as behind a proxy
-    session = requests.Session()
-    session.headers["Host"] = f"{host}:{port}"
-    home = session.get(base + "/")
-    token = session.cookies.get("csrftoken") or re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home.text)[1]
-    for product_id in product_ids:
-        added = session.post(
-            f"{base}/panier/ajouter/{product_id}/",
-            data={"csrfmiddlewaretoken": token, "quantity": "1"},
-            headers={"Referer": base + "/"},
-        )
-        assert "est dans votre panier" in added.text, added.text[:2000]
-    form = session.get(base + "/panier/commande/").text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
-    data = {
-        "csrfmiddlewaretoken": token,
-        "name": "Claire Blaison",
-        "email": "claire@example.fr",
-        "phone": "0612345678",
-        "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', form)[1],
-    }
-    for select in re.finditer(r'<select id="(slot-\d+)" name="slot-\d+"[^>]*>(.*?)</select>', form, re.S):
-        data[select[1]] = re.search(r'<option value="([^"]+)"', select[2])[1]
-    assert len(data) == 5 + len(product_ids), form[:3000]
-    return session.post(base + "/panier/commande/", data=data, headers={"Referer": base + "/panier/commande/"})
 
 
 def test_orders_placed_while_the_broker_is_down_get_every_email_once_it_is_back(committed, broker, tmp_path):
@@ -118,44 +65,16 @@ def test_orders_placed_while_the_broker_is_down_get_every_email_once_it_is_back(
     connection.set_schema_to_public()
     port = free_port()
     env = subprocess_env(SITE_PORT=str(port), DJANGO_DEBUG="1", **env_extra)
-    web = process_start(
-        [sys.executable, str(ROOT_DIR / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env=env,
-        log_path=TEST_VAR / "broker-down-web.log",
-        ready=lambda: port_open(port),
-        name="The web server",
-    )
+    web = web_start(env, port=port, log_path=TEST_VAR / "broker-down-web.log")
     worker_log = TEST_VAR / "broker-down-worker.log"
-    worker = process_start(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "vitrine.config.celery",
-            "worker",
-            "--beat",
-            "--pool",
-            "solo",
-            "--schedule",
-            str(tmp_path / "beat-schedule"),
-            "--loglevel",
-            "info",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        env=env,
-        log_path=worker_log,
-        ready=lambda: "ready." in worker_log.read_text(),
-        name="The Celery worker",
-    )
+    worker = worker_start(env, log_path=worker_log, beat_schedule=tmp_path / "beat-schedule")
     try:
         # given the broker goes down
         broker.stop()
 
         # when a guest checks out from two shops
         started = time.monotonic()
-        response = _checkout_as_guest(port, "nancy.localhost", [p.pk for p in products])
+        response = guest_checkout_over_http(port, "nancy.localhost", [p.pk for p in products])
         elapsed = time.monotonic() - started
 
         # then the orders are placed and confirmed
@@ -174,7 +93,7 @@ def test_orders_placed_while_the_broker_is_down_get_every_email_once_it_is_back(
             assert sorted(e.status for e in emails) == ["pending"] * 4
         # each email's publish failed once, at once, and was left to the flush (the time is printed, not asserted)
         web_log = (TEST_VAR / "broker-down-web.log").read_text()
-        assert web_log.count("left for the periodic flush") == 4, web_log[-3000:]
+        assert web_log.count("left for the periodic sweep") == 4, web_log[-3000:]
         print(f"checkout with the broker down: {elapsed:.2f} s")  # noqa: T201 (shown with -s, never asserted)
         assert not mail_dir.exists() or not any(mail_dir.iterdir())
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from vitrine.common.permissions import access_required
+from vitrine.common.tasks import task_send_on_commit
 from vitrine.console.forms import DomainAddForm, TerritoryProvisionForm
 from vitrine.console.selectors import audit_list, territory_list
 from vitrine.console.tasks import territory_provision_job_run
@@ -52,7 +53,8 @@ def territory_provision_view(request: HttpRequest) -> HttpResponse:
                 action="territory.provision_requested",
                 details={"slug": params["slug"], "job": job.pk},
             )
-            transaction.on_commit(lambda: territory_provision_job_run.delay(job_id=job.pk))
+            # With the broker down the job stays queued, visible on its page, instead of hanging here.
+            task_send_on_commit(territory_provision_job_run, job_id=job.pk)
         return redirect("console_job", job_id=job.pk)
     return render(request, "console/territory_provision.html", {"form": form})
 

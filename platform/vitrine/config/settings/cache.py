@@ -9,7 +9,13 @@ from vitrine.config.env import VAR_DIR, env
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    _store = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    # Redis down means slower pages, not errors (see vitrine.common.cache); each call
+    # gives up after half a second rather than holding a request.
+    _store = {
+        "BACKEND": "vitrine.common.cache.TolerantRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
 else:
     _store = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
