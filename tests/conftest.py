@@ -23,6 +23,7 @@ from vitrine.testing.helpers import (
 )
 from vitrine.testing.processes import web_start, worker_start
 from vitrine.testing.territories import territory_make
+from vitrine.testing.two_factor import session_verify
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +85,7 @@ def console_client(db) -> Client:
     operator = User.objects.create_superuser(email="operator@vitrine.example.fr", password="operator-pass-1")
     client = host_client(f"console.{settings.BASE_DOMAIN}")
     client.force_login(operator)
+    session_verify(client, operator)  # operators' sessions gave their code, as at sign-in
     client.operator = operator
     return client
 

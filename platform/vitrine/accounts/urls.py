@@ -3,11 +3,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from vitrine.accounts import views
+from vitrine.accounts import views, views_two_factor
+
+# The same two-factor pages serve the console (config/urls_public.py).
+views_two_factor_urls = [
+    path("connexion/code/", views_two_factor.two_factor_verify, name="two_factor_verify"),
+    path("securite/", views_two_factor.two_factor_setup, name="two_factor_setup"),
+    path("securite/codes/", views_two_factor.two_factor_codes_renew, name="two_factor_codes_renew"),
+    path("securite/desactiver/", views_two_factor.two_factor_disable, name="two_factor_disable"),
+]
 
 urlpatterns = [
     path("connexion/", views.TerritoryLoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    *views_two_factor_urls,
     path("inscription/", views.sign_up, name="sign_up"),
     path("", views.account_home, name="account"),
     path("confidentialite/", views.privacy, name="privacy"),

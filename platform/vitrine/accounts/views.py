@@ -23,12 +23,12 @@ from django.utils.translation import gettext as _
 
 from vitrine.accounts import services
 from vitrine.accounts.forms import ProfileForm, SignInForm, SignUpForm
+from vitrine.accounts.views_two_factor import TwoFactorLoginView
 
 
-class TerritoryLoginView(auth_views.LoginView):
+class TerritoryLoginView(TwoFactorLoginView):
     template_name = "accounts/login.html"
     authentication_form = SignInForm
-    redirect_authenticated_user = True
 
 
 class AccountPasswordChangeView(auth_views.PasswordChangeView):

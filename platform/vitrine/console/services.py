@@ -17,6 +17,8 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import get_public_schema_name, schema_exists, tenant_context
 
 from vitrine.accounts.models import User
@@ -241,4 +243,6 @@ def console_user_delete(*, user: User) -> None:
     ProvisioningJob.objects.filter(requested_by=user).update(requested_by=None)
     user.groups.clear()
     user.user_permissions.clear()
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk)._raw_delete(connection.alias)

@@ -14,7 +14,9 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from vitrine.accounts.two_factor import two_factor_required
 from vitrine.config.env import ROOT_DIR, VAR_DIR
+from vitrine.testing.two_factor import session_verify
 
 TEST_VAR = VAR_DIR / "test"  # the test settings put the broker and mail folders here
 
@@ -30,6 +32,8 @@ def client_on(territory, user=None) -> Client:
     if user is not None:
         with tenant_context(territory):
             client.force_login(user)
+            if two_factor_required(user):  # the team's sessions gave their code, as at sign-in
+                session_verify(client, user)
     return client
 
 

@@ -31,6 +31,9 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "vitrine.common",
     "vitrine.accounts",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "vitrine.theming",
     "vitrine.console",
     "vitrine.devtools",
@@ -41,6 +44,10 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "vitrine.accounts",
+    # Two-factor devices live beside the accounts they belong to, in each schema.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "vitrine.notifications",
     "vitrine.audit",
     "vitrine.catalog",
@@ -79,11 +86,23 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "vitrine.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
+
+
+def _totp_issuer(device) -> str:
+    # Settings load before the apps: the accounts module is imported when a QR code is drawn.
+    from vitrine.accounts.two_factor import totp_issuer
+
+    return totp_issuer(device)
+
+
+OTP_TOTP_ISSUER = _totp_issuer  # the territory's name in the authenticator app, or the console's
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
