@@ -1,6 +1,10 @@
+import json
+import logging
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.static import serve
 
@@ -36,3 +40,29 @@ def set_language(request: HttpRequest) -> HttpResponse:
             settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure()
         )
     return response
+
+
+CSP_REPORT_MAX_BYTES = 16 * 1024
+csp_logger = logging.getLogger("vitrine.csp")
+
+
+@csrf_exempt  # browsers send reports without a token, by design
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """Record what the Content-Security-Policy blocked, as the browser reports it (bounded, logged)."""
+    if int(request.headers.get("Content-Length") or 0) > CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    try:
+        report = json.loads(request.body[:CSP_REPORT_MAX_BYTES]).get("csp-report", {})
+    except (ValueError, AttributeError):
+        return HttpResponse(status=400)
+    if not isinstance(report, dict):
+        return HttpResponse(status=400)
+    fields = ("document-uri", "violated-directive", "effective-directive", "blocked-uri", "source-file", "line-number")
+    csp_logger.warning(
+        "CSP blocked %s on %s",
+        str(report.get("blocked-uri", ""))[:200],
+        str(report.get("document-uri", ""))[:200],
+        extra={"csp": {field: str(report.get(field, ""))[:300] for field in fields}},
+    )
+    return HttpResponse(status=204)

@@ -7,11 +7,12 @@ from django.urls import include, path
 
 from vitrine.accounts.urls import views_two_factor_urls
 from vitrine.accounts.views_two_factor import TwoFactorLoginView
-from vitrine.common.views import healthz, set_language
+from vitrine.common.views import csp_report, healthz, set_language
 from vitrine.tenancy.views import tls_ask
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("csp-rapport/", csp_report, name="csp_report"),
     path("internal/tls-ask", tls_ask, name="tls-ask"),
     path("langue/", set_language, name="set_language"),
     path("connexion/", TwoFactorLoginView.as_view(template_name="console/login.html"), name="login"),

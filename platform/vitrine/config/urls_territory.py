@@ -3,10 +3,11 @@
 from django.conf import settings
 from django.urls import include, path
 
-from vitrine.common.views import healthz, media_serve, set_language
+from vitrine.common.views import csp_report, healthz, media_serve, set_language
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("csp-rapport/", csp_report, name="csp_report"),
     path("langue/", set_language, name="set_language"),
     path("compte/commandes/", include("vitrine.orders.urls_account")),
     path("compte/", include("vitrine.privacy.urls")),

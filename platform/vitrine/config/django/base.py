@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "vitrine.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -175,6 +176,7 @@ LOGGING = {
 
 from vitrine.config.settings.cache import *  # noqa: E402,F401,F403
 from vitrine.config.settings.celery import *  # noqa: E402,F401,F403
+from vitrine.config.settings.csp import *  # noqa: E402,F401,F403
 from vitrine.config.settings.email import *  # noqa: E402,F401,F403
 from vitrine.config.settings.sentry import *  # noqa: E402,F401,F403
 from vitrine.config.settings.storage import *  # noqa: E402,F401,F403
