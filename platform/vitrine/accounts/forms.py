@@ -84,3 +84,10 @@ class PasswordConfirmForm(forms.Form):
         if not self.user.check_password(password):
             raise ValidationError(_("This is not your password."), code="wrong_password")
         return password
+
+
+class LockoutForm(forms.Form):
+    """Which locked sign-in to lift: the account name and the address, as the list of locks shows them."""
+
+    username = forms.CharField(max_length=254, required=False)
+    ip_address = forms.GenericIPAddressField(required=False)

@@ -4,9 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from vitrine.accounts import views
+from vitrine.common.throttling import email_key, throttle
 
 urlpatterns = [
-    path("connexion/", views.TerritoryLoginView.as_view(), name="login"),
+    # Wrong passwords lock an account per client address (django-axes); this caps one address's tries.
+    path("connexion/", throttle("sign_in")(views.TerritoryLoginView.as_view()), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("inscription/", views.sign_up, name="sign_up"),
     path("", views.account_home, name="account"),
@@ -19,10 +21,14 @@ urlpatterns = [
     ),
     path(
         "mot-de-passe/oublie/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/email/password_reset.txt",
-            success_url=reverse_lazy("password_reset_done"),
+        throttle("password_reset")(
+            throttle("password_reset_email", key=email_key("email"))(
+                auth_views.PasswordResetView.as_view(
+                    template_name="accounts/password_reset.html",
+                    email_template_name="accounts/email/password_reset.txt",
+                    success_url=reverse_lazy("password_reset_done"),
+                )
+            )
         ),
         name="password_reset",
     ),
