@@ -19,11 +19,11 @@ from vitrine.testing.helpers import (
     free_port,
     host_client,
     process_stop,
+    sign_in_as,
     subprocess_env,
 )
 from vitrine.testing.processes import web_start, worker_start
 from vitrine.testing.territories import territory_make
-from vitrine.testing.two_factor import session_verify
 
 
 @pytest.fixture(scope="session")
@@ -84,8 +84,7 @@ def console_client(db) -> Client:
     connection.set_schema_to_public()
     operator = User.objects.create_superuser(email="operator@vitrine.example.fr", password="operator-pass-1")
     client = host_client(f"console.{settings.BASE_DOMAIN}")
-    client.force_login(operator)
-    session_verify(client, operator)  # operators' sessions gave their code, as at sign-in
+    sign_in_as(client, operator)
     client.operator = operator
     return client
 

@@ -95,3 +95,10 @@ class TwoFactorCodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off", "spellcheck": "false"}
         ),
     )
+
+
+class LockoutForm(forms.Form):
+    """Which locked sign-in to lift: the account name and the address, as the list of locks shows them."""
+
+    username = forms.CharField(max_length=254, required=False)
+    ip_address = forms.GenericIPAddressField(required=False)

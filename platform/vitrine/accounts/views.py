@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from vitrine.accounts import services
 from vitrine.accounts.forms import ProfileForm, SignInForm, SignUpForm
 from vitrine.accounts.views_two_factor import TwoFactorLoginView
+from vitrine.common.throttling import throttle
 
 
 class TerritoryLoginView(TwoFactorLoginView):
@@ -46,6 +47,7 @@ def _next_url(request: HttpRequest) -> str:
     return ""
 
 
+@throttle("sign_up")
 def sign_up(request: HttpRequest) -> HttpResponse:
     """Create a shopper account here and sign in; the visitor's cart becomes the account's on the next cart page."""
     if request.user.is_authenticated:
@@ -59,7 +61,8 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         except services.AccountError as error:
             form.add_error("email" if error.code == "duplicate_email" else "full_name", error)
         else:
-            login(request, user)
+            # Named: with axes' backend in front, Django cannot guess which one signs people in.
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome, %(name)s: your account is ready.") % {"name": user.full_name})
             return redirect(next_url or "account")
     return render(

@@ -36,6 +36,7 @@ VERB_LABELS = {
     "orders.settings": _("Order rules changed"),
     "territory.branding": _("Marketplace identity changed"),
     "territory.announcement": _("Announcement changed"),
+    "sign_in.unlock": _("Sign-in unlocked"),
 }
 
 

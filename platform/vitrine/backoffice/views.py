@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from vitrine.accounts.forms import LockoutForm
+from vitrine.accounts.lockouts import lockout_list
 from vitrine.audit.selectors import audit_events
 from vitrine.backoffice.forms import AnnouncementForm, AssistedShopForm, BrandingForm, CommuneForm, ReasonForm
 from vitrine.backoffice.selectors import audit_rows, shop_staff_detail
-from vitrine.backoffice.services import territory_announcement_set, territory_branding_update
+from vitrine.backoffice.services import sign_in_unlock, territory_announcement_set, territory_branding_update
 from vitrine.catalog.categories import category_tree_with_usage
 from vitrine.catalog.forms import CategoryForm
 from vitrine.catalog.models import Category, Product
@@ -369,3 +371,27 @@ def staff_audit(request: HttpRequest) -> HttpResponse:
     kind = kind if kind in AUDIT_KINDS else ""
     page = Paginator(audit_events(object_type=kind), AUDIT_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "backoffice/audit.html", {"page": page, "rows": audit_rows(page), "kind": kind})
+
+
+# --- Locked sign-ins ------------------------------------------------------------------------
+
+
+@admin_required
+def staff_sign_ins(request: HttpRequest) -> HttpResponse:
+    """Sign-ins locked now in the territory (too many wrong passwords), each with its unlock button."""
+    return render(request, "backoffice/sign_ins.html", {"lockouts": lockout_list()})
+
+
+@admin_required
+@require_POST
+def staff_sign_in_unlock(request: HttpRequest) -> HttpResponse:
+    form = LockoutForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("This locked sign-in could not be read: choose it again in the list."))
+        return redirect("staff_sign_ins")
+    username = form.cleaned_data["username"]
+    if sign_in_unlock(username=username, ip_address=form.cleaned_data["ip_address"] or None, actor=request.user):
+        messages.success(request, _("%(email)s can sign in again.") % {"email": username})
+    else:
+        messages.info(request, _("This sign-in was no longer locked."))
+    return redirect("staff_sign_ins")

@@ -1,8 +1,10 @@
 import json
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -66,3 +68,18 @@ def csp_report(request: HttpRequest) -> HttpResponse:
         extra={"csp": {field: str(report.get(field, ""))[:300] for field in fields}},
     )
     return HttpResponse(status=204)
+
+
+def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 429 page of a rate limit reached (common.throttling), in the territory's branding."""
+    return render(request, "429.html", {"lockout": False}, status=429)
+
+
+def sign_in_locked(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The 429 page of a sign-in locked by django-axes (too many wrong passwords for this account here)."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    response = render(request, "429.html", {"lockout": True, "minutes": minutes}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response

@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from vitrine.accounts.urls import views_two_factor_urls
 from vitrine.accounts.views_two_factor import TwoFactorLoginView
+from vitrine.common.throttling import throttle
 from vitrine.common.views import csp_report, healthz, set_language
 from vitrine.tenancy.views import tls_ask
 
@@ -15,7 +16,11 @@ urlpatterns = [
     path("csp-rapport/", csp_report, name="csp_report"),
     path("internal/tls-ask", tls_ask, name="tls-ask"),
     path("langue/", set_language, name="set_language"),
-    path("connexion/", TwoFactorLoginView.as_view(template_name="console/login.html"), name="login"),
+    path(
+        "connexion/",
+        throttle("sign_in")(TwoFactorLoginView.as_view(template_name="console/login.html")),
+        name="login",
+    ),
     *views_two_factor_urls,
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("vitrine.console.urls")),

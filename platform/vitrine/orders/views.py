@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vitrine.common.throttling import email_key, throttle
 from vitrine.orders import selectors
 from vitrine.orders.cart import cart_add as cart_add_service
 from vitrine.orders.cart import cart_create, cart_merge_on_login, cart_set_quantity
@@ -113,6 +114,8 @@ def _checkout_context(request: HttpRequest, summary, *, key: str, errors=(), pos
     return {"summary": summary, "groups": groups, "key": key, "errors": list(errors), "posted": posted or {}}
 
 
+@throttle("checkout", key="user_or_ip")
+@throttle("checkout_email", key=email_key("email"))
 def checkout(request: HttpRequest) -> HttpResponse:
     """Pick a pickup slot per shop, give contact details (guests), place the orders."""
     cart = cart_of_request(request)

@@ -12,6 +12,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from vitrine.catalog.services import price_parse
+from vitrine.common.throttling import throttle
 from vitrine.search.selectors import SearchFilters, product_search
 from vitrine.search.text import MAX_QUERY_LENGTH
 
@@ -24,6 +25,7 @@ def price_filter_parse(text: str) -> Decimal | None:
     return price_parse(text) if (text or "").strip() else None
 
 
+@throttle("search", method="GET")
 def search(request: HttpRequest) -> HttpResponse:
     """Products of every shop of the territory matching the words and filters, with facets."""
     params = request.GET

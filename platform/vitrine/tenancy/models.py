@@ -128,6 +128,7 @@ class AuditEntry(models.Model):
         "territory.branding": _("Branding changed"),
         "territory.announcement": _("Announcement changed"),
         "domain.add": _("Domain added"),
+        "sign_in.unlock": _("Sign-in unlocked"),
     }
 
     # DO_NOTHING, not SET_NULL: the users table exists in every schema, and deleting a

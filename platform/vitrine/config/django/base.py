@@ -34,6 +34,8 @@ SHARED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",  # the console's failed sign-ins (each territory keeps its own: TENANT_APPS)
+    "django_ratelimit",
     "vitrine.theming",
     "vitrine.console",
     "vitrine.devtools",
@@ -48,6 +50,7 @@ TENANT_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
     "vitrine.notifications",
     "vitrine.audit",
     "vitrine.catalog",
@@ -91,9 +94,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",  # a rate limit reached: the 429 page
+    "axes.middleware.AxesMiddleware",  # a locked sign-in: the 429 page (last, per axes)
 ]
 
 AUTH_USER_MODEL = "accounts.User"
+# Axes first: a locked sign-in is refused before ModelBackend hashes the password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 
 
 def _totp_issuer(device) -> str:
@@ -171,7 +178,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Axes tells every sign-in at INFO; its warnings (failures, lockouts) are the ones to keep.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 from vitrine.config.settings.cache import *  # noqa: E402,F401,F403
@@ -180,3 +191,4 @@ from vitrine.config.settings.csp import *  # noqa: E402,F401,F403
 from vitrine.config.settings.email import *  # noqa: E402,F401,F403
 from vitrine.config.settings.sentry import *  # noqa: E402,F401,F403
 from vitrine.config.settings.storage import *  # noqa: E402,F401,F403
+from vitrine.config.settings.throttling import *  # noqa: E402,F401,F403

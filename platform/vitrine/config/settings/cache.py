@@ -2,7 +2,8 @@
 
 "default" keys are prefixed with the current territory's schema
 (django_tenants.cache.make_key); "shared" is the same store without the
-prefix, for platform-wide keys such as the routing generation.
+prefix, for platform-wide keys such as the routing generation; "throttle" holds
+the rate limits' counters, per territory too.
 """
 
 from vitrine.config.env import VAR_DIR, env
@@ -28,4 +29,18 @@ CACHES = {
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
     },
     "shared": {**_store, "KEY_PREFIX": "shared"},
+    "throttle": {
+        **_store,
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        # Files: a folder of its own (each file cache culls its folder past MAX_ENTRIES), and no
+        # default timeout, because the file cache's increment saves the key again with it (300 s
+        # would cut an hourly window short); a counter's key names its window, so a stale one is
+        # never read again.
+        **(
+            {}
+            if REDIS_URL
+            else {"LOCATION": f"{_store['LOCATION']}/throttle", "TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 10_000}}
+        ),
+    },
 }
