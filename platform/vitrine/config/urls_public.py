@@ -5,11 +5,12 @@ from django.conf.urls.static import static
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from vitrine.common.views import healthz, set_language
+from vitrine.common.views import healthz, robots_closed, set_language
 from vitrine.tenancy.views import tls_ask
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("robots.txt", robots_closed, name="robots_txt"),
     path("internal/tls-ask", tls_ask, name="tls-ask"),
     path("langue/", set_language, name="set_language"),
     path("connexion/", auth_views.LoginView.as_view(template_name="console/login.html"), name="login"),
