@@ -8,6 +8,7 @@ from decimal import Decimal
 from xml.etree import ElementTree
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django_tenants.utils import tenant_context
 
 from vitrine.catalog.models import ProductPhoto
@@ -304,3 +305,22 @@ def test_the_one_stylesheet_holds_tokens_base_theme_and_catalogue_and_is_compres
     for part in ("vitrine/base.css", "themes/metropole/theme.css", "catalog/catalog.css", "search/search.css"):
         assert f"/* {part} */" in css
     assert css.index("vitrine/base.css") < css.index("themes/metropole/theme.css") < css.index("catalog/catalog.css")
+
+
+def test_the_territorys_social_image_is_the_preview_where_a_page_has_no_photo_of_its_own(nancy):
+    # given the territory's social preview image (given by the theming context) and a product with a photo
+    with tenant_context(nancy):
+        product = ProductFactory(title="Madeleine de Commercy")
+        _photo(product)
+    context = {"territory": nancy, "site_url": "https://achetez.grandnancy.example"}
+    social = "/media/nancy/branding/social.png"
+
+    # when the head is rendered for a page without a photo, and for the product's page
+    plain = render_to_string("territory/_seo_head.html", {**context, "territory_social_image_url": social})
+    with tenant_context(nancy):
+        product_page = host_client("nancy.localhost").get(f"/boutiques/{product.shop.slug}/{product.slug}/").text
+
+    # then the territory's image, made absolute, is the page's preview; the product's photo is its own
+    assert _meta(plain, "property", "og:image") == "https://achetez.grandnancy.example/media/nancy/branding/social.png"
+    assert _meta(plain, "name", "twitter:card") == "summary_large_image"
+    assert _meta(product_page, "property", "og:image").endswith("/media/nancy/products/p.png")
