@@ -20,7 +20,7 @@ def theme(request: HttpRequest) -> dict:
         "territory": territory,
         "theme": theme_load(territory.theme),
         "theme_tokens": tokens,
-        "theme_css_version": territory_stylesheet(territory).version,
+        "theme_css_version": territory_stylesheet(territory, tokens=tokens).version,
         "theme_static_prefix": static_prefixes(territory)[-1],
         "logo_url": territory_logo_url(territory),
         "schema_name": connection.schema_name,

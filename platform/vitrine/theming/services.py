@@ -143,10 +143,6 @@ def tokens_css(tokens: dict[str, str]) -> str:
     return ":root {\n" + "\n".join(lines) + "\n}\n"
 
 
-def tokens_version(tokens: dict[str, str]) -> str:
-    return hashlib.sha256(tokens_css(tokens).encode()).hexdigest()[:12]
-
-
 # --- The site's one stylesheet ----------------------------------------------------------
 
 
@@ -172,7 +168,7 @@ def _stylesheet_build(tokens_text: str, sheets: tuple[str, ...]) -> Stylesheet:
     return Stylesheet(css=css, version=hashlib.sha256(css.encode()).hexdigest()[:12])
 
 
-def territory_stylesheet(territory) -> Stylesheet:
+def territory_stylesheet(territory, *, tokens: dict[str, str] | None = None) -> Stylesheet:
     """The territory's tokens, the site's shared sheets and its theme's, as one stylesheet.
 
     One render-blocking file instead of three to five: on a weak phone each extra
@@ -183,7 +179,7 @@ def territory_stylesheet(territory) -> Stylesheet:
         _stylesheet_build.cache_clear()
     # The cascade the pages had as separate files: base, theme, then the apps' sheets.
     sheets = (BASE_STYLESHEET, f"{static_prefixes(territory)[-1]}/theme.css", *settings.SITE_STYLESHEETS)
-    return _stylesheet_build(tokens_css(territory_tokens(territory)), sheets)
+    return _stylesheet_build(tokens_css(tokens if tokens is not None else territory_tokens(territory)), sheets)
 
 
 def static_prefixes(territory) -> list[str]:
