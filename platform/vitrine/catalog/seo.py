@@ -204,7 +204,8 @@ class SitemapEntry:
     last_modified: str = ""  # W3C date (YYYY-MM-DD), or nothing
 
 
-def _legal_paths() -> list[str]:
+def legal_paths() -> list[str]:
+    """The public legal pages this deployment has (privacy policy, legal notice...)."""
     paths = []
     for name in LEGAL_PAGES:
         try:
@@ -236,5 +237,5 @@ def sitemap_entries(*, base_url: str) -> list[SitemapEntry]:
     for shop_slug, slug, updated_at in products[:room]:
         location = base_url + product_path.format(shop=shop_slug, product=slug)
         entries.append(SitemapEntry(location, updated_at.date().isoformat()))
-    entries += [SitemapEntry(base_url + path) for path in _legal_paths()]
+    entries += [SitemapEntry(base_url + path) for path in legal_paths()]
     return entries

@@ -6,14 +6,12 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
-from vitrine.catalog.seo import sitemap_entries
+from vitrine.catalog.seo import legal_paths, sitemap_entries
 from vitrine.tenancy.selectors import territory_base_url_cached
 
 # Private areas, the cart and checkout, and searches with parameters (endless combinations of
 # filters that would waste a crawler's visit on copies of the catalogue).
 ROBOTS_DISALLOWED = ("/compte/", "/pro/", "/espace/", "/equipe/", "/panier/", "/recherche/?", "/langue/")
-# Public pages under a disallowed folder.
-ROBOTS_ALLOWED = ("/compte/confidentialite/",)
 SITEMAP_MAX_AGE = 3600  # seconds: a new product reaches crawlers within the hour
 
 
@@ -21,7 +19,8 @@ SITEMAP_MAX_AGE = 3600  # seconds: a new product reaches crawlers within the hou
 def robots_txt(request: HttpRequest) -> HttpResponse:
     base_url = territory_base_url_cached(request.tenant)
     lines = ["User-agent: *"]
-    lines += [f"Allow: {path}" for path in ROBOTS_ALLOWED]
+    # The legal pages are public even where they sit under a private folder (/compte/confidentialite/).
+    lines += [f"Allow: {path}" for path in legal_paths()]
     lines += [f"Disallow: {path}" for path in ROBOTS_DISALLOWED]
     lines += ["Allow: /", "", f"Sitemap: {base_url}/sitemap.xml", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
