@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
 
 
@@ -83,3 +83,9 @@ def sign_in_locked(
     response = render(request, "429.html", {"lockout": True, "minutes": minutes}, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+@require_GET
+def robots_closed(request: HttpRequest) -> HttpResponse:
+    """robots.txt of a host with nothing to index (the console): everything disallowed."""
+    return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain; charset=utf-8")

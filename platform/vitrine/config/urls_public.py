@@ -8,12 +8,13 @@ from django.urls import include, path
 from vitrine.accounts.urls import views_two_factor_urls
 from vitrine.accounts.views_two_factor import TwoFactorLoginView
 from vitrine.common.throttling import throttle
-from vitrine.common.views import csp_report, healthz, set_language
+from vitrine.common.views import csp_report, healthz, robots_closed, set_language
 from vitrine.tenancy.views import tls_ask
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("csp-rapport/", csp_report, name="csp_report"),
+    path("robots.txt", robots_closed, name="robots_txt"),
     path("internal/tls-ask", tls_ask, name="tls-ask"),
     path("langue/", set_language, name="set_language"),
     path(

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from vitrine.catalog.seo import PageSeo
 from vitrine.catalog.services import price_parse
 from vitrine.common.throttling import throttle
 from vitrine.search.selectors import SearchFilters, product_search
@@ -84,5 +85,9 @@ def search(request: HttpRequest) -> HttpResponse:
             (s, "?" + urlencode({"q": s.value}) if s.kind == "query" else "?" + urlencode({"categorie": s.value}))
             for s in result.suggestions
         ],
+        "seo": PageSeo(
+            description=_("Search the products of every independent shop of %(name)s, then collect in store.")
+            % {"name": request.tenant.name}
+        ),
     }
     return render(request, "search/search.html", context)

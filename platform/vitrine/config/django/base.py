@@ -140,6 +140,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vitrine.theming.context_processors.theme",
+                "vitrine.tenancy.context_processors.site",
             ],
         },
     }
@@ -162,6 +163,13 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [(f"themes/{path.parent.name}", path) for path in sorted(THEMES_DIR.glob("*/static"))] + [
     (f"tenants/{path.parent.name}", path) for path in sorted(TENANTS_DIR.glob("*/static"))
 ]
+# The apps' sheets for the shoppers' pages, served after the territory's tokens, base.css and its
+# theme's sheet as one stylesheet (theming.services.territory_stylesheet): the only CSS that
+# blocks their first paint.
+SITE_STYLESHEETS = (
+    "catalog/catalog.css",
+    "search/search.css",
+)
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
