@@ -10,7 +10,6 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("inscription/", views.sign_up, name="sign_up"),
     path("", views.account_home, name="account"),
-    path("confidentialite/", views.privacy, name="privacy"),
     path("mot-de-passe/modifier/", views.AccountPasswordChangeView.as_view(), name="password_change"),
     path(
         "mot-de-passe/modifie/",

@@ -36,6 +36,8 @@ VERB_LABELS = {
     "orders.settings": _("Order rules changed"),
     "territory.branding": _("Marketplace identity changed"),
     "territory.announcement": _("Announcement changed"),
+    "legal.update": _("Legal page changed"),
+    "legal.reset": _("Legal page back to its default text"),
 }
 
 
