@@ -126,7 +126,12 @@ def test_the_conformity_state_saved_with_the_statement_shows_in_every_footer(nan
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/espace/textes-legaux/accessibilite/",
-            {"title": form.initial["title"], "body": form.initial["body"], "accessibility": "partial", "action": "save"},
+            {
+                "title": form.initial["title"],
+                "body": form.initial["body"],
+                "accessibility": "partial",
+                "action": "save",
+            },
         )
     # then: the footer says so, and the default text (no copy kept) follows the new state
     assert response.status_code == 302

@@ -46,7 +46,9 @@ def test_the_defaults_name_the_publisher_by_the_kind_of_territory(nancy, limoges
 def test_the_privacy_notice_says_what_the_platform_really_keeps_and_sets(nancy):
     # given: Nancy's own order rules
     with tenant_context(nancy):
-        OrderSettings.objects.create(pk=1, not_collected_after_days=9, reminder_days_before=1, unpaid_release_minutes=45)
+        OrderSettings.objects.create(
+            pk=1, not_collected_after_days=9, reminder_days_before=1, unpaid_release_minutes=45
+        )
     # when
     page = _text(client_on(nancy).get("/confidentialite/").content.decode())
     # then: its order rules, the only cookies Django sets here (names from the settings), no banner
@@ -157,5 +159,5 @@ def test_the_text_format_escapes_what_people_type_and_keeps_the_structure():
     assert "<h2>Éditeur &lt;script&gt;" in html and "<script" not in html
     assert 'href="mailto:contact@nancy.fr"' in html and "<strong>" in html
     assert 'href="https://exemple.fr/a?b=1&amp;c=2"' in html
-    assert "<li><a href=\"/cgu/\"" in html and "javascript:" not in html.split("[piège]")[0]
+    assert '<li><a href="/cgu/"' in html and "javascript:" not in html.split("[piège]")[0]
     assert 'href="javascript' not in html and "<img" not in html

@@ -79,5 +79,3 @@ def account_home(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your name is saved."))
             return redirect("account")
     return render(request, "accounts/account.html", {"form": form}, status=400 if form.errors else 200)
-
-

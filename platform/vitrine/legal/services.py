@@ -48,7 +48,8 @@ def legal_page_update(
         errors["body"] = [_("Write the page's text, or bring back the default text.")]
     elif len(body) > BODY_MAX:
         errors["body"] = [
-            _("Keep the text under %(max)s characters (it has %(n)s).") % {"max": number_format(BODY_MAX, force_grouping=True), "n": len(body)}
+            _("Keep the text under %(max)s characters (it has %(n)s).")
+            % {"max": number_format(BODY_MAX, force_grouping=True), "n": len(body)}
         ]
     if accessibility is not None and accessibility not in Territory.Accessibility.values:
         errors["accessibility"] = [_("Choose one of the three states the law names.")]

@@ -43,39 +43,40 @@ def _inline(line: str) -> str:
     return _BOLD.sub(r"<strong>\1</strong>", html)
 
 
+def _flush(blocks: list[str], paragraph: list[str], items: list[str]) -> None:
+    """Close the paragraph or list being built, if any."""
+    if paragraph:
+        blocks.append("<p>" + "<br>".join(paragraph) + "</p>")
+        paragraph.clear()
+    if items:
+        blocks.append("<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>")
+        items.clear()
+
+
 def legal_text_render(text: str) -> SafeString:
     """Turn a legal page's text (the format above) into HTML safe to show."""
     blocks: list[str] = []
+    paragraph: list[str] = []
+    items: list[str] = []
     for block in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip()):
-        paragraph: list[str] = []
-        items: list[str] = []
-
-        def flush() -> None:
-            if paragraph:
-                blocks.append("<p>" + "<br>".join(paragraph) + "</p>")
-                paragraph.clear()
-            if items:
-                blocks.append("<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>")
-                items.clear()
-
         for raw in block.split("\n"):
             line = raw.strip()
+            heading = _HEADING.match(line)
             if not line:
                 continue
-            heading = _HEADING.match(line)
             if heading:
-                flush()
+                _flush(blocks, paragraph, items)
                 level = len(heading.group(1))
                 blocks.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
             elif _ITEM.match(line):
                 if paragraph:
-                    flush()
+                    _flush(blocks, paragraph, items)
                 items.append(_inline(_ITEM.sub("", line)))
             else:
                 if items:
-                    flush()
+                    _flush(blocks, paragraph, items)
                 paragraph.append(_inline(line))
-        flush()
+        _flush(blocks, paragraph, items)
     return mark_safe(html_sanitise("".join(blocks), tags=LEGAL_TAGS))  # noqa: S308 (sanitised just now)
 
 
