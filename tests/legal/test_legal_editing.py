@@ -99,6 +99,7 @@ def test_the_preview_shows_the_text_and_saves_nothing(nancy):
     page = response.content.decode()
     assert response.status_code == 200
     assert "Aperçu (pas encore enregistré)" in page and "<h2>Objet</h2><ul><li>un</li><li>deux</li></ul>" in page
+    assert "À compléter pour que la page soit complète" not in page  # the previewed text leaves nothing to fill in
     with tenant_context(nancy):
         assert not LegalPage.objects.exists()
 
@@ -178,3 +179,14 @@ def test_a_visitor_is_sent_to_sign_in_and_an_admin_of_another_territory_is_not_o
 
 def test_an_unknown_kind_is_not_found(nancy):
     assert client_on(nancy, _admin(nancy)).get("/espace/textes-legaux/cgv/").status_code == 404
+
+
+def test_the_team_sees_what_the_defaults_leave_to_fill_in(nancy):
+    # given: the defaults cannot know the publisher's official name or the host
+    client = client_on(nancy, _admin(nancy))
+    # when
+    listing = client.get("/espace/textes-legaux/").content.decode()
+    edit = client.get("/espace/textes-legaux/mentions/").content.decode()
+    # then
+    assert "4 éléments à compléter." in listing
+    assert "À compléter pour que la page soit complète" in edit and "[à compléter : adresse postale]" in edit

@@ -383,11 +383,12 @@ def legal_page_edit(request: HttpRequest, kind: str) -> HttpResponse:
     document = legal_page_get(kind=kind, territory=territory)
     initial = {"title": document.title, "body": document.body, "accessibility": territory.accessibility}
     form = LegalPageForm(request.POST or None, initial=initial, kind=kind)
-    context = {"form": form, "document": document, "preview": None}
+    context = {"form": form, "document": document, "preview": None, "missing": document.to_complete}
     if request.method == "POST" and request.POST.get("action") == "preview":
         if form.is_valid():
             data = form.cleaned_data
             context["preview"] = LegalDocument(kind=kind, title=data["title"], body=data["body"], is_default=False)
+            context["missing"] = context["preview"].to_complete
         return form_render(request, "backoffice/legal_page_edit.html", context, form)
     saved = form_apply(
         request,
