@@ -161,3 +161,12 @@ def test_the_text_format_escapes_what_people_type_and_keeps_the_structure():
     assert 'href="https://exemple.fr/a?b=1&amp;c=2"' in html
     assert '<li><a href="/cgu/"' in html and "javascript:" not in html.split("[piège]")[0]
     assert 'href="javascript' not in html and "<img" not in html
+
+
+def test_a_legal_page_costs_a_fixed_number_of_queries(nancy, django_assert_num_queries):
+    # given: a warm route cache (the territory's address is remembered with it)
+    client = client_on(nancy)
+    client.get("/cgu/")
+    # when / then: the team's page (none: the default), the order rules the default names
+    with django_assert_num_queries(2):
+        assert client.get("/cgu/").status_code == 200
