@@ -123,3 +123,49 @@ def test_the_admin_previews_saves_and_resets_a_page_by_keyboard_friendly_forms(p
     finally:
         orm(_admin_remove)
     assert found == [], "\n".join(found)
+
+
+def _shop_with_conditions_make() -> dict:
+    from django_tenants.utils import tenant_context
+
+    from vitrine.tenancy.models import Territory
+    from vitrine.testing.factories import ProductFactory, shop_open_every_day
+
+    with tenant_context(Territory.objects.get(schema_name="limoges")):
+        shop = shop_open_every_day(name="Porcelaine Legrand")
+        shop.sale_conditions = (
+            "<p>Échange sous 15 jours avec le ticket.</p><ul><li>Pièces gravées non reprises</li></ul>"
+        )
+        shop.save(update_fields=["sale_conditions"])
+        product = ProductFactory(shop=shop, title="Tasse à café", stock=5)
+        return {"shop": shop.pk, "product": product.pk, "path": f"/boutiques/{shop.slug}/{product.slug}/"}
+
+
+def _shop_with_conditions_remove(world: dict) -> None:
+    from django_tenants.utils import tenant_context
+
+    from vitrine.orders.models import CartLine
+    from vitrine.shops.models import Shop
+    from vitrine.tenancy.models import Territory
+
+    with tenant_context(Territory.objects.get(schema_name="limoges")):
+        CartLine.objects.filter(product_id=world["product"]).delete()
+        Shop.objects.filter(pk=world["shop"]).delete()
+
+
+def test_the_checkout_unfolds_a_shops_conditions_of_sale_without_script(phone_page, base_url, orm, screenshot):
+    world = orm(_shop_with_conditions_make)
+    page = phone_page
+    try:
+        page.goto(base_url("limoges", world["path"]))
+        page.get_by_role("button", name="Ajouter au panier").click()
+        page.wait_for_load_state()
+        page.goto(base_url("limoges", "/panier/commande/"))
+        summary = page.get_by_text("Conditions de vente de Porcelaine Legrand")
+        assert not page.get_by_text("Pièces gravées non reprises").is_visible()
+        summary.click()
+        assert page.get_by_text("Pièces gravées non reprises").is_visible()
+        assert _violations(page) == []
+        screenshot(page, "legal-checkout-conditions-terroir-phone")
+    finally:
+        orm(_shop_with_conditions_remove, world)
