@@ -21,7 +21,6 @@ urlpatterns = [
     *views_two_factor_urls,
     path("inscription/", views.sign_up, name="sign_up"),
     path("", views.account_home, name="account"),
-    path("confidentialite/", views.privacy, name="privacy"),
     path("mot-de-passe/modifier/", views.AccountPasswordChangeView.as_view(), name="password_change"),
     path(
         "mot-de-passe/modifie/",

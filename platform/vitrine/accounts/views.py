@@ -1,11 +1,11 @@
-"""A person's own account in their territory: sign-in and sign-up, profile, password, the privacy notice.
+"""A person's own account in their territory: sign-in and sign-up, profile, password.
 
 Their orders are the orders app's pages (orders/views_account.py), their data and its deletion the
 privacy app's; all live under /compte/.
 
 Thin: the views read the request and call services and selectors. Every page under
-/compte/ needs a signed-in account except sign-in, sign-up, password reset, the
-privacy notice and the "account deleted" page (tests/accounts checks each URL).
+/compte/ needs a signed-in account except sign-in, sign-up, password reset and the
+"account deleted" page (tests/accounts checks each URL).
 """
 
 from __future__ import annotations
@@ -82,7 +82,3 @@ def account_home(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your name is saved."))
             return redirect("account")
     return render(request, "accounts/account.html", {"form": form}, status=400 if form.errors else 200)
-
-
-def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/privacy.html")

@@ -58,6 +58,7 @@ TENANT_APPS = [
     "vitrine.imports",
     "vitrine.search",
     "vitrine.orders",
+    "vitrine.legal",
     "vitrine.privacy",
     "vitrine.pro",
     "vitrine.backoffice",
@@ -175,6 +176,14 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
 
+# The only cookies the marketplace sets, all needed for it to work (no consent banner, and the
+# privacy notice's defaults read these names and ages: vitrine.legal): the session (sign-in,
+# cart), the CSRF token, and the language when a visitor picks one.
+SESSION_COOKIE_AGE = 14 * 24 * 3600
+CSRF_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Flash messages ride in the session rather than a cookie of their own.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
