@@ -22,6 +22,7 @@ urlpatterns = [
     # Shoppers: search, cart and orders, shops, storefronts, categories, products.
     path("recherche/", include("vitrine.search.urls")),
     path("panier/", include("vitrine.orders.urls")),
+    path("commande/", include("vitrine.orders.urls_link")),
     path("", include("vitrine.catalog.urls_public")),
     path("", include("vitrine.theming.urls")),
     # Uploaded files from local storage (no bucket), each territory's own only; with a bucket
