@@ -114,7 +114,7 @@ def test_the_link_opens_the_order_in_a_fresh_browser_with_its_code_and_qr(nancy,
     assert "Bague argent" in page and "Annuler cette commande" in page
     # and nothing of it is kept by caches, search engines or other sites
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "noindex" in response["X-Robots-Tag"]
 
 

@@ -42,8 +42,10 @@ def _by_link(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             raise Http404 from None
         else:
             response = view(request, token, order, proof)
-        # The token is the key to the order: kept out of caches, search engines and other sites' logs.
-        response["Referrer-Policy"] = "no-referrer"
+        # The token is the key to the order: kept out of caches, search engines and other sites' logs
+        # (not "no-referrer": the browser would then send "Origin: null" with the cancel form, and
+        # the CSRF check refuses it).
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
