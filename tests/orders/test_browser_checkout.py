@@ -359,3 +359,70 @@ def test_a_guest_opens_the_emailed_link_on_another_device_and_cancels(
         summary = orm(_world_remove, world)
         orm(_emails_remove, address)
     assert summary == [f"Bijouterie de la Place:cancelled:{address}"]
+
+
+def _terroir_order() -> dict:
+    """A guest's order in Limoges (theme terroir), and the path of its emailed link."""
+    import uuid
+
+    from django_tenants.utils import tenant_context
+    from orders_helpers import shop_open_every_day
+
+    from vitrine.orders.cart import cart_add, cart_create
+    from vitrine.orders.checkout import Guest, order_place
+    from vitrine.orders.links import order_link_token
+    from vitrine.orders.selectors import checkout_slots
+    from vitrine.tenancy.models import Territory
+    from vitrine.testing.factories import ProductFactory
+
+    with tenant_context(Territory.objects.get(schema_name="limoges")):
+        shop = shop_open_every_day(name="Porcelaine du Vieux Limoges")
+        product = ProductFactory(shop=shop, title="Tasse en porcelaine", stock=3)
+        cart = cart_create()
+        cart_add(cart=cart, product_id=product.pk)
+        (order,) = order_place(
+            cart=cart,
+            guest=Guest("Claire Blaison", "terroir@example.fr", "0612345678"),
+            slots={shop.pk: checkout_slots(shop=shop)[0].starts_at},
+            idempotency_key=uuid.uuid4(),
+        )
+        return {"shop": shop.pk, "path": f"/commande/{order_link_token(order=order)}/", "code": order.pickup_code}
+
+
+def _terroir_remove(world: dict) -> None:
+    from django_tenants.utils import tenant_context
+
+    from vitrine.accounts.models import User
+    from vitrine.notifications.models import OutboxEmail
+    from vitrine.orders.models import Order
+    from vitrine.shops.models import Shop
+    from vitrine.tenancy.models import Territory
+
+    with tenant_context(Territory.objects.get(schema_name="limoges")):
+        OutboxEmail.objects.filter(subject__contains=world["code"]).delete()
+        OutboxEmail.objects.filter(to=["terroir@example.fr"]).delete()
+        Order.objects.filter(shop_id=world["shop"]).delete()
+        shop = Shop.objects.get(pk=world["shop"])
+        owners = list(shop.members.values_list("user_id", flat=True))
+        shop.delete()
+        User.objects.filter(pk__in=owners).delete()
+
+
+def test_the_order_link_pages_in_the_terroir_theme(phone_page, base_url, screenshot, orm):
+    from playwright.sync_api import expect
+
+    world = orm(_terroir_order)
+    try:
+        # given Limoges' link, on a phone: the order, its code, and the cancel question, in terroir's look
+        phone_page.goto(base_url("limoges", world["path"]))
+        expect(phone_page.locator(".pickup-code")).to_have_text(world["code"])
+        assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(phone_page, "orders-link-terroir-phone")
+        phone_page.get_by_role("link", name="Annuler cette commande").click()
+        button = phone_page.get_by_role("button", name="Oui, annuler ma commande")
+        assert button.bounding_box()["height"] >= 44
+        screenshot(phone_page, "orders-link-cancel-question-terroir-phone")
+        # and the same link is not found on Nancy's host
+        assert phone_page.goto(base_url("nancy", world["path"])).status == 404
+    finally:
+        orm(_terroir_remove, world)
