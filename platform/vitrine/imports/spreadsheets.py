@@ -38,6 +38,9 @@ VARIANT_COLUMNS = COLUMNS[10:]
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_EXPANDED_BYTES = 200 * 1024 * 1024  # an XLSX is a zip: its content, unpacked
+# A text cell starting with one of these is a formula to a spreadsheet ("=HYPERLINK(...)" in a
+# product title would run on the merchant's computer): OWASP's advice is a leading quote.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class TableRejected(ValueError):
@@ -186,7 +189,7 @@ def _rows_checked(raw_rows) -> list[tuple[int, dict[str, str]]]:
     rows: list[tuple[int, dict[str, str]]] = []
     for number, raw in enumerate(raw_rows, start=2):
         cells = {
-            name: (str(raw[index]).strip() if index < len(raw) and raw[index] is not None else "")
+            name: text_unescape(str(raw[index]).strip() if index < len(raw) and raw[index] is not None else "")
             for name, index in positions.items()
         }
         if not any(cells.values()):
@@ -200,6 +203,16 @@ def _rows_checked(raw_rows) -> list[tuple[int, dict[str, str]]]:
     if not rows:
         raise TableRejected(_("The file has no product rows under its column names."))
     return rows
+
+
+def text_escape(text: str) -> str:
+    """A text cell a spreadsheet will not run: "=1+1" -> "'=1+1" (numbers are never passed here)."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def text_unescape(text: str) -> str:
+    """What text_escape wrote, read back: "'=1+1" -> "=1+1"; any other text is kept as it is."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS) else text
 
 
 def csv_write(rows: list[list]) -> bytes:
@@ -217,7 +230,9 @@ def _french_text(value) -> str:
         return ""
     if isinstance(value, Decimal):
         return str(value).replace(".", ",")
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return text_escape(str(value))
 
 
 def xlsx_write(rows: list[list], *, sheet_title: str) -> bytes:
@@ -246,6 +261,10 @@ def xlsx_write(rows: list[list], *, sheet_title: str) -> bytes:
                 cell.number_format = "0.00"
             elif isinstance(value, str):
                 cell.data_type = "s"  # a SKU like 00123 stays text
+                if value.startswith(FORMULA_TRIGGERS):
+                    # Stored as text already; the quote prefix (hidden by Excel, as when one types
+                    # '=...) keeps it text when the merchant edits the cell.
+                    cell.quotePrefix = True
             cells.append(cell)
         sheet.append(cells)
     buffer = io.BytesIO()
