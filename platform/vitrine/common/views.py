@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.static import serve
@@ -15,6 +16,14 @@ def media_serve(request: HttpRequest, name: str) -> HttpResponse:
     if tenant is None or not name.startswith(f"{tenant.schema_name}/"):
         raise Http404
     return serve(request, name, document_root=settings.MEDIA_ROOT)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused form (CSRF): a French 403 in the territory's branding, not Django's English page.
+
+    Django renders its own failure template without the request, so no branding: hence this view.
+    """
+    return render(request, "403_csrf.html", status=403)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
