@@ -21,11 +21,8 @@ if TYPE_CHECKING:
     from vitrine.tenancy.models import Territory
 
 
-def user_invite(*, user: User, territory: Territory) -> None:
-    """Email a new territory account the link to choose its password (via the outbox).
-
-    Call it in the territory's schema, inside the transaction that created the user.
-    """
+def _password_link(*, user: User, territory: Territory) -> str:
+    """The link to choose a password, on the territory's own address (never the request's Host)."""
     path = reverse(
         "password_reset_confirm",
         urlconf=settings.ROOT_URLCONF,
@@ -34,11 +31,37 @@ def user_invite(*, user: User, territory: Territory) -> None:
             "token": default_token_generator.make_token(user),
         },
     )
+    return territory_base_url(territory) + path
+
+
+def user_invite(*, user: User, territory: Territory) -> None:
+    """Email a new territory account the link to choose its password (via the outbox).
+
+    Call it in the territory's schema, inside the transaction that created the user.
+    """
     outbox_email_send(
         to=[user.email],
         template="account_set_password",
-        context={"user": user, "territory": territory, "link": territory_base_url(territory) + path},
+        context={"user": user, "territory": territory, "link": _password_link(user=user, territory=territory)},
     )
+
+
+@transaction.atomic
+def user_password_reset_send(*, email: str, territory: Territory) -> None:
+    """Email the account of `email`, if there is an active one here, a link to choose a new password.
+
+    The link is built from the territory's primary domain: a request with a forged Host header
+    (or port) must not make the email point elsewhere. Says nothing about whether the account
+    exists: the page that calls it answers the same either way. An invited person whose
+    link expired gets a new one this way too.
+    """
+    email = User.objects.normalize_email(email.strip()).lower()
+    for user in User.objects.filter(email__iexact=email, is_active=True):
+        outbox_email_send(
+            to=[user.email],
+            template="account_password_reset",
+            context={"user": user, "territory": territory, "link": _password_link(user=user, territory=territory)},
+        )
 
 
 # --- Shoppers' own accounts ----------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from vitrine.accounts import views
+from vitrine.accounts.forms import TerritoryPasswordResetForm
 
 urlpatterns = [
     path("connexion/", views.TerritoryLoginView.as_view(), name="login"),
@@ -21,7 +22,7 @@ urlpatterns = [
         "mot-de-passe/oublie/",
         auth_views.PasswordResetView.as_view(
             template_name="accounts/password_reset.html",
-            email_template_name="accounts/email/password_reset.txt",
+            form_class=TerritoryPasswordResetForm,
             success_url=reverse_lazy("password_reset_done"),
         ),
         name="password_reset",
