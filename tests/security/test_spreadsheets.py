@@ -14,7 +14,7 @@ from vitrine.imports.models import CatalogImport
 from vitrine.testing.factories import ProductFactory, VariantFactory
 
 DANGEROUS = {
-    "formule": "=HYPERLINK(\"http://pirate.example\";\"Cliquez\")",
+    "formule": '=HYPERLINK("http://pirate.example";"Cliquez")',
     "plus": "+33 6 12 34 56 78",
     "moins": "-20 % sur tout",
     "arobase": "@SUM(A1:A9)",
@@ -37,7 +37,15 @@ def risky_shop(nancy, nancy_shop):
 
 def _catalogue(shop) -> list[tuple]:
     return [
-        (p.slug, p.title, p.price, p.vat_rate, p.stock, p.sku, [(v.name, v.price, v.stock, v.sku) for v in p.variants.all()])
+        (
+            p.slug,
+            p.title,
+            p.price,
+            p.vat_rate,
+            p.stock,
+            p.sku,
+            [(v.name, v.price, v.stock, v.sku) for v in p.variants.all()],
+        )
         for p in Product.objects.filter(shop=shop).order_by("slug").prefetch_related("variants")
     ]
 

@@ -17,6 +17,7 @@ from vitrine.catalog.models import Category, Product, ProductPhoto, Variant
 from vitrine.catalog.tasks import product_photo_renditions_make
 from vitrine.common.html import description_clean
 from vitrine.common.images import ImageRejected, image_check, image_clean
+from vitrine.common.storage import upload_name
 from vitrine.common.ordering import position_move
 from vitrine.common.text import slug_make, slug_unique
 from vitrine.notifications.services import outbox_email_send
@@ -230,7 +231,7 @@ def product_photo_add(
     photo = ProductPhoto(
         product=product, position=position, alt=alt or product.title, width=image.width, height=image.height
     )
-    photo.image.save(f"{product.slug}.{image.extension}", image.content, save=False)
+    photo.image.save(upload_name(product.slug, image.extension), image.content, save=False)
     photo.save()
     transaction.on_commit(lambda: product_photo_renditions_make.delay(photo_id=photo.pk))
     return photo
