@@ -14,6 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
+from vitrine.common.text import line_clean
 from vitrine.notifications.services import outbox_email_send
 from vitrine.tenancy.selectors import territory_base_url
 
@@ -83,7 +84,7 @@ def _email_taken() -> AccountError:
 
 def user_sign_up(*, full_name: str, email: str, password: str) -> User:
     """Create a shopper account in the current territory (the password already validated)."""
-    full_name, email = full_name.strip(), User.objects.normalize_email(email.strip()).lower()
+    full_name, email = line_clean(full_name), User.objects.normalize_email(email.strip()).lower()
     if not full_name:
         raise AccountError(_("Give your name: shops use it to hand over your orders."), code="name_required")
     if User.objects.filter(email__iexact=email).exists():
@@ -97,7 +98,7 @@ def user_sign_up(*, full_name: str, email: str, password: str) -> User:
 
 @transaction.atomic
 def user_profile_update(*, user: User, full_name: str) -> User:
-    full_name = full_name.strip()
+    full_name = line_clean(full_name)
     if not full_name:
         raise AccountError(_("Give your name: shops use it to hand over your orders."), code="name_required")
     user.full_name = full_name

@@ -133,7 +133,9 @@ def territory_request_validate(request: TerritoryRequest) -> dict[str, list[str]
         # The new territory's address would already lead elsewhere: refused here, not in the worker.
         add(
             "slug",
-            _("The address “%(domain)s” is already a custom domain of the territory %(name)s; choose another identifier.")
+            _(
+                "The address “%(domain)s” is already a custom domain of the territory %(name)s; choose another identifier."
+            )
             % {"domain": default_domain(request.slug), "name": owner.name},
         )
     if request.kind not in Territory.Kind.values:

@@ -10,6 +10,7 @@ import csv
 import io
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,6 +42,22 @@ MAX_EXPANDED_BYTES = 200 * 1024 * 1024  # an XLSX is a zip: its content, unpacke
 # A text cell starting with one of these is a formula to a spreadsheet ("=HYPERLINK(...)" in a
 # product title would run on the merchant's computer): OWASP's advice is a leading quote.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# What a damaged or forged workbook makes openpyxl raise: a broken zip or XML (SyntaxError covers
+# the XML parsers' errors), a missing part, a cell whose value does not match its type.
+XLSX_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    TypeError,
+    ValueError,
+    OSError,
+    SyntaxError,
+)
 
 
 class TableRejected(ValueError):
@@ -121,20 +138,21 @@ def _xlsx_rows(data: bytes):
         expanded = 0
     if expanded > MAX_EXPANDED_BYTES:  # a zip bomb dressed as a workbook
         raise TableRejected(_("The file is too large once opened. Split it into several files."))
+    unreadable = _(
+        "This file is not an Excel workbook we can read (.xlsx). Save it again from your spreadsheet, or as “CSV UTF-8”."
+    )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise TableRejected(
-            _(
-                "This file is not an Excel workbook we can read (.xlsx). "
-                "Save it again from your spreadsheet, or as “CSV UTF-8”."
-            )
-        ) from exc
+    except XLSX_ERRORS as exc:
+        raise TableRejected(unreadable) from exc
     try:
         sheet = workbook.worksheets[0]
         # Formulas are read as their last computed value (data_only); rows with gaps keep their numbers.
+        # A read-only workbook parses its sheet while rows are read: a broken one fails here too.
         for row in sheet.iter_rows(values_only=True, max_col=len(COLUMNS) + 10):
             yield [_xlsx_text(value) for value in row]
+    except XLSX_ERRORS as exc:
+        raise TableRejected(unreadable) from exc
     finally:
         workbook.close()
 

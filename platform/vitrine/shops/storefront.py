@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from vitrine.accounts.models import User
 from vitrine.common.html import description_clean
 from vitrine.common.images import ImageRejected, image_clean
-from vitrine.common.storage import upload_name
 from vitrine.common.ordering import position_move
+from vitrine.common.storage import upload_name
 from vitrine.shops.joining import shop_phone_clean
 from vitrine.shops.models import (
     Shop,

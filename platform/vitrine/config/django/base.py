@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "vitrine.common.middleware.RequestGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -139,6 +140,14 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
+
+# Request bodies. The proxy refuses more than 20 MB (infra/Caddyfile, infra/nginx.conf); the app
+# refuses a body above what the person may send before parsing it (common.middleware), and Django
+# keeps at most this much of form fields (files apart) in memory.
+VITRINE_MAX_BODY_BYTES = 20 * 1024 * 1024  # a signed-in merchant's photos or catalogue file
+VITRINE_ANONYMOUS_MAX_BODY_BYTES = 256 * 1024  # sign-up, sign-in, checkout, a shop's application
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger files go to a temporary file
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
