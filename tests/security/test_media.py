@@ -103,3 +103,19 @@ def test_a_suspended_territorys_files_do_not_answer(nancy, draft_photo, django_c
     response = host_client("nancy.localhost").get(url)
     assert response.status_code == 503
     assert response["Content-Type"].startswith("text/html") and b"PNG" not in response.content[:16]
+
+
+def test_behind_the_proxy_the_app_still_decides_who_gets_a_file(nancy, limoges, draft_photo, settings):
+    # given the proxy sends files the app allows (infra/Caddyfile, MEDIA_ACCEL_REDIRECT_PREFIX)
+    settings.MEDIA_ACCEL_REDIRECT_PREFIX = "/_protected_media/"
+    url = f"/media/{draft_photo.image.name}"
+
+    # then nancy's host gets the go-ahead for its own file, with its type, and no body of its own
+    own = host_client("nancy.localhost").get(url)
+    assert own.status_code == 200 and own["X-Accel-Redirect"] == f"/_protected_media/{draft_photo.image.name}"
+    assert own["Content-Type"] == "image/png" and own.content == b""
+    # while limoges' host and the console get nothing to send
+    for host in ("limoges.localhost", "console.localhost"):
+        response = host_client(host).get(url)
+        assert response.status_code == 404 and "X-Accel-Redirect" not in response
+    assert "X-Accel-Redirect" not in host_client("nancy.localhost").get("/media/nancy/../limoges/x.png")
