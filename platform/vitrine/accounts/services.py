@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
@@ -72,28 +73,69 @@ class AccountError(ValidationError):
     """An account change that cannot be made; the message is for the person."""
 
 
-def _email_taken() -> AccountError:
-    return AccountError(
-        _(
-            "An account already uses this email address on this marketplace: sign in, "
-            "or choose a new password if you forgot it."
-        ),
-        code="duplicate_email",
-    )
+def _link(name: str, territory: Territory, **kwargs) -> str:
+    return territory_base_url(territory) + reverse(name, urlconf=settings.ROOT_URLCONF, kwargs=kwargs or None)
 
 
-def user_sign_up(*, full_name: str, email: str, password: str) -> User:
-    """Create a shopper account in the current territory (the password already validated)."""
+def _uid(user: User) -> str:
+    return urlsafe_base64_encode(force_bytes(user.pk))
+
+
+@transaction.atomic
+def user_sign_up(*, full_name: str, email: str, password: str, territory: Territory, next_url: str = "") -> None:
+    """Ask for a shopper account in the current territory (the password already validated).
+
+    Whatever the address, the visitor reads the same answer ("check your mailbox"): the page must
+    not tell whether an account uses it. A new address gets a link that confirms it and opens the
+    account; the owner of an existing account is told that someone tried, with the ways in.
+    """
     full_name, email = line_clean(full_name), User.objects.normalize_email(email.strip()).lower()
     if not full_name:
         raise AccountError(_("Give your name: shops use it to hand over your orders."), code="name_required")
-    if User.objects.filter(email__iexact=email).exists():
-        raise _email_taken()
+    existing = User.objects.select_for_update().filter(email__iexact=email).first()
+    if existing is not None and (existing.is_active or existing.last_login is not None):
+        outbox_email_send(
+            to=[existing.email],
+            template="account_sign_up_exists",
+            context={
+                "territory": territory,
+                "sign_in": _link("login", territory),
+                "reset": _link("password_reset", territory),
+            },
+        )
+        return
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email, password, full_name=full_name, role=User.Role.SHOPPER, is_active=False
+                )
+        except IntegrityError:  # the same address asked a moment ago, in another request: that one mails
+            return
+    else:  # asked before and never confirmed: the latest request wins, the link is sent again
+        user = existing
+        user.full_name = full_name
+        user.set_password(password)
+        user.save(update_fields=["full_name", "password"])
+    link = _link("sign_up_confirm", territory, uidb64=_uid(user), token=default_token_generator.make_token(user))
+    if next_url:
+        link += "?" + urlencode({"next": next_url})
+    outbox_email_send(to=[user.email], template="account_confirm", context={"territory": territory, "link": link})
+
+
+@transaction.atomic
+def user_sign_up_confirm(*, uidb64: str, token: str) -> User | None:
+    """Open the account a confirmation link names; None when the link is wrong, used or expired."""
     try:
-        with transaction.atomic():
-            return User.objects.create_user(email, password, full_name=full_name, role=User.Role.SHOPPER)
-    except IntegrityError:  # the same address signed up a moment ago, in another request
-        raise _email_taken() from None
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    user = User.objects.select_for_update().filter(pk=pk, is_active=False, last_login__isnull=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        return None
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
 
 
 @transaction.atomic
