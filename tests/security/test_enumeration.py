@@ -101,3 +101,54 @@ def test_a_team_invitation_does_not_tell_who_is_staff_or_works_elsewhere(nancy):
     assert messages[0] == messages[1]
     for text in answers:
         assert "équipe du territoire" not in text and "autre boutique" not in text and "Autre Boutique" not in text
+
+
+def _application(commune, category, siret: str, owner_email: str) -> dict:
+    return {
+        "name": "La Lucarne aux Livres",
+        "siret": siret,
+        "address": "5 rue des Maréchaux",
+        "commune": commune.pk,
+        "category": category.pk,
+        "email": "contact@lucarne.example.fr",
+        "phone": "03 83 12 34 56",
+        "description": "Librairie indépendante.",
+        "sales_mode": "click_and_collect",
+        "owner_full_name": "Claire Mangin",
+        "owner_email": owner_email,
+        "password": "lire-a-nancy-2026",
+    }
+
+
+def test_a_shop_application_answers_the_same_for_a_new_and_a_taken_address(nancy):
+    from vitrine.catalog.models import Category
+    from vitrine.shops.models import Commune, Shop
+    from vitrine.shops.siret import siret_make
+
+    # given Claire's shopper account, a commune and a category
+    with tenant_context(nancy):
+        UserFactory(email="claire@example.fr")
+        commune = Commune.objects.create(name="Nancy", postcode="54000", slug="nancy")
+        category = Category.objects.get(slug="bijoux")
+    sirets = [siret_make(44306184100001 + n) for n in (0, 7)]
+
+    # when one application names her address and another a new one
+    taken = host_client("nancy.localhost").post(
+        "/pro/rejoindre/", _application(commune, category, sirets[0], "claire@example.fr")
+    )
+    new = host_client("nancy.localhost").post(
+        "/pro/rejoindre/", _application(commune, category, sirets[1], "paul@example.fr")
+    )
+
+    # then the same answer; only the new address makes a (pending) shop; Claire is told to sign in
+    assert (
+        (taken.status_code, taken["Location"])
+        == (new.status_code, new["Location"])
+        == (302, "/compte/inscription/envoyee/")
+    )
+    with tenant_context(nancy):
+        assert not Shop.objects.filter(siret=sirets[0]).exists()
+        assert Shop.objects.get(siret=sirets[1]).status == Shop.Status.PENDING
+        (told,) = OutboxEmail.objects.filter(to=["claire@example.fr"])
+        assert "/compte/connexion/" in told.body
+        assert User.objects.get(email="claire@example.fr").role == User.Role.SHOPPER

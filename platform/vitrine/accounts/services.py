@@ -82,12 +82,16 @@ def _uid(user: User) -> str:
 
 
 @transaction.atomic
-def user_sign_up(*, full_name: str, email: str, password: str, territory: Territory, next_url: str = "") -> None:
-    """Ask for a shopper account in the current territory (the password already validated).
+def account_request(
+    *, full_name: str, email: str, password: str, role: str, territory: Territory, next_url: str = ""
+) -> User | None:
+    """Ask for an account of `role` here (the password already validated); the new account, or None.
 
-    Whatever the address, the visitor reads the same answer ("check your mailbox"): the page must
-    not tell whether an account uses it. A new address gets a link that confirms it and opens the
-    account; the owner of an existing account is told that someone tried, with the ways in.
+    The caller answers the same whatever happens (the page must not tell whether an account uses
+    the address). A new address gets an inactive account and a link that confirms the address and
+    opens it (sign_up_confirm); an address asked before and never confirmed gets its link again,
+    with what was typed this time; the owner of an existing account is told that someone tried,
+    with the ways in, and None is returned.
     """
     full_name, email = line_clean(full_name), User.objects.normalize_email(email.strip()).lower()
     if not full_name:
@@ -103,16 +107,14 @@ def user_sign_up(*, full_name: str, email: str, password: str, territory: Territ
                 "reset": _link("password_reset", territory),
             },
         )
-        return
+        return None
     if existing is None:
         try:
             with transaction.atomic():
-                user = User.objects.create_user(
-                    email, password, full_name=full_name, role=User.Role.SHOPPER, is_active=False
-                )
+                user = User.objects.create_user(email, password, full_name=full_name, role=role, is_active=False)
         except IntegrityError:  # the same address asked a moment ago, in another request: that one mails
-            return
-    else:  # asked before and never confirmed: the latest request wins, the link is sent again
+            return None
+    else:
         user = existing
         user.full_name = full_name
         user.set_password(password)
@@ -121,6 +123,19 @@ def user_sign_up(*, full_name: str, email: str, password: str, territory: Territ
     if next_url:
         link += "?" + urlencode({"next": next_url})
     outbox_email_send(to=[user.email], template="account_confirm", context={"territory": territory, "link": link})
+    return user
+
+
+def user_sign_up(*, full_name: str, email: str, password: str, territory: Territory, next_url: str = "") -> None:
+    """Ask for a shopper account in the current territory (see account_request: the same answer always)."""
+    account_request(
+        full_name=full_name,
+        email=email,
+        password=password,
+        role=User.Role.SHOPPER,
+        territory=territory,
+        next_url=next_url,
+    )
 
 
 @transaction.atomic
