@@ -19,6 +19,8 @@ PUBLIC = {
     "login",
     "logout",
     "sign_up",
+    "sign_up_sent",
+    "sign_up_confirm",
     "password_reset",
     "password_reset_done",
     "password_reset_confirm",
@@ -88,6 +90,6 @@ def test_account_pages_need_an_account_of_this_territory(name, claire_and_her_or
         assert claire.full_name == "Claire Blaison" and order.status == "placed"
 
 
-@pytest.mark.parametrize("name", sorted(PUBLIC - {"logout", "password_reset_confirm"}))
+@pytest.mark.parametrize("name", sorted(PUBLIC - {"logout", "password_reset_confirm", "sign_up_confirm"}))
 def test_visitors_reach_the_public_account_pages(name, nancy):
     assert client_on(nancy).get(_path(name, 0)).status_code == 200

@@ -85,8 +85,9 @@ def test_deletion_anonymises_past_orders_and_signs_out(in_nancy, shop, shopper, 
     assert not User.objects.filter(email="claire@example.fr").exists()
     assert not Cart.objects.filter(pk=cart.pk).exists()
     assert not OutboxEmail.objects.filter(to__contains=["claire@example.fr"]).exists()
-    # and so are the shop's copies of her contact details (its new-order emails, already sent)
+    # and so is her address from the shop's copies of her contact details (its new-order emails, kept)
     assert not OutboxEmail.objects.filter(body__contains="claire@example.fr").exists()
+    assert OutboxEmail.objects.filter(body__contains="client-supprime@vitrine.invalid").exists()
     # their orders stay, for the shop's records, without name, email, phone or link
     for order in (kept, cancelled):
         order.refresh_from_db()

@@ -51,7 +51,19 @@ def _world_remove(world: dict) -> dict:
         shop.delete()
         User.objects.filter(pk__in=owners).delete()
         User.objects.filter(email=EMAIL).delete()
+        OutboxEmail.objects.filter(to=[EMAIL]).delete()
     return found
+
+
+def _confirm_link() -> str:
+    from django_tenants.utils import tenant_context
+
+    from vitrine.notifications.models import OutboxEmail
+    from vitrine.tenancy.models import Territory
+
+    with tenant_context(Territory.objects.get(schema_name="nancy")):
+        body = OutboxEmail.objects.filter(to=[EMAIL]).latest("pk").body
+    return re.search(r"https?://\S+/compte/inscription/\S+", body).group(0)
 
 
 def _no_sideways_scroll(page) -> None:
@@ -85,6 +97,15 @@ def test_a_shopper_signs_up_orders_and_cancels_from_their_account(phone_page, ba
         screenshot(page, "accounts-sign-up-phone")
         _no_sideways_scroll(page)
         page.get_by_role("button", name="Créer mon compte").click()
+
+        # then: asked to open the link just emailed (the same answer whatever the address)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Consultez votre messagerie")
+        expect(page.get_by_text(f"Nous avons envoyé un e-mail à {EMAIL}.")).to_be_visible()
+        screenshot(page, "accounts-sign-up-sent-phone")
+        _no_sideways_scroll(page)
+
+        # when they open it, in the same browser
+        page.goto(orm(_confirm_link))
 
         # then: back at the checkout, signed in, the cart kept
         expect(page).to_have_url(re.compile(r"/panier/commande/$"))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from accounts_helpers import PASSWORD, client_on
 from django_tenants.utils import tenant_context
 
 from vitrine.accounts.models import User
+from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.models import Cart
 from vitrine.testing.factories import ProductFactory, UserFactory
 
@@ -17,11 +20,25 @@ FORM = {
 }
 
 
+def confirm_link(territory, email: str) -> str:
+    """The path of the confirmation link the sign-up emailed to `email` (its latest)."""
+    with tenant_context(territory):
+        body = OutboxEmail.objects.filter(to=[email]).latest("pk").body
+    return "/compte/inscription/" + re.search(r"/compte/inscription/(\S+)", body).group(1)
+
+
+def signed_up(client, territory, form=FORM, path="/compte/inscription/"):
+    """Sign up, then open the emailed link, as the visitor would; returns the link's answer."""
+    response = client.post(path, form)
+    assert response.status_code == 302 and response["Location"] == "/compte/inscription/envoyee/"
+    return client.get(confirm_link(territory, form["email"].lower()))
+
+
 def test_a_visitor_signs_up_and_is_signed_in(nancy):
     # given
     client = client_on(nancy)
-    # when
-    response = client.post("/compte/inscription/", FORM)
+    # when they sign up and open the link of the email
+    response = signed_up(client, nancy)
     # then: a shopper of Nancy, signed in, on their account page
     assert response.status_code == 302 and response["Location"] == "/compte/"
     with tenant_context(nancy):
@@ -35,29 +52,29 @@ def test_a_visitor_signs_up_and_is_signed_in(nancy):
 
 def test_sign_up_goes_back_to_a_safe_next_page_only(nancy):
     # when: coming from the checkout
-    response = client_on(nancy).post("/compte/inscription/?next=/panier/commande/", FORM)
+    response = signed_up(client_on(nancy), nancy, path="/compte/inscription/?next=/panier/commande/")
     # then
     assert response["Location"] == "/panier/commande/"
     # when: a link crafted to send the new account elsewhere
-    other = client_on(nancy).post(
-        "/compte/inscription/", {**FORM, "email": "b@example.fr", "next": "https://pirate.example/compte/"}
+    other = signed_up(
+        client_on(nancy), nancy, {**FORM, "email": "b@example.fr", "next": "https://pirate.example/compte/"}
     )
     # then: their account page instead
     assert other["Location"] == "/compte/"
 
 
-def test_an_email_already_used_here_is_refused_clearly(in_nancy):
+def test_an_email_already_used_here_gets_the_same_answer_and_its_owner_an_email(in_nancy):
     # given: an account with this address (written in capitals this time)
     UserFactory(email="paul.martin@example.fr")
     # when
     response = client_on(in_nancy).post("/compte/inscription/", {**FORM, "email": "Paul.Martin@Example.fr"})
-    # then: a French message on the email field, nothing created, the visitor still anonymous
-    page = response.content.decode()
-    assert response.status_code == 400
-    assert "Un compte utilise déjà cette adresse e-mail sur cette place de marché" in page
-    assert 'id="id_email_error"' in page
+    # then: the same answer as for a new address, nothing created, the visitor still anonymous
+    assert response.status_code == 302 and response["Location"] == "/compte/inscription/envoyee/"
     assert User.objects.filter(email__iexact="paul.martin@example.fr").count() == 1
     assert "_auth_user_id" not in response.wsgi_request.session
+    # and the owner is told, with the ways in
+    email = OutboxEmail.objects.get(to=["paul.martin@example.fr"])
+    assert "quelqu'un a essayé de s'inscrire" in email.subject and "/compte/mot-de-passe/oublie/" in email.body
 
 
 def test_a_weak_password_or_no_consent_is_refused(in_nancy):
@@ -87,8 +104,8 @@ def test_the_visitors_cart_becomes_the_accounts(in_nancy, shop):
     ring = ProductFactory(shop=shop, title="Bague argent", stock=5)
     client = client_on(in_nancy)
     client.post(f"/panier/ajouter/{ring.pk}/", {"quantity": "2"})
-    # when they sign up, then open their cart
-    client.post("/compte/inscription/", FORM)
+    # when they sign up (and open the emailed link), then open their cart
+    signed_up(client, in_nancy)
     cart_page = client.get("/panier/").content.decode()
     # then: the account's cart holds them, and no visitor cart is left behind
     assert "Panier (2)" in cart_page
@@ -121,7 +138,7 @@ def test_sign_in_ignores_capitals_in_the_address(in_nancy, shopper):
 
 def test_an_account_belongs_to_its_territory_only(nancy, limoges):
     # given: Paul signs up in Nancy
-    client_on(nancy).post("/compte/inscription/", FORM)
+    signed_up(client_on(nancy), nancy)
     # when: he tries to sign in on Limoges' host
     response = client_on(limoges).post("/compte/connexion/", {"username": FORM["email"], "password": FORM["password"]})
     # then: no such account there
@@ -129,7 +146,7 @@ def test_an_account_belongs_to_its_territory_only(nancy, limoges):
     with tenant_context(limoges):
         assert not User.objects.filter(email=FORM["email"]).exists()
     # and the same address may open a separate account in Limoges
-    assert client_on(limoges).post("/compte/inscription/", FORM).status_code == 302
+    assert signed_up(client_on(limoges), limoges).status_code == 302
     with tenant_context(limoges):
         assert User.objects.filter(email=FORM["email"]).count() == 1
     with tenant_context(nancy):

@@ -58,6 +58,7 @@ def _cleanup(facts: dict) -> None:
         Shop.objects.filter(siret=facts["siret"]).delete()
         User.objects.filter(email__in=[facts["staff"], facts["owner"]]).delete()
         OutboxEmail.objects.filter(subject__contains="Mercerie du Phare").delete()
+        OutboxEmail.objects.filter(to=[facts["owner"]]).delete()
         Commune.objects.filter(shops=None, name__in=["Nancy", "Laxou"]).delete()
     connection.set_schema_to_public()
 
@@ -67,6 +68,21 @@ def _shop_status(siret: str) -> str:
 
     with schema_context("nancy"):
         return Shop.objects.get(siret=siret).status
+
+
+def _confirm_link(email: str) -> str:
+    from vitrine.notifications.models import OutboxEmail
+
+    with schema_context("nancy"):
+        body = OutboxEmail.objects.filter(to=[email]).latest("pk").body
+    connection.close()  # this thread's own connection
+    return re.search(r"https?://\S+/compte/inscription/\S+", body).group(0)
+
+
+def _in_thread(function, *args):
+    """Run ORM code beside the browser: Playwright's sync API keeps an event loop in this thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
 
 
 def _label(page, text: str):
@@ -113,7 +129,11 @@ def test_a_shop_applies_on_a_phone_staff_approve_it_and_the_merchant_sets_hours(
             merchant.screenshot(path=str(SCREENSHOTS / "shops-apply-phone.png"), full_page=True)
             merchant.get_by_role("button", name="Envoyer ma candidature").click()
 
-            # then the merchant is signed in and told the application is being reviewed
+            # then asked to confirm the address; the emailed link signs the merchant in
+            expect(merchant.get_by_role("heading", level=1)).to_have_text("Consultez votre messagerie")
+            merchant.goto(_in_thread(_confirm_link, facts["owner"]))
+
+            # and they are told the application is being reviewed
             merchant.wait_for_url(base + "/pro/")
             expect(merchant.locator("#status-title")).to_have_text("Votre candidature est en cours d'examen")
             merchant.screenshot(path=str(SCREENSHOTS / "shops-merchant-pending-phone.png"), full_page=True)

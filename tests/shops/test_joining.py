@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
 from django_tenants.utils import tenant_context
@@ -50,8 +51,12 @@ def test_visitor_applies_opens_an_account_and_waits_for_staff_who_are_emailed(wo
     # when they send a complete application (SIRET typed with spaces)
     response = client.post("/pro/rejoindre/", _application(world))
 
-    # then the shop waits for approval, the account exists in nancy and is signed in on the dashboard
-    assert response.status_code == 302 and response["Location"] == "/pro/"
+    # then they are asked to confirm their address; its link signs them in on the dashboard
+    assert response.status_code == 302 and response["Location"] == "/compte/inscription/envoyee/"
+    with tenant_context(world.territory):
+        body = OutboxEmail.objects.get(to=["claire@lucarne.example.fr"]).body
+    opened = client.get(re.search(r"/compte/inscription/\S+", body).group(0))
+    assert opened.status_code == 302 and opened["Location"] == "/pro/"
     dashboard = client.get("/pro/")
     assert dashboard.status_code == 200
     assert "Votre candidature est en cours d'examen" in unescape(dashboard.text)
@@ -166,13 +171,15 @@ def test_missing_fields_are_each_named_and_nothing_is_saved(world):
     _nothing_created(world)
 
 
-def test_an_email_already_registered_must_sign_in_first(world):
+def test_an_email_already_registered_gets_the_same_answer_and_its_owner_an_email(world):
     response = world.client().post("/pro/rejoindre/", _application(world, owner_email=world.shopper.email))
 
-    assert response.status_code == 400
-    assert "connectez-vous" in response.text
+    # the same answer as for a new address; no shop; the account's owner is told to sign in first
+    assert response.status_code == 302 and response["Location"] == "/compte/inscription/envoyee/"
     with tenant_context(world.territory):
         assert not Shop.objects.filter(siret=GOOD_SIRET).exists()
+        email = OutboxEmail.objects.get(to=[world.shopper.email])
+        assert "/compte/connexion/" in email.body
 
 
 def test_a_merchant_with_a_shop_is_sent_to_its_dashboard(world):
@@ -182,8 +189,12 @@ def test_a_merchant_with_a_shop_is_sent_to_its_dashboard(world):
 
 
 def _pending_shop(world) -> Shop:
+    """A visitor's application, with the owner's address confirmed by the emailed link."""
     client = world.client()
     assert client.post("/pro/rejoindre/", _application(world)).status_code == 302
+    with tenant_context(world.territory):
+        body = OutboxEmail.objects.get(to=["claire@lucarne.example.fr"]).body
+    assert client.get(re.search(r"/compte/inscription/\S+", body).group(0)).status_code == 302
     with tenant_context(world.territory):
         OutboxEmail.objects.all().delete()
         return Shop.objects.get(siret=GOOD_SIRET)

@@ -310,7 +310,8 @@ def test_inviting_someone_from_another_shop_or_the_team_twice_is_refused(world):
 
     assert [r.status_code for r in (twice, elsewhere, staff, garbage)] == [400, 400, 400, 400]
     assert "fait déjà partie de votre équipe" in unescape(twice.text)
-    assert "travaille déjà pour une autre boutique" in unescape(elsewhere.text)
+    assert "ne peut pas rejoindre votre équipe" in unescape(elsewhere.text)
+    assert "ne peut pas rejoindre votre équipe" in unescape(staff.text)
     with tenant_context(world.territory):
         assert ShopMember.objects.filter(shop=world.shop).count() == 2
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
+from vitrine.accounts import services
 from vitrine.accounts.models import User
 
 
@@ -102,3 +104,17 @@ class LockoutForm(forms.Form):
 
     username = forms.CharField(max_length=254, required=False)
     ip_address = forms.GenericIPAddressField(required=False)
+
+
+class TerritoryPasswordResetForm(PasswordResetForm):
+    """Django's form, whose email goes through the outbox with a link on the territory's own address.
+
+    Django's builds the link from the request's Host header (any port): a forged one would
+    send people a genuine token on someone else's site.
+    """
+
+    def save(self, *args, **kwargs) -> None:
+        services.user_password_reset_send(
+            email=self.cleaned_data["email"],
+            territory=connection.tenant,  # type: ignore[attr-defined]  # django-tenants' connection
+        )

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from vitrine.accounts import views, views_two_factor
+from vitrine.accounts.forms import TerritoryPasswordResetForm
 from vitrine.common.throttling import email_key, throttle
 
 # The same two-factor pages serve the console (config/urls_public.py).
@@ -20,6 +21,8 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     *views_two_factor_urls,
     path("inscription/", views.sign_up, name="sign_up"),
+    path("inscription/envoyee/", views.sign_up_sent, name="sign_up_sent"),
+    path("inscription/<uidb64>/<token>/", views.sign_up_confirm, name="sign_up_confirm"),
     path("", views.account_home, name="account"),
     path("mot-de-passe/modifier/", views.AccountPasswordChangeView.as_view(), name="password_change"),
     path(
@@ -33,7 +36,7 @@ urlpatterns = [
             throttle("password_reset_email", key=email_key("email"))(
                 auth_views.PasswordResetView.as_view(
                     template_name="accounts/password_reset.html",
-                    email_template_name="accounts/email/password_reset.txt",
+                    form_class=TerritoryPasswordResetForm,
                     success_url=reverse_lazy("password_reset_done"),
                 )
             )

@@ -26,6 +26,8 @@ from vitrine.accounts.forms import ProfileForm, SignInForm, SignUpForm
 from vitrine.accounts.views_two_factor import TwoFactorLoginView
 from vitrine.common.throttling import throttle
 
+SESSION_SIGN_UP_EMAIL = "sign_up_email"  # shown back on the "check your mailbox" page
+
 
 class TerritoryLoginView(TwoFactorLoginView):
     template_name = "accounts/login.html"
@@ -49,7 +51,10 @@ def _next_url(request: HttpRequest) -> str:
 
 @throttle("sign_up")
 def sign_up(request: HttpRequest) -> HttpResponse:
-    """Create a shopper account here and sign in; the visitor's cart becomes the account's on the next cart page."""
+    """Ask for a shopper account here: the same answer whatever the address, a link by email.
+
+    Opening the link (sign_up_confirm) signs in; the visitor's cart becomes the account's then.
+    """
     if request.user.is_authenticated:
         return redirect("account")
     next_url = _next_url(request)
@@ -57,17 +62,36 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.user_sign_up(full_name=data["full_name"], email=data["email"], password=data["password"])
+            services.user_sign_up(
+                full_name=data["full_name"],
+                email=data["email"],
+                password=data["password"],
+                territory=request.tenant,  # type: ignore[attr-defined]  # set by the territory routing
+                next_url=next_url,
+            )
         except services.AccountError as error:
-            form.add_error("email" if error.code == "duplicate_email" else "full_name", error)
+            form.add_error("full_name", error)
         else:
-            # Named: with axes' backend in front, Django cannot guess which one signs people in.
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome, %(name)s: your account is ready.") % {"name": user.full_name})
-            return redirect(next_url or "account")
+            request.session[SESSION_SIGN_UP_EMAIL] = data["email"].strip().lower()
+            return redirect("sign_up_sent")
     return render(
         request, "accounts/sign_up.html", {"form": form, "next": next_url}, status=400 if form.errors else 200
     )
+
+
+def sign_up_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/sign_up_sent.html", {"email": request.session.get(SESSION_SIGN_UP_EMAIL, "")})
+
+
+def sign_up_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link of the sign-up email: the account opens and its owner is signed in, once."""
+    user = services.user_sign_up_confirm(uidb64=uidb64, token=token)
+    if user is None:
+        return render(request, "accounts/sign_up_invalid.html", status=400)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session.pop(SESSION_SIGN_UP_EMAIL, None)
+    messages.success(request, _("Welcome, %(name)s: your account is ready.") % {"name": user.full_name})
+    return redirect(_next_url(request) or "account")
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
@@ -18,12 +19,18 @@ from vitrine.catalog.tasks import product_photo_renditions_make
 from vitrine.common.html import description_clean
 from vitrine.common.images import ImageRejected, image_check, image_clean
 from vitrine.common.ordering import position_move
+from vitrine.common.storage import upload_name
 from vitrine.common.text import slug_make, slug_unique
 from vitrine.notifications.services import outbox_email_send
 from vitrine.shops.models import Shop, ShopMember
 from vitrine.shops.permissions import shop_member_check, staff_check
 
 VAT_RATES = tuple(Decimal(rate) for rate in Product.VatRate.values)
+MAX_STOCK = 2_147_483_647  # the stock columns' limit: above it the database refuses the row
+
+
+def _max_stock_text() -> str:
+    return number_format(MAX_STOCK, force_grouping=True)
 
 
 def price_parse(value) -> Decimal:
@@ -101,6 +108,9 @@ def product_data_validate(
             raise ValueError
     except (TypeError, ValueError):
         add("stock", _("The stock is a whole number, 0 or more."))
+    else:
+        if clean["stock"] > MAX_STOCK:
+            add("stock", _("The stock is too large: at most %(max)s.") % {"max": _max_stock_text()})
     clean["sku"] = (data.sku or "").strip()
     if (
         clean["sku"]
@@ -131,6 +141,12 @@ def product_data_validate(
             entry["stock"] = stock
         except (TypeError, ValueError):
             add("variants", _("%(name)s: the stock is a whole number, 0 or more.") % {"name": name})
+        else:
+            if stock > MAX_STOCK:
+                add(
+                    "variants",
+                    _("%(name)s: the stock is too large: at most %(max)s.") % {"name": name, "max": _max_stock_text()},
+                )
         clean_variants.append(entry)
     clean["variants"] = clean_variants
     return clean, errors
@@ -230,7 +246,7 @@ def product_photo_add(
     photo = ProductPhoto(
         product=product, position=position, alt=alt or product.title, width=image.width, height=image.height
     )
-    photo.image.save(f"{product.slug}.{image.extension}", image.content, save=False)
+    photo.image.save(upload_name(product.slug, image.extension), image.content, save=False)
     photo.save()
     transaction.on_commit(lambda: product_photo_renditions_make.delay(photo_id=photo.pk))
     return photo

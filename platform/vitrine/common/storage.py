@@ -1,5 +1,7 @@
 """Media storage keyed by territory: every file name starts with `<schema>/`."""
 
+import secrets
+
 from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django_tenants.utils import get_public_schema_name
@@ -26,3 +28,12 @@ class TenantFileSystemStorage(TenantPathMixin, FileSystemStorage):
 
 class TenantS3Storage(TenantPathMixin, S3Storage):
     pass
+
+
+def upload_name(stem: str, extension: str) -> str:
+    """A file name nobody can guess: `<random token>/<stem>.<extension>`.
+
+    A draft product's or a pending shop's photo is stored before anyone may see it, and media
+    answer to whoever has the address: named after the slug alone, it could be guessed.
+    """
+    return f"{secrets.token_urlsafe(16)}/{stem}.{extension}"

@@ -1,6 +1,8 @@
-"""Slugs: one spelling for every name that becomes part of an address or a lookup key."""
+"""Slugs: one spelling for every name that becomes part of an address or a lookup key; one-line texts."""
 
 from __future__ import annotations
+
+import unicodedata
 
 from django.db.models import Model, QuerySet
 from django.utils.text import slugify
@@ -50,3 +52,12 @@ def slug_unique(
         suffix = f"-{index}"
         candidate, index = base[: limit - len(suffix)].rstrip("-") + suffix, index + 1
     return candidate
+
+
+def line_clean(text: str) -> str:
+    """A one-line text as people mean it: line breaks, tabs and runs of spaces become one space,
+    other control characters go ("Claire\r\nBcc: x" -> "Claire Bcc: x").
+
+    Names end up in email subjects and headers, where a line break starts a new header.
+    """
+    return "".join(char for char in " ".join((text or "").split()) if unicodedata.category(char) != "Cc")

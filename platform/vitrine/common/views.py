@@ -1,6 +1,8 @@
 import json
 import logging
+import mimetypes
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,7 +22,24 @@ def media_serve(request: HttpRequest, name: str) -> HttpResponse:
     tenant = getattr(request, "tenant", None)
     if tenant is None or not name.startswith(f"{tenant.schema_name}/"):
         raise Http404
+    prefix = settings.MEDIA_ACCEL_REDIRECT_PREFIX
+    if prefix:
+        # Behind the proxy, which reads the same volume: it sends the file (a suspended
+        # territory never gets here: the routing answers its closed page first).
+        if ".." in name.split("/") or not name.strip("/"):
+            raise Http404
+        response = HttpResponse(content_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
+        response["X-Accel-Redirect"] = prefix + quote(name)
+        return response
     return serve(request, name, document_root=settings.MEDIA_ROOT)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused form (CSRF): a French 403 in the territory's branding, not Django's English page.
+
+    Django renders its own failure template without the request, so no branding: hence this view.
+    """
+    return render(request, "403_csrf.html", status=403)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

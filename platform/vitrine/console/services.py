@@ -133,6 +133,15 @@ def territory_request_validate(request: TerritoryRequest) -> dict[str, list[str]
         )
     elif existing is None and schema_exists(request.slug):
         add("slug", _("A database schema named “%(slug)s” already exists.") % {"slug": request.slug})
+    elif existing is None and (owner := _domain_owner(default_domain(request.slug))) is not None:
+        # The new territory's address would already lead elsewhere: refused here, not in the worker.
+        add(
+            "slug",
+            _(
+                "The address “%(domain)s” is already a custom domain of the territory %(name)s; choose another identifier."
+            )
+            % {"domain": default_domain(request.slug), "name": owner.name},
+        )
     if request.kind not in Territory.Kind.values:
         add(
             "kind",
@@ -159,6 +168,11 @@ def territory_request_validate(request: TerritoryRequest) -> dict[str, list[str]
             for message in domain_check(domain, territory=existing):
                 add("custom_domains", message)
     return errors
+
+
+def _domain_owner(domain: str) -> Territory | None:
+    found = Domain.objects.select_related("tenant").filter(domain=domain).first()
+    return found.tenant if found else None
 
 
 def _same_request(territory: Territory, request: TerritoryRequest) -> bool:

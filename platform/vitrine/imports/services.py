@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product, Variant
 from vitrine.catalog.services import (
+    MAX_STOCK,
     ProductData,
     price_parse,
     product_data_validate,
@@ -132,7 +133,6 @@ class _Categories:
         }
 
 
-MAX_STOCK = 2_147_483_647  # the column's limit
 TEXT_LIMITS = {"sku": 64, "declinaison": 80, "sku_declinaison": 64}
 
 

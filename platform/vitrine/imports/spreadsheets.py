@@ -10,6 +10,7 @@ import csv
 import io
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -38,6 +39,25 @@ VARIANT_COLUMNS = COLUMNS[10:]
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_EXPANDED_BYTES = 200 * 1024 * 1024  # an XLSX is a zip: its content, unpacked
+# A text cell starting with one of these is a formula to a spreadsheet ("=HYPERLINK(...)" in a
+# product title would run on the merchant's computer): OWASP's advice is a leading quote.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# What a damaged or forged workbook makes openpyxl raise: a broken zip or XML (SyntaxError covers
+# the XML parsers' errors), a missing part, a cell whose value does not match its type.
+XLSX_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    TypeError,
+    ValueError,
+    OSError,
+    SyntaxError,
+)
 
 
 class TableRejected(ValueError):
@@ -118,20 +138,21 @@ def _xlsx_rows(data: bytes):
         expanded = 0
     if expanded > MAX_EXPANDED_BYTES:  # a zip bomb dressed as a workbook
         raise TableRejected(_("The file is too large once opened. Split it into several files."))
+    unreadable = _(
+        "This file is not an Excel workbook we can read (.xlsx). Save it again from your spreadsheet, or as “CSV UTF-8”."
+    )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise TableRejected(
-            _(
-                "This file is not an Excel workbook we can read (.xlsx). "
-                "Save it again from your spreadsheet, or as “CSV UTF-8”."
-            )
-        ) from exc
+    except XLSX_ERRORS as exc:
+        raise TableRejected(unreadable) from exc
     try:
         sheet = workbook.worksheets[0]
         # Formulas are read as their last computed value (data_only); rows with gaps keep their numbers.
+        # A read-only workbook parses its sheet while rows are read: a broken one fails here too.
         for row in sheet.iter_rows(values_only=True, max_col=len(COLUMNS) + 10):
             yield [_xlsx_text(value) for value in row]
+    except XLSX_ERRORS as exc:
+        raise TableRejected(unreadable) from exc
     finally:
         workbook.close()
 
@@ -186,7 +207,7 @@ def _rows_checked(raw_rows) -> list[tuple[int, dict[str, str]]]:
     rows: list[tuple[int, dict[str, str]]] = []
     for number, raw in enumerate(raw_rows, start=2):
         cells = {
-            name: (str(raw[index]).strip() if index < len(raw) and raw[index] is not None else "")
+            name: text_unescape(str(raw[index]).strip() if index < len(raw) and raw[index] is not None else "")
             for name, index in positions.items()
         }
         if not any(cells.values()):
@@ -200,6 +221,16 @@ def _rows_checked(raw_rows) -> list[tuple[int, dict[str, str]]]:
     if not rows:
         raise TableRejected(_("The file has no product rows under its column names."))
     return rows
+
+
+def text_escape(text: str) -> str:
+    """A text cell a spreadsheet will not run: "=1+1" -> "'=1+1" (numbers are never passed here)."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def text_unescape(text: str) -> str:
+    """What text_escape wrote, read back: "'=1+1" -> "=1+1"; any other text is kept as it is."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS) else text
 
 
 def csv_write(rows: list[list]) -> bytes:
@@ -217,7 +248,9 @@ def _french_text(value) -> str:
         return ""
     if isinstance(value, Decimal):
         return str(value).replace(".", ",")
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return text_escape(str(value))
 
 
 def xlsx_write(rows: list[list], *, sheet_title: str) -> bytes:
@@ -246,6 +279,10 @@ def xlsx_write(rows: list[list], *, sheet_title: str) -> bytes:
                 cell.number_format = "0.00"
             elif isinstance(value, str):
                 cell.data_type = "s"  # a SKU like 00123 stays text
+                if value.startswith(FORMULA_TRIGGERS):
+                    # Stored as text already; the quote prefix (hidden by Excel, as when one types
+                    # '=...) keeps it text when the merchant edits the cell.
+                    cell.quotePrefix = True
             cells.append(cell)
         sheet.append(cells)
     buffer = io.BytesIO()

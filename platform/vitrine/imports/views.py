@@ -24,7 +24,7 @@ from vitrine.imports.selectors import (
     category_choices_for_import,
 )
 from vitrine.imports.services import catalog_import_confirm, catalog_import_start
-from vitrine.imports.spreadsheets import csv_write, xlsx_write
+from vitrine.imports.spreadsheets import csv_write, text_escape, xlsx_write
 from vitrine.shops.permissions import merchant_required
 
 ERRORS_SHOWN = 500
@@ -137,7 +137,7 @@ def import_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([_("Row"), _("Column"), _("Error")])
     for error in catalog_import.errors:
-        writer.writerow([error["row"] or "", error["column"], error["message"]])
+        writer.writerow([error["row"] or "", text_escape(error["column"]), text_escape(error["message"])])
     response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type=CONTENT_TYPES["csv"])
     response["Content-Disposition"] = f'attachment; filename="erreurs-import-{catalog_import.pk}.csv"'
     return response

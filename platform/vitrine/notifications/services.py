@@ -8,7 +8,7 @@ from datetime import timedelta
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.db import connection, transaction
 from django.template import Context
 from django.template.defaultfilters import linebreaks_filter
@@ -18,6 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from vitrine.common.tasks import task_send_on_commit
+from vitrine.common.text import line_clean
 from vitrine.notifications.models import OutboxEmail
 from vitrine.tenancy.selectors import territory_base_url_cached
 from vitrine.theming.services import territory_logo_url, territory_tokens
@@ -52,6 +53,7 @@ def _branding(*, subject: str, body: str) -> dict[str, str]:
     if logo and not logo.startswith(("http://", "https://")):
         logo = site_url + logo if site_url else None
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    sender = line_clean(territory.name)  # a header: one line, whatever the team typed
     with translation.override(settings.LANGUAGE_CODE):  # emails go out in the territory's language
         html = render_to_string(
             "notifications/email.html",
@@ -65,7 +67,7 @@ def _branding(*, subject: str, body: str) -> dict[str, str]:
                 "on_header": tokens.get("color_on_primary", "#ffffff"),
             },
         )
-    return {"from_email": formataddr((territory.name, address)), "html": html}
+    return {"from_email": formataddr((sender, address)), "html": html}
 
 
 def outbox_email_queue(*, to: list[str], subject: str, body: str) -> OutboxEmail:
@@ -75,6 +77,10 @@ def outbox_email_queue(*, to: list[str], subject: str, body: str) -> OutboxEmail
     colours and logo. If the broker is down at commit time the row stays
     pending and the periodic flush sends it later: nothing is lost.
     """
+    # Headers never carry a line break (it would start a header of the sender's choosing); the
+    # subject is cut to its column.
+    subject = line_clean(subject)[: OutboxEmail._meta.get_field("subject").max_length]
+    to = [line_clean(address) for address in to]
     message = OutboxEmail.objects.create(to=to, subject=subject, body=body, **_branding(subject=subject, body=body))
     # tasks.py imports this module (its tasks call these services): the task is looked up when sent.
     from vitrine.notifications.tasks import outbox_email_deliver
@@ -147,6 +153,12 @@ def outbox_email_deliver(*, message_id: int) -> bool:
             if message.html:
                 email.attach_alternative(message.html, "text/html")
             email.send()
+        except BadHeaderError as exc:  # the message itself is wrong: no later attempt can send it
+            message.last_error = f"Refused before sending (a header holds a line break): {exc}"[:2000]
+            message.status = OutboxEmail.Status.FAILED
+            message.save(update_fields=["attempts", "last_error", "status"])
+            logger.error("Outbox email %s failed for good: %s", message.pk, exc)
+            return False
         except Exception as exc:  # the mail server refused or is down: back off
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if message.attempts >= MAX_ATTEMPTS:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Product, Variant
 from vitrine.common.phones import phone_normalise
+from vitrine.common.text import line_clean
 from vitrine.orders import pricing, selectors
 from vitrine.orders.cart import CartError, product_sellable_check
 from vitrine.orders.lifecycle import order_effects_apply
@@ -80,12 +81,20 @@ def _phone_check(phone: str, errors: list[str]) -> str:
         return phone
 
 
+NAME_MAX_LENGTH = Order._meta.get_field("customer_name").max_length or 150
+EMAIL_MAX_LENGTH = Order._meta.get_field("email").max_length or 254
+
+
 def _guest_check(guest: Guest) -> Guest:
     errors = []
-    name, email, phone = guest.name.strip(), guest.email.strip().lower(), guest.phone.strip()
+    name, email, phone = line_clean(guest.name), guest.email.strip().lower(), guest.phone.strip()
     if not name:
         errors.append(_("Give the name the order will be under."))
+    elif len(name) > NAME_MAX_LENGTH:
+        errors.append(_("The name is too long: at most %(max)s characters.") % {"max": NAME_MAX_LENGTH})
     try:
+        if len(email) > EMAIL_MAX_LENGTH:
+            raise ValidationError("too long")
         validate_email(email)
     except ValidationError:
         errors.append(_("Enter a valid email address: your confirmation and pickup code go there."))
@@ -277,10 +286,12 @@ def _orders_insert(orders: list[Order], codes: Iterator[str]) -> None:
 
 
 def _order_place(*, cart, customer, guest, slots, key, now, codes: Iterator[str], status: str) -> list[Order]:
+    if cart.pk is None:  # a visitor who never had a cart (the checkout form posted on its own)
+        raise CheckoutError(_("Your cart is empty."))
     if customer is None and guest is None:
         raise CheckoutError(_("Sign in or give your name, email address and phone number."))
     if customer is not None:
-        name, email, phone = customer.full_name or customer.email, customer.email, ""
+        name, email, phone = line_clean(customer.full_name) or customer.email, customer.email, ""
         typed = guest.phone.strip() if guest else ""
         if typed:  # optional for an account, but the same rule when given (and it fits the column)
             errors: list[str] = []

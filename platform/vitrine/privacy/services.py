@@ -78,6 +78,22 @@ def account_delete_check(*, user: User, lock: bool = False) -> None:
         )
 
 
+def _email_log_forget(*, email: str) -> None:
+    """Drop the delivery log of the emails sent to the person alone; take their address out of the others.
+
+    The others belong to other people (a shop's new-order email carries the customer's contact
+    details; anyone may type an address in a message): they stay, without the address. Emails
+    still on their way are delivered as they are.
+    """
+    sent = OutboxEmail.objects.exclude(status=OutboxEmail.Status.PENDING)
+    sent.filter(to=[email]).delete()
+    for message in sent.filter(Q(to__contains=[email]) | Q(body__contains=email) | Q(html__contains=email)):
+        message.to = [address for address in message.to if address != email]
+        message.body = message.body.replace(email, DELETED_EMAIL)
+        message.html = message.html.replace(email, DELETED_EMAIL)
+        message.save(update_fields=["to", "body", "html"])
+
+
 @transaction.atomic
 def account_delete(*, user: User) -> int:
     """Delete a person's account (GDPR): their cart goes, their orders stay with the shops, anonymised.
@@ -100,11 +116,7 @@ def account_delete(*, user: User) -> int:
     OrderEvent.objects.filter(actor=user).update(actor=None, actor_label=_deleted_account_label())
     anonymised = orders.update(customer=None, customer_name=name, email=DELETED_EMAIL, phone="")
     Cart.objects.filter(user=user).delete()
-    # The delivery log of the emails they were sent, and of those about them (the shops' new-order
-    # emails carry their contact details); emails still on their way are delivered.
-    OutboxEmail.objects.filter(Q(to__contains=[user.email]) | Q(body__contains=user.email)).exclude(
-        status=OutboxEmail.Status.PENDING
-    ).delete()
+    _email_log_forget(email=user.email)
     # The territory's audit trail keeps the decisions, not the person: their name goes from
     # the rows they made and from the rows that name them (an invitation, say).
     label = _deleted_account_label()

@@ -7,12 +7,12 @@ and, later, orders and figures), so they sit above shops, catalog and orders.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from vitrine.accounts.views import SESSION_SIGN_UP_EMAIL
 from vitrine.catalog.selectors import shop_category_choices
 from vitrine.common.forms import errors_to_form, form_render
 from vitrine.common.throttling import email_key, throttle
@@ -43,13 +43,15 @@ def shop_apply_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if with_account:
-                _shop, owner = shop_apply_with_account(
+                # The same answer whether or not the address has an account: a link by email.
+                shop_apply_with_account(
                     application=form.application(),
                     email=form.cleaned_data["owner_email"],
                     password=form.cleaned_data["password"],
                     full_name=form.cleaned_data["owner_full_name"],
                 )
-                login(request, owner, backend="django.contrib.auth.backends.ModelBackend")
+                request.session[SESSION_SIGN_UP_EMAIL] = form.cleaned_data["owner_email"].strip().lower()
+                return redirect("sign_up_sent")
             else:
                 shop_apply(application=form.application(), owner=user)
         except ValidationError as exc:

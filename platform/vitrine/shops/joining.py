@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
+from vitrine.accounts.services import account_request
 from vitrine.audit.services import audit_record
 from vitrine.common.html import description_clean
 from vitrine.common.phones import phone_normalise
@@ -193,10 +196,14 @@ def shop_apply(*, application: ShopApplication, owner: User) -> Shop:
 
 
 @transaction.atomic
-def shop_apply_with_account(
-    *, application: ShopApplication, email: str, password: str, full_name: str
-) -> tuple[Shop, User]:
-    """A visitor applies and opens their merchant account in this territory in one step."""
+def shop_apply_with_account(*, application: ShopApplication, email: str, password: str, full_name: str) -> Shop | None:
+    """A visitor applies and asks for their merchant account in this territory in one step.
+
+    The account opens when its owner confirms the address by the emailed link; the application
+    waits for the team meanwhile. The visitor reads the same answer whether or not the address
+    already has an account (its owner is told by email to sign in and apply): the shop is made
+    only for a new address (None otherwise).
+    """
     email = (email or "").strip().lower()
     full_name = " ".join((full_name or "").split())
     errors = shop_application_validate(application)
@@ -206,17 +213,23 @@ def shop_apply_with_account(
         validate_email(email)
     except ValidationError:
         errors["owner_email"] = [_("Give a valid email address; it will be your login.")]
-    else:
-        if User.objects.filter(email__iexact=email).exists():
-            errors["owner_email"] = [_("An account already uses this address: sign in first, then apply.")]
     try:
         validate_password(password or "", user=User(email=email, full_name=full_name))
     except ValidationError as exc:
         errors["password"] = list(exc.messages)
     if errors:
         raise ValidationError(errors)
-    owner = User.objects.create_user(email=email, password=password, full_name=full_name, role=User.Role.MERCHANT)
-    return shop_apply(application=application, owner=owner), owner
+    owner = account_request(
+        full_name=full_name,
+        email=email,
+        password=password,
+        role=User.Role.MERCHANT,
+        territory=connection.tenant,  # type: ignore[attr-defined]  # django-tenants' connection
+        next_url=reverse("merchant_home", urlconf=settings.ROOT_URLCONF),
+    )
+    if owner is None or owner.shop_memberships.exists():  # an account already, or this one applied before
+        return None
+    return shop_apply(application=application, owner=owner)
 
 
 @transaction.atomic

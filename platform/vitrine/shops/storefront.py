@@ -16,6 +16,7 @@ from vitrine.accounts.models import User
 from vitrine.common.html import description_clean
 from vitrine.common.images import ImageRejected, image_clean
 from vitrine.common.ordering import position_move
+from vitrine.common.storage import upload_name
 from vitrine.shops.joining import shop_phone_clean
 from vitrine.shops.models import (
     Shop,
@@ -79,7 +80,7 @@ def shop_profile_update(*, shop: Shop, actor: User, profile: ShopProfile, logo=N
     fields = ["description", "sale_conditions", "phone", "website", "showcase_only", "click_and_collect", "updated_at"]
     old_logo = shop.logo.name if shop.logo else ""
     if image is not None:
-        shop.logo.save(f"{shop.slug}-logo.{image.extension}", image.content, save=False)
+        shop.logo.save(upload_name(f"{shop.slug}-logo", image.extension), image.content, save=False)
         fields.append("logo")
     elif logo_clear and old_logo:
         shop.logo = ""
@@ -106,7 +107,7 @@ def shop_photo_add(*, shop: Shop, actor: User, upload, alt: str = "") -> ShopPho
     alt = " ".join((alt or "").split())[:200] or shop.name
     position = (shop.photos.aggregate(last=Max("position"))["last"] or 0) + 1
     photo = ShopPhoto(shop=shop, alt=alt, position=position)
-    photo.image.save(f"{shop.slug}.{image.extension}", image.content, save=False)
+    photo.image.save(upload_name(shop.slug, image.extension), image.content, save=False)
     photo.save()
     transaction.on_commit(lambda: shop_photo_renditions_make.delay(photo_id=photo.pk))
     return photo

@@ -28,13 +28,19 @@ def shop_member_invite(*, shop: Shop, actor: User, email: str) -> ShopMember:
         raise ValidationError({"email": [_("Give your employee's email address.")]}) from None
     user = User.objects.filter(email__iexact=email).first()
     if user is not None:
-        if user.is_territory_staff or user.role == User.Role.OPERATOR:
-            raise ValidationError({"email": [_("This address belongs to the territory team.")]})
         membership = user.shop_memberships.select_related("shop").first()
         if membership is not None and membership.shop_id == shop.pk:
             raise ValidationError({"email": [_("%(email)s is already in your team.") % {"email": email}]})
-        if membership is not None:
-            raise ValidationError({"email": [_("%(email)s already works for another shop.") % {"email": email}]})
+        if membership is not None or user.is_territory_staff or user.role == User.Role.OPERATOR:
+            # One message whatever the reason: an owner must not learn who is in the territory's
+            # team or works for which shop by typing addresses.
+            raise ValidationError(
+                {
+                    "email": [
+                        _("%(email)s cannot join your team: ask your employee for another address.") % {"email": email}
+                    ]
+                }
+            )
     user = merchant_account_ensure(
         email=email, user=user, template="shop_member_joined", context={"shop": shop, "owner": str(actor)}
     )

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "vitrine.common.middleware.RequestGuardMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "vitrine.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -184,8 +185,17 @@ CSRF_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 # Flash messages ride in the session rather than a cookie of their own.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Request bodies. The proxy refuses more than 20 MB (infra/Caddyfile, infra/nginx.conf); the app
+# refuses a body above what the person may send before parsing it (common.middleware), and Django
+# keeps at most this much of form fields (files apart) in memory.
+VITRINE_MAX_BODY_BYTES = 20 * 1024 * 1024  # a signed-in merchant's photos or catalogue file
+VITRINE_ANONYMOUS_MAX_BODY_BYTES = 256 * 1024  # sign-up, sign-in, checkout, a shop's application
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger files go to a temporary file
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "vitrine.common.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 

@@ -7,6 +7,10 @@ from vitrine.config.env import VAR_DIR, env
 
 MEDIA_URL = env("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Without a bucket, the app decides who gets a file (its territory's host, not suspended) and the
+# proxy sends it: with this prefix set, /media/ answers an X-Accel-Redirect to <prefix><name>
+# (infra/Caddyfile: "/", infra/nginx.conf: "/_protected_media/"). Empty: Django sends the file.
+MEDIA_ACCEL_REDIRECT_PREFIX = env("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
