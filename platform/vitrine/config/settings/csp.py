@@ -17,7 +17,8 @@ _directives = {
     "default-src": [SELF],
     "script-src": [SELF, NONCE],
     "style-src": [SELF],
-    "img-src": [SELF, "data:", *_media_origins],
+    # blob: is the photo a merchant just picked, previewed before it is sent (quick add).
+    "img-src": [SELF, "data:", "blob:", *_media_origins],
     "font-src": [SELF],
     "connect-src": [SELF],
     "form-action": [SELF],
