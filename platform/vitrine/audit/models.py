@@ -36,6 +36,8 @@ VERB_LABELS = {
     "orders.settings": _("Order rules changed"),
     "territory.branding": _("Marketplace identity changed"),
     "territory.announcement": _("Announcement changed"),
+    "synonym.add": _("Search synonym added"),
+    "synonym.delete": _("Search synonym deleted"),
 }
 
 

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vitrine.search.models import EXPANSION_MAX_LENGTH, WORD_MAX_LENGTH
 from vitrine.shops.forms import ShopIdentityForm
 
 
@@ -78,4 +79,19 @@ class CommuneForm(forms.Form):
     )
     postcode = forms.CharField(
         label=_("Postcode"), max_length=5, widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{5}"})
+    )
+
+
+class SynonymForm(forms.Form):
+    word = forms.CharField(
+        label=_("Word shoppers type"),
+        max_length=WORD_MAX_LENGTH,
+        error_messages={"required": _("Type the word shoppers search for.")},
+        help_text=_("One word, e.g. cadeau. Accents and capitals do not matter."),
+    )
+    expansion = forms.CharField(
+        label=_("Also finds"),
+        max_length=EXPANSION_MAX_LENGTH,
+        error_messages={"required": _("Type what this word should also find.")},
+        help_text=_("A word or a few words, all of which a product must have, e.g. idées cadeaux."),
     )
