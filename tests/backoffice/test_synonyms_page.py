@@ -87,6 +87,8 @@ def test_a_nancy_synonym_is_neither_listed_nor_deletable_from_limoges(nancy, lim
 def test_shoppers_and_merchants_cannot_open_the_page(nancy):
     # when people outside the team try, then they are refused
     assert _client(nancy, User.Role.MERCHANT).get("/equipe/synonymes/").status_code == 403
-    assert _client(nancy, User.Role.SHOPPER).post("/equipe/synonymes/", {"word": "a", "expansion": "b"}).status_code == 403
+    assert (
+        _client(nancy, User.Role.SHOPPER).post("/equipe/synonymes/", {"word": "a", "expansion": "b"}).status_code == 403
+    )
     with tenant_context(nancy):
         assert not Synonym.objects.exists()

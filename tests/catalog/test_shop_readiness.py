@@ -91,8 +91,8 @@ def test_the_approval_page_lists_what_is_missing(nancy):
     # then a French checklist says what shoppers will miss, before the decision
     assert "Prête pour les clients ?" in text
     assert text.index("Prête pour les clients ?") < text.index("Valider")
-    assert "Au moins un produit publié <span class=\"meta\">— manquant (obligatoire)" in text
-    assert "Une photo de la boutique ou son logo <span class=\"meta\">— manquant (obligatoire)" in text
-    assert "Horaires d’ouverture <span class=\"meta\">— fait" in text
-    assert "Une description <span class=\"meta\">— manquant (conseillé)" in text
+    assert 'Au moins un produit publié <span class="meta">— manquant (obligatoire)' in text
+    assert 'Une photo de la boutique ou son logo <span class="meta">— manquant (obligatoire)' in text
+    assert 'Horaires d’ouverture <span class="meta">— fait' in text
+    assert 'Une description <span class="meta">— manquant (conseillé)' in text
     assert "listée après les autres, marquée « Bientôt »" in text

@@ -91,11 +91,11 @@ def test_title_ranks_above_category_and_shop_names_above_description(nancy):
         # word of the query, and a title (oldest)
         books = Category.objects.get(slug="romans")
         day = timezone.now()
-        in_title = ProductFactory(
-            title="Parfum d'ambre", category=books, published_at=day - timezone.timedelta(days=4)
-        )
+        in_title = ProductFactory(title="Parfum d'ambre", category=books, published_at=day - timezone.timedelta(days=4))
         in_category = ProductFactory(
-            title="Eau de toilette", category=Category.objects.get(slug="parfums"), published_at=day - timezone.timedelta(days=3)
+            title="Eau de toilette",
+            category=Category.objects.get(slug="parfums"),
+            published_at=day - timezone.timedelta(days=3),
         )
         in_shop = ProductFactory(
             shop=ShopFactory(name="Parfumerie du Parfum", category=books),

@@ -1,10 +1,13 @@
 """The search finds what people type: shops as shops, words as typed, synonyms, photos first."""
 
+# Tests marked `embedded` run on the fresh-machine server too (no unaccent, no pg_trgm): make test-embedded.
+
 import html
 import re
 from datetime import time
 from pathlib import Path
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -41,6 +44,7 @@ def _ready(shop):
     return shop
 
 
+@pytest.mark.embedded
 def test_creme_finds_creme_first_and_never_begins_cremaillere(nancy):
     with tenant_context(nancy):
         # given a crémant (newest), a cream (oldest) and a rack ("crémaillère" begins with "crem")
@@ -70,6 +74,7 @@ def test_a_word_begins_longer_words_by_itself_not_by_its_stem(nancy):
     assert [p.title for p in _search(nancy, "cremo").products] == ["Cremona, violon d'étude"]
 
 
+@pytest.mark.embedded
 def test_the_stop_words_are_the_servers(nancy):
     # given the server's French stop words (its tsearch_data/french.stop, where it can be read)
     with tenant_context(nancy), connection.cursor() as cursor:
@@ -85,6 +90,7 @@ def test_the_stop_words_are_the_servers(nancy):
         assert {w for w in server if text_fold(w) == w} == FRENCH_STOP_WORDS
 
 
+@pytest.mark.embedded
 def test_a_shops_name_finds_the_shop_not_every_product_it_sells(nancy, shopper):
     with tenant_context(nancy):
         # given a florist named "Fleurs de Lys" with 30 bouquets, and a lily elsewhere
@@ -130,6 +136,7 @@ def test_a_trade_finds_its_shops_and_every_word_must_match(nancy):
     assert _search(nancy, "fromages", commune_slug="ailleurs").shop_hits == []
 
 
+@pytest.mark.embedded
 def test_shops_ready_for_shoppers_come_first_and_the_others_say_coming_soon(nancy, shopper):
     with tenant_context(nancy):
         # given two potters: one just approved with nothing yet (its name first in the alphabet), one ready

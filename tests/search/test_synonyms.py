@@ -1,5 +1,7 @@
 """Territory staff teach their search synonyms: "vélo" also finds "bicyclette", in their territory only."""
 
+# Tests marked `embedded` run on the fresh-machine server too (no unaccent, no pg_trgm): make test-embedded.
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -25,9 +27,8 @@ def _staff(territory):
         return UserFactory(role=User.Role.TERRITORY_STAFF)
 
 
-def test_a_synonym_expands_the_search_of_its_territory_only(
-    nancy, limoges, django_capture_on_commit_callbacks
-):
+@pytest.mark.embedded
+def test_a_synonym_expands_the_search_of_its_territory_only(nancy, limoges, django_capture_on_commit_callbacks):
     for territory in (nancy, limoges):
         with tenant_context(territory):
             # given a bicycle and a book in both territories
@@ -51,9 +52,7 @@ def test_a_synonym_expands_the_search_of_its_territory_only(
     assert _titles(limoges, "velo") == [] and _titles(limoges, "present") == []
 
 
-def test_adding_and_deleting_are_audit_rows_and_the_search_forgets_at_once(
-    nancy, django_capture_on_commit_callbacks
-):
+def test_adding_and_deleting_are_audit_rows_and_the_search_forgets_at_once(nancy, django_capture_on_commit_callbacks):
     staff = _staff(nancy)
     with tenant_context(nancy):
         ProductFactory(title="Bicyclette de course")

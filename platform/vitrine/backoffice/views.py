@@ -287,8 +287,9 @@ def staff_synonyms(request: HttpRequest) -> HttpResponse:
         lambda: synonym_add(
             word=form.cleaned_data["word"], expansion=form.cleaned_data["expansion"], actor=request.user
         ),
-        done=lambda synonym: _("“%(word)s” now also finds “%(expansion)s”.")
-        % {"word": synonym.word, "expansion": synonym.expansion},
+        done=lambda synonym: (
+            _("“%(word)s” now also finds “%(expansion)s”.") % {"word": synonym.word, "expansion": synonym.expansion}
+        ),
         then="staff_synonyms",
     )
     context = {"form": form, "synonyms": synonym_list()}

@@ -166,20 +166,24 @@ SHOP_READINESS_CHECKS = {
 
 def shop_ready_sql(*, shop: str, published: str) -> str:
     """SQL true when the shop (alias `shop`) has what shoppers need: products, a photo, opening hours."""
-    return "(" + " AND ".join(check.format(shop=shop, published=published) for check in SHOP_READINESS_CHECKS.values()) + ")"
+    return (
+        "("
+        + " AND ".join(check.format(shop=shop, published=published) for check in SHOP_READINESS_CHECKS.values())
+        + ")"
+    )
 
 
 def _readiness_sql(check: str) -> RawSQL:
     # Django names the queryset's own table by its name: "shops_shop".
     sql = SHOP_READINESS_CHECKS[check].format(shop='"shops_shop"', published="%s")
-    return RawSQL(sql, [Product.Status.PUBLISHED] if "%s" in sql else [], output_field=BooleanField())
+    params = [Product.Status.PUBLISHED] if "%s" in sql else []
+    return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611 (this module's constant SQL, values bound)
 
 
 def shop_readiness_annotate(shops: QuerySet[Shop], *, checks: bool = False) -> QuerySet[Shop]:
     """The shops with `is_ready` (see SHOP_READINESS_CHECKS), in the same query; with `checks`, each as `ready_<name>`."""
-    ready = RawSQL(
-        shop_ready_sql(shop='"shops_shop"', published="%s"), [Product.Status.PUBLISHED], output_field=BooleanField()
-    )
+    sql = shop_ready_sql(shop='"shops_shop"', published="%s")
+    ready = RawSQL(sql, [Product.Status.PUBLISHED], output_field=BooleanField())  # noqa: S611 (as above)
     each = {f"ready_{name}": _readiness_sql(name) for name in SHOP_READINESS_CHECKS} if checks else {}
     return shops.annotate(is_ready=ready, **each)
 
@@ -223,7 +227,9 @@ def shop_list_public(*, filters: ShopFilters) -> QuerySet[Shop]:
         shops = shops.filter(commune__slug=filters.commune_slug)
     if filters.click_and_collect:
         shops = shops.filter(click_and_collect=True, showcase_only=False)
-    return shop_with_hours(shop_readiness_annotate(shops).prefetch_related("photos")).order_by("-is_ready", "name", "id")
+    return shop_with_hours(shop_readiness_annotate(shops).prefetch_related("photos")).order_by(
+        "-is_ready", "name", "id"
+    )
 
 
 def shop_featured() -> list[Shop]:

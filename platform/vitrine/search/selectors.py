@@ -129,7 +129,8 @@ def product_search(
         # Ordering every title match by its photo would read them all: within the page, then.
         title_matches = set(ids["t"])
         result.products = sorted(
-            products, key=lambda p: (p.pk not in title_matches, -scores.get(p.pk, 0), p.card_photo is None)
+            products,
+            key=lambda p: (p.pk not in title_matches, -scores.get(p.pk, 0), p.card_photo is None),  # type: ignore[attr-defined]
         )
     else:
         result.products = product_cards(ids["p"])

@@ -5,23 +5,18 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
 from vitrine.audit.services import audit_record
 from vitrine.search.models import EXPANSION_MAX_LENGTH, WORD_MAX_LENGTH, Synonym
-from vitrine.search.synonyms import synonyms_forget
+from vitrine.search.synonyms import synonyms_forget_on_commit
 from vitrine.search.text import FRENCH_STOP_WORDS, query_terms, search_words, text_fold
 from vitrine.shops.permissions import staff_check
 
 SYNONYMS_MAX = 500  # per territory: each is read by every search
 EXPANSION_MAX_WORDS = 5
-
-
-def _forget_on_commit() -> None:
-    schema = connection.schema_name
-    transaction.on_commit(lambda: synonyms_forget(schema))
 
 
 @transaction.atomic
@@ -54,7 +49,9 @@ def synonym_add(*, word: str, expansion: str, actor: User) -> Synonym:
         raise ValidationError(errors)
     key, expansion_key = words[0], " ".join(phrase)
     if Synonym.objects.filter(key=key, expansion_key=expansion_key).exists():
-        raise ValidationError({"expansion": [_("“%(word)s” already finds “%(expansion)s”.") % {"word": word, "expansion": expansion}]})
+        raise ValidationError(
+            {"expansion": [_("“%(word)s” already finds “%(expansion)s”.") % {"word": word, "expansion": expansion}]}
+        )
     if Synonym.objects.count() >= SYNONYMS_MAX:
         message = _("The territory has %(n)s synonyms, the most it can have: delete one first.")
         raise ValidationError({NON_FIELD_ERRORS: [message % {"n": SYNONYMS_MAX}]})
@@ -62,7 +59,7 @@ def synonym_add(*, word: str, expansion: str, actor: User) -> Synonym:
         word=word, expansion=expansion, key=key, expansion_key=expansion_key, created_by=actor
     )
     audit_record(actor=actor, verb="synonym.add", obj=synonym, label=str(synonym), payload={"expansion": expansion})
-    _forget_on_commit()
+    synonyms_forget_on_commit()
     return synonym
 
 
@@ -73,4 +70,4 @@ def synonym_delete(*, synonym: Synonym, actor: User) -> None:
     label = str(synonym)
     audit_record(actor=actor, verb="synonym.delete", obj=synonym, label=label, payload={"expansion": synonym.expansion})
     synonym.delete()
-    _forget_on_commit()
+    synonyms_forget_on_commit()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 
-from django.db import connection
+from django.db import connection, transaction
 
 from vitrine.search.cache import TerritoryCache
 from vitrine.search.text import search_words
@@ -58,7 +58,7 @@ def synonyms_load() -> tuple[str, SynonymTable]:
     return version, loaded
 
 
-def synonyms_forget(schema: str) -> None:
-    """Drop this process's copy of a territory's synonyms (after a change it made)."""
-    _tables.forget(schema)
-
+def synonyms_forget_on_commit() -> None:
+    """Drop this process's copy of the territory's synonyms once the change being made is committed."""
+    schema = connection.schema_name
+    transaction.on_commit(lambda: _tables.forget(schema))
