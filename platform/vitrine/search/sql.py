@@ -241,10 +241,10 @@ class SearchStatement:
         """The whole answer in one statement, whatever the number of matches.
 
         Rows: ('n', matches up to limit + 1), ('v', tree version, synonyms' version), ('f', ...)
-        per facet value, ('s', ...) per shop found (shop_hits), then the page: ('p', id) in score order when at most `limit` products match
-        (the last page if `page` is past it); otherwise ('t', id) then ('r', id), the page's
-        share of the products with every word in their title, by score then newest,
-        followed by the others, newest first. A branch whose case does not hold is never
+        per facet value, ('s', ...) per shop found (shop_hits), then the page: ('p', id) in
+        score order when at most `limit` products match (the last page if `page` is past it);
+        otherwise ('t', id, score) then ('r', id), the page's share of the products with every
+        word in their title, by score then newest, followed by the others, newest first. A branch whose case does not hold is never
         executed (its condition is a one-time filter).
         """
         broad_page = min(page, -(-limit // per_page))
