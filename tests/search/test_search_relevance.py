@@ -15,7 +15,7 @@ from django_tenants.utils import tenant_context
 
 from vitrine.catalog.models import Category, ProductPhoto
 from vitrine.search.selectors import SearchFilters, product_search
-from vitrine.search.text import FRENCH_STOP_WORDS, text_fold
+from vitrine.search.text import FRENCH_STOP_WORDS, text_fold, typed_regex
 from vitrine.shops.models import OpeningRange, ShopPhoto
 from vitrine.testing.factories import CommuneFactory, ProductFactory, ShopFactory
 
@@ -58,6 +58,22 @@ def test_creme_finds_creme_first_and_never_begins_cremaillere(nancy):
     # then the cream comes first: the stemmer gives "crémant" the same stem, but the word typed
     # is "crème"; the rack is no match, "creme" does not begin "crémaillère"
     assert [p.pk for p in plain.products] == [p.pk for p in accented.products] == [cream.pk, cremant.pk]
+
+
+def test_the_word_as_typed_is_found_whatever_its_accents_capitals_and_ligatures(nancy):
+    # given titles written with accents, capitals and ligatures
+    with tenant_context(nancy), connection.cursor() as cursor:
+        for term, title, found in [
+            ("creme", "CRÈME de marrons", True),
+            ("creme", "Crémant d'Alsace", False),
+            ("creme", "Crèmes glacées", False),
+            ("oeuf", "Œuf de Pâques", True),
+            ("ca", "Ça alors", True),
+            ("noel", "Boule de Noël", True),
+        ]:
+            # when the database looks for the word as typed, then it finds whole words only
+            cursor.execute("SELECT %s ~ %s", [title, typed_regex(term)])
+            assert cursor.fetchone()[0] is found, (term, title)
 
 
 def test_a_word_begins_longer_words_by_itself_not_by_its_stem(nancy):

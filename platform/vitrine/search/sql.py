@@ -15,7 +15,7 @@ from typing import Any
 from vitrine.catalog.models import ACCENTED, LIGATURES, UNACCENTED, Product
 from vitrine.catalog.selectors import shop_ready_sql
 from vitrine.search.synonyms import SYNONYMS_VERSION, Expansions
-from vitrine.search.text import prefix_tsquery, stem_tsquery, typed_tsquery
+from vitrine.search.text import prefix_tsquery, stem_tsquery, typed_regex
 from vitrine.search.tree import TREE_VERSION
 from vitrine.search.types import SearchFilters
 from vitrine.shops.models import Shop
@@ -42,9 +42,12 @@ CATEGORY_NAME_VECTOR = f"to_tsvector('french', {folded_sql('c.name')})"
 SHOP_NAME_VECTOR = f"to_tsvector('french', {folded_sql('s.name')})"
 # Catalog migration 0006: the title's words alone (weight A of the stored vector).
 TITLE_VECTOR = "ts_filter(p.search_vector, '{a}')"
-# The title's words as written (folded, not stemmed): computed for the matches being ranked only.
-TITLE_TYPED_VECTOR = f"to_tsvector('simple', {folded_sql('title')})"
-PHOTO_FIRST = "EXISTS (SELECT 1 FROM catalog_productphoto ph WHERE ph.product_id = p.id) DESC"
+# Matches with a photo first: which have one is asked once for them all (a hashed subplan over
+# one index scan); an EXISTS per match costs an index probe each.
+PHOTO_FIRST = (
+    "p.id IN (SELECT ph.product_id FROM catalog_productphoto ph WHERE ph.product_id = ANY(ARRAY(SELECT id FROM m)))"
+    " DESC"
+)
 
 
 class SearchStatement:
@@ -60,6 +63,7 @@ class SearchStatement:
         self.terms, self.filters = terms, filters
         self.synonyms = synonyms or {}
         self.params: dict[str, Any] = {}
+        self._score_queries: dict[str, str] = {}
 
     def param(self, name: str, value: object) -> str:
         self.params[name] = value
@@ -92,9 +96,13 @@ class SearchStatement:
         return self.tsquery(f"title_stem{i}", text)
 
     def _title_typed(self, i: int) -> str:
-        term = self.terms[i]
-        text = typed_tsquery(term, expansions=self.synonyms.get(term, ()))
-        return f"p.typed @@ to_tsquery('simple', {self.param(f'typed{i}', text)})"
+        """Whether the title holds word i as typed (accents and capitals aside): a regex, no folding."""
+        return f"p.title ~ {self.param(f'typed{i}', typed_regex(self.terms[i]))}"
+
+    def _scored(self, name: str, tsquery: str) -> str:
+        """A tsquery the score reads for every match: computed once, in the one row of `tq`."""
+        self._score_queries[name] = tsquery
+        return f"tq.{name}"
 
     def ctes(self) -> str:
         """Categories (with those under them) and shops whose names hold a word (and which words: a bit each)."""
@@ -188,20 +196,32 @@ class SearchStatement:
     def score(self) -> str:
         """Per word: 8 in the title as typed, 7 by its stem, 6 as a word beginning, 3 in a name, 1 in the description.
 
-        Reads `p.typed` (TITLE_TYPED_VECTOR) beside the matches' columns.
+        Reads its tsqueries from `tq` (score_ctes): PostgreSQL would otherwise parse each
+        to_tsquery() again for every match. The word as typed is looked for (text.typed_regex)
+        only in a title that holds the word's stem.
         """
         if not self.terms:
             return "0"
         parts = []
         for i in range(len(self.terms)):
+            stem = self._scored(f"stem{i}", self._title_stem(i))
+            beginning = self._scored(f"beginning{i}", self._word(i, weight="A"))
+            anywhere = self._scored(f"anywhere{i}", self._word(i))
             parts.append(
-                f"CASE WHEN {self._title_typed(i)} THEN {SCORE_TITLE_TYPED}"
-                f" WHEN p.search_vector @@ {self._title_stem(i)} THEN {SCORE_TITLE_WORD}"
-                f" WHEN p.search_vector @@ {self._word(i, weight='A')} THEN {SCORE_TITLE_BEGINNING}"
+                f"CASE WHEN p.search_vector @@ {stem} THEN"
+                f" CASE WHEN {self._title_typed(i)} THEN {SCORE_TITLE_TYPED} ELSE {SCORE_TITLE_WORD} END"
+                f" WHEN p.search_vector @@ {beginning} THEN {SCORE_TITLE_BEGINNING}"
                 f" WHEN {self._in_names(i)} THEN {SCORE_NAME}"
-                f" WHEN p.search_vector @@ {self._word(i)} THEN {SCORE_DESCRIPTION} ELSE 0 END"
+                f" WHEN p.search_vector @@ {anywhere} THEN {SCORE_DESCRIPTION} ELSE 0 END"
             )
         return " + ".join(parts)
+
+    def score_ctes(self) -> list[str]:
+        """The one row of tsqueries score() read (call it after score())."""
+        if not self._score_queries:
+            return []
+        columns = ", ".join(f"{sql} AS {name}" for name, sql in self._score_queries.items())
+        return [f"tq AS MATERIALIZED (SELECT {columns})"]
 
     def shop_hits(self) -> str:
         """Approved shops with every word in their name or trade (their category's name), within the filters.
@@ -266,6 +286,8 @@ class SearchStatement:
             "m AS MATERIALIZED (SELECT * FROM matches LIMIT %(sample)s)",
             "found AS MATERIALIZED (SELECT count(*) AS n FROM m)",
         ]
+        score = self.score()
+        ctes += self.score_ctes()
         narrow = "(SELECT n FROM found) <= %(limit)s"
         newest = "p.published_at DESC NULLS LAST, p.id DESC"
         sql = f"""
@@ -279,9 +301,8 @@ UNION ALL SELECT 'f', g.category_id, cm.slug, cm.name, g.shop_slug, g.shop_name,
 ) g LEFT JOIN shops_commune cm ON g.gm = 0 AND cm.id = g.commune_id
 UNION ALL (
     -- Within equal relevance, products with a photo first: blank tiles at the top look empty.
-    SELECT 'p', p.id, NULL, NULL, NULL, NULL, NULL
-    FROM {f"(SELECT m.*, {TITLE_TYPED_VECTOR} AS typed FROM m) p" if self.terms else "m p"} WHERE {narrow}
-    ORDER BY {self.score() + " DESC, " if self.terms else ""}{PHOTO_FIRST}, {newest} LIMIT %(per_page)s
+    SELECT 'p', p.id, NULL, NULL, NULL, NULL, NULL FROM m p{" CROSS JOIN tq" if self.terms else ""} WHERE {narrow}
+    ORDER BY {score + " DESC, " if self.terms else ""}{PHOTO_FIRST}, {newest} LIMIT %(per_page)s
     OFFSET least(%(offset)s, (greatest((SELECT n FROM found), 1) - 1) / %(per_page)s * %(per_page)s)
 )"""
         if not self.terms:  # filters only: the newest first
@@ -294,8 +315,9 @@ UNION ALL (
         sql += f"\nUNION ALL ({self.shop_hits()})"
         every = self._words("&&")
         # Every word is in the title here: by its stem, or as a word beginning. (Telling the
-        # word as typed from its stem would fold and parse every such title: left to narrow
-        # searches; within a page, products with a photo come first: selectors.)
+        # word as typed from its stem would read every such title, and a photo every such
+        # product: left to narrow searches; within a page, products with a photo come first:
+        # selectors.)
         title_score = " + ".join(
             f"CASE WHEN p.search_vector @@ {self._title_stem(i)} THEN {SCORE_TITLE_WORD}"
             f" ELSE {SCORE_TITLE_BEGINNING} END"

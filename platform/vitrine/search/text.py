@@ -73,6 +73,35 @@ def prefix_tsquery(term: str, *, weight: str = "") -> str | None:
     return f"{term}:*{weight}"
 
 
-def typed_tsquery(term: str, *, expansions: tuple[tuple[str, ...], ...] = ()) -> str:
-    """The word exactly as typed (or a synonym's phrase), for to_tsquery('simple', ...) on a title."""
-    return " | ".join([term, *("(" + " & ".join(phrase) + ")" for phrase in expansions)])
+def _letter_classes() -> dict[str, str]:
+    classes: dict[str, set[str]] = {}
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        classes[letter] = {letter, letter.upper()}
+    for accented, plain in zip(ACCENTED, UNACCENTED, strict=True):
+        classes[plain.lower()].add(accented)
+    return {letter: "[" + "".join(sorted(chars)) + "]" for letter, chars in classes.items()}
+
+
+_LETTER_CLASSES = _letter_classes()
+# "oe" may be written "œ" ("oeuf", "Œuf"), or be two letters ("Noël").
+_LIGATURE_CLASSES = {
+    "oe": f"(?:{_LETTER_CLASSES['o']}{_LETTER_CLASSES['e']}|[œŒ])",
+    "ae": f"(?:{_LETTER_CLASSES['a']}{_LETTER_CLASSES['e']}|[æÆ])",
+}
+
+
+def typed_regex(term: str) -> str:
+    """A PostgreSQL regex finding the word as typed, a whole word, in text as written (accents, capitals).
+
+    Ranking asks it of every match's title: cheaper than folding each title and parsing it
+    into words. "creme" finds "Crème" but not "Crémant" (a whole word) nor "crèmes".
+    """
+    parts, i = [], 0
+    while i < len(term):
+        if term[i : i + 2] in _LIGATURE_CLASSES:
+            parts.append(_LIGATURE_CLASSES[term[i : i + 2]])
+            i += 2
+            continue
+        parts.append(_LETTER_CLASSES.get(term[i], term[i]))
+        i += 1
+    return r"\m" + "".join(parts) + r"\M"
