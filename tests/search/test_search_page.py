@@ -87,26 +87,34 @@ def test_accents_are_ignored_both_ways(nancy, shopper):
 
 def test_title_ranks_above_category_and_shop_names_above_description(nancy):
     with tenant_context(nancy):
-        # given "bougie" in a description (newest), a shop's name, and a title (oldest)
+        # given "parfum" in a description (newest), a category's name, a shop's name with another
+        # word of the query, and a title (oldest)
         books = Category.objects.get(slug="romans")
         day = timezone.now()
-        in_title = ProductFactory(
-            title="Bougie parfumée", category=books, published_at=day - timezone.timedelta(days=3)
+        in_title = ProductFactory(title="Parfum d'ambre", category=books, published_at=day - timezone.timedelta(days=4))
+        in_category = ProductFactory(
+            title="Eau de toilette",
+            category=Category.objects.get(slug="parfums"),
+            published_at=day - timezone.timedelta(days=3),
         )
         in_shop = ProductFactory(
-            shop=ShopFactory(name="Atelier de la Bougie", category=books),
-            title="Photophore",
+            shop=ShopFactory(name="Parfumerie du Parfum", category=books),
+            title="Bougie de soja",
             published_at=day - timezone.timedelta(days=2),
         )
         in_description = ProductFactory(
-            title="Coffret cadeau", description="Avec une bougie offerte.", category=books, published_at=day
+            title="Coffret cadeau", description="Avec un parfum offert.", category=books, published_at=day
         )
 
-    # when a shopper searches "bougies"
-    result = _search(nancy, query="bougies")
+    # when a shopper searches "parfums", then "parfum bougie"
+    result = _search(nancy, query="parfums")
+    spanning = _search(nancy, query="parfum bougie")
 
     # then the title match comes first, the description match last, whatever their age
-    assert [p.pk for p in result.products] == [in_title.pk, in_shop.pk, in_description.pk]
+    assert [p.pk for p in result.products] == [in_title.pk, in_category.pk, in_description.pk]
+    # a shop's name alone brings the shop, not its products; with another word of the product, it counts
+    assert [hit.name for hit in result.shop_hits] == ["Parfumerie du Parfum"]
+    assert [p.pk for p in spanning.products] == [in_shop.pk]
 
 
 def test_equal_relevance_is_ordered_newest_first(nancy):
@@ -128,7 +136,8 @@ def test_category_and_shop_names_match_and_words_can_span_fields(nancy):
         ProductFactory(title="Solitaire or jaune", category=Category.objects.get(slug="bagues"))
 
     # when searching a shop's name, a category's name, or a word of each
-    assert sorted(p.title for p in _search(nancy, query="fromagerie").products) == ["Brie de Meaux", "Comté 18 mois"]
+    by_shop_name = _search(nancy, query="fromagerie")
+    assert by_shop_name.products == [] and [hit.name for hit in by_shop_name.shop_hits] == [cheese.name]
     assert [p.title for p in _search(nancy, query="bague").products] == ["Solitaire or jaune"]
     assert [p.title for p in _search(nancy, query="comte fromagerie").products] == ["Comté 18 mois"]
     # every word must match somewhere

@@ -39,6 +39,8 @@ VERB_LABELS = {
     "sign_in.unlock": _("Sign-in unlocked"),
     "legal.update": _("Legal page changed"),
     "legal.reset": _("Legal page back to its default text"),
+    "synonym.add": _("Search synonym added"),
+    "synonym.delete": _("Search synonym deleted"),
 }
 
 

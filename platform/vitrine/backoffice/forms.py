@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vitrine.legal.models import BODY_MAX, TITLE_MAX, LegalPage
+from vitrine.search.models import EXPANSION_MAX_LENGTH, WORD_MAX_LENGTH
 from vitrine.shops.forms import ShopIdentityForm
 from vitrine.tenancy.models import Territory
 
@@ -107,3 +108,18 @@ class LegalPageForm(forms.Form):
         super().__init__(*args, **kwargs)
         if kind != LegalPage.Kind.ACCESSIBILITE:
             del self.fields["accessibility"]
+
+
+class SynonymForm(forms.Form):
+    word = forms.CharField(
+        label=_("Word shoppers type"),
+        max_length=WORD_MAX_LENGTH,
+        error_messages={"required": _("Type the word shoppers search for.")},
+        help_text=_("One word, e.g. cadeau. Accents and capitals do not matter."),
+    )
+    expansion = forms.CharField(
+        label=_("Also finds"),
+        max_length=EXPANSION_MAX_LENGTH,
+        error_messages={"required": _("Type what this word should also find.")},
+        help_text=_("A word or a few words, all of which a product must have, e.g. idées cadeaux."),
+    )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from vitrine.audit.models import AuditEvent
 from vitrine.catalog.models import Product
+from vitrine.catalog.selectors import shop_readiness_annotate
 from vitrine.orders.models import Order, OrderSettings, PickupSettings
 from vitrine.shops.models import Shop, ShopMember
 
@@ -38,6 +39,7 @@ AUDIT_DETAILS = {
     "until": gettext_lazy("until"),
     "primary_color": gettext_lazy("primary colour"),
     "logo": gettext_lazy("logo"),
+    "expansion": gettext_lazy("also finds"),
     **{name: _field_label(PickupSettings, name) for name in ("lead_time_minutes", "slot_minutes", "slot_capacity")},
     **{
         name: _field_label(OrderSettings, name)
@@ -77,9 +79,10 @@ def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
 
 
 def shop_staff_detail(*, pk: int) -> Shop:
-    """A shop with what the staff page shows: team, products (with staff reasons)."""
+    """A shop with what the staff page shows: team, products (with staff reasons), what it lacks for shoppers."""
     return (
-        Shop.objects.select_related("commune", "category", "category__parent")
+        shop_readiness_annotate(Shop.objects.all(), checks=True)
+        .select_related("commune", "category", "category__parent")
         .prefetch_related(
             Prefetch("members", queryset=ShopMember.objects.select_related("user").order_by("-role", "created_at")),
             Prefetch("products", queryset=Product.objects.order_by("-created_at")),

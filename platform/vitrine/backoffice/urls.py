@@ -1,4 +1,4 @@
-"""The territory team's area: /equipe/ (shops, categories, communes, moderation, order rules) and /espace/."""
+"""The territory team's area: /equipe/ (shops, categories, communes, moderation, order rules, search synonyms) and /espace/."""
 
 from django.urls import path
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("categories/<int:pk>/supprimer/", views.staff_category_delete, name="staff_category_delete"),
     path("communes/", views.staff_communes, name="staff_communes"),
     path("produits/<int:pk>/retirer/", views.staff_product_unpublish, name="staff_product_unpublish"),
+    path("synonymes/", views.staff_synonyms, name="staff_synonyms"),
+    path("synonymes/<int:pk>/supprimer/", views.staff_synonym_delete, name="staff_synonym_delete"),
     path("journal/", views.staff_audit, name="staff_audit"),
     path("commandes/reglages/", views.staff_orders_settings, name="staff_orders_settings"),
     path("connexions/", views.staff_sign_ins, name="staff_sign_ins"),

@@ -26,13 +26,14 @@ from vitrine.backoffice.forms import (
     CommuneForm,
     LegalPageForm,
     ReasonForm,
+    SynonymForm,
 )
 from vitrine.backoffice.selectors import audit_rows, shop_staff_detail
 from vitrine.backoffice.services import sign_in_unlock, territory_announcement_set, territory_branding_update
 from vitrine.catalog.categories import category_tree_with_usage
 from vitrine.catalog.forms import CategoryForm
 from vitrine.catalog.models import Category, Product
-from vitrine.catalog.selectors import shop_category_choices
+from vitrine.catalog.selectors import shop_category_choices, shop_readiness
 from vitrine.catalog.services import (
     category_create,
     category_delete,
@@ -46,6 +47,9 @@ from vitrine.legal.services import legal_page_reset, legal_page_update
 from vitrine.orders import selectors as order_selectors
 from vitrine.orders.forms import OrderSettingsForm
 from vitrine.orders.settings_services import order_settings_update
+from vitrine.search.models import Synonym
+from vitrine.search.selectors import synonym_list
+from vitrine.search.services import synonym_add, synonym_delete
 from vitrine.shops.communes import commune_add
 from vitrine.shops.joining import shop_create_assisted
 from vitrine.shops.models import Shop
@@ -88,6 +92,7 @@ def _detail(request, shop: Shop, *, reason_forms: dict | None = None, errors: li
         "backoffice/shop_detail.html",
         {
             "shop": shop,
+            "readiness": shop_readiness(shop),
             "refuse_form": forms["refuse"],
             "suspend_form": forms["suspend"],
             "action_errors": errors,
@@ -274,6 +279,40 @@ def staff_communes(request: HttpRequest) -> HttpResponse:
     return added or form_render(request, "backoffice/communes.html", {"form": form, "communes": commune_list()}, form)
 
 
+# --- Search synonyms ---------------------------------------------------------------------------
+
+
+@staff_required
+def staff_synonyms(request: HttpRequest) -> HttpResponse:
+    """Words shoppers type that also find other words ("cadeau" → "idées cadeaux"): add, list, delete."""
+    form = SynonymForm(request.POST or None)
+    added = form_apply(
+        request,
+        form,
+        lambda: synonym_add(
+            word=form.cleaned_data["word"], expansion=form.cleaned_data["expansion"], actor=request.user
+        ),
+        done=lambda synonym: (
+            _("“%(word)s” now also finds “%(expansion)s”.") % {"word": synonym.word, "expansion": synonym.expansion}
+        ),
+        then="staff_synonyms",
+    )
+    context = {"form": form, "synonyms": synonym_list()}
+    return added or form_render(request, "backoffice/synonyms.html", context, form)
+
+
+@staff_required
+@require_POST
+def staff_synonym_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    synonym = get_object_or_404(Synonym, pk=pk)
+    synonym_delete(synonym=synonym, actor=request.user)
+    messages.success(
+        request,
+        _("“%(word)s” no longer finds “%(expansion)s”.") % {"word": synonym.word, "expansion": synonym.expansion},
+    )
+    return redirect("staff_synonyms")
+
+
 # --- Moderation -----------------------------------------------------------------------------
 
 
@@ -423,7 +462,7 @@ def legal_page_reset_view(request: HttpRequest, kind: str) -> HttpResponse:
 # --- The territory's audit trail -------------------------------------------------------------
 
 AUDIT_PER_PAGE = 50
-AUDIT_KINDS = {"shop", "order", "product", "category", "commune", "territory"}
+AUDIT_KINDS = {"shop", "order", "product", "category", "commune", "territory", "synonym"}
 
 
 @staff_required

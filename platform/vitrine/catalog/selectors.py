@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,12 +113,17 @@ def shop_public_get(*, slug: str, include_unapproved: bool = False) -> Shop | No
 
 
 def shop_products_public(*, shop: Shop) -> QuerySet[Product]:
-    """A shop's published products, as its storefront lists them (newest first)."""
+    """A shop's published products, as its storefront lists them: those with a photo first, then newest first.
+
+    Blank tiles at the top of a storefront make it look empty: a product without a photo
+    comes after every product with one.
+    """
     return (
         Product.objects.filter(shop=shop, status=Product.Status.PUBLISHED)
         .select_related("category")
         .prefetch_related(_photos_prefetch())
-        .order_by("-published_at", "-id")
+        .annotate(has_photo=Exists(ProductPhoto.objects.filter(product_id=OuterRef("pk"))))
+        .order_by("-has_photo", "-published_at", "-id")
     )
 
 
@@ -137,6 +143,71 @@ def category_top_level() -> QuerySet[Category]:
     return Category.objects.filter(parent__isnull=True).order_by("position", "name")
 
 
+# --- A shop ready for shoppers ---------------------------------------------------------------
+#
+# An approved shop goes online at once, but a shop without products, a photo or opening hours
+# shows shoppers an empty page. Until it has them it is "coming soon" ("Bientôt"): listed after
+# the others, wherever shops are listed (the directory, the home page, the search's shops), and
+# the staff's approval page lists what is missing. Here, catalog sees both the shops and their
+# products; shops alone could not tell.
+#
+# Each check is SQL over the shop's row, `{shop}` its alias and `{published}` the placeholder
+# of Product.Status.PUBLISHED: the ORM (shop_readiness_annotate) and the search's own statement
+# (vitrine.search.sql) use these same texts, so "ready" means one thing everywhere.
+SHOP_READINESS_CHECKS = {
+    "products": (
+        "EXISTS (SELECT 1 FROM catalog_product ready_product"
+        " WHERE ready_product.shop_id = {shop}.id AND ready_product.status = {published})"
+    ),
+    "photo": "({shop}.logo <> '' OR EXISTS (SELECT 1 FROM shops_shopphoto ready_photo WHERE ready_photo.shop_id = {shop}.id))",
+    "hours": "EXISTS (SELECT 1 FROM shops_openingrange ready_hours WHERE ready_hours.shop_id = {shop}.id)",
+}
+
+
+def shop_ready_sql(*, shop: str, published: str) -> str:
+    """SQL true when the shop (alias `shop`) has what shoppers need: products, a photo, opening hours."""
+    return (
+        "("
+        + " AND ".join(check.format(shop=shop, published=published) for check in SHOP_READINESS_CHECKS.values())
+        + ")"
+    )
+
+
+def _readiness_sql(check: str) -> RawSQL:
+    # Django names the queryset's own table by its name: "shops_shop".
+    sql = SHOP_READINESS_CHECKS[check].format(shop='"shops_shop"', published="%s")
+    params = [Product.Status.PUBLISHED] if "%s" in sql else []
+    return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611 (this module's constant SQL, values bound)
+
+
+def shop_readiness_annotate(shops: QuerySet[Shop], *, checks: bool = False) -> QuerySet[Shop]:
+    """The shops with `is_ready` (see SHOP_READINESS_CHECKS), in the same query; with `checks`, each as `ready_<name>`."""
+    sql = shop_ready_sql(shop='"shops_shop"', published="%s")
+    ready = RawSQL(sql, [Product.Status.PUBLISHED], output_field=BooleanField())  # noqa: S611 (as above)
+    each = {f"ready_{name}": _readiness_sql(name) for name in SHOP_READINESS_CHECKS} if checks else {}
+    return shops.annotate(is_ready=ready, **each)
+
+
+@dataclass(frozen=True)
+class ReadinessItem:
+    label: str
+    done: bool
+    required: bool = True
+
+
+def shop_readiness(shop: Shop) -> list[ReadinessItem]:
+    """What a shop annotated by shop_readiness_annotate(checks=True) has and lacks, as the staff's checklist shows it.
+
+    A description is recommended, not required: shoppers can buy without one.
+    """
+    return [
+        ReadinessItem(_("At least one published product"), bool(shop.ready_products)),  # type: ignore[attr-defined]
+        ReadinessItem(_("A photo of the shop or its logo"), bool(shop.ready_photo)),  # type: ignore[attr-defined]
+        ReadinessItem(_("Opening hours"), bool(shop.ready_hours)),  # type: ignore[attr-defined]
+        ReadinessItem(_("A description"), bool(shop.description.strip()), required=False),
+    ]
+
+
 @dataclass(frozen=True)
 class ShopFilters:
     category: Category | None = None
@@ -145,7 +216,10 @@ class ShopFilters:
 
 
 def shop_list_public(*, filters: ShopFilters) -> QuerySet[Shop]:
-    """Approved shops for the directory, filtered, with what "open now" needs prefetched."""
+    """Approved shops for the directory, filtered, with what "open now" needs prefetched.
+
+    Shops ready for shoppers first, by name; those still "coming soon" after them.
+    """
     shops = shop_public_list()
     if filters.category is not None:
         shops = shops.filter(category_id__in=category_descendant_ids(filters.category))
@@ -153,13 +227,15 @@ def shop_list_public(*, filters: ShopFilters) -> QuerySet[Shop]:
         shops = shops.filter(commune__slug=filters.commune_slug)
     if filters.click_and_collect:
         shops = shops.filter(click_and_collect=True, showcase_only=False)
-    return shop_with_hours(shops.prefetch_related("photos")).order_by("name", "id")
+    return shop_with_hours(shop_readiness_annotate(shops).prefetch_related("photos")).order_by(
+        "-is_ready", "name", "id"
+    )
 
 
 def shop_featured() -> list[Shop]:
-    return list(
-        shop_with_hours(shop_public_list().filter(is_featured=True).prefetch_related("photos")).order_by("name")[:12]
-    )
+    """The shops staff feature on the home page: ready ones first, "coming soon" ones after."""
+    featured = shop_readiness_annotate(shop_public_list().filter(is_featured=True)).prefetch_related("photos")
+    return list(shop_with_hours(featured).order_by("-is_ready", "name", "id")[:12])
 
 
 @dataclass(frozen=True)

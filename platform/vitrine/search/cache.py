@@ -43,6 +43,19 @@ class TerritoryCache(Generic[V]):
             self._entries.move_to_end(schema)
             return entry[1]
 
+    def latest(self, schema: str) -> tuple[Hashable, V] | None:
+        """The schema's value with the version it was built from, whatever it is; marks it recently used."""
+        with self._lock:
+            entry = self._entries.get(schema)
+            if entry is None:
+                return None
+            self._entries.move_to_end(schema)
+            return entry
+
+    def forget(self, schema: str) -> None:
+        with self._lock:
+            self._entries.pop(schema, None)
+
     def put(self, schema: str, version: Hashable, value: V) -> None:
         """Keep `value` for the schema (replacing another version's), evicting the oldest if full."""
         with self._lock:

@@ -24,24 +24,84 @@ def query_terms(query: str) -> list[str]:
     return _WORD.findall(text_fold(query[:MAX_QUERY_LENGTH]))[:MAX_TERMS]
 
 
-def tsquery_text(terms: list[str], *, joiner: str = " & ", weight: str = "", prefix: bool = True) -> str:
-    """A to_tsquery() text: each word matches itself (stemmed) or, from 3 letters, as a prefix.
+# PostgreSQL's French stop words (tsearch_data/french.stop) that a folded word can be: the
+# search drops them before asking anything (to_tsquery('french', ...) would drop them too, but
+# a prefix asked of the 'simple' configuration would not). tests/search check the server's list.
+FRENCH_STOP_WORDS = frozenset(
+    """au aux avec ce ces dans de des du elle en et eux il je la le leur lui ma mais me mes moi mon ne nos
+    notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre vous
+    c d j l m n s t y suis es est sommes sont serai seras sera serons serez seront serais serait serions
+    seriez seraient fus fut furent sois soit soyons soyez soient fusse fusses fussions fussiez fussent
+    ayant ayante ayantes ayants eu eue eues eus ai as avons avez ont aurai auras aura aurons aurez auront
+    aurais aurait aurions auriez auraient avais avait avions aviez avaient eut eurent aie aies ait ayons
+    ayez aient eusse eusses eussions eussiez eussent""".split()
+)
+PREFIX_MIN_LENGTH = 3
 
-    "deco" finds "décoration" (stem "decor") through the prefix. `weight` ("A") restricts
-    every word to that weight (the title); `prefix=False` asks for the words themselves only,
-    so "vin" can rank wine above "vinaigre". Terms are plain [a-z0-9] words, so nothing the
-    shopper types can inject query syntax.
+
+def search_words(query: str) -> list[str]:
+    """The words of a query that ask for something: query_terms without the stop words."""
+    return [term for term in query_terms(query) if term not in FRENCH_STOP_WORDS]
+
+
+def stem_tsquery(term: str, *, weight: str = "", expansions: tuple[tuple[str, ...], ...] = ()) -> str:
+    """One word's to_tsquery('french', ...) text: the word, stemmed, or one of its synonyms' phrases.
+
+    Snowball's French stemmer keeps "bijoux", "choux", "genoux" as they are: the singular is
+    asked for too. A synonym (territory staff's, vitrine.search.synonyms) is a phrase whose
+    words must all be there: "cadeau" may also find "idées" and "cadeaux" together. Terms are
+    plain [a-z0-9] words, so nothing the shopper types can inject query syntax.
     """
-    return joiner.join(term_tsquery(term, weight=weight, prefix=prefix) for term in terms)
-
-
-def term_tsquery(term: str, *, weight: str = "", prefix: bool = True) -> str:
-    """One word's to_tsquery() text (see tsquery_text)."""
-    alternatives = [f"{term}:{weight}" if weight else term]
+    suffix = f":{weight}" if weight else ""
+    alternatives = [f"{term}{suffix}"]
     if term.endswith("oux"):
-        # Snowball's French stemmer keeps "bijoux", "choux", "genoux" as they are:
-        # the singular must be asked for too ("bijou" finds "bijoux" by its prefix).
-        alternatives.append(f"{term[:-1]}:{weight}" if weight else term[:-1])
-    if prefix and len(term) >= 3:
-        alternatives.append(f"{term}:*{weight}")
+        alternatives.append(f"{term[:-1]}{suffix}")
+    for phrase in expansions:
+        alternatives.append("(" + " & ".join(f"{word}{suffix}" for word in phrase) + ")")
     return "(" + " | ".join(alternatives) + ")"
+
+
+def prefix_tsquery(term: str, *, weight: str = "") -> str | None:
+    """The word as a beginning, for to_tsquery('simple', ...): the word as typed, never its stem.
+
+    "deco" finds "décoration" (stem "decor"), "bij" finds "bijoux". The prefix is the word
+    itself, not its stem: 'french' would ask for "creme" as the prefix "crem", which begins
+    "crémaillère" and "crémant". None below PREFIX_MIN_LENGTH letters: "a" begins too much.
+    """
+    if len(term) < PREFIX_MIN_LENGTH:
+        return None
+    return f"{term}:*{weight}"
+
+
+def _letter_classes() -> dict[str, str]:
+    classes: dict[str, set[str]] = {}
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        classes[letter] = {letter, letter.upper()}
+    for accented, plain in zip(ACCENTED, UNACCENTED, strict=True):
+        classes[plain.lower()].add(accented)
+    return {letter: "[" + "".join(sorted(chars)) + "]" for letter, chars in classes.items()}
+
+
+_LETTER_CLASSES = _letter_classes()
+# "oe" may be written "œ" ("oeuf", "Œuf"), or be two letters ("Noël").
+_LIGATURE_CLASSES = {
+    "oe": f"(?:{_LETTER_CLASSES['o']}{_LETTER_CLASSES['e']}|[œŒ])",
+    "ae": f"(?:{_LETTER_CLASSES['a']}{_LETTER_CLASSES['e']}|[æÆ])",
+}
+
+
+def typed_regex(term: str) -> str:
+    """A PostgreSQL regex finding the word as typed, a whole word, in text as written (accents, capitals).
+
+    Ranking asks it of every match's title: cheaper than folding each title and parsing it
+    into words. "creme" finds "Crème" but not "Crémant" (a whole word) nor "crèmes".
+    """
+    parts, i = [], 0
+    while i < len(term):
+        if term[i : i + 2] in _LIGATURE_CLASSES:
+            parts.append(_LIGATURE_CLASSES[term[i : i + 2]])
+            i += 2
+            continue
+        parts.append(_LETTER_CLASSES.get(term[i], term[i]))
+        i += 1
+    return r"\m" + "".join(parts) + r"\M"

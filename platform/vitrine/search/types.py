@@ -41,6 +41,17 @@ class Facet:
 
 
 @dataclass(frozen=True)
+class ShopHit:
+    """A shop whose name or trade holds the words, as the search's "Shops" block shows it."""
+
+    slug: str
+    name: str
+    trade: str  # its category's name
+    commune: str
+    ready: bool  # False: "coming soon" (catalog.selectors.SHOP_READINESS_CHECKS)
+
+
+@dataclass(frozen=True)
 class Suggestion:
     kind: str  # "query" (search these words instead) or "category" (go to the category)
     label: str
@@ -60,6 +71,7 @@ class SearchPage:
     communes: list[Facet] = field(default_factory=list)
     shops: list[Facet] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
+    shop_hits: list[ShopHit] = field(default_factory=list)
     category: Category | None = None
     searched: bool = False  # False when there was nothing to search for (no words, no filter)
 
