@@ -105,10 +105,11 @@ def test_only_an_admin_may_change_the_identity_even_calling_the_service(nancy):
     # given a staff member (not an admin) of Nancy
     from vitrine.backoffice.services import territory_branding_update
     from vitrine.shops.permissions import NotTerritoryAdmin
+    from vitrine.tenancy.branding import IdentityChange
 
     with tenant_context(nancy):
         staff = UserFactory(role=User.Role.TERRITORY_STAFF)
         # when / then: the service itself refuses (a 403, not a 500), and nothing changes
         with pytest.raises(NotTerritoryAdmin):
-            territory_branding_update(territory=nancy, actor=staff, name="Piraté", hero_text="", primary_color="")
+            territory_branding_update(territory=nancy, actor=staff, change=IdentityChange(name="Piraté"))
     assert Territory.objects.get(pk=nancy.pk).name != "Piraté"
