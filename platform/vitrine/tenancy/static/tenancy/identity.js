@@ -57,17 +57,24 @@
   }
 
   var verdicts = preview.querySelector(".ip-verdicts");
-  function showRatio(pair, ratio) {
+  // `chosen`: the person typed this colour (an empty field keeps the theme's, which is never refused).
+  function showRatio(pair, ratio, chosen) {
     var item = preview.querySelector('[data-pair="' + pair + '"]');
     var min = parseFloat(item.dataset.min);
     var ok = ratio >= min;
     var shown = ratio.toLocaleString(lang, { maximumFractionDigits: 1, minimumFractionDigits: 1 });
     var needed = min.toLocaleString(lang, { maximumFractionDigits: 1 });
-    item.textContent = item.dataset.label + " " + shown + ":1 — " +
-      (ok ? verdicts.dataset.ok : verdicts.dataset.bad + " (" + verdicts.dataset.needs + " " + needed + ":1)");
-    item.classList.toggle("ip-ok", ok);
-    item.classList.toggle("ip-bad", !ok);
+    var verdict = ok ? verdicts.dataset.ok : verdicts.dataset.bad + " (" + verdicts.dataset.needs + " " + needed + ":1)";
+    if (!chosen) verdict = verdicts.dataset.theme;
+    item.textContent = item.dataset.label + " " + shown + ":1 — " + verdict;
+    item.classList.toggle("ip-ok", chosen && ok);
+    item.classList.toggle("ip-bad", chosen && !ok);
   }
+  function chosen(name) {
+    var input = field(name);
+    return !!input && HEX.test(input.value.trim());
+  }
+  var pickers = {};
 
   function update() {
     var base = baseTokens();
@@ -93,9 +100,14 @@
     preview.querySelector(".ip-footer").textContent = text("footer_text", "");
     imageFrom("logo", data.logo, preview.querySelector(".ip-logo"));
     imageFrom("hero_image", data.hero_image, preview.querySelector(".ip-hero-image"));
-    showRatio("primary", contrast(primary, background));
-    showRatio("header", contrast(onHeader, header));
-    showRatio("accent", contrast(accent, background));
+    // The header's text colour follows the primary one: a typed primary changes the header's verdict too.
+    showRatio("primary", contrast(primary, background), chosen("primary_color"));
+    showRatio("header", contrast(onHeader, header), chosen("header_color") || chosen("primary_color"));
+    showRatio("accent", contrast(accent, background), chosen("accent_color"));
+    var effective = { primary_color: primary, header_color: header, accent_color: accent };
+    Object.keys(pickers).forEach(function (name) {
+      if (!chosen(name) && effective[name]) pickers[name].value = effective[name];
+    });
   }
 
   // A colour chart beside each #RRGGBB field, kept in step with it (the text field stays the one sent).
@@ -108,6 +120,7 @@
     picker.addEventListener("input", function () { input.value = picker.value; update(); });
     input.addEventListener("input", function () { if (HEX.test(input.value.trim())) picker.value = input.value.trim().toLowerCase(); });
     input.insertAdjacentElement("afterend", picker);
+    pickers[input.name] = picker;
   });
 
   var form = preview.closest("form") || document.querySelector("form[data-identity-form]");
