@@ -15,7 +15,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
-
 from PIL import Image
 
 from vitrine.config.env import ROOT_DIR, VAR_DIR

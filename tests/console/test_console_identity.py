@@ -52,7 +52,10 @@ def test_a_territory_provisioned_with_its_identity_has_it_from_the_start(
         "#b5541c",
         "Une initiative de Toulouse Métropole",
     )
-    assert (territory.logo.name, territory.favicon.name) == ("toulouse/branding/logo.png", "toulouse/branding/favicon.png")
+    assert (territory.logo.name, territory.favicon.name) == (
+        "toulouse/branding/logo.png",
+        "toulouse/branding/favicon.png",
+    )
     assert not any((tmp_path / "provisioning").rglob("*.*"))
     home = host_client("toulouse.localhost").get("/").text
     assert 'alt="Achetez Toulouse"' in home and "/media/toulouse/branding/favicon.png" in home
