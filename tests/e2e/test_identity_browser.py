@@ -22,6 +22,14 @@ def _file(name: str, width: int, height: int, colour: str) -> dict:
     return {"name": name, "mimeType": "image/png", "buffer": image_bytes(width, height, colour=colour)}
 
 
+def _wcag_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    results = Axe().run(page, options=options)
+    return [f"{v['id']}: {v['help']} — {v['nodes'][0]['target']}" for v in results.response["violations"]]
+
+
 def _background(page, selector: str) -> str:
     return page.evaluate(BACKGROUND_JS, selector)
 
@@ -72,6 +80,7 @@ def test_a_territory_provisioned_then_branded_from_the_console_shows_its_identit
     expect(preview.locator(".ip-hero-image")).to_be_visible()
     page.locator("#id_favicon").set_input_files(_file("favicon.png", 64, 64, "#7a1f3d"))
     screenshot(page, f"identity-console-preview-{theme}")
+    assert _wcag_violations(page) == []
     page.locator("main form").get_by_role("button", name=re.compile("Save|Enregistrer")).click()
     page.wait_for_url(base_url("console", f"/territoires/{slug}/identite/"))
     expect(page.locator(".messages")).to_contain_text(name)
@@ -149,6 +158,8 @@ def test_the_team_identity_page_has_a_live_preview_on_a_phone(phone_page, base_u
     expect(preview.locator('[data-pair="accent"]')).to_have_class(re.compile("ip-bad"))
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "identity-team-page-phone")
+    # and the page, preview and colour charts included, meets WCAG 2.1 AA (axe-core)
+    assert _wcag_violations(page) == []
     # and the server, which decides, refuses the accent with the same reason (nothing saved)
     page.locator("main form").get_by_role("button", name=re.compile("Save|Enregistrer")).click()
     expect(page.locator("#id_accent_color").locator("xpath=..").get_by_role("alert")).to_contain_text("3:1")
