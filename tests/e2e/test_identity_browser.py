@@ -59,7 +59,10 @@ def test_a_territory_provisioned_then_branded_from_the_console_shows_its_identit
     # the preview already shows the header colour and the name, before anything is sent
     expect(page.locator("#identity-preview .ip-name")).to_have_text(name)
     assert _background(page, "#identity-preview .ip-header") == header_rgb
-    page.locator("main form").get_by_role("button", name=re.compile("Provision|Créer", re.I)).click()
+    screenshot(page, f"identity-console-provision-{theme}")
+    # (from the keyboard: a click right after a full-page screenshot can land while the page is re-laid out)
+    page.locator("main form").get_by_role("button", name=re.compile("Provision|Créer", re.I)).focus()
+    page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/creations/\d+/$"))
     page.wait_for_selector('#job-progress[data-status="succeeded"]', timeout=30_000)
 
@@ -81,7 +84,8 @@ def test_a_territory_provisioned_then_branded_from_the_console_shows_its_identit
     page.locator("#id_favicon").set_input_files(_file("favicon.png", 64, 64, "#7a1f3d"))
     screenshot(page, f"identity-console-preview-{theme}")
     assert _wcag_violations(page) == []
-    page.locator("main form").get_by_role("button", name=re.compile("Save|Enregistrer")).click()
+    page.locator("main form").get_by_role("button", name=re.compile("Save|Enregistrer")).focus()
+    page.keyboard.press("Enter")
     page.wait_for_url(base_url("console", f"/territoires/{slug}/identite/"))
     expect(page.locator(".messages")).to_contain_text(name)
 
