@@ -104,10 +104,87 @@ def test_only_an_admin_may_change_the_identity_even_calling_the_service(nancy):
     # given a staff member (not an admin) of Nancy
     from vitrine.backoffice.services import territory_branding_update
     from vitrine.shops.permissions import NotTerritoryAdmin
+    from vitrine.tenancy.branding import IdentityChange
 
     with tenant_context(nancy):
         staff = UserFactory(role=User.Role.TERRITORY_STAFF)
         # when / then: the service itself refuses (a 403, not a 500), and nothing changes
         with pytest.raises(NotTerritoryAdmin):
-            territory_branding_update(territory=nancy, actor=staff, name="Piraté", hero_text="", primary_color="")
+            territory_branding_update(territory=nancy, actor=staff, change=IdentityChange(name="Piraté"))
     assert Territory.objects.get(pk=nancy.pk).name != "Piraté"
+
+
+def test_the_identity_page_sets_every_part_and_records_it_in_both_trails(
+    nancy, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    from vitrine.audit.models import AuditEvent
+    from vitrine.testing.helpers import image_upload
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    client = _client(nancy)
+
+    # when the admin sends colours, texts and images from /espace/identite/
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/espace/identite/",
+            {
+                "name": "Achetez Grand Nancy",
+                "hero_text": "Vos commerçants en ligne",
+                "primary_color": "#7a1f3d",
+                "header_color": "#1d1d1b",
+                "accent_color": "#b5541c",
+                "footer_text": "Une initiative de la Métropole",
+                "logo": image_upload("logo.jpg", 200, 200, image_format="JPEG"),
+                "hero_image": image_upload("hero.png", 1200, 500),
+                "favicon": image_upload("favicon.png", 64, 64),
+                "social_image": image_upload("share.png", 1200, 630),
+            },
+        )
+
+    # then all is saved, recorded in the console's log and nancy's trail, and the pages follow
+    assert response.status_code == 302
+    nancy = Territory.objects.get(pk=nancy.pk)
+    assert (nancy.header_color, nancy.accent_color, nancy.footer_text) == (
+        "#1d1d1b",
+        "#b5541c",
+        "Une initiative de la Métropole",
+    )
+    assert nancy.logo.name.endswith(".png") and nancy.hero_image and nancy.favicon and nancy.social_image
+    assert AuditEntry.objects.filter(action="territory.branding", territory=nancy).count() == 1
+    with tenant_context(nancy):
+        assert AuditEvent.objects.filter(verb="territory.branding").count() == 1
+    page = client.get("/espace/identite/").text
+    # the page offers to remove what exists, and loads the preview only here
+    assert 'name="logo_remove"' in page and 'name="social_image_remove"' in page
+    assert "tenancy/identity.js" in page and 'id="identity-preview-data"' in page
+    assert "tenancy/identity.js" not in host_client("nancy.localhost").get("/").text
+
+
+def test_the_identity_page_refuses_a_file_that_is_not_an_image_or_is_too_big(nancy, tmp_path, settings):
+    settings.MEDIA_ROOT = str(tmp_path)
+    client = _client(nancy)
+    too_big = SimpleUploadedFile("hero.jpg", b"\xff\xd8" + b"0" * (2 * 1024 * 1024 + 1), content_type="image/jpeg")
+
+    response = client.post(
+        "/espace/identite/",
+        {
+            "name": "Nancy",
+            "favicon": SimpleUploadedFile("favicon.png", b"GIF89a not really", content_type="image/png"),
+            "hero_image": too_big,
+            "accent_color": "#fffff0",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "pas une image lisible" in response.text and "2 Mo" in response.text and "3:1" in response.text
+    nancy = Territory.objects.get(pk=nancy.pk)
+    assert nancy.name == "Achetez Grand Nancy" and not nancy.favicon and not nancy.hero_image
+    assert not nancy.accent_color and not any(tmp_path.rglob("*.*"))
+
+
+def test_territory_staff_who_are_not_admins_cannot_open_the_identity_page(nancy):
+    staff = _client(nancy, role=User.Role.TERRITORY_STAFF)
+
+    assert staff.get("/espace/identite/").status_code == 403
+    assert staff.post("/espace/identite/", {"name": "Pris", "header_color": "#000000"}).status_code == 403
+    assert not Territory.objects.get(pk=nancy.pk).header_color

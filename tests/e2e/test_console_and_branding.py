@@ -13,9 +13,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from vitrine.testing.browser import by_label, unique_slug
+from vitrine.testing.browser import by_label, console_sign_in, unique_slug
 from vitrine.testing.helpers import TEST_VAR
-from vitrine.testing.two_factor import browser_code_give
 
 pytestmark = pytest.mark.browser
 
@@ -58,15 +57,6 @@ def _unreadable_header_texts(page) -> list[str]:
         if ratio < AA_NORMAL_TEXT:
             problems.append(f"{text!r}: {_hex(colour)} on {_hex(background)} = {ratio:.1f}:1")
     return problems
-
-
-def _sign_in(page, base_url, operator) -> None:
-    page.goto(base_url("console", "/connexion/"))
-    page.get_by_label(re.compile(r"e-?mail|adresse [ée]lectronique|courriel", re.I)).fill(operator.email)
-    page.get_by_label(re.compile(r"^\s*(password|mot de passe)\s*$", re.I)).fill(operator.raw_password)
-    page.locator("main form").get_by_role("button").click()
-    browser_code_give(page, operator.totp_code())
-    page.wait_for_url(base_url("console", "/"))
 
 
 def _territory_facts(slug: str) -> tuple | None:
@@ -157,7 +147,7 @@ def test_operator_signs_in_and_provisions_a_territory_with_live_progress(
     territories_to_drop.append(slug)
 
     # when the operator signs in through the console's form
-    _sign_in(page, base_url, operator)
+    console_sign_in(page, base_url, operator)
 
     # then the territory list shows the existing territories
     expect(page.get_by_role("link", name=NANCY_NAME)).to_be_visible()
@@ -174,7 +164,7 @@ def test_operator_signs_in_and_provisions_a_territory_with_live_progress(
     by_label(page, "primary_color").fill("#1d4ed8")
     by_label(page, "contact_email").fill(f"contact@{slug}.example.fr")
     by_label(page, "admin_email").fill(f"admin@{slug}.example.fr")
-    page.locator("main form").get_by_role("button").click()
+    page.locator("main form button[type=submit]").click()
 
     # then it lands on the job page, which follows the Celery task until the territory is ready
     page.wait_for_url(re.compile(r"/creations/\d+/$"))
@@ -196,7 +186,7 @@ def test_operator_signs_in_and_provisions_a_territory_with_live_progress(
 def test_console_refuses_a_primary_colour_too_light_to_read(page, base_url, screenshot, operator, orm):
     # given a signed-in operator on the provisioning form
     slug = unique_slug()
-    _sign_in(page, base_url, operator)
+    console_sign_in(page, base_url, operator)
     page.goto(base_url("console", "/territoires/nouveau/"))
     before = orm(_territory_count)
 
@@ -207,7 +197,7 @@ def test_console_refuses_a_primary_colour_too_light_to_read(page, base_url, scre
     by_label(page, "primary_color").fill("#ffff00")
     by_label(page, "contact_email").fill(f"contact@{slug}.example.fr")
     by_label(page, "admin_email").fill(f"admin@{slug}.example.fr")
-    page.locator("main form").get_by_role("button").click()
+    page.locator("main form button[type=submit]").click()
 
     # then the form comes back with the contrast error next to the colour, and nothing is created
     page.wait_for_load_state()
@@ -235,7 +225,7 @@ def test_a_suspended_territory_answers_503_closed_for_now_in_its_branding(
     assert response.status == 200
 
     # when an operator suspends it from its console page
-    _sign_in(page, base_url, operator)
+    console_sign_in(page, base_url, operator)
     page.goto(base_url("console", f"/territoires/{slug}/"))
     expect(page.locator("h1")).to_contain_text(name)
     page.locator('button[name="status"][value="suspended"]').click()

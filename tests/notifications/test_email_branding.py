@@ -53,3 +53,40 @@ def test_the_email_links_follow_a_new_primary_domain(nancy, django_capture_on_co
     with tenant_context(nancy):
         _row, after = _queue_and_send("Bonjour")
     assert 'href="http://achetez-grand-nancy.example' in after.alternatives[0][0]
+
+
+def test_emails_show_a_png_logo_never_an_svg(nancy, limoges, tmp_path, settings, django_capture_on_commit_callbacks):
+    from vitrine.backoffice.services import territory_branding_update
+    from vitrine.tenancy.branding import IdentityChange
+    from vitrine.testing.factories import UserFactory
+    from vitrine.testing.helpers import image_upload
+
+    settings.MEDIA_ROOT = str(tmp_path)
+
+    # given nancy, whose folder has logo.svg for its pages and logo.png beside it for emails
+    with tenant_context(nancy):
+        _row, email = _queue_and_send("Bonjour")
+    html = email.alternatives[0][0]
+    # then the email shows the PNG, and no SVG (many mail clients do not display one)
+    assert "/static/tenants/nancy/logo.png" in html and ".svg" not in html
+
+    # given limoges, with no logo at all: the email names the territory as a wordmark, without an image
+    with tenant_context(limoges):
+        _row, email = _queue_and_send("Bonjour")
+    html = email.alternatives[0][0]
+    assert "<img" not in html and "Limoges en boutiques</span>" in html
+
+    # when nancy's admin uploads a WebP logo, it is stored as a PNG and the emails use it
+    with tenant_context(nancy), django_capture_on_commit_callbacks(execute=True):
+        territory_branding_update(
+            territory=nancy,
+            actor=UserFactory(role="territory_admin"),
+            change=IdentityChange(
+                name=nancy.name, images={"logo": image_upload("logo.webp", 120, 120, image_format="WEBP")}
+            ),
+        )
+    nancy.refresh_from_db()
+    with tenant_context(nancy):
+        _row, email = _queue_and_send("Bonjour")
+    html = email.alternatives[0][0]
+    assert 'src="http://nancy.localhost:8000/media/nancy/branding/logo.png"' in html and ".webp" not in html

@@ -6,6 +6,7 @@ from django_tenants.utils import tenant_context
 
 from vitrine.config.env import TENANTS_DIR
 from vitrine.tenancy.models import Territory
+from vitrine.tenancy.routing import routing_invalidate
 from vitrine.testing.helpers import host_client
 from vitrine.theming.services import (
     contrast_ratio,
@@ -135,3 +136,44 @@ def test_home_pages_show_each_territory_in_its_theme(nancy, limoges):
     assert "/* themes/metropole/theme.css */" in host_client("nancy.localhost").get("/theme.css").text
     assert "/* themes/terroir/theme.css */" in host_client("limoges.localhost").get("/theme.css").text
     assert "/static/tenants/nancy/logo.svg" in nancy_home  # the territory folder's logo
+
+
+def test_every_page_has_a_favicon_and_the_social_image_address_is_absolute(nancy, limoges, tmp_path, settings):
+    from vitrine.testing.helpers import image_upload
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    # given limoges without branding images, and nancy with a favicon and a social preview image
+    nancy.favicon.save("favicon.png", image_upload("favicon.png"), save=False)
+    nancy.social_image.save("social.jpg", image_upload("social.jpg", 1200, 630, image_format="JPEG"), save=False)
+    nancy.save(update_fields=["favicon", "social_image"])
+    routing_invalidate()
+
+    # when their home pages are shown
+    plain = host_client("limoges.localhost").get("/")
+    branded = host_client("nancy.localhost").get("/")
+
+    # then limoges has Vitrine's favicon and no social image; nancy its own, the social one as a full address
+    assert '<link rel="icon" href="/static/vitrine/favicon.png">' in plain.text
+    assert plain.context["territory_social_image_url"] == ""
+    assert '<link rel="icon" href="/media/nancy/branding/favicon.png">' in branded.text
+    assert branded.context["territory_favicon_url"] == "/media/nancy/branding/favicon.png"
+    assert branded.context["territory_social_image_url"] == "http://nancy.localhost/media/nancy/branding/social.jpg"
+
+
+@pytest.mark.parametrize("header", ["#767676", "#777777", "#12324a", "#fbf7ef", "#ffcc00", "#7a1f3d"])
+def test_any_header_colour_gets_a_readable_text_and_passes_the_check(header):
+    from vitrine.theming.services import header_color_check, header_text_color
+
+    # the header's text is the primary where it reads, else white or black: always AA
+    text = header_text_color(header=header, primary="#2f5d34")
+    assert contrast_ratio(text, header) >= 4.5
+    assert header_color_check(header, primary="#2f5d34") is None
+
+
+def test_an_accent_too_close_to_the_background_is_refused_with_the_ratio():
+    from vitrine.theming.services import accent_color_check
+
+    message = accent_color_check("#fffff0", theme=theme_load("metropole"))
+    assert "#fffff0" in message and "#ffffff" in message and "3:1" in message
+    assert accent_color_check("#b5541c", theme=theme_load("metropole")) is None
+    assert accent_color_check("blue", theme=theme_load("metropole")) is not None

@@ -11,58 +11,31 @@ import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.lockouts import lockout_clear
 from vitrine.accounts.models import User
 from vitrine.audit.services import audit_record
-from vitrine.common.images import ImageRejected, image_clean
-from vitrine.shops.permissions import admin_check, staff_check
+from vitrine.shops.permissions import NotTerritoryAdmin, admin_check, staff_check
+from vitrine.tenancy.branding import IdentityChange, territory_identity_update
 from vitrine.tenancy.models import Territory
 from vitrine.tenancy.routing import routing_invalidate
 from vitrine.tenancy.services import console_log_record
-from vitrine.theming.services import primary_color_check, theme_load
-
-LOGO_MAX_BYTES = 1024 * 1024
-LOGO_MAX_PIXELS = 4_000_000
 
 
 @transaction.atomic
-def territory_branding_update(
-    *, territory: Territory, actor: User, name: str, hero_text: str, primary_color: str, logo=None
-) -> Territory:
-    """Change a territory's name, hero text, primary colour and logo (all checked first); admins only."""
+def territory_branding_update(*, territory: Territory, actor: User, change: IdentityChange) -> Territory:
+    """Change the territory's identity (name, colours, texts, images: all checked first); its admins only."""
     admin_check(actor)
-    errors: dict[str, list[str]] = {}
-    name, hero_text, primary_color = name.strip(), hero_text.strip(), primary_color.strip().lower()
-    if not name:
-        errors["name"] = [_("Give the territory a name.")]
-    if primary_color:
-        message = primary_color_check(primary_color, theme=theme_load(territory.theme))
-        if message:
-            errors["primary_color"] = [message]
-    clean_logo = None
-    if logo is not None:
-        try:
-            clean_logo = image_clean(logo, max_bytes=LOGO_MAX_BYTES, max_pixels=LOGO_MAX_PIXELS)
-        except ImageRejected as exc:
-            errors["logo"] = [str(exc)]
-    if errors:
-        raise ValidationError(errors)
-    territory.name, territory.hero_text, territory.primary_color = name, hero_text, primary_color
-    fields = ["name", "hero_text", "primary_color", "updated_at"]
-    if clean_logo is not None:
-        territory.logo.save(f"logo.{clean_logo.extension}", clean_logo.content, save=False)
-        fields.append("logo")
-    territory.save(update_fields=fields)
-    details = {"primary_color": primary_color, "logo": logo is not None}
+    if connection.schema_name != territory.schema_name:  # type: ignore[attr-defined]  # django-tenants' connection
+        # The actor is an account of the schema being served: it never speaks for another territory.
+        raise NotTerritoryAdmin("Another territory's identity.")
     # The actor is a territory account (not in the public schema): the console's log names them by email.
-    console_log_record(
-        actor=None, actor_email=actor.email, action="territory.branding", territory=territory, details=details
+    territory, details = territory_identity_update(
+        territory=territory, change=change, actor=None, actor_email=actor.email
     )
-    audit_record(actor=actor, verb="territory.branding", obj=territory, payload={"name": name, **details})
-    transaction.on_commit(routing_invalidate)
+    audit_record(actor=actor, verb="territory.branding", obj=territory, payload={"name": territory.name, **details})
     return territory
 
 

@@ -22,7 +22,6 @@ from vitrine.audit.selectors import audit_events
 from vitrine.backoffice.forms import (
     AnnouncementForm,
     AssistedShopForm,
-    BrandingForm,
     CommuneForm,
     LegalPageForm,
     ReasonForm,
@@ -62,6 +61,8 @@ from vitrine.shops.selectors import (
     shop_staff_list,
     shop_status_counts,
 )
+from vitrine.tenancy.forms import IdentityForm
+from vitrine.tenancy.selectors import identity_preview_context
 
 
 @staff_required
@@ -363,23 +364,20 @@ def staff_orders_settings(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def branding(request: HttpRequest) -> HttpResponse:
-    """Territory admins change their marketplace's name, hero text, colour and logo."""
+    """Territory admins change their marketplace's identity: name, colours, texts and images."""
     territory = request.tenant
-    initial = {"name": territory.name, "hero_text": territory.hero_text, "primary_color": territory.primary_color}
-    form = BrandingForm(request.POST or None, request.FILES or None, initial=initial)
+    form = IdentityForm(
+        request.POST or None, request.FILES or None, initial=IdentityForm.initial_for(territory), territory=territory
+    )
     saved = form_apply(
         request,
         form,
-        lambda: territory_branding_update(
-            territory=territory,
-            actor=request.user,
-            logo=form.cleaned_data["logo"],
-            **{k: form.cleaned_data[k] for k in ("name", "hero_text", "primary_color")},
-        ),
+        lambda: territory_branding_update(territory=territory, actor=request.user, change=form.change()),
         done=_("Your marketplace's look is saved."),
         then="branding",
     )
-    return saved or form_render(request, "backoffice/branding.html", {"form": form}, form)
+    context = {"form": form, "preview": identity_preview_context(territory)}
+    return saved or form_render(request, "backoffice/branding.html", context, form)
 
 
 @staff_required

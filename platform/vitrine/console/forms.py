@@ -2,11 +2,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vitrine.console.services import TerritoryRequest, territory_request_validate
+from vitrine.tenancy.branding import IMAGE_FIELDS, identity_images_clean
+from vitrine.tenancy.forms import IdentityFieldsForm
 from vitrine.tenancy.models import Territory
 from vitrine.theming.services import theme_load, theme_names
 
 
-class TerritoryProvisionForm(forms.Form):
+class TerritoryProvisionForm(IdentityFieldsForm):
+    """A new territory; its identity (colours, texts, images) is optional and can be changed later."""
+
     name = forms.CharField(
         label=_("Name"), max_length=120, help_text=_("As residents know it, e.g. Achetez Grand Nancy.")
     )
@@ -17,18 +21,6 @@ class TerritoryProvisionForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Territory.Kind.choices)
     theme = forms.ChoiceField(label=_("Theme"))
-    # A text field, not <input type="color">: that one always sends a colour (#000000
-    # when untouched), and an empty field must mean "the theme's colour".
-    primary_color = forms.CharField(
-        label=_("Primary colour"),
-        required=False,
-        max_length=7,
-        widget=forms.TextInput(attrs={"placeholder": "#1d4ed8", "pattern": "#[0-9a-fA-F]{6}", "size": 8}),
-        help_text=_(
-            "Optional, as #RRGGBB; empty keeps the theme's colour. It must keep a 4.5:1 contrast with the theme's background."
-        ),
-    )
-    hero_text = forms.CharField(label=_("Hero text"), required=False, max_length=240)
     contact_email = forms.EmailField(label=_("Contact email"))
     admin_email = forms.EmailField(
         label=_("First administrator's email"), help_text=_("Receives a link to choose a password.")
@@ -39,6 +31,25 @@ class TerritoryProvisionForm(forms.Form):
         help_text=_("Optional, one per line, e.g. achetez.grandnancy.fr."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    field_order = [
+        "name",
+        "slug",
+        "kind",
+        "theme",
+        "contact_email",
+        "admin_email",
+        "custom_domains",
+        "primary_color",
+        "header_color",
+        "accent_color",
+        "hero_text",
+        "footer_text",
+        "logo",
+        "hero_image",
+        "favicon",
+        "social_image",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,7 +63,10 @@ class TerritoryProvisionForm(forms.Form):
             kind=data["kind"],
             theme=data["theme"],
             primary_color=data.get("primary_color", ""),
+            header_color=data.get("header_color", ""),
+            accent_color=data.get("accent_color", ""),
             hero_text=data.get("hero_text", ""),
+            footer_text=data.get("footer_text", ""),
             contact_email=data["contact_email"],
             admin_email=data["admin_email"],
             custom_domains=data.get("custom_domains", "").split(),
@@ -65,7 +79,14 @@ class TerritoryProvisionForm(forms.Form):
         for field_name, messages in territory_request_validate(self.territory_request()).items():
             for message in messages:
                 self.add_error(field_name, message)
+        _clean, image_errors = identity_images_clean(self.images())
+        for field_name, messages in image_errors.items():
+            for message in messages:
+                self.add_error(field_name, message)
         return cleaned
+
+    def images(self) -> dict:
+        return {kind: self.cleaned_data[kind] for kind in IMAGE_FIELDS if self.cleaned_data.get(kind)}
 
 
 class DomainAddForm(forms.Form):

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -24,12 +26,21 @@ from django_tenants.utils import get_public_schema_name, schema_exists, tenant_c
 from vitrine.accounts.lockouts import lockout_clear
 from vitrine.accounts.models import User
 from vitrine.accounts.services import user_invite
+from vitrine.audit.services import audit_record
 from vitrine.console.permissions import operator_check
+from vitrine.tenancy.branding import (
+    IMAGE_FIELDS,
+    IdentityChange,
+    identity_images_clean,
+    identity_images_store,
+    identity_texts_colours_check,
+    territory_identity_update,
+)
 from vitrine.tenancy.models import AuditEntry, Domain, ProvisioningJob, Territory
 from vitrine.tenancy.routing import routing_invalidate
 from vitrine.tenancy.schemas import territory_schema_create
 from vitrine.tenancy.services import console_log_record, default_domain, domain_check
-from vitrine.theming.services import ThemeNotFound, primary_color_check, theme_load
+from vitrine.theming.services import ThemeNotFound, theme_load
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +76,8 @@ RESERVED_SLUGS = frozenset(
 )
 
 ProgressCallback = Callable[[str, int], None]
+STASH_DIR = "provisioning"
+STASH_RE = re.compile(rf"{STASH_DIR}/[0-9a-f]{{32}}/(logo|hero|favicon|social)\.(png|jpg|webp)")
 
 
 @dataclass
@@ -80,6 +93,11 @@ class TerritoryRequest:
     primary_color: str = ""
     hero_text: str = ""
     custom_domains: list[str] = field(default_factory=list)
+    header_color: str = ""
+    accent_color: str = ""
+    footer_text: str = ""
+    # kind -> name of a checked image set aside by provisioning_images_stash (the job runs elsewhere)
+    images: dict[str, str] = field(default_factory=dict)
 
     def normalised(self) -> TerritoryRequest:
         return TerritoryRequest(
@@ -90,8 +108,12 @@ class TerritoryRequest:
             kind=self.kind,
             theme=self.theme.strip(),
             primary_color=self.primary_color.strip().lower(),
-            hero_text=self.hero_text.strip(),
+            hero_text=" ".join(self.hero_text.split()),
             custom_domains=sorted({d.strip().lower().rstrip(".") for d in self.custom_domains if d.strip()}),
+            header_color=self.header_color.strip().lower(),
+            accent_color=self.accent_color.strip().lower(),
+            footer_text=" ".join(self.footer_text.split()),
+            images=dict(self.images),
         )
 
 
@@ -157,10 +179,21 @@ def territory_request_validate(request: TerritoryRequest) -> dict[str, list[str]
     except ThemeNotFound:
         add("theme", _("There is no theme named “%(theme)s”.") % {"theme": request.theme})
     else:
-        if request.primary_color:
-            message = primary_color_check(request.primary_color, theme=theme)
-            if message:
-                add("primary_color", message)
+        identity_errors = identity_texts_colours_check(
+            base_tokens=dict(theme.tokens),
+            theme_name=request.theme,
+            hero_text=request.hero_text,
+            footer_text=request.footer_text,
+            primary_color=request.primary_color,
+            header_color=request.header_color,
+            accent_color=request.accent_color,
+        )
+        for field_name, messages in identity_errors.items():
+            for message in messages:
+                add(field_name, message)
+    for kind, name in request.images.items():
+        if kind not in IMAGE_FIELDS or not STASH_RE.fullmatch(name):
+            add(kind if kind in IMAGE_FIELDS else "name", _("This image was not received; send it again."))
     if not errors.get("slug") and SLUG_RE.match(request.slug):
         for domain in request.custom_domains:
             if domain == default_domain(request.slug):
@@ -215,9 +248,15 @@ def territory_provision(
             kind=request.kind,
             theme=request.theme,
             primary_color=request.primary_color,
+            header_color=request.header_color,
+            accent_color=request.accent_color,
             hero_text=request.hero_text,
+            footer_text=request.footer_text,
             contact_email=request.contact_email,
         )
+        if request.images:
+            progress(gettext_noop("Storing the logo and images"), 15)
+            _stashed_images_store(territory=territory, names=request.images)
         progress(gettext_noop("Creating the territory's database schema"), 20)
         method = territory_schema_create(schema_name=territory.schema_name, use_template=use_template)
         progress(gettext_noop("Adding domains"), 70)
@@ -277,3 +316,53 @@ def console_sign_in_unlock(*, username: str, ip_address: str | None, actor: User
     if cleared:
         console_log_record(actor=actor, action="sign_in.unlock", details={"email": username})
     return cleared
+
+
+def provisioning_images_stash(*, images: dict) -> dict[str, str]:
+    """Check the images sent with a provisioning request and set them aside for the job; kind -> stored name.
+
+    The job runs in a worker, after the request: the uploads cannot travel in its parameters.
+    Raise ValidationError (by field) when one is not an acceptable image.
+    """
+    clean, errors = identity_images_clean(images)
+    if errors:
+        raise ValidationError(errors)
+    folder = f"{STASH_DIR}/{uuid.uuid4().hex}"
+    return {kind: default_storage.save(f"{folder}/{image.name}", image.content) for kind, image in clean.items()}
+
+
+def provisioning_images_discard(*, names: dict[str, str]) -> None:
+    """Remove the images a provisioning job set aside (done or failed, they are not needed again)."""
+    for name in names.values():
+        if STASH_RE.fullmatch(name):
+            default_storage.delete(name)
+
+
+def _stashed_images_store(*, territory: Territory, names: dict[str, str]) -> None:
+    files = {kind: default_storage.open(name) for kind, name in names.items()}
+    try:
+        clean, errors = identity_images_clean(files)  # checked when sent; checked again, they come from storage
+        if errors:
+            raise ValidationError(errors)
+        territory.save(update_fields=identity_images_store(territory=territory, images=clean))
+    finally:
+        for opened in files.values():
+            opened.close()
+
+
+@transaction.atomic
+def console_territory_identity_update(*, territory: Territory, actor: User, change: IdentityChange) -> Territory:
+    """A platform operator changes a territory's identity (the same rule as its own team's page)."""
+    if not actor.is_staff or connection.schema_name != get_public_schema_name():  # type: ignore[attr-defined]
+        raise PermissionDenied("Platform operators only, from the console.")
+    territory, details = territory_identity_update(territory=territory, change=change, actor=actor)
+    # The team reads its own trail: it says the platform changed their look, and who.
+    with tenant_context(territory):
+        audit_record(
+            actor=None,
+            actor_label=actor.email,
+            verb="territory.branding",
+            obj=territory,
+            payload={"name": territory.name, "by": "console", **details},
+        )
+    return territory

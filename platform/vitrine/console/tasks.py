@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
-from vitrine.console.services import TerritoryRequest, territory_provision
+from vitrine.console.services import TerritoryRequest, provisioning_images_discard, territory_provision
 from vitrine.tenancy.models import ProvisioningJob
 
 logger = logging.getLogger(__name__)
@@ -31,12 +31,14 @@ def territory_provision_job_run(*, job_id: int) -> None:
             request=TerritoryRequest(**job.params), actor=job.requested_by, on_progress=progress
         )
     except ValidationError as exc:
+        provisioning_images_discard(names=job.params.get("images", {}))
         job.status = ProvisioningJob.Status.FAILED
         job.error = "; ".join(exc.messages)
         job.save(using=settings.PROGRESS_DATABASE, update_fields=["status", "error", "updated_at"])
         return
     except Exception:
         logger.exception("Provisioning job %s failed", job_id)
+        provisioning_images_discard(names=job.params.get("images", {}))  # a failed job is not run again
         job.status, job.error = (
             ProvisioningJob.Status.FAILED,
             gettext("Unexpected error; the platform team has the details."),
@@ -45,3 +47,4 @@ def territory_provision_job_run(*, job_id: int) -> None:
         raise
     job.status, job.progress, job.territory_id = ProvisioningJob.Status.SUCCEEDED, 100, result.territory.pk
     job.save(using=settings.PROGRESS_DATABASE, update_fields=["status", "progress", "territory", "updated_at"])
+    provisioning_images_discard(names=job.params.get("images", {}))

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.territory_list_view, name="console_home"),
     path("territoires/nouveau/", views.territory_provision_view, name="console_provision"),
     path("territoires/<slug:slug>/", views.territory_detail_view, name="console_territory"),
+    path("territoires/<slug:slug>/identite/", views.territory_identity_view, name="console_territory_identity"),
     path("territoires/<slug:slug>/statut/", views.territory_status_view, name="console_territory_status"),
     path("territoires/<slug:slug>/domaines/", views.domain_add_view, name="console_domain_add"),
     path("creations/<int:job_id>/", views.job_view, name="console_job"),

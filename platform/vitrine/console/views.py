@@ -5,19 +5,26 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from vitrine.accounts.forms import LockoutForm
 from vitrine.accounts.lockouts import lockout_list
+from vitrine.common.forms import form_apply, form_render
 from vitrine.common.tasks import task_send_on_commit
 from vitrine.console.forms import DomainAddForm, TerritoryProvisionForm
 from vitrine.console.permissions import operator_required
 from vitrine.console.selectors import audit_list, territory_list
-from vitrine.console.services import console_sign_in_unlock
+from vitrine.console.services import (
+    console_sign_in_unlock,
+    console_territory_identity_update,
+    provisioning_images_stash,
+)
 from vitrine.console.tasks import territory_provision_job_run
+from vitrine.tenancy.forms import IdentityForm
 from vitrine.tenancy.models import ProvisioningJob, Territory
-from vitrine.tenancy.selectors import territory_base_url
+from vitrine.tenancy.selectors import identity_preview_context, territory_base_url
 from vitrine.tenancy.services import console_log_record, domain_add, territory_set_status
 from vitrine.theming.services import theme_load
 
@@ -36,9 +43,12 @@ def territory_list_view(request: HttpRequest) -> HttpResponse:
 
 @operator_required
 def territory_provision_view(request: HttpRequest) -> HttpResponse:
-    form = TerritoryProvisionForm(request.POST or None, initial={"theme": "metropole", "kind": "city"})
+    form = TerritoryProvisionForm(
+        request.POST or None, request.FILES or None, initial={"theme": "metropole", "kind": "city"}
+    )
     if request.method == "POST" and form.is_valid():
         params = form.territory_request().__dict__
+        params["images"] = provisioning_images_stash(images=form.images())
         with transaction.atomic():
             job = ProvisioningJob.objects.create(params=params, requested_by=request.user)
             console_log_record(
@@ -49,7 +59,8 @@ def territory_provision_view(request: HttpRequest) -> HttpResponse:
             # With the broker down the job stays queued, visible on its page, instead of hanging here.
             task_send_on_commit(territory_provision_job_run, job_id=job.pk)
         return redirect("console_job", job_id=job.pk)
-    return render(request, "console/territory_provision.html", {"form": form})
+    context = {"form": form, "preview": identity_preview_context()}
+    return render(request, "console/territory_provision.html", context)
 
 
 @operator_required
@@ -75,6 +86,24 @@ def _detail_context(territory: Territory, domain_form: DomainAddForm) -> dict:
         "domain_form": domain_form,
         "entries": audit_list(territory=territory, limit=50),
     }
+
+
+@operator_required
+def territory_identity_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """An operator sets a territory's identity: the same fields and checks as its team's own page."""
+    territory = get_object_or_404(territory_list(), schema_name=slug)
+    form = IdentityForm(
+        request.POST or None, request.FILES or None, initial=IdentityForm.initial_for(territory), territory=territory
+    )
+    saved = form_apply(
+        request,
+        form,
+        lambda: console_territory_identity_update(territory=territory, actor=request.user, change=form.change()),
+        done=_("The identity of %(name)s is saved.") % {"name": territory.name},
+        then=reverse("console_territory_identity", kwargs={"slug": slug}),
+    )
+    context = {"territory": territory, "form": form, "preview": identity_preview_context(territory, absolute=True)}
+    return saved or form_render(request, "console/territory_identity.html", context, form)
 
 
 @operator_required

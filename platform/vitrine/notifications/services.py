@@ -21,7 +21,7 @@ from vitrine.common.tasks import task_send_on_commit
 from vitrine.common.text import line_clean
 from vitrine.notifications.models import OutboxEmail
 from vitrine.tenancy.selectors import territory_base_url_cached
-from vitrine.theming.services import territory_logo_url, territory_tokens
+from vitrine.theming.services import territory_email_logo_url, territory_tokens
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -49,7 +49,7 @@ def _branding(*, subject: str, body: str) -> dict[str, str]:
     territory = connection.tenant  # type: ignore[attr-defined]  # the outbox lives in territory schemas only
     tokens = territory_tokens(territory)
     site_url = territory_base_url_cached(territory)
-    logo = territory_logo_url(territory)
+    logo = territory_email_logo_url(territory)  # PNG or JPEG: many mail clients show no SVG; else a wordmark
     if logo and not logo.startswith(("http://", "https://")):
         logo = site_url + logo if site_url else None
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)

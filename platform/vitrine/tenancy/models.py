@@ -38,9 +38,19 @@ class Territory(TenantMixin):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CITY)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     theme = models.CharField(_("theme"), max_length=60, default="metropole")
+    # Branding files are checked and re-encoded by tenancy.branding before they are stored.
     logo = models.FileField(_("logo"), upload_to=territory_logo_path, blank=True)
     primary_color = models.CharField(_("primary colour"), max_length=7, blank=True, validators=[HEX_COLOUR])
+    header_color = models.CharField(_("header colour"), max_length=7, blank=True, validators=[HEX_COLOUR])
+    accent_color = models.CharField(_("accent colour"), max_length=7, blank=True, validators=[HEX_COLOUR])
     hero_text = models.CharField(_("hero text"), max_length=240, blank=True)
+    hero_image = models.FileField(_("hero image"), upload_to=territory_logo_path, blank=True)
+    # Stored with the image so the page reserves its room before it loads (no layout shift).
+    hero_image_width = models.PositiveIntegerField(null=True, blank=True)
+    hero_image_height = models.PositiveIntegerField(null=True, blank=True)
+    favicon = models.FileField(_("favicon"), upload_to=territory_logo_path, blank=True)
+    social_image = models.FileField(_("social preview image"), upload_to=territory_logo_path, blank=True)
+    footer_text = models.CharField(_("footer text"), max_length=300, blank=True)
     contact_email = models.EmailField(_("contact email"))
     # The team's announcement on the home page ("Marché de Noël samedi..."), until a date if given.
     announcement = models.CharField(_("announcement"), max_length=280, blank=True)

@@ -4,6 +4,7 @@ from django.conf import settings
 
 from vitrine.tenancy.models import Territory
 from vitrine.tenancy.routing import routes
+from vitrine.theming.services import territory_base_tokens, territory_logo_url, theme_load, theme_names
 
 
 def territory_base_url(territory: Territory) -> str:
@@ -30,3 +31,31 @@ def url_absolute(url: str, *, base_url: str) -> str:
     if url.startswith("//"):
         return base_url.split("//", 1)[0] + url
     return base_url + (url if url.startswith("/") else "/" + url)
+
+
+PREVIEW_TOKENS = ("color_primary", "color_header", "color_accent", "color_background", "color_text", "color_surface")
+
+
+def identity_preview_context(territory: Territory | None = None, *, absolute: bool = False) -> dict:
+    """What the identity pages' live preview starts from: each theme's colours, the territory's own and its images.
+
+    `absolute`: image addresses on the territory's host (its uploads answer there only), for the console.
+    """
+
+    def url(address: str | None) -> str:
+        if address and absolute and territory is not None and address.startswith(settings.MEDIA_URL):
+            return territory_base_url(territory) + address
+        return address or ""
+
+    themes = {name: {k: v for k, v in theme_load(name).tokens.items() if k in PREVIEW_TOKENS} for name in theme_names()}
+    data: dict = {"themes": themes, "theme": "", "base": None, "logo": "", "hero_image": "", "name": ""}
+    if territory is not None:
+        base = territory_base_tokens(territory)
+        data |= {
+            "theme": territory.theme,
+            "base": {k: v for k, v in base.items() if k in PREVIEW_TOKENS},
+            "logo": url(territory_logo_url(territory)),
+            "hero_image": url(territory.hero_image.url if territory.hero_image else ""),
+            "name": territory.name,
+        }
+    return {"data": data}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from vitrine.testing.two_factor import browser_code_give
+
 
 def unique_slug(prefix: str = "e2e") -> str:
     return f"{prefix}{secrets.randbelow(10**8):08d}"
@@ -18,3 +20,13 @@ def label_of(page, field_name: str) -> str:
 def by_label(page, field_name: str):
     """The form control a user finds by its label (fails if the label is not tied to the control)."""
     return page.get_by_label(re.compile(rf"^\s*{re.escape(label_of(page, field_name))}\s*$"))
+
+
+def console_sign_in(page, base_url, operator) -> None:
+    """Sign a platform operator (with its raw_password) in through the console's form."""
+    page.goto(base_url("console", "/connexion/"))
+    page.get_by_label(re.compile(r"e-?mail|adresse [ée]lectronique|courriel", re.I)).fill(operator.email)
+    page.get_by_label(re.compile(r"^\s*(password|mot de passe)\s*$", re.I)).fill(operator.raw_password)
+    page.locator("main form").get_by_role("button").click()
+    browser_code_give(page, operator.totp_code())  # operators sign in with a code too
+    page.wait_for_url(base_url("console", "/"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
@@ -10,15 +11,30 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
+from PIL import Image
 
 from vitrine.accounts.two_factor import two_factor_required
 from vitrine.config.env import ROOT_DIR, VAR_DIR
 from vitrine.testing.two_factor import session_verify
 
 TEST_VAR = VAR_DIR / "test"  # the test settings put the broker and mail folders here
+
+
+def image_bytes(width: int = 64, height: int = 64, *, image_format: str = "PNG", colour: str = "#7a1f3d") -> bytes:
+    """A real image of the given size and format, e.g. for an upload."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def image_upload(name: str = "image.png", width: int = 64, height: int = 64, **options) -> SimpleUploadedFile:
+    """An uploaded image file, as a form would receive it."""
+    data = image_bytes(width, height, **options)
+    return SimpleUploadedFile(name, data, content_type=f"image/{name.rsplit('.', 1)[-1]}")
 
 
 def host_client(host: str) -> Client:

@@ -3,6 +3,7 @@ from django.http import HttpRequest
 
 from vitrine.theming.services import (
     static_prefixes,
+    territory_favicon_url,
     territory_logo_url,
     territory_stylesheet,
     territory_tokens,
@@ -23,5 +24,10 @@ def theme(request: HttpRequest) -> dict:
         "theme_css_version": territory_stylesheet(territory, tokens=tokens).version,
         "theme_static_prefix": static_prefixes(territory)[-1],
         "logo_url": territory_logo_url(territory),
+        "territory_favicon_url": territory_favicon_url(territory),
+        # Absolute, for Open Graph and the like (a sharer's site fetches it from elsewhere).
+        "territory_social_image_url": request.build_absolute_uri(territory.social_image.url)
+        if getattr(territory, "social_image", None)
+        else "",
         "schema_name": connection.schema_name,
     }

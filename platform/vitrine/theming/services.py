@@ -2,7 +2,7 @@
 
 A theme pack is themes/<name>/theme.toml (tokens) plus templates/ and static/.
 A territory's tokens are its theme's, then tenants/<schema>/territory.toml's
-[tokens], then its branding from the database (primary colour).
+[tokens], then its branding from the database (primary, header and accent colours).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 AA_NORMAL_TEXT = 4.5
+AA_NON_TEXT = 3.0  # WCAG 1.4.11: marks and borders that carry meaning
 TOKEN_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SAFE_VALUE_RE = re.compile(r"^[^;{}<>\\]*$")  # tokens go into a stylesheet verbatim
 WHITE, BLACK = "#ffffff", "#000000"
@@ -116,24 +117,73 @@ def primary_color_check(colour: str, *, theme: Theme) -> str | None:
     return None
 
 
+def header_text_color(*, header: str, primary: str) -> str:
+    """The header's text colour: the primary where it reads well on the header (a light header), else white or black."""
+    if HEX_RE.fullmatch(primary) and contrast_ratio(primary, header) >= AA_NORMAL_TEXT:
+        return primary
+    return readable_on(header)
+
+
+def header_color_check(colour: str, *, primary: str) -> str | None:
+    """Return why a header colour is refused (its text would not read, WCAG AA), or None."""
+    if not HEX_RE.fullmatch(colour):
+        return _("Enter a colour as #RRGGBB, for example #1d4ed8.")
+    text = header_text_color(header=colour, primary=primary)
+    ratio = contrast_ratio(text, colour)
+    if ratio < AA_NORMAL_TEXT:
+        return _(
+            "The header colour %(colour)s and its text %(text)s have a contrast of %(ratio)s:1; the header's name "
+            "and links need at least 4.5:1 to be readable (WCAG AA). Choose a darker or a lighter shade."
+        ) % {"colour": colour, "text": text, "ratio": number_format(ratio, 1)}
+    return None
+
+
+def accent_color_check(colour: str, *, theme: Theme) -> str | None:
+    """Return why an accent colour is refused, or None.
+
+    The accent marks things beside the text (the hero's edge, a new order on the board) and
+    carries no text itself: WCAG asks 3:1 against the page background for such marks.
+    """
+    if not HEX_RE.fullmatch(colour):
+        return _("Enter a colour as #RRGGBB, for example #1d4ed8.")
+    background = theme.tokens.get("color_background", WHITE)
+    ratio = contrast_ratio(colour, background)
+    if ratio < AA_NON_TEXT:
+        return _(
+            "The accent colour %(colour)s is too close to this theme's background %(background)s: its contrast is "
+            "%(ratio)s:1, and the marks it draws need at least 3:1 to be seen (WCAG AA). Choose a stronger shade."
+        ) % {"colour": colour, "background": background, "ratio": number_format(ratio, 1)}
+    return None
+
+
 # --- Tokens to CSS ---------------------------------------------------------------
 
 
 def territory_tokens(territory) -> dict[str, str]:
     """The territory's design tokens: theme, then its folder, then its branding."""
-    tokens = dict(theme_load(territory.theme).tokens)
-    tokens.update(_clean_tokens(territory_file_load(territory.schema_name).get("tokens", {})))
-    if territory.primary_color:
-        tokens["color_primary"] = territory.primary_color.lower()
+    tokens = territory_base_tokens(territory)
+    for token, column in (
+        ("color_primary", "primary_color"),
+        ("color_header", "header_color"),
+        ("color_accent", "accent_color"),
+    ):
+        value = getattr(territory, column, "")
+        if value:
+            tokens[token] = value.lower()
     primary = tokens.get("color_primary", "")
     if HEX_RE.fullmatch(primary):
         tokens["color_on_primary"] = readable_on(primary)
     header = tokens.get("color_header", primary)
     if HEX_RE.fullmatch(header):
-        # Header text: the primary colour where it reads well on the header (a light
-        # header), else white or black. Any mix of theme, folder and branding stays AA.
-        readable_primary = HEX_RE.fullmatch(primary) and contrast_ratio(primary, header) >= AA_NORMAL_TEXT
-        tokens["color_on_header"] = primary if readable_primary else readable_on(header)
+        # Any mix of theme, folder and branding keeps the header's text AA.
+        tokens["color_on_header"] = header_text_color(header=header, primary=primary)
+    return tokens
+
+
+def territory_base_tokens(territory) -> dict[str, str]:
+    """The tokens a territory gets before its own branding: its theme's, then its folder's (what "empty" means)."""
+    tokens = dict(theme_load(territory.theme).tokens)
+    tokens.update(_clean_tokens(territory_file_load(territory.schema_name).get("tokens", {})))
     return tokens
 
 
@@ -203,3 +253,25 @@ def territory_logo_url(territory) -> str | None:
     if (settings.TENANTS_DIR / territory.schema_name / "static" / "logo.svg").is_file():
         return static(f"tenants/{territory.schema_name}/logo.svg")
     return None
+
+
+EMAIL_LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def territory_email_logo_url(territory) -> str | None:
+    """The logo for emails, a PNG or JPEG only: many mail clients show neither SVG nor WebP.
+
+    The uploaded logo (stored as PNG), else the territory folder's logo.png, else none
+    (the email shows the territory's name as a wordmark).
+    """
+    if territory.logo and territory.logo.name.lower().endswith(EMAIL_LOGO_SUFFIXES):
+        return territory.logo.url
+    if (settings.TENANTS_DIR / territory.schema_name / "static" / "logo.png").is_file():
+        return static(f"tenants/{territory.schema_name}/logo.png")
+    return None
+
+
+def territory_favicon_url(territory) -> str:
+    """The favicon: uploaded branding, else Vitrine's own."""
+    favicon = getattr(territory, "favicon", None)
+    return favicon.url if favicon else static("vitrine/favicon.png")
