@@ -5,14 +5,13 @@ from django_tenants.utils import tenant_context
 from vitrine.accounts.models import User
 from vitrine.search.models import Synonym
 from vitrine.testing.factories import ProductFactory, UserFactory
-from vitrine.testing.helpers import host_client
+from vitrine.testing.helpers import client_on, host_client
 
 
 def _client(territory, role=User.Role.TERRITORY_STAFF):
-    client = host_client(f"{territory.schema_name}.localhost")
     with tenant_context(territory):
-        client.force_login(UserFactory(role=role))
-    return client
+        user = UserFactory(role=role)
+    return client_on(territory, user)
 
 
 def test_staff_add_a_synonym_from_their_area_and_shoppers_find_with_it(nancy, django_capture_on_commit_callbacks):

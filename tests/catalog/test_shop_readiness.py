@@ -8,7 +8,7 @@ from vitrine.accounts.models import User
 from vitrine.catalog.selectors import shop_readiness, shop_readiness_annotate
 from vitrine.shops.models import OpeningRange, Shop, ShopPhoto
 from vitrine.testing.factories import ProductFactory, ShopFactory, UserFactory
-from vitrine.testing.helpers import host_client
+from vitrine.testing.helpers import client_on, host_client
 
 
 def _give(shop, *, product: bool = True, photo: bool = True, hours: bool = True):
@@ -82,8 +82,8 @@ def test_the_approval_page_lists_what_is_missing(nancy):
         # given an application with hours but no product, photo nor description
         pending = ShopFactory(name="Fromagerie en attente", status="pending")
         OpeningRange.objects.create(shop=pending, weekday=0, opens=time(9), closes=time(12))
-        client = host_client("nancy.localhost")
-        client.force_login(UserFactory(role=User.Role.TERRITORY_STAFF))
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+    client = client_on(nancy, staff)
 
     # when staff open it to decide
     text = client.get(f"/equipe/boutiques/{pending.pk}/").content.decode()

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from vitrine.testing.browser import by_label, console_sign_in, unique_slug
 from vitrine.testing.helpers import image_bytes
+from vitrine.testing.two_factor import browser_code_give, totp_code_for
 
 pytestmark = pytest.mark.browser
 
@@ -137,17 +138,19 @@ def _admin_delete(pk: int) -> None:
 def nancy_admin(orm):
     email = f"admin-{unique_slug()}@example.fr"
     pk = orm(_admin_make, email)
+    orm(totp_code_for, "nancy", email)  # the admin's authenticator app: signing in asks for its code
     yield email
     orm(_admin_delete, pk)
 
 
-def test_the_team_identity_page_has_a_live_preview_on_a_phone(phone_page, base_url, screenshot, nancy_admin):
+def test_the_team_identity_page_has_a_live_preview_on_a_phone(phone_page, base_url, screenshot, nancy_admin, orm):
     page = phone_page
     # given nancy's admin signed in on a phone
     page.goto(base_url("nancy", "/compte/connexion/?next=/espace/identite/"))
     page.get_by_label(re.compile(r"e-?mail|adresse [ée]lectronique|courriel", re.I)).fill(nancy_admin)
     page.get_by_label(re.compile(r"^\s*(password|mot de passe)\s*$", re.I)).fill(ADMIN_PASSWORD)
     page.locator("main form").get_by_role("button").click()
+    browser_code_give(page, orm(totp_code_for, "nancy", nancy_admin))
     page.wait_for_url(base_url("nancy", "/espace/identite/"))
 
     # when they pick a header colour and an accent too pale to be seen
