@@ -105,10 +105,29 @@ def browser(playwright_driver, chromium) -> Iterator:
 
 
 def _context(browser, **options):
+    """A browser context that notes what the Content-Security-Policy blocked in any of its tabs.
+
+    Chromium reports each blocked script, style or image on the console; the page fixtures
+    fail the test on any (a page that works only without the policy is a broken page).
+    """
     context = browser.new_context(**options)
     context.set_default_timeout(10_000)
     context.set_default_navigation_timeout(15_000)
+    context.csp_violations = []
+
+    def note(message) -> None:
+        if "Content Security Policy" in message.text:
+            context.csp_violations.append(f"{message.page.url if message.page else ''}: {message.text}")
+
+    context.on("console", note)
     return context
+
+
+def _close_checked(*contexts) -> None:
+    violations = [v for context in contexts for v in context.csp_violations]
+    for context in contexts:
+        context.close()
+    assert not violations, "The Content-Security-Policy blocked:\n" + "\n".join(violations)
 
 
 @pytest.fixture
@@ -116,7 +135,7 @@ def page(browser) -> Iterator:
     """A desktop-sized tab in a fresh context (no cookies shared between tests)."""
     context = _context(browser, viewport=DESKTOP)
     yield context.new_page()
-    context.close()
+    _close_checked(context)
 
 
 @pytest.fixture
@@ -124,7 +143,7 @@ def phone_page(browser) -> Iterator:
     """A phone-sized tab (390×844, touch, 3× pixels) in a fresh context."""
     context = _context(browser, viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True)
     yield context.new_page()
-    context.close()
+    _close_checked(context)
 
 
 @pytest.fixture
@@ -215,5 +234,4 @@ def phone_pages(browser) -> Iterator[Callable]:
         return contexts[-1].new_page()
 
     yield open_page
-    for context in contexts:
-        context.close()
+    _close_checked(*contexts)
