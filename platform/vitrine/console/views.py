@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from vitrine.common.permissions import access_required
 from vitrine.console.forms import DomainAddForm, TerritoryProvisionForm
-from vitrine.console.selectors import audit_list, territory_list
+from vitrine.console.selectors import audit_list, audit_rows, territory_list
 from vitrine.console.tasks import territory_provision_job_run
 from vitrine.tenancy.models import ProvisioningJob, Territory
 from vitrine.tenancy.selectors import territory_base_url
@@ -78,7 +78,7 @@ def _detail_context(territory: Territory, domain_form: DomainAddForm) -> dict:
         "url": territory_url(territory),
         "theme_label": theme_load(territory.theme).label,
         "domain_form": domain_form,
-        "entries": audit_list(territory=territory, limit=50),
+        "rows": audit_rows(audit_list(territory=territory, limit=50)),
     }
 
 
@@ -132,4 +132,4 @@ def domain_add_view(request: HttpRequest, slug: str) -> HttpResponse:
 @operator_required
 @require_GET
 def audit_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/audit.html", {"entries": audit_list()})
+    return render(request, "console/audit.html", {"rows": audit_rows(audit_list())})
