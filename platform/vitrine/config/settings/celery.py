@@ -43,4 +43,6 @@ CELERY_BEAT_SCHEDULE = {
     # Orders not collected after the territory's delay: marked, stock released, shopper told.
     # Every 5 minutes: the shortest delay before an unpaid order is released is 5 minutes.
     "orders-expire": {"task": "vitrine.orders.tasks.orders_expire_all", "schedule": 300.0},
+    # Photos kept for a quick add sent back with an error, that nobody came back for.
+    "pending-photos-purge": {"task": "vitrine.catalog.tasks.pending_photos_purge_all", "schedule": 3600.0},
 }
