@@ -76,9 +76,7 @@ def test_a_file_that_is_not_an_image_is_not_kept(nancy, nancy_shop, nancy_mercha
     assert _token(response.content.decode()) == "" and _kept_files(media, "nancy") == []
 
 
-def test_a_token_of_another_shop_or_a_forged_one_brings_no_photo(
-    nancy, nancy_shop, nancy_merchant, media, png_upload
-):
+def test_a_token_of_another_shop_or_a_forged_one_brings_no_photo(nancy, nancy_shop, nancy_merchant, media, png_upload):
     # given a photo kept for another shop of the territory
     with tenant_context(nancy):
         other = ShopFactory(name="Autre boutique")

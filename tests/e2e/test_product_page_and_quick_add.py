@@ -180,9 +180,7 @@ def _terroir_hero_html() -> str:
 
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
-def test_the_terroir_hero_call_to_action_leads_to_the_shops_taking_orders(
-    browser, base_url, screenshot, orm, viewport
-):
+def test_the_terroir_hero_call_to_action_leads_to_the_shops_taking_orders(browser, base_url, screenshot, orm, viewport):
     hero = orm(_terroir_hero_html)
     size = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}[viewport]
     context = browser.new_context(viewport=size, is_mobile=viewport == "phone", has_touch=viewport == "phone")

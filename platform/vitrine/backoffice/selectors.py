@@ -8,8 +8,6 @@ from typing import Any, cast
 
 from django.db.models import Field, Model, Prefetch
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from vitrine.audit.labels import DETAIL_LABELS, detail_value, details_in_words
 from vitrine.audit.models import AuditEvent
@@ -49,15 +47,14 @@ def _detail_value(event: AuditEvent, key: str, value: Any) -> str:
 
 def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
     """The trail's rows with their details in the team's language: labels, statuses in words."""
-    return [
-        AuditRow(
-            event,
-            details_in_words(
-                event.payload, labels=AUDIT_DETAILS, value=lambda key, value, event=event: _detail_value(event, key, value)
-            ),
-        )
-        for event in events
-    ]
+    rows = []
+    for event in events:
+
+        def value(key: str, item: Any, event: AuditEvent = event) -> str:
+            return _detail_value(event, key, item)
+
+        rows.append(AuditRow(event, details_in_words(event.payload, labels=AUDIT_DETAILS, value=value)))
+    return rows
 
 
 def shop_staff_detail(*, pk: int) -> Shop:
