@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -14,17 +13,16 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from vitrine.config.env import ROOT_DIR
 from vitrine.tenancy.routing import routes
 from vitrine.testing.helpers import (
     TEST_VAR,
     free_port,
     host_client,
-    port_open,
-    process_start,
     process_stop,
+    sign_in_as,
     subprocess_env,
 )
+from vitrine.testing.processes import web_start, worker_start
 from vitrine.testing.territories import territory_make
 
 
@@ -86,7 +84,7 @@ def console_client(db) -> Client:
     connection.set_schema_to_public()
     operator = User.objects.create_superuser(email="operator@vitrine.example.fr", password="operator-pass-1")
     client = host_client(f"console.{settings.BASE_DOMAIN}")
-    client.force_login(operator)
+    sign_in_as(client, operator)
     client.operator = operator
     return client
 
@@ -103,28 +101,7 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
     (TEST_VAR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
     with django_db_blocker.unblock():
         env = subprocess_env()
-    log_path = TEST_VAR / "celery-worker.log"
-    process = process_start(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "vitrine.config.celery",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "info",
-            "--without-gossip",
-            "--without-mingle",
-            "--purge",
-        ],
-        env=env,
-        log_path=log_path,
-        ready=lambda: "ready." in log_path.read_text(),
-        name="The Celery worker",
-    )
+    process = worker_start(env, log_path=TEST_VAR / "celery-worker.log", purge=True)
     yield process
     process_stop(process)
 
@@ -135,13 +112,7 @@ def web_server(django_db_setup, django_db_blocker, celery_worker) -> Iterator[in
     port = free_port()
     with django_db_blocker.unblock():
         env = subprocess_env(SITE_PORT=str(port), DJANGO_DEBUG="1")
-    process = process_start(
-        [sys.executable, str(ROOT_DIR / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env=env,
-        log_path=TEST_VAR / "web-server.log",
-        ready=lambda: port_open(port),
-        name="The web server",
-    )
+    process = web_start(env, port=port, log_path=TEST_VAR / "web-server.log")
     yield port
     process_stop(process)
 

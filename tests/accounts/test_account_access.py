@@ -1,5 +1,6 @@
 """Who reaches /compte/: every page needs a signed-in account of this territory, except the
-ones a visitor needs (sign-in, sign-up, password reset, privacy notice, "account deleted").
+ones a visitor needs (sign-in, sign-up, password reset, "account deleted"; the privacy notice is
+a legal page now, /confidentialite/).
 
 The URLs are found by walking the territory URLconf: a page added under /compte/ tomorrow
 is expected to need an account unless it is added to PUBLIC here.
@@ -22,7 +23,6 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
-    "privacy",
     "account_deleted",
 }
 

@@ -29,7 +29,7 @@ def test_the_account_page_links_to_orders_password_data_and_deletion(in_nancy, s
         "/compte/mot-de-passe/modifier/",
         "/compte/donnees/",
         "/compte/supprimer/",
-        "/compte/confidentialite/",
+        "/confidentialite/",
     ):
         assert f'href="{href}"' in page, href
     assert "claire@example.fr" in page

@@ -9,14 +9,13 @@ from django_tenants.utils import tenant_context
 from vitrine.accounts.models import User
 from vitrine.tenancy.models import AuditEntry, Territory
 from vitrine.testing.factories import UserFactory
-from vitrine.testing.helpers import host_client
+from vitrine.testing.helpers import client_on, host_client
 
 
 def _client(territory, role):
-    client = host_client(f"{territory.schema_name}.localhost")
     with tenant_context(territory):
-        client.force_login(UserFactory(role=role))
-    return client
+        user = UserFactory(role=role)
+    return client_on(territory, user)
 
 
 def _home(territory) -> str:

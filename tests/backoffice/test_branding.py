@@ -10,14 +10,13 @@ from PIL import Image
 from vitrine.accounts.models import User
 from vitrine.tenancy.models import AuditEntry, Territory
 from vitrine.testing.factories import UserFactory
-from vitrine.testing.helpers import host_client
+from vitrine.testing.helpers import client_on, host_client
 
 
 def _client(territory, role=User.Role.TERRITORY_ADMIN):
-    client = host_client(f"{territory.schema_name}.localhost")
     with tenant_context(territory):
-        client.force_login(UserFactory(role=role))
-    return client
+        user = UserFactory(role=role)
+    return client_on(territory, user)
 
 
 def _png(width=64, height=64) -> bytes:

@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 from PIL import Image
 
 from vitrine.testing.factories import ShopFactory, UserFactory
-from vitrine.testing.helpers import host_client
+from vitrine.testing.helpers import client_on
 
 
 def png_bytes(width: int = 800, height: int = 600, colour: str = "#7a1f3d") -> bytes:
@@ -35,12 +35,7 @@ def client_for_fixture():
     return client_for
 
 
-def client_for(territory, user):
-    """A client on the territory's host, signed in as user (a session of that territory)."""
-    client = host_client(f"{territory.schema_name}.localhost")
-    with tenant_context(territory):
-        client.force_login(user)
-    return client
+client_for = client_on  # a client on the territory's host, signed in as user (a session of that territory)
 
 
 @pytest.fixture

@@ -1,11 +1,16 @@
 """The super-admin console: sign-in, territories, provisioning jobs, suspension, domains, audit."""
 
+import re
+import time
+
 from django.db import connection
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vitrine.accounts.models import User
 from vitrine.console.tasks import territory_provision_job_run
 from vitrine.tenancy.models import AuditEntry, Domain, ProvisioningJob, Territory
 from vitrine.testing.helpers import host_client
+from vitrine.testing.two_factor import totp_code
 
 CONSOLE = "console.localhost"
 VALID_FORM = {
@@ -32,14 +37,48 @@ def test_console_requires_a_signed_in_operator(db):
     assert client.get("/").status_code == 403
 
 
-def test_operator_signs_in_with_email_and_password(db):
-    User.objects.create_superuser(email="op@vitrine.fr", password="operator-pass-1")
+def test_operator_signs_in_with_email_password_and_a_code_set_up_on_first_sign_in(db):
+    # given an operator without two-factor sign-in yet
+    operator = User.objects.create_superuser(email="op@vitrine.fr", password="operator-pass-1")
     client = host_client(CONSOLE)
 
+    # when they sign in with the password: the console is closed until an authenticator is set up
     response = client.post("/connexion/", {"username": "op@vitrine.fr", "password": "operator-pass-1"})
-
     assert response.status_code == 302
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/securite/")
+    setup = client.get(response["Location"])
+    assert "<svg" in setup.text and "QR code" in setup.text
+
+    # when they type a wrong code, then the one their app shows
+    assert client.post("/securite/", {"code": "000000"}).status_code == 400
+    device = TOTPDevice.objects.get(user=operator)
+    time.sleep(1.1)  # django-otp throttles guessing: after a wrong code, the next waits a second
+    codes_page = client.post("/securite/", {"code": totp_code(device)})
+
+    # then they see their recovery codes once, and the console opens
+    assert (
+        codes_page.status_code == 200
+        and len(re.findall(r"<code>[0-9a-f]{4}-[0-9a-f]{4}</code>", codes_page.text)) == 10
+    )
     assert client.get("/").status_code == 200
+
+    # and the next sign-in asks for a code after the password
+    client.post("/deconnexion/")
+    response = client.post("/connexion/", {"username": "op@vitrine.fr", "password": "operator-pass-1"})
+    assert response["Location"].startswith("/connexion/code/")
+    assert client.get("/").status_code == 302
+    assert client.post("/connexion/code/", {"code": "123456"}).status_code == 400
+    # (the app's code was just used to set up: a code works once, so a recovery code opens it now)
+    recovery = re.findall(r"<code>([0-9a-f]{4}-[0-9a-f]{4})</code>", codes_page.text)[0]
+    assert client.post("/connexion/code/", {"code": recovery, "next": "/"}).status_code == 302
+    assert client.get("/").status_code == 200
+
+    # and that recovery code is used up
+    client.post("/deconnexion/")
+    client.post("/connexion/", {"username": "op@vitrine.fr", "password": "operator-pass-1"})
+    assert client.post("/connexion/code/", {"code": recovery}).status_code == 400
+    assert client.get("/").status_code == 302
 
 
 def test_territory_list_shows_status_and_domains_in_fixed_queries(
@@ -48,8 +87,8 @@ def test_territory_list_shows_status_and_domains_in_fixed_queries(
     # given an extra domain
     Domain.objects.create(domain="achetez.grandnancy.fr", tenant=nancy, is_primary=False)
 
-    # when the list is shown (session, user, territories, domains: no N+1)
-    with django_assert_num_queries(4):
+    # when the list is shown (session, user, its authenticator, territories, domains: no N+1)
+    with django_assert_num_queries(5):
         response = console_client.get("/")
 
     # then every territory with its status and domains

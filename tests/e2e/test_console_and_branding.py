@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from vitrine.testing.browser import by_label, unique_slug
 from vitrine.testing.helpers import TEST_VAR
+from vitrine.testing.two_factor import browser_code_give
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +65,7 @@ def _sign_in(page, base_url, operator) -> None:
     page.get_by_label(re.compile(r"e-?mail|adresse [ée]lectronique|courriel", re.I)).fill(operator.email)
     page.get_by_label(re.compile(r"^\s*(password|mot de passe)\s*$", re.I)).fill(operator.raw_password)
     page.locator("main form").get_by_role("button").click()
+    browser_code_give(page, operator.totp_code())
     page.wait_for_url(base_url("console", "/"))
 
 

@@ -6,14 +6,9 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from vitrine.testing.factories import ShopFactory
-from vitrine.testing.helpers import host_client
+from vitrine.testing.helpers import client_on
 
-
-def _signed_in(territory, user):
-    client = host_client(f"{territory.schema_name}.localhost")
-    with tenant_context(territory):
-        client.force_login(user)
-    return client
+_signed_in = client_on
 
 
 @pytest.fixture

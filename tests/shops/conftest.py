@@ -12,16 +12,9 @@ from vitrine.accounts.models import User
 from vitrine.catalog.models import Category
 from vitrine.shops.models import Commune, Shop, ShopMember
 from vitrine.testing.factories import CommuneFactory, ShopFactory, UserFactory
-from vitrine.testing.helpers import host_client
+from vitrine.testing.helpers import client_on
 
-
-def client_for(territory, user: User | None = None) -> Client:
-    """A client on the territory's host, signed in as user (made in that territory) when given."""
-    client = host_client(f"{territory.schema_name}.localhost")
-    if user is not None:
-        with tenant_context(territory):
-            client.force_login(user)
-    return client
+client_for = client_on  # a client on the territory's host, signed in as user (made in that territory) when given
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from django_tenants.utils import schema_context
 from vitrine.config.env import VAR_DIR
 from vitrine.shops.siret import siret_make
 from vitrine.testing.factories import DEFAULT_PASSWORD, UserFactory
+from vitrine.testing.two_factor import browser_code_give, totp_code_for
 
 pytestmark = pytest.mark.browser
 
@@ -77,6 +79,7 @@ def test_a_shop_applies_on_a_phone_staff_approve_it_and_the_merchant_sets_hours(
     # given nancy's communes and a staff member (committed)
     tag = secrets.token_hex(4)
     facts = _setup(tag)
+    totp_code_for("nancy", facts["staff"])  # the team has two-factor sign-in: its authenticator app
     base = f"http://nancy.localhost:{web_server}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     try:
@@ -124,6 +127,10 @@ def test_a_shop_applies_on_a_phone_staff_approve_it_and_the_merchant_sets_hours(
             staff.locator("#id_username").fill(facts["staff"])
             staff.locator("#id_password").fill(DEFAULT_PASSWORD)
             staff.locator("main form").get_by_role("button").click()
+            # the ORM cannot run in Playwright's event loop: the code is read from another thread
+            with ThreadPoolExecutor(1) as other_thread:
+                code = other_thread.submit(totp_code_for, "nancy", facts["staff"]).result()
+            browser_code_give(staff, code)
             staff.wait_for_url(base + "/equipe/")
             expect(staff.locator("#pending-title")).to_contain_text("candidature")
             staff.screenshot(path=str(SCREENSHOTS / "shops-staff-home-phone.png"), full_page=True)

@@ -130,6 +130,8 @@ def test_home_pages_show_each_territory_in_its_theme(nancy, limoges):
     nancy_home = host_client("nancy.localhost").get("/").text
     limoges_home = host_client("limoges.localhost").get("/").text
 
-    assert 'class="theme-metropole"' in nancy_home and "/static/themes/metropole/theme.css" in nancy_home
-    assert 'class="theme-terroir"' in limoges_home and "/static/themes/terroir/theme.css" in limoges_home
+    assert 'class="theme-metropole"' in nancy_home and 'class="theme-terroir"' in limoges_home
+    # each theme's sheet comes inside the territory's one stylesheet
+    assert "/* themes/metropole/theme.css */" in host_client("nancy.localhost").get("/theme.css").text
+    assert "/* themes/terroir/theme.css */" in host_client("limoges.localhost").get("/theme.css").text
     assert "/static/tenants/nancy/logo.svg" in nancy_home  # the territory folder's logo

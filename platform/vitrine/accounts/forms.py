@@ -91,3 +91,21 @@ class PasswordConfirmForm(forms.Form):
         if not self.user.check_password(password):
             raise ValidationError(_("This is not your password."), code="wrong_password")
         return password
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off", "spellcheck": "false"}
+        ),
+    )
+
+
+class LockoutForm(forms.Form):
+    """Which locked sign-in to lift: the account name and the address, as the list of locks shows them."""
+
+    username = forms.CharField(max_length=254, required=False)
+    ip_address = forms.GenericIPAddressField(required=False)

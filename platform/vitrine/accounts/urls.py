@@ -3,14 +3,24 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from vitrine.accounts import views
+from vitrine.accounts import views, views_two_factor
+from vitrine.common.throttling import email_key, throttle
+
+# The same two-factor pages serve the console (config/urls_public.py).
+views_two_factor_urls = [
+    path("connexion/code/", views_two_factor.two_factor_verify, name="two_factor_verify"),
+    path("securite/", views_two_factor.two_factor_setup, name="two_factor_setup"),
+    path("securite/codes/", views_two_factor.two_factor_codes_renew, name="two_factor_codes_renew"),
+    path("securite/desactiver/", views_two_factor.two_factor_disable, name="two_factor_disable"),
+]
 
 urlpatterns = [
-    path("connexion/", views.TerritoryLoginView.as_view(), name="login"),
+    # Wrong passwords lock an account per client address (django-axes); this caps one address's tries.
+    path("connexion/", throttle("sign_in")(views.TerritoryLoginView.as_view()), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    *views_two_factor_urls,
     path("inscription/", views.sign_up, name="sign_up"),
     path("", views.account_home, name="account"),
-    path("confidentialite/", views.privacy, name="privacy"),
     path("mot-de-passe/modifier/", views.AccountPasswordChangeView.as_view(), name="password_change"),
     path(
         "mot-de-passe/modifie/",
@@ -19,10 +29,14 @@ urlpatterns = [
     ),
     path(
         "mot-de-passe/oublie/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/email/password_reset.txt",
-            success_url=reverse_lazy("password_reset_done"),
+        throttle("password_reset")(
+            throttle("password_reset_email", key=email_key("email"))(
+                auth_views.PasswordResetView.as_view(
+                    template_name="accounts/password_reset.html",
+                    email_template_name="accounts/email/password_reset.txt",
+                    success_url=reverse_lazy("password_reset_done"),
+                )
+            )
         ),
         name="password_reset",
     ),

@@ -1,11 +1,11 @@
-"""A person's own account in their territory: sign-in and sign-up, profile, password, the privacy notice.
+"""A person's own account in their territory: sign-in and sign-up, profile, password.
 
 Their orders are the orders app's pages (orders/views_account.py), their data and its deletion the
 privacy app's; all live under /compte/.
 
 Thin: the views read the request and call services and selectors. Every page under
-/compte/ needs a signed-in account except sign-in, sign-up, password reset, the
-privacy notice and the "account deleted" page (tests/accounts checks each URL).
+/compte/ needs a signed-in account except sign-in, sign-up, password reset and the
+"account deleted" page (tests/accounts checks each URL).
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from django.utils.translation import gettext as _
 
 from vitrine.accounts import services
 from vitrine.accounts.forms import ProfileForm, SignInForm, SignUpForm
+from vitrine.accounts.views_two_factor import TwoFactorLoginView
+from vitrine.common.throttling import throttle
 
 
-class TerritoryLoginView(auth_views.LoginView):
+class TerritoryLoginView(TwoFactorLoginView):
     template_name = "accounts/login.html"
     authentication_form = SignInForm
-    redirect_authenticated_user = True
 
 
 class AccountPasswordChangeView(auth_views.PasswordChangeView):
@@ -46,6 +47,7 @@ def _next_url(request: HttpRequest) -> str:
     return ""
 
 
+@throttle("sign_up")
 def sign_up(request: HttpRequest) -> HttpResponse:
     """Create a shopper account here and sign in; the visitor's cart becomes the account's on the next cart page."""
     if request.user.is_authenticated:
@@ -59,7 +61,8 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         except services.AccountError as error:
             form.add_error("email" if error.code == "duplicate_email" else "full_name", error)
         else:
-            login(request, user)
+            # Named: with axes' backend in front, Django cannot guess which one signs people in.
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome, %(name)s: your account is ready.") % {"name": user.full_name})
             return redirect(next_url or "account")
     return render(
@@ -79,7 +82,3 @@ def account_home(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your name is saved."))
             return redirect("account")
     return render(request, "accounts/account.html", {"form": form}, status=400 if form.errors else 200)
-
-
-def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/privacy.html")

@@ -36,6 +36,9 @@ VERB_LABELS = {
     "orders.settings": _("Order rules changed"),
     "territory.branding": _("Marketplace identity changed"),
     "territory.announcement": _("Announcement changed"),
+    "sign_in.unlock": _("Sign-in unlocked"),
+    "legal.update": _("Legal page changed"),
+    "legal.reset": _("Legal page back to its default text"),
 }
 
 

@@ -3,7 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vitrine.legal.models import BODY_MAX, TITLE_MAX, LegalPage
 from vitrine.shops.forms import ShopIdentityForm
+from vitrine.tenancy.models import Territory
 
 
 class BrandingForm(forms.Form):
@@ -79,3 +81,29 @@ class CommuneForm(forms.Form):
     postcode = forms.CharField(
         label=_("Postcode"), max_length=5, widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{5}"})
     )
+
+
+class LegalPageForm(forms.Form):
+    """A legal page's title and text (and, for the accessibility statement, the site's conformity state)."""
+
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true"}),
+        help_text=_(
+            "“## ” at the start of a line makes a section title, “### ” a sub-section; a blank line starts a new "
+            "paragraph; lines starting with “- ” make a list; **bold**; [a link](https://…) or [a page](/cgu/); "
+            "web and email addresses become links by themselves."
+        ),
+    )
+    accessibility = forms.ChoiceField(
+        label=_("Conformity with the RGAA (shown in every page's footer)"),
+        choices=Territory.Accessibility.choices,
+        help_text=_("“Partially” or “fully compliant” only after an audit; until then, “not compliant”."),
+    )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind != LegalPage.Kind.ACCESSIBILITE:
+            del self.fields["accessibility"]

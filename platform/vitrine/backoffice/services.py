@@ -1,7 +1,8 @@
 """The territory team's decisions about its marketplace: its identity and its announcement.
 
 They write the territory's public row (tenancy), then record the decision twice: in the
-console's log (public schema, the operator's view) and in the territory's own trail.
+console's log (public schema, the operator's view) and in the territory's own trail. And the
+team's admins lift a locked sign-in of their territory.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from vitrine.accounts.lockouts import lockout_clear
 from vitrine.accounts.models import User
 from vitrine.audit.services import audit_record
 from vitrine.common.images import ImageRejected, image_clean
@@ -97,3 +99,17 @@ def territory_announcement_set(
     audit_record(actor=actor, verb="territory.announcement", obj=territory, payload=details)
     transaction.on_commit(routing_invalidate)  # request.tenant comes from the routing cache
     return territory
+
+
+@transaction.atomic
+def sign_in_unlock(*, username: str, ip_address: str | None, actor: User) -> int:
+    """Lift a locked sign-in of the territory (an account name's failures from one address); admins only.
+
+    Returns how many counts were forgotten: none (and no record) when the lock had already ended.
+    """
+    admin_check(actor)
+    cleared = lockout_clear(username=username, ip_address=ip_address)
+    if cleared:
+        # By email in the payload: an account's deletion (privacy) takes it out of the trail.
+        audit_record(actor=actor, verb="sign_in.unlock", payload={"email": username})
+    return cleared

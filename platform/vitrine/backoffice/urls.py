@@ -21,4 +21,6 @@ urlpatterns = [
     path("produits/<int:pk>/retirer/", views.staff_product_unpublish, name="staff_product_unpublish"),
     path("journal/", views.staff_audit, name="staff_audit"),
     path("commandes/reglages/", views.staff_orders_settings, name="staff_orders_settings"),
+    path("connexions/", views.staff_sign_ins, name="staff_sign_ins"),
+    path("connexions/debloquer/", views.staff_sign_in_unlock, name="staff_sign_in_unlock"),
 ]

@@ -1,5 +1,5 @@
 """The territory team's area: /equipe/ (applications, shops, the category tree, communes, moderation,
-order rules) and /espace/ (the marketplace's identity and its announcement).
+order rules) and /espace/ (the marketplace's identity, its announcement and its legal pages).
 
 Pages only: every decision is a service of the app that owns the concept.
 """
@@ -9,17 +9,26 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from vitrine.accounts.forms import LockoutForm
+from vitrine.accounts.lockouts import lockout_list
 from vitrine.audit.selectors import audit_events
-from vitrine.backoffice.forms import AnnouncementForm, AssistedShopForm, BrandingForm, CommuneForm, ReasonForm
+from vitrine.backoffice.forms import (
+    AnnouncementForm,
+    AssistedShopForm,
+    BrandingForm,
+    CommuneForm,
+    LegalPageForm,
+    ReasonForm,
+)
 from vitrine.backoffice.selectors import audit_rows, shop_staff_detail
-from vitrine.backoffice.services import territory_announcement_set, territory_branding_update
+from vitrine.backoffice.services import sign_in_unlock, territory_announcement_set, territory_branding_update
 from vitrine.catalog.categories import category_tree_with_usage
 from vitrine.catalog.forms import CategoryForm
 from vitrine.catalog.models import Category, Product
@@ -32,6 +41,8 @@ from vitrine.catalog.services import (
     product_unpublish_by_staff,
 )
 from vitrine.common.forms import errors_to_form, form_apply, form_render
+from vitrine.legal.selectors import KINDS, LegalDocument, legal_page_get, legal_page_list
+from vitrine.legal.services import legal_page_reset, legal_page_update
 from vitrine.orders import selectors as order_selectors
 from vitrine.orders.forms import OrderSettingsForm
 from vitrine.orders.settings_services import order_settings_update
@@ -356,6 +367,59 @@ def announcement(request: HttpRequest) -> HttpResponse:
     return saved or form_render(request, "backoffice/announcement.html", {"form": form}, form)
 
 
+# --- The legal pages (/espace/textes-legaux/) ---------------------------------------------------
+
+
+@admin_required
+def legal_pages(request: HttpRequest) -> HttpResponse:
+    """The territory's legal pages: default text or rewritten, and what is left to fill in."""
+    return render(request, "backoffice/legal_pages.html", {"documents": legal_page_list(territory=request.tenant)})
+
+
+@admin_required
+def legal_page_edit(request: HttpRequest, kind: str) -> HttpResponse:
+    """Admins rewrite a legal page; "Preview" shows the typed text as visitors will read it, saving nothing."""
+    if kind not in KINDS:
+        raise Http404
+    territory = request.tenant
+    document = legal_page_get(kind=kind, territory=territory)
+    initial = {"title": document.title, "body": document.body, "accessibility": territory.accessibility}
+    form = LegalPageForm(request.POST or None, initial=initial, kind=kind)
+    context = {"form": form, "document": document, "preview": None, "missing": document.to_complete}
+    if request.method == "POST" and request.POST.get("action") == "preview":
+        if form.is_valid():
+            data = form.cleaned_data
+            context["preview"] = LegalDocument(kind=kind, title=data["title"], body=data["body"], is_default=False)
+            context["missing"] = context["preview"].to_complete
+        return form_render(request, "backoffice/legal_page_edit.html", context, form)
+    saved = form_apply(
+        request,
+        form,
+        lambda: legal_page_update(
+            territory=territory,
+            actor=request.user,
+            kind=kind,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            accessibility=form.cleaned_data.get("accessibility"),
+        ),
+        done=_("The page is saved: visitors read it now."),
+        then=reverse("legal_page_edit", args=[kind]),
+    )
+    return saved or form_render(request, "backoffice/legal_page_edit.html", context, form)
+
+
+@admin_required
+@require_POST
+def legal_page_reset_view(request: HttpRequest, kind: str) -> HttpResponse:
+    """Bring back the page's default text (the territory's facts filled in)."""
+    if kind not in KINDS:
+        raise Http404
+    legal_page_reset(actor=request.user, kind=kind)
+    messages.success(request, _("The default text is back on the page."))
+    return redirect("legal_page_edit", kind)
+
+
 # --- The territory's audit trail -------------------------------------------------------------
 
 AUDIT_PER_PAGE = 50
@@ -369,3 +433,27 @@ def staff_audit(request: HttpRequest) -> HttpResponse:
     kind = kind if kind in AUDIT_KINDS else ""
     page = Paginator(audit_events(object_type=kind), AUDIT_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "backoffice/audit.html", {"page": page, "rows": audit_rows(page), "kind": kind})
+
+
+# --- Locked sign-ins ------------------------------------------------------------------------
+
+
+@admin_required
+def staff_sign_ins(request: HttpRequest) -> HttpResponse:
+    """Sign-ins locked now in the territory (too many wrong passwords), each with its unlock button."""
+    return render(request, "backoffice/sign_ins.html", {"lockouts": lockout_list()})
+
+
+@admin_required
+@require_POST
+def staff_sign_in_unlock(request: HttpRequest) -> HttpResponse:
+    form = LockoutForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("This locked sign-in could not be read: choose it again in the list."))
+        return redirect("staff_sign_ins")
+    username = form.cleaned_data["username"]
+    if sign_in_unlock(username=username, ip_address=form.cleaned_data["ip_address"] or None, actor=request.user):
+        messages.success(request, _("%(email)s can sign in again.") % {"email": username})
+    else:
+        messages.info(request, _("This sign-in was no longer locked."))
+    return redirect("staff_sign_ins")

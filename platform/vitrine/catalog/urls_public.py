@@ -3,8 +3,11 @@
 from django.urls import path
 
 from vitrine.catalog import views_public as views
+from vitrine.catalog import views_seo
 
 urlpatterns = [
+    path("robots.txt", views_seo.robots_txt, name="robots_txt"),
+    path("sitemap.xml", views_seo.sitemap_xml, name="sitemap_xml"),
     path("", views.home, name="home"),
     path("boutiques/", views.shop_list, name="shop_list"),
     path("boutiques/<slug:shop>/", views.shop_detail, name="shop_detail"),

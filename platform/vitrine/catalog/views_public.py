@@ -12,12 +12,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from vitrine.catalog import selectors
+from vitrine.catalog import selectors, seo
 from vitrine.catalog.models import Category, Product
 from vitrine.shops.models import Commune, Shop
 from vitrine.shops.opening import territory_today
 from vitrine.shops.selectors import shop_is_open
+from vitrine.tenancy.selectors import territory_base_url_cached
 
 PRODUCTS_PER_PAGE = 24
 SHOPS_PER_PAGE = 30
@@ -116,6 +118,10 @@ def shop_list(request: HttpRequest) -> HttpResponse:
         "click_and_collect": click_and_collect,
         "categories": selectors.category_choices(value="slug"),
         "communes": Commune.objects.filter(shops__status=Shop.Status.APPROVED).distinct(),
+        "seo": seo.PageSeo(
+            description=_("Every independent shop of %(name)s: opening hours, address, products, Click & Collect.")
+            % {"name": request.tenant.name}
+        ),
         "filters_query": urlencode(
             {
                 k: v
@@ -137,14 +143,23 @@ def shop_detail(request: HttpRequest, shop: str) -> HttpResponse:
     found = selectors.shop_public_get(slug=shop)
     if found is None:
         raise Http404
-    return render(request, "catalog/public/shop_detail.html", storefront_context(request, found, preview=False))
+    context = storefront_context(request, found, preview=False)
+    context["seo"] = seo.shop_seo(found, photos=context["photos"], base_url=territory_base_url_cached(request.tenant))
+    return render(request, "catalog/public/shop_detail.html", context)
 
 
 def product_detail(request: HttpRequest, shop: str, product: str) -> HttpResponse:
     found = selectors.product_public_get(shop_slug=shop, product_slug=product)
     if found is None:
         raise Http404
-    return render(request, "catalog/public/product_detail.html", product_page_context(found, preview=False))
+    context = product_page_context(found, preview=False)
+    context["seo"] = seo.product_seo(
+        found,
+        photos=context["photos"],
+        variants=context["variants"],
+        base_url=territory_base_url_cached(request.tenant),
+    )
+    return render(request, "catalog/public/product_detail.html", context)
 
 
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -153,5 +168,13 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     products = Paginator(selectors.category_products(category=category), PRODUCTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    context = {"category": category, "products": products, "children": list(category.children.all())}
+    context = {
+        "category": category,
+        "products": products,
+        "children": list(category.children.all()),
+        "seo": seo.PageSeo(
+            description=_("%(category)s from the independent shops of %(name)s: order online, collect in store.")
+            % {"category": category.name, "name": request.tenant.name}
+        ),
+    }
     return render(request, "catalog/public/category_detail.html", context)

@@ -10,11 +10,14 @@ ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "h3"
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
 
-def html_sanitise(value: str) -> str:
-    """Keep formatting (paragraphs, lists, links); drop scripts, styles, handlers and other tags."""
+def html_sanitise(value: str, *, tags: set[str] = ALLOWED_TAGS) -> str:
+    """Keep formatting (paragraphs, lists, links); drop scripts, styles, handlers and other tags.
+
+    `tags` widens the allow-list for a page that needs more structure (a legal page's h2 sections).
+    """
     return nh3.clean(
         value or "",
-        tags=ALLOWED_TAGS,
+        tags=tags,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto", "tel"},
         link_rel="noopener nofollow ugc",

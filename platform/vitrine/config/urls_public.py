@@ -6,18 +6,26 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from vitrine.accounts.forms import SignInForm
-from vitrine.common.views import healthz, set_language
+from vitrine.accounts.urls import views_two_factor_urls
+from vitrine.accounts.views_two_factor import TwoFactorLoginView
+from vitrine.common.throttling import throttle
+from vitrine.common.views import csp_report, healthz, robots_closed, set_language
 from vitrine.tenancy.views import tls_ask
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("csp-rapport/", csp_report, name="csp_report"),
+    path("robots.txt", robots_closed, name="robots_txt"),
     path("internal/tls-ask", tls_ask, name="tls-ask"),
     path("langue/", set_language, name="set_language"),
     path(
         "connexion/",
-        auth_views.LoginView.as_view(template_name="console/login.html", authentication_form=SignInForm),
+        throttle("sign_in")(
+            TwoFactorLoginView.as_view(template_name="console/login.html", authentication_form=SignInForm)
+        ),
         name="login",
     ),
+    *views_two_factor_urls,
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("vitrine.console.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -2,13 +2,17 @@
 
 from django.conf import settings
 from django.urls import include, path
+from django.views.generic import RedirectView
 
-from vitrine.common.views import healthz, media_serve, set_language
+from vitrine.common.views import csp_report, healthz, media_serve, set_language
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("csp-rapport/", csp_report, name="csp_report"),
     path("langue/", set_language, name="set_language"),
     path("compte/commandes/", include("vitrine.orders.urls_account")),
+    # The privacy notice moved to /confidentialite/ with the other legal pages (vitrine.legal).
+    path("compte/confidentialite/", RedirectView.as_view(pattern_name="legal_privacy", permanent=True)),
     path("compte/", include("vitrine.privacy.urls")),
     path("compte/", include("vitrine.accounts.urls")),
     # The merchant area (a shop's own pages) and the staff area (the territory team).
@@ -22,6 +26,7 @@ urlpatterns = [
     # Shoppers: search, cart and orders, shops, storefronts, categories, products.
     path("recherche/", include("vitrine.search.urls")),
     path("panier/", include("vitrine.orders.urls")),
+    path("", include("vitrine.legal.urls")),
     path("", include("vitrine.catalog.urls_public")),
     path("", include("vitrine.theming.urls")),
     # Uploaded files from local storage (no bucket), each territory's own only; with a bucket

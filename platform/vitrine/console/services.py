@@ -17,10 +17,14 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import get_public_schema_name, schema_exists, tenant_context
 
+from vitrine.accounts.lockouts import lockout_clear
 from vitrine.accounts.models import User
 from vitrine.accounts.services import user_invite
+from vitrine.console.permissions import operator_check
 from vitrine.tenancy.models import AuditEntry, Domain, ProvisioningJob, Territory
 from vitrine.tenancy.routing import routing_invalidate
 from vitrine.tenancy.schemas import territory_schema_create
@@ -241,4 +245,21 @@ def console_user_delete(*, user: User) -> None:
     ProvisioningJob.objects.filter(requested_by=user).update(requested_by=None)
     user.groups.clear()
     user.user_permissions.clear()
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk)._raw_delete(connection.alias)
+
+
+@transaction.atomic
+def console_sign_in_unlock(*, username: str, ip_address: str | None, actor: User) -> int:
+    """Lift a locked console sign-in (an account name's failures from one address); operators only.
+
+    Returns how many counts were forgotten: none when the lock had already ended.
+    """
+    operator_check(actor)
+    if connection.schema_name != get_public_schema_name():  # type: ignore[attr-defined]  # django-tenants' connection
+        raise RuntimeError("Console sign-ins are counted in the public schema.")
+    cleared = lockout_clear(username=username, ip_address=ip_address)
+    if cleared:
+        console_log_record(actor=actor, action="sign_in.unlock", details={"email": username})
+    return cleared

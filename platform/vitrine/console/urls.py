@@ -10,4 +10,6 @@ urlpatterns = [
     path("territoires/<slug:slug>/domaines/", views.domain_add_view, name="console_domain_add"),
     path("creations/<int:job_id>/", views.job_view, name="console_job"),
     path("journal/", views.audit_view, name="console_audit"),
+    path("connexions/", views.sign_ins_view, name="console_sign_ins"),
+    path("connexions/debloquer/", views.sign_in_unlock_view, name="console_sign_in_unlock"),
 ]

@@ -1,31 +1,25 @@
 """The super-admin console, on the public host. Thin: forms in, services do the work."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from vitrine.common.permissions import access_required
+from vitrine.accounts.forms import LockoutForm
+from vitrine.accounts.lockouts import lockout_list
+from vitrine.common.tasks import task_send_on_commit
 from vitrine.console.forms import DomainAddForm, TerritoryProvisionForm
+from vitrine.console.permissions import operator_required
 from vitrine.console.selectors import audit_list, audit_rows, territory_list
+from vitrine.console.services import console_sign_in_unlock
 from vitrine.console.tasks import territory_provision_job_run
 from vitrine.tenancy.models import ProvisioningJob, Territory
 from vitrine.tenancy.selectors import territory_base_url
 from vitrine.tenancy.services import console_log_record, domain_add, territory_set_status
 from vitrine.theming.services import theme_load
-
-
-def operator_check(user) -> None:
-    """Refuse anyone but a platform operator (a console account)."""
-    if not user.is_staff:
-        raise PermissionDenied("Platform operators only.")
-
-
-# Console pages are for signed-in platform operators only.
-operator_required = access_required(operator_check, access="operator")
 
 
 def territory_url(territory: Territory) -> str:
@@ -52,7 +46,8 @@ def territory_provision_view(request: HttpRequest) -> HttpResponse:
                 action="territory.provision_requested",
                 details={"slug": params["slug"], "job": job.pk},
             )
-            transaction.on_commit(lambda: territory_provision_job_run.delay(job_id=job.pk))
+            # With the broker down the job stays queued, visible on its page, instead of hanging here.
+            task_send_on_commit(territory_provision_job_run, job_id=job.pk)
         return redirect("console_job", job_id=job.pk)
     return render(request, "console/territory_provision.html", {"form": form})
 
@@ -133,3 +128,27 @@ def domain_add_view(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def audit_view(request: HttpRequest) -> HttpResponse:
     return render(request, "console/audit.html", {"rows": audit_rows(audit_list())})
+
+
+@operator_required
+@require_GET
+def sign_ins_view(request: HttpRequest) -> HttpResponse:
+    """Console sign-ins locked now (too many wrong passwords), each with its unlock button."""
+    return render(request, "console/sign_ins.html", {"lockouts": lockout_list()})
+
+
+@operator_required
+@require_POST
+def sign_in_unlock_view(request: HttpRequest) -> HttpResponse:
+    form = LockoutForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("This locked sign-in could not be read: choose it again in the list."))
+        return redirect("console_sign_ins")
+    username = form.cleaned_data["username"]
+    if console_sign_in_unlock(
+        username=username, ip_address=form.cleaned_data["ip_address"] or None, actor=request.user
+    ):
+        messages.success(request, _("%(email)s can sign in again.") % {"email": username})
+    else:
+        messages.info(request, _("This sign-in was no longer locked."))
+    return redirect("console_sign_ins")

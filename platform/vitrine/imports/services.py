@@ -12,6 +12,7 @@ import uuid
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,7 +21,6 @@ from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, Product, Variant
@@ -29,6 +29,7 @@ from vitrine.catalog.services import (
     price_parse,
     product_data_validate,
 )
+from vitrine.common.tasks import task_send, task_send_on_commit
 from vitrine.common.text import slug_make
 from vitrine.imports.models import CatalogImport
 from vitrine.imports.spreadsheets import (
@@ -511,13 +512,8 @@ def _progress_write(catalog_import: CatalogImport, **fields) -> None:
 
 
 def _send_on_commit(task, *, import_id: int) -> None:
-    schema_name = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' connection
-
-    def send() -> None:
-        with schema_context(schema_name):  # the worker runs it in this territory's schema
-            task.delay(import_id=import_id)
-
-    transaction.on_commit(send)
+    # The worker runs it in this territory's schema; with the broker down, imports_resume sends it later.
+    task_send_on_commit(task, import_id=import_id)
 
 
 def _table_of(catalog_import: CatalogImport) -> Table:
@@ -687,3 +683,29 @@ def catalog_import_commit_job(*, import_id: int) -> None:
             ],
         )
         raise
+
+
+def catalog_imports_resume(*, stale_after: timedelta | None = None) -> list[int]:
+    """Send again the large imports whose task was lost; return their ids.
+
+    A worker killed mid-import rolls its transaction back and leaves the import
+    "importing" (or "checking") with no task in the queue; a broker that was
+    down at upload time never got the task. Such an import stops recording
+    progress, so one quiet for `stale_after` is sent again: the jobs take an
+    advisory lock and claim their row, so an import still running is left alone.
+    """
+    # tasks.py imports this module (its tasks run these services): the tasks are looked up when sent.
+    from vitrine.imports.tasks import catalog_import_check_run, catalog_import_commit_run
+
+    quiet_since = timezone.now() - (stale_after or timedelta(seconds=settings.VITRINE_IMPORT_STALE_SECONDS))
+    stale = CatalogImport.objects.filter(updated_at__lt=quiet_since, total_rows__gt=SYNC_MAX_ROWS)
+    resumed = []
+    for import_id, status in stale.filter(
+        status__in=[CatalogImport.Status.UPLOADED, CatalogImport.Status.VALIDATING, CatalogImport.Status.IMPORTING]
+    ).values_list("pk", "status"):
+        task = catalog_import_commit_run if status == CatalogImport.Status.IMPORTING else catalog_import_check_run
+        if task_send(task, import_id=import_id):
+            resumed.append(import_id)
+    if resumed:
+        logger.warning("Catalogue imports %s had lost their task: sent again", resumed)
+    return resumed

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vitrine.common.throttling import throttle
 from vitrine.imports.forms import ImportUploadForm
 from vitrine.imports.models import CatalogImport
 from vitrine.imports.selectors import (
@@ -42,6 +43,7 @@ def _download(rows: list[list], *, extension: str, filename: str, sheet_title: s
 
 
 @merchant_required
+@throttle("catalog_import", key="user")
 def import_home(request: HttpRequest) -> HttpResponse:
     """Upload a catalogue; download the template or the shop's catalogue."""
     form = ImportUploadForm(request.POST or None, request.FILES or None)
@@ -117,6 +119,7 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @merchant_required
 @require_POST
+@throttle("catalog_import", key="user")
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     catalog_import = _own_import(request, pk)
     try:

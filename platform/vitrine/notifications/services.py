@@ -16,15 +16,14 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django_tenants.utils import schema_context
 
+from vitrine.common.tasks import task_send_on_commit
 from vitrine.notifications.models import OutboxEmail
 from vitrine.tenancy.selectors import territory_base_url_cached
 from vitrine.theming.services import territory_logo_url, territory_tokens
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-BROKER_PUBLISH_TIMEOUT = 1.0  # seconds
 
 
 def _body_html(body: str, site_url: str) -> str:
@@ -77,23 +76,10 @@ def outbox_email_queue(*, to: list[str], subject: str, body: str) -> OutboxEmail
     pending and the periodic flush sends it later: nothing is lost.
     """
     message = OutboxEmail.objects.create(to=to, subject=subject, body=body, **_branding(subject=subject, body=body))
-    schema_name = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' connection
+    # tasks.py imports this module (its tasks call these services): the task is looked up when sent.
+    from vitrine.notifications.tasks import outbox_email_deliver
 
-    def deliver_soon() -> None:
-        # tasks.py imports this module (its tasks call these services): the task is looked up when sent.
-        from vitrine.notifications.tasks import outbox_email_deliver
-
-        try:
-            with schema_context(schema_name), outbox_email_deliver.app.pool.acquire(block=True) as broker:
-                # One connection attempt, no publish retries: with the broker down the
-                # request must not wait on it (kombu would retry for seconds); the row
-                # is committed and the periodic flush sends it.
-                broker.ensure_connection(max_retries=0, timeout=BROKER_PUBLISH_TIMEOUT)
-                outbox_email_deliver.apply_async(kwargs={"message_id": message.pk}, connection=broker, retry=False)
-        except Exception:  # broker unreachable: the periodic flush will pick it up
-            logger.warning("Broker unreachable; outbox email %s left for the periodic flush", message.pk)
-
-    transaction.on_commit(deliver_soon)
+    task_send_on_commit(outbox_email_deliver, message_id=message.pk)
     return message
 
 
@@ -124,6 +110,17 @@ def outbox_email_send(*, to: list[str], template: str, context: dict) -> OutboxE
     return outbox_email_queue(to=to, subject=subject, body=body)
 
 
+def _message_id(message: OutboxEmail) -> str:
+    """One Message-ID per outbox row, the same on every attempt.
+
+    A worker killed after the mail server accepted an email but before the row
+    was marked sent sends it again on the next attempt; with the same
+    Message-ID, mail servers and clients recognise the copy as the same email.
+    """
+    domain = parseaddr(message.from_email or settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "vitrine.localhost"
+    return f"<outbox.{connection.schema_name}.{message.pk}@{domain}>"  # type: ignore[attr-defined]
+
+
 def outbox_email_deliver(*, message_id: int) -> bool:
     """Send one pending email exactly once; return whether it was sent now.
 
@@ -140,7 +137,13 @@ def outbox_email_deliver(*, message_id: int) -> bool:
             return False
         message.attempts += 1
         try:
-            email = EmailMultiAlternatives(message.subject, message.body, message.from_email or None, message.to)
+            email = EmailMultiAlternatives(
+                message.subject,
+                message.body,
+                message.from_email or None,
+                message.to,
+                headers={"Message-ID": _message_id(message)},
+            )
             if message.html:
                 email.attach_alternative(message.html, "text/html")
             email.send()
@@ -148,7 +151,8 @@ def outbox_email_deliver(*, message_id: int) -> bool:
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = OutboxEmail.Status.FAILED
-            message.next_attempt_at = timezone.now() + timedelta(seconds=30 * 2**message.attempts)
+            backoff = settings.VITRINE_OUTBOX_RETRY_SECONDS * 2**message.attempts
+            message.next_attempt_at = timezone.now() + timedelta(seconds=backoff)
             message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             logger.warning("Outbox email %s not sent (attempt %s): %s", message.pk, message.attempts, exc)
             return False

@@ -1,8 +1,8 @@
 """Outbox delivery. Thin, idempotent tasks: a redelivered message sends nothing twice."""
 
 from celery import shared_task
-from django_tenants.utils import get_tenant_model, tenant_context
 
+from vitrine.common.tasks import task_send_in_every_territory
 from vitrine.notifications import services
 
 
@@ -21,6 +21,4 @@ def outbox_flush() -> None:
 @shared_task
 def outbox_flush_all() -> None:
     """Periodic (beat): queue a flush in every active territory."""
-    for territory in get_tenant_model().objects.filter(status="active").only("schema_name"):
-        with tenant_context(territory):
-            outbox_flush.delay()
+    task_send_in_every_territory(outbox_flush)

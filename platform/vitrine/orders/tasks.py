@@ -1,8 +1,8 @@
 """Orders not collected in time: reminders, then release. Thin, idempotent, safe to retry."""
 
 from celery import shared_task
-from django_tenants.utils import get_tenant_model, tenant_context
 
+from vitrine.common.tasks import task_send_in_every_territory
 from vitrine.orders.lifecycle import orders_expire_due
 
 
@@ -15,6 +15,4 @@ def orders_expire() -> None:
 @shared_task
 def orders_expire_all() -> None:
     """Periodic (beat): queue orders_expire in every active territory."""
-    for territory in get_tenant_model().objects.filter(status="active").only("schema_name"):
-        with tenant_context(territory):
-            orders_expire.delay()
+    task_send_in_every_territory(orders_expire)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from vitrine.catalog.selectors import product_public_get_by_id
 from vitrine.catalog.views_public import product_page_context
+from vitrine.common.throttling import email_key, throttle
 from vitrine.orders import selectors
 from vitrine.orders.cart import cart_add as cart_add_service
 from vitrine.orders.cart import cart_create, cart_merge_on_login, cart_set_quantity
@@ -128,6 +129,8 @@ def _checkout_context(request: HttpRequest, summary, *, key: str, errors=(), pos
     return {"summary": summary, "groups": groups, "key": key, "errors": list(errors), "posted": posted or {}}
 
 
+@throttle("checkout", key="user_or_ip")
+@throttle("checkout_email", key=email_key("email"))
 def checkout(request: HttpRequest) -> HttpResponse:
     """Pick a pickup slot per shop, give contact details (guests), place the orders."""
     cart = cart_of_request(request)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from vitrine.catalog.selectors import shop_category_choices
 from vitrine.common.forms import errors_to_form, form_render
+from vitrine.common.throttling import email_key, throttle
 from vitrine.pro import selectors
 from vitrine.shops.forms import ShopApplyForm
 from vitrine.shops.joining import shop_apply, shop_apply_with_account
@@ -24,6 +25,8 @@ from vitrine.shops.permissions import merchant_required
 # --- Joining ----------------------------------------------------------------------------
 
 
+@throttle("shop_apply", key="user_or_ip")
+@throttle("shop_apply_email", key=email_key("owner_email"))
 def shop_apply_view(request: HttpRequest) -> HttpResponse:
     """A shop applies to join the marketplace; a visitor opens their account at the same time."""
     user = request.user

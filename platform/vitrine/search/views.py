@@ -11,7 +11,9 @@ from django.shortcuts import render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from vitrine.catalog.seo import PageSeo
 from vitrine.catalog.services import price_parse
+from vitrine.common.throttling import throttle
 from vitrine.search.selectors import SearchFilters, product_search
 from vitrine.search.text import MAX_QUERY_LENGTH
 
@@ -24,6 +26,7 @@ def price_filter_parse(text: str) -> Decimal | None:
     return price_parse(text) if (text or "").strip() else None
 
 
+@throttle("search", method="GET")
 def search(request: HttpRequest) -> HttpResponse:
     """Products of every shop of the territory matching the words and filters, with facets."""
     params = request.GET
@@ -82,5 +85,9 @@ def search(request: HttpRequest) -> HttpResponse:
             (s, "?" + urlencode({"q": s.value}) if s.kind == "query" else "?" + urlencode({"categorie": s.value}))
             for s in result.suggestions
         ],
+        "seo": PageSeo(
+            description=_("Search the products of every independent shop of %(name)s, then collect in store.")
+            % {"name": request.tenant.name}
+        ),
     }
     return render(request, "search/search.html", context)

@@ -11,7 +11,7 @@ from vitrine.shops.hours import MAX_RANGES_PER_DAY, weekday_names
 from vitrine.shops.joining import ShopApplication
 from vitrine.shops.models import Shop
 from vitrine.shops.selectors import commune_list
-from vitrine.shops.storefront import ShopProfile
+from vitrine.shops.storefront import SALE_CONDITIONS_MAX, ShopProfile
 
 COMMUNE_OUTSIDE = _("The shop must be in one of the territory's communes.")
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
@@ -140,6 +140,16 @@ class ShopApplyForm(ShopIdentityForm):
 
 class ShopProfileForm(forms.Form):
     description = ShopIdentityForm.base_fields["description"]
+    sale_conditions = forms.CharField(
+        label=_("Your conditions of sale"),
+        required=False,
+        max_length=SALE_CONDITIONS_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Shown to shoppers when they order: returns, exchanges, products made to order, payment at the "
+            "counter… A blank line starts a new paragraph; lines starting with “- ” make a list."
+        ),
+    )
     phone = ShopIdentityForm.base_fields["phone"]
     website = forms.CharField(
         label=_("Website"),
@@ -161,6 +171,7 @@ class ShopProfileForm(forms.Form):
         showcase = data["sales_mode"] == SalesModeField.SHOWCASE
         return ShopProfile(
             description=data["description"],
+            sale_conditions=data["sale_conditions"],
             phone=data["phone"],
             website=data["website"],
             click_and_collect=not showcase,

@@ -40,6 +40,8 @@ class Shop(models.Model):
     description = models.TextField(
         _("description"), blank=True, help_text=_("Formatted text; links and lists allowed.")
     )
+    # The shop's own conditions of sale (sanitised HTML, like the description), shown at checkout.
+    sale_conditions = models.TextField(_("conditions of sale"), blank=True)
     address = models.CharField(_("address"), max_length=200)
     commune = models.ForeignKey(Commune, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="shops")
     phone = models.CharField(_("phone"), max_length=20, blank=True)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
@@ -24,6 +25,7 @@ from vitrine.shops.permissions import shop_member_check
 from vitrine.shops.tasks import shop_photo_renditions_make
 
 MAX_SHOP_PHOTOS = 8
+SALE_CONDITIONS_MAX = 10_000
 
 
 def _locked(shop: Shop) -> Shop:
@@ -35,6 +37,7 @@ class ShopProfile:
     """What the owner edits about their shop (its identity stays with staff: name, SIRET)."""
 
     description: str = ""
+    sale_conditions: str = ""
     phone: str = ""
     website: str = ""
     click_and_collect: bool = True
@@ -43,7 +46,7 @@ class ShopProfile:
 
 @transaction.atomic
 def shop_profile_update(*, shop: Shop, actor: User, profile: ShopProfile, logo=None, logo_clear: bool = False) -> Shop:
-    """The owner edits their storefront: description (sanitised), contact, logo, how they sell."""
+    """The owner edits their storefront: description and conditions of sale (sanitised), contact, logo, how they sell."""
     shop_member_check(shop=shop, user=actor, owner_only=True)
     errors: dict[str, list[str]] = {}
     phone = ""
@@ -60,14 +63,20 @@ def shop_profile_update(*, shop: Shop, actor: User, profile: ShopProfile, logo=N
             image = image_clean(logo)
         except ImageRejected as exc:
             errors["logo"] = [str(exc)]
+    if len(profile.sale_conditions or "") > SALE_CONDITIONS_MAX:
+        errors["sale_conditions"] = [
+            _("Keep your conditions of sale under %(max)s characters (they have %(n)s).")
+            % {"max": number_format(SALE_CONDITIONS_MAX, force_grouping=True), "n": len(profile.sale_conditions)}
+        ]
     if errors:
         raise ValidationError(errors)
     shop = _locked(shop)
     shop.description = description_clean(profile.description)
+    shop.sale_conditions = description_clean(profile.sale_conditions)
     shop.phone, shop.website = phone, website
     shop.showcase_only = profile.showcase_only
     shop.click_and_collect = profile.click_and_collect and not profile.showcase_only
-    fields = ["description", "phone", "website", "showcase_only", "click_and_collect", "updated_at"]
+    fields = ["description", "sale_conditions", "phone", "website", "showcase_only", "click_and_collect", "updated_at"]
     old_logo = shop.logo.name if shop.logo else ""
     if image is not None:
         shop.logo.save(f"{shop.slug}-logo.{image.extension}", image.content, save=False)

@@ -45,6 +45,7 @@ from vitrine.shops.team import shop_member_invite, shop_member_remove
 def _profile_initial(shop: Shop) -> dict:
     return {
         "description": description_for_editing(shop.description),
+        "sale_conditions": description_for_editing(shop.sale_conditions),
         "phone": shop.phone,
         "website": shop.website,
         "sales_mode": SalesModeField.initial_for(shop),

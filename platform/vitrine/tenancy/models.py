@@ -28,6 +28,12 @@ class Territory(TenantMixin):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
 
+    class Accessibility(models.TextChoices):
+        # The three states French law names (RGAA): every page's footer says which one holds.
+        NONE = "none", _("not compliant")
+        PARTIAL = "partial", _("partially compliant")
+        FULL = "full", _("fully compliant")
+
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CITY)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
@@ -40,6 +46,10 @@ class Territory(TenantMixin):
     announcement = models.CharField(_("announcement"), max_length=280, blank=True)
     announcement_link = models.CharField(_("announcement link"), max_length=300, blank=True)
     announcement_until = models.DateField(_("show until"), null=True, blank=True)
+    # Until an audit says otherwise, a site is "not compliant" (its accessibility statement, vitrine.legal).
+    accessibility = models.CharField(
+        _("accessibility"), max_length=10, choices=Accessibility.choices, default=Accessibility.NONE
+    )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -126,6 +136,7 @@ class AuditEntry(models.Model):
         "territory.suspend": _("Territory suspended"),
         "territory.resume": _("Territory resumed"),
         "domain.add": _("Domain added"),
+        "sign_in.unlock": _("Sign-in unlocked"),
         # territory.branding and territory.announcement are also in the territory's own trail:
         # the console names them with that trail's labels (vitrine.audit.models.VERB_LABELS).
     }

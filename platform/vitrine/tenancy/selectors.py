@@ -21,3 +21,12 @@ def territory_base_url(territory: Territory) -> str:
 def territory_base_url_cached(territory: Territory) -> str:
     """territory_base_url, remembered until a territory or domain changes (no query when warm)."""
     return routes.memo(("base_url", territory.schema_name), lambda: territory_base_url(territory))
+
+
+def url_absolute(url: str, *, base_url: str) -> str:
+    """`url` as an absolute address: kept when it already is one (a bucket's), else under base_url."""
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    if url.startswith("//"):
+        return base_url.split("//", 1)[0] + url
+    return base_url + (url if url.startswith("/") else "/" + url)

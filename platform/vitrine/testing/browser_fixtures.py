@@ -177,6 +177,11 @@ def operator(orm):
     """A committed platform operator (console user in the public schema), deleted after the test."""
     user = orm(_operator_create)
     user.raw_password = OPERATOR_PASSWORD
+    # This plugin loads before Django is set up (pytest -p): models are imported when used.
+    from vitrine.testing.two_factor import totp_code_for
+
+    user.totp_code = lambda: orm(totp_code_for, "public", user.email)  # its authenticator app
+    user.totp_code()  # made now: signing in asks for a code, not a setup
     yield user
     orm(_operator_delete, user.pk)
 

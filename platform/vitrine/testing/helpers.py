@@ -14,7 +14,9 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from vitrine.accounts.two_factor import two_factor_required
 from vitrine.config.env import ROOT_DIR, VAR_DIR
+from vitrine.testing.two_factor import session_verify
 
 TEST_VAR = VAR_DIR / "test"  # the test settings put the broker and mail folders here
 
@@ -29,8 +31,15 @@ def client_on(territory, user=None) -> Client:
     client = host_client(f"{territory.schema_name}.localhost")
     if user is not None:
         with tenant_context(territory):
-            client.force_login(user)
+            sign_in_as(client, user)
     return client
+
+
+def sign_in_as(client: Client, user) -> None:
+    """Sign the client in as `user` (current schema), past the code step for those who need one."""
+    client.force_login(user)
+    if two_factor_required(user):  # the team's and operators' sessions gave their code, as at sign-in
+        session_verify(client, user)
 
 
 def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.2, message: str = "condition"):

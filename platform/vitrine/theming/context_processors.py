@@ -1,7 +1,13 @@
 from django.db import connection
 from django.http import HttpRequest
 
-from vitrine.theming.services import static_prefixes, territory_logo_url, territory_tokens, theme_load, tokens_version
+from vitrine.theming.services import (
+    static_prefixes,
+    territory_logo_url,
+    territory_stylesheet,
+    territory_tokens,
+    theme_load,
+)
 
 
 def theme(request: HttpRequest) -> dict:
@@ -14,7 +20,7 @@ def theme(request: HttpRequest) -> dict:
         "territory": territory,
         "theme": theme_load(territory.theme),
         "theme_tokens": tokens,
-        "theme_css_version": tokens_version(tokens),
+        "theme_css_version": territory_stylesheet(territory, tokens=tokens).version,
         "theme_static_prefix": static_prefixes(territory)[-1],
         "logo_url": territory_logo_url(territory),
         "schema_name": connection.schema_name,

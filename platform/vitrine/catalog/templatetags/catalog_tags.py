@@ -66,10 +66,16 @@ def photo_sources(photo) -> dict:
 
 @register.simple_tag
 def photo_img(photo, sizes: str = "100vw", css_class: str = "", loading: str = "lazy", alt=None) -> str:
-    """<img> of a product (or shop) photo with srcset, width, height and alt text."""
+    """<img> of a product (or shop) photo with srcset, width, height and alt text.
+
+    loading="eager" is for the page's first, largest image (what a phone paints last): it is
+    fetched at once and first (fetchpriority="high"); every other image waits to be scrolled to.
+    """
     source = photo_sources(photo)
     text = photo.alt if alt is None else alt
     attrs = format_html('src="{}" alt="{}" loading="{}" decoding="async"', source["src"], text, loading)
+    if loading == "eager":
+        attrs += mark_safe(' fetchpriority="high"')  # noqa: S308 (a constant)
     if source["srcset"]:
         attrs += format_html(' srcset="{}" sizes="{}"', source["srcset"], sizes)
     if source["width"] and source["height"]:

@@ -31,6 +31,11 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "vitrine.common",
     "vitrine.accounts",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",  # the console's failed sign-ins (each territory keeps its own: TENANT_APPS)
+    "django_ratelimit",
     "vitrine.theming",
     "vitrine.console",
     "vitrine.devtools",
@@ -41,6 +46,11 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "vitrine.accounts",
+    # Two-factor devices live beside the accounts they belong to, in each schema.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "vitrine.notifications",
     "vitrine.audit",
     "vitrine.catalog",
@@ -48,6 +58,7 @@ TENANT_APPS = [
     "vitrine.imports",
     "vitrine.search",
     "vitrine.orders",
+    "vitrine.legal",
     "vitrine.privacy",
     "vitrine.pro",
     "vitrine.backoffice",
@@ -79,11 +90,28 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "vitrine.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",  # a rate limit reached: the 429 page
+    "axes.middleware.AxesMiddleware",  # a locked sign-in: the 429 page (last, per axes)
 ]
 
 AUTH_USER_MODEL = "accounts.User"
+# Axes first: a locked sign-in is refused before ModelBackend hashes the password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+
+def _totp_issuer(device) -> str:
+    # Settings load before the apps: the accounts module is imported when a QR code is drawn.
+    from vitrine.accounts.two_factor import totp_issuer
+
+    return totp_issuer(device)
+
+
+OTP_TOTP_ISSUER = _totp_issuer  # the territory's name in the authenticator app, or the console's
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -113,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vitrine.theming.context_processors.theme",
+                "vitrine.tenancy.context_processors.site",
             ],
         },
     }
@@ -135,11 +164,26 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [(f"themes/{path.parent.name}", path) for path in sorted(THEMES_DIR.glob("*/static"))] + [
     (f"tenants/{path.parent.name}", path) for path in sorted(TENANTS_DIR.glob("*/static"))
 ]
+# The apps' sheets for the shoppers' pages, served after the territory's tokens, base.css and its
+# theme's sheet as one stylesheet (theming.services.territory_stylesheet): the only CSS that
+# blocks their first paint.
+SITE_STYLESHEETS = (
+    "catalog/catalog.css",
+    "search/search.css",
+)
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
 
+# The only cookies the marketplace sets, all needed for it to work (no consent banner, and the
+# privacy notice's defaults read these names and ages: vitrine.legal): the session (sign-in,
+# cart), the CSRF token, and the language when a visitor picks one.
+SESSION_COOKIE_AGE = 14 * 24 * 3600
+CSRF_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Flash messages ride in the session rather than a cookie of their own.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -151,11 +195,17 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Axes tells every sign-in at INFO; its warnings (failures, lockouts) are the ones to keep.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 from vitrine.config.settings.cache import *  # noqa: E402,F401,F403
 from vitrine.config.settings.celery import *  # noqa: E402,F401,F403
+from vitrine.config.settings.csp import *  # noqa: E402,F401,F403
 from vitrine.config.settings.email import *  # noqa: E402,F401,F403
 from vitrine.config.settings.sentry import *  # noqa: E402,F401,F403
 from vitrine.config.settings.storage import *  # noqa: E402,F401,F403
+from vitrine.config.settings.throttling import *  # noqa: E402,F401,F403

@@ -2,14 +2,21 @@
 
 "default" keys are prefixed with the current territory's schema
 (django_tenants.cache.make_key); "shared" is the same store without the
-prefix, for platform-wide keys such as the routing generation.
+prefix, for platform-wide keys such as the routing generation; "throttle" holds
+the rate limits' counters, per territory too.
 """
 
 from vitrine.config.env import VAR_DIR, env
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    _store = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    # Redis down means slower pages, not errors (see vitrine.common.cache); each call
+    # gives up after half a second rather than holding a request.
+    _store = {
+        "BACKEND": "vitrine.common.cache.TolerantRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
 else:
     _store = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -22,4 +29,18 @@ CACHES = {
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
     },
     "shared": {**_store, "KEY_PREFIX": "shared"},
+    "throttle": {
+        **_store,
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        # Files: a folder of its own (each file cache culls its folder past MAX_ENTRIES), and no
+        # default timeout, because the file cache's increment saves the key again with it (300 s
+        # would cut an hourly window short); a counter's key names its window, so a stale one is
+        # never read again.
+        **(
+            {}
+            if REDIS_URL
+            else {"LOCATION": f"{_store['LOCATION']}/throttle", "TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 10_000}}
+        ),
+    },
 }

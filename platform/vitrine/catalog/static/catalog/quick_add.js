@@ -1,7 +1,8 @@
 // Quick add: show the photo just taken, so the merchant knows it is the right one.
 // (A photo kept after an error is already shown by the page; a new one replaces it.)
-document.addEventListener("DOMContentLoaded", function () {
-  var input = document.querySelector(".camera-field input[type=file]");
+(function () {
+  var label = document.querySelector(".camera-button");
+  var input = label && document.getElementById(label.htmlFor);
   var preview = document.getElementById("quick-photo-preview");
   if (!input || !preview) return;
   input.addEventListener("change", function () {
@@ -12,4 +13,4 @@ document.addEventListener("DOMContentLoaded", function () {
       if (kept) kept.hidden = true;
     }
   });
-});
+})();
