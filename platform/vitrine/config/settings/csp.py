@@ -17,7 +17,8 @@ _directives = {
     "default-src": [SELF],
     "script-src": [SELF, NONCE],
     "style-src": [SELF],
-    "img-src": [SELF, "data:", *_media_origins],
+    # blob: the quick add shows the photo just taken from the phone's own file (URL.createObjectURL)
+    "img-src": [SELF, "data:", "blob:", *_media_origins],
     "font-src": [SELF],
     "connect-src": [SELF],
     "form-action": [SELF],
