@@ -141,7 +141,7 @@ def test_the_preview_lists_each_product_with_what_the_import_will_do_to_it(nancy
     ]
     assert preview["more"] == 0
     assert "Ce que vous allez publier" in page
-    assert "18,50\xa0€" in page and "Décoration" in page and "2 variantes" in page
+    assert "18,50\xa0€" in page and "Décoration" in page and "2 déclinaisons" in page
     assert "à mettre à jour" in page and "nouveau" in page
     assert '<td data-label="Stock">6</td>' in page  # the t-shirt's stock: its variants' (4 + 2)
     # and the bad row says why, in French, on its own line of the table
