@@ -85,7 +85,8 @@ def test_the_sitemap_lists_only_its_own_territorys_live_pages_on_its_primary_dom
     assert f"{base}/" in locations and f"{base}/boutiques/" in locations
     assert f"{base}/boutiques/{live.slug}/" in locations
     assert f"{base}/boutiques/{live.slug}/{published.slug}/" in locations
-    assert f"{base}/compte/confidentialite/" in locations
+    for legal in ("mentions-legales", "cgu", "confidentialite", "accessibilite"):
+        assert f"{base}/{legal}/" in locations
     assert all(location.startswith(f"{base}/") for location in locations)
     # and nothing hidden, nor anything of limoges
     text = " ".join(locations)
@@ -104,7 +105,7 @@ def test_robots_txt_lets_crawlers_read_the_catalogue_only_and_names_the_sitemap(
     for private in ("/compte/", "/espace/", "/equipe/", "/pro/", "/panier/", "/recherche/?"):
         assert f"Disallow: {private}" in lines
     assert "Disallow: /" not in lines and "Disallow: /boutiques/" not in lines
-    assert "Allow: /compte/confidentialite/" in lines
+    assert "Allow: /confidentialite/" in lines and "Allow: /accessibilite/" in lines
     assert f"Sitemap: http://nancy.localhost{_port()}/sitemap.xml" in lines
 
 

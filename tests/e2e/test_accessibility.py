@@ -20,6 +20,7 @@ def _world_make() -> dict:
 
     from vitrine.orders.cart import cart_add, cart_create
     from vitrine.orders.checkout import Guest, order_place
+    from vitrine.orders.links import order_link_token
     from vitrine.orders.selectors import checkout_slots
     from vitrine.tenancy.models import Territory
     from vitrine.testing.factories import DEFAULT_PASSWORD, ProductFactory, UserFactory, shop_open_every_day
@@ -43,6 +44,7 @@ def _world_make() -> dict:
             "shop_slug": shop.slug,
             "product_slug": product.slug,
             "order": order.pk,
+            "link": f"/commande/{order_link_token(order=order)}/",
             "shopper": shopper.email,
             "merchant": shop.owner_user.email,
             "password": DEFAULT_PASSWORD,
@@ -108,6 +110,8 @@ def test_shopper_and_merchant_pages_meet_wcag_21_aa(phone_page, phone_pages, bas
             "/compte/inscription/",
             "/compte/mot-de-passe/oublie/",
             "/pro/rejoindre/",
+            world["link"],  # the order by its emailed link, and its cancel question
+            world["link"] + "annuler/",
         ]
         for path in public:
             page.goto(base_url("nancy", path))
@@ -119,6 +123,7 @@ def test_shopper_and_merchant_pages_meet_wcag_21_aa(phone_page, phone_pages, bas
             "/compte/",
             "/compte/commandes/",
             f"/compte/commandes/{world['order']}/",
+            f"/compte/commandes/{world['order']}/annuler/",
             "/compte/supprimer/",
         ]:
             page.goto(base_url("nancy", path))

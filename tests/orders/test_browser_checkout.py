@@ -273,3 +273,156 @@ def _emails_remove(address: str) -> None:
 
     with tenant_context(Territory.objects.get(schema_name="nancy")):
         OutboxEmail.objects.filter(to=[address]).delete()
+
+
+def _emailed_link(address: str) -> str:
+    """The order link of the confirmation sent to `address` (as the shopper's mail program shows it)."""
+    from django_tenants.utils import tenant_context
+
+    from vitrine.notifications.models import OutboxEmail
+    from vitrine.tenancy.models import Territory
+
+    with tenant_context(Territory.objects.get(schema_name="nancy")):
+        email = OutboxEmail.objects.filter(to=[address], subject__contains="code de retrait").get()
+    return re.search(r"https?://\S+/commande/\S+/", email.body).group(0)
+
+
+def test_a_guest_opens_the_emailed_link_on_another_device_and_cancels(
+    phone_page, phone_pages, page, base_url, screenshot, orm, tmp_path
+):
+    from playwright.sync_api import expect
+
+    world = orm(_world_make)
+    address = "claire.ailleurs@example.fr"
+    try:
+        # given a guest who ordered on their phone
+        ordering = phone_page
+        ordering.goto(base_url("nancy", world["ring_url"]))
+        ordering.get_by_role("button", name="Ajouter au panier").click()
+        ordering.get_by_role("link", name="Choisir les créneaux de retrait").click()
+        slot = ordering.locator("select[name^=slot-]")
+        slot.select_option(slot.locator("option:not([disabled]):not([value=''])").first.get_attribute("value"))
+        ordering.get_by_label("Nom pour le retrait").fill("Claire Blaison")
+        ordering.get_by_label("Adresse e-mail").fill(address)
+        ordering.get_by_label("Téléphone").fill("06 12 34 56 78")
+        ordering.get_by_role("button", name="Passer ma commande").click()
+        expect(ordering.get_by_role("heading", level=1)).to_have_text("Votre commande est passée")
+        code = ordering.locator(".pickup-code").inner_text()
+
+        # when they open the link of the confirmation email on another device (no session, no account)
+        link = orm(_emailed_link, address)
+        assert link.startswith(base_url("nancy", "/commande/"))
+        other = phone_pages()
+        other.goto(link)
+
+        # then their order: shop, status, items, pickup code and a QR code a reader decodes
+        expect(other.get_by_role("heading", level=1)).to_have_text("Votre commande chez Bijouterie de la Place")
+        expect(other.locator(".order-status")).to_have_text("Passée")
+        expect(other.locator(".pickup-code")).to_have_text(code)
+        expect(other.get_by_text("Bague en argent martelé")).to_be_visible()
+        image = tmp_path / "qr-link.png"
+        other.locator("svg.pickup-qr").screenshot(path=str(image))
+        assert qr_decode(image) == [f"QR-Code:{code}"]
+        assert other.evaluate("document.documentElement.scrollWidth") <= 390, "the order page scrolls sideways"
+        screenshot(other, "orders-link-phone")
+        # and the same link on a computer
+        page.goto(link)
+        expect(page.locator(".pickup-code")).to_have_text(code)
+        screenshot(page, "orders-link-desktop")
+
+        # when they cancel: asked first, with a big enough button
+        other.get_by_role("link", name="Annuler cette commande").click()
+        expect(other.get_by_role("heading", level=1)).to_have_text("Annuler cette commande ?")
+        confirm = other.get_by_role("button", name="Oui, annuler ma commande")
+        assert confirm.bounding_box()["height"] >= 44
+        assert other.evaluate("document.documentElement.scrollWidth") <= 390, "the question scrolls sideways"
+        screenshot(other, "orders-link-cancel-question-phone")
+        page.goto(link + "annuler/")
+        screenshot(page, "orders-link-cancel-question-desktop")
+        confirm.click()
+
+        # then the page says the order is cancelled; no pickup code, nothing more to cancel
+        expect(other.get_by_role("heading", level=1)).to_have_text("Commande annulée chez Bijouterie de la Place")
+        expect(other.locator(".messages")).to_contain_text("Votre commande chez Bijouterie de la Place est annulée.")
+        expect(other.locator(".order-status")).to_have_text("Annulée")
+        expect(other.locator(".pickup-code")).to_have_count(0)
+        expect(other.get_by_role("link", name="Annuler cette commande")).to_have_count(0)
+        screenshot(other, "orders-link-cancelled-phone")
+        page.goto(link)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Commande annulée chez Bijouterie de la Place")
+        screenshot(page, "orders-link-cancelled-desktop")
+        # and the phone that ordered reads the same on its confirmation page
+        ordering.reload()
+        expect(ordering.get_by_role("heading", level=1)).to_have_text("Commande annulée")
+        screenshot(ordering, "orders-confirmation-cancelled-phone")
+    finally:
+        summary = orm(_world_remove, world)
+        orm(_emails_remove, address)
+    assert summary == [f"Bijouterie de la Place:cancelled:{address}"]
+
+
+def _terroir_order() -> dict:
+    """A guest's order in Limoges (theme terroir), and the path of its emailed link."""
+    import uuid
+
+    from django_tenants.utils import tenant_context
+    from orders_helpers import shop_open_every_day
+
+    from vitrine.orders.cart import cart_add, cart_create
+    from vitrine.orders.checkout import Guest, order_place
+    from vitrine.orders.links import order_link_token
+    from vitrine.orders.selectors import checkout_slots
+    from vitrine.tenancy.models import Territory
+    from vitrine.testing.factories import ProductFactory
+
+    with tenant_context(Territory.objects.get(schema_name="limoges")):
+        shop = shop_open_every_day(name="Porcelaine du Vieux Limoges")
+        product = ProductFactory(shop=shop, title="Tasse en porcelaine", stock=3)
+        cart = cart_create()
+        cart_add(cart=cart, product_id=product.pk)
+        (order,) = order_place(
+            cart=cart,
+            guest=Guest("Claire Blaison", "terroir@example.fr", "0612345678"),
+            slots={shop.pk: checkout_slots(shop=shop)[0].starts_at},
+            idempotency_key=uuid.uuid4(),
+        )
+        return {"shop": shop.pk, "path": f"/commande/{order_link_token(order=order)}/", "code": order.pickup_code}
+
+
+def _terroir_remove(world: dict) -> None:
+    from django_tenants.utils import tenant_context
+
+    from vitrine.accounts.models import User
+    from vitrine.notifications.models import OutboxEmail
+    from vitrine.orders.models import Order
+    from vitrine.shops.models import Shop
+    from vitrine.tenancy.models import Territory
+
+    with tenant_context(Territory.objects.get(schema_name="limoges")):
+        OutboxEmail.objects.filter(subject__contains=world["code"]).delete()
+        OutboxEmail.objects.filter(to=["terroir@example.fr"]).delete()
+        Order.objects.filter(shop_id=world["shop"]).delete()
+        shop = Shop.objects.get(pk=world["shop"])
+        owners = list(shop.members.values_list("user_id", flat=True))
+        shop.delete()
+        User.objects.filter(pk__in=owners).delete()
+
+
+def test_the_order_link_pages_in_the_terroir_theme(phone_page, base_url, screenshot, orm):
+    from playwright.sync_api import expect
+
+    world = orm(_terroir_order)
+    try:
+        # given Limoges' link, on a phone: the order, its code, and the cancel question, in terroir's look
+        phone_page.goto(base_url("limoges", world["path"]))
+        expect(phone_page.locator(".pickup-code")).to_have_text(world["code"])
+        assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(phone_page, "orders-link-terroir-phone")
+        phone_page.get_by_role("link", name="Annuler cette commande").click()
+        button = phone_page.get_by_role("button", name="Oui, annuler ma commande")
+        assert button.bounding_box()["height"] >= 44
+        screenshot(phone_page, "orders-link-cancel-question-terroir-phone")
+        # and the same link is not found on Nancy's host
+        assert phone_page.goto(base_url("nancy", world["path"])).status == 404
+    finally:
+        orm(_terroir_remove, world)

@@ -24,6 +24,7 @@ from vitrine.orders.lifecycle import (
     order_transition,
     orders_expire_due,
 )
+from vitrine.orders.links import ShopperProof
 from vitrine.orders.models import ORDER_TRANSITIONS, Order, OrderEvent, OrderSettings
 from vitrine.shops.permissions import NotTheCustomer
 from vitrine.testing.factories import UserFactory
@@ -46,6 +47,11 @@ def _placed(two_shops, *, item: str = "ring", quantity: int = 2, customer=None, 
         **options,
     )
     return placed
+
+
+def _guests_link(order):
+    """What a guest shows to cancel their order: the signed link of its emails."""
+    return ShopperProof(order_id=order.pk, via="link")
 
 
 @pytest.fixture
@@ -151,13 +157,13 @@ def test_a_shopper_cannot_cancel_once_ready(order):
     order_accept(order=order, actor=merchant)
     order_mark_ready(order=order, actor=merchant)
     with pytest.raises(IllegalTransition, match="Prête à retirer"):
-        order_cancel(order=order, actor=None)
+        order_cancel(order=order, actor=None, proof=_guests_link(order))
     assert ring_stock(order) == 3
 
 
 def test_cancelling_releases_the_stock_and_tells_both_sides(order):
     # when
-    order_cancel(order=order, actor=None)
+    order_cancel(order=order, actor=None, proof=_guests_link(order))
     # then
     assert ring_stock(order) == 5
     assert OutboxEmail.objects.filter(to=["claire@example.fr"], subject__endswith="est annulée").count() == 1
@@ -232,7 +238,7 @@ def test_releasing_gives_each_row_its_stock_back_in_the_checkouts_lock_order(two
     ]
     # when the shopper cancels it
     with CaptureQueriesContext(connection) as context:
-        order_cancel(order=order, actor=None)
+        order_cancel(order=order, actor=None, proof=_guests_link(order))
     # then every row has exactly its stock back
     assert dict(Product.objects.filter(pk__in=[first.pk, second.pk, shirt.pk]).values_list("title", "stock")) == {
         "Collier": 6,
@@ -307,6 +313,10 @@ def test_an_order_paid_after_checkout_sends_the_placed_emails_once(two_shops):
     ]
 
 
+def _own_link_out(body: str) -> str:
+    return re.sub(r"/commande/[^/\s]+/", "/commande/LINK/", body)
+
+
 @pytest.mark.parametrize("target", [S.READY, S.REFUSED])
 def test_a_direct_transition_sends_the_same_emails_as_the_merchant_action(two_shops, target):
     # given two accepted orders, one ring each
@@ -323,13 +333,14 @@ def test_a_direct_transition_sends_the_same_emails_as_the_merchant_action(two_sh
         order_refuse(order=by_action, actor=merchant, reason="Plus en taille 52")
     second = _last_email_id()
     order_transition(order=direct, to=target, actor=merchant, note="Plus en taille 52" if target == S.REFUSED else "")
-    # then each shopper gets the same email (but for the pickup code)
+    # then each shopper gets the same email (but for the pickup code and the order's own link)
     via_action = [
-        (to, subject, body.replace(by_action.pickup_code, "CODE"))
+        (to, subject, _own_link_out(body.replace(by_action.pickup_code, "CODE")))
         for to, subject, body in _emails_since(first, until=second)
     ]
     via_transition = [
-        (to, subject, body.replace(direct.pickup_code, "CODE")) for to, subject, body in _emails_since(second)
+        (to, subject, _own_link_out(body.replace(direct.pickup_code, "CODE")))
+        for to, subject, body in _emails_since(second)
     ]
     assert len(via_action) == 1 and via_action == via_transition
 
@@ -387,7 +398,7 @@ def test_a_shoppers_own_cancellation_names_them_by_role_in_the_trail_never_by_em
     guest_order = _placed(two_shops, quantity=1)
     account_order = _placed(two_shops, item="vase", quantity=1, customer=shopper)
     # when each shopper cancels their own
-    order_cancel(order=guest_order, actor=None)
+    order_cancel(order=guest_order, actor=None, proof=_guests_link(guest_order))
     order_cancel(order=account_order, actor=shopper)
     # then the team's trail says who by role: a guest, the shopper; no email of theirs
     labels = dict(AuditEvent.objects.filter(verb="order.cancelled").values_list("object_id", "actor_label"))

@@ -27,7 +27,7 @@ from vitrine.tenancy.selectors import url_absolute
 DESCRIPTION_CHARS = 160  # what search engines show of a description
 SCHEMA_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Pages of the territory's own, public whoever asks: listed in the sitemap when they exist.
-LEGAL_PAGES = ("privacy", "legal_notice", "terms", "accessibility")
+LEGAL_PAGES = ("legal_mentions", "legal_cgu", "legal_privacy", "legal_accessibility")  # the legal app's pages
 # The sitemaps protocol's limit for one file; a territory past it would need a sitemap index.
 SITEMAP_MAX_URLS = 50_000
 # The same escapes as Django's json_script: the JSON can never close its <script> element.

@@ -19,7 +19,7 @@ SITEMAP_MAX_AGE = 3600  # seconds: a new product reaches crawlers within the hou
 def robots_txt(request: HttpRequest) -> HttpResponse:
     base_url = territory_base_url_cached(request.tenant)
     lines = ["User-agent: *"]
-    # The legal pages are public even where they sit under a private folder (/compte/confidentialite/).
+    # The legal pages are named, so they stay readable whatever folder a deployment puts them in.
     lines += [f"Allow: {path}" for path in legal_paths()]
     lines += [f"Disallow: {path}" for path in ROBOTS_DISALLOWED]
     lines += ["Allow: /", "", f"Sitemap: {base_url}/sitemap.xml", ""]

@@ -27,6 +27,7 @@ urlpatterns = [
     path("recherche/", include("vitrine.search.urls")),
     path("panier/", include("vitrine.orders.urls")),
     path("", include("vitrine.legal.urls")),
+    path("commande/", include("vitrine.orders.urls_link")),
     path("", include("vitrine.catalog.urls_public")),
     path("", include("vitrine.theming.urls")),
     # Uploaded files from local storage (no bucket), each territory's own only; with a bucket

@@ -48,6 +48,10 @@ class CheckoutError(ValidationError):
     """A checkout that cannot go through; nothing was reserved or ordered."""
 
 
+class CheckoutKeyTaken(CheckoutError):
+    """A checkout key already used by someone else's checkout: nothing of theirs is shown or done."""
+
+
 @dataclass(frozen=True)
 class Guest:
     """A shopper ordering without an account (or an account's phone number): checked at checkout."""
@@ -190,7 +194,9 @@ def order_place(
 ) -> list[Order]:
     """Turn the cart into one order per shop, each with its pickup slot; stock reserved, cart emptied.
 
-    Submitting again with the same key returns the orders the first submit made.
+    Submitting again with the same key returns the orders the first submit made, to the one
+    who made them only: the same account, or for a guest the same cart (found through their
+    session); anyone else gets CheckoutKeyTaken, which carries nothing of those orders.
     `pickup_codes`: where the pickup codes come from (random by default; tests pass a
     code already taken to check that a clash draws a new one).
     `payment_required`: the orders wait for an online payment (PENDING_PAYMENT, nobody told
@@ -200,7 +206,7 @@ def order_place(
         key = uuid.UUID(str(idempotency_key))
     except ValueError:
         raise CheckoutError(_("This form has expired: reload the page and try again.")) from None
-    existing = selectors.orders_for_checkout(idempotency_key=key)
+    existing = _orders_already_placed(key=key, cart=cart, customer=customer)
     if existing:
         return existing
     codes = itertools.chain(pickup_codes or (), _random_codes())
@@ -218,10 +224,30 @@ def order_place(
             )
     except IntegrityError:
         # The same form submitted twice at once: the first submit won; return its orders.
-        existing = selectors.orders_for_checkout(idempotency_key=key)
+        existing = _orders_already_placed(key=key, cart=cart, customer=customer)
         if existing:
             return existing
         raise
+
+
+def _orders_already_placed(*, key: uuid.UUID, cart: Cart, customer: User | None) -> list[Order]:
+    """The orders an earlier submit of this checkout made, if the caller made them; [] if none.
+
+    Whoever else sends the key (it is in the confirmation's address, in a browser's history)
+    is refused without a word about the orders.
+    """
+    existing = selectors.orders_for_checkout(idempotency_key=key)
+    if not existing:
+        return []
+    if customer is not None:
+        theirs = all(order.customer_id == customer.pk for order in existing)
+    else:
+        theirs = all(order.customer_id is None and order.cart_token == cart.token for order in existing)
+    if not theirs:
+        raise CheckoutKeyTaken(
+            _("This order form was already used. Reload the page to place a new order."), code="checkout_key_taken"
+        )
+    return existing
 
 
 def _is_pickup_code_clash(error: IntegrityError) -> bool:
@@ -268,7 +294,7 @@ def _order_place(*, cart, customer, guest, slots, key, now, codes: Iterator[str]
     # here, then finds the orders the first one made (its lines are gone by then).
     if cart.pk is not None:
         Cart.objects.select_for_update().filter(pk=cart.pk).first()
-        existing = selectors.orders_for_checkout(idempotency_key=key)
+        existing = _orders_already_placed(key=key, cart=cart, customer=customer)
         if existing:
             return existing
     # Everything the checkout reads, in one query (plus two for hours and closings),
@@ -317,6 +343,7 @@ def _order_place(*, cart, customer, guest, slots, key, now, codes: Iterator[str]
             pickup_starts_at=slot.starts_at,
             pickup_ends_at=slot.ends_at,
             idempotency_key=key,
+            cart_token=cart.token,
             status=status,
         )
         order_lines.append(

@@ -28,6 +28,7 @@ from vitrine.catalog.models import Product, Variant
 from vitrine.common.money import euros
 from vitrine.notifications.services import outbox_email_send
 from vitrine.orders import selectors
+from vitrine.orders.links import ShopperProof, order_link_url
 from vitrine.orders.models import ORDER_TRANSITIONS, Order, OrderEvent, OrderLine
 from vitrine.shops.permissions import NotTheCustomer, shop_member_check
 
@@ -194,9 +195,16 @@ def order_refuse(*, order: Order, actor: User, reason: str) -> Order:
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, actor: User | None) -> Order:
-    """Cancel the order for its shopper (before it is ready); actor None for a guest."""
-    if actor is not None and order.customer_id not in (None, actor.pk):
+def order_cancel(*, order: Order, actor: User | None, proof: ShopperProof | None = None) -> Order:
+    """Cancel the order for its shopper (before it is ready); actor None for a guest.
+
+    Only its shopper may: the account that placed it, or whoever shows `proof` for it (the
+    signed link of its emails, or the session that placed it). Holding an order's id or its
+    checkout key proves nothing.
+    """
+    by_account = actor is not None and order.customer_id is not None and order.customer_id == actor.pk
+    by_proof = proof is not None and proof.order_id == order.pk
+    if not (by_account or by_proof):
         raise NotTheCustomer("Not this shopper's order.")
     return order_transition(
         order=order, to=Status.CANCELLED, actor=actor, note="" if actor else _("guest"), by_guest=actor is None
@@ -279,6 +287,8 @@ def _email_send(order: Order, email: Email, *, lines: list[OrderLine] | None = N
     """Queue the order's email `email` (in the caller's transaction, sent after commit)."""
     to = order.email if email.to == "shopper" else order.shop.email
     context = _email_context(order, lines=lines, with_lines=email.lines)
+    if email.to == "shopper":  # their way back to the order from any device, account or not
+        context["url"] = order_link_url(order=order)
     outbox_email_send(to=[to], template=email.template, context=context)
 
 

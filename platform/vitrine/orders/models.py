@@ -136,6 +136,10 @@ class Order(models.Model):
     pickup_ends_at = models.DateTimeField()
     total = models.DecimalField(max_digits=10, decimal_places=2)
     idempotency_key = models.UUIDField()
+    # The token of the cart the order was placed from (a visitor's cart is found by this token
+    # in their session): a checkout key submitted again gives its orders back only to the
+    # same cart, or to the same account, never to whoever learnt the key.
+    cart_token = models.UUIDField(null=True, blank=True, editable=False)
     refusal_reason = models.TextField(blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     # When it was handed over (set by the transition to "collected"): a day's takings count

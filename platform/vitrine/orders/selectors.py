@@ -443,14 +443,23 @@ def account_orders(*, user) -> QuerySet[Order]:
     return Order.objects.filter(customer=user).select_related("shop").order_by("-created_at", "-id")
 
 
+def _order_page_queryset() -> QuerySet[Order]:
+    return Order.objects.select_related("shop__commune").prefetch_related("lines", "events")
+
+
 def account_order_get(*, user, order_id: int) -> Order | None:
     """One of the account's orders with its shop, lines and history; None if it is not theirs."""
-    return (
-        Order.objects.filter(customer=user, pk=order_id)
-        .select_related("shop__commune")
-        .prefetch_related("lines", "events")
-        .first()
-    )
+    return _order_page_queryset().filter(customer=user, pk=order_id).first()
+
+
+def order_page_get(*, order_id: int) -> Order | None:
+    """An order with its shop, lines and history, for its shopper's page (who they are is checked before)."""
+    return _order_page_queryset().filter(pk=order_id).first()
+
+
+def order_history(*, order: Order) -> list[tuple[str, datetime]]:
+    """Each state the order went through, labelled, with when (from its prefetched events)."""
+    return [(str(Order.Status(event.to_status).label), event.created_at) for event in order.events.all()]
 
 
 def orders_in_progress(*, user) -> QuerySet[Order]:

@@ -8,9 +8,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from vitrine.catalog.selectors import product_public_get_by_id
 from vitrine.catalog.views_public import product_page_context
@@ -18,9 +19,10 @@ from vitrine.common.throttling import email_key, throttle
 from vitrine.orders import selectors
 from vitrine.orders.cart import cart_add as cart_add_service
 from vitrine.orders.cart import cart_create, cart_merge_on_login, cart_set_quantity
-from vitrine.orders.checkout import Guest, order_place
+from vitrine.orders.checkout import CheckoutKeyTaken, Guest, order_place
 from vitrine.orders.lifecycle import order_cancel as order_cancel_service
-from vitrine.orders.models import Cart
+from vitrine.orders.links import ShopperProof
+from vitrine.orders.models import Cart, Order
 
 SESSION_CART = "cart_token"
 SESSION_CHECKOUTS = "checkouts_placed"
@@ -152,6 +154,15 @@ def checkout(request: HttpRequest) -> HttpResponse:
             slots=slots,
             idempotency_key=key,
         )
+    except CheckoutKeyTaken as error:
+        if key in request.session.get(SESSION_CHECKOUTS, []):  # theirs, placed before they signed in
+            return redirect("checkout_done", key=key)
+        # Someone else's checkout: said plainly, nothing of it shown; a fresh form to order.
+        if summary.is_empty:
+            messages.error(request, error.messages[0])
+            return render(request, "orders/cart.html", {"summary": summary}, status=409)
+        context = _checkout_context(request, summary, key=str(uuid.uuid4()), errors=error.messages, posted=request.POST)
+        return render(request, "orders/checkout.html", context, status=409)
     except ValidationError as error:
         if summary.is_empty and not error.messages:
             return redirect("cart")
@@ -164,10 +175,15 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return redirect("checkout_done", key=orders[0].idempotency_key)
 
 
+def _placed_here(request: HttpRequest, key: uuid.UUID) -> bool:
+    """Whether this browser session placed the checkout `key` (kept in the session when placed)."""
+    return str(key) in request.session.get(SESSION_CHECKOUTS, [])
+
+
 def _checkout_orders(request: HttpRequest, key: uuid.UUID) -> list:
     """The orders of a checkout, for the one who placed them (same session, or their account)."""
     orders = selectors.orders_for_checkout(idempotency_key=key)
-    mine = str(key) in request.session.get(SESSION_CHECKOUTS, []) or (
+    mine = _placed_here(request, key) or (
         request.user.is_authenticated and orders and all(o.customer_id == request.user.pk for o in orders)
     )
     if not orders or not mine:
@@ -177,17 +193,47 @@ def _checkout_orders(request: HttpRequest, key: uuid.UUID) -> list:
 
 def checkout_done(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     orders = _checkout_orders(request, key)
-    return render(request, "orders/checkout_done.html", {"orders": orders, "key": key})
+    cancelled = [order for order in orders if order.status == Order.Status.CANCELLED]
+    return render(
+        request,
+        "orders/checkout_done.html",
+        {
+            "orders": orders,
+            "key": key,
+            "all_cancelled": len(cancelled) == len(orders),
+            "any_cancelled": bool(cancelled),
+            "any_awaiting": any(order.awaits_pickup for order in orders),
+        },
+    )
 
 
-@require_POST
+def order_cancel_step(
+    request: HttpRequest, *, order: Order, proof: ShopperProof | None, back: str
+) -> HttpResponse | None:
+    """Ask "cancel this order?" (GET) or cancel it (POST), for the shopper's three ways to an order.
+
+    Returns the page to show, or None once the POST is handled (the caller redirects to `back`).
+    """
+    if request.method != "POST":
+        if not order.can_be_cancelled_by_shopper:  # an old tab: the order's page says where it is
+            if order.status != Order.Status.CANCELLED:
+                messages.error(request, _("This order can no longer be cancelled."))
+            return redirect(back)
+        return render(request, "orders/order_cancel_confirm.html", {"order": order, "back": back})
+    try:
+        order_cancel_service(order=order, actor=request.user if request.user.is_authenticated else None, proof=proof)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Your order at %(shop)s is cancelled.") % {"shop": order.shop.name})
+    return None
+
+
+@require_http_methods(["GET", "POST"])
 def order_cancel(request: HttpRequest, key: uuid.UUID, order_id: int) -> HttpResponse:
     order = next((o for o in _checkout_orders(request, key) if o.pk == order_id), None)
     if order is None:
         raise Http404
-    try:
-        order_cancel_service(order=order, actor=request.user if request.user.is_authenticated else None)
-        messages.success(request, _("Your order at %(shop)s is cancelled.") % {"shop": order.shop.name})
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    return redirect("checkout_done", key=key)
+    proof = ShopperProof(order_id=order.pk, via="session") if _placed_here(request, key) else None
+    back = reverse("checkout_done", kwargs={"key": key})
+    return order_cancel_step(request, order=order, proof=proof, back=back) or redirect(back)

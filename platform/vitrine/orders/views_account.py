@@ -1,19 +1,18 @@
-"""A shopper's own orders, under /compte/commandes/: the list, one order with its history, cancelling it."""
+"""A shopper's own orders, under /compte/commandes/: the list, one order with its history, cancelling it
+(asked, then confirmed)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from vitrine.orders import selectors
-from vitrine.orders.lifecycle import order_cancel as order_cancel_service
 from vitrine.orders.models import Order
+from vitrine.orders.views import order_cancel_step
 
 ORDERS_PER_PAGE = 10
 
@@ -34,25 +33,15 @@ def _own_order(request: HttpRequest, order_id: int) -> Order:
 @login_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _own_order(request, order_id)
-    history = [(Order.Status(event.to_status).label, event.created_at) for event in order.events.all()]
     return render(
-        request,
-        "orders/account/order_detail.html",
-        {
-            "order": order,
-            "history": history,
-        },
+        request, "orders/account/order_detail.html", {"order": order, "history": selectors.order_history(order=order)}
     )
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Ask to confirm (GET), then cancel (POST) one of the account's orders."""
     order = _own_order(request, order_id)
-    try:
-        order_cancel_service(order=order, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("Your order at %(shop)s is cancelled.") % {"shop": order.shop.name})
-    return redirect("account_order", order_id=order.pk)
+    back = reverse("account_order", kwargs={"order_id": order.pk})
+    return order_cancel_step(request, order=order, proof=None, back=back) or redirect(back)

@@ -13,13 +13,13 @@ from vitrine.shops.models import (
     Shop,
     ShopMember,
 )
-from vitrine.tenancy.selectors import territory_base_url
+from vitrine.tenancy.selectors import territory_base_url_cached
 
 
 def territory_link(name: str, **kwargs) -> str:
-    """Link to a page of the current territory, for emails."""
+    """Link to a page of the current territory, for emails (its primary domain, remembered: no query when warm)."""
     territory = getattr(connection, "tenant", None)
-    base = territory_base_url(territory) if territory is not None and hasattr(territory, "domains") else ""
+    base = territory_base_url_cached(territory) if territory is not None and hasattr(territory, "domains") else ""
     return base + reverse(name, urlconf=settings.ROOT_URLCONF, kwargs=kwargs or None)
 
 
