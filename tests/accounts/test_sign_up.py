@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from accounts_helpers import PASSWORD, client_on
 from django_tenants.utils import tenant_context
@@ -134,6 +135,16 @@ def test_a_signed_in_person_is_sent_to_their_account(in_nancy, shopper):
 def test_sign_in_ignores_capitals_in_the_address(in_nancy, shopper):
     response = client_on(in_nancy).post("/compte/connexion/", {"username": " Claire@Example.FR", "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_a_wrong_password_is_told_in_correct_french(in_nancy, shopper):
+    # when a shopper mistypes their password
+    response = client_on(in_nancy).post("/compte/connexion/", {"username": "claire@example.fr", "password": "non"})
+
+    # then the message has the feminine article ("une adresse électronique"), not Django's "un adresse"
+    text = unescape(response.content.decode())
+    assert "Saisissez une adresse électronique et un mot de passe valides" in text
+    assert "un adresse" not in text
 
 
 def test_an_account_belongs_to_its_territory_only(nancy, limoges):

@@ -213,7 +213,37 @@ def test_audit_log_lists_console_actions(console_client, nancy):
 
     response = console_client.get("/journal/")
 
-    assert "territory.suspend" in response.text and "operator@vitrine.example.fr" in response.text
+    assert "Territoire suspendu" in response.text and "operator@vitrine.example.fr" in response.text
+    assert "territory.suspend" not in response.text
+
+
+def test_the_audit_log_reads_in_french_without_raw_keys(console_client, nancy):
+    # given a territory admin's branding change and a provisioning, as the log records them
+    AuditEntry.objects.create(
+        actor_email="admin@nancy.example.fr",
+        action="territory.branding",
+        territory=nancy,
+        details={"primary_color": "#7a1f3d", "logo": True},
+    )
+    AuditEntry.objects.create(
+        actor=console_client.operator,
+        actor_email=console_client.operator.email,
+        action="territory.provision",
+        territory=nancy,
+        details={"slug": "nancy", "name": "Achetez Grand Nancy", "method": "clone", "domains": ["achetez.nancy.fr"]},
+    )
+
+    # when the operator reads the log, on its page and on the territory's
+    for path in ("/journal/", "/territoires/nancy/"):
+        text = console_client.get(path).content.decode()
+
+        # then each action and each detail is named in French, as the territory's own trail names it
+        assert "Identité du site modifiée" in text
+        assert "couleur principale : #7a1f3d" in text and "logo : oui" in text
+        assert "Territoire créé" in text and "identifiant : nancy" in text
+        assert "méthode : copie du modèle" in text and "domaines : achetez.nancy.fr" in text
+        for raw in ("territory.branding", "territory.provision", "primary_color", "True", "method:", "slug:"):
+            assert raw not in text, (path, raw)
 
 
 def test_tls_ask_answers_for_known_domains_only(nancy):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from decimal import Decimal
 
@@ -177,6 +178,16 @@ def test_the_template_has_the_columns_and_two_example_rows_that_import_as_they_a
     catalog_import = _latest(nancy)
     assert catalog_import.status == CatalogImport.Status.VALIDATED, catalog_import.errors
     assert catalog_import.summary["create"] == 2
+
+
+def test_the_template_examples_are_plain_text_without_html_tags(nancy, nancy_shop):
+    # given the CSV template a merchant opens in a spreadsheet
+    response = nancy_shop.client.get("/pro/import/modele.csv")
+
+    # then its example descriptions read as text: no "<p>" for the merchant to copy
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    descriptions = [row[rows[0].index("description")] for row in rows[1:]]
+    assert descriptions and all(description and "<" not in description for description in descriptions)
 
 
 def test_the_import_page_offers_the_template_the_export_and_the_categories(nancy, nancy_shop):

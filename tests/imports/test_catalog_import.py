@@ -121,6 +121,49 @@ def test_the_fixed_file_is_previewed_then_imported_with_its_variants(nancy, nanc
         assert CatalogImport.objects.get(pk=catalog_import.pk).status == CatalogImport.Status.DONE
 
 
+def test_the_preview_lists_each_product_with_what_the_import_will_do_to_it(nancy, nancy_shop):
+    # given a shop that already sells the candle at another price, and a file with one bad row
+    with tenant_context(nancy):
+        ProductFactory(shop=nancy_shop, slug="bougie-lin", title="Bougie parfumée au lin", price=Decimal("15.00"))
+    rows = [dict(row) for row in GOOD_ROWS]
+    rows[3]["prix"] = "douze"
+
+    # when the merchant sends the file
+    response = _upload(nancy_shop.client, csv_bytes(rows))
+    page = nancy_shop.client.get(response["Location"]).content.decode()
+
+    # then the preview shows each product: its row, name, price, stock, category and fate
+    preview = _last_import(nancy).preview
+    assert [(p["row"], p["title"], p["status"]) for p in preview["products"]] == [
+        (2, "Bougie parfumée au lin", "update"),
+        (3, "T-shirt en lin", "create"),
+        (5, "Carnet à spirale", "error"),
+    ]
+    assert preview["more"] == 0
+    assert "Ce que vous allez publier" in page
+    assert "18,50\xa0€" in page and "Décoration" in page and "2 déclinaisons" in page
+    assert "à mettre à jour" in page and "nouveau" in page
+    assert '<td data-label="Stock">6</td>' in page  # the t-shirt's stock: its variants' (4 + 2)
+    # and the bad row says why, in French, on its own line of the table
+    carnet = page[page.index("Carnet à spirale") :]
+    assert "erreur" in carnet[:2000] and "n’est pas un prix" in carnet[:2000] and "douze" in carnet[:2000]
+
+
+def test_the_preview_is_bounded_and_counts_the_rest(nancy, nancy_shop):
+    # given a file of 80 products
+    rows = [{"reference": f"p-{n}", "titre": f"Produit {n}", "prix": "5", "stock": "1"} for n in range(80)]
+
+    # when it is checked
+    response = _upload(nancy_shop.client, csv_bytes(rows))
+    page = nancy_shop.client.get(response["Location"]).content.decode()
+
+    # then the first 50 are listed and the other 30 counted
+    preview = _last_import(nancy).preview
+    assert len(preview["products"]) == 50 and preview["more"] == 30
+    assert "Produit 49" in page and "Produit 50" not in page
+    assert "Et 30 autres produits dans le fichier." in page
+
+
 def test_every_rows_errors_are_listed_with_row_and_column(nancy, nancy_shop):
     # given a file with several kinds of mistakes, and a blank line that keeps the spreadsheet's numbering
     rows = [

@@ -89,6 +89,9 @@ def test_a_merchant_on_a_phone_sees_the_bad_row_then_imports_the_fixed_file(comm
             expect(page.locator(".imports-errors li")).to_contain_text("Ligne 4")
             expect(page.locator(".imports-errors li")).to_contain_text("stock_declinaison")
             expect(page.get_by_role("button", name="Confirmer l’import")).to_have_count(0)
+            # and the table of the file's products marks that product, with the reason on its line
+            expect(page.locator(".imports-preview-error")).to_have_count(1)
+            expect(page.locator(".imports-preview-error")).to_contain_text("stock_declinaison")
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
             page.screenshot(path=str(SCREENSHOTS / "import-phone-error.png"), full_page=True)
 
@@ -98,7 +101,16 @@ def test_a_merchant_on_a_phone_sees_the_bad_row_then_imports_the_fixed_file(comm
             page.get_by_role("button", name="Vérifier mon fichier").click()
             page.wait_for_url(re.compile(r"/pro/import/\d+/$"))
             expect(page.locator(".imports-summary")).to_contain_text("2")
+            # the products about to be published, each with its price and what happens to it
+            rows = page.locator(".imports-preview-table tbody tr")
+            expect(rows).to_have_count(2)
+            expect(page.locator(".imports-preview-create")).to_have_count(2)
+            expect(rows.first).to_contain_text("€")
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
             page.screenshot(path=str(SCREENSHOTS / "import-phone-preview.png"), full_page=True)
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.screenshot(path=str(SCREENSHOTS / "import-desktop-preview.png"), full_page=True)
+            page.set_viewport_size({"width": 390, "height": 844})
             confirm = page.get_by_role("button", name="Confirmer l’import")
             box = confirm.bounding_box()
             assert box["height"] >= 44  # a thumb's tap target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -64,3 +65,25 @@ def test_every_email_reads_in_the_territorys_language(template, settings):
     assert body.strip() != english_body.strip(), body
     # and what people typed keeps its characters: plain text, no HTML escaping
     assert "&#x27;" not in body and "&amp;" not in body
+
+
+def test_a_name_starting_with_a_vowel_takes_d_apostrophe_in_every_email():
+    # given a territory and a shop whose names start with a vowel
+    context = {
+        **CONTEXT,
+        "territory": SimpleNamespace(name="Achetez Grand Nancy"),
+        "shop": SimpleNamespace(name="Atelier Faïence", siret=SHOP.siret, commune=SHOP.commune),
+        "user": SimpleNamespace(role="territory_admin", email="admin@example.fr"),
+        "name": "Anne Martin",
+    }
+
+    # when every email is rendered in French
+    texts = {template: " ".join(email_render(template, context)) for template in EMAILS}
+
+    # then French elides "de": "d’Achetez Grand Nancy", never "de Achetez"
+    assert "L’équipe d’Achetez Grand Nancy" in texts["account_set_password"]
+    assert "l’équipe d’Atelier Faïence" in texts["shop_member_joined"]
+    assert "la vitrine d’Atelier Faïence" in texts["shop_created_for_owner"]
+    assert "Nouvelle commande ABC234 d’Anne Martin" in texts["order_placed_shop"]
+    for template, text in texts.items():
+        assert not re.search(r"\bde [AEIOUÉÈÊaeiou]", text), (template, text)

@@ -1,11 +1,14 @@
 """The merchant's order board: new orders stand out, one tap per step, find at the counter; own shop only."""
 
+import re
 import uuid
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 from orders_helpers import client_on, shop_open_every_day
 
+from vitrine.common.french import date_short
 from vitrine.orders.cart import cart_add
 from vitrine.orders.checkout import Guest, order_place
 from vitrine.orders.models import Cart, Order
@@ -271,4 +274,24 @@ def test_counter_search_results_show_the_territorys_hour(nancy_in_cayenne):
     # then its pickup hour is the territory's, not the server's
     found = page.split('id="found-h"', 1)[1]
     assert card(order) in found
-    assert "Lun 30 Nov 10:00" in found and "14:00" not in found
+    assert "lun. 30 nov. 10:00" in found and "14:00" not in found
+
+
+def test_the_board_writes_dates_the_french_way_in_lower_case(nancy):
+    # given an order to collect
+    with tenant_context(nancy):
+        shop = shop_open_every_day(name="Bijouterie Stanislas")
+        order = order_make(shop)
+    merchant = client_on(nancy, shop.owner_user)
+
+    # when the merchant opens the board and the history
+    board = merchant.get("/pro/commandes/").content.decode()
+    history = merchant.get("/pro/commandes/historique/").content.decode()
+
+    # then the pickup day reads "sam. 5 déc.", never "Sam 5 Déc"
+    with tenant_context(nancy):
+        day = date_short(timezone.localtime(order.pickup_starts_at))
+    assert re.search(r"^(lun|mar|mer|jeu|ven|sam|dim)\. \d{1,2} \w+\.?$", day), day
+    assert f"Retrait {day}" in board
+    assert f"Retrait {day} {timezone.localtime(order.pickup_starts_at).year}" in history
+    assert not re.search(r"Retrait (Lun|Mar|Mer|Jeu|Ven|Sam|Dim) ", board + history)

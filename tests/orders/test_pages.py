@@ -10,7 +10,7 @@ from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.models import Cart, Order
 from vitrine.orders.selectors import checkout_slots
-from vitrine.testing.factories import ProductFactory, UserFactory
+from vitrine.testing.factories import ProductFactory, UserFactory, VariantFactory
 
 
 def world(territory):
@@ -99,6 +99,45 @@ def test_too_many_is_refused_with_a_message(nancy):
     assert "Seulement 2 « Bague argent » peuvent être commandés." in response.content.decode()
     with tenant_context(nancy):
         assert not Cart.objects.filter(lines__product=w["ring"]).exists()
+
+
+def test_a_missing_size_is_said_beside_the_size_selector(nancy):
+    # given a ring sold in two sizes
+    w = world(nancy)
+    with tenant_context(nancy):
+        VariantFactory(product=w["ring"], name="52")
+        VariantFactory(product=w["ring"], name="56")
+
+    # when a shopper adds it to the cart without a size, asking for 2
+    response = client_on(nancy).post(f"/panier/ajouter/{w['ring'].pk}/", {"variant": "", "quantity": "2"})
+
+    # then the product page comes back with the error next to the selector, tied to it, focused
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert re.search(
+        r'<label for="buy-variant">Variante</label>\s*<p class="field-error" id="buy-variant-error">'
+        r'<span aria-hidden="true">⚠ </span>Choisissez d’abord une variante',
+        page,
+    )
+    assert (
+        '<select id="buy-variant" name="variant" aria-invalid="true" aria-describedby="buy-variant-error" autofocus>'
+        in page
+    )
+    assert 'name="quantity" value="2"' in page  # what they typed is kept
+    assert 'class="messages"' not in page
+    with tenant_context(nancy):
+        assert not Cart.objects.filter(lines__product=w["ring"]).exists()
+
+
+def test_too_many_is_said_beside_the_quantity(nancy):
+    w = world(nancy)
+
+    response = client_on(nancy).post(f"/panier/ajouter/{w['ring'].pk}/", {"quantity": "3"})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="buy-quantity-error"' in page and "Seulement 2 « Bague argent » peuvent être commandés." in page
+    assert 'aria-invalid="true" aria-describedby="buy-quantity-error" autofocus' in page
 
 
 def test_the_product_page_posts_to_the_cart(nancy):

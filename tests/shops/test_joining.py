@@ -124,11 +124,23 @@ def _nothing_created(world) -> None:
 
 
 def test_invalid_siret_is_refused_with_a_clear_message_and_nothing_is_saved(world):
-    response = world.client().post("/pro/rejoindre/", _application(world, siret=BAD_SIRET))
+    response = world.client().post("/pro/rejoindre/", _application(world, siret=GOOD_SIRET[:-2]))
 
     assert response.status_code == 400
-    assert "Ce SIRET n'est pas valide" in unescape(response.text)
+    assert "Ce SIRET n'est pas valide : 14 chiffres" in unescape(response.text)
     assert 'role="alert"' in response.text
+    _nothing_created(world)
+
+
+def test_a_siret_with_a_wrong_check_digit_says_a_digit_is_mistyped_not_14_digits(world):
+    # given 14 digits whose check digit is wrong (the last one mistyped)
+    response = world.client().post("/pro/rejoindre/", _application(world, siret=BAD_SIRET))
+
+    # then the merchant is told the number does not exist, not to type 14 digits
+    text = unescape(response.text)
+    assert response.status_code == 400
+    assert "Ce SIRET n’existe pas" in text and "un chiffre est sans doute mal tapé" in text
+    assert "Ce SIRET n'est pas valide : 14 chiffres" not in text
     _nothing_created(world)
 
 

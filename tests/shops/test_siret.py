@@ -2,7 +2,7 @@
 
 import pytest
 
-from vitrine.shops.siret import siret_make, siret_normalise, siret_valid
+from vitrine.shops.siret import siret_make, siret_normalise, siret_problem, siret_valid
 
 
 def test_a_siret_typed_with_spaces_dots_or_dashes_is_read_as_its_digits():
@@ -29,3 +29,19 @@ def test_siret_make_gives_different_valid_sirets():
     sirets = {siret_make(73282932000000 + n) for n in range(2000)}
 
     assert len(sirets) == 2000 and all(siret_valid(siret) for siret in sirets)
+
+
+@pytest.mark.parametrize(
+    ("siret", "problem"),
+    [
+        ("73282932000074", ""),
+        ("73282932000075", "check_digit"),
+        ("12345678900007", "check_digit"),
+        ("7328293200007", "digits"),
+        ("7328293200007a", "digits"),
+        ("", "digits"),
+    ],
+)
+def test_a_wrong_check_digit_is_told_apart_from_a_wrong_length(siret, problem):
+    # 14 digits with a wrong key is a mistyped number, not a number of the wrong length
+    assert siret_problem(siret) == problem

@@ -16,6 +16,13 @@ from vitrine.accounts.models import User
 class SignInForm(AuthenticationForm):
     """Sign-in by email, whatever capitals the phone's keyboard added (addresses are kept in lower case)."""
 
+    # Django's message puts the login field's name in a sentence ("Saisissez un %(username)s"):
+    # in French that read "un adresse électronique". Ours names it, with its own article.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Enter a correct email address and password. The password is case-sensitive."),
+    }
+
     def clean_username(self) -> str:
         return (self.cleaned_data.get("username") or "").strip().lower()
 

@@ -8,9 +8,8 @@ from typing import Any, cast
 
 from django.db.models import Field, Model, Prefetch
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from vitrine.audit.labels import DETAIL_LABELS, detail_value, details_in_words
 from vitrine.audit.models import AuditEvent
 from vitrine.catalog.models import Product
 from vitrine.catalog.selectors import shop_readiness_annotate
@@ -23,23 +22,9 @@ def _field_label(model: type[Model], name: str) -> str | Promise:
     return cast(Field, model._meta.get_field(name)).verbose_name
 
 
-# What the trail's payload keys mean, for the team (ids kept for the dashboards are not shown).
+# The shared labels, and the order settings' fields by their own names.
 AUDIT_DETAILS = {
-    "from": gettext_lazy("before"),
-    "reason": gettext_lazy("reason"),
-    "note": gettext_lazy("note"),
-    "email": gettext_lazy("email address"),
-    "postcode": gettext_lazy("postcode"),
-    "parent": gettext_lazy("inside"),
-    "siret": "SIRET",
-    "again": gettext_lazy("applying again"),
-    "shop_name": gettext_lazy("shop"),
-    "name": gettext_lazy("name"),
-    "text": gettext_lazy("text"),
-    "until": gettext_lazy("until"),
-    "primary_color": gettext_lazy("primary colour"),
-    "logo": gettext_lazy("logo"),
-    "expansion": gettext_lazy("also finds"),
+    **DETAIL_LABELS,
     **{name: _field_label(PickupSettings, name) for name in ("lead_time_minutes", "slot_minutes", "slot_capacity")},
     **{
         name: _field_label(OrderSettings, name)
@@ -58,24 +43,19 @@ def _detail_value(event: AuditEvent, key: str, value: Any) -> str:
     if key == "from":  # a status code: the order's or the shop's, in words
         statuses = Order.Status if event.verb.startswith("order.") else Shop.Status
         return str(statuses(value).label) if value in statuses.values else str(value or "—")
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return "—" if value in (None, "") else str(value)
+    return detail_value(value)
 
 
 def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
     """The trail's rows with their details in the team's language: labels, statuses in words."""
-    return [
-        AuditRow(
-            event,
-            [
-                (str(AUDIT_DETAILS[key]), _detail_value(event, key, value))
-                for key, value in event.payload.items()
-                if key in AUDIT_DETAILS
-            ],
-        )
-        for event in events
-    ]
+    rows = []
+    for event in events:
+
+        def value(key: str, item: Any, event: AuditEvent = event) -> str:
+            return _detail_value(event, key, item)
+
+        rows.append(AuditRow(event, details_in_words(event.payload, labels=AUDIT_DETAILS, value=value)))
+    return rows
 
 
 def shop_staff_detail(*, pk: int) -> Shop:

@@ -93,15 +93,22 @@ def product_newest(*, limit: int = 10) -> list[Product]:
     return list(product_public_list().order_by("-published_at", "-id")[:limit])
 
 
-def product_public_get(*, shop_slug: str, product_slug: str) -> Product | None:
-    """A published product of an approved shop, with its variants and photos; None otherwise."""
+def _product_page_queryset() -> QuerySet[Product]:
     return (
         product_public_list()
         .select_related("shop__commune")
         .prefetch_related(Prefetch("variants", queryset=Variant.objects.order_by("position", "id")))
-        .filter(shop__slug=shop_slug, slug=product_slug)
-        .first()
     )
+
+
+def product_public_get(*, shop_slug: str, product_slug: str) -> Product | None:
+    """A published product of an approved shop, with its variants and photos; None otherwise."""
+    return _product_page_queryset().filter(shop__slug=shop_slug, slug=product_slug).first()
+
+
+def product_public_get_by_id(*, pk: int) -> Product | None:
+    """The same product page's product, found by id (the cart's form posts it)."""
+    return _product_page_queryset().filter(pk=pk).first()
 
 
 def shop_public_get(*, slug: str, include_unapproved: bool = False) -> Shop | None:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from vitrine.catalog import selectors, services
+from vitrine.catalog import pending, selectors, services
 from vitrine.catalog.forms import (
     PhotoAltForm,
     PhotoUploadForm,
@@ -129,29 +129,55 @@ def product_variant_row(request: HttpRequest) -> HttpResponse:
 
 @merchant_required
 def product_quick_add(request: HttpRequest) -> HttpResponse:
-    """A photo, a title, a price: a published product in under a minute, from a phone."""
+    """A photo, a title, a price: a published product in under a minute, from a phone.
+
+    Sent back with an error (a price mistyped), the page keeps the photo already taken
+    (catalog.pending): the merchant corrects the price and never takes the photo again.
+    """
     form = QuickAddForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            product = services.product_quick_add(
-                shop=request.shop,
-                actor=request.user,
-                title=form.cleaned_data["title"],
-                price=form.cleaned_data["price"],
-                photo=form.cleaned_data["photo"],
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc, fields={"photos": "photo"})
-        else:
-            # the page itself says it is online (with the photo), ready for the next one
-            return redirect(f"{reverse('product_quick_add')}?ajoute={product.pk}")
+    token = ""
+    if request.method == "POST":
+        valid = form.is_valid()
+        photo = form.cleaned_data.get("photo")
+        token = request.POST.get("photo_token", "")
+        kept = pending.pending_photo_open(shop=request.shop, token=token) if photo is None else None
+        if valid:
+            try:
+                product = services.product_quick_add(
+                    shop=request.shop,
+                    actor=request.user,
+                    title=form.cleaned_data["title"],
+                    price=form.cleaned_data["price"],
+                    photo=photo or kept,
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc, fields={"photos": "photo"})
+            else:
+                pending.pending_photo_discard(shop=request.shop, token=token)
+                # the page itself says it is online (with the photo), ready for the next one
+                return redirect(f"{reverse('product_quick_add')}?ajoute={product.pk}")
+        if photo is not None and "photo" not in form.errors:
+            pending.pending_photo_discard(shop=request.shop, token=token)  # a new photo replaces the kept one
+            try:
+                token = pending.pending_photo_keep(shop=request.shop, upload=photo)
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+                token = ""
+        elif kept is None or "photo" in form.errors:
+            token = ""
     added = None
     if request.GET.get("ajoute", "").isdigit():
         added = selectors.product_of_shop(shop=request.shop).filter(pk=int(request.GET["ajoute"])).first()
     return render(
         request,
         "catalog/merchant/quick_add.html",
-        {"shop": request.shop, "form": form, "added": added},
+        {
+            "shop": request.shop,
+            "form": form,
+            "added": added,
+            "photo_token": token,
+            "photo_kept_url": pending.pending_photo_url(shop=request.shop, token=token) if token else "",
+        },
         status=400 if form.errors else 200,
     )
 

@@ -61,11 +61,15 @@ def product_page_context(product: Product, *, preview: bool) -> dict:
         state = "in_stock" if any(row["state"] == "in_stock" for row in variants) else "out_of_stock"
     else:
         state = "in_stock" if product.stock > 0 else "out_of_stock"
+    # "from X €" only when the variants' prices differ; the same price everywhere is just the price.
+    prices = {row["price"] for row in variants} or {product.price}
     return {
         "product": product,
         "shop": product.shop,
         "photos": list(product.photos.all()),
         "variants": variants,
+        "price": min(prices),
+        "price_varies": len(prices) > 1,
         "state": state,
         "preview": preview,
         # Where "add to cart" posts (the cart, vitrine.orders); a preview never buys.

@@ -5,6 +5,7 @@ from django.conf.urls.static import static
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from vitrine.accounts.forms import SignInForm
 from vitrine.accounts.urls import views_two_factor_urls
 from vitrine.accounts.views_two_factor import TwoFactorLoginView
 from vitrine.common.throttling import throttle
@@ -19,7 +20,9 @@ urlpatterns = [
     path("langue/", set_language, name="set_language"),
     path(
         "connexion/",
-        throttle("sign_in")(TwoFactorLoginView.as_view(template_name="console/login.html")),
+        throttle("sign_in")(
+            TwoFactorLoginView.as_view(template_name="console/login.html", authentication_form=SignInForm)
+        ),
         name="login",
     ),
     *views_two_factor_urls,

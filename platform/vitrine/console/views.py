@@ -15,7 +15,7 @@ from vitrine.common.forms import form_apply, form_render
 from vitrine.common.tasks import task_send_on_commit
 from vitrine.console.forms import DomainAddForm, TerritoryProvisionForm
 from vitrine.console.permissions import operator_required
-from vitrine.console.selectors import audit_list, territory_list
+from vitrine.console.selectors import audit_list, audit_rows, territory_list
 from vitrine.console.services import (
     console_sign_in_unlock,
     console_territory_identity_update,
@@ -84,7 +84,7 @@ def _detail_context(territory: Territory, domain_form: DomainAddForm) -> dict:
         "url": territory_url(territory),
         "theme_label": theme_load(territory.theme).label,
         "domain_form": domain_form,
-        "entries": audit_list(territory=territory, limit=50),
+        "rows": audit_rows(audit_list(territory=territory, limit=50)),
     }
 
 
@@ -156,7 +156,7 @@ def domain_add_view(request: HttpRequest, slug: str) -> HttpResponse:
 @operator_required
 @require_GET
 def audit_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/audit.html", {"entries": audit_list()})
+    return render(request, "console/audit.html", {"rows": audit_rows(audit_list())})
 
 
 @operator_required

@@ -36,6 +36,9 @@ class CatalogImport(models.Model):
     errors = models.JSONField(default=list, blank=True)
     # {"create": n, "update": n, "unchanged": n, "products": n, "variants": n}
     summary = models.JSONField(default=dict, blank=True)
+    # {"products": the file's first products (imports.services.PREVIEW_ROWS), each with what the
+    # import will do to it, "more": how many products follow}
+    preview = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

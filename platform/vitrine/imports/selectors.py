@@ -23,7 +23,7 @@ TEMPLATE_ROWS = [
     [
         "bougie-lin",
         "Bougie parfumée au lin",
-        "<p>Cire de soja, 40 heures.</p>",
+        "Cire de soja, 40 heures.",
         "decoration",
         Decimal("18.50"),
         20,

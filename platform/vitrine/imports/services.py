@@ -11,8 +11,9 @@ import logging
 import uuid
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -49,6 +50,7 @@ logger = logging.getLogger(__name__)
 # Up to this many rows, checking and importing happen in the request; beyond, in Celery tasks.
 SYNC_MAX_ROWS = 300
 PROGRESS_EVERY = 250
+PREVIEW_ROWS = 50  # the products the preview lists one by one; beyond, a count
 BATCH = 1000
 
 STATUS_FROM_FILE = {
@@ -96,6 +98,10 @@ class ImportPlan:
     products: list[PlannedProduct]
     errors: list[dict]  # {"row", "column", "message"}
     summary: dict
+    # The file's first products as the merchant will see them, and how many more: {"products": [{"row",
+    # "title", "price", "stock", "category", "variants", "status" ("create", "update", "unchanged"
+    # or "error"), "errors"}], "more": n}.
+    preview: dict = field(default_factory=dict)
 
 
 def _folded(text: str) -> str:
@@ -155,10 +161,16 @@ def catalog_import_plan(*, shop: Shop, table: Table, on_progress: Callable[[int]
         errors.append({"row": row, "column": column, "message": message})
 
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    preview: list[dict] = []
+    unnamed_rows: list[dict] = []  # rows without a reference nor a title: errors of their own
+    unnamed = 0
     for number, cells in table.rows:
         key = slug_make(cells["reference"] or cells["titre"], max_length=160, fallback="")
         if not key:
             error(number, "reference", _("Give each row a reference (or at least a title)."))
+            unnamed += 1
+            if len(unnamed_rows) < PREVIEW_ROWS:
+                unnamed_rows.append(_preview_row(number, cells, status="error", errors=[errors[-1]], category=""))
             continue
         groups.setdefault(key, []).append((number, cells))
 
@@ -174,9 +186,11 @@ def catalog_import_plan(*, shop: Shop, table: Table, on_progress: Callable[[int]
     planned: list[PlannedProduct] = []
     skus: dict[str, int] = {}
     processed = reported = 0
+    category_names = dict(Category.objects.values_list("pk", "name")) if groups else {}
     for key, rows in groups.items():
         first_row, first = rows[0]
         variant_errors = False
+        errors_before = len(errors)
         for number, cells in rows[1:]:
             for column in PRODUCT_COLUMNS[1:]:
                 if cells[column] and cells[column] != first[column]:
@@ -287,6 +301,7 @@ def catalog_import_plan(*, shop: Shop, table: Table, on_progress: Callable[[int]
             skus.setdefault(sku, first_row)
         if category_id is None:
             field_errors["category"] = [category_error]
+        status_shown = "error"
         if not field_errors:
             values = {name: clean[name] for name in PRODUCT_FIELDS}
             planned.append(
@@ -297,6 +312,21 @@ def catalog_import_plan(*, shop: Shop, table: Table, on_progress: Callable[[int]
                     variants=clean["variants"],
                     existing=product,
                     changed=_differs(product, values, clean["variants"]),
+                )
+            )
+            status_shown = "create" if product is None else ("update" if planned[-1].changed else "unchanged")
+        if len(preview) < PREVIEW_ROWS:
+            group_errors = errors[errors_before:]
+            preview.append(
+                _preview_row(
+                    first_row,
+                    first,
+                    status="error" if group_errors else status_shown,
+                    errors=group_errors,
+                    category=category_names.get(category_id, first["categorie"]) if category_id else first["categorie"],
+                    variants=len(variants),
+                    price=clean.get("price"),
+                    stock=_stock_shown(first["stock"], variants),
                 )
             )
         processed += len(rows)
@@ -315,7 +345,47 @@ def catalog_import_plan(*, shop: Shop, table: Table, on_progress: Callable[[int]
         "unchanged": len(planned) - create - update,
         "variants": sum(len(p.variants) for p in planned),
     }
-    return ImportPlan(products=planned, errors=errors, summary=summary)
+    preview = sorted(preview + unnamed_rows, key=lambda item: item["row"])[:PREVIEW_ROWS]
+    return ImportPlan(
+        products=planned,
+        errors=errors,
+        summary=summary,
+        preview={"products": preview, "more": len(groups) + unnamed - len(preview)},
+    )
+
+
+def _stock_shown(stock: str, variants: list[dict]) -> str:
+    """A product's stock as the preview shows it: its variants' together, when it has some."""
+    if not variants:
+        return stock
+    counts = [str(variant["stock"]) for variant in variants]
+    return str(sum(int(count) for count in counts)) if all(_whole_number(count) for count in counts) else ""
+
+
+def _preview_row(
+    number: int,
+    cells: dict[str, str],
+    *,
+    status: str,
+    errors: list[dict],
+    category: str,
+    variants: int = 0,
+    price: Decimal | None = None,
+    stock: str | None = None,
+) -> dict:
+    """One product of the preview, as the file says it (bounded: it is stored with the import)."""
+    return {
+        "row": number,
+        "title": (cells["titre"] or cells["reference"])[:140],
+        # a price read is shown in euros; one that could not be read, as typed
+        "price": str(price) if price is not None else "",
+        "price_text": "" if price is not None else cells["prix"][:20],
+        "stock": (cells["stock"] if stock is None else stock)[:12],
+        "category": category[:100],
+        "variants": variants,
+        "status": status,
+        "errors": [{"row": e["row"], "column": e["column"], "message": e["message"][:300]} for e in errors[:5]],
+    }
 
 
 def _differs(product: Product | None, values: dict, variants: list[dict]) -> bool:
@@ -498,8 +568,9 @@ def _check(catalog_import: CatalogImport, *, table: Table | None = None, report_
         plan = catalog_import_plan(shop=catalog_import.shop, table=table, on_progress=progress)
     catalog_import.status = CatalogImport.Status.INVALID if plan.errors else CatalogImport.Status.VALIDATED
     catalog_import.errors, catalog_import.summary = plan.errors, plan.summary
+    catalog_import.preview = plan.preview
     catalog_import.processed_rows = catalog_import.total_rows
-    catalog_import.save(update_fields=["status", "errors", "summary", "processed_rows", "updated_at"])
+    catalog_import.save(update_fields=["status", "errors", "summary", "preview", "processed_rows", "updated_at"])
 
 
 def catalog_import_check_job(*, import_id: int) -> None:
@@ -570,8 +641,8 @@ def _commit(catalog_import: CatalogImport, *, report_progress: bool = False) -> 
             else ImportPlan([], [{"row": 0, "column": "", "message": str(exc)}], {})
         )
         catalog_import.status, catalog_import.errors = CatalogImport.Status.INVALID, plan.errors
-        catalog_import.summary = plan.summary
-        catalog_import.save(update_fields=["status", "errors", "summary", "updated_at"])
+        catalog_import.summary, catalog_import.preview = plan.summary, plan.preview
+        catalog_import.save(update_fields=["status", "errors", "summary", "preview", "updated_at"])
 
 
 def _import_lock(import_id: int) -> bool:

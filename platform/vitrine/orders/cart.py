@@ -18,7 +18,11 @@ from vitrine.shops.models import Shop
 
 
 class CartError(ValidationError):
-    """A cart change that cannot be made; the message is for the shopper."""
+    """A cart change that cannot be made; the message is for the shopper.
+
+    Its code names the product form's field at fault ("variant", "quantity"), so the product
+    page can say it next to that field.
+    """
 
 
 def cart_create(*, user: User | None = None) -> Cart:
@@ -54,15 +58,15 @@ def _variant_for(product: Product, variant_id) -> Variant | None:
     has_variants = product.variants.exists()
     if variant_id in (None, ""):
         if has_variants:
-            raise CartError(_("Choose a variant first (e.g. a size)."))
+            raise CartError(_("Choose a variant first (e.g. a size)."), code="variant")
         return None
     try:
         variant_id = int(variant_id)
     except (TypeError, ValueError):
-        raise CartError(_("This variant does not exist for this product.")) from None
+        raise CartError(_("This variant does not exist for this product."), code="variant") from None
     variant = Variant.objects.filter(pk=variant_id, product=product).first()
     if variant is None:
-        raise CartError(_("This variant does not exist for this product."))
+        raise CartError(_("This variant does not exist for this product."), code="variant")
     return variant
 
 
@@ -70,18 +74,20 @@ def _quantity_parse(quantity) -> int:
     try:
         value = int(quantity)
     except (TypeError, ValueError):
-        raise CartError(_("Choose a quantity of at least 1.")) from None
+        raise CartError(_("Choose a quantity of at least 1."), code="quantity") from None
     if value < 1:
-        raise CartError(_("Choose a quantity of at least 1."))
+        raise CartError(_("Choose a quantity of at least 1."), code="quantity")
     return value
 
 
 def _quantity_check(product: Product, variant: Variant | None, quantity: int) -> None:
     available = available_quantity(product, variant)
     if available <= 0:
-        raise CartError(_("“%(title)s” is out of stock.") % {"title": product.title})
+        raise CartError(_("“%(title)s” is out of stock.") % {"title": product.title}, code="quantity")
     if quantity > available:
-        raise CartError(_("Only %(n)s of “%(title)s” can be ordered.") % {"n": available, "title": product.title})
+        raise CartError(
+            _("Only %(n)s of “%(title)s” can be ordered.") % {"n": available, "title": product.title}, code="quantity"
+        )
 
 
 @transaction.atomic

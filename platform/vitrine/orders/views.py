@@ -13,6 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vitrine.catalog.selectors import product_public_get_by_id
+from vitrine.catalog.views_public import product_page_context
 from vitrine.common.throttling import email_key, throttle
 from vitrine.orders import selectors
 from vitrine.orders.cart import cart_add as cart_add_service
@@ -80,8 +82,21 @@ def cart_add(request: HttpRequest, product_id: int) -> HttpResponse:
             quantity=request.POST.get("quantity") or 1,
         )
     except ValidationError as error:
-        messages.error(request, error.messages[0])
-        return _back(request)
+        field = getattr(error, "code", None)
+        product = product_public_get_by_id(pk=product_id) if field in ("variant", "quantity") else None
+        if product is None:
+            messages.error(request, error.messages[0])
+            return _back(request)
+        # The product page again, the error beside the field at fault (a message at the top of
+        # the page was far from the size selector, and not read as an error).
+        context = product_page_context(product, preview=False)
+        context["buy_error"] = {
+            "field": field,
+            "message": error.messages[0],
+            "variant": request.POST.get("variant", "")[:20],
+            "quantity": request.POST.get("quantity", "")[:10],
+        }
+        return render(request, "catalog/public/product_detail.html", context, status=400)
     _count_remember(request, cart)
     messages.success(request, _("“%(title)s” is in your cart.") % {"title": line.product.title})
     return redirect("cart")

@@ -29,7 +29,7 @@ from vitrine.shops.models import (
 )
 from vitrine.shops.notices import merchant_account_ensure, territory_link
 from vitrine.shops.permissions import staff_check
-from vitrine.shops.siret import siret_normalise, siret_valid
+from vitrine.shops.siret import siret_normalise, siret_problem
 
 
 @dataclass
@@ -73,9 +73,18 @@ def shop_application_validate(application: ShopApplication, *, reapplying: Shop 
     elif len(application.name.strip()) > 120:
         errors["name"] = [_("The business name is at most 120 characters.")]
     siret = siret_normalise(application.siret)
-    if not siret_valid(siret):
+    problem = siret_problem(siret)
+    if problem == "digits":
         errors["siret"] = [
             _("This SIRET is not valid: 14 digits, as on your Kbis or on annuaire-entreprises.data.gouv.fr.")
+        ]
+    elif problem == "check_digit":
+        # 14 digits were typed: saying "14 digits" again would send the merchant counting them.
+        errors["siret"] = [
+            _(
+                "This SIRET does not exist: its 14 digits do not add up (a digit is probably mistyped). "
+                "Copy it from your Kbis or from annuaire-entreprises.data.gouv.fr."
+            )
         ]
     elif Shop.objects.filter(siret=siret).exclude(pk__in=[reapplying.pk] if reapplying else []).exists():
         errors["siret"] = [_("A shop with this SIRET is already registered here.")]

@@ -11,6 +11,13 @@ def siret_normalise(value: str) -> str:
     return re.sub(r"[\s.\-]", "", value or "")
 
 
+def siret_problem(value: str) -> str:
+    """Say what is wrong with a (normalised) SIRET: "" when valid, "digits" or "check_digit"."""
+    if not re.fullmatch(r"\d{14}", value or ""):
+        return "digits"
+    return "" if siret.is_valid(value) else "check_digit"
+
+
 def siret_valid(value: str) -> bool:
     """Tell whether a (normalised) SIRET is well formed: 14 digits and its check digit."""
     # stdnum would also accept the separators; the stored value is the digits only.

@@ -48,6 +48,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vitrine.imports.tasks.catalog_imports_resume_all",
         "schedule": env.float("VITRINE_IMPORT_RESUME_SECONDS", default=120.0),
     },
+    # Photos kept for a quick add sent back with an error, that nobody came back for.
+    "pending-photos-purge": {"task": "vitrine.catalog.tasks.pending_photos_purge_all", "schedule": 3600.0},
 }
 # An import that has recorded no progress for this long has lost its worker (imports_resume).
 VITRINE_IMPORT_STALE_SECONDS = env.float("VITRINE_IMPORT_STALE_SECONDS", default=300.0)
