@@ -106,6 +106,8 @@ def test_a_shopper_signs_up_orders_and_cancels_from_their_account(phone_page, ba
 
         # when they open it, in the same browser
         page.goto(orm(_confirm_link))
+        page.get_by_label("Le mot de passe choisi").fill("mirabelles-de-lorraine")
+        page.get_by_role("button", name="Ouvrir mon compte").click()
 
         # then: back at the checkout, signed in, the cart kept
         expect(page).to_have_url(re.compile(r"/panier/commande/$"))

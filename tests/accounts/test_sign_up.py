@@ -29,10 +29,12 @@ def confirm_link(territory, email: str) -> str:
 
 
 def signed_up(client, territory, form=FORM, path="/compte/inscription/"):
-    """Sign up, then open the emailed link, as the visitor would; returns the link's answer."""
+    """Sign up, open the emailed link and type the password, as the visitor would; returns the answer."""
     response = client.post(path, form)
     assert response.status_code == 302 and response["Location"] == "/compte/inscription/envoyee/"
-    return client.get(confirm_link(territory, form["email"].lower()))
+    link = confirm_link(territory, form["email"].lower())
+    assert client.get(link).status_code == 200  # opening the link changes nothing: the password opens the account
+    return client.post(link, {"password": form["password"]})
 
 
 def test_a_visitor_signs_up_and_is_signed_in(nancy):

@@ -66,8 +66,9 @@ def test_the_account_opens_with_its_link_once(nancy):
     )
     assert early.status_code == 200 and "_auth_user_id" not in early.wsgi_request.session
 
-    # when the link is opened: signed in, account open
-    opened = client.get(link)
+    # when the link is opened (a mail scanner may do so first: nothing happens) and the password typed
+    assert host_client("nancy.localhost").get(link).status_code == 200
+    opened = client.post(link, {"password": FORM["password"]})
     assert opened.status_code == 302 and client.get("/compte/").status_code == 200
 
     # and a second time (or by someone else): it no longer works
@@ -152,3 +153,23 @@ def test_a_shop_application_answers_the_same_for_a_new_and_a_taken_address(nancy
         (told,) = OutboxEmail.objects.filter(to=["claire@example.fr"])
         assert "/compte/connexion/" in told.body
         assert User.objects.get(email="claire@example.fr").role == User.Role.SHOPPER
+
+
+def test_a_stranger_signing_up_with_your_address_cannot_have_you_open_their_account(nancy):
+    # given Paul signs up, then a stranger signs up with Paul's address and a password of their own
+    _sign_up("paul@example.fr")
+    stranger = host_client("nancy.localhost")
+    stranger.post("/compte/inscription/", {**FORM, "email": "paul@example.fr", "password": "le-mot-de-l-intrus"})
+    link = _link(nancy, "paul@example.fr")  # the latest link in Paul's inbox
+
+    # when Paul opens it and types his own password
+    paul = host_client("nancy.localhost")
+    refused = paul.post(link, {"password": FORM["password"]})
+
+    # then the account does not open (it would carry the stranger's password), and Paul is told what to do
+    assert refused.status_code == 400 and "dernière inscription" in refused.content.decode()
+    with tenant_context(nancy):
+        assert not User.objects.get(email="paul@example.fr").is_active
+    # and the stranger's password, without the link, opens nothing either
+    signed_in = stranger.post("/compte/connexion/", {"username": "paul@example.fr", "password": "le-mot-de-l-intrus"})
+    assert "_auth_user_id" not in signed_in.wsgi_request.session

@@ -132,6 +132,8 @@ def test_a_shop_applies_on_a_phone_staff_approve_it_and_the_merchant_sets_hours(
             # then asked to confirm the address; the emailed link signs the merchant in
             expect(merchant.get_by_role("heading", level=1)).to_have_text("Consultez votre messagerie")
             merchant.goto(_in_thread(_confirm_link, facts["owner"]))
+            merchant.get_by_label("Le mot de passe choisi").fill("boutons-et-rubans-54")
+            merchant.get_by_role("button", name="Ouvrir mon compte").click()
 
             # and they are told the application is being reviewed
             merchant.wait_for_url(base + "/pro/")

@@ -55,7 +55,8 @@ def test_visitor_applies_opens_an_account_and_waits_for_staff_who_are_emailed(wo
     assert response.status_code == 302 and response["Location"] == "/compte/inscription/envoyee/"
     with tenant_context(world.territory):
         body = OutboxEmail.objects.get(to=["claire@lucarne.example.fr"]).body
-    opened = client.get(re.search(r"/compte/inscription/\S+", body).group(0))
+    link = re.search(r"/compte/inscription/\S+", body).group(0)
+    opened = client.post(link, {"password": "lire-a-nancy-2026"})
     assert opened.status_code == 302 and opened["Location"] == "/pro/"
     dashboard = client.get("/pro/")
     assert dashboard.status_code == 200
@@ -206,7 +207,8 @@ def _pending_shop(world) -> Shop:
     assert client.post("/pro/rejoindre/", _application(world)).status_code == 302
     with tenant_context(world.territory):
         body = OutboxEmail.objects.get(to=["claire@lucarne.example.fr"]).body
-    assert client.get(re.search(r"/compte/inscription/\S+", body).group(0)).status_code == 302
+    link = re.search(r"/compte/inscription/\S+", body).group(0)
+    assert client.post(link, {"password": "lire-a-nancy-2026"}).status_code == 302
     with tenant_context(world.territory):
         OutboxEmail.objects.all().delete()
         return Shop.objects.get(siret=GOOD_SIRET)

@@ -125,3 +125,12 @@ class TerritoryPasswordResetForm(PasswordResetForm):
             email=self.cleaned_data["email"],
             territory=connection.tenant,  # type: ignore[attr-defined]  # django-tenants' connection
         )
+
+
+class SignUpConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=_("The password you chose"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

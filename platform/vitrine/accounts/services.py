@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -98,6 +99,8 @@ def account_request(
         raise AccountError(_("Give your name: shops use it to hand over your orders."), code="name_required")
     existing = User.objects.select_for_update().filter(email__iexact=email).first()
     if existing is not None and (existing.is_active or existing.last_login is not None):
+        # Hash anyway: every answer then takes as long, and the time tells nothing either.
+        make_password(password)
         outbox_email_send(
             to=[existing.email],
             template="account_sign_up_exists",
@@ -139,14 +142,31 @@ def user_sign_up(*, full_name: str, email: str, password: str, territory: Territ
 
 
 @transaction.atomic
-def user_sign_up_confirm(*, uidb64: str, token: str) -> User | None:
-    """Open the account a confirmation link names; None when the link is wrong, used or expired."""
+def user_sign_up_pending(*, uidb64: str, token: str) -> User | None:
+    """The account a confirmation link names, still to be opened; None when the link is wrong, used or expired."""
     try:
         pk = int(force_str(urlsafe_base64_decode(uidb64)))
     except (TypeError, ValueError, OverflowError):
         return None
-    user = User.objects.select_for_update().filter(pk=pk, is_active=False, last_login__isnull=True).first()
+    user = User.objects.filter(pk=pk, is_active=False, last_login__isnull=True).first()
     if user is None or not default_token_generator.check_token(user, token):
+        return None
+    return user
+
+
+@transaction.atomic
+def user_sign_up_confirm(*, uidb64: str, token: str, password: str) -> User | None:
+    """Open the account a confirmation link names, for the person who types its password; else None.
+
+    The link proves the address, the password proves this is the request its owner made: a
+    stranger who signed up with the same address (and their own password) cannot have the
+    owner open an account whose password the stranger knows.
+    """
+    user = user_sign_up_pending(uidb64=uidb64, token=token)
+    if user is None:
+        return None
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.check_password(password):
         return None
     user.is_active = True
     user.save(update_fields=["is_active"])

@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from vitrine.accounts import services
-from vitrine.accounts.forms import ProfileForm, SignInForm, SignUpForm
+from vitrine.accounts.forms import ProfileForm, SignInForm, SignUpConfirmForm, SignUpForm
 from vitrine.accounts.views_two_factor import TwoFactorLoginView
 from vitrine.common.throttling import throttle
 
@@ -84,14 +84,34 @@ def sign_up_sent(request: HttpRequest) -> HttpResponse:
 
 
 def sign_up_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    """The link of the sign-up email: the account opens and its owner is signed in, once."""
-    user = services.user_sign_up_confirm(uidb64=uidb64, token=token)
-    if user is None:
+    """The link of the sign-up email: its owner types the password chosen at sign-up, the account opens.
+
+    Opening the link changes nothing (mail scanners open links before people do); the
+    password makes sure the account opened is the one this person asked for.
+    """
+    if services.user_sign_up_pending(uidb64=uidb64, token=token) is None:
         return render(request, "accounts/sign_up_invalid.html", status=400)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    request.session.pop(SESSION_SIGN_UP_EMAIL, None)
-    messages.success(request, _("Welcome, %(name)s: your account is ready.") % {"name": user.full_name})
-    return redirect(_next_url(request) or "account")
+    form = SignUpConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_sign_up_confirm(uidb64=uidb64, token=token, password=form.cleaned_data["password"])
+        if user is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session.pop(SESSION_SIGN_UP_EMAIL, None)
+            messages.success(request, _("Welcome, %(name)s: your account is ready.") % {"name": user.full_name})
+            return redirect(_next_url(request) or "account")
+        form.add_error(
+            "password",
+            _(
+                "This is not the password of your latest sign-up. Forgotten it? Sign up again with the same "
+                "address: a new link will be sent."
+            ),
+        )
+    return render(
+        request,
+        "accounts/sign_up_confirm.html",
+        {"form": form, "next": _next_url(request)},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

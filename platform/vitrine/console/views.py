@@ -103,7 +103,12 @@ def territory_identity_view(request: HttpRequest, slug: str) -> HttpResponse:
         then=reverse("console_territory_identity", kwargs={"slug": slug}),
     )
     context = {"territory": territory, "form": form, "preview": identity_preview_context(territory, absolute=True)}
-    return saved or form_render(request, "console/territory_identity.html", context, form)
+    if saved:
+        return saved
+    response = form_render(request, "console/territory_identity.html", context, form)
+    # The preview shows the territory's images from its own host (uploads answer only there).
+    response._csp_update = {"img-src": [territory_base_url(territory)]}  # type: ignore[attr-defined]  # django-csp's
+    return response
 
 
 @operator_required
