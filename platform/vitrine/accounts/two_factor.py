@@ -87,13 +87,16 @@ def recovery_codes_renew(*, user: User) -> list[str]:
     return codes
 
 
+@transaction.atomic
 def two_factor_verify(*, request: HttpRequest, user: User, token: str) -> bool:
     """Accept a code from the app or a recovery code (used up); mark the session verified."""
     token = token.strip().lower()
     # Six digits go to the app, anything else to the recovery codes: a wrong guess counts
     # against one device's throttle (django-otp's), not both.
     value, model = (_digits(token), TOTPDevice) if _digits(token) else (token, StaticDevice)
-    for device in model.objects.filter(user=user, confirmed=True):
+    # Locked: guesses sent at once wait their turn, so django-otp's throttle counts every one
+    # and a code (or a recovery code) cannot be accepted twice.
+    for device in model.objects.select_for_update().filter(user=user, confirmed=True):
         if device.verify_token(value):
             otp_login(request, device)
             request.session.pop(PENDING_SESSION_KEY, None)

@@ -18,12 +18,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from vitrine.accounts import services
 from vitrine.accounts.forms import ProfileForm, SignInForm, SignUpConfirmForm, SignUpForm
 from vitrine.accounts.views_two_factor import TwoFactorLoginView
+from vitrine.common.http import next_url_safe
 from vitrine.common.throttling import throttle
 
 SESSION_SIGN_UP_EMAIL = "sign_up_email"  # shown back on the "check your mailbox" page
@@ -41,12 +41,7 @@ class AccountPasswordChangeView(auth_views.PasswordChangeView):
 
 def _next_url(request: HttpRequest) -> str:
     """Where to go after signing up: the page the visitor came from, if it is on this host."""
-    wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if wanted and url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return wanted
-    return ""
+    return next_url_safe(request)
 
 
 @throttle("sign_up")

@@ -11,12 +11,13 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vitrine.accounts import two_factor
 from vitrine.accounts.forms import TwoFactorCodeForm
+from vitrine.common.http import next_url_safe
+from vitrine.common.throttling import throttle
 
 
 def _base_template() -> str:
@@ -25,10 +26,7 @@ def _base_template() -> str:
 
 
 def _next(request: HttpRequest) -> str:
-    wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
-        return wanted
-    return "/"
+    return next_url_safe(request, default="/")
 
 
 def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
@@ -49,6 +47,7 @@ class TwoFactorLoginView(auth_views.LoginView):
 
 
 @login_required
+@throttle("two_factor", key="user")
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     """The code step of signing in."""
     if request.user.is_verified():  # type: ignore[attr-defined]  # OTPMiddleware's
@@ -63,6 +62,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@throttle("two_factor", key="user")
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app (scan, type the first code), or manage the one in use."""
     user = request.user

@@ -26,6 +26,7 @@ from vitrine.catalog.models import Product, ProductPhoto, Variant
 from vitrine.catalog.templatetags.catalog_tags import price_input
 from vitrine.catalog.views_public import product_page_context, storefront_context
 from vitrine.common.forms import errors_to_form
+from vitrine.common.text import whole_number
 from vitrine.shops.permissions import merchant_required
 
 
@@ -166,8 +167,8 @@ def product_quick_add(request: HttpRequest) -> HttpResponse:
         elif kept is None or "photo" in form.errors:
             token = ""
     added = None
-    if request.GET.get("ajoute", "").isdigit():
-        added = selectors.product_of_shop(shop=request.shop).filter(pk=int(request.GET["ajoute"])).first()
+    if (added_pk := whole_number(request.GET.get("ajoute"))) is not None:
+        added = selectors.product_of_shop(shop=request.shop).filter(pk=added_pk).first()
     return render(
         request,
         "catalog/merchant/quick_add.html",
@@ -278,8 +279,8 @@ def product_try_add(request: HttpRequest, pk: int) -> HttpResponse:
     """A dry run of "add to cart": would a shopper succeed? No cart, no order, nothing written."""
     product = get_object_or_404(selectors.product_of_shop(shop=request.shop), pk=pk)
     variant = None
-    if request.POST.get("variant", "").isdigit():
-        variant = Variant.objects.filter(pk=int(request.POST["variant"]), product=product).first()
+    if (variant_pk := whole_number(request.POST.get("variant"))) is not None:
+        variant = Variant.objects.filter(pk=variant_pk, product=product).first()
     try:
         quantity = int(request.POST.get("quantity") or 1)
     except ValueError:

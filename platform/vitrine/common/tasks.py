@@ -21,7 +21,7 @@ BROKER_PUBLISH_TIMEOUT = 1.0  # seconds
 def task_send(task, **kwargs) -> bool:
     """Publish `task(**kwargs)` now in the current schema; return False if the broker is unreachable."""
     try:
-        with task.app.pool.acquire(block=True) as broker:
+        with task.app.pool.acquire(block=True, timeout=BROKER_PUBLISH_TIMEOUT) as broker:
             broker.ensure_connection(max_retries=0, timeout=BROKER_PUBLISH_TIMEOUT)
             task.apply_async(kwargs=kwargs, connection=broker, retry=False)
     except Exception:  # broker unreachable: the state is in the database, a sweep sends it later

@@ -61,3 +61,15 @@ def line_clean(text: str) -> str:
     Names end up in email subjects and headers, where a line break starts a new header.
     """
     return "".join(char for char in " ".join((text or "").split()) if unicodedata.category(char) != "Cc")
+
+
+def whole_number(text: str | None, *, digits: int = 9) -> int | None:
+    """A whole number people or links typed ("12"), else None.
+
+    Not str.isdigit(): "²" and other Unicode digits pass it, and int() then raises (a 500).
+    Bounded, so a thousand-digit "id" never reaches the database.
+    """
+    text = (text or "").strip()
+    if 0 < len(text) <= digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None

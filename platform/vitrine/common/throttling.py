@@ -79,8 +79,10 @@ def email_key(field: str) -> Callable[[str, HttpRequest], str]:
 
     def key(group: str, request: HttpRequest) -> str:
         user = getattr(request, "user", None)
-        email = user.email if user is not None and user.is_authenticated else request.POST.get(field, "")
-        email = email.strip().lower()[:254]
+        if user is not None and user.is_authenticated:
+            # Their own bucket: strangers posting this person's address cannot use it up.
+            return f"user:{user.pk}"
+        email = request.POST.get(field, "").strip().lower()[:254]
         return f"email:{email}" if email else f"ip:{user_or_ip(request)}"
 
     return key

@@ -5,12 +5,14 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, RawPostDataException
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
+
+from vitrine.common.http import next_url_safe
+from vitrine.common.throttling import throttle
 
 
 def media_serve(request: HttpRequest, name: str) -> HttpResponse:
@@ -50,12 +52,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     """Remember the visitor's language in a cookie and go back where they were."""
     language = request.POST.get("language", settings.LANGUAGE_CODE)
-    next_url = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = "/"
-    response = HttpResponseRedirect(next_url)
+    response = HttpResponseRedirect(next_url_safe(request, request.POST.get("next", "/"), default="/"))
     if language in dict(settings.LANGUAGES):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
@@ -73,13 +70,14 @@ csp_logger = logging.getLogger("vitrine.csp")
 
 @csrf_exempt  # browsers send reports without a token, by design
 @require_POST
+@throttle("csp_report")
 def csp_report(request: HttpRequest) -> HttpResponse:
     """Record what the Content-Security-Policy blocked, as the browser reports it (bounded, logged)."""
     if int(request.headers.get("Content-Length") or 0) > CSP_REPORT_MAX_BYTES:
         return HttpResponse(status=413)
     try:
         report = json.loads(request.body[:CSP_REPORT_MAX_BYTES]).get("csp-report", {})
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RawPostDataException):  # not JSON, or a form (already read as one)
         return HttpResponse(status=400)
     if not isinstance(report, dict):
         return HttpResponse(status=400)

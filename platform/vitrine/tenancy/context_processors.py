@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from vitrine.common.text import whole_number
 from vitrine.tenancy.selectors import territory_base_url_cached
 
 # The one query parameter that names a different page of the same content: every other
@@ -14,9 +15,9 @@ CANONICAL_KEPT_PARAMETER = "page"
 def canonical_url(request: HttpRequest, base_url: str) -> str:
     """This page's address on the territory's primary domain, keeping only a page number past 1."""
     url = base_url + request.path
-    page = request.GET.get(CANONICAL_KEPT_PARAMETER, "")
-    if page.isdigit() and int(page) > 1:
-        url += f"?{CANONICAL_KEPT_PARAMETER}={int(page)}"
+    page = whole_number(request.GET.get(CANONICAL_KEPT_PARAMETER))
+    if page is not None and page > 1:
+        url += f"?{CANONICAL_KEPT_PARAMETER}={page}"
     return url
 
 
