@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 from vitrine.accounts.models import User
 from vitrine.notifications.models import OutboxEmail
 from vitrine.shops.models import ShopMember
-from vitrine.testing.factories import ShopFactory, UserFactory
+from vitrine.testing.factories import ShopFactory, UserFactory, shop_application_form
 from vitrine.testing.helpers import client_on, host_client
 
 FORM = {"full_name": "Paul Martin", "password": "un-panier-de-mirabelles", "privacy": "on"}
@@ -104,23 +104,6 @@ def test_a_team_invitation_does_not_tell_who_is_staff_or_works_elsewhere(nancy):
         assert "équipe du territoire" not in text and "autre boutique" not in text and "Autre Boutique" not in text
 
 
-def _application(commune, category, siret: str, owner_email: str) -> dict:
-    return {
-        "name": "La Lucarne aux Livres",
-        "siret": siret,
-        "address": "5 rue des Maréchaux",
-        "commune": commune.pk,
-        "category": category.pk,
-        "email": "contact@lucarne.example.fr",
-        "phone": "03 83 12 34 56",
-        "description": "Librairie indépendante.",
-        "sales_mode": "click_and_collect",
-        "owner_full_name": "Claire Mangin",
-        "owner_email": owner_email,
-        "password": "lire-a-nancy-2026",
-    }
-
-
 def test_a_shop_application_answers_the_same_for_a_new_and_a_taken_address(nancy):
     from vitrine.catalog.models import Category
     from vitrine.shops.models import Commune, Shop
@@ -135,10 +118,12 @@ def test_a_shop_application_answers_the_same_for_a_new_and_a_taken_address(nancy
 
     # when one application names her address and another a new one
     taken = host_client("nancy.localhost").post(
-        "/pro/rejoindre/", _application(commune, category, sirets[0], "claire@example.fr")
+        "/pro/rejoindre/",
+        shop_application_form(commune=commune, category=category, siret=sirets[0], owner_email="claire@example.fr"),
     )
     new = host_client("nancy.localhost").post(
-        "/pro/rejoindre/", _application(commune, category, sirets[1], "paul@example.fr")
+        "/pro/rejoindre/",
+        shop_application_form(commune=commune, category=category, siret=sirets[1], owner_email="paul@example.fr"),
     )
 
     # then the same answer; only the new address makes a (pending) shop; Claire is told to sign in

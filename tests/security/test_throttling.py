@@ -28,7 +28,6 @@ from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.models import Order
 from vitrine.orders.selectors import checkout_slots
 from vitrine.shops.models import Shop
-from vitrine.shops.siret import siret_make
 from vitrine.tenancy.models import AuditEntry
 from vitrine.testing.factories import (
     DEFAULT_PASSWORD,
@@ -36,6 +35,7 @@ from vitrine.testing.factories import (
     ProductFactory,
     ShopFactory,
     UserFactory,
+    shop_application_form,
     shop_open_every_day,
 )
 from vitrine.testing.helpers import sign_in_as
@@ -484,24 +484,6 @@ def _application_world(territory):
     return commune, category
 
 
-def _application(commune, category, owner_email: str) -> dict:
-    siret = siret_make(44306184100000)
-    return {
-        "name": "La Lucarne aux Livres",
-        "siret": siret,
-        "address": "5 rue des Maréchaux",
-        "commune": commune.pk,
-        "category": category.pk,
-        "email": "contact@lucarne.example.fr",
-        "phone": "03 83 12 34 56",
-        "description": "Librairie indépendante.",
-        "sales_mode": "click_and_collect",
-        "owner_full_name": "Claire Mangin",
-        "owner_email": owner_email,
-        "password": "lire-a-nancy-2026",
-    }
-
-
 def test_shop_applications_from_one_address_are_limited(nancy):
     # given ten applications from one address within the hour (incomplete ones count too)
     ip = address()
@@ -512,7 +494,10 @@ def test_shop_applications_from_one_address_are_limited(nancy):
         emails = OutboxEmail.objects.count()
 
     # when a complete one comes
-    response = on(nancy, ip).post("/pro/rejoindre/", _application(commune, category, "claire@lucarne.example.fr"))
+    response = on(nancy, ip).post(
+        "/pro/rejoindre/",
+        shop_application_form(commune=commune, category=category, owner_email="claire@lucarne.example.fr"),
+    )
 
     # then it is refused: no shop, no account, no email to the staff or the applicant
     assert response.status_code == 429 and TOO_MANY in text(response)
@@ -529,7 +514,7 @@ def test_shop_applications_for_one_owner_email_are_limited(nancy):
         on(nancy, address()).post("/pro/rejoindre/", {"owner_email": "claire@lucarne.example.fr"})
 
     # when a complete one for that address comes from a new address
-    data = _application(commune, category, "claire@lucarne.example.fr")
+    data = shop_application_form(commune=commune, category=category, owner_email="claire@lucarne.example.fr")
     response = on(nancy, address()).post("/pro/rejoindre/", data)
 
     # then it is refused and nothing is made

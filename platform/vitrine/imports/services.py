@@ -574,17 +574,14 @@ def _check(catalog_import: CatalogImport, *, table: Table | None = None, report_
 
 
 def catalog_import_check_job(*, import_id: int) -> None:
-    """Check a large upload (the Celery task's body); safe to run twice, or at once (one runs)."""
-    with transaction.atomic():
-        if not _import_lock(import_id):
-            return  # another worker is checking it (a redelivered or resumed message)
-        claimed = CatalogImport.objects.filter(
-            pk=import_id, status__in=[CatalogImport.Status.UPLOADED, CatalogImport.Status.VALIDATING]
-        ).update(status=CatalogImport.Status.VALIDATING, processed_rows=0, updated_at=timezone.now())
-        if not claimed:
-            return  # already checked: a redelivered message changes nothing
-        catalog_import = CatalogImport.objects.select_related("shop").get(pk=import_id)
-        _check(catalog_import, report_progress=True)
+    """Check a large upload (the Celery task's body); safe to run twice."""
+    claimed = CatalogImport.objects.filter(
+        pk=import_id, status__in=[CatalogImport.Status.UPLOADED, CatalogImport.Status.VALIDATING]
+    ).update(status=CatalogImport.Status.VALIDATING, processed_rows=0, updated_at=timezone.now())
+    if not claimed:
+        return  # already checked: a redelivered message changes nothing
+    catalog_import = CatalogImport.objects.select_related("shop").get(pk=import_id)
+    _check(catalog_import, report_progress=True)
 
 
 @transaction.atomic

@@ -111,3 +111,21 @@ def shop_open_every_day(**kwargs):
         for opens, closes in ((time(9), time(12)), (time(14), time(19)))
     )
     return shop
+
+
+def shop_application_form(*, commune, category, owner_email: str, siret: str | None = None) -> dict:
+    """What a visitor posts to /pro/rejoindre/: a complete application, with a new owner's account."""
+    return {
+        "name": "La Lucarne aux Livres",
+        "siret": siret or siret_make(44306184100000),
+        "address": "5 rue des Maréchaux",
+        "commune": commune.pk,
+        "category": category.pk,
+        "email": "contact@lucarne.example.fr",
+        "phone": "03 83 12 34 56",
+        "description": "Librairie indépendante.",
+        "sales_mode": "click_and_collect",
+        "owner_full_name": "Claire Mangin",
+        "owner_email": owner_email,
+        "password": "lire-a-nancy-2026",
+    }
