@@ -84,6 +84,8 @@ def guest_checkout_over_http(
         if strict:
             assert "est dans votre panier" in added.text, added.text[:2000]
     form = session.get(base + "/panier/commande/", timeout=60).text
+    if not strict and 'name="idempotency_key"' not in form:
+        return None  # the cart took nothing (sold out): there is no order form
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
     data = {
         "csrfmiddlewaretoken": token,
