@@ -99,6 +99,8 @@ def banner() -> str:
  Console login:   {CONSOLE_EMAIL} / {DEMO_PASSWORD}
  Territory admins: admin@nancy.localhost, admin@limoges.localhost,
                    admin@tarn.localhost (password {DEMO_PASSWORD})
+                  (the console and the admins set up two-factor sign-in at first:
+                   an authenticator app scans the QR code shown)
  Shop owners:     e.g. bijouterie@nancy.localhost (password {DEMO_PASSWORD});
                   the table above lists every demo shop's login; the first three
                   Click & Collect shops have orders on their board (/pro/commandes/).
