@@ -102,8 +102,9 @@ def test_robots_txt_lets_crawlers_read_the_catalogue_only_and_names_the_sitemap(
 
     lines = text.splitlines()
     assert lines[0] == "User-agent: *"
-    for private in ("/compte/", "/espace/", "/equipe/", "/pro/", "/panier/", "/recherche/?"):
+    for private in ("/compte/", "/espace/", "/equipe/", "/pro/", "/panier/", "/recherche/*&"):
         assert f"Disallow: {private}" in lines
+    assert "Disallow: /recherche/?" not in lines  # a one-word search may be found
     assert "Disallow: /" not in lines and "Disallow: /boutiques/" not in lines
     assert "Allow: /confidentialite/" in lines and "Allow: /accessibilite/" in lines
     assert f"Sitemap: http://nancy.localhost{_port()}/sitemap.xml" in lines

@@ -9,9 +9,11 @@ from django.views.decorators.http import require_GET
 from vitrine.catalog.seo import legal_paths, sitemap_entries
 from vitrine.tenancy.selectors import territory_base_url_cached
 
-# Private areas, the cart and checkout, and searches with parameters (endless combinations of
-# filters that would waste a crawler's visit on copies of the catalogue).
-ROBOTS_DISALLOWED = ("/compte/", "/pro/", "/espace/", "/equipe/", "/panier/", "/recherche/?", "/langue/")
+# Private areas, the cart and checkout, and searches with more than one parameter (endless
+# combinations of filters and pages that would waste a crawler's visit on copies of the
+# catalogue). A search for one word stays readable: "bijou Nancy" may land on it, and its
+# canonical address is the search page itself.
+ROBOTS_DISALLOWED = ("/compte/", "/pro/", "/espace/", "/equipe/", "/panier/", "/recherche/*&", "/langue/")
 SITEMAP_MAX_AGE = 3600  # seconds: a new product reaches crawlers within the hour
 
 
