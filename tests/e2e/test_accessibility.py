@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from vitrine.testing.browser import territory_sign_in
+
 pytestmark = pytest.mark.browser
 
 WCAG_21_AA = {
@@ -78,14 +80,6 @@ def _violations(page) -> list[str]:
     ]
 
 
-def _sign_in(page, url: str, email: str, password: str) -> None:
-    page.goto(url)
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-
-
 def test_shopper_and_merchant_pages_meet_wcag_21_aa(phone_page, phone_pages, base_url, orm, screenshot):
     # the checker itself sees a missing alt text and a missing label
     phone_page.set_content(
@@ -116,7 +110,7 @@ def test_shopper_and_merchant_pages_meet_wcag_21_aa(phone_page, phone_pages, bas
         for path in public:
             page.goto(base_url("nancy", path))
             found += _violations(page)
-        _sign_in(page, base_url("nancy", "/compte/connexion/"), world["shopper"], world["password"])
+        territory_sign_in(page, world["shopper"], world["password"], url=base_url("nancy", "/compte/connexion/"))
         for path in [
             "/panier/",
             "/panier/commande/",
@@ -129,7 +123,7 @@ def test_shopper_and_merchant_pages_meet_wcag_21_aa(phone_page, phone_pages, bas
             page.goto(base_url("nancy", path))
             found += _violations(page)
         merchant = phone_pages()
-        _sign_in(merchant, base_url("nancy", "/compte/connexion/"), world["merchant"], world["password"])
+        territory_sign_in(merchant, world["merchant"], world["password"], url=base_url("nancy", "/compte/connexion/"))
         for path in [
             "/pro/",
             "/pro/commandes/",

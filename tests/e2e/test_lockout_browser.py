@@ -8,6 +8,7 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
+from vitrine.testing.browser import territory_sign_in
 from vitrine.testing.two_factor import browser_code_give, totp_code_for
 
 pytestmark = pytest.mark.browser
@@ -60,13 +61,6 @@ def _violations(page) -> list[str]:
     return [f"{page.url} {v['id']}: {v['help']}" for v in results.response["violations"]]
 
 
-def _sign_in(page, email: str, password: str) -> None:
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-
-
 def test_a_locked_sign_in_is_explained_then_unlocked_by_the_territory_admin(
     phone_page, phone_pages, base_url, screenshot, accounts, orm
 ):
@@ -75,7 +69,7 @@ def test_a_locked_sign_in_is_explained_then_unlocked_by_the_territory_admin(
     # given a shopper on their phone who types a wrong password five times
     for _ in range(5):
         page.goto(base_url("limoges", "/compte/connexion/"))
-        _sign_in(page, accounts["shopper"], "pas-le-bon-mot-de-passe")
+        territory_sign_in(page, accounts["shopper"], "pas-le-bon-mot-de-passe")
 
     # then the page says, in French and in Limoges' branding, that signing in is paused
     expect(page.get_by_role("heading", level=1)).to_have_text("Trop de tentatives de connexion")
@@ -86,13 +80,13 @@ def test_a_locked_sign_in_is_explained_then_unlocked_by_the_territory_admin(
     violations = _violations(page)
     # and the right password is refused too
     page.goto(base_url("limoges", "/compte/connexion/"))
-    _sign_in(page, accounts["shopper"], PASSWORD)
+    territory_sign_in(page, accounts["shopper"], PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Trop de tentatives de connexion")
 
     # when Limoges' admin opens the locked sign-ins on their phone and unlocks it
     admin = phone_pages()
     admin.goto(base_url("limoges", "/compte/connexion/?next=/equipe/connexions/"))
-    _sign_in(admin, accounts["admin"], PASSWORD)
+    territory_sign_in(admin, accounts["admin"], PASSWORD)
     browser_code_give(admin, orm(totp_code_for, "limoges", accounts["admin"]))
     admin.wait_for_url(base_url("limoges", "/equipe/connexions/"))
     row = admin.locator("ul.rows li", has_text=accounts["shopper"])
@@ -106,7 +100,7 @@ def test_a_locked_sign_in_is_explained_then_unlocked_by_the_territory_admin(
 
     # then the shopper signs in
     page.goto(base_url("limoges", "/compte/connexion/"))
-    _sign_in(page, accounts["shopper"], PASSWORD)
+    territory_sign_in(page, accounts["shopper"], PASSWORD)
     page.wait_for_url(base_url("limoges", "/"))
     assert violations == []
 
@@ -123,7 +117,7 @@ def test_the_console_explains_a_lock_and_lists_it_for_operators(page, phone_page
     try:
         for _ in range(5):
             page.goto(base_url("console", "/connexion/"))
-            _sign_in(page, target, "pas-le-bon-mot-de-passe")
+            territory_sign_in(page, target, "pas-le-bon-mot-de-passe")
 
         # then the console's own page says signing in is paused
         expect(page.get_by_role("heading", level=1)).to_have_text("Trop de tentatives de connexion")
@@ -133,7 +127,7 @@ def test_the_console_explains_a_lock_and_lists_it_for_operators(page, phone_page
         # when the operator opens the console's locked sign-ins
         console = phone_pages()
         console.goto(base_url("console", "/connexion/"))
-        _sign_in(console, operator.email, operator.raw_password)
+        territory_sign_in(console, operator.email, operator.raw_password)
         browser_code_give(console, operator.totp_code())
         console.goto(base_url("console", "/connexions/"))
 
@@ -153,7 +147,7 @@ def test_a_nancy_lock_page_on_a_desktop(page, base_url, screenshot, accounts_nan
     # given someone typing wrong passwords for a Nancy account (theme métropole) on a desktop
     for _ in range(5):
         page.goto(base_url("nancy", "/compte/connexion/"))
-        _sign_in(page, accounts_nancy, "pas-le-bon-mot-de-passe")
+        territory_sign_in(page, accounts_nancy, "pas-le-bon-mot-de-passe")
 
     # then Nancy's own page explains the pause
     expect(page).to_have_title("Trop de tentatives de connexion · Achetez Grand Nancy")

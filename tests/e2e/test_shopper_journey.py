@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from vitrine.testing.browser import territory_sign_in
 from vitrine.testing.helpers import wait_for
 
 pytestmark = pytest.mark.browser
@@ -83,13 +84,6 @@ def _world_remove(world: dict) -> list[str]:
     return summary
 
 
-def _sign_in(page, url: str, email: str, password: str) -> None:
-    page.goto(url)
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
-
-
 def test_bijou_two_shops_guest_checkout_to_collection(phone_page, phone_pages, base_url, screenshot, orm):
     from playwright.sync_api import expect
 
@@ -148,11 +142,11 @@ def test_bijou_two_shops_guest_checkout_to_collection(phone_page, phone_pages, b
         # each merchant, on their phone, accepts the new order and prepares it
         for shop_name, merchant_email in world["merchants"].items():
             merchant = phone_pages()
-            _sign_in(
+            territory_sign_in(
                 merchant,
-                base_url("nancy", "/compte/connexion/?next=/pro/commandes/"),
                 merchant_email,
                 world["password"],
+                url=base_url("nancy", "/compte/connexion/?next=/pro/commandes/"),
             )
             new = merchant.locator(".board-order.is-new")
             expect(new).to_have_count(1)
@@ -184,8 +178,8 @@ def test_bijou_two_shops_guest_checkout_to_collection(phone_page, phone_pages, b
         # at the counter: "Je viens chercher une commande au nom de Blaison"
         counter = phone_pages()
         merchant_email = world["merchants"]["Bijouterie Stanislas"]
-        _sign_in(
-            counter, base_url("nancy", "/compte/connexion/?next=/pro/commandes/"), merchant_email, world["password"]
+        territory_sign_in(
+            counter, merchant_email, world["password"], url=base_url("nancy", "/compte/connexion/?next=/pro/commandes/")
         )
         counter.get_by_label(re.compile("Trouver une commande")).fill("blaison")
         counter.get_by_label(re.compile("Trouver une commande")).press("Enter")

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -18,7 +16,7 @@ from django.utils.translation import gettext as _
 from vitrine.accounts.models import User
 from vitrine.common.text import line_clean
 from vitrine.notifications.services import outbox_email_send
-from vitrine.tenancy.selectors import territory_base_url
+from vitrine.tenancy.selectors import territory_page_url
 
 if TYPE_CHECKING:
     from vitrine.tenancy.models import Territory
@@ -26,15 +24,9 @@ if TYPE_CHECKING:
 
 def _password_link(*, user: User, territory: Territory) -> str:
     """The link to choose a password, on the territory's own address (never the request's Host)."""
-    path = reverse(
-        "password_reset_confirm",
-        urlconf=settings.ROOT_URLCONF,
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
+    return territory_page_url(
+        territory, "password_reset_confirm", uidb64=_uid(user), token=default_token_generator.make_token(user)
     )
-    return territory_base_url(territory) + path
 
 
 def user_invite(*, user: User, territory: Territory) -> None:
@@ -74,10 +66,6 @@ class AccountError(ValidationError):
     """An account change that cannot be made; the message is for the person."""
 
 
-def _link(name: str, territory: Territory, **kwargs) -> str:
-    return territory_base_url(territory) + reverse(name, urlconf=settings.ROOT_URLCONF, kwargs=kwargs or None)
-
-
 def _uid(user: User) -> str:
     return urlsafe_base64_encode(force_bytes(user.pk))
 
@@ -106,8 +94,8 @@ def account_request(
             template="account_sign_up_exists",
             context={
                 "territory": territory,
-                "sign_in": _link("login", territory),
-                "reset": _link("password_reset", territory),
+                "sign_in": territory_page_url(territory, "login"),
+                "reset": territory_page_url(territory, "password_reset"),
             },
         )
         return None
@@ -122,7 +110,9 @@ def account_request(
         user.full_name = full_name
         user.set_password(password)
         user.save(update_fields=["full_name", "password"])
-    link = _link("sign_up_confirm", territory, uidb64=_uid(user), token=default_token_generator.make_token(user))
+    link = territory_page_url(
+        territory, "sign_up_confirm", uidb64=_uid(user), token=default_token_generator.make_token(user)
+    )
     if next_url:
         link += "?" + urlencode({"next": next_url})
     outbox_email_send(to=[user.email], template="account_confirm", context={"territory": territory, "link": link})

@@ -13,14 +13,15 @@ from vitrine.shops.models import (
     Shop,
     ShopMember,
 )
-from vitrine.tenancy.selectors import territory_base_url_cached
+from vitrine.tenancy.selectors import territory_page_url
 
 
 def territory_link(name: str, **kwargs) -> str:
     """Link to a page of the current territory, for emails (its primary domain, remembered: no query when warm)."""
     territory = getattr(connection, "tenant", None)
-    base = territory_base_url_cached(territory) if territory is not None and hasattr(territory, "domains") else ""
-    return base + reverse(name, urlconf=settings.ROOT_URLCONF, kwargs=kwargs or None)
+    if territory is None or not hasattr(territory, "domains"):  # no territory (a fake tenant in a unit test)
+        return reverse(name, urlconf=settings.ROOT_URLCONF, kwargs=kwargs or None)
+    return territory_page_url(territory, name, **kwargs)
 
 
 def shop_owner_emails(shop: Shop) -> list[str]:

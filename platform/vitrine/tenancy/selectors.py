@@ -1,6 +1,7 @@
 """Reads on the control plane."""
 
 from django.conf import settings
+from django.urls import reverse
 
 from vitrine.tenancy.models import Territory
 from vitrine.tenancy.routing import routes
@@ -22,6 +23,15 @@ def territory_base_url(territory: Territory) -> str:
 def territory_base_url_cached(territory: Territory) -> str:
     """territory_base_url, remembered until a territory or domain changes (no query when warm)."""
     return routes.memo(("base_url", territory.schema_name), lambda: territory_base_url(territory))
+
+
+def territory_page_url(territory: Territory, name: str, **kwargs) -> str:
+    """A page of the territory (URL name and arguments) on its own primary address, for emails.
+
+    Never the request's Host: a link sent by email must lead to the territory, whatever
+    address or port the request that caused it came through.
+    """
+    return territory_base_url_cached(territory) + reverse(name, urlconf=settings.ROOT_URLCONF, kwargs=kwargs or None)
 
 
 def url_absolute(url: str, *, base_url: str) -> str:

@@ -30,3 +30,15 @@ def console_sign_in(page, base_url, operator) -> None:
     page.locator("main form").get_by_role("button").click()
     browser_code_give(page, operator.totp_code())  # operators sign in with a code too
     page.wait_for_url(base_url("console", "/"))
+
+
+def territory_sign_in(page, email: str, password: str, *, url: str | None = None, code: str | None = None) -> None:
+    """Sign in through a territory's form (at `url`, else the page shown), with the code step if `code`."""
+    if url is not None:
+        page.goto(url)
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    if code is not None:
+        browser_code_give(page, code)
+    page.wait_for_load_state()
