@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from vitrine.accounts.forms import LockoutForm
 from vitrine.accounts.lockouts import lockout_list
+from vitrine.accounts.views_lockouts import sign_in_unlock_answer
 from vitrine.audit.selectors import audit_events
 from vitrine.backoffice.forms import (
     AnnouncementForm,
@@ -484,13 +484,4 @@ def staff_sign_ins(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_POST
 def staff_sign_in_unlock(request: HttpRequest) -> HttpResponse:
-    form = LockoutForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("This locked sign-in could not be read: choose it again in the list."))
-        return redirect("staff_sign_ins")
-    username = form.cleaned_data["username"]
-    if sign_in_unlock(username=username, ip_address=form.cleaned_data["ip_address"] or None, actor=request.user):
-        messages.success(request, _("%(email)s can sign in again.") % {"email": username})
-    else:
-        messages.info(request, _("This sign-in was no longer locked."))
-    return redirect("staff_sign_ins")
+    return sign_in_unlock_answer(request, unlock=sign_in_unlock, back="staff_sign_ins")

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from vitrine.accounts.forms import LockoutForm
 from vitrine.accounts.lockouts import lockout_list
+from vitrine.accounts.views_lockouts import sign_in_unlock_answer
 from vitrine.common.forms import form_apply, form_render
 from vitrine.common.tasks import task_send_on_commit
 from vitrine.console.forms import DomainAddForm, TerritoryProvisionForm
@@ -174,15 +174,4 @@ def sign_ins_view(request: HttpRequest) -> HttpResponse:
 @operator_required
 @require_POST
 def sign_in_unlock_view(request: HttpRequest) -> HttpResponse:
-    form = LockoutForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("This locked sign-in could not be read: choose it again in the list."))
-        return redirect("console_sign_ins")
-    username = form.cleaned_data["username"]
-    if console_sign_in_unlock(
-        username=username, ip_address=form.cleaned_data["ip_address"] or None, actor=request.user
-    ):
-        messages.success(request, _("%(email)s can sign in again.") % {"email": username})
-    else:
-        messages.info(request, _("This sign-in was no longer locked."))
-    return redirect("console_sign_ins")
+    return sign_in_unlock_answer(request, unlock=console_sign_in_unlock, back="console_sign_ins")
