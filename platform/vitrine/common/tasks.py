@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 
+from celery import current_app
+
 from django.db import connection, transaction
 from django_tenants.utils import get_tenant_model, schema_context, tenant_context
 
@@ -47,3 +49,8 @@ def task_send_in_every_territory(task) -> None:
     for territory in get_tenant_model().objects.filter(status="active").only("schema_name"):
         with tenant_context(territory):
             task.delay()
+
+
+def task_send_by_name_on_commit(name: str, **kwargs) -> None:
+    """task_send_on_commit for a task of a higher app, named rather than imported (the layers point down)."""
+    task_send_on_commit(current_app.signature(name), **kwargs)

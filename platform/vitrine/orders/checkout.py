@@ -14,7 +14,7 @@ import itertools
 import operator
 import secrets
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
@@ -200,6 +200,7 @@ def order_place(
     now: datetime | None = None,
     pickup_codes: Iterable[str] | None = None,
     payment_required: bool = False,
+    online_shop_ids: Collection[int] = (),
 ) -> list[Order]:
     """Turn the cart into one order per shop, each with its pickup slot; stock reserved, cart emptied.
 
@@ -210,6 +211,8 @@ def order_place(
     code already taken to check that a clash draws a new one).
     `payment_required`: the orders wait for an online payment (PENDING_PAYMENT, nobody told
     yet) instead of being PLACED; unpaid, they are cancelled after the territory's delay.
+    `online_shop_ids`: the same, for these shops' orders only (paid_online); the other shops'
+    orders are PLACED, to pay at pickup.
     """
     try:
         key = uuid.UUID(str(idempotency_key))
@@ -229,7 +232,7 @@ def order_place(
                 key=key,
                 now=now or timezone.now(),
                 codes=codes,
-                status=Status.PENDING_PAYMENT if payment_required else Status.PLACED,
+                online=(lambda shop_id: True) if payment_required else frozenset(online_shop_ids).__contains__,
             )
     except IntegrityError:
         # The same form submitted twice at once: the first submit won; return its orders.
@@ -285,7 +288,9 @@ def _orders_insert(orders: list[Order], codes: Iterator[str]) -> None:
     raise CheckoutError(_("Your order could not be saved just now: please try again."))
 
 
-def _order_place(*, cart, customer, guest, slots, key, now, codes: Iterator[str], status: str) -> list[Order]:
+def _order_place(
+    *, cart, customer, guest, slots, key, now, codes: Iterator[str], online: Callable[[int], bool]
+) -> list[Order]:
     if cart.pk is None:  # a visitor who never had a cart (the checkout form posted on its own)
         raise CheckoutError(_("Your cart is empty."))
     if customer is None and guest is None:
@@ -355,7 +360,8 @@ def _order_place(*, cart, customer, guest, slots, key, now, codes: Iterator[str]
             pickup_ends_at=slot.ends_at,
             idempotency_key=key,
             cart_token=cart.token,
-            status=status,
+            status=Status.PENDING_PAYMENT if online(shop_id) else Status.PLACED,
+            paid_online=online(shop_id),
         )
         order_lines.append(
             [
@@ -382,13 +388,15 @@ def _order_place(*, cart, customer, guest, slots, key, now, codes: Iterator[str]
     actor_label = str(customer) if customer else _("guest")
     OrderEvent.objects.bulk_create(
         [
-            OrderEvent(order=order, from_status="", to_status=status, actor=customer, actor_label=actor_label)
+            OrderEvent(order=order, from_status="", to_status=order.status, actor=customer, actor_label=actor_label)
             for order in orders
         ]
     )
     # The new state's effects, as any transition's, with the lines in hand: no read per order.
-    order_effects_apply(
-        orders=orders, to=status, from_status="", lines={order.pk: rows for order, rows in zip(orders, order_lines)}
-    )
+    by_order = {order.pk: rows for order, rows in zip(orders, order_lines)}
+    for status in sorted({order.status for order in orders}):
+        order_effects_apply(
+            orders=[order for order in orders if order.status == status], to=status, from_status="", lines=by_order
+        )
     CartLine.objects.filter(cart=cart).delete()
     return orders

@@ -26,6 +26,7 @@ from vitrine.accounts.models import User
 from vitrine.audit.services import GUEST, audit_record
 from vitrine.catalog.models import Product, Variant
 from vitrine.common.money import euros
+from vitrine.common.tasks import task_send_by_name_on_commit
 from vitrine.notifications.services import outbox_email_send
 from vitrine.orders import selectors
 from vitrine.orders.links import ShopperProof, order_link_url
@@ -59,7 +60,20 @@ class StockRelease:
     not_from: frozenset[str] = frozenset()
 
 
-Effect = Email | StockRelease
+@dataclass(frozen=True)
+class PaymentStep:
+    """An order paid online moved: the payments app settles its money (capture what is accepted,
+    exclude or refund what is not, pay the shop what it handed over).
+
+    Sent by name, after commit, to the payments app's task: payments sits above orders
+    (it moves orders when a payment is authorised) and orders never imports it.
+    """
+
+    task: str = "vitrine.payments.tasks.order_payment_step"
+    not_from: frozenset[str] = frozenset()
+
+
+Effect = Email | StockRelease | PaymentStep
 
 # What entering each state does, whatever moved the order there. "" as a from-state: the
 # order was just created by the checkout.
@@ -70,17 +84,18 @@ ORDER_EFFECTS: dict[str, tuple[Effect, ...]] = {
         Email("order_placed_shopper", to="shopper", lines=True),
         Email("order_placed_shop", to="shop", lines=True),
     ),
-    Status.ACCEPTED: (),
+    Status.ACCEPTED: (PaymentStep(),),  # the cart's capture waits for every shop's answer
     Status.READY: (Email("order_ready", to="shopper"),),
-    Status.COLLECTED: (),
-    Status.REFUSED: (StockRelease(), Email("order_refused", to="shopper")),
+    Status.COLLECTED: (PaymentStep(),),  # the shop is paid its share
+    Status.REFUSED: (StockRelease(), Email("order_refused", to="shopper"), PaymentStep()),
     Status.CANCELLED: (
         StockRelease(),
         Email("order_cancelled_shopper", to="shopper"),
         # An order cancelled before it was paid never reached the shop: nothing to tell it.
         Email("order_cancelled_shop", to="shop", not_from=frozenset({Status.PENDING_PAYMENT})),
+        PaymentStep(),  # not charged, or refunded
     ),
-    Status.NOT_COLLECTED: (StockRelease(),),
+    Status.NOT_COLLECTED: (StockRelease(), PaymentStep()),  # refunded
 }
 
 # Not a state: the "collect before" email the expiry job sends once to a ready order.
@@ -104,6 +119,9 @@ def order_effects_apply(
         for effect in effects:
             if isinstance(effect, StockRelease):
                 _stock_release(order)
+            elif isinstance(effect, PaymentStep):
+                if order.paid_online:
+                    task_send_by_name_on_commit(effect.task, order_id=order.pk)
             else:
                 _email_send(order, effect, lines=(lines or {}).get(order.pk))
 

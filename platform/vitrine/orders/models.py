@@ -135,6 +135,8 @@ class Order(models.Model):
     pickup_starts_at = models.DateTimeField(db_index=True)
     pickup_ends_at = models.DateTimeField()
     total = models.DecimalField(max_digits=10, decimal_places=2)
+    # Paid online at checkout (vitrine.payments follows the money); else paid at the counter.
+    paid_online = models.BooleanField(default=False)
     idempotency_key = models.UUIDField()
     # The token of the cart the order was placed from (a visitor's cart is found by this token
     # in their session): a checkout key submitted again gives its orders back only to the
@@ -164,7 +166,8 @@ class Order(models.Model):
 
     @property
     def awaits_pickup(self) -> bool:
-        """Whether the order is on its way to the counter: its pickup code matters, its total is still to pay."""
+        """Whether the order is on its way to the counter: its pickup code matters (its total is to pay there
+        unless it was paid online)."""
         return self.status in self.AWAITING_PICKUP
 
     @property

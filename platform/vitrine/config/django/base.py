@@ -38,6 +38,7 @@ SHARED_APPS = [
     "django_ratelimit",
     "vitrine.theming",
     "vitrine.console",
+    "vitrine.payments.inbox",  # Stripe's webhook events and which territory each account belongs to
     "vitrine.devtools",
 ]
 TENANT_APPS = [
@@ -58,6 +59,7 @@ TENANT_APPS = [
     "vitrine.imports",
     "vitrine.search",
     "vitrine.orders",
+    "vitrine.payments",
     "vitrine.legal",
     "vitrine.privacy",
     "vitrine.pro",
@@ -218,4 +220,5 @@ from vitrine.config.settings.csp import *  # noqa: E402,F401,F403
 from vitrine.config.settings.email import *  # noqa: E402,F401,F403
 from vitrine.config.settings.sentry import *  # noqa: E402,F401,F403
 from vitrine.config.settings.storage import *  # noqa: E402,F401,F403
+from vitrine.config.settings.stripe import *  # noqa: E402,F401,F403
 from vitrine.config.settings.throttling import *  # noqa: E402,F401,F403

@@ -1,5 +1,7 @@
 """Production: every secret comes from the environment, none has a default."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from vitrine.config.django.base import *  # noqa: F401,F403
 from vitrine.config.settings.database import PROGRESS_DATABASE, databases  # noqa: F401
 
@@ -26,3 +28,7 @@ SECURE_HSTS_PRELOAD = True
 # Trusting https://*.BASE_DOMAIN let any territory's pages (whose templates and texts its team
 # writes) post to another territory or to the console. Extra origins only if a deployment needs one.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])  # noqa: F405
+
+# Online payment talks to Stripe itself, never to another server (the fake of the tests and demo).
+if env("STRIPE_API_BASE", default=""):  # noqa: F405
+    raise ImproperlyConfigured("STRIPE_API_BASE is for the tests and the demo; production talks to Stripe.")
