@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 
 from celery import current_app
-
 from django.db import connection, transaction
 from django_tenants.utils import get_tenant_model, schema_context, tenant_context
 
