@@ -18,6 +18,7 @@ urlpatterns = [
     path("robots.txt", robots_closed, name="robots_txt"),
     path("internal/tls-ask", tls_ask, name="tls-ask"),
     path("langue/", set_language, name="set_language"),
+    path("stripe/webhooks/", include("vitrine.payments.urls_webhooks")),
     path(
         "connexion/",
         throttle("sign_in")(

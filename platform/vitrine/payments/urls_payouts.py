@@ -1,0 +1,3 @@
+"""(to come)"""
+
+urlpatterns: list = []
