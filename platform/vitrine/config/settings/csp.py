@@ -13,6 +13,13 @@ from vitrine.config.env import env
 
 # Uploaded files come from our own host, or from the bucket's address when one is set.
 _media_origins = env.list("CSP_MEDIA_ORIGINS", default=[])
+# A form posted here may redirect to Stripe's hosted pages (the checkout's payment page, a shop's
+# onboarding): browsers hold redirects after a form to form-action too. STRIPE_API_BASE is the
+# local fake of the tests and the demo, whose hosted pages stand in for Stripe's.
+_stripe_api_base = env("STRIPE_API_BASE", default="")
+_stripe_origins = ["https://checkout.stripe.com", "https://connect.stripe.com"]
+if _stripe_api_base:
+    _stripe_origins.append(_stripe_api_base.rstrip("/"))
 _directives = {
     "default-src": [SELF],
     "script-src": [SELF, NONCE],
@@ -21,7 +28,7 @@ _directives = {
     "img-src": [SELF, "data:", "blob:", *_media_origins],
     "font-src": [SELF],
     "connect-src": [SELF],
-    "form-action": [SELF],
+    "form-action": [SELF, *(_stripe_origins if env("STRIPE_SECRET_KEY", default="") else [])],
     "frame-ancestors": [NONE],
     "base-uri": [SELF],
     "object-src": [NONE],
