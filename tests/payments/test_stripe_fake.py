@@ -640,3 +640,42 @@ def test_command_line_server_serves_the_api_and_its_request_log():
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def test_lists_filter_like_stripe_and_payouts_reach_the_connect_endpoint(fake_with_webhooks, receiver):
+    # given
+    client = fake_with_webhooks.client()
+    intent = authorised_intent(fake_with_webhooks, client)
+    client.v1.payment_intents.capture(intent.id)
+    shop = shop_account(fake_with_webhooks, client)
+    transfer = client.v1.transfers.create(
+        params={"amount": 1000, "currency": "eur", "destination": shop, "transfer_group": "cart_checkout-key-1"}
+    )
+    client.v1.transfers.create(params={"amount": 500, "currency": "eur", "destination": shop, "transfer_group": "x"})
+
+    # when
+    listed = client.v1.transfers.list(params={"transfer_group": "cart_checkout-key-1"})
+    payout = fake_with_webhooks.payout_make(shop, failed=True)
+    fake_with_webhooks.wait_idle()
+
+    # then
+    assert [item.id for item in listed.data] == [transfer.id]
+    balance = client.v1.balance.retrieve(options={"stripe_account": shop})
+    assert balance.available[0].amount == 1500
+    assert client.v1.balance.retrieve().available[0].amount == 4000 - 1500
+    [failed] = [e for e in receiver.events("/stripe/webhooks/comptes/") if e["type"] == "payout.failed"]
+    assert (failed["account"], failed["data"]["object"]["id"]) == (shop, payout["id"])
+    assert [p.id for p in client.v1.payouts.list(options={"stripe_account": shop}).data] == [payout["id"]]
+
+
+def test_reset_forgets_everything(stripe_fake, stripe_client):
+    # given
+    session_create(stripe_client)
+    stripe_fake.fail_next("/v1/checkout/sessions")
+
+    # when
+    stripe_fake.reset()
+
+    # then
+    assert stripe_fake.requests == [] and stripe_fake.events == []
+    assert session_create(stripe_client).status == "open"

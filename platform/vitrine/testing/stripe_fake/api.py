@@ -39,6 +39,16 @@ REQUIREMENTS_OF_A_NEW_ACCOUNT = (
     "tos_acceptance.date",
     "tos_acceptance.ip",
 )
+# What each list endpoint filters on (GET /v1/transfers?transfer_group=...).
+LIST_FILTERS = {
+    "account": (),
+    "charge": ("payment_intent", "transfer_group"),
+    "checkout.session": ("payment_intent", "status"),
+    "dispute": ("charge", "payment_intent"),
+    "payment_intent": (),
+    "refund": ("charge", "payment_intent"),
+    "transfer": ("destination", "transfer_group"),
+}
 IDEMPOTENCY_MISMATCH = (
     "Keys for idempotent requests can only be used with the same parameters they were first used with. "
     "Try using a key other than '{key}' if you meant to execute a different request."
@@ -285,6 +295,7 @@ class StripeState:
         self.session_line_items: dict[str, list[Obj]] = {}
         self.account_links: dict[str, Obj] = {}
         self.challenges: dict[str, str] = {}  # session id -> card number waiting for 3-D Secure
+        self.payout_accounts: dict[str, str] = {}  # payout id -> the connected account it belongs to
         self._outbox: list[Obj] = []
 
     # --- time, ids, lookups, events -------------------------------------------------------
@@ -439,6 +450,7 @@ class StripeState:
         if "email" in params:
             account["email"] = as_str(params, "email")
         account["business_profile"].update(as_dict(params, "business_profile"))
+        self.emit("account.updated", account, call, account=account_id)
         return account
 
     def account_link_create(self, call: Call, params: Params) -> Obj:
@@ -1136,11 +1148,93 @@ class StripeState:
         self.emit("charge.dispute.closed", dispute, AUTOMATIC)
         return dispute
 
+    # --- payouts and balances ---------------------------------------------------------------------
+
+    def payout_make(self, account_id: str, *, amount: int | None = None, failed: bool = False) -> Obj:
+        """Stripe pays the shop's balance out to its bank (`payout.paid`), or fails to (`payout.failed`)."""
+        self.account_get(account_id)
+        created = self.now()
+        payout: Obj = {
+            "id": new_id("po"),
+            "object": "payout",
+            "amount": self.account_balance(account_id, "eur") if amount is None else amount,
+            "arrival_date": created + 2 * 24 * 3600,
+            "automatic": True,
+            "created": created,
+            "currency": "eur",
+            "destination": new_id("ba"),
+            "failure_code": "account_closed" if failed else None,
+            "failure_message": "The bank account has been closed." if failed else None,
+            "livemode": False,
+            "metadata": {},
+            "method": "standard",
+            "status": "failed" if failed else "paid",
+        }
+        self.objects[payout["id"]] = payout
+        self.payout_accounts[payout["id"]] = account_id
+        self.emit("payout.failed" if failed else "payout.paid", payout, AUTOMATIC, account=account_id)
+        return payout
+
+    def account_balance(self, account_id: str, currency: str) -> int:
+        """A connected account's balance: transfers to it, less reversals, less payouts made."""
+        total = 0
+        for obj in self.objects.values():
+            if obj["object"] == "transfer" and obj["destination"] == account_id and obj["currency"] == currency:
+                total += obj["amount"] - obj["amount_reversed"]
+            elif obj["object"] == "payout" and self.payout_accounts.get(obj["id"]) == account_id:
+                total -= obj["amount"] if obj["status"] == "paid" else 0
+        return total
+
+    def balance_get(self, call: Call) -> Obj:
+        """GET /v1/balance: the platform's, or the connected account's with a Stripe-Account header."""
+        currency = "eur"
+        amount = (
+            self.account_balance(call.stripe_account, currency)
+            if call.stripe_account
+            else self.platform_balance(currency)
+        )
+        return {
+            "object": "balance",
+            "available": [{"amount": amount, "currency": currency, "source_types": {"card": amount}}],
+            "livemode": False,
+            "pending": [{"amount": 0, "currency": currency, "source_types": {"card": 0}}],
+        }
+
+    def payouts_list(self, call: Call, params: Params) -> Obj:
+        """GET /v1/payouts with a Stripe-Account header: that account's payouts, newest first."""
+        mine = [
+            obj
+            for obj in reversed(self.objects.values())
+            if obj["object"] == "payout" and self.payout_accounts.get(obj["id"]) == call.stripe_account
+        ]
+        return self._page_of(mine, "/v1/payouts", params)
+
+    # --- lists ------------------------------------------------------------------------------------
+
+    def objects_list(self, kind: str, url: str, params: Params) -> Obj:
+        """GET on a list endpoint: objects of that kind, newest first, filtered, paginated like Stripe."""
+        filters = {name: params[name] for name in LIST_FILTERS[kind] if params.get(name)}
+        found = [
+            obj
+            for obj in reversed(self.objects.values())
+            if obj["object"] == kind and all(obj.get(name) == value for name, value in filters.items())
+        ]
+        return self._page_of(found, url, params)
+
+    def _page_of(self, found: list[Obj], url: str, params: Params) -> Obj:
+        limit = min(as_int(params, "limit", minimum=1) or 10, 100)
+        after = as_str(params, "starting_after")
+        if after:
+            ids = [obj["id"] for obj in found]
+            found = found[ids.index(after) + 1 :] if after in ids else []
+        page = listing(url, found[:limit])
+        page["has_more"] = len(found) > limit
+        return page
+
     # --- events ---------------------------------------------------------------------------------
 
     def events_list(self, params: Params) -> Obj:
         """GET /v1/events: newest first, filtered by `type`, at most `limit` (10 by default)."""
         kind = as_str(params, "type")
-        limit = as_int(params, "limit", minimum=1) or 10
         events = [event for event in reversed(self.events) if kind in (None, event["type"])]
-        return listing("/v1/events", events[:limit])
+        return self._page_of(events, "/v1/events", params)

@@ -27,6 +27,7 @@ from vitrine.testing.stripe_fake.api import (
     API_VERSION,
     CARD_SUCCEEDS,
     IDEMPOTENCY_MISMATCH,
+    LIST_FILTERS,
     Attempt,
     Call,
     InputError,
@@ -71,11 +72,15 @@ class RecordedRequest:
         return asdict(self)
 
 
+FaultKind = Literal["fail", "hang", "crash"]
+FAULT_KINDS: dict[str, FaultKind] = {"fail": "fail", "hang": "hang", "crash": "crash"}
+
+
 @dataclass
 class Fault:
     """A misbehaviour waiting for the next matching requests."""
 
-    kind: Literal["fail", "hang", "crash"]
+    kind: FaultKind
     method: str
     path: str  # an fnmatch pattern: "/v1/payment_intents/*/capture"
     status: int = 500
@@ -139,7 +144,12 @@ def _getter(kind: str) -> Handler:
     return lambda state, call, params, ids: state.get(ids[0], kind)
 
 
+def _lister(kind: str, url: str) -> Handler:
+    return lambda state, call, params, ids: state.objects_list(kind, url, params)
+
+
 _ID = r"([A-Za-z0-9_]+)"
+_PAGING = "limit starting_after ending_before created"
 ROUTES = (
     _route(
         "POST",
@@ -211,7 +221,22 @@ ROUTES = (
     _route("GET", f"/v1/transfers/{_ID}/reversals", lambda s, c, p, ids: s.get(ids[0], "transfer")["reversals"]),
     _route("GET", f"/v1/disputes/{_ID}", _getter("dispute")),
     _route("GET", f"/v1/events/{_ID}", _getter("event")),
-    _route("GET", "/v1/events", lambda s, c, p, ids: s.events_list(p)),
+    _route("GET", "/v1/events", lambda s, c, p, ids: s.events_list(p), f"type {_PAGING}"),
+    _route("GET", "/v1/balance", lambda s, c, p, ids: s.balance_get(c), ""),
+    _route("GET", "/v1/payouts", lambda s, c, p, ids: s.payouts_list(c, p), f"status {_PAGING}"),
+    _route("GET", f"/v1/payouts/{_ID}", _getter("payout")),
+    *(
+        _route("GET", url, _lister(kind, url), " ".join(LIST_FILTERS[kind]) + f" {_PAGING}")
+        for kind, url in (
+            ("account", "/v1/accounts"),
+            ("charge", "/v1/charges"),
+            ("checkout.session", "/v1/checkout/sessions"),
+            ("dispute", "/v1/disputes"),
+            ("payment_intent", "/v1/payment_intents"),
+            ("refund", "/v1/refunds"),
+            ("transfer", "/v1/transfers"),
+        )
+    ),
 )
 
 
@@ -252,7 +277,9 @@ class StripeFake:
         self._server = _Server((self._host, self._port), _Handler)
         self._server.fake = self
         self.state.public_url = (self._public_url or self.base_url).rstrip("/")
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="stripe-fake", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="stripe-fake", daemon=True
+        )
         self._thread.start()
         self.deliverer.start()
         return self
@@ -335,6 +362,17 @@ class StripeFake:
         with self.state.lock:
             return self.state.view(self.state.objects[object_id])
 
+    def reset(self) -> None:
+        """Forget everything (objects, events, requests, faults, delivery modes): a fake as new, same address."""
+        fresh = StripeState()
+        fresh.public_url = self.state.public_url
+        with self.state.lock:
+            self.state = fresh
+            self.requests = []
+            self.faults = []
+            self._idempotency = {}
+        self.deliverer.reset()
+
     def wait_idle(self, timeout: float = 5.0) -> None:
         """Wait until every event so far is delivered (retries included; held ones excepted)."""
         self.deliverer.wait_idle(timeout)
@@ -374,6 +412,10 @@ class StripeFake:
     def dispute_close(self, dispute_id: str, *, won: bool) -> Obj:
         """The dispute is decided (`charge.dispute.closed`, won or lost)."""
         return self._apply(lambda: self.state.dispute_close(dispute_id, won=won))
+
+    def payout_make(self, account_id: str, *, amount: int | None = None, failed: bool = False) -> Obj:
+        """Stripe pays the shop's balance out (`payout.paid`), or fails to (`payout.failed`), on Connect."""
+        return self._apply(lambda: self.state.payout_make(account_id, amount=amount, failed=failed))
 
     def clock_advance(self, seconds: int) -> None:
         """Move the fake's clock forward: sessions past their `expires_at` expire (with their events)."""
@@ -700,9 +742,9 @@ class StripeFake:
             case ["webhooks", "release"]:
                 return {"released": self.deliverer.release(reverse=as_bool(params, "reverse"))}
             case ["faults"]:
-                kind = as_str(params, "kind", required=True, choices=("fail", "hang", "crash"))
+                kind = FAULT_KINDS[as_str(params, "kind", required=True, choices=FAULT_KINDS) or "fail"]
                 fault = Fault(
-                    kind,  # type: ignore[arg-type]  # checked by the choices above
+                    kind,
                     as_str(params, "method") or "POST",
                     as_str(params, "path", required=True) or "",
                     status=as_int(params, "status") or 500,
@@ -731,6 +773,11 @@ class StripeFake:
                 )
             case ["disputes", dispute_id, "close"]:
                 return state.dispute_close(dispute_id, won=as_bool(params, "won"))
+            case ["accounts", account_id, "payout"]:
+                return state.payout_make(account_id, amount=as_int(params, "amount"), failed=as_bool(params, "failed"))
+            case ["reset"]:
+                self.reset()
+                return {"reset": True}
             case ["clock"]:
                 state.clock_offset += as_int(params, "advance", required=True) or 0
                 state.sweep()
@@ -764,9 +811,14 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         fake = self.server.fake
         events: list[Obj] = []
-        fake.deliverer.expect()
         try:
             response = fake.handle(method, self.path, self.headers, body, events)
+        except Exception:  # a bug in the fake: say so as Stripe would, and in the log
+            logger.exception("The Stripe fake failed on %s %s", method, self.path)
+            response = Response.json(500, StripeError("Stripe fake bug: see its log", type="api_error").body())
+        if events:  # announced before the answer leaves, so wait_idle() right after it waits for them
+            fake.deliverer.expect()
+        try:
             if response.drop:
                 self.close_connection = True
                 return
@@ -779,7 +831,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
             self.wfile.flush()
         finally:
-            fake.deliverer.enqueue(events, expected=True)
+            if events:
+                fake.deliverer.enqueue(events, expected=True)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
         logger.debug("%s %s", self.address_string(), format % args)

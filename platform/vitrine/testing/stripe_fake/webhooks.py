@@ -151,6 +151,16 @@ class Deliverer:
             job = _Job(time.monotonic() + delay, next(self._sequence), event, target, attempt)
             heapq.heappush(self._queue, job)
 
+    def reset(self) -> None:
+        """Forget queued, held and past deliveries and the delivery mode."""
+        with self._condition:
+            self.mode = DeliveryMode()
+            self.deliveries = []
+            self.held = []
+            self.holding = False
+            self._queue = []
+            self._condition.notify_all()
+
     def hold(self) -> None:
         """Keep new events back until `release`."""
         with self._condition:
