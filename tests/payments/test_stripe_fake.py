@@ -541,6 +541,10 @@ def test_connect_events_go_to_the_connect_endpoint_with_the_account(fake_with_we
     assert event["data"]["object"]["capabilities"]["transfers"] == "inactive"
     used = requests.get(link.url, allow_redirects=False, timeout=5)
     assert used.headers["Location"] == "http://nancy.localhost/pro/paiement/relancer/"
+    # a Connect event is fetched on the account's behalf, as at Stripe
+    assert client.v1.events.retrieve(event["id"], options={"stripe_account": account.id}).type == "account.updated"
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.events.retrieve(event["id"])
 
 
 def test_duplicates_deliver_every_event_twice(fake_with_webhooks, receiver):

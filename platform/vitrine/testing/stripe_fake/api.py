@@ -295,7 +295,9 @@ class StripeState:
         self.session_line_items: dict[str, list[Obj]] = {}
         self.account_links: dict[str, Obj] = {}
         self.challenges: dict[str, str] = {}  # session id -> card number waiting for 3-D Secure
-        self.payout_accounts: dict[str, str] = {}  # payout id -> the connected account it belongs to
+        # Objects made on a connected account's behalf (Stripe-Account header, payouts, Connect events):
+        # reachable only with that header, as at Stripe. The others belong to the platform.
+        self.owners: dict[str, str] = {}
         self._outbox: list[Obj] = []
 
     # --- time, ids, lookups, events -------------------------------------------------------
@@ -352,12 +354,32 @@ class StripeState:
             "request": {"id": call.request_id, "idempotency_key": call.idempotency_key},
             "type": kind,
         }
+        account = account or self.owners.get(obj.get("id") or "")
         if account:
             event["account"] = account
+            self.owners[event["id"]] = account
         self.objects[event["id"]] = event
         self.events.append(event)
         self._outbox.append(event)
         return event
+
+    def _own_like(self, object_id: str, parent_id: str) -> None:
+        if parent_id in self.owners:
+            self.owners[object_id] = self.owners[parent_id]
+
+    def check_owner(self, object_id: str, call: Call) -> None:
+        """Stripe's answer to an object asked for on the wrong account (with or without Stripe-Account)."""
+        obj = self.objects.get(object_id)
+        if obj is not None and obj["object"] != "account" and self.owners.get(object_id) != call.stripe_account:
+            raise StripeError(
+                f"No such {obj['object']}: '{object_id}'", status=404, code="resource_missing", param="id"
+            )
+
+    def own_new(self, before: int, call: Call) -> None:
+        """Objects created by a call made with Stripe-Account belong to that account."""
+        if call.stripe_account:
+            for object_id in list(self.objects)[before:]:
+                self.owners.setdefault(object_id, call.stripe_account)
 
     def take_outbox(self) -> list[Obj]:
         """The events emitted since the last call, in order."""
@@ -767,6 +789,7 @@ class StripeState:
             "transfer_group": data.get("transfer_group"),
         }
         self.objects[intent_id] = intent
+        self._own_like(intent_id, session["id"])
         session["payment_intent"] = intent_id
         self.emit("payment_intent.created", intent, AUTOMATIC)
         return intent
@@ -812,6 +835,7 @@ class StripeState:
             "transfer_group": intent["transfer_group"],
         }
         self.objects[charge["id"]] = charge
+        self._own_like(charge["id"], intent["id"])
         intent["latest_charge"] = charge["id"]
         intent["payment_method"] = charge["payment_method"]
         self.emit("charge.failed" if failed else "charge.succeeded", charge, AUTOMATIC)
@@ -1171,7 +1195,7 @@ class StripeState:
             "status": "failed" if failed else "paid",
         }
         self.objects[payout["id"]] = payout
-        self.payout_accounts[payout["id"]] = account_id
+        self.owners[payout["id"]] = account_id
         self.emit("payout.failed" if failed else "payout.paid", payout, AUTOMATIC, account=account_id)
         return payout
 
@@ -1181,7 +1205,7 @@ class StripeState:
         for obj in self.objects.values():
             if obj["object"] == "transfer" and obj["destination"] == account_id and obj["currency"] == currency:
                 total += obj["amount"] - obj["amount_reversed"]
-            elif obj["object"] == "payout" and self.payout_accounts.get(obj["id"]) == account_id:
+            elif obj["object"] == "payout" and self.owners.get(obj["id"]) == account_id:
                 total -= obj["amount"] if obj["status"] == "paid" else 0
         return total
 
@@ -1205,19 +1229,21 @@ class StripeState:
         mine = [
             obj
             for obj in reversed(self.objects.values())
-            if obj["object"] == "payout" and self.payout_accounts.get(obj["id"]) == call.stripe_account
+            if obj["object"] == "payout" and self.owners.get(obj["id"]) == call.stripe_account
         ]
         return self._page_of(mine, "/v1/payouts", params)
 
     # --- lists ------------------------------------------------------------------------------------
 
-    def objects_list(self, kind: str, url: str, params: Params) -> Obj:
-        """GET on a list endpoint: objects of that kind, newest first, filtered, paginated like Stripe."""
+    def objects_list(self, call: Call, kind: str, url: str, params: Params) -> Obj:
+        """GET on a list endpoint: objects of that kind (of the Stripe-Account's, if given), newest first."""
         filters = {name: params[name] for name in LIST_FILTERS[kind] if params.get(name)}
         found = [
             obj
             for obj in reversed(self.objects.values())
-            if obj["object"] == kind and all(obj.get(name) == value for name, value in filters.items())
+            if obj["object"] == kind
+            and self.owners.get(obj["id"]) == call.stripe_account
+            and all(obj.get(name) == value for name, value in filters.items())
         ]
         return self._page_of(found, url, params)
 
@@ -1233,8 +1259,12 @@ class StripeState:
 
     # --- events ---------------------------------------------------------------------------------
 
-    def events_list(self, params: Params) -> Obj:
-        """GET /v1/events: newest first, filtered by `type`, at most `limit` (10 by default)."""
+    def events_list(self, call: Call, params: Params) -> Obj:
+        """GET /v1/events: the platform's or the Stripe-Account's, newest first, filtered by `type`."""
         kind = as_str(params, "type")
-        events = [event for event in reversed(self.events) if kind in (None, event["type"])]
+        events = [
+            event
+            for event in reversed(self.events)
+            if kind in (None, event["type"]) and event.get("account") == call.stripe_account
+        ]
         return self._page_of(events, "/v1/events", params)

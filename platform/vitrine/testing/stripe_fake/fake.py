@@ -145,7 +145,7 @@ def _getter(kind: str) -> Handler:
 
 
 def _lister(kind: str, url: str) -> Handler:
-    return lambda state, call, params, ids: state.objects_list(kind, url, params)
+    return lambda state, call, params, ids: state.objects_list(call, kind, url, params)
 
 
 _ID = r"([A-Za-z0-9_]+)"
@@ -221,7 +221,7 @@ ROUTES = (
     _route("GET", f"/v1/transfers/{_ID}/reversals", lambda s, c, p, ids: s.get(ids[0], "transfer")["reversals"]),
     _route("GET", f"/v1/disputes/{_ID}", _getter("dispute")),
     _route("GET", f"/v1/events/{_ID}", _getter("event")),
-    _route("GET", "/v1/events", lambda s, c, p, ids: s.events_list(p), f"type {_PAGING}"),
+    _route("GET", "/v1/events", lambda s, c, p, ids: s.events_list(c, p), f"type {_PAGING}"),
     _route("GET", "/v1/balance", lambda s, c, p, ids: s.balance_get(c), ""),
     _route("GET", "/v1/payouts", lambda s, c, p, ids: s.payouts_list(c, p), f"status {_PAGING}"),
     _route("GET", f"/v1/payouts/{_ID}", _getter("payout")),
@@ -587,7 +587,11 @@ class StripeFake:
             if not isinstance(expand, list):
                 raise StripeError("Invalid array", param="expand")
             self.state.sweep()
+            for object_id in ids:
+                self.state.check_owner(object_id, call)
+            before = len(self.state.objects)
             result = route.handler(self.state, call, params, ids)
+            self.state.own_new(before, call)
             data = self.state.view(result, expand)
             return Response.json(200, data, **{"Request-Id": call.request_id or "", "Stripe-Version": API_VERSION})
         except StripeError as error:
