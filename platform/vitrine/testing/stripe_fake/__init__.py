@@ -6,7 +6,7 @@ disputes, events), serves hosted pages that stand in for Stripe Checkout and Con
 onboarding, and delivers signed webhooks the way Stripe does, misbehaviour included on demand.
 """
 
-from vitrine.testing.stripe_fake.api import (
+from vitrine.testing.stripe_fake.cards import (
     CARD_AUTHENTICATE,
     CARD_DECLINED,
     CARD_INSUFFICIENT_FUNDS,

@@ -23,25 +23,21 @@ from urllib.parse import urlsplit
 import stripe
 
 from vitrine.testing.stripe_fake import pages
-from vitrine.testing.stripe_fake.api import (
+from vitrine.testing.stripe_fake.cards import CARD_SUCCEEDS, Attempt, InputError, PageError
+from vitrine.testing.stripe_fake.forms import FormError, form_parse
+from vitrine.testing.stripe_fake.params import (
     API_VERSION,
-    CARD_SUCCEEDS,
     IDEMPOTENCY_MISMATCH,
-    LIST_FILTERS,
-    Attempt,
     Call,
-    InputError,
     Obj,
-    PageError,
     Params,
     StripeError,
-    StripeState,
     as_bool,
     as_int,
     as_str,
     new_id,
 )
-from vitrine.testing.stripe_fake.forms import FormError, form_parse
+from vitrine.testing.stripe_fake.state import LIST_FILTERS, StripeState
 from vitrine.testing.stripe_fake.webhooks import Deliverer, Delivery, DeliveryMode, Webhooks
 
 logger = logging.getLogger("vitrine.testing.stripe_fake")

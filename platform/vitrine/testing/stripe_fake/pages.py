@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
-from vitrine.testing.stripe_fake.api import TEST_CARDS, money
+from vitrine.testing.stripe_fake.cards import TEST_CARDS
+from vitrine.testing.stripe_fake.params import money
 
 _STYLE = """
 *{box-sizing:border-box}
@@ -24,7 +25,7 @@ h1{font-size:1.5rem;margin:.5rem 0 1rem}
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}
 input{width:100%;font:inherit;padding:.75rem;border:2px solid #555;border-radius:.5rem}
 input:focus,button:focus,a:focus{outline:3px solid #1a55c4;outline-offset:2px}
-button{display:block;width:100%;min-height:3rem;margin-top:1rem;font:inherit;font-weight:700;border:0;
+button{display:block;width:100%;min-height:3rem;padding:.5rem 1rem;margin-top:1rem;font:inherit;font-weight:700;border:0;
 border-radius:.5rem;background:#1a55c4;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#1a1a2e;border:2px solid #1a1a2e}
 button.danger{background:#a4161a}
@@ -57,8 +58,11 @@ def layout(title: str, body: str) -> str:
 """
 
 
-def _error(message: str) -> str:
-    return f'<p class="error" role="alert">{escape(message)}</p>' if message else ""
+def _error(message: str, back: str | None = None) -> str:
+    if not message:
+        return ""
+    link = f' <a href="{escape(back)}">Retour au site</a>' if back else ""
+    return f'<p class="error" role="alert">{escape(message)}{link}</p>'
 
 
 def payment_page(
@@ -76,7 +80,7 @@ def payment_page(
     return layout(
         "Paiement",
         f"""<h1>Paiement (double de test)</h1>
-{_error(error)}
+{_error(error, session.get("cancel_url"))}
 <section class="card" aria-labelledby="amount-title">
 <h2 id="amount-title" class="hint">Montant à payer</h2>
 <p class="amount">{escape(amount)}</p>
@@ -123,11 +127,6 @@ def message_page(title: str, message: str, *, link: str | None = None, link_text
     """A page that only says something (payment failed, session expired...) with a way back."""
     back = f'<p><a href="{escape(link)}">{escape(link_text)}</a></p>' if link else ""
     return layout(title, f"<h1>{escape(title)}</h1>\n{_error(message)}\n{back}")
-
-
-def payment_failed_page(session: dict[str, Any], message: str, line_items: Iterable[dict[str, Any]]) -> str:
-    """The payment page again, with the error, and the way back to the site."""
-    return payment_page(session, line_items, error=message)
 
 
 def onboarding_page(token: str, account: dict[str, Any]) -> str:

@@ -1,7 +1,7 @@
 """The fake's state and Stripe's rules: the objects, what each call may do to them, the events it sends.
 
-Everything here runs under `StripeState.lock`; the HTTP layer (server.py) and the in-process
-controls (the StripeFake object) take it around each operation, then hand the events the
+Everything here runs under `StripeState.lock`; the HTTP layer and the in-process controls
+(both in fake.py) take it around each operation, then hand the events the
 operation emitted (`take_outbox`) to the webhook deliverer once the answer has gone out.
 Objects are plain dicts shaped like Stripe's JSON, so stripe-python deserialises them; what
 Stripe keeps to itself (a session's payment_intent_data, an account link's URLs) lives in
@@ -11,21 +11,38 @@ private dicts beside them and never appears in an answer.
 from __future__ import annotations
 
 import copy
-import secrets
-import string
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from stripe._api_version import _ApiVersion
+from vitrine.testing.stripe_fake.cards import (
+    AUTHENTICATION_FAILED,
+    DECLINES,
+    TEST_CARDS,
+    Attempt,
+    Card,
+    InputError,
+    PageError,
+)
+from vitrine.testing.stripe_fake.params import (
+    API_VERSION,
+    AUTOMATIC,
+    Call,
+    Obj,
+    Params,
+    StripeError,
+    as_bool,
+    as_dict,
+    as_int,
+    as_str,
+    listing,
+    metadata_merge,
+    missing,
+    money,
+    new_id,
+)
 
-Obj = dict[str, Any]
-Params = dict[str, Any]
-
-API_VERSION = _ApiVersion.CURRENT
-CURRENCIES = {"eur": "€", "usd": "$", "gbp": "£", "chf": "CHF"}
 MINIMUM_CHARGE = 50  # cents: Stripe's minimum charge in euros
 SESSION_MIN_SECONDS = 30 * 60
 SESSION_MAX_SECONDS = 24 * 60 * 60
@@ -49,235 +66,6 @@ LIST_FILTERS = {
     "refund": ("charge", "payment_intent"),
     "transfer": ("destination", "transfer_group"),
 }
-IDEMPOTENCY_MISMATCH = (
-    "Keys for idempotent requests can only be used with the same parameters they were first used with. "
-    "Try using a key other than '{key}' if you meant to execute a different request."
-)
-
-
-class StripeError(Exception):
-    """An answer in Stripe's error shape: `{"error": {"type", "code", "message", "param", ...}}` with its status."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int = 400,
-        type: str = "invalid_request_error",  # noqa: A002 - Stripe's own field name
-        code: str | None = None,
-        param: str | None = None,
-        decline_code: str | None = None,
-        extra: Obj | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.type = type
-        self.code = code
-        self.param = param
-        self.decline_code = decline_code
-        self.extra = extra or {}
-
-    def body(self) -> Obj:
-        """The JSON body Stripe would answer."""
-        error: Obj = {"type": self.type, "message": self.message}
-        if self.code:
-            error["code"] = self.code
-            error["doc_url"] = f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"
-        if self.param:
-            error["param"] = self.param
-        if self.decline_code:
-            error["decline_code"] = self.decline_code
-        error.update(self.extra)
-        return {"error": error}
-
-
-@dataclass(frozen=True)
-class Call:
-    """Who asks: the request's id, idempotency key and Stripe-Account (all None for Stripe's own doings)."""
-
-    request_id: str | None = None
-    idempotency_key: str | None = None
-    stripe_account: str | None = None
-
-
-AUTOMATIC = Call()
-
-
-@dataclass(frozen=True)
-class TestCard:
-    """A test card number and what paying with it does, as in Stripe's test mode."""
-
-    number: str
-    outcome: Literal["succeed", "authenticate", "decline"]
-    label: str  # shown on the hosted payment page (French, like the page)
-    decline_code: str = ""
-    brand: str = "visa"
-
-    @property
-    def last4(self) -> str:
-        return self.number[-4:]
-
-    @property
-    def spaced(self) -> str:
-        return " ".join(self.number[i : i + 4] for i in range(0, len(self.number), 4))
-
-
-CARD_SUCCEEDS = "4242424242424242"
-CARD_AUTHENTICATE = "4000002760003184"
-CARD_DECLINED = "4000000000000002"
-CARD_INSUFFICIENT_FUNDS = "4000000000009995"
-TEST_CARDS = {
-    card.number: card
-    for card in (
-        TestCard(CARD_SUCCEEDS, "succeed", "Paiement accepté"),
-        TestCard(CARD_AUTHENTICATE, "authenticate", "Demande l'authentification 3-D Secure"),
-        TestCard(CARD_DECLINED, "decline", "Carte refusée", decline_code="generic_decline"),
-        TestCard(CARD_INSUFFICIENT_FUNDS, "decline", "Fonds insuffisants", decline_code="insufficient_funds"),
-    )
-}
-# Stripe's API message, then the French one the hosted page shows.
-DECLINES = {
-    "generic_decline": ("card_declined", "Your card was declined.", "Votre carte a été refusée."),
-    "insufficient_funds": (
-        "card_declined",
-        "Your card has insufficient funds.",
-        "Votre carte a été refusée : fonds insuffisants.",
-    ),
-}
-AUTHENTICATION_FAILED = (
-    "payment_intent_authentication_failure",
-    "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new "
-    "PaymentMethod to attempt to fulfill this PaymentIntent again.",
-    "L'authentification 3-D Secure a échoué : votre carte n'a pas été débitée.",
-)
-
-
-class PageError(Exception):
-    """What the hosted page tells the payer when it cannot go on (French), nothing changed."""
-
-
-class InputError(PageError):
-    """What the payer typed cannot be used (an unknown card, a bad e-mail): the form again, nothing changed."""
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """The outcome of a payment attempt on the hosted page."""
-
-    outcome: Literal["succeeded", "authenticate", "failed"]
-    redirect: str = ""  # success_url with the session's id, when it succeeded
-    message: str = ""  # the French error, when it failed
-
-
-def new_id(prefix: str, length: int = 24) -> str:
-    """An id in Stripe's style: `pi_` then random letters and digits."""
-    alphabet = string.ascii_letters + string.digits
-    return f"{prefix}_" + "".join(secrets.choice(alphabet) for _ in range(length))
-
-
-def money(cents: int, currency: str = "eur") -> str:
-    """Cents as the page shows them: `1 234,50 €`."""
-    units, rest = divmod(abs(cents), 100)
-    grouped = f"{units:,}".replace(",", "\u202f")
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{grouped},{rest:02d}\u00a0{CURRENCIES.get(currency, currency.upper())}"
-
-
-def as_int(params: Params, name: str, *, required: bool = False, minimum: int | None = None) -> int | None:
-    """An integer parameter, Stripe's way: `Invalid integer: x` when it is not one."""
-    value = params.get(name)
-    if value is None or value == "":
-        if required:
-            raise missing(name)
-        return None
-    if not isinstance(value, str) or not value.lstrip("-").isdigit():
-        raise StripeError(f"Invalid integer: {value}", code="parameter_invalid_integer", param=name)
-    number = int(value)
-    if minimum is not None and number < minimum:
-        raise StripeError(
-            f"This value must be greater than or equal to {minimum}.", code="parameter_invalid_integer", param=name
-        )
-    return number
-
-
-def as_str(params: Params, name: str, *, required: bool = False, choices: Iterable[str] | None = None) -> str | None:
-    """A string parameter, one of `choices` when given."""
-    value = params.get(name)
-    if value is None or value == "":
-        if required:
-            raise missing(name)
-        return None
-    if not isinstance(value, str):
-        raise StripeError(f"Invalid string: {value!r}", code="parameter_invalid_string", param=name)
-    allowed = list(choices or [])
-    if allowed and value not in allowed:
-        raise StripeError(
-            f"Invalid {name}: must be one of {', '.join(allowed)}", code="parameter_invalid_string", param=name
-        )
-    return value
-
-
-def as_dict(params: Params, name: str) -> Params:
-    """A hash parameter (`name[key]=`), empty when absent."""
-    value = params.get(name)
-    if value is None or value == "":
-        return {}
-    if not isinstance(value, dict):
-        raise StripeError(f"Invalid object: {name} must be a hash", code="parameter_invalid_string", param=name)
-    return value
-
-
-def as_bool(params: Params, name: str) -> bool:
-    """A boolean parameter (`true`/`false`)."""
-    value = params.get(name)
-    if value in (None, "", "false"):
-        return False
-    if value == "true":
-        return True
-    raise StripeError(f"Invalid boolean: {value}", code="parameter_invalid_string", param=name)
-
-
-def missing(name: str) -> StripeError:
-    """Stripe's answer to a required parameter left out."""
-    return StripeError(f"Missing required param: {name}.", code="parameter_missing", param=name)
-
-
-def metadata_merge(current: Obj, params: Params, name: str = "metadata") -> Obj:
-    """Apply a `metadata` parameter as Stripe does: keys set, a key set to '' removed, '' alone clears all."""
-    value = params.get(name)
-    if value is None:
-        return current
-    if value == "":
-        return {}
-    if not isinstance(value, dict):
-        raise StripeError("Invalid metadata: must be a hash", code="parameter_invalid_string", param=name)
-    merged = dict(current)
-    for key, item in value.items():
-        if not isinstance(item, str):
-            raise StripeError(f"Invalid value for metadata[{key}]: must be a string", param=f"{name}[{key}]")
-        if len(key) > 40:
-            raise StripeError(
-                f"Metadata keys can have up to 40 characters; '{key}' has {len(key)}.", param=f"{name}[{key}]"
-            )
-        if len(item) > 500:
-            raise StripeError(
-                f"Metadata values can have up to 500 characters, but you passed in a value that is {len(item)} "
-                f"characters. Invalid value: {item[:40]}…",
-                param=f"{name}[{key}]",
-            )
-        if item == "":
-            merged.pop(key, None)
-        else:
-            merged[key] = item
-    if len(merged) > 50:
-        raise StripeError("Metadata can have up to 50 keys.", param=name)
-    return merged
-
-
-def listing(url: str, data: list[Obj]) -> Obj:
-    """A Stripe list object."""
-    return {"object": "list", "data": data, "has_more": False, "url": url}
 
 
 class StripeState:
@@ -794,7 +582,7 @@ class StripeState:
         self.emit("payment_intent.created", intent, AUTOMATIC)
         return intent
 
-    def _charge_create(self, intent: Obj, card: TestCard, *, failed: tuple[str, str] | None = None) -> Obj:
+    def _charge_create(self, intent: Obj, card: Card, *, failed: tuple[str, str] | None = None) -> Obj:
         session_email = None
         for obj in self.objects.values():
             if obj["object"] == "checkout.session" and obj["payment_intent"] == intent["id"]:
@@ -857,7 +645,7 @@ class StripeState:
         intent.update(status="requires_payment_method", next_action=None, last_payment_error=error)
         self.emit("payment_intent.payment_failed", intent, AUTOMATIC)
 
-    def _authorise(self, session: Obj, intent: Obj, card: TestCard) -> Attempt:
+    def _authorise(self, session: Obj, intent: Obj, card: Card) -> Attempt:
         charge = self._charge_create(intent, card)
         manual = intent["capture_method"] == "manual"
         intent.update(next_action=None, last_payment_error=None)
