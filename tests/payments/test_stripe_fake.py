@@ -683,3 +683,45 @@ def test_reset_forgets_everything(stripe_fake, stripe_client):
     # then
     assert stripe_fake.requests == [] and stripe_fake.events == []
     assert session_create(stripe_client).status == "open"
+
+
+@pytest.fixture
+def vitrine_stripe(settings, stripe_fake):
+    """Vitrine's own Stripe door (payments.stripe_api), configured for the fake."""
+    for name, value in stripe_fake.settings().items():
+        setattr(settings, name, value)
+    settings.STRIPE_API_VERSION = ""
+    from vitrine.payments import stripe_api
+
+    return stripe_api
+
+
+def test_vitrine_client_retry_after_a_crash_gets_the_stored_capture(stripe_fake, vitrine_stripe):
+    # given
+    intent = authorised_intent(stripe_fake, stripe_fake.client())
+    stripe_fake.crash_after_applying_next("/v1/payment_intents/*/capture")
+
+    # when
+    captured = vitrine_stripe.call(
+        vitrine_stripe.client().v1.payment_intents.capture, intent.id, key="capture:cart-1", amount_to_capture=2500
+    )
+
+    # then
+    assert (captured.status, captured.amount_received) == ("succeeded", 2500)
+    attempts = stripe_fake.requests_to("/v1/payment_intents/*/capture")
+    assert [(r.idempotency_key, r.status, r.replayed) for r in attempts] == [
+        ("capture:cart-1", None, False),
+        ("capture:cart-1", 200, True),
+    ]
+
+
+def test_vitrine_client_says_unavailable_when_stripe_keeps_failing(stripe_fake, vitrine_stripe):
+    # given
+    stripe_fake.fail_next("/v1/checkout/sessions", times=3)
+
+    # when / then
+    with pytest.raises(vitrine_stripe.StripeUnavailable):
+        vitrine_stripe.call(
+            vitrine_stripe.client().v1.checkout.sessions.create, key="checkout:1", mode="payment", success_url="x"
+        )
+    assert [r.status for r in stripe_fake.requests_to("/v1/checkout/sessions")] == [500, 500, 500]
