@@ -725,3 +725,29 @@ def test_vitrine_client_says_unavailable_when_stripe_keeps_failing(stripe_fake, 
             vitrine_stripe.client().v1.checkout.sessions.create, key="checkout:1", mode="payment", success_url="x"
         )
     assert [r.status for r in stripe_fake.requests_to("/v1/checkout/sessions")] == [500, 500, 500]
+
+
+def test_http_controls_drive_the_fake_from_another_process(stripe_fake, stripe_client, receiver):
+    # given
+    control = f"{stripe_fake.base_url}/_fake"
+    requests.post(
+        f"{control}/webhooks/endpoints",
+        data={"platform_url": receiver.url, "platform_secret": PLATFORM_SECRET, "host": "console.localhost"},
+        timeout=5,
+    )
+    requests.post(f"{control}/webhooks", data={"hold": "true"}, timeout=5)
+    session = session_create(stripe_client)
+
+    # when
+    paid = requests.post(f"{control}/sessions/{session.id}/pay", data={"card": CARD_AUTHENTICATE}, timeout=5).json()
+    released = requests.post(f"{control}/webhooks/release", data={"reverse": "true"}, timeout=5).json()
+    stripe_fake.wait_idle()
+
+    # then
+    assert paid["outcome"] == "succeeded" and released == {"released": 5}
+    assert [event["type"] for event in receiver.events()][0] == "checkout.session.completed"
+    assert receiver.received[0][1]["Host"] == "console.localhost"
+    dashboard = requests.get(f"{stripe_fake.base_url}/", timeout=5).text
+    assert "Double de test" in dashboard and session.id[:20] in dashboard
+    log = requests.get(f"{control}/requests", params={"path": "/v1/checkout/sessions"}, timeout=5).json()
+    assert [(entry["method"], entry["params"]["mode"]) for entry in log] == [("POST", "payment")]

@@ -38,7 +38,7 @@ from vitrine.testing.stripe_fake.params import (
     new_id,
 )
 from vitrine.testing.stripe_fake.state import LIST_FILTERS, StripeState
-from vitrine.testing.stripe_fake.webhooks import Deliverer, Delivery, DeliveryMode, Webhooks
+from vitrine.testing.stripe_fake.webhooks import Deliverer, Delivery, DeliveryMode, WebhookEndpoint, Webhooks
 
 logger = logging.getLogger("vitrine.testing.stripe_fake")
 
@@ -502,6 +502,8 @@ class StripeFake:
     def _answer(
         self, method: str, path: str, params: Params, headers: Message, record: RecordedRequest, events: list[Obj]
     ) -> Response:
+        if path == "/" and method == "GET":
+            return self._dashboard()
         if path.startswith(("/pay/", "/onboarding/")):
             return self._page(method, path, params, events)
         if not path.startswith("/v1/"):
@@ -712,7 +714,23 @@ class StripeFake:
             return Response.json(400, {"error": {"type": "invalid_request_error", "message": str(error)}})
         if result is None:
             return Response.json(404, {"error": {"type": "invalid_request_error", "message": f"No control {path}"}})
+        back = as_str(params, "next")
+        if back and back.startswith("/") and not back.startswith("//"):  # a form of the dashboard page
+            return Response.redirect(back)
         return Response.json(200, result)
+
+    def _dashboard(self) -> Response:
+        """GET /: what the fake holds, with buttons for what the shop, the bank and Stripe would do."""
+        with self.state.lock:
+            objects = [self.state.view(obj) for obj in reversed(self.state.objects.values())]
+            text = pages.dashboard_page(
+                objects=objects,
+                deliveries=list(self.deliverer.deliveries)[-30:][::-1],
+                mode=asdict(self.deliverer.mode),
+                holding=len(self.deliverer.held) if self.deliverer.holding else None,
+                webhooks=self.deliverer.webhooks,
+            )
+        return Response.html(200, text)
 
     def _control_apply(self, method: str, parts: list[str], params: Params) -> Any:
         state = self.state
@@ -739,6 +757,12 @@ class StripeFake:
                 if as_bool(params, "hold"):
                     self.deliverer.hold()
                 return asdict(mode) | {"holding": self.deliverer.holding}
+            case ["webhooks", "endpoints"]:
+                self.deliverer.webhooks = Webhooks(
+                    platform=_endpoint(params, "platform", self.deliverer.webhooks.platform),
+                    connect=_endpoint(params, "connect", self.deliverer.webhooks.connect),
+                )
+                return asdict(self.deliverer.webhooks)
             case ["webhooks", "release"]:
                 return {"released": self.deliverer.release(reverse=as_bool(params, "reverse"))}
             case ["faults"]:
@@ -783,6 +807,16 @@ class StripeFake:
                 state.sweep()
                 return {"now": state.now()}
         return None
+
+
+def _endpoint(params: Params, name: str, current: WebhookEndpoint | None) -> WebhookEndpoint | None:
+    """A webhook endpoint from `<name>_url`, `<name>_secret` and `host` (the current one if no URL is given)."""
+    url = as_str(params, f"{name}_url")
+    if not url:
+        return current
+    secret = as_str(params, f"{name}_secret") or (current.secret if current else None)
+    default = PLATFORM_SECRET if name == "platform" else CONNECT_SECRET
+    return WebhookEndpoint(url, secret or default, as_str(params, "host") or (current.host if current else None))
 
 
 class _Server(ThreadingHTTPServer):

@@ -13,6 +13,7 @@ from typing import Any
 
 from vitrine.testing.stripe_fake.cards import TEST_CARDS
 from vitrine.testing.stripe_fake.params import money
+from vitrine.testing.stripe_fake.webhooks import Delivery, Webhooks
 
 _STYLE = """
 *{box-sizing:border-box}
@@ -34,6 +35,8 @@ button.danger{background:#a4161a}
 ul{padding-left:1.25rem}
 code{font-size:1rem;white-space:nowrap}
 a{color:#1a55c4}
+form.inline{display:inline}
+form.inline button{display:inline-block;width:auto;min-height:2.75rem;margin:.25rem .25rem 0 0}
 """
 BANNER = "Double de test — ce n'est pas Stripe. Aucun paiement réel, aucune donnée transmise à Stripe."
 
@@ -146,4 +149,118 @@ son IBAN. Choisissez ce qui se passe :</p>
 (Deauthorize)</button>
 </form>
 </section>""",
+    )
+
+
+def _button(action: str, label: str, *, css: str = "", **fields: str) -> str:
+    hidden = "".join(
+        f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">' for name, value in fields.items()
+    )
+    return (
+        f'<form method="post" action="{escape(action)}" class="inline">{hidden}'
+        f'<input type="hidden" name="next" value="/"><button type="submit" class="{css}">{escape(label)}</button></form>'
+    )
+
+
+def _rows(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [obj for obj in objects if obj.get("object") == kind]
+
+
+def dashboard_page(
+    *,
+    objects: list[dict[str, Any]],
+    deliveries: list[Delivery],
+    mode: dict[str, Any],
+    holding: int | None,
+    webhooks: Webhooks,
+) -> str:
+    """The fake's own dashboard for the demo: sessions, payments, accounts, disputes, webhooks, with controls."""
+    sections: list[str] = []
+    sessions = "".join(
+        f"<li><code>{escape(s['id'][:20])}…</code> {money(s['amount_total'], s['currency'])} — {escape(s['status'])}"
+        + (f' — <a href="/pay/{escape(s["id"])}">payer</a>' if s["status"] == "open" else "")
+        + "</li>"
+        for s in _rows(objects, "checkout.session")[:20]
+    )
+    sections.append(f"<h2>Sessions de paiement</h2><ul>{sessions or '<li>Aucune</li>'}</ul>")
+    charges = []
+    for charge in _rows(objects, "charge")[:20]:
+        if charge["status"] != "succeeded":
+            continue
+        state = (
+            f"capturé {money(charge['amount_captured'])}, remboursé {money(charge['amount_refunded'])}"
+            if charge["captured"]
+            else f"autorisé {money(charge['amount'])}"
+        )
+        dispute = (
+            _button(f"/_fake/charges/{charge['id']}/dispute", "Ouvrir un litige", css="secondary")
+            if charge["captured"] and not charge["disputed"]
+            else ""
+        )
+        charges.append(
+            f"<li><code>{escape(charge['id'])}</code> ({escape(charge['payment_intent'])}) : {state}{dispute}</li>"
+        )
+    sections.append(f"<h2>Paiements</h2><ul>{''.join(charges) or '<li>Aucun</li>'}</ul>")
+    disputes = "".join(
+        f"<li><code>{escape(d['id'])}</code> sur <code>{escape(d['charge'])}</code> : {money(d['amount'])}, "
+        f"{escape(d['status'])}"
+        + (
+            _button(f"/_fake/disputes/{d['id']}/close", "Litige gagné", won="true")
+            + _button(f"/_fake/disputes/{d['id']}/close", "Litige perdu", css="danger", won="false")
+            if d["status"] == "needs_response"
+            else ""
+        )
+        + "</li>"
+        for d in _rows(objects, "dispute")
+    )
+    sections.append(f"<h2>Litiges</h2><ul>{disputes or '<li>Aucun</li>'}</ul>")
+    accounts = "".join(
+        f"<li><code>{escape(a['id'])}</code> {escape(a['business_profile'].get('name') or a.get('email') or '')} : "
+        f"virements {escape(str(a['capabilities'].get('transfers', '—')))}, "
+        f"à faire : {escape(', '.join(a['requirements']['currently_due']) or 'rien')}"
+        + _button(f"/_fake/accounts/{a['id']}/complete", "Tout compléter")
+        + _button(f"/_fake/accounts/{a['id']}/leave_due", "Laisser quelque chose à faire", css="secondary")
+        + _button(f"/_fake/accounts/{a['id']}/payout", "Virement bancaire échoué", css="secondary", failed="true")
+        + _button(f"/_fake/accounts/{a['id']}/deauthorize", "Révoquer l'accès", css="danger")
+        + "</li>"
+        for a in _rows(objects, "account")
+    )
+    sections.append(f"<h2>Comptes des boutiques</h2><ul>{accounts or '<li>Aucun</li>'}</ul>")
+    endpoints = "".join(
+        f"<li>{name} : {escape(endpoint.url) if endpoint else 'aucun'}"
+        + (f" (Host {escape(endpoint.host)})" if endpoint and endpoint.host else "")
+        + "</li>"
+        for name, endpoint in (("plateforme", webhooks.platform), ("comptes", webhooks.connect))
+    )
+    toggles = (
+        _button(
+            "/_fake/webhooks",
+            f"Doublons : {'oui' if mode['duplicates'] else 'non'}",
+            css="secondary",
+            duplicates="false" if mode["duplicates"] else "true",
+        )
+        + _button(
+            "/_fake/webhooks",
+            f"Livraisons coupées : {'oui' if mode['drop'] else 'non'}",
+            css="secondary",
+            drop="false" if mode["drop"] else "true",
+        )
+        + (
+            _button("/_fake/webhooks/release", f"Libérer {holding} événement(s) dans l'ordre", reverse="false")
+            + _button("/_fake/webhooks/release", f"Libérer {holding} événement(s) à l'envers", reverse="true")
+            if holding is not None
+            else _button("/_fake/webhooks", "Retenir les événements", css="secondary", hold="true")
+        )
+    )
+    log = "".join(
+        f"<li>{escape(d.event_type)} → {d.target} : {d.status or escape(d.error)} (essai {d.attempt})</li>"
+        for d in deliveries
+    )
+    sections.append(
+        f"<h2>Webhooks</h2><ul>{endpoints}</ul>{toggles}<h3>Dernières livraisons</h3><ul>{log or '<li>Aucune</li>'}</ul>"
+    )
+    return layout(
+        "Tableau de bord",
+        "<h1>Tableau de bord du double de Stripe</h1>\n"
+        + "\n".join(f'<section class="card">{section}</section>' for section in sections),
     )
