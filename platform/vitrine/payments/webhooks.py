@@ -105,7 +105,7 @@ def stripe_event_route(*, event_pk: int) -> None:
     schema = ""
     if payment_intent_id and row.endpoint == Endpoint.PLATFORM:
         payment_intent = settlement.payment_intent_fetch(payment_intent_id)
-        schema = str((_obj(payment_intent, "metadata") or {}).get("territory", "") or "")
+        schema = str(_obj(_obj(payment_intent, "metadata"), "territory", "") or "")
     if not _territory_known(schema):
         row.status, row.handled_at = EventStatus.IGNORED, timezone.now()
         row.save(update_fields=["status", "handled_at"])
@@ -172,7 +172,7 @@ def _dispatch(row: StripeEvent) -> bool:
         return True
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         cart = CartPayment.objects.filter(checkout_session_id=_id(obj)).first() or _cart_of(obj)
-        payment_intent_id = _id(obj.get("payment_intent"))
+        payment_intent_id = _id(_obj(obj, "payment_intent"))
         if not payment_intent_id:
             return False
         payment_intent = settlement.payment_intent_fetch(payment_intent_id)
