@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from payments_helpers import cart_payment_reload, checkout_online, deliver, policy_set, shop_paid_online
 
-from vitrine.orders.lifecycle import order_accept, order_mark_collected, order_mark_ready, order_refuse, order_expire
+from vitrine.orders.lifecycle import order_accept, order_expire, order_mark_collected, order_mark_ready, order_refuse
 from vitrine.orders.models import Order
 from vitrine.payments.models import CartPayment, OrderPayment
 from vitrine.payments.settlement import cart_payment_settle, carts_due
