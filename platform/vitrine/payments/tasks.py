@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from vitrine.common.tasks import task_send_in_every_territory
 from vitrine.payments import settlement, webhooks
 from vitrine.payments.models import CartPayment, OrderPayment
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -40,9 +44,12 @@ def cart_payment_settle_task(*, cart_payment_id: int) -> None:
 def payments_sweep() -> None:
     """This territory's payment steps that are due (deadlines passed) or were lost (broker down, worker killed)."""
     for event_pk in webhooks.events_due():
-        webhooks.stripe_event_handle(event_pk=event_pk)
+        webhooks.stripe_event_handle(event_pk=event_pk)  # keeps its own failure on the event's row
     for cart_payment in settlement.carts_due():
-        settlement.cart_payment_settle(cart_payment=cart_payment)
+        try:
+            settlement.cart_payment_settle(cart_payment=cart_payment)
+        except Exception:  # Stripe down, or refusing: the next sweep tries again; one cart never blocks the others
+            logger.exception("Cart payment %s could not be settled now", cart_payment.pk)
 
 
 @shared_task
