@@ -28,9 +28,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vitrine.audit.services import audit_record
+from vitrine.common.tasks import task_send_on_commit
 from vitrine.orders.lifecycle import IllegalTransition, order_transition
 from vitrine.orders.models import Order
-from vitrine.payments import selectors, stripe_api
+from vitrine.payments import emails, selectors, stripe_api
 from vitrine.payments.models import CartPayment, OrderPayment
 
 logger = logging.getLogger(__name__)
@@ -43,9 +44,7 @@ DROPPED = (Status.REFUSED, Status.CANCELLED, Status.NOT_COLLECTED)
 
 
 def _emails():
-    """The payment emails (payments.emails); imported when sent, so a missing template module fails loudly once."""
-    from vitrine.payments import emails
-
+    """The payment emails (payments.emails)."""
     return emails
 
 
@@ -165,7 +164,7 @@ def cart_payment_expire(*, cart_payment: CartPayment) -> None:
 
 
 def _settle_on_commit(cart_payment: CartPayment) -> None:
-    from vitrine.common.tasks import task_send_on_commit
+    # The task module imports this one (its tasks call the settlement): imported when sent.
     from vitrine.payments.tasks import cart_payment_settle_task
 
     task_send_on_commit(cart_payment_settle_task, cart_payment_id=cart_payment.pk)

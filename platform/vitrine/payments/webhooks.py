@@ -81,6 +81,7 @@ def webhook_receive(*, payload: bytes, signature: str, endpoint: str) -> StripeE
 
 def _queue(row: StripeEvent) -> None:
     """Send the event's handling to its territory, after commit (or its routing, if its territory is unknown)."""
+    # The task module imports this one (its tasks are this module's functions): imported when sent.
     from vitrine.payments import tasks
 
     if row.schema_name:
