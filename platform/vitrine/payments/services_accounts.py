@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import stripe
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -142,6 +143,19 @@ def _with_params(method: Callable[..., Any], params: dict[str, Any]) -> Callable
     return bound
 
 
+def _access_lost(error: stripe.StripeError) -> bool:
+    """Whether Stripe refused because the platform no longer reaches the account (the shop disconnected it)."""
+    return isinstance(error, stripe.PermissionError) or getattr(error, "code", None) == "account_invalid"
+
+
+def _disconnected(account_id: str) -> ValidationError:
+    # Stripe's event may not be here yet: what Stripe just said is as good.
+    shop_stripe_account_deauthorize(account_id=account_id)
+    return ValidationError(
+        _("Your Stripe account is no longer connected to the marketplace: set up online payment again.")
+    )
+
+
 def _link_create(*, shop: Shop, row: ShopPayment, actor: User, return_url: str, refresh_url: str) -> str:
     # A link has no effect but itself and is single-use: a retry may well make another one, so
     # its key names this request only (a replayed key would give back an expired link).
@@ -152,10 +166,15 @@ def _link_create(*, shop: Shop, row: ShopPayment, actor: User, return_url: str, 
         "refresh_url": refresh_url,
         "collection_options": {"fields": "currently_due"},
     }
-    link = stripe_api.call(
-        _with_params(stripe_api.client().v1.account_links.create, params),
-        key=f"account_link:{row.stripe_account_id}:{uuid.uuid4().hex}",
-    )
+    try:
+        link = stripe_api.call(
+            _with_params(stripe_api.client().v1.account_links.create, params),
+            key=f"account_link:{row.stripe_account_id}:{uuid.uuid4().hex}",
+        )
+    except stripe.StripeError as error:
+        if _access_lost(error):
+            raise _disconnected(row.stripe_account_id) from error
+        raise
     audit_record(
         actor=actor, verb="payments.stripe_onboarding_start", obj=shop, payload={"account": row.stripe_account_id}
     )
@@ -165,13 +184,19 @@ def _link_create(*, shop: Shop, row: ShopPayment, actor: User, return_url: str, 
 def shop_stripe_account_sync(*, shop: Shop, actor: User) -> ShopPayment | None:
     """Fetch the shop's account from Stripe and keep its state (back from the onboarding, a member asking).
 
-    None when the shop has no account. Raises StripeUnavailable when Stripe cannot be reached.
+    None when the shop has no account. Raises StripeUnavailable when Stripe cannot be reached,
+    ValidationError when Stripe says the account is no longer the platform's (then recorded so).
     """
     shop_member_check(shop=shop, user=actor)
     row = ShopPayment.objects.filter(shop=shop).first()
     if row is None or not row.stripe_account_id or row.deauthorized:
         return row
-    account = stripe_api.call(stripe_api.client().v1.accounts.retrieve, row.stripe_account_id)
+    try:
+        account = stripe_api.call(stripe_api.client().v1.accounts.retrieve, row.stripe_account_id)
+    except stripe.StripeError as error:
+        if _access_lost(error):
+            raise _disconnected(row.stripe_account_id) from error
+        raise
     return shop_stripe_account_apply(account=account)
 
 

@@ -7,8 +7,10 @@ the address. Members read; the owner alone starts the onboarding and chooses the
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
+import stripe
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -38,9 +40,15 @@ from vitrine.shops.models import ShopMember
 from vitrine.shops.permissions import merchant_required
 from vitrine.tenancy.selectors import territory_page_url
 
+logger = logging.getLogger(__name__)
+
 
 def _unreachable_message() -> str:
     return _("Stripe cannot be reached right now: nothing was changed. Please try again in a few minutes.")
+
+
+def _refused_message() -> str:
+    return _("Stripe refused the request: nothing was changed. If it happens again, tell the territory's team.")
 
 
 def _page(request: HttpRequest, *, form: ShopPaymentModesForm | None = None, status: int = 200) -> HttpResponse:
@@ -124,6 +132,10 @@ def _to_stripe(request: HttpRequest, make) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
         return redirect("merchant_payment")
+    except stripe.StripeError:
+        logger.exception("Stripe refused an onboarding request")
+        messages.error(request, _refused_message())
+        return redirect("merchant_payment")
     if url is None:
         return redirect("merchant_payment")
     return redirect(url)
@@ -153,6 +165,12 @@ def merchant_payment_return(request: HttpRequest) -> HttpResponse:
             row = shop_stripe_account_sync(shop=request.shop, actor=request.user)
         except StripeUnavailable:
             messages.error(request, _unreachable_message())
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        except stripe.StripeError:
+            logger.exception("Stripe refused to give an account")
+            messages.error(request, _refused_message())
         else:
             if row is not None and row.can_receive_transfers:
                 messages.success(request, _("Your Stripe account is ready: your customers can pay online."))
