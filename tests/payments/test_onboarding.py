@@ -7,6 +7,8 @@ port where nothing listens.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
@@ -206,3 +208,25 @@ def test_employees_and_staff_do_not_start_the_onboarding(nancy, stripe_unreachab
         assert client.get(RETURN_URL).status_code == 403
     anonymous = client_on(nancy).post(ONBOARD_URL)
     assert anonymous.status_code == 302 and "/compte/connexion/" in anonymous["Location"]
+
+
+def test_onboarding_links_are_limited_per_owner(nancy, settings):
+    # given the real limit, counted afresh, on a deployment without Stripe (nothing is asked of it)
+    from vitrine.config.settings.throttling import RATE_LIMITS_DEFAULT
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {**settings.CACHES["throttle"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"},
+    }
+    settings.VITRINE_RATE_LIMITS = dict(RATE_LIMITS_DEFAULT)
+    limit = int(RATE_LIMITS_DEFAULT["stripe_onboarding"].split("/")[0])
+    with tenant_context(nancy):
+        shop = ShopFactory()
+    owner = client_on(nancy, shop.owner_user)
+    for _ in range(limit):
+        assert owner.post(ONBOARD_URL).status_code == 302
+    # when one more comes, by the button or by Stripe's refresh address
+    # then it is refused, in French, and the payment page still opens
+    for response in (owner.post(ONBOARD_URL), owner.get(REFRESH_URL)):
+        assert response.status_code == 429 and "Trop de demandes" in response.content.decode()
+    assert owner.get(MERCHANT_URL).status_code == 200
