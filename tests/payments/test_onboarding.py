@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import requests
 from django.db import connection
 from django_tenants.utils import tenant_context
 
@@ -19,6 +20,8 @@ from vitrine.payments.inbox.models import StripeAccountRoute
 from vitrine.payments.models import PaymentSettings, ShopPayment
 from vitrine.payments.selectors import shop_payment_modes
 from vitrine.payments.services_accounts import (
+    account_create_params,
+    account_idempotency_key,
     shop_stripe_account_apply,
     shop_stripe_account_deauthorize,
 )
@@ -156,6 +159,245 @@ def test_deauthorize_stops_online_payment(nancy, settings):
         assert AuditEvent.objects.filter(verb="payments.stripe_account_deauthorized").count() == 1
     page = client_on(nancy, shop.owner_user).get(MERCHANT_URL).content.decode()
     assert "Votre compte Stripe est déconnecté" in page
+
+
+# --- Onboarding against the fake Stripe ---------------------------------------------------
+
+
+@pytest.fixture
+def stripe_on(settings, stripe_fake):
+    """Online payment configured, Stripe being the local fake; the territory offers both modes."""
+    for name, value in stripe_fake.settings().items():
+        setattr(settings, name, value)
+    settings.PAYMENTS_ONLINE = True
+    return stripe_fake
+
+
+def onboarding_started(territory, shop):
+    """The owner's tap on the button: the answer (a redirect to the fake's onboarding page)."""
+    return client_on(territory, shop.owner_user).post(ONBOARD_URL)
+
+
+def onboarding_page_submit(stripe_fake, url: str, action: str) -> str:
+    """What the shop does on the fake's hosted page ("complete", "leave_due", "deauthorize"): where it goes back."""
+    path = url.removeprefix(stripe_fake.base_url)
+    assert requests.get(stripe_fake.base_url + path, timeout=10).status_code == 200
+    answer = requests.post(stripe_fake.base_url + path, data={"action": action}, allow_redirects=False, timeout=10)
+    assert answer.status_code in (302, 303)
+    return answer.headers["Location"]
+
+
+def test_the_owner_opens_an_account_with_the_right_parameters(nancy, stripe_on):
+    # given an approved shop in a territory offering online payment
+    with tenant_context(nancy):
+        policy_both()
+        shop = ShopFactory(name="Fromagerie Stanislas")
+    # when its owner taps the button
+    response = onboarding_started(nancy, shop)
+    # then they are sent to Stripe's onboarding page
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{stripe_on.base_url}/onboarding/")
+    # and the account was asked for once, with the controller's properties, the shop's facts and its key
+    (created,) = stripe_on.requests_to("/v1/accounts", "POST")
+    assert created.idempotency_key == f"account:nancy:{shop.pk}"
+    assert created.stripe_account is None  # the platform's own request
+    params = created.params
+    assert params["country"] == "FR" and params["email"] == shop.email
+    assert params["business_profile"] == {"name": "Fromagerie Stanislas"}
+    assert params["controller"] == {
+        "requirement_collection": "stripe",
+        "stripe_dashboard": {"type": "express"},
+        "fees": {"payer": "application"},
+        "losses": {"payments": "application"},
+    }
+    assert params["capabilities"] == {"transfers": {"requested": "true"}}
+    assert params["metadata"] == {"territory": "nancy", "shop": str(shop.pk)}
+    # and the link is an onboarding link for that account, coming back to the merchant area
+    (link,) = stripe_on.requests_to("/v1/account_links", "POST")
+    with tenant_context(nancy):
+        row = ShopPayment.objects.get(shop=shop)
+    account_id = row.stripe_account_id
+    assert account_id.startswith("acct_")
+    assert link.params["account"] == account_id and link.params["type"] == "account_onboarding"
+    assert link.params["return_url"].endswith(RETURN_URL) and "nancy" in link.params["return_url"]
+    assert link.params["refresh_url"].endswith(REFRESH_URL)
+    assert link.idempotency_key and link.idempotency_key.startswith(f"account_link:{account_id}:")
+    # and the account is recorded: its state (everything left to do), its route, the audit trail
+    assert row.details_submitted is False and not row.can_receive_transfers
+    assert "external_account" in row.requirements_due
+    connection.set_schema_to_public()
+    route = StripeAccountRoute.objects.get(account_id=account_id)
+    assert (route.schema_name, route.shop_id) == ("nancy", shop.pk)
+    with tenant_context(nancy):
+        verbs = list(AuditEvent.objects.filter(object_id=shop.pk).values_list("verb", flat=True).order_by("id"))
+        assert verbs == ["payments.stripe_account_create", "payments.stripe_onboarding_start"]
+
+
+def test_a_second_tap_makes_a_new_link_for_the_same_account(nancy, stripe_on):
+    with tenant_context(nancy):
+        policy_both()
+        shop = ShopFactory()
+    first, second = onboarding_started(nancy, shop), onboarding_started(nancy, shop)
+    assert first["Location"] != second["Location"]
+    assert len(stripe_on.requests_to("/v1/accounts", "POST")) == 1
+    links = stripe_on.requests_to("/v1/account_links", "POST")
+    assert len(links) == 2 and links[0].idempotency_key != links[1].idempotency_key
+    assert links[0].params["account"] == links[1].params["account"]
+
+
+def test_an_account_made_but_not_recorded_is_found_again_by_its_key(nancy, stripe_on):
+    # given a first try that made the account on Stripe, then died before recording it (same parameters, same key)
+    with tenant_context(nancy):
+        policy_both()
+        shop = ShopFactory()
+        lost = stripe_on.client().v1.accounts.create(
+            params=account_create_params(shop=shop, schema_name="nancy"),
+            options={"idempotency_key": account_idempotency_key(schema_name="nancy", shop_id=shop.pk)},
+        )
+    # when the owner taps the button
+    response = onboarding_started(nancy, shop)
+    # then Stripe answers with that same account: one account, now recorded
+    assert response.status_code == 302 and response["Location"].startswith(stripe_on.base_url)
+    made = [obj for obj in stripe_on.state.objects.values() if obj.get("object") == "account"]
+    assert [obj["id"] for obj in made] == [lost.id]
+    assert stripe_on.requests_to("/v1/accounts", "POST")[-1].replayed
+    with tenant_context(nancy):
+        assert ShopPayment.objects.get(shop=shop).stripe_account_id == lost.id
+
+
+def test_an_answer_lost_on_the_way_is_taken_again_by_the_clients_retry(nancy, stripe_on):
+    # given Stripe makes the account but its answer is lost (the connection drops)
+    with tenant_context(nancy):
+        policy_both()
+        shop = ShopFactory()
+    stripe_on.crash_after_applying_next("/v1/accounts")
+    # when the owner taps the button
+    response = onboarding_started(nancy, shop)
+    # then the client's retry, with the same key, gets the account made: one account, recorded
+    assert response.status_code == 302
+    tries = stripe_on.requests_to("/v1/accounts", "POST")
+    assert len(tries) == 2 and tries[1].replayed and tries[0].idempotency_key == tries[1].idempotency_key
+    made = [obj for obj in stripe_on.state.objects.values() if obj.get("object") == "account"]
+    assert len(made) == 1
+    with tenant_context(nancy):
+        assert ShopPayment.objects.get(shop=shop).stripe_account_id == made[0]["id"]
+
+
+def test_a_link_that_fails_leaves_the_account_recorded_and_nothing_else(nancy, stripe_on):
+    with tenant_context(nancy):
+        policy_both()
+        shop = ShopFactory()
+    stripe_on.fail_next("/v1/account_links", status=500, times=3)
+    response = client_on(nancy, shop.owner_user).post(ONBOARD_URL, follow=True)
+    assert "Stripe ne répond pas pour le moment" in response.content.decode()
+    with tenant_context(nancy):
+        row = ShopPayment.objects.get(shop=shop)
+        assert row.stripe_account_id
+        assert not AuditEvent.objects.filter(verb="payments.stripe_onboarding_start").exists()
+    # and the next tap goes on with the same account
+    assert onboarding_started(nancy, shop)["Location"].startswith(stripe_on.base_url)
+    assert len(stripe_on.requests_to("/v1/accounts", "POST")) == 1
+
+
+def test_back_from_stripe_with_everything_given_online_payment_is_active(nancy, stripe_on):
+    with tenant_context(nancy):
+        policy_both()
+        shop = ShopFactory()
+    back = onboarding_page_submit(stripe_on, onboarding_started(nancy, shop)["Location"], "complete")
+    assert back.endswith(RETURN_URL)
+    # when the owner comes back: the account is fetched (GET) and its state kept
+    response = client_on(nancy, shop.owner_user).get(RETURN_URL, follow=True)
+    page = response.content.decode()
+    assert "Paiement en ligne actif" in page
+    assert "Votre compte Stripe est prêt : vos clients peuvent payer en ligne." in page
+    assert stripe_on.requests_to("/v1/accounts/acct_*", "GET")
+    with tenant_context(nancy):
+        row = ShopPayment.objects.get(shop=shop)
+        assert row.can_receive_transfers and row.payouts_enabled and row.requirements_due == []
+        assert shop_payment_modes(shop=shop, policy=PaymentSettings.objects.get(), row=row) == {"pickup", "online"}
+
+
+def test_back_from_stripe_with_something_left_says_what_in_plain_words(nancy, stripe_on):
+    with tenant_context(nancy):
+        policy_both()
+        shop = ShopFactory()
+    onboarding_page_submit(stripe_on, onboarding_started(nancy, shop)["Location"], "leave_due")
+    page = client_on(nancy, shop.owner_user).get(RETURN_URL, follow=True).content.decode()
+    assert "Il reste des informations à donner à Stripe :" in page
+    assert "votre RIB (compte bancaire)" in page
+    assert "Continuer sur Stripe" in page
+    # and an employee reads the same state, without the button
+    with tenant_context(nancy):
+        employee = UserFactory(role=User.Role.MERCHANT)
+        ShopMember.objects.create(shop=shop, user=employee, role=ShopMember.Role.EMPLOYEE)
+    seen = client_on(nancy, employee).get(MERCHANT_URL).content.decode()
+    assert "votre RIB (compte bancaire)" in seen and "Continuer sur Stripe" not in seen
+
+
+def test_an_expired_link_sends_the_owner_back_to_stripe_with_a_new_one(nancy, stripe_on):
+    with tenant_context(nancy):
+        policy_both()
+        shop = ShopFactory()
+    url = onboarding_started(nancy, shop)["Location"]
+    stripe_on.clock_advance(3600)  # the link has expired: Stripe sends the owner to refresh_url
+    expired = requests.get(url, allow_redirects=False, timeout=10)
+    assert expired.status_code in (302, 303) and expired.headers["Location"].endswith(REFRESH_URL)
+    response = client_on(nancy, shop.owner_user).get(REFRESH_URL)
+    assert response.status_code == 302 and response["Location"].startswith(f"{stripe_on.base_url}/onboarding/")
+    assert response["Location"] != url
+    assert len(stripe_on.requests_to("/v1/accounts", "POST")) == 1
+
+
+def test_refresh_without_an_account_goes_to_the_payment_page(nancy, stripe_on):
+    with tenant_context(nancy):
+        policy_both()
+        shop = ShopFactory()
+    response = client_on(nancy, shop.owner_user).get(REFRESH_URL)
+    assert response.status_code == 302 and response["Location"] == MERCHANT_URL
+    assert not stripe_on.requests_to("/v1/*")
+
+
+def test_a_shop_that_revoked_the_platform_on_stripe_is_told_and_can_start_again(nancy, stripe_on):
+    with tenant_context(nancy):
+        policy_both()
+        shop = ShopFactory()
+    onboarding_page_submit(stripe_on, onboarding_started(nancy, shop)["Location"], "deauthorize")
+    # when the owner comes back before Stripe's event: Stripe refuses to give the account
+    page = client_on(nancy, shop.owner_user).get(RETURN_URL, follow=True).content.decode()
+    assert "Votre compte Stripe n’est plus relié à la place de marché" in page
+    with tenant_context(nancy):
+        old = ShopPayment.objects.get(shop=shop)
+        assert old.deauthorized
+    # and starting again opens a new account
+    assert onboarding_started(nancy, shop)["Location"].startswith(stripe_on.base_url)
+    created = stripe_on.requests_to("/v1/accounts", "POST")
+    assert len(created) == 2 and created[0].idempotency_key != created[1].idempotency_key
+    with tenant_context(nancy):
+        row = ShopPayment.objects.get(shop=shop)
+        assert row.stripe_account_id != old.stripe_account_id and not row.deauthorized
+
+
+def test_a_shop_account_in_nancy_is_out_of_reach_from_limoges(nancy, limoges, stripe_on):
+    # cross-territory: a Nancy shop's account, and its owner's session, mean nothing in Limoges
+    with tenant_context(nancy):
+        policy_both()
+        shop = ShopFactory()
+    onboarding_started(nancy, shop)
+    with tenant_context(nancy):
+        account_id = ShopPayment.objects.get(shop=shop).stripe_account_id
+    stripe_on.account_complete(account_id)
+    account = stripe_on.client().v1.accounts.retrieve(account_id)
+    with tenant_context(limoges):
+        assert shop_stripe_account_apply(account=account) is None
+        assert not ShopPayment.objects.filter(stripe_account_id=account_id).exists()
+    elsewhere = client_on(limoges)
+    elsewhere.cookies = client_on(nancy, shop.owner_user).cookies
+    for response in (elsewhere.get(RETURN_URL), elsewhere.post(ONBOARD_URL), elsewhere.get(MERCHANT_URL)):
+        assert response.status_code == 302 and "/compte/connexion/" in response["Location"]
+    with tenant_context(nancy):
+        assert ShopPayment.objects.get(shop=shop).transfers_active is False
+        # while in Nancy, the same account applies
+        assert shop_stripe_account_apply(account=account).transfers_active is True
 
 
 # --- Stripe unreachable ---------------------------------------------------------------------
