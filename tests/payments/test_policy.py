@@ -404,7 +404,7 @@ def test_the_merchant_reads_their_state_in_plain_french(nancy, online, account, 
     page = client_on(nancy, shop.owner_user).get(MERCHANT_URL).content.decode()
     for text in expected:
         assert text in page
-    assert "(2,50 % + 0,50 € par commande)" in page
+    assert "(2,5 % + 0,50 € par commande)" in page
     if button:
         assert button in page
     else:

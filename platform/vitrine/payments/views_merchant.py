@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -47,6 +48,18 @@ def _unreachable_message() -> str:
     return _("Stripe cannot be reached right now: nothing was changed. Please try again in a few minutes.")
 
 
+def commission_words(policy) -> str:
+    """The territory's commission as a merchant reads it: "2,5 %", "0,50 € per order", or both joined by "+"."""
+    parts = []
+    if policy.commission_basis_points:
+        percent = (Decimal(policy.commission_basis_points) / 100).normalize()
+        parts.append(_("%(percent)s %%") % {"percent": number_format(percent, use_l10n=True)})
+    if policy.commission_fixed_cents:
+        euros = Decimal(policy.commission_fixed_cents) / 100
+        parts.append(_("%(amount)s € per order") % {"amount": number_format(euros, decimal_pos=2, use_l10n=True)})
+    return " + ".join(parts)
+
+
 def _refused_message() -> str:
     return _("Stripe refused the request: nothing was changed. If it happens again, tell the territory's team.")
 
@@ -75,8 +88,7 @@ def _page(request: HttpRequest, *, form: ShopPaymentModesForm | None = None, sta
         "owner": owner,
         "form": form if owner else None,
         "show_modes_form": owner and form is not None and bool(form.fields),
-        "commission_percent": Decimal(policy.commission_basis_points) / 100,
-        "commission_fixed": Decimal(policy.commission_fixed_cents) / 100,
+        "commission": commission_words(policy),
     }
     return render(request, "payments/merchant/payment.html", context, status=status)
 
