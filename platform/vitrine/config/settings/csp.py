@@ -15,15 +15,6 @@ from vitrine.config.env import env
 
 # Uploaded files come from our own host, or from the bucket's address when one is set.
 _media_origins = env.list("CSP_MEDIA_ORIGINS", default=[])
-<<<<<<< HEAD
-# A form posted here may redirect to Stripe's hosted pages (the checkout's payment page, a shop's
-# onboarding): browsers hold redirects after a form to form-action too. STRIPE_API_BASE is the
-# local fake of the tests and the demo, whose hosted pages stand in for Stripe's.
-_stripe_api_base = env("STRIPE_API_BASE", default="")
-_stripe_origins = ["https://checkout.stripe.com", "https://connect.stripe.com"]
-if _stripe_api_base:
-    _stripe_origins.append(_stripe_api_base.rstrip("/"))
-=======
 # Stripe's hosted pages, where a form of ours redirects (a shop's onboarding, a shopper's payment):
 # browsers hold a form's redirects to form-action too. STRIPE_API_BASE (the local fake, in tests and
 # the demo) serves both pages itself.
@@ -31,7 +22,6 @@ _stripe_pages = ["https://connect.stripe.com", "https://checkout.stripe.com"]
 _stripe_base = urlsplit(env("STRIPE_API_BASE", default=""))
 if _stripe_base.scheme and _stripe_base.netloc:
     _stripe_pages.append(f"{_stripe_base.scheme}://{_stripe_base.netloc}")
->>>>>>> wt-onboard
 _directives = {
     "default-src": [SELF],
     "script-src": [SELF, NONCE],
@@ -40,11 +30,7 @@ _directives = {
     "img-src": [SELF, "data:", "blob:", *_media_origins],
     "font-src": [SELF],
     "connect-src": [SELF],
-<<<<<<< HEAD
-    "form-action": [SELF, *(_stripe_origins if env("STRIPE_SECRET_KEY", default="") else [])],
-=======
-    "form-action": [SELF, *_stripe_pages],
->>>>>>> wt-onboard
+    "form-action": [SELF, *(_stripe_pages if env("STRIPE_SECRET_KEY", default="") else [])],
     "frame-ancestors": [NONE],
     "base-uri": [SELF],
     "object-src": [NONE],
