@@ -21,3 +21,13 @@ def stripe_fake() -> Iterator[StripeFake]:
 def stripe_client(stripe_fake: StripeFake) -> stripe.StripeClient:
     """The real stripe-python client, pointed at the fake, without network retries."""
     return stripe_fake.client(max_network_retries=0)
+
+
+@pytest.fixture
+def stripe_settings(settings, stripe_fake: StripeFake):
+    """Vitrine's settings switched to online payment against the fake (keys, webhook secrets, API base)."""
+    for name, value in stripe_fake.settings().items():
+        setattr(settings, name, value)
+    settings.STRIPE_API_VERSION = ""
+    settings.PAYMENTS_ONLINE = True
+    return settings

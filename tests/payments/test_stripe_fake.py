@@ -686,11 +686,8 @@ def test_reset_forgets_everything(stripe_fake, stripe_client):
 
 
 @pytest.fixture
-def vitrine_stripe(settings, stripe_fake):
+def vitrine_stripe(stripe_settings):
     """Vitrine's own Stripe door (payments.stripe_api), configured for the fake."""
-    for name, value in stripe_fake.settings().items():
-        setattr(settings, name, value)
-    settings.STRIPE_API_VERSION = ""
     from vitrine.payments import stripe_api
 
     return stripe_api

@@ -8,6 +8,7 @@ Stripe misbehave (`fail_next`, `hang_next`, `crash_after_applying_next`, `delive
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import json
 import logging
@@ -467,7 +468,7 @@ class StripeFake:
         """Run an in-process operation under the lock, then queue the events it emitted."""
         with self.state.lock:
             try:
-                return operation()
+                return copy.deepcopy(operation())  # a copy: the test holds a snapshot, not the fake's state
             finally:
                 self.deliverer.enqueue(self.state.take_outbox())
 
