@@ -748,3 +748,19 @@ def test_http_controls_drive_the_fake_from_another_process(stripe_fake, stripe_c
     assert "Double de test" in dashboard and session.id[:20] in dashboard
     log = requests.get(f"{control}/requests", params={"path": "/v1/checkout/sessions"}, timeout=5).json()
     assert [(entry["method"], entry["params"]["mode"]) for entry in log] == [("POST", "payment")]
+
+
+def test_an_authorisation_left_uncaptured_for_seven_days_lapses(stripe_fake, stripe_client):
+    # given
+    intent = authorised_intent(stripe_fake, stripe_client)
+
+    # when
+    stripe_fake.clock_advance(7 * 24 * 3600)
+
+    # then
+    lapsed = stripe_client.v1.payment_intents.retrieve(intent.id)
+    assert (lapsed.status, lapsed.cancellation_reason) == ("canceled", "automatic")
+    assert [event["type"] for event in stripe_fake.events[-2:]] == ["charge.expired", "payment_intent.canceled"]
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        stripe_client.v1.payment_intents.capture(intent.id)
+    assert refused.value.code == "payment_intent_unexpected_state"

@@ -46,6 +46,7 @@ from vitrine.testing.stripe_fake.params import (
 MINIMUM_CHARGE = 50  # cents: Stripe's minimum charge in euros
 SESSION_MIN_SECONDS = 30 * 60
 SESSION_MAX_SECONDS = 24 * 60 * 60
+AUTHORISATION_SECONDS = 7 * 24 * 60 * 60  # an uncaptured card payment is cancelled by Stripe after 7 days
 ACCOUNT_LINK_SECONDS = 300
 REQUIREMENTS_OF_A_NEW_ACCOUNT = (
     "business_profile.mcc",
@@ -83,6 +84,10 @@ class StripeState:
         self.session_line_items: dict[str, list[Obj]] = {}
         self.account_links: dict[str, Obj] = {}
         self.challenges: dict[str, str] = {}  # session id -> card number waiting for 3-D Secure
+        self.intent_sessions: dict[str, str] = {}  # PaymentIntent id -> its Checkout Session's id
+        # What time may change, kept apart so each request need not look at every object.
+        self.open_sessions: set[str] = set()
+        self.authorised_intents: set[str] = set()
         # Objects made on a connected account's behalf (Stripe-Account header, payouts, Connect events):
         # reachable only with that header, as at Stripe. The others belong to the platform.
         self.owners: dict[str, str] = {}
@@ -175,11 +180,20 @@ class StripeState:
         return events
 
     def sweep(self) -> None:
-        """Let time do what it does at Stripe: open Checkout Sessions past their expiry expire."""
+        """Let time do what it does at Stripe: sessions past `expires_at` expire, 7-day-old authorisations lapse."""
         now = self.now()
-        for obj in list(self.objects.values()):
-            if obj["object"] == "checkout.session" and obj["status"] == "open" and obj["expires_at"] <= now:
-                self._session_expire(obj, AUTOMATIC)
+        for session_id in sorted(self.open_sessions):
+            session = self.objects[session_id]
+            if session["expires_at"] <= now:
+                self._session_expire(session, AUTOMATIC)
+        for intent_id in sorted(self.authorised_intents):
+            intent = self.objects[intent_id]
+            charge = self.objects[intent["latest_charge"]]
+            if charge["created"] + AUTHORISATION_SECONDS <= now:
+                self.authorised_intents.discard(intent_id)
+                intent.update(status="canceled", canceled_at=now, cancellation_reason="automatic", amount_capturable=0)
+                self.emit("charge.expired", charge, AUTOMATIC)
+                self.emit("payment_intent.canceled", intent, AUTOMATIC)
 
     # --- accounts ---------------------------------------------------------------------------
 
@@ -408,6 +422,7 @@ class StripeState:
             "url": f"{self.public_url}/pay/{session_id}",
         }
         self.objects[session_id] = session
+        self.open_sessions.add(session_id)
         self.session_intent_data[session_id] = intent_data
         self.session_line_items[session_id] = line_items
         return session
@@ -478,6 +493,7 @@ class StripeState:
         return self._session_expire(session, call)
 
     def _session_expire(self, session: Obj, call: Call) -> Obj:
+        self.open_sessions.discard(session["id"])
         session.update(status="expired", url=None)
         intent_id = session["payment_intent"]
         if intent_id:
@@ -577,16 +593,15 @@ class StripeState:
             "transfer_group": data.get("transfer_group"),
         }
         self.objects[intent_id] = intent
+        self.intent_sessions[intent_id] = session["id"]
         self._own_like(intent_id, session["id"])
         session["payment_intent"] = intent_id
         self.emit("payment_intent.created", intent, AUTOMATIC)
         return intent
 
     def _charge_create(self, intent: Obj, card: Card, *, failed: tuple[str, str] | None = None) -> Obj:
-        session_email = None
-        for obj in self.objects.values():
-            if obj["object"] == "checkout.session" and obj["payment_intent"] == intent["id"]:
-                session_email = (obj["customer_details"] or {}).get("email") or obj["customer_email"]
+        session = self.objects[self.intent_sessions[intent["id"]]]
+        session_email = (session["customer_details"] or {}).get("email") or session["customer_email"]
         charge: Obj = {
             "id": new_id("ch"),
             "object": "charge",
@@ -651,11 +666,13 @@ class StripeState:
         intent.update(next_action=None, last_payment_error=None)
         if manual:
             intent.update(status="requires_capture", amount_capturable=intent["amount"])
+            self.authorised_intents.add(intent["id"])
             self.emit("payment_intent.amount_capturable_updated", intent, AUTOMATIC)
         else:
             charge.update(captured=True, amount_captured=charge["amount"])
             intent.update(status="succeeded", amount_received=intent["amount"])
             self.emit("payment_intent.succeeded", intent, AUTOMATIC)
+        self.open_sessions.discard(session["id"])
         session.update(status="complete", payment_status="unpaid" if manual else "paid", url=None)
         self.emit("checkout.session.completed", session, AUTOMATIC)
         return Attempt("succeeded", redirect=session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]))
@@ -688,6 +705,7 @@ class StripeState:
         charge = self.objects[intent["latest_charge"]]
         charge.update(captured=True, amount_captured=amount, balance_transaction=new_id("txn"))
         intent.update(status="succeeded", amount_received=amount, amount_capturable=0)
+        self.authorised_intents.discard(intent_id)
         self.emit("charge.captured", charge, call)
         self.emit("payment_intent.succeeded", intent, call)
         return intent
@@ -706,13 +724,14 @@ class StripeState:
                 code="payment_intent_unexpected_state",
                 extra={"payment_intent": self.view(intent)},
             )
-        for obj in self.objects.values():
-            if obj["object"] == "checkout.session" and obj["payment_intent"] == intent_id and obj["status"] == "open":
-                raise StripeError(
-                    "You cannot cancel this PaymentIntent because it was created by Checkout. To cancel it, expire "
-                    f"the Checkout Session {obj['id']} instead.",
-                    code="payment_intent_unexpected_state",
-                )
+        session_id = self.intent_sessions.get(intent_id)
+        if session_id in self.open_sessions:
+            raise StripeError(
+                "You cannot cancel this PaymentIntent because it was created by Checkout. To cancel it, expire "
+                f"the Checkout Session {session_id} instead.",
+                code="payment_intent_unexpected_state",
+            )
+        self.authorised_intents.discard(intent_id)
         intent.update(status="canceled", canceled_at=self.now(), cancellation_reason=reason, amount_capturable=0)
         self.emit("payment_intent.canceled", intent, call)
         return intent
