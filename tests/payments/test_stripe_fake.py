@@ -764,3 +764,20 @@ def test_an_authorisation_left_uncaptured_for_seven_days_lapses(stripe_fake, str
     with pytest.raises(stripe.InvalidRequestError) as refused:
         stripe_client.v1.payment_intents.capture(intent.id)
     assert refused.value.code == "payment_intent_unexpected_state"
+
+
+def test_signed_gives_a_body_and_header_stripe_accepts(stripe_fake, stripe_client):
+    # given
+    stripe_fake.webhooks = Webhooks(platform=WebhookEndpoint("http://127.0.0.1:9/", PLATFORM_SECRET))
+    stripe_fake.delivery.drop = True
+    authorised_intent(stripe_fake, stripe_client)
+    event = stripe_fake.events_of("checkout.session.completed")[0]
+
+    # when
+    body, signature = stripe_fake.signed(event)
+    _, stale = stripe_fake.signed(event, timestamp_shift=-301)
+
+    # then
+    assert stripe.Webhook.construct_event(body, signature, PLATFORM_SECRET).id == event["id"]
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(body, stale, PLATFORM_SECRET)

@@ -49,7 +49,7 @@ from vitrine.testing.stripe_fake.fake import (
     StripeFake,
 )
 from vitrine.testing.stripe_fake.params import StripeError
-from vitrine.testing.stripe_fake.webhooks import Delivery, DeliveryMode, WebhookEndpoint, Webhooks
+from vitrine.testing.stripe_fake.webhooks import Delivery, DeliveryMode, WebhookEndpoint, Webhooks, signed
 
 __all__ = [
     "API_KEY",
@@ -71,4 +71,5 @@ __all__ = [
     "StripeFake",
     "WebhookEndpoint",
     "Webhooks",
+    "signed",
 ]

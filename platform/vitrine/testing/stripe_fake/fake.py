@@ -39,7 +39,14 @@ from vitrine.testing.stripe_fake.params import (
     new_id,
 )
 from vitrine.testing.stripe_fake.state import LIST_FILTERS, StripeState
-from vitrine.testing.stripe_fake.webhooks import Deliverer, Delivery, DeliveryMode, WebhookEndpoint, Webhooks
+from vitrine.testing.stripe_fake.webhooks import (
+    Deliverer,
+    Delivery,
+    DeliveryMode,
+    WebhookEndpoint,
+    Webhooks,
+    signed,
+)
 
 logger = logging.getLogger("vitrine.testing.stripe_fake")
 
@@ -353,6 +360,14 @@ class StripeFake:
     def deliveries(self) -> list[Delivery]:
         """Every delivery attempt, in the order they were made."""
         return list(self.deliverer.deliveries)
+
+    def signed(self, event: Obj, *, secret: str | None = None, timestamp_shift: int = 0) -> tuple[bytes, str]:
+        """The event's body and Stripe-Signature header, signed with its endpoint's secret (or `secret`)."""
+        endpoint = self.deliverer.endpoint(self.deliverer.target_of(event))
+        key = secret or (endpoint.secret if endpoint else None)
+        if key is None:
+            raise ValueError(f"No webhook endpoint (so no secret) for {event['type']}: pass `secret`.")
+        return signed(event, key, timestamp_shift=timestamp_shift)
 
     def get(self, object_id: str) -> Obj:
         """A copy of a stored object (any kind), for assertions."""
