@@ -781,3 +781,24 @@ def test_signed_gives_a_body_and_header_stripe_accepts(stripe_fake, stripe_clien
     assert stripe.Webhook.construct_event(body, signature, PLATFORM_SECRET).id == event["id"]
     with pytest.raises(stripe.SignatureVerificationError):
         stripe.Webhook.construct_event(body, stale, PLATFORM_SECRET)
+
+
+def test_login_link_opens_the_shops_express_dashboard(stripe_fake, stripe_client):
+    # given
+    intent = authorised_intent(stripe_fake, stripe_client)
+    stripe_client.v1.payment_intents.capture(intent.id)
+    shop = shop_account(stripe_fake, stripe_client)
+    stripe_client.v1.transfers.create(
+        params={"amount": 1234, "currency": "eur", "destination": shop, "source_transaction": intent.latest_charge}
+    )
+
+    # when
+    link = stripe_client.v1.accounts.login_links.create(shop)
+
+    # then
+    page = requests.get(link.url, timeout=5)
+    assert page.status_code == 200 and "Double de test" in page.text and "12,34" in page.text
+    with_items = stripe_client.v1.checkout.sessions.retrieve(
+        session_create(stripe_client).id, params={"expand": ["line_items"]}
+    )
+    assert [item.amount_total for item in with_items.line_items.data] == [1500, 2500]

@@ -169,6 +169,7 @@ ROUTES = (
         lambda s, c, p, ids: s.account_update(c, p, ids[0]),
         "metadata email business_profile",
     ),
+    _route("POST", f"/v1/accounts/{_ID}/login_links", lambda s, c, p, ids: s.login_link_create(c, p, ids[0]), ""),
     _route(
         "POST",
         "/v1/account_links",
@@ -520,7 +521,7 @@ class StripeFake:
     ) -> Response:
         if path == "/" and method == "GET":
             return self._dashboard()
-        if path.startswith(("/pay/", "/onboarding/")):
+        if path.startswith(("/pay/", "/onboarding/", "/express/")):
             return self._page(method, path, params, events)
         if not path.startswith("/v1/"):
             return Response.json(404, StripeError(f"Unrecognized request URL ({method}: {path}).", status=404).body())
@@ -628,6 +629,8 @@ class StripeFake:
                     return self._challenge_page(method, parts[1], params)
                 if parts[0] == "onboarding" and len(parts) == 2:
                     return self._onboarding_page(method, parts[1], params)
+                if parts[0] == "express" and len(parts) == 2 and method == "GET":
+                    return self._express_page(parts[1])
                 return Response.html(404, pages.message_page("Page introuvable", "Cette page n'existe pas."))
             finally:
                 events.extend(self.state.take_outbox())
@@ -686,6 +689,24 @@ class StripeFake:
         except PageError as error:
             return self._unpayable(session, str(error))
         return self._after_attempt(session, attempt)
+
+    def _express_page(self, account_id: str) -> Response:
+        try:
+            account = self.state.account_get(account_id)
+        except StripeError as error:
+            return Response.html(404, pages.message_page("Tableau de bord", error.message))
+        transfers = [
+            obj
+            for obj in reversed(self.state.objects.values())
+            if obj["object"] == "transfer" and obj["destination"] == account_id
+        ]
+        payouts = [
+            obj
+            for obj in reversed(self.state.objects.values())
+            if obj["object"] == "payout" and self.state.owners.get(obj["id"]) == account_id
+        ]
+        balance = self.state.account_balance(account_id, "eur")
+        return Response.html(200, pages.express_page(account, balance, transfers, payouts))
 
     def _onboarding_page(self, method: str, token: str, params: Params) -> Response:
         link_data = self.state.account_links.get(token)

@@ -152,6 +152,30 @@ son IBAN. Choisissez ce qui se passe :</p>
     )
 
 
+def express_page(
+    account: dict[str, Any], balance: int, transfers: list[dict[str, Any]], payouts: list[dict[str, Any]]
+) -> str:
+    """The shop's Express dashboard, reduced to what a merchant looks for: balance, transfers, payouts."""
+    name = account["business_profile"].get("name") or account.get("email") or account["id"]
+    received = "".join(
+        f"<li>{money(t['amount'] - t['amount_reversed'], t['currency'])} — {escape(t['transfer_group'] or t['id'])}"
+        + (f" (dont {money(t['amount_reversed'], t['currency'])} repris)" if t["amount_reversed"] else "")
+        + "</li>"
+        for t in transfers
+    )
+    paid_out = "".join(
+        f"<li>{money(p['amount'], p['currency'])} — {'échoué' if p['status'] == 'failed' else 'versé'}</li>"
+        for p in payouts
+    )
+    return layout(
+        "Tableau de bord",
+        f"""<h1>Tableau de bord de {escape(name)}</h1>
+<section class="card"><h2>Solde</h2><p class="amount">{escape(money(balance))}</p></section>
+<section class="card"><h2>Virements reçus</h2><ul>{received or "<li>Aucun</li>"}</ul></section>
+<section class="card"><h2>Versements sur le compte bancaire</h2><ul>{paid_out or "<li>Aucun</li>"}</ul></section>""",
+    )
+
+
 def _button(action: str, label: str, *, css: str = "", **fields: str) -> str:
     hidden = "".join(
         f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">' for name, value in fields.items()

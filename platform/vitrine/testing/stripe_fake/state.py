@@ -115,6 +115,9 @@ class StripeState:
         """A copy of `obj` for an answer, with the `expand[]` paths replaced by the objects they name."""
         shown = copy.deepcopy(obj)
         for path in expand:
+            if path == "line_items" and obj.get("object") == "checkout.session":  # kept apart, as at Stripe
+                shown["line_items"] = self.session_line_items_list(obj["id"])
+                continue
             self._expand(shown, path.split("."))
         return shown
 
@@ -298,6 +301,15 @@ class StripeState:
             "expires_at": created + ACCOUNT_LINK_SECONDS,
             "url": f"{self.public_url}/onboarding/{token}",
         }
+
+    def login_link_create(self, call: Call, params: Params, account_id: str) -> Obj:
+        """POST /v1/accounts/{id}/login_links: a link to the shop's (fake) Express dashboard."""
+        account = self.account_get(account_id)
+        if not account["details_submitted"]:
+            raise StripeError(
+                "Cannot create a login link for an account that has not completed onboarding.", param="account"
+            )
+        return {"object": "login_link", "created": self.now(), "url": f"{self.public_url}/express/{account_id}"}
 
     def account_link_open(self, token: str) -> Obj:
         """The link behind an onboarding page; PageError when unknown, used or expired (go to refresh_url)."""
