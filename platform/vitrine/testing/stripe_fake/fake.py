@@ -525,18 +525,9 @@ class StripeFake:
             return self._page(method, path, params, events)
         if not path.startswith("/v1/"):
             return Response.json(404, StripeError(f"Unrecognized request URL ({method}: {path}).", status=404).body())
-        authorization = headers.get("Authorization") or ""
-        key = authorization.removeprefix("Bearer ").strip()
-        if not authorization.startswith("Bearer ") or not key:
-            return self._error(
-                StripeError(
-                    "You did not provide an API key. You need to provide your API key in the Authorization header, "
-                    "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
-                    status=401,
-                )
-            )
-        if not key.startswith(("sk_test_", "rk_test_")):
-            return self._error(StripeError(f"Invalid API Key provided: {key[:8]}***", status=401))
+        refusal = self._authentication_refusal(headers)
+        if refusal is not None:
+            return refusal
         fault = self._take_fault(method, path, ("fail", "hang"))
         if fault is not None and fault.kind == "fail":
             return Response.json(
@@ -551,6 +542,39 @@ class StripeFake:
         if route is None:
             return self._error(StripeError(f"Unrecognized request URL ({method}: {path}).", status=404))
         call = Call(new_id("req", 14), record.idempotency_key if method == "POST" else None, record.stripe_account)
+        response = self._idempotent(method, path, params, route, ids, call, record, events)
+        if method == "POST" and self._take_fault(method, path, ("crash",)) is not None:
+            return Response(0, drop=True)
+        return response
+
+    def _authentication_refusal(self, headers: Message) -> Response | None:
+        """Stripe's 401 without a Bearer key, or with a key that is not a test key."""
+        authorization = headers.get("Authorization") or ""
+        key = authorization.removeprefix("Bearer ").strip()
+        if not authorization.startswith("Bearer ") or not key:
+            return self._error(
+                StripeError(
+                    "You did not provide an API key. You need to provide your API key in the Authorization header, "
+                    "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+                    status=401,
+                )
+            )
+        if not key.startswith(("sk_test_", "rk_test_")):
+            return self._error(StripeError(f"Invalid API Key provided: {key[:8]}***", status=401))
+        return None
+
+    def _idempotent(
+        self,
+        method: str,
+        path: str,
+        params: Params,
+        route: _Route,
+        ids: tuple[str, ...],
+        call: Call,
+        record: RecordedRequest,
+        events: list[Obj],
+    ) -> Response:
+        """Run the call, or replay the answer stored under its idempotency key (same key, other call: an error)."""
         with self.state.lock:
             stored_key = (call.stripe_account or "", call.idempotency_key or "")
             stored = self._idempotency.get(stored_key) if call.idempotency_key else None
@@ -578,9 +602,7 @@ class StripeFake:
                 )
             if call.idempotency_key:
                 response.headers["Idempotency-Key"] = call.idempotency_key
-        if method == "POST" and self._take_fault(method, path, ("crash",)) is not None:
-            return Response(0, drop=True)
-        return response
+            return response
 
     def _route(self, method: str, path: str) -> tuple[_Route | None, tuple[str, ...]]:
         for route in ROUTES:
