@@ -13,13 +13,14 @@ In a test::
         fake.checkout_pay(session.id)              # or POST the hosted form at session.url
         fake.wait_idle()                           # every webhook delivered
         fake.requests_to("/v1/payment_intents/*/capture")[0].idempotency_key
+        body, signature = fake.signed(fake.events_of("checkout.session.completed")[0])  # to post it yourself
 
 For the demo: `python -m vitrine.testing.stripe_fake --port 12111 --platform-webhook URL
 --connect-webhook URL --platform-secret whsec_... --connect-secret whsec_... --webhook-host
 console.localhost`, then `STRIPE_API_BASE=http://127.0.0.1:12111`.
 
 Pages: `/` (the fake's dashboard, with buttons), `/pay/<session>` (Checkout), `/pay/<session>/3ds`,
-`/onboarding/<link>` (Connect onboarding). Controls over HTTP (form-encoded POSTs, JSON answers;
+`/onboarding/<link>` (Connect onboarding), `/express/<account>` (a shop's dashboard, by a login link). Controls over HTTP (form-encoded POSTs, JSON answers;
 `next=/` redirects back instead): GET `/_fake/requests?path=<glob>`, `/_fake/events`,
 `/_fake/deliveries`; POST `/_fake/webhooks` (duplicates, drop, wrong_secret, timestamp_shift,
 hold), `/_fake/webhooks/release` (reverse), `/_fake/webhooks/endpoints` (platform_url,
