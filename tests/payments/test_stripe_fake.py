@@ -802,3 +802,33 @@ def test_login_link_opens_the_shops_express_dashboard(stripe_fake, stripe_client
         session_create(stripe_client).id, params={"expand": ["line_items"]}
     )
     assert [item.amount_total for item in with_items.line_items.data] == [1500, 2500]
+
+
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [
+        ({"expires_at": int(time.time()) + 600}, "expires_at"),
+        ({"metadata": {"orders": ",".join(str(n) for n in range(200))}}, "metadata[orders]"),
+        (
+            {
+                "line_items": [
+                    {"price_data": {"currency": "eur", "unit_amount": 49, "product_data": {"name": "x"}}, "quantity": 1}
+                ]
+            },
+            "line_items",
+        ),
+        (
+            {"line_items": [{"price_data": {"currency": "eur", "unit_amount": 100, "product_data": {"name": "x"}}}]},
+            "line_items[0][quantity]",
+        ),
+        ({"success_url": None}, "success_url"),
+    ],
+)
+def test_sessions_stripe_would_refuse_are_refused(stripe_fake, stripe_client, extra, param):
+    # when
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        session_create(stripe_client, **extra)
+
+    # then
+    assert refused.value.http_status == 400 and refused.value.param == param
+    assert stripe_fake.events == []

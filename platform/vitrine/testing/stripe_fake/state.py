@@ -399,8 +399,9 @@ class StripeState:
         if email and "@" not in email:
             raise StripeError(f"Invalid email address: {email}", code="email_invalid", param="customer_email")
         intent_data = as_dict(params, "payment_intent_data")
-        as_str(intent_data, "capture_method", choices=("automatic", "automatic_async", "manual"))
-        metadata_merge({}, intent_data, "metadata")
+        choices = ("automatic", "automatic_async", "manual")
+        as_str(intent_data, "capture_method", choices=choices, prefix="payment_intent_data")
+        metadata_merge({}, intent_data, prefix="payment_intent_data")
         session_id = new_id("cs_test", 58)
         session: Obj = {
             "id": session_id,
@@ -451,14 +452,12 @@ class StripeState:
             price_data = as_dict(item, "price_data")
             if not price_data:
                 raise missing(f"{where}[price_data]")
-            currency = (as_str(price_data, "currency") or "").lower()
-            if not currency:
-                raise missing(f"{where}[price_data][currency]")
-            unit_amount = as_int(price_data, "unit_amount", required=True, minimum=0) or 0
-            name = as_str(as_dict(price_data, "product_data"), "name")
-            if not name:
-                raise missing(f"{where}[price_data][product_data][name]")
-            quantity = as_int(item, "quantity", required=True, minimum=1) or 1
+            prices = f"{where}[price_data]"
+            currency = (as_str(price_data, "currency", required=True, prefix=prices) or "").lower()
+            unit_amount = as_int(price_data, "unit_amount", required=True, minimum=0, prefix=prices) or 0
+            products = f"{prices}[product_data]"
+            name = as_str(as_dict(price_data, "product_data"), "name", required=True, prefix=products)
+            quantity = as_int(item, "quantity", required=True, minimum=1, prefix=where) or 1
             currencies.add(currency)
             line_items.append(
                 {
