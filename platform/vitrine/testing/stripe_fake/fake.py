@@ -788,6 +788,7 @@ class StripeFake:
                 mode=asdict(self.deliverer.mode),
                 holding=len(self.deliverer.held) if self.deliverer.holding else None,
                 webhooks=self.deliverer.webhooks,
+                deauthorized=set(self.state.deauthorized),
             )
         return Response.html(200, text)
 

@@ -197,6 +197,7 @@ def dashboard_page(
     mode: dict[str, Any],
     holding: int | None,
     webhooks: Webhooks,
+    deauthorized: set[str],
 ) -> str:
     """The fake's own dashboard for the demo: sessions, payments, accounts, disputes, webhooks, with controls."""
     sections: list[str] = []
@@ -240,12 +241,16 @@ def dashboard_page(
     sections.append(f"<h2>Litiges</h2><ul>{disputes or '<li>Aucun</li>'}</ul>")
     accounts = "".join(
         f"<li><code>{escape(a['id'])}</code> {escape(a['business_profile'].get('name') or a.get('email') or '')} : "
-        f"virements {escape(str(a['capabilities'].get('transfers', '—')))}, "
-        f"à faire : {escape(', '.join(a['requirements']['currently_due']) or 'rien')}"
-        + _button(f"/_fake/accounts/{a['id']}/complete", "Tout compléter")
-        + _button(f"/_fake/accounts/{a['id']}/leave_due", "Laisser quelque chose à faire", css="secondary")
-        + _button(f"/_fake/accounts/{a['id']}/payout", "Virement bancaire échoué", css="secondary", failed="true")
-        + _button(f"/_fake/accounts/{a['id']}/deauthorize", "Révoquer l'accès", css="danger")
+        + (
+            "accès révoqué par la boutique"
+            if a["id"] in deauthorized
+            else f"virements {escape(str(a['capabilities'].get('transfers', '—')))}, "
+            f"à faire : {escape(', '.join(a['requirements']['currently_due']) or 'rien')}"
+            + _button(f"/_fake/accounts/{a['id']}/complete", "Tout compléter")
+            + _button(f"/_fake/accounts/{a['id']}/leave_due", "Laisser quelque chose à faire", css="secondary")
+            + _button(f"/_fake/accounts/{a['id']}/payout", "Virement bancaire échoué", css="secondary", failed="true")
+            + _button(f"/_fake/accounts/{a['id']}/deauthorize", "Révoquer l'accès", css="danger")
+        )
         + "</li>"
         for a in _rows(objects, "account")
     )
