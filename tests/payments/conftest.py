@@ -31,5 +31,12 @@ def payments_on(settings, stripe_fake: StripeFake) -> StripeFake:
     """Online payment switched on in this process, Stripe being the fake."""
     for name, value in stripe_fake.settings().items():
         setattr(settings, name, value)
+    settings.STRIPE_API_VERSION = ""
     settings.PAYMENTS_ONLINE = True
     return stripe_fake
+
+
+@pytest.fixture
+def stripe_settings(settings, payments_on: StripeFake):
+    """The same, for the tests that want the settings object."""
+    return settings

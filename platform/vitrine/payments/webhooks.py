@@ -24,6 +24,7 @@ from vitrine.common.tasks import task_send, task_send_on_commit
 from vitrine.payments import settlement, stripe_api
 from vitrine.payments.inbox.models import StripeAccountRoute, StripeEvent
 from vitrine.payments.models import CartPayment
+from vitrine.payments.services_accounts import shop_stripe_account_apply, shop_stripe_account_deauthorize
 
 logger = logging.getLogger(__name__)
 Endpoint = StripeEvent.Endpoint
@@ -161,14 +162,10 @@ def _dispatch(row: StripeEvent) -> bool:
     obj = row.payload["data"]["object"]
     kind = row.type
     if kind in ("account.updated",):
-        from vitrine.payments.services_accounts import shop_stripe_account_apply
-
         account = stripe_api.call(stripe_api.client().v1.accounts.retrieve, row.account or _id(obj))
         shop_stripe_account_apply(account=account)
         return True
     if kind == "account.application.deauthorized":
-        from vitrine.payments.services_accounts import shop_stripe_account_deauthorize
-
         shop_stripe_account_deauthorize(account_id=row.account)
         return True
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
