@@ -10,6 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django_tenants.utils import tenant_context
 
 from vitrine.orders.cart import cart_add
@@ -120,6 +121,7 @@ def test_the_receipt_by_the_orders_link_names_the_shop_as_seller_with_vat_lines(
     order = online_order(bijoux, money="captured", lines=LINES, at=AT)
     path = _link(order)
     client = client_on(in_nancy)
+    connection.set_schema_to_public()  # as a request finds the connection
     client.get(path)  # the host's route and the territory's address, cached from then on
     # when
     with django_assert_num_queries(4):  # the order with its shop, commune and payment; lines; events; cart payment

@@ -45,7 +45,7 @@ def _euros(amount_cents: int) -> str:
 def _moment(value: datetime) -> str:
     """ "lundi 7 décembre à 14:30", in the territory's time zone (called with its language active)."""
     local = timezone.localtime(value, territory_zone())
-    return _("%(day)s at %(time)s") % {"day": day_label(local.date()), "time": local.strftime("%H:%M")}
+    return _("%(day)s at %(time)s") % {"day": day_label(local.date()).lower(), "time": local.strftime("%H:%M")}
 
 
 def _territory() -> str:

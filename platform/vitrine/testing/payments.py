@@ -70,7 +70,6 @@ def online_order(
     for authorisation, +1 h capture, +2 days transfer, +3 days refund."""
     assert money in MONEY_STATES, money
     at = at or timezone.now()
-    total = sum((Decimal(price) * quantity for _, price, quantity, _ in lines), Decimal("0.00"))
     order_status = (
         status
         or {
@@ -84,28 +83,18 @@ def online_order(
         }[money]
     )
     cart = cart or CartPaymentFactory(email=email, authorised_at=at)
-    order = Order.objects.create(
-        shop=shop,
-        customer=customer,
-        customer_name=name,
-        email=email,
-        phone="0612345678",
+    order = _order_make(
+        shop,
         status=order_status,
-        pickup_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(6)),
-        pickup_starts_at=at + timedelta(days=1),
-        pickup_ends_at=at + timedelta(days=1, minutes=30),
-        total=total,
+        lines=lines,
+        customer=customer,
+        name=name,
+        email=email,
+        at=at,
+        key=cart.checkout_key,
         paid_online=True,
-        idempotency_key=cart.checkout_key,
-        refusal_reason="Rupture de stock" if order_status == Order.Status.REFUSED else "",
-        collected_at=at + timedelta(days=2) if order_status == Order.Status.COLLECTED else None,
     )
-    Order.objects.filter(pk=order.pk).update(created_at=at)
-    order.created_at = at
-    OrderLine.objects.bulk_create(
-        OrderLine(order=order, title=title, unit_price=Decimal(price), quantity=quantity, vat_rate=Decimal(rate))
-        for title, price, quantity, rate in lines
-    )
+    total = order.total
     amount = cents(total)
     captured = amount if money in ("captured", "transferred", "refunded", "reversed") else 0
     transferred = amount - commission_cents if money in ("transferred", "reversed") else 0
@@ -148,5 +137,54 @@ def online_order(
             "cancelled_at",
             "authorised_at",
         ]
+    )
+    return order
+
+
+def counter_order(
+    shop,
+    *,
+    status: str = Order.Status.ACCEPTED,
+    lines: tuple[tuple[str, str, int, str], ...] = (("Bague argent", "24.90", 1, "20.0"),),
+    at: datetime | None = None,
+) -> Order:
+    """An order of `shop` to pay at the counter (no online payment), with its lines."""
+    at = at or timezone.now()
+    return _order_make(
+        shop,
+        status=status,
+        lines=lines,
+        customer=None,
+        name="Paul Durand",
+        email="paul@example.fr",
+        at=at,
+        key=uuid.uuid4(),
+        paid_online=False,
+    )
+
+
+def _order_make(shop, *, status, lines, customer, name, email, at, key, paid_online) -> Order:
+    total = sum((Decimal(price) * quantity for _, price, quantity, _ in lines), Decimal("0.00"))
+    order = Order.objects.create(
+        shop=shop,
+        customer=customer,
+        customer_name=name,
+        email=email,
+        phone="0612345678",
+        status=status,
+        pickup_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(6)),
+        pickup_starts_at=at + timedelta(days=1),
+        pickup_ends_at=at + timedelta(days=1, minutes=30),
+        total=total,
+        paid_online=paid_online,
+        idempotency_key=key,
+        refusal_reason="Rupture de stock" if status == Order.Status.REFUSED else "",
+        collected_at=at + timedelta(days=2) if status == Order.Status.COLLECTED else None,
+    )
+    Order.objects.filter(pk=order.pk).update(created_at=at)
+    order.created_at = at
+    OrderLine.objects.bulk_create(
+        OrderLine(order=order, title=title, unit_price=Decimal(price), quantity=quantity, vat_rate=Decimal(rate))
+        for title, price, quantity, rate in lines
     )
     return order
