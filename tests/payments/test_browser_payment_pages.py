@@ -88,7 +88,7 @@ def _fits_the_phone(page) -> None:
 def test_receipt_and_payouts_on_a_phone(phone_page, phone_pages, page, base_url, screenshot, orm):
     from playwright.sync_api import expect
 
-    from vitrine.testing.browser import territory_sign_in
+    from vitrine.testing.browser import axe_violations, territory_sign_in
     from vitrine.testing.factories import DEFAULT_PASSWORD
     from vitrine.testing.two_factor import totp_code_for
 
@@ -104,6 +104,7 @@ def test_receipt_and_payouts_on_a_phone(phone_page, phone_pages, page, base_url,
         expect(phone.locator(".receipt-vat tbody tr")).to_have_count(2)
         expect(phone.get_by_text("intermédiaire de paiement")).to_be_visible()
         _fits_the_phone(phone)
+        assert axe_violations(phone) == []
         screenshot(phone, "payments-receipt-phone")
         # as printed: the sheet alone, without the site's header, footer and buttons
         phone.emulate_media(media="print")
@@ -120,10 +121,16 @@ def test_receipt_and_payouts_on_a_phone(phone_page, phone_pages, page, base_url,
         expect(merchant.locator(".payouts li")).to_have_count(3)
         expect(merchant.get_by_text(re.compile("Repris : − 19,00"))).to_be_visible()
         _fits_the_phone(merchant)
+        assert axe_violations(merchant) == []
         screenshot(merchant, "payments-payouts-phone")
         with merchant.expect_download() as download:
             merchant.get_by_role("link", name="Toutes les commandes payées en ligne (CSV)").click()
         assert download.value.suggested_filename.startswith("paiements-en-ligne-")
+        # the board says the order paid online is not to be paid at the counter
+        merchant.goto(base_url("nancy", "/pro/commandes/historique/"))
+        expect(merchant.get_by_text("Payée en ligne : rien à encaisser au comptoir").first).to_be_visible()
+        assert axe_violations(merchant) == []
+        screenshot(merchant, "payments-merchant-history-phone")
 
         # the team's reconciliation, on a computer
         code = orm(totp_code_for, "nancy", world["staff"])
@@ -133,6 +140,7 @@ def test_receipt_and_payouts_on_a_phone(phone_page, phone_pages, page, base_url,
         page.goto(base_url("nancy", f"/equipe/paiements/rapprochement/?mois={world['reco_month']}"))
         expect(page.get_by_role("heading", level=1)).to_have_text("Rapprochement des paiements en ligne")
         expect(page.get_by_text("✓ tombe juste").first).to_be_visible()
+        assert axe_violations(page) == []
         screenshot(page, "payments-reconciliation-desktop")
     finally:
         orm(_world_remove, world)
