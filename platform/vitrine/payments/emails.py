@@ -26,12 +26,12 @@ from vitrine.payments.models import CartPayment, OrderPayment
 from vitrine.shops.opening import territory_zone
 
 # Why an order of the cart was not charged: the template words each.
-NOT_CHARGED_WHY = {
+NOT_CHARGED_WHY: dict[str, str] = {
     Order.Status.REFUSED: "refused",
     Order.Status.CANCELLED: "cancelled",
 }
 # Why an order was refunded.
-REFUNDED_WHY = {
+REFUNDED_WHY: dict[str, str] = {
     Order.Status.NOT_COLLECTED: "not_collected",
     Order.Status.CANCELLED: "cancelled",
     Order.Status.REFUSED: "refused",

@@ -10,6 +10,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 import factory
 from django.utils import timezone
@@ -82,7 +83,8 @@ def online_order(
             "reversed": Order.Status.CANCELLED,
         }[money]
     )
-    cart = cart or CartPaymentFactory(email=email, authorised_at=at)
+    if cart is None:
+        cart = cast(CartPayment, CartPaymentFactory(email=email, authorised_at=at))
     order = _order_make(
         shop,
         status=order_status,
