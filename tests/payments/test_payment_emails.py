@@ -10,6 +10,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from vitrine.notifications.models import OutboxEmail
+from vitrine.orders.lifecycle import order_transition
 from vitrine.orders.links import order_by_link
 from vitrine.payments.emails import (
     payment_authorised_email_send,
@@ -17,7 +18,7 @@ from vitrine.payments.emails import (
     payment_refunded_email_send,
 )
 from vitrine.testing.factories import ShopFactory
-from vitrine.testing.payments import CartPaymentFactory, online_order
+from vitrine.testing.payments import CartPaymentFactory, counter_order, online_order
 
 PARIS = ZoneInfo("Europe/Paris")
 AT = datetime(2026, 12, 7, 10, 0, tzinfo=PARIS)  # a Monday
@@ -130,3 +131,25 @@ def test_refunded_says_how_much_why_and_when_it_shows(shops, money, status, expe
     (link,) = _links(email.body)
     token = link.rstrip("/").rsplit("/", 1)[-1]
     assert order_by_link(token=token)[0].pk == order.pk  # the link opens this very order
+
+
+def test_an_order_paid_online_is_never_to_pay_at_the_counter_in_the_placed_emails(shops):
+    # given an order paid online, its payment authorised
+    order = online_order(shops["bijoux"], money="authorised", status="pending_payment", at=AT)
+    # when it is placed
+    order_transition(order=order, to="placed", actor=None)
+    # then neither the shopper nor the shop reads that it is to be paid at pickup
+    to_shopper = OutboxEmail.objects.get(to=["claire@example.fr"])
+    to_shop = OutboxEmail.objects.get(to=[shops["bijoux"].email], subject__contains=order.pickup_code)
+    assert "Payé en ligne : 24,90\xa0€. Rien à régler au retrait." in to_shopper.body
+    assert "à régler au retrait :" not in to_shopper.body
+    assert "Payée en ligne : 24,90\xa0€. Rien à encaisser au comptoir." in to_shop.body
+    assert "Total à encaisser" not in to_shop.body
+
+
+def test_an_order_to_pay_at_the_counter_still_says_so(shops):
+    order = counter_order(shops["bijoux"], status="pending_payment", at=AT)
+    order_transition(order=order, to="placed", actor=None)
+    assert "Total à régler au retrait : 24,90\xa0€" in OutboxEmail.objects.get(to=["paul@example.fr"]).body
+    shop_email = OutboxEmail.objects.get(to=[shops["bijoux"].email], subject__contains=order.pickup_code)
+    assert "Total à encaisser : 24,90\xa0€" in shop_email.body
