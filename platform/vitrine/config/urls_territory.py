@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("csp-rapport/", csp_report, name="csp_report"),
     path("langue/", set_language, name="set_language"),
+    path("compte/commandes/", include("vitrine.payments.urls_account")),  # a receipt
     path("compte/commandes/", include("vitrine.orders.urls_account")),
     # The privacy notice moved to /confidentialite/ with the other legal pages (vitrine.legal).
     path("compte/confidentialite/", RedirectView.as_view(pattern_name="legal_privacy", permanent=True)),
