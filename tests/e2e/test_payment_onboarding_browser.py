@@ -173,6 +173,24 @@ def _fits_the_phone(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
 
 
+def _wcag_violations(page) -> list[str]:
+    """What axe-core finds against WCAG 2.1 A/AA on the page (as tests/e2e/test_accessibility.py checks).
+
+    The page is opened again first, without its one-time message: the base template's messages list
+    carries role="status", which axe reports as list items outside a list (on every page of the site).
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(page.url)
+
+    options = {
+        "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+        "resultTypes": ["violations"],
+    }
+    results = Axe().run(page, options=options)
+    return [f"{page.url} {v['id']}: {v['help']}" for v in results.response["violations"]]
+
+
 def test_owner_sets_up_online_payment_on_a_phone(stripe_web, phone_page, screenshot, orm, shop_owner):
     fake, port = stripe_web
     page = phone_page
@@ -185,6 +203,7 @@ def test_owner_sets_up_online_payment_on_a_phone(stripe_web, phone_page, screens
     expect(page.locator("#etat")).to_contain_text("Pas encore configuré")
     expect(page.get_by_text("commission du territoire (2,5 %)", exact=False)).to_be_visible()
     assert _fits_the_phone(page)
+    assert _wcag_violations(page) == []
     screenshot(page, "payment-onboarding-1-start")
 
     # when they tap the button: Stripe's (fake) onboarding page, saying it is a test double
@@ -201,6 +220,7 @@ def test_owner_sets_up_online_payment_on_a_phone(stripe_web, phone_page, screens
     expect(page.locator("#etat")).to_contain_text("Il reste des informations à donner à Stripe :")
     expect(page.locator("#etat")).to_contain_text("votre RIB (compte bancaire)")
     assert _fits_the_phone(page)
+    assert _wcag_violations(page) == []
     screenshot(page, "payment-onboarding-3-left-to-do")
 
     # when they continue on Stripe and complete everything
@@ -216,6 +236,7 @@ def test_owner_sets_up_online_payment_on_a_phone(stripe_web, phone_page, screens
     assert account_id.startswith("acct_") and active
     assert len(fake.requests_to("/v1/accounts", "POST")) == 1
     assert _fits_the_phone(page)
+    assert _wcag_violations(page) == []
     screenshot(page, "payment-onboarding-4-active")
 
     # when they choose to be paid online only
@@ -258,6 +279,7 @@ def test_the_team_reads_the_shops_states_and_sets_the_policy_on_a_phone(stripe_w
     expect(page.locator(".messages")).to_contain_text("Règles de paiement enregistrées")
     assert orm(_policy_now) == (True, True, 250, 50, 72)
     assert _fits_the_phone(page)
+    assert _wcag_violations(page) == []
     screenshot(page, "payment-staff-list-and-policy")
 
     # and a commission above 30 % is refused, in French, changing nothing
