@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from vitrine.testing.browser import territory_sign_in
+from vitrine.testing.browser import axe_violations, territory_sign_in
 
 pytestmark = pytest.mark.browser
-
-WCAG_21_AA = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-    "resultTypes": ["violations"],
-}
 
 
 def _world_make() -> dict:
@@ -70,14 +65,7 @@ def _world_remove(world: dict) -> None:
         User.objects.filter(email__in=[world["shopper"], world["merchant"]]).delete()
 
 
-def _violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=WCAG_21_AA)
-    return [
-        f"{page.url} {v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
-        for v in results.response["violations"]
-    ]
+_violations = axe_violations
 
 
 def test_shopper_and_merchant_pages_meet_wcag_21_aa(phone_page, phone_pages, base_url, orm, screenshot):

@@ -686,11 +686,8 @@ def test_reset_forgets_everything(stripe_fake, stripe_client):
 
 
 @pytest.fixture
-def vitrine_stripe(settings, stripe_fake):
+def vitrine_stripe(stripe_settings):
     """Vitrine's own Stripe door (payments.stripe_api), configured for the fake."""
-    for name, value in stripe_fake.settings().items():
-        setattr(settings, name, value)
-    settings.STRIPE_API_VERSION = ""
     from vitrine.payments import stripe_api
 
     return stripe_api
@@ -751,3 +748,87 @@ def test_http_controls_drive_the_fake_from_another_process(stripe_fake, stripe_c
     assert "Double de test" in dashboard and session.id[:20] in dashboard
     log = requests.get(f"{control}/requests", params={"path": "/v1/checkout/sessions"}, timeout=5).json()
     assert [(entry["method"], entry["params"]["mode"]) for entry in log] == [("POST", "payment")]
+
+
+def test_an_authorisation_left_uncaptured_for_seven_days_lapses(stripe_fake, stripe_client):
+    # given
+    intent = authorised_intent(stripe_fake, stripe_client)
+
+    # when
+    stripe_fake.clock_advance(7 * 24 * 3600)
+
+    # then
+    lapsed = stripe_client.v1.payment_intents.retrieve(intent.id)
+    assert (lapsed.status, lapsed.cancellation_reason) == ("canceled", "automatic")
+    assert [event["type"] for event in stripe_fake.events[-2:]] == ["charge.expired", "payment_intent.canceled"]
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        stripe_client.v1.payment_intents.capture(intent.id)
+    assert refused.value.code == "payment_intent_unexpected_state"
+
+
+def test_signed_gives_a_body_and_header_stripe_accepts(stripe_fake, stripe_client):
+    # given
+    stripe_fake.webhooks = Webhooks(platform=WebhookEndpoint("http://127.0.0.1:9/", PLATFORM_SECRET))
+    stripe_fake.delivery.drop = True
+    authorised_intent(stripe_fake, stripe_client)
+    event = stripe_fake.events_of("checkout.session.completed")[0]
+
+    # when
+    body, signature = stripe_fake.signed(event)
+    _, stale = stripe_fake.signed(event, timestamp_shift=-301)
+
+    # then
+    assert stripe.Webhook.construct_event(body, signature, PLATFORM_SECRET).id == event["id"]
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(body, stale, PLATFORM_SECRET)
+
+
+def test_login_link_opens_the_shops_express_dashboard(stripe_fake, stripe_client):
+    # given
+    intent = authorised_intent(stripe_fake, stripe_client)
+    stripe_client.v1.payment_intents.capture(intent.id)
+    shop = shop_account(stripe_fake, stripe_client)
+    stripe_client.v1.transfers.create(
+        params={"amount": 1234, "currency": "eur", "destination": shop, "source_transaction": intent.latest_charge}
+    )
+
+    # when
+    link = stripe_client.v1.accounts.login_links.create(shop)
+
+    # then
+    page = requests.get(link.url, timeout=5)
+    assert page.status_code == 200 and "Double de test" in page.text and "12,34" in page.text
+    with_items = stripe_client.v1.checkout.sessions.retrieve(
+        session_create(stripe_client).id, params={"expand": ["line_items"]}
+    )
+    assert [item.amount_total for item in with_items.line_items.data] == [1500, 2500]
+
+
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [
+        ({"expires_at": int(time.time()) + 600}, "expires_at"),
+        ({"metadata": {"orders": ",".join(str(n) for n in range(200))}}, "metadata[orders]"),
+        (
+            {
+                "line_items": [
+                    {"price_data": {"currency": "eur", "unit_amount": 49, "product_data": {"name": "x"}}, "quantity": 1}
+                ]
+            },
+            "line_items",
+        ),
+        (
+            {"line_items": [{"price_data": {"currency": "eur", "unit_amount": 100, "product_data": {"name": "x"}}}]},
+            "line_items[0][quantity]",
+        ),
+        ({"success_url": None}, "success_url"),
+    ],
+)
+def test_sessions_stripe_would_refuse_are_refused(stripe_fake, stripe_client, extra, param):
+    # when
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        session_create(stripe_client, **extra)
+
+    # then
+    assert refused.value.http_status == 400 and refused.value.param == param
+    assert stripe_fake.events == []

@@ -5,11 +5,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from vitrine.common.views import csp_report, healthz, media_serve, set_language
+from vitrine.payments.views_checkout import checkout as payments_checkout
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("csp-rapport/", csp_report, name="csp_report"),
     path("langue/", set_language, name="set_language"),
+    path("compte/commandes/", include("vitrine.payments.urls_account")),  # a receipt
     path("compte/commandes/", include("vitrine.orders.urls_account")),
     # The privacy notice moved to /confidentialite/ with the other legal pages (vitrine.legal).
     path("compte/confidentialite/", RedirectView.as_view(pattern_name="legal_privacy", permanent=True)),
@@ -30,6 +32,8 @@ urlpatterns = [
     # Shoppers: search, cart and orders, shops, storefronts, categories, products.
     path("recherche/", include("vitrine.search.urls")),
     path("panier/paiement/", include("vitrine.payments.urls_checkout")),
+    # The checkout, with the online payment step when it is on (payments calls orders' checkout page).
+    path("panier/commande/", payments_checkout, name="checkout"),
     path("panier/", include("vitrine.orders.urls")),
     path("", include("vitrine.legal.urls")),
     path("commande/", include("vitrine.payments.urls_link")),

@@ -11,6 +11,7 @@ import io
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -233,11 +234,13 @@ def text_unescape(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS) else text
 
 
-def csv_write(rows: list[list]) -> bytes:
-    """The table as French Excel opens it directly: UTF-8 with a BOM, semicolons, decimal commas."""
+def csv_write(rows: list[list], *, header: Sequence[str] = COLUMNS) -> bytes:
+    """The table as French Excel opens it directly: UTF-8 with a BOM, semicolons, decimal commas, text cells
+    a spreadsheet would run as formulas quoted (text_escape). `header`: the catalogue's columns unless given
+    (the payments' exports use it too)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow([_french_text(name) for name in header])
     for row in rows:
         writer.writerow([_french_text(value) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

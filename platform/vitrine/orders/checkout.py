@@ -373,6 +373,7 @@ def _order_place(
                     variant_name=line.variant.name if line.variant else "",
                     unit_price=pricing.unit_price(product=line.product, variant=line.variant),
                     quantity=line.quantity,
+                    vat_rate=line.product.vat_rate,
                     stock_reserved=line.pk in reserved,
                 )
                 for line in shop_lines

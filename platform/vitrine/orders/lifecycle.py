@@ -322,6 +322,7 @@ def _email_context(order: Order, *, lines: list[OrderLine] | None, with_lines: b
             "phone": order.phone or "—",
             "code": order.pickup_code,
             "total": euros(order.total),
+            "paid_online": order.paid_online,  # then nothing is to be paid at the counter
             "reason": order.refusal_reason,
             "shop": shop.name,
             "address": (

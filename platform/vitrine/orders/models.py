@@ -207,6 +207,8 @@ class OrderLine(models.Model):
     variant_name = models.CharField(max_length=80, blank=True)
     unit_price = models.DecimalField(max_digits=9, decimal_places=2)
     quantity = models.PositiveIntegerField()
+    # The product's VAT rate (%) when it was ordered: the shop's receipt splits its VAT by rate.
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=1, default=Decimal("20.0"))
     # Whether stock was taken at checkout (and so must be given back on release).
     stock_reserved = models.BooleanField(default=False)
 

@@ -242,7 +242,9 @@ def slots_by_day(slots: list[Slot]) -> list[tuple[str, list[Slot]]]:
 
 
 def _order_queryset() -> QuerySet[Order]:
-    return Order.objects.select_related("shop__commune").prefetch_related("lines")
+    # "payment": the order's online payment (vitrine.payments, named here only as a relation):
+    # the shop's pages say whether it is paid online, in the same query.
+    return Order.objects.select_related("shop__commune", "payment").prefetch_related("lines")
 
 
 def orders_for_checkout(*, idempotency_key: UUID) -> list[Order]:
@@ -391,8 +393,8 @@ class DaySummary:
     day: date
     orders: list[Order]  # the day's pickups, by pickup time
     counts: list[tuple[str, str, int]]  # (status, label, number), statuses with at least one order
-    collected_amount: Decimal  # the till: orders handed over that day, whatever their pickup day
-    expected_amount: Decimal  # the day's pickups still to be paid at the counter (Order.AWAITING_PICKUP)
+    collected_amount: Decimal  # the till: orders handed over that day, whatever their pickup day, paid there
+    expected_amount: Decimal  # the day's pickups still to be paid at the counter (Order.AWAITING_PICKUP, not online)
     to_prepare: list[Order]  # placed or accepted
     waiting: list[Order]  # ready, not collected yet
     not_collected: list[Order]
@@ -418,15 +420,23 @@ def merchant_day_summary(*, shop: Shop, day: date) -> DaySummary:
     for order in orders:
         by_status.setdefault(order.status, []).append(order)
 
+    # The till's figures: an order paid online is not paid at the counter (never asked for twice).
     def amount(*statuses: str) -> Decimal:
-        return sum((o.total for status in statuses for o in by_status.get(status, [])), Decimal("0.00"))
+        return sum(
+            (o.total for status in statuses for o in by_status.get(status, []) if not o.paid_online), Decimal("0.00")
+        )
 
     return DaySummary(
         day=day,
         orders=orders,
         counts=[(s.value, str(s.label), len(by_status[s])) for s in SUMMARY_STATUSES if s in by_status],
         collected_amount=sum(
-            (o.total for o in fetched if o.collected_at is not None and start <= o.collected_at < end), Decimal("0.00")
+            (
+                o.total
+                for o in fetched
+                if o.collected_at is not None and start <= o.collected_at < end and not o.paid_online
+            ),
+            Decimal("0.00"),
         ),
         expected_amount=amount(*Order.AWAITING_PICKUP),
         to_prepare=[o for o in orders if o.status in TO_PREPARE],
@@ -444,7 +454,7 @@ def account_orders(*, user) -> QuerySet[Order]:
 
 
 def _order_page_queryset() -> QuerySet[Order]:
-    return Order.objects.select_related("shop__commune").prefetch_related("lines", "events")
+    return Order.objects.select_related("shop__commune", "payment").prefetch_related("lines", "events")
 
 
 def account_order_get(*, user, order_id: int) -> Order | None:

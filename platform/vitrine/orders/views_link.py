@@ -22,8 +22,11 @@ from vitrine.orders.links import OrderLinkExpired, OrderLinkInvalid, order_by_li
 from vitrine.orders.views import order_cancel_step
 
 
-def _by_link(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Open the link's order for `view(request, token, order, proof)`, or answer 404 / 410."""
+def order_link_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Open the link's order for `view(request, token, order, proof)`, or answer 404 / 410.
+
+    The pages reached by an order's link (here, and the payments app's receipt) wear it.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, token: str) -> HttpResponse:
@@ -53,7 +56,7 @@ def _by_link(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 @require_http_methods(["GET"])
-@_by_link
+@order_link_view
 def order_link(request: HttpRequest, token: str, order, proof) -> HttpResponse:
     return render(
         request,
@@ -63,7 +66,7 @@ def order_link(request: HttpRequest, token: str, order, proof) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_by_link
+@order_link_view
 def order_link_cancel(request: HttpRequest, token: str, order, proof) -> HttpResponse:
     back = reverse("order_link", kwargs={"token": token})
     return order_cancel_step(request, order=order, proof=proof, back=back) or redirect(back)

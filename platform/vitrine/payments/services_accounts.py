@@ -72,7 +72,7 @@ def _row_locked(shop: Shop) -> ShopPayment:
 
 
 @transaction.atomic
-def _account_ensure(*, shop: Shop, actor: User) -> ShopPayment:
+def shop_stripe_account_ensure(*, shop: Shop, actor: User) -> ShopPayment:
     """The shop's row with its connected account: created on Stripe and recorded here the first time.
 
     The row is locked during the call, so two clicks make one request; Stripe unreachable rolls
@@ -117,7 +117,7 @@ def shop_stripe_account_onboard(*, shop: Shop, actor: User, return_url: str, ref
     if shop.status != Shop.Status.APPROVED:
         # An account is opened for a shop the team has approved: applications and suspended shops wait.
         raise ValidationError(_("Online payment opens once the territory's team has approved your shop."))
-    row = _account_ensure(shop=shop, actor=actor)
+    row = shop_stripe_account_ensure(shop=shop, actor=actor)
     return _link_create(shop=shop, row=row, actor=actor, return_url=return_url, refresh_url=refresh_url)
 
 

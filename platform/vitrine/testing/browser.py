@@ -42,3 +42,21 @@ def territory_sign_in(page, email: str, password: str, *, url: str | None = None
     if code is not None:
         browser_code_give(page, code)
     page.wait_for_load_state()
+
+
+WCAG_21_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+def axe_violations(page) -> list[str]:
+    """What axe-core finds against WCAG 2.1 A/AA on the page as shown, one line per rule broken."""
+    # A dev dependency, loaded only by the browser tests that check a page.
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=WCAG_21_AA)
+    return [
+        f"{page.url} {v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in results.response["violations"]
+    ]

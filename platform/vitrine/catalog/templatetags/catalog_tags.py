@@ -26,6 +26,14 @@ def euros(value) -> str:
 
 
 @register.filter
+def cents(value) -> str:
+    """Format integer cents (payments' unit) in euros: 1230 -> "12,30 €"; nothing for no value."""
+    if value in (None, ""):
+        return ""
+    return money.euros(Decimal(int(value)) / 100)
+
+
+@register.filter
 def price_input(value) -> str:
     """A price as the merchant types it back into a form: "12,50" (French) or "12.50"."""
     if value in (None, ""):

@@ -30,7 +30,7 @@ _directives = {
     "img-src": [SELF, "data:", "blob:", *_media_origins],
     "font-src": [SELF],
     "connect-src": [SELF],
-    "form-action": [SELF, *_stripe_pages],
+    "form-action": [SELF, *(_stripe_pages if env("STRIPE_SECRET_KEY", default="") else [])],
     "frame-ancestors": [NONE],
     "base-uri": [SELF],
     "object-src": [NONE],

@@ -8,6 +8,7 @@ Stripe misbehave (`fail_next`, `hang_next`, `crash_after_applying_next`, `delive
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import json
 import logging
@@ -38,7 +39,14 @@ from vitrine.testing.stripe_fake.params import (
     new_id,
 )
 from vitrine.testing.stripe_fake.state import LIST_FILTERS, StripeState
-from vitrine.testing.stripe_fake.webhooks import Deliverer, Delivery, DeliveryMode, WebhookEndpoint, Webhooks
+from vitrine.testing.stripe_fake.webhooks import (
+    Deliverer,
+    Delivery,
+    DeliveryMode,
+    WebhookEndpoint,
+    Webhooks,
+    signed,
+)
 
 logger = logging.getLogger("vitrine.testing.stripe_fake")
 
@@ -161,6 +169,7 @@ ROUTES = (
         lambda s, c, p, ids: s.account_update(c, p, ids[0]),
         "metadata email business_profile",
     ),
+    _route("POST", f"/v1/accounts/{_ID}/login_links", lambda s, c, p, ids: s.login_link_create(c, p, ids[0]), ""),
     _route(
         "POST",
         "/v1/account_links",
@@ -353,6 +362,14 @@ class StripeFake:
         """Every delivery attempt, in the order they were made."""
         return list(self.deliverer.deliveries)
 
+    def signed(self, event: Obj, *, secret: str | None = None, timestamp_shift: int = 0) -> tuple[bytes, str]:
+        """The event's body and Stripe-Signature header, signed with its endpoint's secret (or `secret`)."""
+        endpoint = self.deliverer.endpoint(self.deliverer.target_of(event))
+        key = secret or (endpoint.secret if endpoint else None)
+        if key is None:
+            raise ValueError(f"No webhook endpoint (so no secret) for {event['type']}: pass `secret`.")
+        return signed(event, key, timestamp_shift=timestamp_shift)
+
     def get(self, object_id: str) -> Obj:
         """A copy of a stored object (any kind), for assertions."""
         with self.state.lock:
@@ -467,7 +484,7 @@ class StripeFake:
         """Run an in-process operation under the lock, then queue the events it emitted."""
         with self.state.lock:
             try:
-                return operation()
+                return copy.deepcopy(operation())  # a copy: the test holds a snapshot, not the fake's state
             finally:
                 self.deliverer.enqueue(self.state.take_outbox())
 
@@ -504,22 +521,13 @@ class StripeFake:
     ) -> Response:
         if path == "/" and method == "GET":
             return self._dashboard()
-        if path.startswith(("/pay/", "/onboarding/")):
+        if path.startswith(("/pay/", "/onboarding/", "/express/")):
             return self._page(method, path, params, events)
         if not path.startswith("/v1/"):
             return Response.json(404, StripeError(f"Unrecognized request URL ({method}: {path}).", status=404).body())
-        authorization = headers.get("Authorization") or ""
-        key = authorization.removeprefix("Bearer ").strip()
-        if not authorization.startswith("Bearer ") or not key:
-            return self._error(
-                StripeError(
-                    "You did not provide an API key. You need to provide your API key in the Authorization header, "
-                    "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
-                    status=401,
-                )
-            )
-        if not key.startswith(("sk_test_", "rk_test_")):
-            return self._error(StripeError(f"Invalid API Key provided: {key[:8]}***", status=401))
+        refusal = self._authentication_refusal(headers)
+        if refusal is not None:
+            return refusal
         fault = self._take_fault(method, path, ("fail", "hang"))
         if fault is not None and fault.kind == "fail":
             return Response.json(
@@ -534,6 +542,39 @@ class StripeFake:
         if route is None:
             return self._error(StripeError(f"Unrecognized request URL ({method}: {path}).", status=404))
         call = Call(new_id("req", 14), record.idempotency_key if method == "POST" else None, record.stripe_account)
+        response = self._idempotent(method, path, params, route, ids, call, record, events)
+        if method == "POST" and self._take_fault(method, path, ("crash",)) is not None:
+            return Response(0, drop=True)
+        return response
+
+    def _authentication_refusal(self, headers: Message) -> Response | None:
+        """Stripe's 401 without a Bearer key, or with a key that is not a test key."""
+        authorization = headers.get("Authorization") or ""
+        key = authorization.removeprefix("Bearer ").strip()
+        if not authorization.startswith("Bearer ") or not key:
+            return self._error(
+                StripeError(
+                    "You did not provide an API key. You need to provide your API key in the Authorization header, "
+                    "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+                    status=401,
+                )
+            )
+        if not key.startswith(("sk_test_", "rk_test_")):
+            return self._error(StripeError(f"Invalid API Key provided: {key[:8]}***", status=401))
+        return None
+
+    def _idempotent(
+        self,
+        method: str,
+        path: str,
+        params: Params,
+        route: _Route,
+        ids: tuple[str, ...],
+        call: Call,
+        record: RecordedRequest,
+        events: list[Obj],
+    ) -> Response:
+        """Run the call, or replay the answer stored under its idempotency key (same key, other call: an error)."""
         with self.state.lock:
             stored_key = (call.stripe_account or "", call.idempotency_key or "")
             stored = self._idempotency.get(stored_key) if call.idempotency_key else None
@@ -561,9 +602,7 @@ class StripeFake:
                 )
             if call.idempotency_key:
                 response.headers["Idempotency-Key"] = call.idempotency_key
-        if method == "POST" and self._take_fault(method, path, ("crash",)) is not None:
-            return Response(0, drop=True)
-        return response
+            return response
 
     def _route(self, method: str, path: str) -> tuple[_Route | None, tuple[str, ...]]:
         for route in ROUTES:
@@ -612,6 +651,8 @@ class StripeFake:
                     return self._challenge_page(method, parts[1], params)
                 if parts[0] == "onboarding" and len(parts) == 2:
                     return self._onboarding_page(method, parts[1], params)
+                if parts[0] == "express" and len(parts) == 2 and method == "GET":
+                    return self._express_page(parts[1])
                 return Response.html(404, pages.message_page("Page introuvable", "Cette page n'existe pas."))
             finally:
                 events.extend(self.state.take_outbox())
@@ -671,6 +712,24 @@ class StripeFake:
             return self._unpayable(session, str(error))
         return self._after_attempt(session, attempt)
 
+    def _express_page(self, account_id: str) -> Response:
+        try:
+            account = self.state.account_get(account_id)
+        except StripeError as error:
+            return Response.html(404, pages.message_page("Tableau de bord", error.message))
+        transfers = [
+            obj
+            for obj in reversed(self.state.objects.values())
+            if obj["object"] == "transfer" and obj["destination"] == account_id
+        ]
+        payouts = [
+            obj
+            for obj in reversed(self.state.objects.values())
+            if obj["object"] == "payout" and self.state.owners.get(obj["id"]) == account_id
+        ]
+        balance = self.state.account_balance(account_id, "eur")
+        return Response.html(200, pages.express_page(account, balance, transfers, payouts))
+
     def _onboarding_page(self, method: str, token: str, params: Params) -> Response:
         link_data = self.state.account_links.get(token)
         try:
@@ -729,6 +788,7 @@ class StripeFake:
                 mode=asdict(self.deliverer.mode),
                 holding=len(self.deliverer.held) if self.deliverer.holding else None,
                 webhooks=self.deliverer.webhooks,
+                deauthorized=set(self.state.deauthorized),
             )
         return Response.html(200, text)
 

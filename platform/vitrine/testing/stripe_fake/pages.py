@@ -152,6 +152,30 @@ son IBAN. Choisissez ce qui se passe :</p>
     )
 
 
+def express_page(
+    account: dict[str, Any], balance: int, transfers: list[dict[str, Any]], payouts: list[dict[str, Any]]
+) -> str:
+    """The shop's Express dashboard, reduced to what a merchant looks for: balance, transfers, payouts."""
+    name = account["business_profile"].get("name") or account.get("email") or account["id"]
+    received = "".join(
+        f"<li>{money(t['amount'] - t['amount_reversed'], t['currency'])} — {escape(t['transfer_group'] or t['id'])}"
+        + (f" (dont {money(t['amount_reversed'], t['currency'])} repris)" if t["amount_reversed"] else "")
+        + "</li>"
+        for t in transfers
+    )
+    paid_out = "".join(
+        f"<li>{money(p['amount'], p['currency'])} — {'échoué' if p['status'] == 'failed' else 'versé'}</li>"
+        for p in payouts
+    )
+    return layout(
+        "Tableau de bord",
+        f"""<h1>Tableau de bord de {escape(name)}</h1>
+<section class="card"><h2>Solde</h2><p class="amount">{escape(money(balance))}</p></section>
+<section class="card"><h2>Virements reçus</h2><ul>{received or "<li>Aucun</li>"}</ul></section>
+<section class="card"><h2>Versements sur le compte bancaire</h2><ul>{paid_out or "<li>Aucun</li>"}</ul></section>""",
+    )
+
+
 def _button(action: str, label: str, *, css: str = "", **fields: str) -> str:
     hidden = "".join(
         f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">' for name, value in fields.items()
@@ -173,6 +197,7 @@ def dashboard_page(
     mode: dict[str, Any],
     holding: int | None,
     webhooks: Webhooks,
+    deauthorized: set[str],
 ) -> str:
     """The fake's own dashboard for the demo: sessions, payments, accounts, disputes, webhooks, with controls."""
     sections: list[str] = []
@@ -216,12 +241,16 @@ def dashboard_page(
     sections.append(f"<h2>Litiges</h2><ul>{disputes or '<li>Aucun</li>'}</ul>")
     accounts = "".join(
         f"<li><code>{escape(a['id'])}</code> {escape(a['business_profile'].get('name') or a.get('email') or '')} : "
-        f"virements {escape(str(a['capabilities'].get('transfers', '—')))}, "
-        f"à faire : {escape(', '.join(a['requirements']['currently_due']) or 'rien')}"
-        + _button(f"/_fake/accounts/{a['id']}/complete", "Tout compléter")
-        + _button(f"/_fake/accounts/{a['id']}/leave_due", "Laisser quelque chose à faire", css="secondary")
-        + _button(f"/_fake/accounts/{a['id']}/payout", "Virement bancaire échoué", css="secondary", failed="true")
-        + _button(f"/_fake/accounts/{a['id']}/deauthorize", "Révoquer l'accès", css="danger")
+        + (
+            "accès révoqué par la boutique"
+            if a["id"] in deauthorized
+            else f"virements {escape(str(a['capabilities'].get('transfers', '—')))}, "
+            f"à faire : {escape(', '.join(a['requirements']['currently_due']) or 'rien')}"
+            + _button(f"/_fake/accounts/{a['id']}/complete", "Tout compléter")
+            + _button(f"/_fake/accounts/{a['id']}/leave_due", "Laisser quelque chose à faire", css="secondary")
+            + _button(f"/_fake/accounts/{a['id']}/payout", "Virement bancaire échoué", css="secondary", failed="true")
+            + _button(f"/_fake/accounts/{a['id']}/deauthorize", "Révoquer l'accès", css="danger")
+        )
         + "</li>"
         for a in _rows(objects, "account")
     )

@@ -84,36 +84,47 @@ def money(cents: int, currency: str = "eur") -> str:
     return f"{sign}{grouped},{rest:02d}\u00a0{CURRENCIES.get(currency, currency.upper())}"
 
 
-def as_int(params: Params, name: str, *, required: bool = False, minimum: int | None = None) -> int | None:
-    """An integer parameter, Stripe's way: `Invalid integer: x` when it is not one."""
+def nested(prefix: str, name: str) -> str:
+    """A parameter's full name as Stripe reports it: `line_items[0][quantity]`."""
+    return f"{prefix}[{name}]" if prefix else name
+
+
+def as_int(
+    params: Params, name: str, *, required: bool = False, minimum: int | None = None, prefix: str = ""
+) -> int | None:
+    """An integer parameter (of the hash `prefix`, if given), Stripe's way: `Invalid integer: x` when not one."""
+    param = nested(prefix, name)
     value = params.get(name)
     if value is None or value == "":
         if required:
-            raise missing(name)
+            raise missing(param)
         return None
     if not isinstance(value, str) or not value.lstrip("-").isdigit():
-        raise StripeError(f"Invalid integer: {value}", code="parameter_invalid_integer", param=name)
+        raise StripeError(f"Invalid integer: {value}", code="parameter_invalid_integer", param=param)
     number = int(value)
     if minimum is not None and number < minimum:
         raise StripeError(
-            f"This value must be greater than or equal to {minimum}.", code="parameter_invalid_integer", param=name
+            f"This value must be greater than or equal to {minimum}.", code="parameter_invalid_integer", param=param
         )
     return number
 
 
-def as_str(params: Params, name: str, *, required: bool = False, choices: Iterable[str] | None = None) -> str | None:
-    """A string parameter, one of `choices` when given."""
+def as_str(
+    params: Params, name: str, *, required: bool = False, choices: Iterable[str] | None = None, prefix: str = ""
+) -> str | None:
+    """A string parameter (of the hash `prefix`, if given), one of `choices` when given."""
+    param = nested(prefix, name)
     value = params.get(name)
     if value is None or value == "":
         if required:
-            raise missing(name)
+            raise missing(param)
         return None
     if not isinstance(value, str):
-        raise StripeError(f"Invalid string: {value!r}", code="parameter_invalid_string", param=name)
+        raise StripeError(f"Invalid string: {value!r}", code="parameter_invalid_string", param=param)
     allowed = list(choices or [])
     if allowed and value not in allowed:
         raise StripeError(
-            f"Invalid {name}: must be one of {', '.join(allowed)}", code="parameter_invalid_string", param=name
+            f"Invalid {param}: must be one of {', '.join(allowed)}", code="parameter_invalid_string", param=param
         )
     return value
 
@@ -143,9 +154,10 @@ def missing(name: str) -> StripeError:
     return StripeError(f"Missing required param: {name}.", code="parameter_missing", param=name)
 
 
-def metadata_merge(current: Obj, params: Params, name: str = "metadata") -> Obj:
+def metadata_merge(current: Obj, params: Params, name: str = "metadata", *, prefix: str = "") -> Obj:
     """Apply a `metadata` parameter as Stripe does: keys set, a key set to '' removed, '' alone clears all."""
     value = params.get(name)
+    name = nested(prefix, name)
     if value is None:
         return current
     if value == "":

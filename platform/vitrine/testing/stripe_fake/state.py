@@ -46,6 +46,7 @@ from vitrine.testing.stripe_fake.params import (
 MINIMUM_CHARGE = 50  # cents: Stripe's minimum charge in euros
 SESSION_MIN_SECONDS = 30 * 60
 SESSION_MAX_SECONDS = 24 * 60 * 60
+AUTHORISATION_SECONDS = 7 * 24 * 60 * 60  # an uncaptured card payment is cancelled by Stripe after 7 days
 ACCOUNT_LINK_SECONDS = 300
 REQUIREMENTS_OF_A_NEW_ACCOUNT = (
     "business_profile.mcc",
@@ -83,6 +84,10 @@ class StripeState:
         self.session_line_items: dict[str, list[Obj]] = {}
         self.account_links: dict[str, Obj] = {}
         self.challenges: dict[str, str] = {}  # session id -> card number waiting for 3-D Secure
+        self.intent_sessions: dict[str, str] = {}  # PaymentIntent id -> its Checkout Session's id
+        # What time may change, kept apart so each request need not look at every object.
+        self.open_sessions: set[str] = set()
+        self.authorised_intents: set[str] = set()
         # Objects made on a connected account's behalf (Stripe-Account header, payouts, Connect events):
         # reachable only with that header, as at Stripe. The others belong to the platform.
         self.owners: dict[str, str] = {}
@@ -110,6 +115,9 @@ class StripeState:
         """A copy of `obj` for an answer, with the `expand[]` paths replaced by the objects they name."""
         shown = copy.deepcopy(obj)
         for path in expand:
+            if path == "line_items" and obj.get("object") == "checkout.session":  # kept apart, as at Stripe
+                shown["line_items"] = self.session_line_items_list(obj["id"])
+                continue
             self._expand(shown, path.split("."))
         return shown
 
@@ -175,11 +183,20 @@ class StripeState:
         return events
 
     def sweep(self) -> None:
-        """Let time do what it does at Stripe: open Checkout Sessions past their expiry expire."""
+        """Let time do what it does at Stripe: sessions past `expires_at` expire, 7-day-old authorisations lapse."""
         now = self.now()
-        for obj in list(self.objects.values()):
-            if obj["object"] == "checkout.session" and obj["status"] == "open" and obj["expires_at"] <= now:
-                self._session_expire(obj, AUTOMATIC)
+        for session_id in sorted(self.open_sessions):
+            session = self.objects[session_id]
+            if session["expires_at"] <= now:
+                self._session_expire(session, AUTOMATIC)
+        for intent_id in sorted(self.authorised_intents):
+            intent = self.objects[intent_id]
+            charge = self.objects[intent["latest_charge"]]
+            if charge["created"] + AUTHORISATION_SECONDS <= now:
+                self.authorised_intents.discard(intent_id)
+                intent.update(status="canceled", canceled_at=now, cancellation_reason="automatic", amount_capturable=0)
+                self.emit("charge.expired", charge, AUTOMATIC)
+                self.emit("payment_intent.canceled", intent, AUTOMATIC)
 
     # --- accounts ---------------------------------------------------------------------------
 
@@ -285,6 +302,15 @@ class StripeState:
             "url": f"{self.public_url}/onboarding/{token}",
         }
 
+    def login_link_create(self, call: Call, params: Params, account_id: str) -> Obj:
+        """POST /v1/accounts/{id}/login_links: a link to the shop's (fake) Express dashboard."""
+        account = self.account_get(account_id)
+        if not account["details_submitted"]:
+            raise StripeError(
+                "Cannot create a login link for an account that has not completed onboarding.", param="account"
+            )
+        return {"object": "login_link", "created": self.now(), "url": f"{self.public_url}/express/{account_id}"}
+
     def account_link_open(self, token: str) -> Obj:
         """The link behind an onboarding page; PageError when unknown, used or expired (go to refresh_url)."""
         link = self.account_links.get(token)
@@ -373,8 +399,9 @@ class StripeState:
         if email and "@" not in email:
             raise StripeError(f"Invalid email address: {email}", code="email_invalid", param="customer_email")
         intent_data = as_dict(params, "payment_intent_data")
-        as_str(intent_data, "capture_method", choices=("automatic", "automatic_async", "manual"))
-        metadata_merge({}, intent_data, "metadata")
+        choices = ("automatic", "automatic_async", "manual")
+        as_str(intent_data, "capture_method", choices=choices, prefix="payment_intent_data")
+        metadata_merge({}, intent_data, prefix="payment_intent_data")
         session_id = new_id("cs_test", 58)
         session: Obj = {
             "id": session_id,
@@ -408,6 +435,7 @@ class StripeState:
             "url": f"{self.public_url}/pay/{session_id}",
         }
         self.objects[session_id] = session
+        self.open_sessions.add(session_id)
         self.session_intent_data[session_id] = intent_data
         self.session_line_items[session_id] = line_items
         return session
@@ -424,14 +452,12 @@ class StripeState:
             price_data = as_dict(item, "price_data")
             if not price_data:
                 raise missing(f"{where}[price_data]")
-            currency = (as_str(price_data, "currency") or "").lower()
-            if not currency:
-                raise missing(f"{where}[price_data][currency]")
-            unit_amount = as_int(price_data, "unit_amount", required=True, minimum=0) or 0
-            name = as_str(as_dict(price_data, "product_data"), "name")
-            if not name:
-                raise missing(f"{where}[price_data][product_data][name]")
-            quantity = as_int(item, "quantity", required=True, minimum=1) or 1
+            prices = f"{where}[price_data]"
+            currency = (as_str(price_data, "currency", required=True, prefix=prices) or "").lower()
+            unit_amount = as_int(price_data, "unit_amount", required=True, minimum=0, prefix=prices) or 0
+            products = f"{prices}[product_data]"
+            name = as_str(as_dict(price_data, "product_data"), "name", required=True, prefix=products)
+            quantity = as_int(item, "quantity", required=True, minimum=1, prefix=where) or 1
             currencies.add(currency)
             line_items.append(
                 {
@@ -478,6 +504,7 @@ class StripeState:
         return self._session_expire(session, call)
 
     def _session_expire(self, session: Obj, call: Call) -> Obj:
+        self.open_sessions.discard(session["id"])
         session.update(status="expired", url=None)
         intent_id = session["payment_intent"]
         if intent_id:
@@ -577,16 +604,15 @@ class StripeState:
             "transfer_group": data.get("transfer_group"),
         }
         self.objects[intent_id] = intent
+        self.intent_sessions[intent_id] = session["id"]
         self._own_like(intent_id, session["id"])
         session["payment_intent"] = intent_id
         self.emit("payment_intent.created", intent, AUTOMATIC)
         return intent
 
     def _charge_create(self, intent: Obj, card: Card, *, failed: tuple[str, str] | None = None) -> Obj:
-        session_email = None
-        for obj in self.objects.values():
-            if obj["object"] == "checkout.session" and obj["payment_intent"] == intent["id"]:
-                session_email = (obj["customer_details"] or {}).get("email") or obj["customer_email"]
+        session = self.objects[self.intent_sessions[intent["id"]]]
+        session_email = (session["customer_details"] or {}).get("email") or session["customer_email"]
         charge: Obj = {
             "id": new_id("ch"),
             "object": "charge",
@@ -651,11 +677,13 @@ class StripeState:
         intent.update(next_action=None, last_payment_error=None)
         if manual:
             intent.update(status="requires_capture", amount_capturable=intent["amount"])
+            self.authorised_intents.add(intent["id"])
             self.emit("payment_intent.amount_capturable_updated", intent, AUTOMATIC)
         else:
             charge.update(captured=True, amount_captured=charge["amount"])
             intent.update(status="succeeded", amount_received=intent["amount"])
             self.emit("payment_intent.succeeded", intent, AUTOMATIC)
+        self.open_sessions.discard(session["id"])
         session.update(status="complete", payment_status="unpaid" if manual else "paid", url=None)
         self.emit("checkout.session.completed", session, AUTOMATIC)
         return Attempt("succeeded", redirect=session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]))
@@ -688,6 +716,7 @@ class StripeState:
         charge = self.objects[intent["latest_charge"]]
         charge.update(captured=True, amount_captured=amount, balance_transaction=new_id("txn"))
         intent.update(status="succeeded", amount_received=amount, amount_capturable=0)
+        self.authorised_intents.discard(intent_id)
         self.emit("charge.captured", charge, call)
         self.emit("payment_intent.succeeded", intent, call)
         return intent
@@ -706,13 +735,14 @@ class StripeState:
                 code="payment_intent_unexpected_state",
                 extra={"payment_intent": self.view(intent)},
             )
-        for obj in self.objects.values():
-            if obj["object"] == "checkout.session" and obj["payment_intent"] == intent_id and obj["status"] == "open":
-                raise StripeError(
-                    "You cannot cancel this PaymentIntent because it was created by Checkout. To cancel it, expire "
-                    f"the Checkout Session {obj['id']} instead.",
-                    code="payment_intent_unexpected_state",
-                )
+        session_id = self.intent_sessions.get(intent_id)
+        if session_id in self.open_sessions:
+            raise StripeError(
+                "You cannot cancel this PaymentIntent because it was created by Checkout. To cancel it, expire "
+                f"the Checkout Session {session_id} instead.",
+                code="payment_intent_unexpected_state",
+            )
+        self.authorised_intents.discard(intent_id)
         intent.update(status="canceled", canceled_at=self.now(), cancellation_reason=reason, amount_capturable=0)
         self.emit("payment_intent.canceled", intent, call)
         return intent

@@ -28,6 +28,17 @@ RETRY_DELAYS = (0.2, 0.5, 1.0)  # seconds before the 2nd, 3rd and 4th attempts (
 TIMEOUT_SECONDS = 10
 
 
+def signed(event: dict[str, Any], secret: str, *, timestamp_shift: int = 0) -> tuple[bytes, str]:
+    """An event as Stripe delivers it: the JSON body, and its `Stripe-Signature` header for `secret`.
+
+    For tests that post an event themselves (Django's test client):
+    `client.post(url, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)`.
+    """
+    payload = json.dumps(event, indent=2)
+    timestamp = int(time.time()) + timestamp_shift
+    return payload.encode(), WebhookSignature.generate_signature_header(payload, secret, timestamp=timestamp)
+
+
 @dataclass(frozen=True)
 class WebhookEndpoint:
     """Where one kind of event goes: the URL, its signing secret, and the Host header to send if any."""
@@ -218,10 +229,9 @@ class Deliverer:
         if endpoint is None:
             delivery.error = "no endpoint"
             return delivery
-        payload = json.dumps(job.event, indent=2)
-        timestamp = int(time.time()) + self.mode.timestamp_shift
-        secret = self.mode.wrong_secret or endpoint.secret
-        delivery.signature = WebhookSignature.generate_signature_header(payload, secret, timestamp=timestamp)
+        payload, delivery.signature = signed(
+            job.event, self.mode.wrong_secret or endpoint.secret, timestamp_shift=self.mode.timestamp_shift
+        )
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
@@ -232,7 +242,7 @@ class Deliverer:
         connection_class = HTTPSConnection if url.scheme == "https" else HTTPConnection
         connection = connection_class(url.hostname or "127.0.0.1", url.port, timeout=TIMEOUT_SECONDS)
         try:
-            connection.request("POST", url.path + (f"?{url.query}" if url.query else ""), payload.encode(), headers)
+            connection.request("POST", url.path + (f"?{url.query}" if url.query else ""), payload, headers)
             response = connection.getresponse()
             delivery.status = response.status
             if not delivery.ok:

@@ -1,0 +1,196 @@
+"""The territory team's reconciliation of online payments (issue #11, item 7): for the payments authorised
+in a month, authorised, captured, released, transferred, commission, refunded, reversed, disputes, in
+total and per shop, adding up to the cent; staff only, one territory's money only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from vitrine.accounts.models import User
+from vitrine.payments.models import CartPayment
+from vitrine.payments.selectors_reports import month_bounds, month_parse, reconciliation
+from vitrine.shops.opening import territory_today
+from vitrine.testing.factories import ShopFactory, UserFactory
+from vitrine.testing.helpers import client_on
+from vitrine.testing.payments import CartPaymentFactory, online_order
+
+PARIS = ZoneInfo("Europe/Paris")
+DEC = datetime(2026, 12, 3, 10, 0, tzinfo=PARIS)
+NOV = datetime(2026, 11, 30, 23, 30, tzinfo=PARIS)  # 22:30 UTC: still November where the territory is
+PAGE = "/equipe/paiements/rapprochement/"
+
+
+def _line(euros: str) -> tuple[tuple[str, str, int, str], ...]:
+    return (("Article", euros, 1, "20.0"),)
+
+
+@pytest.fixture
+def in_nancy(nancy):
+    with tenant_context(nancy):
+        yield nancy
+
+
+@pytest.fixture
+def december(in_nancy):
+    """Five cart payments authorised in December 2026 in Nancy, one in November."""
+    x = ShopFactory(name="Bijouterie Stanislas")
+    y = ShopFactory(name="Déco Saint-Epvre")
+    a = CartPaymentFactory(authorised_at=DEC)
+    online_order(x, cart=a, money="transferred", commission_cents=125, at=DEC)  # 24,90
+    online_order(y, cart=a, money="refunded", lines=_line("10.00"), at=DEC)
+    b = CartPaymentFactory(authorised_at=DEC)
+    online_order(x, cart=b, money="captured", lines=_line("30.00"), at=DEC)
+    online_order(y, cart=b, money="excluded", lines=_line("15.00"), at=DEC)  # refused: released
+    c = CartPaymentFactory(authorised_at=DEC)
+    online_order(y, cart=c, money="authorised", lines=_line("12.00"), at=DEC)  # still on hold
+    d = CartPaymentFactory(authorised_at=DEC)
+    online_order(y, cart=d, money="reversed", commission_cents=200, lines=_line("20.00"), at=DEC)
+    e = CartPaymentFactory(
+        authorised_at=DEC, dispute_id="dp_test_1", dispute_status="needs_response", dispute_amount_cents=4000
+    )
+    online_order(x, cart=e, money="captured", lines=_line("40.00"), at=DEC)
+    november = CartPaymentFactory(authorised_at=NOV)
+    online_order(x, cart=november, money="transferred", lines=_line("5.00"), at=NOV)
+    return {"x": x, "y": y, "disputed": e}
+
+
+def test_months_are_the_territorys():
+    assert month_parse("2026-12") == date(2026, 12, 1)
+    assert month_parse("2026-13") is None and month_parse("décembre") is None and month_parse("1999-01") is None
+    start, end = month_bounds(date(2026, 12, 1))
+    assert (start.isoformat(), end.isoformat()) == ("2026-12-01T00:00:00+01:00", "2027-01-01T00:00:00+01:00")
+
+
+def test_the_months_figures_add_up_to_the_cent(december, django_assert_num_queries):
+    # when
+    with django_assert_num_queries(4):  # the carts' totals, per shop, the disputed carts, their orders
+        report = reconciliation(month=date(2026, 12, 1))
+    # then
+    assert report.payments == 5
+    assert report.authorised_cents == 15190
+    assert report.captured_cents == 12490
+    assert report.released_cents == 1500
+    assert report.on_hold_cents == 1200
+    totals = report.totals
+    assert totals.transferred_cents == 2365  # 24,90 less 1,25
+    assert totals.commission_cents == 125  # of the transferred orders only (the reversed one's is refunded)
+    assert totals.refunded_cents == 3000
+    assert totals.reversed_cents == 1800
+    assert totals.pending_cents == 7000  # captured, neither transferred nor refunded
+    # captured = transferred + commission + refunded + captured not yet transferred
+    assert report.balances and report.difference_cents == 0
+    assert 12490 == 2365 + 125 + 3000 + 7000
+    # authorised = captured + released + on hold
+    assert report.hold_balances
+    # per shop
+    by_shop = {row.shop_name: row for row in report.shops}
+    x, y = by_shop["Bijouterie Stanislas"], by_shop["Déco Saint-Epvre"]
+    assert (x.orders, x.amount_cents, x.captured_cents, x.transferred_cents, x.commission_cents, x.pending_cents) == (
+        3,
+        9490,
+        9490,
+        2365,
+        125,
+        7000,
+    )
+    assert (y.orders, y.amount_cents, y.captured_cents, y.refunded_cents, y.reversed_cents, y.pending_cents) == (
+        4,
+        5700,
+        3000,
+        3000,
+        1800,
+        0,
+    )
+    assert x.settled_cents + y.settled_cents == report.captured_cents
+    # the disputes
+    assert [cart.pk for cart in report.disputes] == [december["disputed"].pk]
+    assert report.disputes_cents == 4000
+
+
+def test_november_holds_its_own_payments_only(december):
+    report = reconciliation(month=date(2026, 11, 1))
+    assert (report.payments, report.captured_cents, report.totals.transferred_cents) == (1, 500, 500)
+    assert report.balances
+
+
+def test_an_empty_month_is_zeros_in_three_queries(in_nancy, django_assert_num_queries):
+    ShopFactory()  # the connection on the territory's schema already
+    with django_assert_num_queries(3):
+        report = reconciliation(month=date(2026, 6, 1))
+    assert (report.payments, report.authorised_cents, report.captured_cents, report.shops) == (0, 0, 0, [])
+    assert report.balances and report.hold_balances
+
+
+def test_the_page_shows_the_identity_per_shop_and_the_disputes(december, in_nancy, django_assert_num_queries):
+    # given a staff member
+    client = client_on(in_nancy, UserFactory(role=User.Role.TERRITORY_STAFF))
+    connection.set_schema_to_public()  # as a request finds the connection
+    client.get(PAGE)  # the host's route, cached from then on
+    # when
+    with django_assert_num_queries(7):  # session, user, the team's two-factor device; the report's four
+        response = client.get(PAGE + "?mois=2026-12")
+    # then
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Rapprochement des paiements en ligne" in page and "Décembre 2026" in page
+    assert "5 paiements autorisés" in page
+    for amount in ("151,90", "124,90", "15,00", "12,00", "23,65", "1,25", "30,00", "18,00", "70,00", "40,00"):
+        assert f"{amount}\xa0€" in page, amount
+    assert "✓ tombe juste" in page and "ne tombent pas juste" not in page
+    assert "Bijouterie Stanislas" in page and "Déco Saint-Epvre" in page
+    assert december["disputed"].transfer_group in page and "litige needs_response, 40,00\xa0€" in page
+    assert "versements gelés" in page
+
+
+def test_a_gap_of_one_cent_is_shown_as_a_warning(december, in_nancy):
+    # given a cart whose captured amount disagrees with its orders' by a cent
+    cart = CartPayment.objects.get(pk=december["disputed"].pk)
+    CartPayment.objects.filter(pk=cart.pk).update(
+        captured_cents=cart.captured_cents + 1, amount_cents=cart.amount_cents + 1
+    )
+    # when
+    report = reconciliation(month=date(2026, 12, 1))
+    page = client_on(in_nancy, UserFactory(role=User.Role.TERRITORY_STAFF)).get(PAGE + "?mois=2026-12")
+    # then
+    assert not report.balances and report.difference_cents == 1
+    text = page.content.decode()
+    assert "Ces montants ne tombent pas juste." in text and "= 0,01\xa0€ au lieu de 0" in text
+    assert "✗ ne tombe pas juste" in text
+
+
+def test_the_current_month_by_default_and_a_bad_month(in_nancy):
+    client = client_on(in_nancy, UserFactory(role=User.Role.TERRITORY_ADMIN))
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    assert page.context["month"] == territory_today().replace(day=1)
+    bad = client.get(PAGE + "?mois=2026-13")
+    assert bad.status_code == 400 and "« 2026-13 » n’est pas un mois" in bad.content.decode()
+
+
+def test_only_the_territorys_team_sees_it(december, in_nancy):
+    anonymous = client_on(in_nancy).get(PAGE)
+    assert anonymous.status_code == 302 and "/compte/connexion/" in anonymous["Location"]
+    assert client_on(in_nancy, UserFactory()).get(PAGE).status_code == 403
+    assert client_on(in_nancy, december["x"].owner_user).get(PAGE).status_code == 403
+
+
+def test_limoges_sees_none_of_nancys_money(december, nancy, limoges):
+    # cross-territory: Limoges' team sees Limoges' payments only, and a Nancy session is nobody there
+    with tenant_context(limoges):
+        online_order(ShopFactory(name="Porcelaine de Limoges"), money="captured", lines=_line("99.00"), at=DEC)
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+        report = reconciliation(month=date(2026, 12, 1))
+    assert (report.payments, report.captured_cents) == (1, 9900)
+    page = client_on(limoges, staff).get(PAGE + "?mois=2026-12").content.decode()
+    assert "Porcelaine de Limoges" in page and "Bijouterie Stanislas" not in page and "151,90" not in page
+    with tenant_context(nancy):
+        nancy_staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+    elsewhere = client_on(limoges)
+    elsewhere.cookies = client_on(nancy, nancy_staff).cookies
+    response = elsewhere.get(PAGE)
+    assert response.status_code == 302 and "/compte/connexion/" in response["Location"]
