@@ -3,22 +3,20 @@
 "Paiement en ligne actif"; then chooses to be paid online only. The territory's team reads every shop's
 state and sets the policy (/equipe/paiements/).
 
-The web server of this module is started with the Stripe settings of a local fake (a thread of this
-process), so the shop's account is made on the fake and its hosted page is the fake's.
+The session's web server and worker have the Stripe settings of a local fake (a thread of this process),
+so the shop's account is made on the fake, its hosted page is the fake's, and its events come back as
+webhooks.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from vitrine.testing.browser import territory_sign_in
-from vitrine.testing.helpers import TEST_VAR, free_port, process_stop, subprocess_env
-from vitrine.testing.processes import web_start
+from vitrine.testing.browser import axe_violations, territory_sign_in
 from vitrine.testing.stripe_fake import StripeFake
 
 pytestmark = pytest.mark.browser
@@ -27,17 +25,10 @@ PASSWORD = "e2e-payment-pass-1"
 PHONE_WIDTH = 390
 
 
-@pytest.fixture(scope="module")
-def stripe_web(web_server, django_db_blocker) -> Iterator[tuple[StripeFake, int]]:
-    """The fake Stripe, and a web server of this module's whose Stripe is that fake: (fake, port)."""
-    fake = StripeFake().start()
-    port = free_port()
-    with django_db_blocker.unblock():
-        env = subprocess_env(SITE_PORT=str(port), DJANGO_DEBUG="1", **fake.settings())
-    process = web_start(env, port=port, log_path=TEST_VAR / "web-server-payments.log")
-    yield fake, port
-    process_stop(process)
-    fake.stop()
+@pytest.fixture
+def stripe_web(web_server, stripe_fake_server) -> tuple[StripeFake, int]:
+    """The session's fake Stripe and its web server, whose Stripe it is: (fake, port)."""
+    return stripe_fake_server, web_server
 
 
 def _policy_keep() -> dict | None:
@@ -174,21 +165,10 @@ def _fits_the_phone(page) -> bool:
 
 
 def _wcag_violations(page) -> list[str]:
-    """What axe-core finds against WCAG 2.1 A/AA on the page (as tests/e2e/test_accessibility.py checks).
-
-    The page is opened again first, without its one-time message: the base template's messages list
-    carries role="status", which axe reports as list items outside a list (on every page of the site).
-    """
-    from axe_playwright_python.sync_playwright import Axe
-
+    """axe-core's WCAG 2.1 A/AA findings, on the page opened again without its one-time message: the base
+    template's messages list carries role="status", which axe reports as list items outside a list."""
     page.goto(page.url)
-
-    options = {
-        "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-        "resultTypes": ["violations"],
-    }
-    results = Axe().run(page, options=options)
-    return [f"{page.url} {v['id']}: {v['help']}" for v in results.response["violations"]]
+    return axe_violations(page)
 
 
 def test_owner_sets_up_online_payment_on_a_phone(stripe_web, phone_page, screenshot, orm, shop_owner):
@@ -234,7 +214,12 @@ def test_owner_sets_up_online_payment_on_a_phone(stripe_web, phone_page, screens
     expect(page.locator(".messages")).to_contain_text("Votre compte Stripe est prêt")
     account_id, active, _, _ = orm(_shop_payment, shop_owner["shop"])
     assert account_id.startswith("acct_") and active
-    assert len(fake.requests_to("/v1/accounts", "POST")) == 1
+    made = [
+        r
+        for r in fake.requests_to("/v1/accounts", "POST")
+        if r.params.get("metadata", {}).get("shop") == str(shop_owner["shop"])
+    ]
+    assert len(made) == 1 and made[0].idempotency_key == f"account:nancy:{shop_owner['shop']}"
     assert _fits_the_phone(page)
     assert _wcag_violations(page) == []
     screenshot(page, "payment-onboarding-4-active")
