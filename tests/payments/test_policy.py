@@ -84,7 +84,7 @@ def test_staff_set_the_policy_in_french_numbers(nancy, online):
         assert event.actor == staff and event.payload["commission_basis_points"] == 250
     # and the form shows the values as typed
     page = client_on(nancy, staff).get(STAFF_URL).content.decode()
-    assert 'value="2,5"' in page and 'value="0,5"' in page and 'value="72"' in page
+    assert 'value="2,5"' in page and 'value="0,50"' in page and 'value="72"' in page
 
 
 @pytest.mark.parametrize(

@@ -118,7 +118,7 @@ class PaymentSettingsForm(forms.Form):
         return {
             "offers": offers,
             "commission_percent": _french(Decimal(settings.commission_basis_points) / 100),
-            "commission_fixed": _french(Decimal(settings.commission_fixed_cents) / 100),
+            "commission_fixed": _euros(settings.commission_fixed_cents),
             "acceptance_hours": settings.acceptance_hours,
         }
 
@@ -144,6 +144,11 @@ class PaymentSettingsForm(forms.Form):
             "commission_fixed_cents": self.cleaned_data["commission_fixed"],
             "acceptance_hours": self.cleaned_data["acceptance_hours"],
         }
+
+
+def _euros(amount_cents: int) -> str:
+    """50 → "0,50", 0 → "0": euros as a person types them."""
+    return f"{amount_cents // 100},{amount_cents % 100:02d}" if amount_cents else "0"
 
 
 def _french(value: Decimal) -> str:

@@ -81,7 +81,7 @@ def shop_stripe_account_ensure(*, shop: Shop, actor: User) -> ShopPayment:
     row = _row_locked(shop)
     if row.stripe_account_id and not row.deauthorized:
         return row
-    schema = connection.schema_name
+    schema = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' connection
     params = account_create_params(shop=shop, schema_name=schema)
     # A shop that disconnected its account starts again with a new one (a new key: the old one
     # would give back the disconnected account).
