@@ -11,7 +11,6 @@ the onboarding link is asked for: a link that fails leaves a recorded account an
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import stripe
@@ -133,16 +132,6 @@ def shop_stripe_account_link_again(*, shop: Shop, actor: User, return_url: str, 
     return _link_create(shop=shop, row=row, actor=actor, return_url=return_url, refresh_url=refresh_url)
 
 
-def _with_params(method: Callable[..., Any], params: dict[str, Any]) -> Callable[..., Any]:
-    """`method` with these request parameters: an Account Link's own `account` parameter would be taken
-    by stripe_api.call for the Stripe-Account header (a request made on the shop's behalf)."""
-
-    def bound(*, options: Any = None, **_none: Any) -> Any:
-        return method(params=params, options=options)
-
-    return bound
-
-
 def _access_lost(error: stripe.StripeError) -> bool:
     """Whether Stripe refused because the platform no longer reaches the account (the shop disconnected it)."""
     return isinstance(error, stripe.PermissionError) or getattr(error, "code", None) == "account_invalid"
@@ -159,7 +148,7 @@ def _disconnected(account_id: str) -> ValidationError:
 def _link_create(*, shop: Shop, row: ShopPayment, actor: User, return_url: str, refresh_url: str) -> str:
     # A link has no effect but itself and is single-use: a retry may well make another one, so
     # its key names this request only (a replayed key would give back an expired link).
-    params = {
+    params: dict[str, Any] = {
         "account": row.stripe_account_id,
         "type": "account_onboarding",
         "return_url": return_url,
@@ -168,8 +157,9 @@ def _link_create(*, shop: Shop, row: ShopPayment, actor: User, return_url: str, 
     }
     try:
         link = stripe_api.call(
-            _with_params(stripe_api.client().v1.account_links.create, params),
+            stripe_api.client().v1.account_links.create,
             key=f"account_link:{row.stripe_account_id}:{uuid.uuid4().hex}",
+            **params,
         )
     except stripe.StripeError as error:
         if _access_lost(error):

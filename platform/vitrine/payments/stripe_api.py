@@ -46,8 +46,9 @@ def client() -> stripe.StripeClient:
     return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, settings.STRIPE_API_VERSION)
 
 
-def call(method, *args, key: str | None = None, account: str | None = None, **params) -> Any:
-    """Call a StripeClient method with `params`; a POST with its idempotency `key`, on behalf of `account` if given.
+def call(method: Any, *args: Any, key: str | None = None, stripe_account: str | None = None, **params: Any) -> Any:
+    """Call a StripeClient method with `params`; a POST with its idempotency `key`, on behalf of
+    `stripe_account` (the Stripe-Account header) if given.
 
     Stripe unreachable (network, 5xx, rate limit): StripeUnavailable. A refusal of the request
     itself (a card declined, an invalid request) goes up as Stripe's own error.
@@ -55,8 +56,8 @@ def call(method, *args, key: str | None = None, account: str | None = None, **pa
     options: dict[str, Any] = {}
     if key:
         options["idempotency_key"] = key[:255]
-    if account:
-        options["stripe_account"] = account
+    if stripe_account:
+        options["stripe_account"] = stripe_account
     try:
         return method(*args, params=params or None, options=options or None)
     except UNREACHABLE as error:
