@@ -382,6 +382,12 @@ def carts_due(*, now: datetime | None = None) -> list[CartPayment]:
     """The carts with a step to take: authorised past their deadline, or captured with an order to pay or refund."""
     now = now or timezone.now()
     late = CartPayment.objects.filter(status=Cart.AUTHORISED, acceptance_deadline__lte=now).values("pk")
+    # Every shop answered, but the capture did not happen (its task lost, its worker killed).
+    answered = (
+        CartPayment.objects.filter(status=Cart.AUTHORISED)
+        .exclude(order_payments__order__status__in=(Status.PENDING_PAYMENT, Status.PLACED))
+        .values("pk")
+    )
     waiting = (
         OrderPayment.objects.filter(cart_payment__status=Cart.CAPTURED)
         .filter(
@@ -395,4 +401,8 @@ def carts_due(*, now: datetime | None = None) -> list[CartPayment]:
         .exclude(order_payments__order__status=Status.PENDING_PAYMENT)
         .values("pk")
     )
-    return list(CartPayment.objects.filter(Q(pk__in=late) | Q(pk__in=waiting) | Q(pk__in=abandoned)).order_by("pk"))
+    return list(
+        CartPayment.objects.filter(
+            Q(pk__in=late) | Q(pk__in=answered) | Q(pk__in=waiting) | Q(pk__in=abandoned)
+        ).order_by("pk")
+    )

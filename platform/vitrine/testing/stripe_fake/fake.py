@@ -462,9 +462,12 @@ class StripeFake:
         """Keep the next `times` matching requests waiting `seconds`, then drop them unanswered, doing nothing."""
         self._fault(Fault("hang", method, path, seconds=seconds, times=times))
 
-    def crash_after_applying_next(self, path: str, *, method: str = "POST", times: int = 1) -> None:
-        """Apply the next matching request (and keep its idempotent result), then drop the connection unanswered."""
-        self._fault(Fault("crash", method, path, times=times))
+    def crash_after_applying_next(
+        self, path: str, *, method: str = "POST", times: int = 1, seconds: float = 0.0
+    ) -> None:
+        """Apply the next matching request (and keep its idempotent result), then drop the connection unanswered
+        (after `seconds`: time for a test to kill the process waiting for the answer)."""
+        self._fault(Fault("crash", method, path, times=times, seconds=seconds))
 
     def _fault(self, fault: Fault) -> None:
         with self.state.lock:
@@ -543,7 +546,9 @@ class StripeFake:
             return self._error(StripeError(f"Unrecognized request URL ({method}: {path}).", status=404))
         call = Call(new_id("req", 14), record.idempotency_key if method == "POST" else None, record.stripe_account)
         response = self._idempotent(method, path, params, route, ids, call, record, events)
-        if method == "POST" and self._take_fault(method, path, ("crash",)) is not None:
+        crash = self._take_fault(method, path, ("crash",)) if method == "POST" else None
+        if crash is not None:
+            self._stopped.wait(crash.seconds)
             return Response(0, drop=True)
         return response
 
