@@ -93,26 +93,54 @@ def console_client(db) -> Client:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
+def stripe_fake_server():
+    """The local fake of the Stripe API for the real web server and worker of the session.
+
+    Online payment is on in those processes, Stripe being this fake; a territory still pays at
+    pickup until its team offers online payment. The web server, once started, is its webhook target.
+    """
+    from vitrine.testing.stripe_fake import StripeFake
+
+    with StripeFake() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, stripe_fake_server) -> Iterator[subprocess.Popen]:
     """A real Celery worker on the test database and the configured broker."""
     shutil.rmtree(TEST_VAR / "celery", ignore_errors=True)
     shutil.rmtree(TEST_VAR / "mail", ignore_errors=True)
     (TEST_VAR / "celery" / "queue").mkdir(parents=True, exist_ok=True)
     (TEST_VAR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
     with django_db_blocker.unblock():
-        env = subprocess_env()
+        env = subprocess_env(**stripe_fake_server.settings())
     process = worker_start(env, log_path=TEST_VAR / "celery-worker.log", purge=True)
     yield process
     process_stop(process)
 
 
 @pytest.fixture(scope="session")
-def web_server(django_db_setup, django_db_blocker, celery_worker) -> Iterator[int]:
+def web_server(django_db_setup, django_db_blocker, celery_worker, stripe_fake_server) -> Iterator[int]:
     """The web server (runserver, threaded) on the test database; yields its port."""
+    from vitrine.testing.stripe_fake import WebhookEndpoint, Webhooks
+
     port = free_port()
     with django_db_blocker.unblock():
-        env = subprocess_env(SITE_PORT=str(port), DJANGO_DEBUG="1")
+        env = subprocess_env(SITE_PORT=str(port), DJANGO_DEBUG="1", **stripe_fake_server.settings())
     process = web_start(env, port=port, log_path=TEST_VAR / "web-server.log")
+    secrets = stripe_fake_server.settings()
+    stripe_fake_server.webhooks = Webhooks(
+        platform=WebhookEndpoint(
+            f"http://127.0.0.1:{port}/stripe/webhooks/plateforme/",
+            secrets["STRIPE_WEBHOOK_SECRET_PLATFORM"],
+            host=f"console.{settings.BASE_DOMAIN}",
+        ),
+        connect=WebhookEndpoint(
+            f"http://127.0.0.1:{port}/stripe/webhooks/comptes/",
+            secrets["STRIPE_WEBHOOK_SECRET_CONNECT"],
+            host=f"console.{settings.BASE_DOMAIN}",
+        ),
+    )
     yield port
     process_stop(process)
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from vitrine.common.views import csp_report, healthz, media_serve, set_language
+from vitrine.payments.views_checkout import checkout as payments_checkout
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -31,6 +32,8 @@ urlpatterns = [
     # Shoppers: search, cart and orders, shops, storefronts, categories, products.
     path("recherche/", include("vitrine.search.urls")),
     path("panier/paiement/", include("vitrine.payments.urls_checkout")),
+    # The checkout, with the online payment step when it is on (payments calls orders' checkout page).
+    path("panier/commande/", payments_checkout, name="checkout"),
     path("panier/", include("vitrine.orders.urls")),
     path("", include("vitrine.legal.urls")),
     path("commande/", include("vitrine.payments.urls_link")),

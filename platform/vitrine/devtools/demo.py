@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ import time
 from vitrine.config.env import ROOT_DIR, VAR_DIR
 
 PORT = int(os.environ.get("PORT", "8000"))
+STRIPE_FAKE_PORT = int(os.environ.get("STRIPE_FAKE_PORT", "12111"))
 DEMO_PASSWORD = "vitrine-demo"
 CONSOLE_EMAIL = "admin@vitrine.localhost"
 
@@ -35,9 +37,11 @@ def main() -> int:
         # Stopped when this process exits (Ctrl-C), children use the URL.
         env["DATABASE_URL"] = embedded_database_url(VAR_DIR / "pgdata")
     manage = [sys.executable, str(ROOT_DIR / "manage.py")]
+    VAR_DIR.mkdir(exist_ok=True)
+    # Online payment on the local fake of Stripe (never Stripe itself), unless real keys are set.
+    stripe_fake = None if env.get("STRIPE_SECRET_KEY") else stripe_fake_start(env)
     subprocess.run([*manage, "demo_setup"], env=env, check=True, cwd=ROOT_DIR)
 
-    VAR_DIR.mkdir(exist_ok=True)
     children = [
         subprocess.Popen(
             [
@@ -59,6 +63,7 @@ def main() -> int:
             cwd=ROOT_DIR,
         ),
         subprocess.Popen([*manage, "runserver", f"0.0.0.0:{PORT}", "--noreload"], env=env, cwd=ROOT_DIR),
+        *([stripe_fake] if stripe_fake else []),
     ]
     stopping = False
 
@@ -86,6 +91,46 @@ def main() -> int:
     return 0
 
 
+def stripe_fake_start(env: dict) -> subprocess.Popen:
+    """Start the local fake of Stripe (its hosted pages stand in for Stripe's) and point `env` at it."""
+    # The fake is a test and demo tool: imported only when the demo starts it.
+    from vitrine.testing.stripe_fake import API_KEY, CONNECT_SECRET, PLATFORM_SECRET, PUBLISHABLE_KEY
+
+    base = f"http://127.0.0.1:{STRIPE_FAKE_PORT}"
+    webhooks = f"http://127.0.0.1:{PORT}/stripe/webhooks"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vitrine.testing.stripe_fake",
+            "--port",
+            str(STRIPE_FAKE_PORT),
+            "--platform-webhook",
+            f"{webhooks}/plateforme/",
+            "--connect-webhook",
+            f"{webhooks}/comptes/",
+            "--webhook-host",
+            "console.localhost",
+        ],
+        env=env,
+        cwd=ROOT_DIR,
+    )
+    env.update(
+        STRIPE_SECRET_KEY=API_KEY,
+        STRIPE_PUBLISHABLE_KEY=PUBLISHABLE_KEY,
+        STRIPE_WEBHOOK_SECRET_PLATFORM=PLATFORM_SECRET,
+        STRIPE_WEBHOOK_SECRET_CONNECT=CONNECT_SECRET,
+        STRIPE_API_BASE=base,
+    )
+    for _attempt in range(50):
+        try:
+            socket.create_connection(("127.0.0.1", STRIPE_FAKE_PORT), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return process
+
+
 def banner() -> str:
     return f"""
 ================================================================================
@@ -105,6 +150,10 @@ def banner() -> str:
                   the table above lists every demo shop's login; the first three
                   Click & Collect shops have orders on their board (/pro/commandes/).
  Shopper:         client@nancy.localhost (password {DEMO_PASSWORD}): orders in /compte/.
+ Online payment (Nancy, its first three Click & Collect shops): Stripe is the
+                  local fake at http://127.0.0.1:{STRIPE_FAKE_PORT}/ (its page says so; card
+                  4242 4242 4242 4242 pays, 4000 0027 6000 3184 asks for 3-D Secure).
+                  Nancy's team sees the money at /equipe/paiements/rapprochement/.
  Emails are written to var/mail/.
 ================================================================================
 """

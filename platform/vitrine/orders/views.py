@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from vitrine.catalog.selectors import product_public_get_by_id
 from vitrine.catalog.views_public import product_page_context
-from vitrine.common.throttling import email_key, throttle
 from vitrine.orders import selectors
 from vitrine.orders.cart import cart_add as cart_add_service
 from vitrine.orders.cart import cart_create, cart_merge_on_login, cart_set_quantity
@@ -131,29 +131,56 @@ def _checkout_context(request: HttpRequest, summary, *, key: str, errors=(), pos
     return {"summary": summary, "groups": groups, "key": key, "errors": list(errors), "posted": posted or {}}
 
 
-@throttle("checkout", key="user_or_ip")
-@throttle("checkout_email", key=email_key("email"))
-def checkout(request: HttpRequest) -> HttpResponse:
-    """Pick a pickup slot per shop, give contact details (guests), place the orders."""
+class CheckoutPayment(Protocol):
+    """What a payment step adds to the checkout (the payments app gives one; orders never imports it)."""
+
+    def context(self, request: HttpRequest, summary, context: dict) -> dict:
+        """The checkout page's context, with what the payment step shows (each shop's modes, the choice)."""
+        ...
+
+    def place(self, request: HttpRequest, summary, **place_kwargs) -> list[Order]:
+        """Place the orders (orders.checkout.order_place's keyword arguments) with their payment, all or nothing."""
+        ...
+
+    def next_page(self, request: HttpRequest, orders: list[Order]) -> HttpResponse | None:
+        """Where the shopper goes once the orders are placed (the payment page), or None: the confirmation."""
+        ...
+
+
+def checkout_page(request: HttpRequest, *, payment: CheckoutPayment | None = None) -> HttpResponse:
+    """Pick a pickup slot per shop, give contact details (guests), place the orders; pay online if `payment`.
+
+    Not a view by itself: the checkout's route (throttled) calls it, with the payment step
+    when online payment is on.
+    """
     cart = cart_of_request(request)
     summary = selectors.cart_summary(cart=cart)
+    template = "payments/checkout.html" if payment is not None else "orders/checkout.html"
+
+    def page(key: str, *, errors=(), posted=None, status: int = 200) -> HttpResponse:
+        context = _checkout_context(request, summary, key=key, errors=errors, posted=posted)
+        if payment is not None:
+            context = payment.context(request, summary, context)
+        return render(request, template, context, status=status)
+
     if request.method != "POST":
         if summary.is_empty:
             return redirect("cart")
-        return render(request, "orders/checkout.html", _checkout_context(request, summary, key=str(uuid.uuid4())))
+        return page(str(uuid.uuid4()))
     key = request.POST.get("idempotency_key", "")
     guest = Guest(
         name=request.POST.get("name", ""), email=request.POST.get("email", ""), phone=request.POST.get("phone", "")
     )
     slots = {group.shop.pk: request.POST.get(f"slot-{group.shop.pk}", "") for group in summary.groups}
+    place_kwargs = {
+        "cart": cart or Cart(),
+        "customer": request.user if request.user.is_authenticated else None,
+        "guest": guest,
+        "slots": slots,
+        "idempotency_key": key,
+    }
     try:
-        orders = order_place(
-            cart=cart or Cart(),
-            customer=request.user if request.user.is_authenticated else None,
-            guest=guest,
-            slots=slots,
-            idempotency_key=key,
-        )
+        orders = payment.place(request, summary, **place_kwargs) if payment is not None else order_place(**place_kwargs)
     except CheckoutKeyTaken as error:
         if key in request.session.get(SESSION_CHECKOUTS, []):  # theirs, placed before they signed in
             return redirect("checkout_done", key=key)
@@ -161,18 +188,17 @@ def checkout(request: HttpRequest) -> HttpResponse:
         if summary.is_empty:
             messages.error(request, error.messages[0])
             return render(request, "orders/cart.html", {"summary": summary}, status=409)
-        context = _checkout_context(request, summary, key=str(uuid.uuid4()), errors=error.messages, posted=request.POST)
-        return render(request, "orders/checkout.html", context, status=409)
+        return page(str(uuid.uuid4()), errors=error.messages, posted=request.POST, status=409)
     except ValidationError as error:
         if summary.is_empty and not error.messages:
             return redirect("cart")
-        context = _checkout_context(request, summary, key=key, errors=error.messages, posted=request.POST)
-        return render(request, "orders/checkout.html", context, status=422)
+        return page(key, errors=error.messages, posted=request.POST, status=422)
     _count_remember(request, cart, 0)
     placed = request.session.get(SESSION_CHECKOUTS, [])
     if str(orders[0].idempotency_key) not in placed:
         request.session[SESSION_CHECKOUTS] = (placed + [str(orders[0].idempotency_key)])[-20:]
-    return redirect("checkout_done", key=orders[0].idempotency_key)
+    following = payment.next_page(request, orders) if payment is not None else None
+    return following or redirect("checkout_done", key=orders[0].idempotency_key)
 
 
 def _placed_here(request: HttpRequest, key: uuid.UUID) -> bool:

@@ -48,6 +48,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vitrine.imports.tasks.catalog_imports_resume_all",
         "schedule": env.float("VITRINE_IMPORT_RESUME_SECONDS", default=120.0),
     },
+    # Online payment: capture when the shops' acceptance deadline passes, pay and refund what a lost
+    # task left, handle webhook events whose task was lost.
+    "payments-sweep": {
+        "task": "vitrine.payments.tasks.payments_sweep_all",
+        "schedule": env.float("VITRINE_PAYMENTS_SWEEP_SECONDS", default=120.0),
+    },
     # Photos kept for a quick add sent back with an error, that nobody came back for.
     "pending-photos-purge": {"task": "vitrine.catalog.tasks.pending_photos_purge_all", "schedule": 3600.0},
 }

@@ -10,6 +10,7 @@ from vitrine.accounts.models import User
 from vitrine.config.env import TENANTS_DIR
 from vitrine.console.services import TerritoryRequest, territory_provision
 from vitrine.devtools.demo import CONSOLE_EMAIL, DEMO_PASSWORD
+from vitrine.devtools.demo_payments import demo_payments_setup
 from vitrine.theming.services import territory_file_load
 
 
@@ -45,4 +46,6 @@ class Command(BaseCommand):
         connection.set_schema_to_public()
         # Shops, products and photos of tenants/<schema>/demo/ (existing shops are kept).
         call_command("demo_seed", stdout=self.stdout)
+        # Online payment in Nancy, its first shops onboarded on the local fake of Stripe.
+        demo_payments_setup(write=self.stdout.write)
         self.stdout.write(f"Demo ready on *.{settings.BASE_DOMAIN}.")
