@@ -283,3 +283,13 @@ def timezone_month(moment) -> date:
 
     local = timezone.localtime(moment, PARIS)
     return date(local.year, local.month, 1)
+
+
+def test_the_payment_pages_lead_to_each_other(in_nancy):
+    # the team: the shops' accounts <-> the reconciliation; a shop: its online payment <-> its payouts
+    staff = client_on(in_nancy, UserFactory(role=User.Role.TERRITORY_STAFF))
+    assert PAGE in staff.get("/equipe/paiements/").content.decode()
+    assert 'href="/equipe/paiements/"' in staff.get(PAGE).content.decode()
+    owner = client_on(in_nancy, ShopFactory().owner_user)
+    assert "/pro/paiement/versements/" in owner.get("/pro/paiement/").content.decode()
+    assert 'href="/pro/paiement/"' in owner.get("/pro/paiement/versements/").content.decode()
