@@ -144,6 +144,16 @@ def test_two_shop_cart_paid_online_then_one_collected_one_not(
         shopper.get_by_label("Adresse e-mail").fill(SHOPPER_EMAIL)
         shopper.get_by_label("Téléphone").fill("06 12 34 56 78")
         expect(shopper.get_by_label("Payer en ligne maintenant")).to_be_checked()
+        # Each shop says how it is paid, once: the label follows the choice (both shops take both ways).
+        online_labels = shopper.locator(".checkout-shop").get_by_text("À payer en ligne maintenant")
+        counter_labels = shopper.locator(".checkout-shop").get_by_text("À régler au retrait")
+        expect(online_labels.first).to_be_visible()
+        expect(counter_labels.first).to_be_hidden()
+        shopper.get_by_label("Payer au retrait").check()
+        expect(counter_labels.first).to_be_visible()
+        expect(online_labels.first).to_be_hidden()
+        shopper.get_by_label("Payer en ligne maintenant").check()
+        expect(counter_labels.nth(1)).to_be_hidden()
         screenshot(shopper, "payment-1-checkout")
         shopper.get_by_role("button", name="Commander et payer en ligne").click()
 

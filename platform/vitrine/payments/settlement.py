@@ -71,7 +71,7 @@ def _locked(cart_payment: CartPayment) -> CartPayment:
 
 def _forward(cart_payment: CartPayment, to: str) -> bool:
     """Whether moving the cart's payment to `to` is a step forward (events come late, twice, out of order)."""
-    return CartPayment.RANK[to] > CartPayment.RANK[cart_payment.status]
+    return CartPayment.RANK[CartPayment.Status(to)] > CartPayment.RANK[CartPayment.Status(cart_payment.status)]
 
 
 # --- Authorisation -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ its state matters, and moves state only forward: duplicates and late events do n
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import stripe
@@ -57,7 +58,7 @@ def _schema_of(event: Any, endpoint: str) -> str:
 @transaction.atomic
 def webhook_receive(*, payload: bytes, signature: str, endpoint: str) -> StripeEvent:
     """Verify and store a delivery; queue its handling. Return the stored event (the first delivery's)."""
-    secret = getattr(settings, SECRETS[endpoint])
+    secret = getattr(settings, SECRETS[Endpoint(endpoint)])
     try:
         event = stripe_api.webhook_event_construct(payload=payload, signature=signature, secret=secret)
     except (stripe.SignatureVerificationError, ValueError) as error:
@@ -219,7 +220,7 @@ def _orphan_cancel(payment_intent: Any) -> None:
 
 def events_due(*, older_than_seconds: float = 60.0) -> list[int]:
     """This territory's events whose handling was lost or failed (the broker down, a worker killed), for the sweep."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(
         StripeEvent.objects.filter(
             schema_name=connection.schema_name,  # type: ignore[attr-defined]
