@@ -29,6 +29,22 @@ CONTEXT = {
     "pickup": "lundi",
     "address": "12 rue",
     "lines": [],
+    # the payment emails (vitrine.payments.emails)
+    "amount": "24,90\xa0€",
+    "authorised": "40,00\xa0€",
+    "released": "15,10\xa0€",
+    "deadline": "mercredi 9 décembre à 10:00",
+    "charged": True,
+    "why": "not_collected",
+    "orders": [
+        {"shop": "Bijouterie Stanislas", "code": "ABC234", "amount": "24,90\xa0€", "url": "http://nancy.localhost/"}
+    ],
+    "charged_orders": [
+        {"shop": "Bijouterie Stanislas", "code": "ABC234", "captured": "24,90\xa0€", "url": "http://nancy.localhost/"}
+    ],
+    "uncharged_orders": [
+        {"shop": "Atelier", "code": "DEF567", "amount": "15,10\xa0€", "why": "refused", "reason": "Rupture"}
+    ],
 }
 
 
@@ -51,6 +67,9 @@ def test_the_emails_are_all_here():
         "order_reminder",
         "order_cancelled_shopper",
         "order_cancelled_shop",
+        "payment_authorised",
+        "payment_captured",
+        "payment_refunded",
     } <= set(EMAILS)
 
 

@@ -16,11 +16,11 @@ from django_tenants.utils import tenant_context
 from vitrine.orders.cart import cart_add
 from vitrine.orders.checkout import Guest, order_place
 from vitrine.orders.links import order_link_token
-from vitrine.orders.models import Cart, OrderLine
+from vitrine.orders.models import Cart, Order, OrderLine
 from vitrine.payments.receipts import ReceiptLine, order_receipt, vat_lines, vat_split
 from vitrine.testing.factories import ProductFactory, ShopFactory, UserFactory, shop_open_every_day
 from vitrine.testing.helpers import client_on
-from vitrine.testing.payments import CartPaymentFactory, online_order
+from vitrine.testing.payments import CartPaymentFactory, counter_order, online_order
 
 PARIS = ZoneInfo("Europe/Paris")
 AT = datetime(2026, 12, 3, 10, 0, tzinfo=PARIS)
@@ -259,3 +259,16 @@ def test_the_receipt_from_its_parts(in_nancy, bijoux):
     assert receipt.total_cents == 7029 == receipt.paid_cents == receipt.net_cents
     assert receipt.base_cents + receipt.vat_cents == receipt.total_cents
     assert [line.total_cents for line in receipt.lines] == [4980, 1899, 150]
+
+
+def test_the_confirmation_page_says_paid_online_not_to_pay_at_pickup(in_nancy, bijoux):
+    # given Claire's orders of one checkout: one paid online, one to pay at the counter (same key)
+    claire = UserFactory(email="claire@example.fr")
+    online = online_order(bijoux, money="authorised", customer=claire, at=AT)
+    counter = counter_order(ShopFactory(name="Déco Saint-Epvre"), status="placed", at=AT)
+    Order.objects.filter(pk=counter.pk).update(idempotency_key=online.idempotency_key, customer=claire)
+    # when she opens the checkout's confirmation
+    page = client_on(in_nancy, claire).get(f"/panier/commande/{online.idempotency_key}/").content.decode()
+    # then
+    assert page.count("Payé en ligne : rien à régler au retrait") == 1
+    assert page.count("À régler au retrait") == 1

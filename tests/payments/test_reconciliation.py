@@ -194,3 +194,102 @@ def test_limoges_sees_none_of_nancys_money(december, nancy, limoges):
     elsewhere.cookies = client_on(nancy, nancy_staff).cookies
     response = elsewhere.get(PAGE)
     assert response.status_code == 302 and "/compte/connexion/" in response["Location"]
+
+
+# --- Against the real settlement and the fake Stripe ------------------------------------------
+
+
+def test_after_a_real_settlement_the_pages_agree_with_stripe(nancy, payments_on):
+    """A three-shop cart settled by payments.settlement against the fake: one order collected, one not
+    collected, one refused. The reconciliation adds up and agrees with the charge Stripe holds; the
+    receipt, the payouts and the shopper's emails say the same."""
+    from payments_helpers import checkout_online, deliver, policy_set, shop_paid_online
+
+    from vitrine.notifications.models import OutboxEmail
+    from vitrine.orders.lifecycle import (
+        order_accept,
+        order_expire,
+        order_mark_collected,
+        order_mark_ready,
+        order_refuse,
+    )
+    from vitrine.orders.models import Order
+    from vitrine.payments.receipts import order_receipt
+    from vitrine.payments.selectors_reports import shop_payout_months
+    from vitrine.payments.settlement import cart_payment_settle
+
+    with tenant_context(nancy):
+        # given a cart paid online across three shops, 5 % + 0,30 € of commission
+        policy_set(commission_basis_points=500, commission_fixed_cents=30)
+        shops = [
+            shop_paid_online(payments_on, name=name, price=price)
+            for name, price in (
+                ("Bijouterie Stanislas", "40.00"),
+                ("Déco Saint-Epvre", "25.50"),
+                ("Librairie L’Autre Rive", "18.99"),
+            )
+        ]
+        orders, payment = checkout_online([product for _shop, product in shops])
+        payments_on.checkout_pay(payment.checkout_session_id)
+        deliver(payments_on)
+        collected, forgotten, refused = Order.objects.order_by("id")
+        # when one is collected, one not collected, one refused
+        for order in (collected, forgotten):
+            order_accept(order=order, actor=_owner(order))
+        order_refuse(order=refused, actor=_owner(refused), reason="Plus en stock")
+        cart_payment_settle(cart_payment=payment)
+        order_mark_ready(order=collected, actor=_owner(collected))
+        order_mark_collected(order=collected, actor=_owner(collected))
+        order_mark_ready(order=forgotten, actor=_owner(forgotten))
+        order_expire(order=forgotten)
+        cart_payment_settle(cart_payment=payment)
+        payment.refresh_from_db()
+
+        # then the month's reconciliation adds up, and agrees with Stripe's charge and transfers
+        month = timezone_month(payment.authorised_at)
+        report = reconciliation(month=month)
+        charge = payments_on.get(payment.charge_id)
+        assert report.balances and report.hold_balances
+        assert report.authorised_cents == 4000 + 2550 + 1899
+        assert report.captured_cents == charge["amount_captured"] == 4000 + 2550
+        assert report.released_cents == 1899
+        assert report.totals.refunded_cents == charge["amount_refunded"] == 2550
+        assert report.totals.transferred_cents == 4000 - 230
+        assert report.totals.commission_cents == 230
+        assert report.totals.pending_cents == 0
+        # the collected order's receipt: paid online, nothing refunded; the shop's payouts
+        receipt = order_receipt(order=Order.objects.prefetch_related("lines").get(pk=collected.pk))
+        assert receipt.paid_cents == 4000 and receipt.refunded_cents == 0 and receipt.paid_at == payment.captured_at
+        (payout,) = shop_payout_months(shop=collected.shop)
+        assert (payout.orders, payout.transferred_cents, payout.commission_cents) == (1, 3770, 230)
+        # and the shopper was told: authorised, charged less (the refused order and why), refunded
+        subjects = list(OutboxEmail.objects.filter(to=["claire@example.fr"]).values_list("subject", flat=True))
+        assert "Votre paiement de 84,49 € est autorisé" in subjects
+        assert "Vous avez été débité de 65,50 €" in subjects
+        assert "Remboursement de 25,50 € pour votre commande chez Déco Saint-Epvre" in subjects
+        captured_email = OutboxEmail.objects.get(subject="Vous avez été débité de 65,50 €")
+        assert f"commande {refused.pickup_code} (18,99\xa0€) : refusée par la boutique." in captured_email.body
+        assert "Motif : Plus en stock" in captured_email.body
+
+
+def _owner(order):
+    from vitrine.shops.models import ShopMember
+
+    return ShopMember.objects.select_related("user").get(shop=order.shop_id, role="owner").user
+
+
+def timezone_month(moment) -> date:
+    from django.utils import timezone
+
+    local = timezone.localtime(moment, PARIS)
+    return date(local.year, local.month, 1)
+
+
+def test_the_payment_pages_lead_to_each_other(in_nancy):
+    # the team: the shops' accounts <-> the reconciliation; a shop: its online payment <-> its payouts
+    staff = client_on(in_nancy, UserFactory(role=User.Role.TERRITORY_STAFF))
+    assert PAGE in staff.get("/equipe/paiements/").content.decode()
+    assert 'href="/equipe/paiements/"' in staff.get(PAGE).content.decode()
+    owner = client_on(in_nancy, ShopFactory().owner_user)
+    assert "/pro/paiement/versements/" in owner.get("/pro/paiement/").content.decode()
+    assert 'href="/pro/paiement/"' in owner.get("/pro/paiement/versements/").content.decode()
