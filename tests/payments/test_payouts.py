@@ -127,7 +127,7 @@ def test_the_csv_has_one_row_per_order_paid_online_for_french_excel(world, in_na
     assert len(rows) == 5  # X's five orders paid online, whatever their state; none of Y's
     assert world["theirs"].pickup_code not in by_code
     assert by_code[world["ring"].pickup_code][3:] == [
-        "Versée à la boutique",
+        "Versé à la boutique",
         "24,90",
         "24,90",
         "1,25",
@@ -138,7 +138,7 @@ def test_the_csv_has_one_row_per_order_paid_online_for_french_excel(world, in_na
         "",
     ]
     assert by_code[world["reversed"].pickup_code][3:] == [
-        "Remboursée",
+        "Remboursé",
         "20,00",
         "20,00",
         "1,00",

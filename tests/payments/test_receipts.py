@@ -270,5 +270,5 @@ def test_the_confirmation_page_says_paid_online_not_to_pay_at_pickup(in_nancy, b
     # when she opens the checkout's confirmation
     page = client_on(in_nancy, claire).get(f"/panier/commande/{online.idempotency_key}/").content.decode()
     # then
-    assert page.count("Payé en ligne : rien à régler au retrait") == 1
+    assert page.count("Payé en ligne (votre carte est débitée quand la boutique accepte) : rien à payer au retrait.") == 1
     assert page.count("À régler au retrait") == 1
