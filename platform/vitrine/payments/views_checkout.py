@@ -130,6 +130,7 @@ def payment_page(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
 
 
 @require_GET
+@throttle("payment_return", key="user_or_ip", method=None)
 def payment_return(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     """Back from Stripe's payment page: place the orders now if the payment is authorised (the webhook may be later)."""
     cart_payment = _cart_payment_of(request, key)

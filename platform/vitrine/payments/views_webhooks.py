@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from vitrine.common.throttling import throttle
 from vitrine.payments import stripe_api
 from vitrine.payments.inbox.models import StripeEvent
 from vitrine.payments.webhooks import BadDelivery, webhook_receive
@@ -23,11 +24,13 @@ def _receive(request: HttpRequest, endpoint: str) -> HttpResponse:
 
 @csrf_exempt  # Stripe signs its deliveries; there is no session to forge
 @require_POST
+@throttle("stripe_webhook", key="ip")
 def webhook_platform(request: HttpRequest) -> HttpResponse:
     return _receive(request, StripeEvent.Endpoint.PLATFORM)
 
 
 @csrf_exempt
 @require_POST
+@throttle("stripe_webhook", key="ip")
 def webhook_connect(request: HttpRequest) -> HttpResponse:
     return _receive(request, StripeEvent.Endpoint.CONNECT)

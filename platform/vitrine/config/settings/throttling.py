@@ -54,6 +54,8 @@ RATE_LIMITS_DEFAULT = {
     "shop_apply_email": "10/h",  # per owner's address
     "search": "300/5m",  # per client address: generous, a bot's pace only
     "catalog_import": "30/h",  # per merchant account
+    "payment_return": "60/h",  # per account, else per client address: each return from Stripe asks Stripe
+    "stripe_webhook": "6000/m",  # per client address: Stripe's deliveries, far above what it sends
     "stripe_onboarding": "20/h",  # per owner: each one asks Stripe for an onboarding link (or an account)
     "two_factor": "10/15m",  # codes tried per account (beside django-otp's growing delay per device)
     "csp_report": "120/h",  # browsers' policy reports per client address
