@@ -206,3 +206,26 @@ def test_a_territory_host_has_no_webhook_endpoint(nancy, payments_on):
     assert (
         client_on(nancy).post("/stripe/webhooks/plateforme/", "{}", content_type="application/json").status_code == 404
     )
+
+
+def test_a_payment_in_nancy_is_unreachable_from_limoges(nancy, limoges, shops):
+    client = client_on(nancy)
+    client.post("/panier/commande/", _form(client, [shops["vase"]], nancy))
+    with tenant_context(nancy):
+        key = CartPayment.objects.get().checkout_key
+    # The same browser session on Limoges' host: Nancy's payment does not exist there.
+    other = client_on(limoges)
+    other.cookies = client.cookies
+    assert other.get(f"/panier/paiement/{key}/").status_code == 404
+    assert other.get(f"/panier/paiement/{key}/retour/").status_code == 404
+
+
+def test_an_event_naming_no_territory_of_ours_is_stored_and_changes_nothing(nancy, payments_on):
+    event = _an_event(nancy, payments_on)
+    event["id"] = "evt_elsewhere"
+    event["data"]["object"]["metadata"]["territory"] = "paris"
+    assert _post(json.dumps(event), payments_on.settings()["STRIPE_WEBHOOK_SECRET_PLATFORM"]) == 200
+    row = StripeEvent.objects.get(event_id="evt_elsewhere")
+    assert row.schema_name == ""
+    with tenant_context(nancy):
+        assert {order.status for order in Order.objects.all()} == {Status.PENDING_PAYMENT}

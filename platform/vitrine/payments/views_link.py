@@ -20,8 +20,8 @@ def _receipt_page(request: HttpRequest, order: Order, *, back: str) -> HttpRespo
     receipt = order_receipt(order=order)
     context = {"order": order, "back": back}
     if not isinstance(receipt, Receipt):
-        # No receipt (yet): a plain page says why; 404, as there is no receipt to show.
-        return render(request, "payments/receipt/unavailable.html", {**context, "reason": receipt}, status=404)
+        # No receipt (yet, or paid at the counter): a plain page says why, to the one who may see the order.
+        return render(request, "payments/receipt/unavailable.html", {**context, "reason": receipt})
     response = render(request, "payments/receipt/receipt.html", {**context, "receipt": receipt})
     response["Cache-Control"] = "private, no-store"
     return response
