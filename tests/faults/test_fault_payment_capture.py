@@ -33,6 +33,7 @@ def test_a_worker_killed_after_the_capture_leaves_one_capture_and_the_retry_reco
     from payments_helpers import checkout_online, policy_set, shop_paid_online
 
     from vitrine.accounts.models import User
+    from vitrine.notifications.models import OutboxEmail
     from vitrine.orders.lifecycle import order_accept
     from vitrine.orders.models import Order
     from vitrine.payments.models import CartPayment, OrderPayment, PaymentSettings
@@ -106,6 +107,9 @@ def test_a_worker_killed_after_the_capture_leaves_one_capture_and_the_retry_reco
             parts.delete()
             CartPayment.objects.filter(pk__in=carts).delete()
             Order.objects.filter(shop__in=shops).delete()
+            OutboxEmail.objects.filter(to__contains=["claire@example.fr"]).delete()
+            for shop in shops:
+                OutboxEmail.objects.filter(to__contains=[shop.email]).delete()
             PaymentSettings.objects.filter(pk=1).delete()
             for shop in shops:
                 owners = list(shop.members.values_list("user_id", flat=True))

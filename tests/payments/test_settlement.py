@@ -84,7 +84,7 @@ def test_both_accept_one_collects_one_is_not_collected(cart):
     assert payment.status == CartPayment.Status.CAPTURED and payment.captured_cents == 6550
     [capture] = fake.requests_to("/v1/payment_intents/*/capture")
     assert capture.params["amount_to_capture"] == "6550"
-    assert capture.idempotency_key == f"capture:{payment.transfer_group}"
+    assert capture.idempotency_key == f"capture:{payment.transfer_group}:6550"
 
     order_mark_ready(order=first, actor=_owner(cart, first))
     order_mark_collected(order=first, actor=_owner(cart, first))
@@ -163,14 +163,27 @@ def test_declined_and_failed_3ds_leave_the_orders_unpaid_and_expiry_gives_stock_
     payment = cart_payment_reload(cart["payment"])
     assert payment.status == CartPayment.Status.OPEN and payment.last_error
     assert {order.status for order in Order.objects.all()} == {Status.PENDING_PAYMENT}
-    orders_expire_due(now=timezone.now() + timedelta(hours=2))
+    # The territory's unpaid timer leaves them to their payment page, open until Stripe closes it.
+    orders_expire_due(now=timezone.now() + timedelta(minutes=29))
+    assert {order.status for order in Order.objects.all()} == {Status.PENDING_PAYMENT}
+    # Stripe closes the page unpaid: the orders are cancelled, their stock is back.
+    cart["fake"].clock_advance(31 * 60)
+    deliver(cart["fake"])
     assert {order.status for order in Order.objects.all()} == {Status.CANCELLED}
     ring.refresh_from_db()
     assert ring.stock == stock + 1
-    # The payment page is closed when its orders are gone: a late payment cannot go through.
-    cart_payment_settle(cart_payment=payment)
     assert cart_payment_reload(payment).status == CartPayment.Status.EXPIRED
-    assert cart["fake"].get(payment.checkout_session_id)["status"] == "expired"
+
+
+def test_a_lost_expiry_event_is_made_up_by_the_sweep(cart):
+    fake, payment = cart["fake"], cart["payment"]
+    fake.clock_advance(31 * 60)  # the page closed; its event never reached Vitrine
+    assert payment not in carts_due()
+    later = payment.session_expires_at + timedelta(minutes=3)
+    assert payment in carts_due(now=later)
+    cart_payment_settle(cart_payment=payment, now=later)
+    assert cart_payment_reload(payment).status == CartPayment.Status.EXPIRED
+    assert {order.status for order in Order.objects.all()} == {Status.CANCELLED}
 
 
 def test_a_dispute_freezes_the_transfers_until_it_is_closed(cart):
@@ -207,3 +220,67 @@ def test_a_capture_lost_by_a_killed_worker_is_finished_by_the_retry_without_a_se
     captures = fake.requests_to("/v1/payment_intents/*/capture")
     assert len({request.idempotency_key for request in captures}) == 1
     assert fake.get(payment.payment_intent_id)["amount_received"] == 6550
+
+
+def _accept_both(cart):
+    _pay(cart)
+    first, second = Order.objects.order_by("id")
+    for order in (first, second):
+        order_accept(order=order, actor=_owner(cart, order))
+    return first, second
+
+
+def test_an_order_dropped_between_a_lost_capture_and_its_retry_is_refunded(cart):
+    from vitrine.orders.lifecycle import order_transition
+    from vitrine.payments.stripe_api import StripeUnavailable
+
+    fake = cart["fake"]
+    first, second = _accept_both(cart)
+    # Stripe captures both, but every answer is lost: the run fails, its plan stays written.
+    fake.crash_after_applying_next("/v1/payment_intents/*/capture", times=3)
+    with pytest.raises(StripeUnavailable):
+        cart_payment_settle(cart_payment=cart["payment"])
+    payment = cart_payment_reload(cart["payment"])
+    assert payment.status == CartPayment.Status.AUTHORISED and payment.capture_planned_cents == 6550
+    # Meanwhile the second order is cancelled: the retry finishes the capture as planned, then refunds it.
+    order_transition(order=second, to=Status.CANCELLED, actor=None)
+    cart_payment_settle(cart_payment=payment)
+    payment = cart_payment_reload(payment)
+    assert payment.status == CartPayment.Status.CAPTURED and payment.captured_cents == 6550
+    assert OrderPayment.objects.get(order=second).status == OrderPayment.Status.REFUNDED
+    assert [r.params["amount"] for r in fake.requests_to("/v1/refunds", "POST")] == ["2550"]
+    assert fake.get(payment.charge_id)["amount_refunded"] == 2550
+
+
+def test_an_authorisation_that_lapsed_before_the_capture_is_not_recorded_as_captured(cart):
+    fake = cart["fake"]
+    _pay(cart)
+    fake.clock_advance(8 * 24 * 3600)  # past the card's hold: Stripe releases the authorisation
+    first, second = Order.objects.order_by("id")
+    for order in (first, second):
+        order_accept(order=order, actor=_owner(cart, order))
+    cart_payment_settle(cart_payment=cart["payment"])
+    payment = cart_payment_reload(cart["payment"])
+    assert payment.status == CartPayment.Status.CANCELLED and payment.captured_cents == 0
+    assert set(OrderPayment.objects.values_list("status", flat=True)) == {OrderPayment.Status.EXCLUDED}
+    # No shop hands over goods nobody paid for: the orders are cancelled (the shopper and shops told).
+    assert {order.status for order in Order.objects.all()} == {Status.CANCELLED}
+
+
+def test_a_transfer_whose_write_was_lost_is_found_again_after_stripe_forgot_its_key(cart):
+    from vitrine.payments.stripe_api import StripeUnavailable
+
+    fake = cart["fake"]
+    first, _second = _accept_both(cart)
+    cart_payment_settle(cart_payment=cart["payment"])
+    order_mark_ready(order=first, actor=_owner(cart, first))
+    order_mark_collected(order=first, actor=_owner(cart, first))
+    fake.crash_after_applying_next("/v1/transfers", times=3)
+    with pytest.raises(StripeUnavailable):
+        cart_payment_settle(cart_payment=cart["payment"])
+    assert OrderPayment.objects.get(order=first).status == OrderPayment.Status.CAPTURED
+    fake.idempotency_forget()  # more than a day later: the key would make a second transfer
+    cart_payment_settle(cart_payment=cart["payment"])
+    part = OrderPayment.objects.get(order=first)
+    assert part.status == OrderPayment.Status.TRANSFERRED
+    assert len(fake.events_of("transfer.created")) == 1

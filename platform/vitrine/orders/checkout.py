@@ -209,10 +209,11 @@ def order_place(
     session); anyone else gets CheckoutKeyTaken, which carries nothing of those orders.
     `pickup_codes`: where the pickup codes come from (random by default; tests pass a
     code already taken to check that a clash draws a new one).
-    `payment_required`: the orders wait for an online payment (PENDING_PAYMENT, nobody told
-    yet) instead of being PLACED; unpaid, they are cancelled after the territory's delay.
-    `online_shop_ids`: the same, for these shops' orders only (paid_online); the other shops'
-    orders are PLACED, to pay at pickup.
+    `payment_required`: the orders wait for a payment (PENDING_PAYMENT, nobody told yet)
+    instead of being PLACED; unpaid, they are cancelled after the territory's delay.
+    `online_shop_ids`: these shops' orders are paid online on a payment page of their own
+    (paid_online, the payments app): they wait for it, and are cancelled when it closes unpaid;
+    the other shops' orders are PLACED, to pay at pickup.
     """
     try:
         key = uuid.UUID(str(idempotency_key))
@@ -232,7 +233,8 @@ def order_place(
                 key=key,
                 now=now or timezone.now(),
                 codes=codes,
-                online=(lambda shop_id: True) if payment_required else frozenset(online_shop_ids).__contains__,
+                online=frozenset(online_shop_ids).__contains__,
+                awaiting=payment_required,
             )
     except IntegrityError:
         # The same form submitted twice at once: the first submit won; return its orders.
@@ -289,7 +291,7 @@ def _orders_insert(orders: list[Order], codes: Iterator[str]) -> None:
 
 
 def _order_place(
-    *, cart, customer, guest, slots, key, now, codes: Iterator[str], online: Callable[[int], bool]
+    *, cart, customer, guest, slots, key, now, codes: Iterator[str], online: Callable[[int], bool], awaiting: bool
 ) -> list[Order]:
     if cart.pk is None:  # a visitor who never had a cart (the checkout form posted on its own)
         raise CheckoutError(_("Your cart is empty."))
@@ -360,7 +362,7 @@ def _order_place(
             pickup_ends_at=slot.ends_at,
             idempotency_key=key,
             cart_token=cart.token,
-            status=Status.PENDING_PAYMENT if online(shop_id) else Status.PLACED,
+            status=Status.PENDING_PAYMENT if awaiting or online(shop_id) else Status.PLACED,
             paid_online=online(shop_id),
         )
         order_lines.append(

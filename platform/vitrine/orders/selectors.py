@@ -279,10 +279,14 @@ def orders_reminder_due(*, now: datetime, settings: OrderSettings | None = None)
 
 
 def orders_unpaid_due(*, now: datetime, settings: OrderSettings | None = None) -> QuerySet[Order]:
-    """Orders still waiting for their online payment the territory's N minutes after checkout."""
+    """Orders still waiting for their online payment the territory's N minutes after checkout.
+
+    Not those paid on a payment page of their own (paid_online): they are cancelled when that
+    page closes unpaid (the payments app), never while the shopper may still be paying there.
+    """
     minutes = (settings or order_settings()).unpaid_release_minutes
     return Order.objects.select_related("shop__commune").filter(
-        status=Order.Status.PENDING_PAYMENT, created_at__lt=now - timedelta(minutes=minutes)
+        status=Order.Status.PENDING_PAYMENT, paid_online=False, created_at__lt=now - timedelta(minutes=minutes)
     )
 
 

@@ -25,17 +25,19 @@ from vitrine.payments.money import cents, commission_cents
 
 # Stripe keeps a Checkout Session open between 30 minutes and 24 hours.
 SESSION_MINUTES = (30, 24 * 60)
+MINIMUM_CENTS = 50  # Stripe's smallest charge in euros
 
 
 class OnlinePaymentUnavailable(CheckoutError):
     """Stripe could not be reached to open the payment: nothing was ordered or reserved."""
 
 
-def _session_expiry(now) -> int:
-    """When the hosted payment page closes: the territory's unpaid delay, within Stripe's bounds."""
+def _session_expiry(now):
+    """When the hosted payment page closes: the territory's unpaid delay, within Stripe's bounds (30 minutes
+    to a day). The orders wait for it: they are cancelled when the page closes unpaid, never while it is open."""
     minutes = order_selectors.order_settings().unpaid_release_minutes
-    minutes = min(max(minutes, SESSION_MINUTES[0]) + 1, SESSION_MINUTES[1])  # a minute's margin over Stripe's floor
-    return int((now + timedelta(minutes=minutes)).timestamp())
+    minutes = min(max(minutes, SESSION_MINUTES[0] + 1), SESSION_MINUTES[1])  # a minute over Stripe's floor
+    return now + timedelta(minutes=minutes)
 
 
 @transaction.atomic
@@ -51,12 +53,18 @@ def cart_payment_open(*, orders: list[Order], success_url: str, cancel_url: str)
     policy = selectors.payment_settings()
     schema = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' connection
     amounts = {order.pk: cents(order.total) for order in online}
+    if sum(amounts.values()) < MINIMUM_CENTS:
+        raise CheckoutError(
+            _("Online payment starts at 0,50 €: choose to pay at pickup for such a small order."), code="too_small"
+        )
+    expires = _session_expiry(timezone.now())
     cart_payment = CartPayment.objects.create(
         checkout_key=key,
         amount_cents=sum(amounts.values()),
         currency=settings.STRIPE_CURRENCY,
         email=online[0].email,
         transfer_group=f"cart_{key}",
+        session_expires_at=expires,
     )
     OrderPayment.objects.bulk_create(
         [
@@ -79,7 +87,8 @@ def cart_payment_open(*, orders: list[Order], success_url: str, cancel_url: str)
     metadata = {"territory": schema, "checkout": str(key), "orders": order_ids}
     try:
         session = stripe_api.call(
-            stripe_api.client().v1.checkout.sessions.create,
+            # Quick, no retry: the checkout holds its stock and slot locks while Stripe answers.
+            stripe_api.client(quick=True).v1.checkout.sessions.create,
             key=f"checkout:{schema}:{key}:{order_ids}",
             mode="payment",
             line_items=[
@@ -100,7 +109,7 @@ def cart_payment_open(*, orders: list[Order], success_url: str, cancel_url: str)
             client_reference_id=str(key),
             success_url=success_url,
             cancel_url=cancel_url,
-            expires_at=_session_expiry(timezone.now()),
+            expires_at=int(expires.timestamp()),
             locale="fr" if settings.LANGUAGE_CODE.startswith("fr") else "auto",
             metadata=metadata,
             payment_intent_data={

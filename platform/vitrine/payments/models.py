@@ -103,7 +103,8 @@ class CartPayment(models.Model):
     captured_cents = models.PositiveIntegerField(default=0)
     refunded_cents = models.PositiveIntegerField(default=0)
     email = models.EmailField()
-    checkout_session_id = models.CharField(max_length=255, blank=True)
+    checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
+    session_expires_at = models.DateTimeField(null=True, blank=True)  # when Stripe closes the payment page
     checkout_url = models.URLField(max_length=2000, blank=True)
     payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
     charge_id = models.CharField(max_length=255, blank=True)
@@ -112,6 +113,9 @@ class CartPayment(models.Model):
     authorised_at = models.DateTimeField(null=True, blank=True)
     # Set at authorisation: then what the shops accepted is captured, the rest cancelled.
     acceptance_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+    # What the capture takes (the accepted orders), decided and written before Stripe is asked:
+    # a retry after a crash finishes this plan, whatever the orders did since.
+    capture_planned_cents = models.PositiveIntegerField(null=True, blank=True)
     captured_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # A dispute freezes the cart's transfers not yet made; territory staff see it.
@@ -129,7 +133,10 @@ class CartPayment(models.Model):
 
     @property
     def disputed(self) -> bool:
-        return bool(self.dispute_id) and self.dispute_status not in ("won", "warning_closed")
+        return bool(self.dispute_id) and self.dispute_status not in (
+            "won",
+            "warning_closed",
+        )  # settlement.DISPUTE_SETTLED
 
 
 class OrderPayment(models.Model):
@@ -149,6 +156,7 @@ class OrderPayment(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     amount_cents = models.PositiveIntegerField()
     commission_cents = models.PositiveIntegerField(default=0)  # the platform keeps this from a transfer
+    in_capture = models.BooleanField(default=False)  # part of the cart's capture plan
     captured_cents = models.PositiveIntegerField(default=0)
     transferred_cents = models.PositiveIntegerField(default=0)
     refunded_cents = models.PositiveIntegerField(default=0)

@@ -23,7 +23,7 @@ from typing import Any
 
 import stripe
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +41,9 @@ Cart = CartPayment.Status
 Part = OrderPayment.Status
 ACCEPTED = (Status.ACCEPTED, Status.READY, Status.COLLECTED)
 DROPPED = (Status.REFUSED, Status.CANCELLED, Status.NOT_COLLECTED)
+# A dispute closed in the platform's favour: the cart's money moves again. Lost, it stays frozen
+# for the team to decide (the platform carries the loss; a shop's transfer is theirs to settle).
+DISPUTE_SETTLED = ("won", "warning_closed")
 
 
 def _emails():
@@ -86,9 +89,9 @@ def payment_intent_fetch(payment_intent_id: str):
 def cart_payment_authorise(*, cart_payment: CartPayment, payment_intent: Any) -> bool:
     """The shopper's payment is authorised (the PaymentIntent requires capture): place the orders, once.
 
-    From the webhook or the return page, whichever comes first; the second finds it done.
-    Orders cancelled meanwhile (not paid in time) are not placed again: if none is left, the
-    authorisation is cancelled. Return whether this call placed the orders.
+    From the webhook, the return page or the sweep, whichever comes first; the others find it
+    done. Orders cancelled meanwhile are not placed again (never charged): if none is left,
+    the authorisation is released by the settlement that follows. Return whether orders were placed.
     """
     cart_payment = _locked(cart_payment)
     if _obj(payment_intent, "status") != "requires_capture" or not _forward(cart_payment, Cart.AUTHORISED):
@@ -114,12 +117,14 @@ def cart_payment_authorise(*, cart_payment: CartPayment, payment_intent: Any) ->
     )
     placed = 0
     for part in cart_payment.order_payments.select_related("order__shop__commune").order_by("id"):
+        part.status = Part.EXCLUDED  # cancelled before the payment came: never charged
         if part.order.status == Status.PENDING_PAYMENT:
-            order_transition(order=part.order, to=Status.PLACED, actor=None, note=_("paid online"))
-            part.status = Part.AUTHORISED
-            placed += 1
-        else:  # cancelled before the payment came: never charged
-            part.status = Part.EXCLUDED
+            try:
+                order_transition(order=part.order, to=Status.PLACED, actor=None, note=_("paid online"))
+                part.status = Part.AUTHORISED
+                placed += 1
+            except IllegalTransition:  # cancelled at this very moment by its shopper
+                pass
         part.save(update_fields=["status", "updated_at"])
     audit_record(
         actor=None,
@@ -130,9 +135,28 @@ def cart_payment_authorise(*, cart_payment: CartPayment, payment_intent: Any) ->
     )
     if placed:
         _emails().payment_authorised_email_send(cart_payment=cart_payment)
-    # Nothing left to pay for (every order was cancelled first): release the hold now.
-    _settle_on_commit(cart_payment)
+    else:  # nothing left to pay for (every order was cancelled first): release the hold now
+        _settle_on_commit(cart_payment)
     return bool(placed)
+
+
+def cart_payment_sync(*, cart_payment: CartPayment) -> None:
+    """Ask Stripe where an unpaid checkout's payment stands, and follow: authorised, or its page closed.
+
+    For the return from Stripe's page (before any webhook), the sweep (a webhook lost), and a
+    payment page closed while the shopper was paying.
+    """
+    if cart_payment.status != Cart.OPEN or not cart_payment.checkout_session_id:
+        return
+    session = stripe_api.call(stripe_api.client().v1.checkout.sessions.retrieve, cart_payment.checkout_session_id)
+    payment_intent_id = _id(_obj(session, "payment_intent"))
+    if payment_intent_id:
+        payment_intent = payment_intent_fetch(payment_intent_id)
+        if _obj(payment_intent, "status") == "requires_capture":
+            cart_payment_authorise(cart_payment=cart_payment, payment_intent=payment_intent)
+            return
+    if _obj(session, "status") == "expired":
+        cart_payment_expire(cart_payment=cart_payment)
 
 
 @transaction.atomic
@@ -170,29 +194,56 @@ def _settle_on_commit(cart_payment: CartPayment) -> None:
     task_send_on_commit(cart_payment_settle_task, cart_payment_id=cart_payment.pk)
 
 
-@transaction.atomic
 def cart_payment_settle(*, cart_payment: CartPayment, now: datetime | None = None) -> None:
-    """Do what the cart's orders' states call for now; safe to run any number of times.
+    """Do what the cart's orders' states call for now; safe to run any number of times, at any point of failure.
 
-    Open (unpaid): orders cancelled meanwhile close the payment page. Authorised: capture
-    or cancel once every online order is answered (or the deadline passed). Captured:
-    transfer the collected orders to their shops, refund the dropped ones.
+    Unpaid: orders cancelled meanwhile close the payment page. Authorised: once every online
+    order is answered (or the deadline passed), the capture is planned (committed: which
+    orders, how much), then made, so a retry after a crash finishes the same plan whatever
+    moved since. Captured: each collected order is paid to its shop, each dropped one refunded,
+    one order at a time (one failing never undoes or blocks the others).
+    Stripe is called under the cart's row lock only, never with stock rows locked.
     """
     now = now or timezone.now()
-    cart_payment = _locked(cart_payment)
-    parts = list(cart_payment.order_payments.select_related("order__shop__commune", "shop__payment").order_by("id"))
-    if cart_payment.status == Cart.OPEN:
-        _close_if_abandoned(cart_payment, parts)
-    elif cart_payment.status == Cart.AUTHORISED:
-        _capture_when_answered(cart_payment, parts, now=now)
-    if cart_payment.status == Cart.CAPTURED:
-        for part in parts:
-            _pay_or_refund(cart_payment, part)
+    with transaction.atomic():
+        cart_payment = _locked(cart_payment)
+        if cart_payment.status == Cart.OPEN:
+            _close_if_abandoned(cart_payment)
+        if (
+            cart_payment.status == Cart.OPEN
+            and cart_payment.session_expires_at
+            and cart_payment.session_expires_at < now
+        ):
+            cart_payment_sync(cart_payment=cart_payment)  # the page closed without a word from Stripe
+            cart_payment.refresh_from_db()
+        elif cart_payment.status == Cart.AUTHORISED and cart_payment.capture_planned_cents is None:
+            _capture_plan(cart_payment, now=now)
+    with transaction.atomic():
+        cart_payment = _locked(cart_payment)
+        if cart_payment.status == Cart.AUTHORISED and cart_payment.capture_planned_cents is not None:
+            _capture_planned(cart_payment)
+    if cart_payment.status != Cart.CAPTURED or cart_payment.disputed:
+        return  # a dispute freezes the cart's transfers and refunds until it is closed
+    failed = None
+    for part_id in cart_payment.order_payments.order_by("id").values_list("pk", flat=True):
+        try:
+            with transaction.atomic():
+                part = (
+                    OrderPayment.objects.select_for_update(of=("self",))
+                    .select_related("order__shop__commune", "shop__payment")
+                    .get(pk=part_id)
+                )
+                _pay_or_refund(cart_payment, part)
+        except (stripe.StripeError, stripe_api.StripeUnavailable) as error:
+            logger.warning("Cart payment %s, order payment %s: %s", cart_payment.pk, part_id, error)
+            failed = error
+    if failed is not None:
+        raise failed  # the others went through; this one is tried again (its task, or the sweep)
 
 
-def _close_if_abandoned(cart_payment: CartPayment, parts: list[OrderPayment]) -> None:
+def _close_if_abandoned(cart_payment: CartPayment) -> None:
     """Every order of an unpaid cart was cancelled (by its shopper, or not paid in time): close the payment page."""
-    if any(part.order.status == Status.PENDING_PAYMENT for part in parts):
+    if cart_payment.order_payments.filter(order__status=Status.PENDING_PAYMENT).exists():
         return
     try:
         stripe_api.call(
@@ -201,21 +252,20 @@ def _close_if_abandoned(cart_payment: CartPayment, parts: list[OrderPayment]) ->
             key=f"expire:{cart_payment.transfer_group}",
         )
     except stripe.InvalidRequestError:
-        # Already complete (paid in the meantime) or already expired: ask Stripe where it stands.
-        session = stripe_api.call(stripe_api.client().v1.checkout.sessions.retrieve, cart_payment.checkout_session_id)
-        payment_intent_id = _id(_obj(session, "payment_intent"))
-        if payment_intent_id:
-            payment_intent = payment_intent_fetch(payment_intent_id)
-            if _obj(payment_intent, "status") == "requires_capture":
-                cart_payment_authorise(cart_payment=cart_payment, payment_intent=payment_intent)
-                cart_payment.refresh_from_db()
-                return _capture_when_answered(cart_payment, list(cart_payment.order_payments.all()), now=timezone.now())
+        # Already complete (paid in the meantime: the hold is released by the settlement that
+        # follows the authorisation) or already expired.
+        cart_payment_sync(cart_payment=cart_payment)
+        cart_payment.refresh_from_db()
+        if cart_payment.status != Cart.OPEN:
+            return
     cart_payment.status = Cart.EXPIRED
     cart_payment.save(update_fields=["status", "updated_at"])
     OrderPayment.objects.filter(cart_payment=cart_payment, status=Part.PENDING).update(status=Part.EXCLUDED)
 
 
-def _capture_when_answered(cart_payment: CartPayment, parts: list[OrderPayment], *, now: datetime) -> None:
+def _capture_plan(cart_payment: CartPayment, *, now: datetime) -> None:
+    """Decide what is captured, once every shop has answered or the deadline passed; written before any call."""
+    parts = list(cart_payment.order_payments.select_related("order__shop__commune").order_by("id"))
     undecided = [part for part in parts if part.order.status == Status.PLACED]
     if undecided:
         if cart_payment.acceptance_deadline and now < cart_payment.acceptance_deadline:
@@ -227,43 +277,54 @@ def _capture_when_answered(cart_payment: CartPayment, parts: list[OrderPayment],
                 )
             except IllegalTransition:  # answered at this very moment: its new state counts
                 part.order.refresh_from_db(fields=["status"])
-    accepted = [part for part in parts if part.order.status in ACCEPTED]
     for part in parts:
-        if part.order.status not in ACCEPTED and part.status in (Part.PENDING, Part.AUTHORISED):
+        part.in_capture = part.order.status in ACCEPTED and part.status == Part.AUTHORISED
+        if not part.in_capture and part.status in (Part.PENDING, Part.AUTHORISED):
             part.status = Part.EXCLUDED
-            part.save(update_fields=["status", "updated_at"])
-    amount = sum(part.amount_cents for part in accepted)
+        part.save(update_fields=["in_capture", "status", "updated_at"])
+    cart_payment.capture_planned_cents = sum(part.amount_cents for part in parts if part.in_capture)
+    cart_payment.save(update_fields=["capture_planned_cents", "updated_at"])
+
+
+def _capture_planned(cart_payment: CartPayment) -> None:
+    """Capture the planned amount (or release the hold if it is 0); a retry finishes what an earlier run began."""
+    planned = cart_payment.capture_planned_cents or 0
     payment_intent = payment_intent_fetch(cart_payment.payment_intent_id)
-    pi_status = _obj(payment_intent, "status")
-    if amount == 0:
-        if pi_status not in ("canceled", "succeeded"):
+    status = _obj(payment_intent, "status")
+    if status == "requires_capture":
+        if planned == 0:
             stripe_api.call(
                 stripe_api.client().v1.payment_intents.cancel,
                 cart_payment.payment_intent_id,
                 key=f"cancel:{cart_payment.transfer_group}",
                 cancellation_reason="abandoned",
             )
-        cart_payment.status, cart_payment.cancelled_at = Cart.CANCELLED, timezone.now()
-        cart_payment.save(update_fields=["status", "cancelled_at", "updated_at"])
-        audit_record(actor=None, verb="payment.cancelled", obj=cart_payment, label=cart_payment.transfer_group)
-        _emails().payment_captured_email_send(cart_payment=cart_payment)
-        return
-    if pi_status == "requires_capture":
+            return _cancelled_record(cart_payment, lapsed=False)
         payment_intent = stripe_api.call(
             stripe_api.client().v1.payment_intents.capture,
             cart_payment.payment_intent_id,
-            key=f"capture:{cart_payment.transfer_group}",
-            amount_to_capture=amount,
+            key=f"capture:{cart_payment.transfer_group}:{planned}",
+            amount_to_capture=planned,
         )
-    # Captured now, or by an earlier run that died before writing it: Stripe's figure is the truth.
-    captured = int(_obj(payment_intent, "amount_received", amount) or 0)
-    if captured != amount:
-        logger.error("Cart %s: captured %s cents, accepted orders %s", cart_payment.pk, captured, amount)
+        status = _obj(payment_intent, "status")
+    if status == "succeeded":  # captured now, or by an earlier run that died before writing it
+        return _captured_record(cart_payment, payment_intent)
+    if status == "canceled":  # released: by us (nothing accepted), or lapsed at Stripe before the capture
+        return _cancelled_record(cart_payment, lapsed=planned > 0)
+    logger.error("Cart payment %s: PaymentIntent %s is %s", cart_payment.pk, cart_payment.payment_intent_id, status)
+
+
+def _captured_record(cart_payment: CartPayment, payment_intent: Any) -> None:
+    captured = int(_obj(payment_intent, "amount_received", 0) or 0)
+    if captured != cart_payment.capture_planned_cents:
+        logger.error(
+            "Cart %s: captured %s cents, planned %s", cart_payment.pk, captured, cart_payment.capture_planned_cents
+        )
     cart_payment.status, cart_payment.captured_cents = Cart.CAPTURED, captured
     cart_payment.charge_id = cart_payment.charge_id or _id(_obj(payment_intent, "latest_charge"))
     cart_payment.captured_at = timezone.now()
     cart_payment.save(update_fields=["status", "captured_cents", "charge_id", "captured_at", "updated_at"])
-    for part in accepted:
+    for part in cart_payment.order_payments.filter(in_capture=True):
         part.status, part.captured_cents = Part.CAPTURED, part.amount_cents
         part.save(update_fields=["status", "captured_cents", "updated_at"])
     audit_record(
@@ -276,17 +337,55 @@ def _capture_when_answered(cart_payment: CartPayment, parts: list[OrderPayment],
     _emails().payment_captured_email_send(cart_payment=cart_payment)
 
 
+def _cancelled_record(cart_payment: CartPayment, *, lapsed: bool) -> None:
+    """The authorisation is released: nothing was charged. `lapsed`: Stripe released it before the capture
+    (the card's hold ran out, or it was cancelled outside Vitrine): the accepted orders are unpaid and
+    are cancelled, so no shop hands over goods nobody paid for; the team sees it in the audit trail."""
+    cart_payment.status, cart_payment.cancelled_at = Cart.CANCELLED, timezone.now()
+    cart_payment.save(update_fields=["status", "cancelled_at", "updated_at"])
+    for part in cart_payment.order_payments.select_related("order__shop__commune"):
+        if lapsed and part.in_capture and part.order.status in (Status.ACCEPTED,):
+            order_transition(
+                order=part.order,
+                to=Status.CANCELLED,
+                actor=None,
+                note=_("the card payment lapsed before it was charged"),
+            )
+        if part.status in (Part.PENDING, Part.AUTHORISED):
+            part.status = Part.EXCLUDED
+            part.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=None,
+        verb="payment.lapsed" if lapsed else "payment.cancelled",
+        obj=cart_payment,
+        label=cart_payment.transfer_group,
+    )
+    _emails().payment_captured_email_send(cart_payment=cart_payment)
+
+
+def _existing(listing: Any, *, order_id: int) -> Any:
+    """The object of a Stripe list made for this order (its metadata names it), if an earlier run made one."""
+    for item in _obj(listing, "data", []) or []:
+        if str(_obj(_obj(item, "metadata"), "order", "")) == str(order_id):
+            return item
+    return None
+
+
 def _pay_or_refund(cart_payment: CartPayment, part: OrderPayment) -> None:
+    """One order's money: paid to its shop once collected, given back once dropped (in the caller's transaction)."""
     order = part.order
-    if cart_payment.disputed:
-        return  # frozen until the dispute is settled
     if order.status == Status.COLLECTED and part.status == Part.CAPTURED:
         account = getattr(part.shop, "payment", None)
         if account is None or not account.can_receive_transfers:
             return  # kept for the shop until its account can receive it; staff see it waiting
         schema = connection.schema_name  # type: ignore[attr-defined]
-        transfer = stripe_api.call(
-            stripe_api.client().v1.transfers.create,
+        client = stripe_api.client()
+        # Made by an earlier run whose write was lost (a key lasts 24 hours; this look-up, always).
+        transfer = _existing(
+            stripe_api.call(client.v1.transfers.list, transfer_group=cart_payment.transfer_group, limit=100),
+            order_id=order.pk,
+        ) or stripe_api.call(
+            client.v1.transfers.create,
             key=f"transfer:{schema}:{part.pk}",
             amount=part.shop_share_cents,
             currency=cart_payment.currency,
@@ -316,10 +415,12 @@ def _pay_or_refund(cart_payment: CartPayment, part: OrderPayment) -> None:
 def _refund(cart_payment: CartPayment, part: OrderPayment) -> None:
     """Give the shopper back what was captured for the order; a transfer already made is reversed first."""
     schema = connection.schema_name  # type: ignore[attr-defined]
+    client = stripe_api.client()
     order = part.order
     if part.transfer_id and not part.reversal_id:
-        reversal = stripe_api.call(
-            stripe_api.client().v1.transfers.reversals.create,
+        transfer = stripe_api.call(client.v1.transfers.retrieve, part.transfer_id, expand=["reversals"])
+        reversal = _existing(_obj(transfer, "reversals"), order_id=order.pk) or stripe_api.call(
+            client.v1.transfers.reversals.create,
             part.transfer_id,
             key=f"reversal:{schema}:{part.pk}",
             amount=part.transferred_cents,
@@ -327,8 +428,11 @@ def _refund(cart_payment: CartPayment, part: OrderPayment) -> None:
         )
         part.reversal_id = _id(reversal)
         part.save(update_fields=["reversal_id", "updated_at"])
-    refund = stripe_api.call(
-        stripe_api.client().v1.refunds.create,
+    refund = _existing(
+        stripe_api.call(client.v1.refunds.list, payment_intent=cart_payment.payment_intent_id, limit=100),
+        order_id=order.pk,
+    ) or stripe_api.call(
+        client.v1.refunds.create,
         key=f"refund:{schema}:{part.pk}",
         payment_intent=cart_payment.payment_intent_id,
         amount=part.captured_cents,
@@ -338,10 +442,8 @@ def _refund(cart_payment: CartPayment, part: OrderPayment) -> None:
     part.status, part.refund_id = Part.REFUNDED, _id(refund)
     part.refunded_cents, part.refunded_at = part.captured_cents, timezone.now()
     part.save(update_fields=["status", "refund_id", "refunded_cents", "refunded_at", "updated_at"])
-    cart_payment.refunded_cents = sum(
-        OrderPayment.objects.filter(cart_payment=cart_payment).values_list("refunded_cents", flat=True)
-    )
-    cart_payment.save(update_fields=["refunded_cents", "updated_at"])
+    total = OrderPayment.objects.filter(cart_payment=cart_payment).aggregate(total=Sum("refunded_cents"))["total"]
+    CartPayment.objects.filter(pk=cart_payment.pk).update(refunded_cents=total or 0, updated_at=timezone.now())
     audit_record(
         actor=None,
         verb="payment.refunded",
@@ -390,6 +492,7 @@ def carts_due(*, now: datetime | None = None) -> list[CartPayment]:
     )
     waiting = (
         OrderPayment.objects.filter(cart_payment__status=Cart.CAPTURED)
+        .exclude(~Q(cart_payment__dispute_id="") & ~Q(cart_payment__dispute_status__in=DISPUTE_SETTLED))
         .filter(
             Q(status=Part.CAPTURED, order__status=Status.COLLECTED)
             | Q(status__in=(Part.CAPTURED, Part.TRANSFERRED), order__status__in=DROPPED)
@@ -401,8 +504,12 @@ def carts_due(*, now: datetime | None = None) -> list[CartPayment]:
         .exclude(order_payments__order__status=Status.PENDING_PAYMENT)
         .values("pk")
     )
+    # The payment page closed (or should have) without a word from Stripe: its webhook lost.
+    unheard = CartPayment.objects.filter(status=Cart.OPEN, session_expires_at__lte=now - timedelta(minutes=2)).values(
+        "pk"
+    )
     return list(
         CartPayment.objects.filter(
-            Q(pk__in=late) | Q(pk__in=answered) | Q(pk__in=waiting) | Q(pk__in=abandoned)
+            Q(pk__in=late) | Q(pk__in=answered) | Q(pk__in=waiting) | Q(pk__in=abandoned) | Q(pk__in=unheard)
         ).order_by("pk")
     )

@@ -17,6 +17,8 @@ from django.conf import settings
 # Stripe's network errors and its 5xx/429 answers after the client's own retries: "try later".
 UNREACHABLE = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 TIMEOUT_SECONDS = 10
+# For a call made while a shopper waits with rows locked (the checkout's payment page): fail fast.
+QUICK_TIMEOUT_SECONDS = 5
 
 
 class StripeUnavailable(Exception):
@@ -29,10 +31,10 @@ def online_payment_configured() -> bool:
 
 
 @cache
-def _client(api_key: str, base: str, version: str) -> stripe.StripeClient:
+def _client(api_key: str, base: str, version: str, quick: bool) -> stripe.StripeClient:
     options: dict[str, Any] = {
-        "max_network_retries": 2,  # retried with the same idempotency key
-        "http_client": stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
+        "max_network_retries": 0 if quick else 2,  # retried with the same idempotency key
+        "http_client": stripe.RequestsClient(timeout=QUICK_TIMEOUT_SECONDS if quick else TIMEOUT_SECONDS),
     }
     if base:
         options["base_addresses"] = {"api": base, "connect": base, "files": base}
@@ -41,9 +43,9 @@ def _client(api_key: str, base: str, version: str) -> stripe.StripeClient:
     return stripe.StripeClient(api_key, **options)
 
 
-def client() -> stripe.StripeClient:
-    """The Stripe client of these settings (one per process and settings)."""
-    return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, settings.STRIPE_API_VERSION)
+def client(*, quick: bool = False) -> stripe.StripeClient:
+    """The Stripe client of these settings (one per process and settings); `quick`: one try, a short timeout."""
+    return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, settings.STRIPE_API_VERSION, quick)
 
 
 def call(method: Any, *args: Any, key: str | None = None, stripe_account: str | None = None, **params: Any) -> Any:

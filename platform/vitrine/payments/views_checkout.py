@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import stripe
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,7 +19,7 @@ from vitrine.orders.models import Order
 from vitrine.orders.views import SESSION_CHECKOUTS, checkout_page
 from vitrine.payments import selectors, settlement, stripe_api
 from vitrine.payments.checkout import cart_payment_open
-from vitrine.payments.models import CartPayment
+from vitrine.payments.models import CartPayment, OrderPayment
 from vitrine.payments.selectors import ONLINE, PICKUP
 
 # The shopper's choice where a shop takes both.
@@ -134,20 +135,13 @@ def payment_page(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
 def payment_return(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     """Back from Stripe's payment page: place the orders now if the payment is authorised (the webhook may be later)."""
     cart_payment = _cart_payment_of(request, key)
-    if cart_payment.status == CartPayment.Status.OPEN and cart_payment.checkout_session_id:
-        try:
-            session = stripe_api.call(
-                stripe_api.client().v1.checkout.sessions.retrieve, cart_payment.checkout_session_id
-            )
-            payment_intent_id = settlement._id(settlement._obj(session, "payment_intent"))
-            if payment_intent_id:
-                settlement.cart_payment_authorise(
-                    cart_payment=cart_payment, payment_intent=settlement.payment_intent_fetch(payment_intent_id)
-                )
-        except stripe_api.StripeUnavailable:
-            pass  # the webhook will tell; the page says the payment is being confirmed
-        cart_payment.refresh_from_db()
+    try:
+        settlement.cart_payment_sync(cart_payment=cart_payment)
+    except (stripe_api.StripeUnavailable, stripe.StripeError):
+        pass  # the webhook will tell; the payment page says where it stands
+    cart_payment.refresh_from_db()
     if cart_payment.status in (CartPayment.Status.AUTHORISED, CartPayment.Status.CAPTURED):
-        messages.success(request, _("Your payment is authorised: the shops have your orders."))
+        if cart_payment.order_payments.exclude(status=OrderPayment.Status.EXCLUDED).exists():
+            messages.success(request, _("Your payment is authorised: the shops have your orders."))
         return redirect("checkout_done", key=key)
     return redirect("payment_page", key=key)

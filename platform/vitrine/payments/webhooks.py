@@ -162,6 +162,9 @@ def _dispatch(row: StripeEvent) -> bool:
     """Do what the event calls for; return False when there is nothing to do (a type not acted on)."""
     obj = row.payload["data"]["object"]
     kind = row.type
+    # Each endpoint's own kinds only: the accounts' on the Connect endpoint, the payments' on the platform's.
+    if kind.startswith("account.") != (row.endpoint == Endpoint.CONNECT):
+        return False
     if kind in ("account.updated",):
         account = stripe_api.call(stripe_api.client().v1.accounts.retrieve, row.account or _id(obj))
         shop_stripe_account_apply(account=account)
@@ -174,6 +177,8 @@ def _dispatch(row: StripeEvent) -> bool:
         payment_intent_id = _id(_obj(obj, "payment_intent"))
         if not payment_intent_id:
             return False
+        if cart is not None and cart.status != CartPayment.Status.OPEN:
+            return True  # authorised already (by the return page, or the other event): nothing to ask Stripe
         payment_intent = settlement.payment_intent_fetch(payment_intent_id)
         if cart is None:
             _orphan_cancel(payment_intent)
@@ -202,7 +207,8 @@ def _dispatch(row: StripeEvent) -> bool:
         cart = _cart_of(obj)
         if cart is None:
             return False
-        settlement.cart_payment_dispute(cart_payment=cart, dispute=obj)
+        dispute = stripe_api.call(stripe_api.client().v1.disputes.retrieve, _id(obj))  # its state now
+        settlement.cart_payment_dispute(cart_payment=cart, dispute=dispute)
         return True
     return False  # charges, refunds, transfers: Vitrine made them and wrote them when it did
 

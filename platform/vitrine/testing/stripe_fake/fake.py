@@ -386,6 +386,11 @@ class StripeFake:
             self._idempotency = {}
         self.deliverer.reset()
 
+    def idempotency_forget(self) -> None:
+        """Forget every idempotency key, as Stripe does after 24 hours: a key sent again makes a new request."""
+        with self.state.lock:
+            self._idempotency = {}
+
     def wait_idle(self, timeout: float = 5.0) -> None:
         """Wait until every event so far is delivered (retries included; held ones excepted)."""
         self.deliverer.wait_idle(timeout)
@@ -894,6 +899,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Kept-alive connections: without it, a request sent right after the previous answer waits
+    # ~40 ms (Nagle's algorithm meeting the client's delayed ACK), as Stripe itself never does.
+    disable_nagle_algorithm = True
     server_version = "StripeFake/1.0"
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
