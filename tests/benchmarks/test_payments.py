@@ -377,6 +377,7 @@ def test_webhook_events_handled_per_second_by_one_worker(committed, settings, tm
                     assert webhooks.stripe_event_handle(event_pk=row.pk) == StripeEvent.Status.HANDLED
                 queries_by_type[event["type"]].append(list(captured.captured_queries))
             _broker_purge()
+            stripe_gets = len(fake.requests_to("/v1/payment_intents/*", "GET")) / (2 * CARTS + SAMPLE)
             with tenant_context(nancy):
                 plans = {
                     "CartPayment by checkout_session_id": CartPayment.objects.filter(
@@ -398,12 +399,12 @@ def test_webhook_events_handled_per_second_by_one_worker(committed, settings, tm
             connection.set_schema_to_public()
 
     live_tasks = {key: run for key, run in all_tasks.items() if key not in backlog_tasks}
-    _report_webhooks(receive_in_process, receive_http, drained, backlog_tasks, handled_live, live_started)
+    _report_webhooks(receive_in_process, receive_http, drained, backlog_tasks, handled_live, live_started, stripe_gets)
     _report_worker(backlog_tasks, live_tasks, carts=CARTS)
     _report_sql(queries_by_type, plans)
 
 
-def _report_webhooks(receive_in_process, receive_http, drained, backlog_tasks, handled_live, live_started):
+def _report_webhooks(receive_in_process, receive_http, drained, backlog_tasks, handled_live, live_started, gets):
     count = len(drained)
     span = (drained[-1].handled_at - drained[0].handled_at).total_seconds()
     by_type: dict[str, list[float]] = {kind: [] for kind in EVENT_TYPES}
@@ -458,6 +459,7 @@ def _report_webhooks(receive_in_process, receive_http, drained, backlog_tasks, h
             " a time; the broker's delivery included)",
             "the events' follow-up tasks (emails) queue behind the backlog: 'with the tasks it causes' counts them",
             "live: p50/p95 are each event's wait from received_at to handled_at while the events keep coming",
+            f"the handling asked Stripe for the PaymentIntent {gets:.1f} times per cart (GET /v1/payment_intents/…)",
         ],
     )
 
