@@ -20,14 +20,17 @@ process, answering at once. Committed rows in the session's Nancy, removed at th
 
 Prints tables; asserts only correctness (every event handled, every order placed once).
 Knobs: BENCH_PAY_CHECKOUTS=200 (checkouts each way), BENCH_PAY_CARTS=250 (carts per webhook
-batch, two events each).
+batch, two events each), BENCH_PAY_FAKE_NAGLE=1 (the fake as it is, see below), BENCH_PAY_PROFILE=1
+(cProfile of each in-process handling).
 """
 
 from __future__ import annotations
 
+import cProfile
 import json
 import logging
 import os
+import pstats
 import re
 import statistics
 import time
@@ -256,6 +259,22 @@ def _signed(event: dict, secret: str) -> tuple[bytes, str]:
     return payload.encode(), WebhookSignature.generate_signature_header(payload, secret)
 
 
+@contextmanager
+def _profiled(label: str) -> Iterator[None]:
+    """BENCH_PAY_PROFILE=1: where the in-process handling of each sampled event goes (cProfile, top 25)."""
+    if os.environ.get("BENCH_PAY_PROFILE") != "1":
+        yield
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        print(f"\n-- profile: {label}")
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+
+
 def _all_handled(event_ids: list[str]) -> bool:
     return not StripeEvent.objects.filter(event_id__in=event_ids, status=StripeEvent.Status.RECEIVED).exists()
 
@@ -373,9 +392,11 @@ def test_webhook_events_handled_per_second_by_one_worker(committed, settings, tm
                 row = webhooks.webhook_receive(
                     payload=payload, signature=header, endpoint=StripeEvent.Endpoint.PLATFORM
                 )
-                with tenant_context(nancy), CaptureQueriesContext(connection) as captured:
+                with tenant_context(nancy), CaptureQueriesContext(connection) as captured, _profiled(event["type"]):
+                    started = time.perf_counter()
                     assert webhooks.stripe_event_handle(event_pk=row.pk) == StripeEvent.Status.HANDLED
-                queries_by_type[event["type"]].append(list(captured.captured_queries))
+                    seconds = time.perf_counter() - started
+                queries_by_type[event["type"]].append((seconds, list(captured.captured_queries)))
             _broker_purge()
             stripe_gets = len(fake.requests_to("/v1/payment_intents/*", "GET")) / (2 * CARTS + SAMPLE)
             with tenant_context(nancy):
@@ -495,14 +516,17 @@ def _report_worker(backlog_tasks, live_tasks, *, carts: int):
 def _report_sql(queries_by_type, plans):
     rows = []
     for kind, runs in queries_by_type.items():
-        counts = [len(run) for run in runs]
-        totals = [sum(float(query["time"]) for query in run) for run in runs]
-        statements = [query for run in runs for query in run if not query["sql"].startswith(("COMMIT", "SAVEPOINT"))]
+        counts = [len(run) for _seconds, run in runs]
+        totals = [sum(float(query["time"]) for query in run) for _seconds, run in runs]
+        statements = [
+            query for _seconds, run in runs for query in run if not query["sql"].startswith(("COMMIT", "SAVEPOINT"))
+        ]
         slowest = max(statements, key=lambda query: float(query["time"]))
         rows.append(
             [
                 kind,
                 len(runs),
+                _ms(statistics.median(seconds for seconds, _run in runs)),
                 f"{statistics.median(counts):.0f}",
                 _ms(statistics.median(totals)),
                 f"{float(slowest['time']) * 1000:.1f}",
@@ -511,10 +535,14 @@ def _report_sql(queries_by_type, plans):
         )
     print_table(
         f"Handling one event in-process ({SAMPLE} carts): SQL per event",
-        ["event", "n", "queries", "SQL ms", "slowest ms", "slowest statement (COMMIT aside)"],
+        ["event", "n", "p50 ms", "queries", "SQL ms", "slowest ms", "slowest statement (COMMIT aside)"],
         rows,
         notes=[
-            f"{name}: " + " ".join(line.strip(" ->") for line in plan.splitlines() if "Scan" in line)
-            for name, plan in plans.items()
+            "p50 ms: stripe_event_handle called in-process (its Stripe GET included, the Celery task around it not);"
+            " SQL ms as Django records it (to the millisecond)",
+            *[
+                f"{name}: " + " ".join(line.strip(" ->") for line in plan.splitlines() if "Scan" in line)
+                for name, plan in plans.items()
+            ],
         ],
     )
