@@ -52,7 +52,7 @@ from stripe import WebhookSignature
 from vitrine.config.celery import app as celery_app
 from vitrine.orders.checkout import order_place
 from vitrine.orders.models import Order
-from vitrine.payments import stripe_api, webhooks
+from vitrine.payments import settlement, stripe_api, webhooks
 from vitrine.payments.checkout import cart_payment_open
 from vitrine.payments.inbox.models import StripeEvent
 from vitrine.payments.models import CartPayment
@@ -341,6 +341,7 @@ def test_webhook_events_handled_per_second_by_one_worker(committed, settings, tm
                 backlog = _carts_paid(fake, world, CARTS)
                 live = _carts_paid(fake, world, CARTS)
                 sample = _carts_paid(fake, world, SAMPLE)
+                sample_sessions = {e["data"]["object"]["id"] for e in sample if e["type"] == EVENT_TYPES[1]}
             _broker_purge()  # the checkouts' own tasks: none is a webhook's
 
             # (a) A backlog received in-process while no worker runs (receiving alone), then drained.
@@ -397,6 +398,17 @@ def test_webhook_events_handled_per_second_by_one_worker(committed, settings, tm
                     assert webhooks.stripe_event_handle(event_pk=row.pk) == StripeEvent.Status.HANDLED
                     seconds = time.perf_counter() - started
                 queries_by_type[event["type"]].append((seconds, list(captured.captured_queries)))
+            # The settlement task each authorisation queues, its body alone: the carts are authorised, nothing is due.
+            queries_by_type["cart_payment_settle (task body)"] = []
+            with tenant_context(nancy):
+                for cart_payment in CartPayment.objects.filter(checkout_session_id__in=sample_sessions):
+                    with CaptureQueriesContext(connection) as captured, _profiled("settle"):
+                        started = time.perf_counter()
+                        settlement.cart_payment_settle(cart_payment=cart_payment)
+                        seconds = time.perf_counter() - started
+                    queries_by_type["cart_payment_settle (task body)"].append(
+                        (seconds, list(captured.captured_queries))
+                    )
             _broker_purge()
             stripe_gets = len(fake.requests_to("/v1/payment_intents/*", "GET")) / (2 * CARTS + SAMPLE)
             with tenant_context(nancy):
@@ -534,7 +546,7 @@ def _report_sql(queries_by_type, plans):
             ]
         )
     print_table(
-        f"Handling one event in-process ({SAMPLE} carts): SQL per event",
+        f"Handling in-process ({SAMPLE} carts): time and SQL per event, and the settlement step each one queues",
         ["event", "n", "p50 ms", "queries", "SQL ms", "slowest ms", "slowest statement (COMMIT aside)"],
         rows,
         notes=[
