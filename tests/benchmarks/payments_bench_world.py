@@ -6,7 +6,6 @@ here is removed by `world_remove`, and the territory's payment policy is put bac
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from vitrine.accounts.models import User
@@ -44,9 +43,6 @@ class PaymentWorld:
             cart_add(cart=cart, product_id=product.pk, quantity=1)
         self.carts.append(cart)
         return cart
-
-    def key(self) -> uuid.UUID:
-        return uuid.uuid4()
 
 
 def world_make(fake, *, stock: int) -> PaymentWorld:

@@ -4,9 +4,10 @@ Everything real but Stripe, which is the local fake (vitrine.testing.stripe_fake
 process, answering at once. Committed rows in the session's Nancy, removed at the end.
 
 1. Checkout: the same two-shop cart (one unit from each of two shops) checked out paying at
-   pickup (`order_place`) and paying online (`order_place(online_shop_ids=...)` then
+   pickup (`order_place`), paying online (`order_place(online_shop_ids=...)` then
    `cart_payment_open` in one transaction, as payments.views_checkout.OnlineCheckout does,
-   which calls POST /v1/checkout/sessions), alternated so that both see the same machine.
+   which calls POST /v1/checkout/sessions), and with the orders awaiting payment but no payment
+   step (what the step itself costs), alternated so that all three see the same machine.
    Then the Stripe call alone (the same request, through the same client): what of the
    difference is the network and the fake, and what is Vitrine's.
 2. Webhooks: carts paid on the fake (`fake.checkout_pay`); their
@@ -16,7 +17,8 @@ process, answering at once. Committed rows in the session's Nancy, removed at th
    backlog received in-process while the worker is stopped, then drained (handling alone);
    then a second batch posted over HTTP to /stripe/webhooks/plateforme/ (gunicorn, DEBUG off)
    while the worker runs (from the first receipt to the last row handled). Finally a few
-   events handled in-process with their SQL captured: queries per event type, the slowest.
+   events handled in-process with their SQL captured: queries per event type, the slowest; and
+   the settlement task's body each authorisation queues.
 
 Prints tables; asserts only correctness (every event handled, every order placed once).
 Knobs: BENCH_PAY_CHECKOUTS=200 (checkouts each way), BENCH_PAY_CARTS=250 (carts per webhook
