@@ -32,3 +32,13 @@ def euros(amount: Decimal | int) -> str:
     if (get_language() or "fr").startswith("en"):
         return f"€{_grouped(amount, thousands=',', decimal='.')}"
     return _grouped(amount, thousands=NARROW_NBSP, decimal=",") + NBSP + "€"
+
+
+def decimal_of_cents(amount_cents: int) -> Decimal:
+    """Integer cents (payments' unit) as a two-place Decimal of euros: 1230 -> Decimal("12.30")."""
+    return Decimal(int(amount_cents)).scaleb(-2)
+
+
+def euros_of_cents(amount_cents: int) -> str:
+    """Integer cents formatted in euros in the current language: 1230 -> "12,30 €"."""
+    return euros(decimal_of_cents(amount_cents))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
 from vitrine.audit.services import audit_record
+from vitrine.common.single_row import single_row_write
 from vitrine.orders.models import OrderSettings, PickupSettings
 from vitrine.shops.models import Shop
 from vitrine.shops.permissions import shop_member_check, staff_check
@@ -100,24 +101,15 @@ def order_settings_update(
         ]
     if errors:
         raise ValidationError(errors)
-    settings = OrderSettings.objects.select_for_update().filter(pk=1).first()
-    created = settings is None
-    settings = settings or OrderSettings(pk=1)  # the one row, made on the first change
-    settings.not_collected_after_days, settings.reminder_days_before = not_collected_after_days, reminder_days_before
-    settings.unpaid_release_minutes = unpaid_release_minutes
-    settings.updated_at, settings.updated_by = timezone.now(), actor
-    if created:
-        settings.save(force_insert=True)
-    else:
-        settings.save(
-            update_fields=[
-                "not_collected_after_days",
-                "reminder_days_before",
-                "unpaid_release_minutes",
-                "updated_at",
-                "updated_by",
-            ]
-        )
+    settings = single_row_write(
+        OrderSettings,
+        values={
+            "not_collected_after_days": not_collected_after_days,
+            "reminder_days_before": reminder_days_before,
+            "unpaid_release_minutes": unpaid_release_minutes,
+        },
+        actor=actor,
+    )
     audit_record(
         actor=actor,
         verb="orders.settings",

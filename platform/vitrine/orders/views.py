@@ -206,8 +206,8 @@ def _placed_here(request: HttpRequest, key: uuid.UUID) -> bool:
     return str(key) in request.session.get(SESSION_CHECKOUTS, [])
 
 
-def _checkout_orders(request: HttpRequest, key: uuid.UUID) -> list:
-    """The orders of a checkout, for the one who placed them (same session, or their account)."""
+def checkout_orders_of(request: HttpRequest, key: uuid.UUID) -> list:
+    """The orders of a checkout, for the one who placed them (same session, or their account); else 404."""
     orders = selectors.orders_for_checkout(idempotency_key=key)
     mine = _placed_here(request, key) or (
         request.user.is_authenticated and orders and all(o.customer_id == request.user.pk for o in orders)
@@ -218,7 +218,7 @@ def _checkout_orders(request: HttpRequest, key: uuid.UUID) -> list:
 
 
 def checkout_done(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
-    orders = _checkout_orders(request, key)
+    orders = checkout_orders_of(request, key)
     cancelled = [order for order in orders if order.status == Order.Status.CANCELLED]
     return render(
         request,
@@ -257,7 +257,7 @@ def order_cancel_step(
 
 @require_http_methods(["GET", "POST"])
 def order_cancel(request: HttpRequest, key: uuid.UUID, order_id: int) -> HttpResponse:
-    order = next((o for o in _checkout_orders(request, key) if o.pk == order_id), None)
+    order = next((o for o in checkout_orders_of(request, key) if o.pk == order_id), None)
     if order is None:
         raise Http404
     proof = ShopperProof(order_id=order.pk, via="session") if _placed_here(request, key) else None

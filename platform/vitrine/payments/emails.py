@@ -9,14 +9,13 @@ in the territory's language.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from vitrine.common.money import euros
+from vitrine.common.money import euros_of_cents
 from vitrine.notifications.models import OutboxEmail
 from vitrine.notifications.services import outbox_email_send
 from vitrine.orders.links import order_link_url
@@ -38,10 +37,6 @@ REFUNDED_WHY: dict[str, str] = {
 }
 
 
-def _euros(amount_cents: int) -> str:
-    return euros(Decimal(amount_cents) / 100)
-
-
 def _moment(value: datetime) -> str:
     """ "lundi 7 décembre à 14:30", in the territory's time zone (called with its language active)."""
     local = timezone.localtime(value, territory_zone())
@@ -57,8 +52,8 @@ def _order_row(payment: OrderPayment) -> dict[str, object]:
     return {
         "shop": order.shop.name,
         "code": order.pickup_code,
-        "amount": _euros(payment.amount_cents),
-        "captured": _euros(payment.captured_cents),
+        "amount": euros_of_cents(payment.amount_cents),
+        "captured": euros_of_cents(payment.captured_cents),
         "charged": payment.captured_cents > 0,
         "why": NOT_CHARGED_WHY.get(order.status, "no_answer"),
         "reason": order.refusal_reason,
@@ -77,7 +72,7 @@ def payment_authorised_email_send(*, cart_payment: CartPayment) -> OutboxEmail:
     with translation.override(settings.LANGUAGE_CODE):  # amounts and days as the email's language writes them
         context = {
             "name": payments[0].order.customer_name if payments else "",
-            "amount": _euros(cart_payment.amount_cents),
+            "amount": euros_of_cents(cart_payment.amount_cents),
             "orders": [_order_row(payment) for payment in payments],
             "deadline": _moment(cart_payment.acceptance_deadline) if cart_payment.acceptance_deadline else "",
             "territory": _territory(),
@@ -94,10 +89,10 @@ def payment_captured_email_send(*, cart_payment: CartPayment) -> OutboxEmail:
         rows = [_order_row(payment) for payment in payments]
         context = {
             "name": payments[0].order.customer_name if payments else "",
-            "amount": _euros(cart_payment.captured_cents),
-            "authorised": _euros(cart_payment.amount_cents),
+            "amount": euros_of_cents(cart_payment.captured_cents),
+            "authorised": euros_of_cents(cart_payment.amount_cents),
             "charged": cart_payment.captured_cents > 0,
-            "released": _euros(released) if released else "",
+            "released": euros_of_cents(released) if released else "",
             "charged_orders": [row for row in rows if row["charged"]],
             "uncharged_orders": [row for row in rows if not row["charged"]],
             "territory": _territory(),
@@ -112,7 +107,7 @@ def payment_refunded_email_send(*, order_payment: OrderPayment) -> OutboxEmail:
     with translation.override(settings.LANGUAGE_CODE):  # amounts as the email's language writes them
         context = {
             "name": order.customer_name,
-            "amount": _euros(order_payment.refunded_cents or order_payment.captured_cents),
+            "amount": euros_of_cents(order_payment.refunded_cents or order_payment.captured_cents),
             "shop": order.shop.name,
             "code": order.pickup_code,
             "why": REFUNDED_WHY.get(order.status, "other"),

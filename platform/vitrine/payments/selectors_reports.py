@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
@@ -46,11 +45,6 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 def month_shift(month: date, months: int) -> date:
     index = month.year * 12 + month.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
-
-
-def euros_decimal(amount_cents: int) -> Decimal:
-    """Cents as a two-place Decimal of euros, for exports: 1230 -> Decimal("12.30")."""
-    return Decimal(int(amount_cents)).scaleb(-2)
 
 
 # --- A shop's payouts --------------------------------------------------------------------

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
 from vitrine.audit.services import audit_record
+from vitrine.common.single_row import single_row_write
 from vitrine.payments.models import PaymentSettings, ShopPayment
 from vitrine.payments.selectors import payment_settings
 from vitrine.payments.stripe_api import online_payment_configured
@@ -57,26 +57,17 @@ def payment_settings_update(
         ]
     if errors:
         raise ValidationError(errors)
-    settings = PaymentSettings.objects.select_for_update().filter(pk=1).first()
-    created = settings is None
-    settings = settings or PaymentSettings(pk=1)  # the one row, made on the first change
-    settings.offers_pickup, settings.offers_online = offers_pickup, offers_online
-    settings.commission_basis_points, settings.commission_fixed_cents = commission_basis_points, commission_fixed_cents
-    settings.acceptance_hours = acceptance_hours
-    settings.updated_at, settings.updated_by = timezone.now(), actor
-    fields = [
-        "offers_pickup",
-        "offers_online",
-        "commission_basis_points",
-        "commission_fixed_cents",
-        "acceptance_hours",
-        "updated_at",
-        "updated_by",
-    ]
-    if created:
-        settings.save(force_insert=True)
-    else:
-        settings.save(update_fields=fields)
+    settings = single_row_write(
+        PaymentSettings,
+        values={
+            "offers_pickup": offers_pickup,
+            "offers_online": offers_online,
+            "commission_basis_points": commission_basis_points,
+            "commission_fixed_cents": commission_fixed_cents,
+            "acceptance_hours": acceptance_hours,
+        },
+        actor=actor,
+    )
     audit_record(
         actor=actor,
         verb="payments.settings",

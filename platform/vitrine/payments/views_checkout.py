@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from vitrine.common.throttling import email_key, throttle
 from vitrine.orders.checkout import CheckoutError, order_place
 from vitrine.orders.models import Order
-from vitrine.orders.views import SESSION_CHECKOUTS, checkout_page
+from vitrine.orders.views import checkout_orders_of, checkout_page
 from vitrine.payments import selectors, settlement, stripe_api
 from vitrine.payments.checkout import cart_payment_open
 from vitrine.payments.models import CartPayment, OrderPayment
@@ -104,14 +104,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
 
 def _cart_payment_of(request: HttpRequest, key: uuid.UUID) -> CartPayment:
-    """The checkout's payment, for the one who placed it only (this session, or the account of its orders)."""
+    """The checkout's payment, for the one who placed it only (orders' rule: this session, or their account)."""
+    checkout_orders_of(request, key)  # 404 for anyone else
     cart_payment = CartPayment.objects.filter(checkout_key=key).first()
     if cart_payment is None:
-        raise Http404
-    mine = str(key) in request.session.get(SESSION_CHECKOUTS, [])
-    if not mine and request.user.is_authenticated:
-        mine = not Order.objects.filter(idempotency_key=key).exclude(customer=request.user).exists()
-    if not mine:
         raise Http404
     return cart_payment
 

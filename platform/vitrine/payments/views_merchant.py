@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vitrine.common.forms import errors_to_form
+from vitrine.common.money import decimal_of_cents
 from vitrine.common.throttling import throttle
 from vitrine.payments.forms import ShopPaymentModesForm
 from vitrine.payments.selectors import (
@@ -55,8 +56,8 @@ def commission_words(policy) -> str:
         percent = (Decimal(policy.commission_basis_points) / 100).normalize()
         parts.append(_("%(percent)s %%") % {"percent": number_format(percent, use_l10n=True)})
     if policy.commission_fixed_cents:
-        euros = Decimal(policy.commission_fixed_cents) / 100
-        parts.append(_("%(amount)s € per order") % {"amount": number_format(euros, decimal_pos=2, use_l10n=True)})
+        amount = decimal_of_cents(policy.commission_fixed_cents)
+        parts.append(_("%(amount)s € per order") % {"amount": number_format(amount, decimal_pos=2, use_l10n=True)})
     return " + ".join(parts)
 
 

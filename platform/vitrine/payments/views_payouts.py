@@ -8,10 +8,10 @@ from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from vitrine.common.money import decimal_of_cents
 from vitrine.imports.spreadsheets import csv_write
 from vitrine.payments.models import OrderPayment
 from vitrine.payments.selectors_reports import (
-    euros_decimal,
     month_shift,
     reversed_cents,
     shop_online_payments,
@@ -78,13 +78,13 @@ def merchant_payouts_export(request: HttpRequest) -> HttpResponse:
             payment.order.pickup_code,
             payment.order.customer_name,
             str(OrderPayment.Status(payment.status).label),
-            euros_decimal(payment.amount_cents),
-            euros_decimal(payment.captured_cents),
-            euros_decimal(payment.commission_cents),
-            euros_decimal(payment.transferred_cents),
+            decimal_of_cents(payment.amount_cents),
+            decimal_of_cents(payment.captured_cents),
+            decimal_of_cents(payment.commission_cents),
+            decimal_of_cents(payment.transferred_cents),
             _day(payment.transferred_at),
-            euros_decimal(reversed_cents(payment)),
-            euros_decimal(payment.refunded_cents),
+            decimal_of_cents(reversed_cents(payment)),
+            decimal_of_cents(payment.refunded_cents),
             _day(payment.refunded_at),
         ]
         for payment in payments

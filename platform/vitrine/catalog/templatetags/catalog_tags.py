@@ -30,7 +30,7 @@ def cents(value) -> str:
     """Format integer cents (payments' unit) in euros: 1230 -> "12,30 €"; nothing for no value."""
     if value in (None, ""):
         return ""
-    return money.euros(Decimal(int(value)) / 100)
+    return money.euros_of_cents(int(value))
 
 
 @register.filter
