@@ -54,6 +54,7 @@ TENANT_APPS = [
     "axes",
     "vitrine.notifications",
     "vitrine.audit",
+    "vitrine.metrics",
     "vitrine.catalog",
     "vitrine.shops",
     "vitrine.imports",

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MetricsConfig(AppConfig):
+    name = "vitrine.metrics"
+    verbose_name = "Visits and searches, counted"
