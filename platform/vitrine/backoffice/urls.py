@@ -1,8 +1,8 @@
 """The territory team's area: /equipe/ (shops, categories, communes, moderation, order rules, search synonyms) and /espace/."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from vitrine.backoffice import views
+from vitrine.backoffice import views, views_dashboard, views_reports
 
 urlpatterns = [
     path("", views.staff_home, name="staff_home"),
@@ -21,6 +21,13 @@ urlpatterns = [
     path("produits/<int:pk>/retirer/", views.staff_product_unpublish, name="staff_product_unpublish"),
     path("synonymes/", views.staff_synonyms, name="staff_synonyms"),
     path("synonymes/<int:pk>/supprimer/", views.staff_synonym_delete, name="staff_synonym_delete"),
+    path("tableau-de-bord/", views_dashboard.staff_dashboard, name="staff_dashboard"),
+    re_path(
+        r"^tableau-de-bord/(?P<table>[a-z-]+)\.(?P<extension>csv|xlsx)$",
+        views_dashboard.staff_dashboard_export,
+        name="staff_dashboard_export",
+    ),
+    path("rapports/", views_reports.staff_reports, name="staff_reports"),
     path("journal/", views.staff_audit, name="staff_audit"),
     path("commandes/reglages/", views.staff_orders_settings, name="staff_orders_settings"),
     path("connexions/", views.staff_sign_ins, name="staff_sign_ins"),

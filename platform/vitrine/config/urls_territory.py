@@ -29,6 +29,7 @@ urlpatterns = [
     path("equipe/paiements/", include("vitrine.payments.urls_staff")),
     path("equipe/", include("vitrine.backoffice.urls")),
     path("espace/", include("vitrine.backoffice.urls_espace")),
+    path("rapport/", include("vitrine.backoffice.urls_public")),  # the monthly reports the team published
     # Shoppers: search, cart and orders, shops, storefronts, categories, products.
     path("recherche/", include("vitrine.search.urls")),
     path("panier/paiement/", include("vitrine.payments.urls_checkout")),

@@ -1,0 +1,22 @@
+"""What the territory team decided to publish: the months of its public report."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class PublishedReport(models.Model):
+    """A month whose report the team published: its page and open-data CSV are public on the territory's host."""
+
+    month = models.DateField(unique=True)  # the month's first day
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return self.month.strftime("%Y-%m")

@@ -1,0 +1,104 @@
+"""The monthly report: the team picks the months to publish (/equipe/rapports/), the public reads them on the
+territory's host (/rapport/, /rapport/YYYY-MM/, /rapport/YYYY-MM.csv)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from vitrine.backoffice.dashboard import month_start
+from vitrine.backoffice.exports import table_csv
+from vitrine.backoffice.reports import (
+    COLUMNS,
+    SMALLEST_GROUP,
+    monthly_report,
+    published_months,
+    report_publish,
+    report_published,
+    report_unpublish,
+)
+from vitrine.shops.opening import territory_today
+from vitrine.shops.permissions import staff_required
+
+
+def _month(raw: str) -> date | None:
+    try:
+        year, month = raw.split("-")
+        parsed = date(int(year), int(month), 1)
+    except ValueError:
+        return None
+    return parsed if parsed.year >= 2000 else None
+
+
+def _context(month: date) -> dict:
+    return {
+        "month": month,
+        "rows": monthly_report(month=month),
+        "columns": COLUMNS,
+        "smallest": SMALLEST_GROUP,
+    }
+
+
+@staff_required
+def staff_reports(request: HttpRequest) -> HttpResponse:
+    """The last twelve finished months, each published or not; publish, withdraw, or preview one."""
+    if request.method == "POST":
+        return _publish(request)
+    this_month = territory_today().replace(day=1)
+    months = [month_start(this_month, -n) for n in range(1, 13)]
+    published = set(published_months())
+    preview = _month(request.GET.get("mois", "")) or months[0]
+    return render(
+        request,
+        "backoffice/reports.html",
+        {
+            "months": [(month, month in published) for month in months],
+            "preview_published": preview in published,
+            **_context(preview),
+        },
+    )
+
+
+def _publish(request: HttpRequest) -> HttpResponse:
+    month = _month(request.POST.get("mois", ""))
+    if month is None or month >= territory_today().replace(day=1):
+        messages.error(request, _("Only a finished month can be published."))
+        return redirect("staff_reports")
+    if request.POST.get("action") == "withdraw":
+        report_unpublish(month=month, actor=request.user)
+        messages.success(
+            request, _("The report of %(month)s is no longer public.") % {"month": month.strftime("%m/%Y")}
+        )
+    else:
+        report_publish(month=month, actor=request.user)
+        messages.success(request, _("The report of %(month)s is public.") % {"month": month.strftime("%m/%Y")})
+    return redirect(f"{request.path}?mois={month:%Y-%m}")
+
+
+def public_reports(request: HttpRequest) -> HttpResponse:
+    return render(request, "backoffice/public_reports.html", {"months": published_months()})
+
+
+def _published(month: str) -> date:
+    parsed = _month(month)
+    if parsed is None or not report_published(month=parsed):
+        raise Http404(_("No report was published for this month."))
+    return parsed
+
+
+def public_report(request: HttpRequest, month: str) -> HttpResponse:
+    return render(request, "backoffice/public_report.html", _context(_published(month)))
+
+
+def public_report_csv(request: HttpRequest, month: str) -> HttpResponse:
+    parsed = _published(month)
+    rows = [row.cells(parsed) for row in monthly_report(month=parsed)]
+    response = HttpResponse(
+        table_csv(rows, header=[name for name, _, _ in COLUMNS]), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="rapport-{parsed:%Y-%m}.csv"'
+    return response

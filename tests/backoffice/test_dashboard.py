@@ -1,0 +1,243 @@
+"""The territory dashboard (issue #12, item 1) and its exports (item 4): figures checked against orders, products
+and daily counts built here, with boundaries at midnight where the territory is; staff only; one territory's
+figures only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from vitrine.accounts.models import User
+from vitrine.backoffice.dashboard import Period, dashboard, period_choose
+from vitrine.catalog.models import Product
+from vitrine.metrics.models import DailyCount
+from vitrine.orders.models import Order
+from vitrine.testing.factories import ProductFactory, ShopFactory, UserFactory
+from vitrine.testing.helpers import client_on
+
+PARIS = ZoneInfo("Europe/Paris")
+NOVEMBER = Period(date(2026, 11, 1), date(2026, 12, 1))
+PAGE = "/equipe/tableau-de-bord/"
+NOVEMBER_QUERY = {"periode": "perso", "du": "2026-11-01", "au": "2026-11-30"}
+
+
+def paris(*args) -> datetime:
+    return datetime(*args, tzinfo=PARIS)
+
+
+def order(shop, *, at, email, key=None, status="placed", total="10.00", collected=None, pickup=None, reason=""):
+    made = Order.objects.create(
+        shop=shop,
+        customer_name="Client",
+        email=email,
+        status=status,
+        pickup_code=uuid.uuid4().hex[:6].upper(),
+        pickup_starts_at=pickup or at,
+        pickup_ends_at=pickup or at,
+        total=Decimal(total),
+        idempotency_key=key or uuid.uuid4(),
+        refusal_reason=reason,
+        collected_at=collected,
+    )
+    Order.objects.filter(pk=made.pk).update(created_at=at)
+    return made
+
+
+def count(day, kind, n, key="", shop_id=None):
+    DailyCount.objects.create(day=day, kind=kind, key=key, count=n, shop_id=shop_id)
+
+
+@pytest.fixture
+def november(nancy):
+    """Orders, products and counts around November 2026 in Nancy (Europe/Paris)."""
+    with tenant_context(nancy):
+        a, b, c = ShopFactory(name="Épicerie A"), ShopFactory(name="Librairie B"), ShopFactory(name="Jamais C")
+        ShopFactory(name="En attente D", status="pending")
+        cart = uuid.uuid4()
+        # One checkout across two shops, both collected in November.
+        order(
+            a,
+            at=paris(2026, 11, 3, 10),
+            email="Ana@example.fr",
+            key=cart,
+            status="collected",
+            total="20.00",
+            collected=paris(2026, 11, 4, 12),
+        )
+        order(
+            b,
+            at=paris(2026, 11, 3, 10),
+            email="ana@example.fr",
+            key=cart,
+            status="collected",
+            total="30.00",
+            collected=paris(2026, 11, 5, 12),
+        )
+        # The same buyer again: nobody came.
+        order(
+            a,
+            at=paris(2026, 11, 10, 9),
+            email="ana@example.fr",
+            status="not_collected",
+            total="15.00",
+            pickup=paris(2026, 11, 11, 9),
+        )
+        # 23:30 on 30 November in Paris is 22:30 UTC: still November. Refused for lack of stock.
+        order(
+            b,
+            at=paris(2026, 11, 30, 23, 30),
+            email="bob@example.fr",
+            status="refused",
+            total="12.00",
+            reason="Plus de stock, désolé",
+        )
+        order(b, at=paris(2026, 11, 20, 9), email="eve@example.fr", status="accepted", pickup=paris(2026, 12, 2, 9))
+        order(a, at=paris(2026, 11, 21, 9), email="zoe@example.fr", status="pending_payment")  # not placed yet
+        # Just after midnight on 1 December, Paris time (23:00:30 UTC on 30 November): December's.
+        order(
+            a,
+            at=paris(2026, 12, 1, 0, 0, 30),
+            email="carl@example.fr",
+            status="collected",
+            total="100.00",
+            collected=paris(2026, 12, 1, 0, 10),
+        )
+        # Placed in October, collected five minutes into November: October's order, November's takings.
+        order(
+            a,
+            at=paris(2026, 10, 31, 23, 59),
+            email="dan@example.fr",
+            status="collected",
+            total="40.00",
+            collected=paris(2026, 11, 1, 0, 5),
+        )
+        fresh, stale = ProductFactory(shop=a), ProductFactory(shop=a)
+        ProductFactory(shop=a, status="draft")
+        Product.objects.filter(pk=fresh.pk).update(updated_at=paris(2026, 11, 20, 9))
+        Product.objects.filter(pk=stale.pk).update(updated_at=paris(2026, 9, 1, 9))
+        count(date(2026, 11, 1), "page", 10, "home")
+        count(date(2026, 11, 30), "page", 5, "search")
+        count(date(2026, 10, 31), "page", 7, "home")
+        count(date(2026, 12, 1), "page", 100, "home")
+        count(date(2026, 11, 2), "search", 4, "pain")
+        count(date(2026, 11, 3), "search", 2, "vélo")
+        count(date(2026, 11, 3), "search_empty", 2, "vélo")
+        count(date(2026, 11, 4), "search_empty", 3, "cordonnier")
+        count(date(2026, 10, 10), "search", 9, "x")
+        count(date(2026, 11, 4), "storefront", 50, shop_id=a.pk)  # not a page view of its own
+    return {"a": a, "b": b, "c": c}
+
+
+def test_the_periods_end_at_midnight_where_the_territory_is(nancy):
+    with tenant_context(nancy):
+        start, end = NOVEMBER.bounds()
+    assert (start.isoformat(), end.isoformat()) == ("2026-11-01T00:00:00+01:00", "2026-12-01T00:00:00+01:00")
+    assert NOVEMBER.previous == Period(date(2026, 10, 2), date(2026, 11, 1))  # 30 days before
+    today = date(2026, 12, 5)
+    assert period_choose("mois", today=today)[0] == Period(date(2026, 12, 1), date(2026, 12, 6))
+    assert period_choose("mois-dernier", today=today)[0] == NOVEMBER
+    assert period_choose("7", today=today)[0] == Period(date(2026, 11, 29), date(2026, 12, 6))
+    assert period_choose("perso", start="2026-11-01", end="2026-11-30", today=today)[0] == NOVEMBER
+    period, kind, error = period_choose("perso", start="2026-11-30", end="2026-11-01", today=today)
+    assert (period, kind) == (Period(date(2026, 11, 6), date(2026, 12, 6)), "30") and "finit avant" in error
+
+
+def test_the_figures_are_counted_from_the_orders_and_counts(november, nancy, django_assert_num_queries):
+    with tenant_context(nancy):
+        Order.objects.exists()  # the schema is set
+        with django_assert_num_queries(6):
+            board = dashboard(period=NOVEMBER)
+    now, before = board.current, board.previous
+    assert now.sales == Decimal("90.00")  # 20 + 30 + the 40 collected at 00:05 on 1 November
+    assert (now.placed, now.accepted, now.collected, now.refused, now.not_collected) == (5, 4, 3, 1, 1)
+    assert now.refused_stock == 1
+    assert now.no_show_rate == Decimal("25.0")  # 1 / (3 + 1)
+    assert (now.checkouts, now.multi_shop_checkouts, now.multi_shop_share) == (4, 1, Decimal("25.0"))
+    assert now.average_basket == Decimal("30.00")
+    assert (now.buyers, now.returning_buyers, now.repeat_rate) == (3, 1, Decimal("33.3"))  # Ana twice, any case
+    assert board.shops_listed == 3  # the pending shop is not listed
+    assert (now.shops_active, now.shops_never_ordered) == (2, 1)
+    assert (board.products_published, now.products_fresh) == (2, 1)
+    assert (now.visits, now.searches, now.searches_empty) == (15, 6, 5)
+    assert [(s.query, s.count) for s in board.top_searches] == [("pain", 4), ("vélo", 2)]
+    assert [(s.query, s.count) for s in board.top_empty_searches] == [("cordonnier", 3), ("vélo", 2)]
+    # The previous 30 days (2 October to 31 October): Dan's order, placed at 23:59 on the 31st.
+    assert (before.placed, before.collected, before.sales, before.buyers) == (1, 0, Decimal("0.00"), 1)
+    assert (before.shops_active, before.shops_never_ordered, before.visits, before.searches) == (1, 2, 7, 9)
+    assert before.no_show_rate is None and before.average_basket is None
+    days = {d.day: d for d in board.days}
+    assert len(days) == 30
+    assert (days[date(2026, 11, 1)].collected, days[date(2026, 11, 1)].sales, days[date(2026, 11, 1)].visits) == (
+        1,
+        Decimal("40.00"),
+        10,
+    )
+    assert (days[date(2026, 11, 30)].placed, days[date(2026, 11, 30)].visits) == (1, 5)
+
+
+def test_the_page_shows_the_figures_with_charts_and_tables_for_staff(november, nancy):
+    with tenant_context(nancy):
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+    response = client_on(nancy, staff).get(PAGE, NOVEMBER_QUERY)
+    assert response.status_code == 200
+    page = response.text
+    assert "<svg" in page and 'role="img"' in page and "<table" in page
+    assert "90,00" in page and "25,0" in page and "cordonnier" in page
+    assert "style=" not in page.split("<main", 1)[-1]  # the CSP forbids inline styles
+
+
+@pytest.mark.parametrize("role", [None, User.Role.SHOPPER, User.Role.MERCHANT])
+def test_only_the_team_sees_the_dashboard_and_its_exports(nancy, role):
+    with tenant_context(nancy):
+        user = UserFactory(role=role) if role else None
+    client = client_on(nancy, user)
+    for path in (PAGE, PAGE + "chiffres.csv", PAGE + "jours.xlsx"):
+        response = client.get(path)
+        assert response.status_code in (302, 403, 404), path
+        assert b"Sales" not in response.content and b"Ventes" not in response.content
+
+
+def test_a_territory_never_sees_anothers_figures(november, nancy, limoges):
+    with tenant_context(limoges):
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+        board = dashboard(period=NOVEMBER)
+    assert (board.current.placed, board.current.sales, board.current.visits, board.shops_listed) == (
+        0,
+        Decimal("0.00"),
+        0,
+        0,
+    )
+    page = client_on(limoges, staff).get(PAGE, NOVEMBER_QUERY).text
+    assert "cordonnier" not in page and "90,00" not in page
+
+
+def test_each_table_downloads_as_csv_for_french_excel_and_as_xlsx(november, nancy):
+    with tenant_context(nancy):
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+        Order.objects.filter(email="bob@example.fr").update(email="=cmd@example.fr")
+        DailyCount.objects.create(day=date(2026, 11, 5), kind="search_empty", key="=HYPERLINK(1)", count=9)
+    client = client_on(nancy, staff)
+    response = client.get(PAGE + "chiffres.csv", NOVEMBER_QUERY)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert "tableau-de-bord-chiffres-2026-11-01-2026-11-30.csv" in response["Content-Disposition"]
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    sales = next(row for row in rows if row[0] == "Ventes")
+    assert sales[1:3] == ["90,00", "0,00"]
+    empty = client.get(PAGE + "recherches-vides.csv", NOVEMBER_QUERY).content.decode("utf-8-sig")
+    assert "'=HYPERLINK(1);9" in empty  # a formula stays text
+    xlsx = client.get(PAGE + "jours.xlsx", NOVEMBER_QUERY)
+    assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[1][0] == "2026-11-01" and values[1][3] == 40 and len(values) == 31
+    assert client.get(PAGE + "inconnu.csv").status_code == 404
