@@ -41,6 +41,8 @@ VERB_LABELS = {
     "legal.reset": _("Legal page back to its default text"),
     "synonym.add": _("Search synonym added"),
     "synonym.delete": _("Search synonym deleted"),
+    "report.publish": _("Monthly report published"),
+    "report.unpublish": _("Monthly report withdrawn"),
 }
 
 

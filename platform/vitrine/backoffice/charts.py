@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 600, 220, 12, 28, 4
+WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 400, 180, 16, 24, 4
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def column_chart(
                 title,
             )
         )
-    every = max(1, -(-count // 6))  # at most six labels under the axis
+    every = max(1, -(-count // 5))  # at most five labels under the axis
     ticks = [Tick(round(LEFT + i * step + step / 2, 1), labels[i]) for i in range(0, len(labels), every)]
     return ColumnChart(WIDTH, HEIGHT, float(TOP + room), bars, ticks, peak)
 
@@ -77,12 +77,17 @@ class BarChart:
     rows: list[Row]
 
 
-def bar_chart(items: Sequence[tuple[str, int]], *, label_width: int = 180) -> BarChart:
+def bar_chart(items: Sequence[tuple[str, int]], *, label_width: int = 150) -> BarChart:
     """Horizontal bars, one per (label, count), longest first as given."""
     top = max([count for _, count in items] + [0])
-    room = WIDTH - label_width - 60
+    room = WIDTH - label_width - 40
     rows = [
-        Row(i * 26 + 4, round(count / top * room, 1) if top else 0.0, label[:40], str(count))
+        Row(
+            i * 26 + 4,
+            round(count / top * room, 1) if top else 0.0,
+            label if len(label) <= 22 else label[:21] + "…",
+            str(count),
+        )
         for i, (label, count) in enumerate(items)
     ]
     return BarChart(WIDTH, len(items) * 26 + 8, label_width, rows)
