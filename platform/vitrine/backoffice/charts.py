@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 400, 180, 16, 24, 4
 
@@ -91,3 +94,50 @@ def bar_chart(items: Sequence[tuple[str, int]], *, label_width: int = 150) -> Ba
         for i, (label, count) in enumerate(items)
     ]
     return BarChart(WIDTH, len(items) * 26 + 8, label_width, rows)
+
+
+# --- Markup: written here rather than in a template loop, which costs ~1 ms per ten bars (365 days:
+# 0.5 s of template rendering). Every text is escaped; numbers are written with a dot whatever the language.
+
+
+def _n(value: float) -> str:
+    return f"{value:g}"
+
+
+def column_chart_svg(chart: ColumnChart, *, id: str, caption: str, tone: str) -> SafeString:
+    parts = [
+        f'<svg class="chart-svg" viewBox="0 0 {chart.width} {chart.height}" role="img" '
+        f'aria-labelledby="{escape(id)}-title" focusable="false">',
+        f'<title id="{escape(id)}-title">{escape(caption)} ({escape(chart.peak)})</title>',
+        f'<line class="chart-axis" x1="0" y1="{_n(chart.baseline)}" x2="{chart.width}" y2="{_n(chart.baseline)}"/>',
+    ]
+    parts += [
+        f'<rect class="chart-bar {escape(tone)}" x="{_n(b.x)}" y="{_n(b.y)}" width="{_n(b.width)}" '
+        f'height="{_n(b.height)}"><title>{escape(b.title)}</title></rect>'
+        for b in chart.bars
+    ]
+    parts += [
+        f'<text class="chart-label" x="{_n(t.x)}" y="{chart.height - 8}" text-anchor="middle">{escape(t.label)}</text>'
+        for t in chart.ticks
+    ]
+    parts.append(f'<text class="chart-label" x="4" y="11">{escape(chart.peak)}</text></svg>')
+    return mark_safe("".join(parts))  # noqa: S308 (built above, every text escaped)
+
+
+def bar_chart_svg(chart: BarChart, *, id: str, caption: str, tone: str) -> SafeString:
+    parts = [
+        f'<svg class="chart-svg" viewBox="0 0 {chart.width} {chart.height}" role="img" '
+        f'aria-labelledby="{escape(id)}-title" focusable="false">',
+        f'<title id="{escape(id)}-title">{escape(caption)}</title>',
+    ]
+    for row in chart.rows:
+        parts.append(
+            f'<text class="chart-label" x="{chart.label_width - 6}" y="{_n(row.y + 15)}" text-anchor="end">'
+            f"{escape(row.label)}</text>"
+            f'<rect class="chart-bar {escape(tone)}" x="{chart.label_width}" y="{_n(row.y)}" width="{_n(row.width)}" '
+            f'height="20"><title>{escape(row.label)} : {escape(row.value)}</title></rect>'
+            f'<text class="chart-value" x="{_n(chart.label_width + row.width + 6)}" y="{_n(row.y + 15)}">'
+            f"{escape(row.value)}</text>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 (built above, every text escaped)

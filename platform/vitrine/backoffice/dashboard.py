@@ -192,33 +192,32 @@ def _order_figures(params: dict[str, Any]) -> dict[bool, dict[str, Any]]:
     stock = " OR ".join(f"refusal_reason ILIKE %(stock_{i})s" for i in range(len(STOCK_WORDS)))
     for i, word in enumerate(STOCK_WORDS):
         params[f"stock_{i}"] = f"%{word}%"
+    columns = []
+    for a, b in (("start", "end"), ("prev", "start")):
+        placed = f"created_at >= %({a})s AND created_at < %({b})s"
+        collected = f"collected_at >= %({a})s AND collected_at < %({b})s"
+        columns += [
+            f"COALESCE(SUM(total) FILTER (WHERE {collected}), 0)",
+            f"COUNT(*) FILTER (WHERE {placed} AND status <> 'pending_payment')",
+            f"COUNT(*) FILTER (WHERE {placed} AND status IN ('accepted', 'ready', 'collected', 'not_collected'))",
+            f"COUNT(*) FILTER (WHERE {collected})",
+            f"COUNT(*) FILTER (WHERE {placed} AND status = 'refused')",
+            f"COUNT(*) FILTER (WHERE {placed} AND status = 'refused' AND ({stock}))",
+            f"COUNT(*) FILTER (WHERE pickup_starts_at >= %({a})s AND pickup_starts_at < %({b})s"
+            " AND status = 'not_collected')",
+        ]
     sql = f"""
-        WITH o AS (
-            SELECT status, total, refusal_reason, created_at, collected_at, pickup_starts_at
-            FROM {_tables()["order"]}
-            WHERE (created_at >= %(prev)s AND created_at < %(end)s)
-               OR (collected_at >= %(prev)s AND collected_at < %(end)s)
-               OR (pickup_starts_at >= %(prev)s AND pickup_starts_at < %(end)s)
-        ), p AS (SELECT true AS cur, %(start)s::timestamptz AS a, %(end)s::timestamptz AS b
-                 UNION ALL SELECT false, %(prev)s::timestamptz, %(start)s::timestamptz)
-        SELECT p.cur,
-            COALESCE(SUM(o.total) FILTER (WHERE o.collected_at >= p.a AND o.collected_at < p.b), 0),
-            COUNT(*) FILTER (WHERE o.created_at >= p.a AND o.created_at < p.b AND o.status <> 'pending_payment'),
-            COUNT(*) FILTER (WHERE o.created_at >= p.a AND o.created_at < p.b
-                             AND o.status IN ('accepted', 'ready', 'collected', 'not_collected')),
-            COUNT(*) FILTER (WHERE o.collected_at >= p.a AND o.collected_at < p.b),
-            COUNT(*) FILTER (WHERE o.created_at >= p.a AND o.created_at < p.b AND o.status = 'refused'),
-            COUNT(*) FILTER (WHERE o.created_at >= p.a AND o.created_at < p.b AND o.status = 'refused'
-                             AND ({stock})),
-            COUNT(*) FILTER (WHERE o.pickup_starts_at >= p.a AND o.pickup_starts_at < p.b
-                             AND o.status = 'not_collected')
-        FROM p LEFT JOIN o ON true
-        GROUP BY p.cur
+        SELECT {", ".join(columns)}
+        FROM {_tables()["order"]}
+        WHERE (created_at >= %(prev)s AND created_at < %(end)s)
+           OR (collected_at >= %(prev)s AND collected_at < %(end)s)
+           OR (pickup_starts_at >= %(prev)s AND pickup_starts_at < %(end)s)
     """  # noqa: S608 (table names and constants; values are parameters)
     names = ("sales", "placed", "accepted", "collected", "refused", "refused_stock", "not_collected")
-    figures = {row[0]: dict(zip(names, row[1:])) for row in _rows(sql, params)}
-    for row in figures.values():
-        row["sales"] = Decimal(row["sales"]).quantize(Decimal("0.01"))
+    row = _rows(sql, params)[0]
+    figures = {True: dict(zip(names, row[:7])), False: dict(zip(names, row[7:]))}
+    for values in figures.values():
+        values["sales"] = Decimal(values["sales"]).quantize(Decimal("0.01"))
     return figures
 
 
@@ -227,10 +226,10 @@ def _buyer_figures(params: dict[str, Any]) -> dict[bool, dict[str, Any]]:
     each period: how many checkouts span several shops, how many buyers checked out more than once."""
     sql = f"""
         WITH c AS (
-            SELECT created_at >= %(start)s AS cur, idempotency_key, LOWER(email) AS email, COUNT(*) AS n
+            SELECT created_at >= %(start)s AS cur, idempotency_key, MIN(LOWER(email)) AS email, COUNT(*) AS n
             FROM {_tables()["order"]}
             WHERE created_at >= %(prev)s AND created_at < %(end)s AND status <> 'pending_payment'
-            GROUP BY 1, 2, 3
+            GROUP BY 1, 2
         ), b AS (SELECT cur, email, COUNT(*) AS n FROM c GROUP BY cur, email)
         SELECT cur, 'c', COUNT(*), COUNT(*) FILTER (WHERE n > 1) FROM c GROUP BY cur
         UNION ALL

@@ -159,6 +159,11 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["shop", "pickup_starts_at"], name="order_shop_pickup"),
             models.Index(fields=["shop", "collected_at"], name="order_shop_collected"),
+            # The territory dashboard (backoffice.dashboard) reads periods of orders by when they were
+            # placed and handed over, and each shop's latest order.
+            models.Index(fields=["created_at"], name="order_created"),
+            models.Index(fields=["collected_at"], name="order_collected"),
+            models.Index(fields=["shop", "created_at"], name="order_shop_created"),
         ]
 
     def __str__(self) -> str:
