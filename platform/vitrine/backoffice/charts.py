@@ -117,7 +117,8 @@ def column_chart_svg(chart: ColumnChart, *, id: str, caption: str, tone: str) ->
         for b in chart.bars
     ]
     parts += [
-        f'<text class="chart-label" x="{_n(t.x)}" y="{chart.height - 8}" text-anchor="middle">{escape(t.label)}</text>'
+        f'<text class="chart-label" x="{_n(max(t.x, LEFT))}" y="{chart.height - 8}" '
+        f'text-anchor="{"start" if t.x < 20 else "middle"}">{escape(t.label)}</text>'
         for t in chart.ticks
     ]
     parts.append(f'<text class="chart-label" x="4" y="11">{escape(chart.peak)}</text></svg>')

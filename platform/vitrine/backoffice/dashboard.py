@@ -386,6 +386,11 @@ class Line:
     unit: str = ""  # "€", "%", or "" for a count
 
     @property
+    def lower_is_better(self) -> bool:
+        """A rise of this figure is bad news (the page colours its change so)."""
+        return self.key in LOWER_IS_BETTER
+
+    @property
     def change(self) -> Decimal | None:
         """The change from the previous period in percent, or None when it means nothing."""
         if self.current is None or self.previous in (None, 0):
@@ -393,6 +398,11 @@ class Line:
         return (Decimal(100) * (Decimal(self.current) - Decimal(self.previous)) / Decimal(self.previous)).quantize(
             Decimal("1")
         )
+
+
+LOWER_IS_BETTER = frozenset(
+    {"refused", "refused_stock", "not_collected", "no_show_rate", "shops_never_ordered", "searches_empty"}
+)
 
 
 def dashboard_lines(board: Dashboard) -> list[Line]:

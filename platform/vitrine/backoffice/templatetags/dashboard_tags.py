@@ -37,8 +37,8 @@ def change(value: Decimal | None) -> str:
 
 
 @register.filter
-def trend(value: Decimal | None) -> str:
-    """A class for the change: up, down or flat."""
-    if not value:
+def trend(line) -> str:
+    """A class for a figure's change: "better", "worse" or "flat" (for a no-show rate, down is better)."""
+    if not line.change:
         return "flat"
-    return "up" if value > 0 else "down"
+    return "better" if (line.change > 0) != line.lower_is_better else "worse"
