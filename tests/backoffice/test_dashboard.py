@@ -241,3 +241,4 @@ def test_each_table_downloads_as_csv_for_french_excel_and_as_xlsx(november, nanc
     values = list(sheet.iter_rows(values_only=True))
     assert values[1][0] == "2026-11-01" and values[1][3] == 40 and len(values) == 31
     assert client.get(PAGE + "inconnu.csv").status_code == 404
+    assert client.get(PAGE + "jours.pdf").status_code == 404

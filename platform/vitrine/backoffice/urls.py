@@ -1,6 +1,6 @@
 """The territory team's area: /equipe/ (shops, categories, communes, moderation, order rules, search synonyms) and /espace/."""
 
-from django.urls import path, re_path
+from django.urls import path
 
 from vitrine.backoffice import views, views_dashboard, views_reports
 
@@ -22,8 +22,8 @@ urlpatterns = [
     path("synonymes/", views.staff_synonyms, name="staff_synonyms"),
     path("synonymes/<int:pk>/supprimer/", views.staff_synonym_delete, name="staff_synonym_delete"),
     path("tableau-de-bord/", views_dashboard.staff_dashboard, name="staff_dashboard"),
-    re_path(
-        r"^tableau-de-bord/(?P<table>[a-z-]+)\.(?P<extension>csv|xlsx)$",
+    path(
+        "tableau-de-bord/<slug:table>.<slug:extension>",
         views_dashboard.staff_dashboard_export,
         name="staff_dashboard_export",
     ),

@@ -102,7 +102,7 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
 def staff_dashboard_export(request: HttpRequest, table: str, extension: str) -> HttpResponse:
     period, _kind, _error = _period(request)
     tables = export_tables(dashboard(period=period))
-    if table not in tables:
+    if table not in tables or extension not in ("csv", "xlsx"):
         raise Http404(_("No such table."))
     title, header, rows = tables[table]
     name = f"tableau-de-bord-{table}-{period.start.isoformat()}-{period.last.isoformat()}.{extension}"
