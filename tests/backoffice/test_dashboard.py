@@ -242,3 +242,14 @@ def test_each_table_downloads_as_csv_for_french_excel_and_as_xlsx(november, nanc
     assert values[1][0] == "2026-11-01" and values[1][3] == 40 and len(values) == 31
     assert client.get(PAGE + "inconnu.csv").status_code == 404
     assert client.get(PAGE + "jours.pdf").status_code == 404
+
+
+def test_the_page_makes_the_same_queries_whatever_the_period(november, nancy, django_assert_num_queries):
+    with tenant_context(nancy):
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+    client = client_on(nancy, staff)
+    client.get(PAGE)  # the routing cache and the session warm
+    for query in ({}, NOVEMBER_QUERY, {"periode": "perso", "du": "2025-12-01", "au": "2026-11-30"}):
+        # the session, its account and its two-factor device, the dashboard's six
+        with django_assert_num_queries(9):
+            assert client.get(PAGE, query).status_code == 200

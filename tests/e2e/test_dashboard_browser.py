@@ -129,3 +129,43 @@ def test_the_team_reads_its_dashboard_on_a_phone(phone_page, base_url, screensho
     page.get_by_text("Les jours en tableau").click()
     expect(page.locator("table", has_text="Chaque jour de la période").locator("tbody tr")).to_have_count(7)
     screenshot(page, "dashboard-phone-7-days")
+
+
+def _report_withdraw(month: str) -> None:
+    from django_tenants.utils import tenant_context
+
+    from vitrine.audit.models import AuditEvent
+    from vitrine.backoffice.models import PublishedReport
+    from vitrine.tenancy.models import Territory
+
+    with tenant_context(Territory.objects.get(schema_name="nancy")):
+        PublishedReport.objects.filter(month=f"{month}-01").delete()
+        AuditEvent.objects.filter(verb__startswith="report.").delete()
+
+
+def test_the_team_publishes_last_months_report_and_the_public_reads_it(page, base_url, screenshot, world, orm):
+    from datetime import date
+
+    today = date.today()
+    last = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    month = f"{last:%Y-%m}"
+    try:
+        # given a staff member signed in on a desktop
+        page.goto(base_url("nancy", "/compte/connexion/?next=/equipe/rapports/"))
+        page.get_by_label(re.compile(r"e-?mail|adresse [ée]lectronique|courriel", re.IGNORECASE)).fill(world["email"])
+        page.get_by_label(re.compile(r"^\s*(password|mot de passe)\s*$", re.IGNORECASE)).fill(PASSWORD)
+        page.locator("main form").get_by_role("button").click()
+        browser_code_give(page, world["code"]())
+        page.wait_for_url(base_url("nancy", "/equipe/rapports/"))
+        # when they publish last month's report
+        page.locator("ul.rows li").first.get_by_role("button", name=re.compile("Publier")).click()
+        expect(page.get_by_role("status")).to_contain_text("est public")
+        # then anyone reads it on the territory's host, with its open-data file and columns described
+        page.goto(base_url("nancy", f"/rapport/{month}/"))
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Le commerce local")
+        expect(page.locator("main")).to_contain_text("boutiques_listees")
+        expect(page.locator("main")).to_contain_text("moins de 5")
+        assert axe_violations(page) == []
+        screenshot(page, "monthly-report-public")
+    finally:
+        orm(_report_withdraw, month)
