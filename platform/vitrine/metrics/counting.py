@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -109,8 +110,6 @@ class RedisBuffer:
     """One hash per territory: field = the row as JSON, value = how many. Taken by RENAME."""
 
     def __init__(self, url: str):
-        import redis
-
         self.client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
 
     @staticmethod
@@ -136,7 +135,7 @@ class RedisBuffer:
         if not self.client.exists(taking):
             try:
                 self.client.rename(self.key(schema_name), taking)
-            except Exception as exc:  # redis.ResponseError "no such key": nothing waits
+            except redis.ResponseError as exc:  # "no such key": nothing waits
                 if "no such key" in str(exc).lower():
                     return {}
                 raise
