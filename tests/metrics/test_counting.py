@@ -8,6 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
+from vitrine.metrics import counting
 from vitrine.metrics.counting import count, is_bot, territory_day
 from vitrine.metrics.models import DailyCount
 from vitrine.metrics.services import daily_counts_flush
@@ -212,3 +213,14 @@ def test_a_count_outside_a_request_waits_for_the_flush_on_the_territorys_day(nan
     # then the flush writes it, once
     assert _counts(nancy) == {("page", None, "home"): 2}
     assert day == datetime.now(ZoneInfo("Europe/Paris")).date()
+
+
+def test_a_page_is_served_while_redis_is_down(nancy):
+    # given the counts' Redis unreachable (a real client to a port where nothing listens)
+    shop, _ = _shop_with_product(nancy)
+    working, counting._buffer = counting.buffer(), counting.RedisBuffer("redis://127.0.0.1:1/0")
+    try:
+        # when a shopper opens the storefront, then the page is served (the visit is lost, not the page)
+        assert _browser(nancy).get(f"/boutiques/{shop.slug}/").status_code == 200
+    finally:
+        counting._buffer = working
