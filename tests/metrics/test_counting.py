@@ -224,3 +224,33 @@ def test_a_page_is_served_while_redis_is_down(nancy):
         assert _browser(nancy).get(f"/boutiques/{shop.slug}/").status_code == 200
     finally:
         counting._buffer = working
+
+
+def test_a_large_buffer_asks_for_a_flush_once(nancy):
+    # given Nancy's buffer filling up with distinct rows
+    rows = [("2026-12-05", "product", 1, str(n)) for n in range(counting.FLUSH_AT - 1)]
+    assert counting.buffer_add(schema_name="nancy", rows=rows) is False
+
+    # when it reaches the threshold, a flush is asked for, once (not by every request after it)
+    assert counting.buffer_add(schema_name="nancy", rows=[("2026-12-05", "product", 1, "last")]) is True
+    assert counting.buffer_add(schema_name="nancy", rows=[("2026-12-05", "product", 1, "more")]) is False
+
+    # and the flush writes them all, in batches
+    with tenant_context(nancy):
+        assert daily_counts_flush() == counting.FLUSH_AT + 1
+        assert DailyCount.objects.filter(kind="product").count() == counting.FLUSH_AT + 1
+
+
+def test_without_redis_the_process_memory_holds_the_counts(nancy):
+    # given no Redis (local development): the process's own memory
+    shop, _ = _shop_with_product(nancy)
+    working, counting._buffer = counting.buffer(), counting.MemoryBuffer()
+    try:
+        # when a shopper opens the storefront twice, then the flush writes both visits
+        client = _browser(nancy)
+        client.get(f"/boutiques/{shop.slug}/")
+        client.get(f"/boutiques/{shop.slug}/")
+        assert _counts(nancy)[("storefront", shop.pk, "")] == 2
+        assert _counts(nancy)[("storefront", shop.pk, "")] == 2  # taken once
+    finally:
+        counting._buffer = working

@@ -120,6 +120,10 @@ class RedisBuffer:
     def taking_key(schema_name: str) -> str:
         return f"vitrine:metrics:taking:{schema_name}"
 
+    @staticmethod
+    def asked_key(schema_name: str) -> str:
+        return f"vitrine:metrics:flush-asked:{schema_name}"
+
     def add(self, schema_name: str, rows: list[Row]) -> int:
         """Add the rows in one round trip; returns how many distinct rows wait now."""
         key = self.key(schema_name)
@@ -146,11 +150,11 @@ class RedisBuffer:
         self.client.delete(self.taking_key(schema_name))
 
     def discard(self, schema_name: str) -> None:
-        self.client.delete(self.key(schema_name), self.taking_key(schema_name))
+        self.client.delete(self.key(schema_name), self.taking_key(schema_name), self.asked_key(schema_name))
 
     def flush_requested(self, schema_name: str) -> bool:
         """True once per minute per territory: whether this caller should ask for a flush."""
-        return bool(self.client.set(f"vitrine:metrics:flush-asked:{schema_name}", 1, nx=True, ex=60))
+        return bool(self.client.set(self.asked_key(schema_name), 1, nx=True, ex=60))
 
 
 class MemoryBuffer:
