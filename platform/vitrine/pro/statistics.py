@@ -198,7 +198,7 @@ def shop_products_viewed_not_sold(*, shop: Shop, period: Period, views: dict[int
 
 
 def shop_statistics(*, shop: Shop, days: int, today: date | None = None) -> ShopStatistics:
-    """Everything the merchant's statistics page shows (six queries)."""
+    """Everything the merchant's statistics page shows (seven queries)."""
     now, previous = period_ending_today(days=days, today=today)
     figures_now, figures_before = shop_figures(shop=shop, periods=(now, previous))
     views = _product_views(shop=shop, period=now)
