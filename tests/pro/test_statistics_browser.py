@@ -92,7 +92,7 @@ def test_a_merchant_reads_their_statistics_on_a_phone(orm, phone_page, base_url,
 
         # when they open the statistics from the merchant area's menu, then pick 7 days
         page.goto(base_url("nancy", "/pro/"))
-        page.get_by_role("link", name="Statistiques").click()
+        page.get_by_role("link", name="Statistiques", exact=True).click()
         expect(page.get_by_role("heading", name="Statistiques", level=1)).to_be_visible()
         page.get_by_role("link", name="7 jours").click()
         expect(page.get_by_role("link", name="7 jours")).to_have_attribute("aria-current", "true")

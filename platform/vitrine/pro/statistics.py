@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models import Aggregate, Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from vitrine.catalog.models import Product
@@ -114,7 +114,9 @@ def _days(period: Period) -> Q:
 
 def shop_figures(*, shop: Shop, periods: tuple[Period, ...]) -> list[Figures]:
     """The shop's figures for each period (three queries whatever the number of periods)."""
-    counts_aggregates, orders_aggregates, events_aggregates = {}, {}, {}
+    counts_aggregates: dict[str, Aggregate | Coalesce] = {}
+    orders_aggregates: dict[str, Aggregate | Coalesce] = {}
+    events_aggregates: dict[str, Aggregate | Coalesce] = {}
     for i, period in enumerate(periods):
         for kind in ("storefront", "product", "search_shop"):
             counts_aggregates[f"{kind}_{i}"] = Coalesce(Sum("count", filter=Q(kind=kind) & _days(period)), 0)
