@@ -254,3 +254,19 @@ def test_without_redis_the_process_memory_holds_the_counts(nancy):
         assert _counts(nancy)[("storefront", shop.pk, "")] == 2  # taken once
     finally:
         counting._buffer = working
+
+
+def test_a_visit_counts_on_the_territorys_own_day(limoges):
+    # given a territory far east of Paris (its day starts 11 or 12 hours earlier)
+    from vitrine.tenancy.models import Territory
+
+    Territory.objects.filter(pk=limoges.pk).update(time_zone="Pacific/Kiritimati")  # UTC+14
+    shop, _ = _shop_with_product(limoges)
+
+    # when a shopper opens a storefront there
+    assert _browser(limoges).get(f"/boutiques/{shop.slug}/").status_code == 200
+
+    # then the visit is on that territory's date, whatever the server's
+    with tenant_context(limoges):
+        daily_counts_flush()
+        assert DailyCount.objects.get(kind="storefront").day == datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
