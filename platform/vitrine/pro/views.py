@@ -129,7 +129,7 @@ def statistics_rows(now: Figures, before: Figures) -> list[dict]:
             _("Orders placed"),
             now.orders_placed,
             before.orders_placed,
-            _("Orders shoppers placed with you (those still awaiting online payment left out)."),
+            _("Orders shoppers placed with you (those whose online payment has not come left out)."),
             str,
         ),
         (
