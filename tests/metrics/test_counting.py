@@ -158,10 +158,11 @@ def test_only_a_get_answered_200_counts(nancy):
     shop, product = _shop_with_product(nancy)
     client = _browser(nancy)
 
-    # when the browser asks for a missing page, sends a HEAD, a POST, and a throttled search
+    # when the browser asks for missing pages, sends a HEAD, prefetches a page and sends a POST
     assert client.get("/boutiques/nulle-part/").status_code == 404
     assert client.get(f"/boutiques/{shop.slug}/nulle-part/").status_code == 404
     assert client.head(f"/boutiques/{shop.slug}/").status_code == 200
+    assert client.get(f"/boutiques/{shop.slug}/", HTTP_SEC_PURPOSE="prefetch").status_code == 200  # a link prefetched
     client.post(f"/boutiques/{shop.slug}/")
 
     # then nothing was counted

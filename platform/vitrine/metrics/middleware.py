@@ -7,6 +7,21 @@ from django.http import HttpRequest, HttpResponse
 from vitrine.common.tasks import task_send
 from vitrine.metrics import counting, services, tasks
 
+# The merchant and team areas are never counted, whatever a view there calls.
+AREA_PREFIXES = ("/pro/", "/equipe/", "/espace/")
+
+
+def request_counts(request: HttpRequest, response: HttpResponse) -> bool:
+    """Whether a request's counts are kept: a person's GET of a public page, answered 200, not a prefetch."""
+    meta = request.META
+    return (
+        request.method == "GET"
+        and response.status_code == 200
+        and not request.path.startswith(AREA_PREFIXES)
+        and "prefetch" not in (meta.get("HTTP_SEC_PURPOSE", "") + meta.get("HTTP_PURPOSE", "")).lower()
+        and not counting.is_bot(meta.get("HTTP_USER_AGENT", ""))
+    )
+
 
 class CountingMiddleware:
     """Keep a request's counts when it was a GET answered 200 to something other than a crawler.
@@ -23,11 +38,7 @@ class CountingMiddleware:
         keep = False
         try:
             response = self.get_response(request)
-            keep = (
-                request.method == "GET"
-                and response.status_code == 200
-                and not counting.is_bot(request.META.get("HTTP_USER_AGENT", ""))
-            )
+            keep = request_counts(request, response)
         finally:
             flush_now = counting.request_end(token, keep=keep)
         if flush_now:
