@@ -45,7 +45,8 @@ def _email(status=OutboxEmail.Status.PENDING) -> None:
 
 def _health_row(territory, **figures) -> TerritoryHealth:
     defaults = {"shops": 0, "active_shops": 0, "orders_week": 0, "outbox_pending": 0, "computed_at": NOW}
-    return TerritoryHealth.objects.create(territory=territory, **{**defaults, **figures})
+    # (provisioning wrote the session's territories a first row)
+    return TerritoryHealth.objects.update_or_create(territory=territory, defaults={**defaults, **figures})[0]
 
 
 def test_health_task_computes_exact_figures_in_each_territory(nancy, limoges, in_territory):
@@ -94,6 +95,7 @@ def test_health_task_computes_exact_figures_in_each_territory(nancy, limoges, in
 
 
 def test_the_task_writes_the_row_of_the_schema_it_runs_in_and_nothing_on_public(nancy, in_territory):
+    TerritoryHealth.objects.all().delete()  # (provisioning wrote the session's territories a first row)
     territory_health_refresh()  # on the public schema: nothing to compute
     assert not TerritoryHealth.objects.exists()
     with in_territory(nancy):
@@ -274,3 +276,20 @@ def test_audit_log_filters_by_operator_territory_and_action_in_french(console_cl
     assert suspensions.count("<tr>") == 2 and "rouvert" not in suspensions
     assert rows("action=territory-suspend&territoire=limoges").count("<tr>") == 1
     assert "Aucune action enregistrée" in rows("action=domain-add&territoire=nancy")
+
+
+def test_a_territory_provisioned_has_its_health_row_at_once(db):
+    from vitrine.console.services import TerritoryRequest, territory_provision
+
+    # when a territory is provisioned
+    result = territory_provision(
+        request=TerritoryRequest(
+            name="Achetez Metz", slug="metz", contact_email="contact@metz.fr", admin_email="admin@metz.fr"
+        ),
+        actor=None,
+    )
+
+    # then the console lists it with its figures (nothing yet, its admin's invitation waiting)
+    health = TerritoryHealth.objects.get(territory=result.territory)
+    assert (health.shops, health.orders_week, health.outbox_pending) == (0, 0, 1)
+    assert connection.schema_name == "public"
