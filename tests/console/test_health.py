@@ -218,7 +218,8 @@ def test_health_list_is_for_operators_who_gave_their_code(nancy, in_territory):
     # a console account without operator rights is refused
     someone = host_client("console.localhost")
     someone.force_login(User.objects.create_user(email="someone@example.fr", password="x" * 12))
-    assert someone.get("/").status_code == 403
+    for path in ("/", "/?tri=-emails&q=nancy", "/territoires/nancy/", "/journal/?territoire=nancy"):
+        assert someone.get(path).status_code == 403, path
 
     # a territory's admin, signed in on their territory, reaches nothing on the console
     with in_territory(nancy):
@@ -231,9 +232,13 @@ def test_health_list_is_for_operators_who_gave_their_code(nancy, in_territory):
     assert response.status_code == 302 and response["Location"].startswith("/connexion/")
 
 
-def test_territory_page_shows_its_health_and_month_figures(console_client, nancy, in_territory):
-    # given Nancy's health row and an order collected this month
+def test_territory_page_shows_its_health_and_month_figures(console_client, nancy, limoges, in_territory):
+    # given Nancy's health row and an order collected this month (and a bigger one in Limoges)
     _health_row(nancy, shops=12, active_shops=3, orders_week=4, outbox_pending=2)
+    with in_territory(limoges):
+        _order(
+            ShopFactory(), created_at=timezone.now(), status="collected", total="900.00", collected_at=timezone.now()
+        )
     with in_territory(nancy):
         _order(ShopFactory(), created_at=timezone.now(), status="collected", total="42.00", collected_at=timezone.now())
 
@@ -242,7 +247,7 @@ def test_territory_page_shows_its_health_and_month_figures(console_client, nancy
 
     # then its figures, this month against last month, and its levers
     assert "boutiques en ligne" in page and "<strong>12</strong>" in page and "<strong>2</strong>" in page
-    assert "42,00" in page and "Ce mois-ci" in page
+    assert "42,00" in page and "Ce mois-ci" in page and "900,00" not in page
     assert "Suspendre" in page and "/territoires/nancy/identite/" in page and "Ajouter le domaine" in page
     assert connection.schema_name == "public"
 
@@ -293,3 +298,12 @@ def test_a_territory_provisioned_has_its_health_row_at_once(db):
     health = TerritoryHealth.objects.get(territory=result.territory)
     assert (health.shops, health.orders_week, health.outbox_pending) == (0, 0, 1)
     assert connection.schema_name == "public"
+
+
+def test_the_periodic_run_is_scheduled_and_names_the_fan_out_task():
+    from django.conf import settings
+
+    from vitrine.console.tasks import territory_health_refresh_all
+
+    entry = settings.CELERY_BEAT_SCHEDULE["console-health"]
+    assert entry["task"] == territory_health_refresh_all.name and entry["schedule"] > 0
