@@ -280,7 +280,7 @@ def test_audit_log_filters_by_operator_territory_and_action_in_french(console_cl
     suspensions = rows("action=territory-suspend")
     assert suspensions.count("<tr>") == 2 and "rouvert" not in suspensions
     assert rows("action=territory-suspend&territoire=limoges").count("<tr>") == 1
-    assert "Aucune action enregistrée" in rows("action=domain-add&territoire=nancy")
+    assert "Aucune action ne correspond à ces filtres" in rows("action=domain-add&territoire=nancy")
 
 
 def test_a_territory_provisioned_has_its_health_row_at_once(db):

@@ -91,5 +91,16 @@ def test_operator_reads_every_territory_health_sorted_and_searched_on_desktop_an
         page.get_by_role("link", name=NANCY_NAME).click()
         expect(page.locator("main")).to_contain_text("Ce mois-ci")
         screenshot(page, "console-health-territory-phone")
+
+        # and from there its whole log, in French, filtered on it, on a desktop
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.get_by_role("link", name="Tout le journal de ce territoire, avec ses filtres").click()
+        page.wait_for_url(re.compile(r"/journal/\?territoire=nancy"))
+        expect(page.locator("tbody")).to_contain_text("Territoire créé")
+        page.get_by_label("Action").select_option(label="Territoire suspendu")
+        page.get_by_role("button", name="Filtrer").click()
+        expect(page.locator("tbody")).to_contain_text("Aucune action ne correspond à ces filtres")
+        screenshot(page, "console-audit-filtered")
+        assert axe_violations(page) == []
     finally:
         orm(_health_forget)

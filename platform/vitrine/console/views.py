@@ -258,6 +258,7 @@ def audit_view(request: HttpRequest) -> HttpResponse:
         "rows": audit_rows(page.object_list),
         "page": page,
         "filters": filters,
+        "filtered": any(filters.values()),
         "actors": audit_actors(),
         "actions": audit_actions(),
         "previous_query": _query(request, page=str(page.previous_page_number())) if page.has_previous() else "",
