@@ -171,6 +171,13 @@ def test_health_list_sorts_by_each_column_and_searches_name_slug_and_domain(cons
     assert "<code>limoges</code>" in console_client.get("/?q=LIMO").text
     assert "Aucun territoire ne correspond" in console_client.get("/?q=zzz").text
 
+    # and a status keeps only the territories in it
+    Territory.objects.filter(pk=limoges.pk).update(status=Territory.Status.SUSPENDED)
+    suspended = console_client.get("/?statut=suspended").text
+    assert "<code>limoges</code>" in suspended and "<code>nancy</code>" not in suspended
+    active = console_client.get("/?statut=active&tri=-emails").text
+    assert "<code>nancy</code>" in active and "<code>limoges</code>" not in active
+
     # and the page says when the figures were computed
     assert "Chiffres calculés le" in console_client.get("/?q=nancy").text
 

@@ -33,16 +33,18 @@ def health_sort_clean(sort: str) -> str:
     return sort if sort.lstrip("-") in HEALTH_SORTS else "nom"
 
 
-def territory_health_list(*, search: str = "", sort: str = "nom") -> QuerySet[Territory]:
+def territory_health_list(*, search: str = "", sort: str = "nom", status: str = "") -> QuerySet[Territory]:
     """Every territory with its health row (figures computed by the periodic task), searched and sorted.
 
-    Searches name, identifier (slug) and domains; sorts by any column of HEALTH_SORTS ("-" first:
+    Searches name, identifier (slug) and domains, keeps one status when given; sorts by any column of HEALTH_SORTS ("-" first:
     descending), territories without figures yet last either way, then by name. The domains come
     in one more query for the page shown.
     """
     territories = Territory.objects.select_related("health").prefetch_related(
         Prefetch("domains", queryset=Domain.objects.order_by("-is_primary", "domain"))
     )
+    if status in Territory.Status.values:
+        territories = territories.filter(status=status)
     search = search.strip()
     if search:
         territories = territories.filter(

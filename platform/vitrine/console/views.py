@@ -91,7 +91,9 @@ def territory_list_view(request: HttpRequest) -> HttpResponse:
     """Every territory's health at a glance: searched, sorted, paginated; read from the health rows only."""
     search = request.GET.get("q", "")[:100]
     sort = health_sort_clean(request.GET.get("tri", "nom"))
-    page = Paginator(territory_health_list(search=search, sort=sort), HEALTH_PAGE_SIZE).get_page(
+    status = request.GET.get("statut", "")
+    status = status if status in Territory.Status.values else ""
+    page = Paginator(territory_health_list(search=search, sort=sort, status=status), HEALTH_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     rows = [(t, territory_url(t), getattr(t, "health", None)) for t in page.object_list]
@@ -121,6 +123,8 @@ def territory_list_view(request: HttpRequest) -> HttpResponse:
         "next_query": _query(request, page=str(page.next_page_number())) if page.has_next() else "",
         "sort": sort,
         "sort_choices": SORT_CHOICES,
+        "status": status,
+        "status_choices": Territory.Status.choices,
     }
     return render(request, "console/territory_list.html", context)
 
