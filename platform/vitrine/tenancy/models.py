@@ -172,3 +172,33 @@ class AuditEntry(models.Model):
     @property
     def action_label(self) -> str:
         return str(self.ACTION_LABELS.get(self.action, self.action))
+
+
+class TerritoryHealth(models.Model):
+    """A territory's figures at a glance for the console, computed in its schema by a periodic task.
+
+    The console's list reads only this table (one row per territory, in the public schema), never
+    the territories' own schemas: its cost does not grow with their number. `computed_at` says how
+    fresh the figures are (vitrine.console.health).
+    """
+
+    territory = models.OneToOneField(Territory, primary_key=True, on_delete=models.CASCADE, related_name="health")
+    shops = models.PositiveIntegerField(default=0)  # approved shops (listed on the site)
+    active_shops = models.PositiveIntegerField(default=0)  # approved shops with an order in 30 days
+    orders_week = models.PositiveIntegerField(default=0)  # orders placed in the last 7 days
+    outbox_pending = models.PositiveIntegerField(default=0)  # emails waiting to be sent
+    last_activity_at = models.DateTimeField(null=True, blank=True)  # last order or last sign-in
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("territory health")
+        indexes = [
+            models.Index(fields=["shops"], name="health_shops"),
+            models.Index(fields=["active_shops"], name="health_active_shops"),
+            models.Index(fields=["orders_week"], name="health_orders_week"),
+            models.Index(fields=["outbox_pending"], name="health_outbox_pending"),
+            models.Index(fields=["last_activity_at"], name="health_last_activity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.territory_id}: {self.shops} shops, {self.orders_week} orders this week"
