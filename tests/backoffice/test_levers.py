@@ -330,16 +330,33 @@ def test_the_team_schedules_in_the_territorys_time_and_sees_past_current_schedul
     assert {"announcement.schedule", "announcement.end"} <= verbs
 
 
-def test_bad_schedules_are_refused(nancy):
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (
+            {"text": "Fête", "starts_at": "2030-01-02T10:00", "ends_at": "2030-01-01T10:00"},
+            "La fin doit venir après le début",
+        ),
+        ({"text": "Fête", "ends_at": "2020-01-01T10:00"}, "Cette fin est passée"),
+        ({"text": "Fête", "link": "javascript:alert(1)"}, "commençant par /"),
+        ({"text": "Fête", "link": "//evil.example/"}, "commençant par /"),
+        ({"text": "Fête", "link": "/\\evil.example/"}, "commençant par /"),
+        ({"text": "", "link": "/boutiques/"}, "obligatoire"),
+        ({"text": "x" * 281}, "280"),
+    ],
+)
+def test_bad_schedules_are_refused_with_a_message_and_change_nothing(nancy, data, message):
     staff, client = _team(nancy)
-    response = client.post(
-        "/equipe/annonces/",
-        {"text": "Fête", "starts_at": "2030-01-02T10:00", "ends_at": "2030-01-01T10:00"},
-    )
-    assert response.status_code == 400 and "La fin doit venir après le début" in response.text
-    response = client.post("/equipe/annonces/", {"text": "Fête", "link": "javascript:alert(1)"})
-    assert response.status_code == 400
+    response = client.post("/equipe/annonces/", {"link": "", "starts_at": "", "ends_at": "", **data})
+    assert response.status_code == 400 and message in response.text
     assert not Announcement.objects.filter(territory=nancy).exists()
+
+
+@pytest.mark.parametrize("role", [User.Role.TERRITORY_STAFF, User.Role.TERRITORY_ADMIN])
+def test_staff_and_admins_announce(nancy, role):
+    staff, client = _team(nancy, role)
+    assert client.post("/equipe/annonces/", {"text": "Marché de Noël samedi"}).status_code == 302
+    assert "Marché de Noël samedi" in host_client("nancy.localhost").get("/").text
 
 
 def test_no_one_ends_another_territorys_announcement_and_shoppers_cannot_announce(nancy, limoges):

@@ -9,30 +9,6 @@ from vitrine.shops.forms import ShopIdentityForm
 from vitrine.tenancy.models import Territory
 
 
-class AnnouncementForm(forms.Form):
-    text = forms.CharField(
-        label=_("Announcement"),
-        max_length=280,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Shown at the top of the home page, e.g. “Christmas market on Saturday: the shops stay open until 8 pm”. Empty: no announcement."
-        ),
-    )
-    link = forms.CharField(
-        label=_("Link (optional)"),
-        max_length=300,
-        required=False,
-        help_text=_("A page of the marketplace (/boutiques/…) or a full address (https://…)."),
-    )
-    until = forms.DateField(
-        label=_("Show until (optional)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("The last day it is shown; empty: until you remove it."),
-    )
-
-
 class ScheduledAnnouncementForm(forms.Form):
     """An announcement with its schedule, typed in the territory's time zone (the view's current zone)."""
 

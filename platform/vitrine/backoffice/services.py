@@ -1,4 +1,4 @@
-"""The territory team's decisions about its marketplace: its identity and its announcement.
+"""The territory team's decisions about its marketplace: its identity, its announcements, lockdown mode.
 
 They write the territory's public row (tenancy), then record the decision twice: in the
 console's log (public schema, the operator's view) and in the territory's own trail. And the
@@ -8,7 +8,7 @@ team's admins lift a locked sign-in of their territory.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -37,41 +37,6 @@ def territory_branding_update(*, territory: Territory, actor: User, change: Iden
         territory=territory, change=change, actor=None, actor_email=actor.email
     )
     audit_record(actor=actor, verb="territory.branding", obj=territory, payload={"name": territory.name, **details})
-    return territory
-
-
-@transaction.atomic
-def territory_announcement_set(
-    *, territory: Territory, actor: User, text: str, link: str = "", until: date | None = None, today: date
-) -> Territory:
-    """Set (or clear, with an empty text) the announcement on the territory's home page; the team only."""
-    staff_check(actor)
-    text, link = " ".join(text.split()), link.strip()
-    errors: dict[str, list[str]] = {}
-    if len(text) > 280:
-        errors["text"] = [_("Keep the announcement under 280 characters (it has %(n)s).") % {"n": len(text)}]
-    local = re.fullmatch(r"/(?![/\\])\S*", link)  # a page of this site; "//x" and "/\x" lead elsewhere
-    if link and not local and not re.fullmatch(r"https://[^\s/\\]+\S*", link):
-        errors["link"] = [
-            _("Give a page of the marketplace (starting with /) or a full address starting with https://.")
-        ]
-    if link and not text:
-        errors["text"] = [_("Write the announcement the link goes with.")]
-    if until is not None and until < today:
-        errors["until"] = [_("This date is past: choose today or a later day, or leave it empty.")]
-    if errors:
-        raise ValidationError(errors)
-    # A fresh copy: the caller's may be the routing cache's, shared by every request of this process.
-    territory = Territory.objects.select_for_update().get(pk=territory.pk)
-    territory.announcement, territory.announcement_link = text, link if text else ""
-    territory.announcement_until = until if text else None
-    territory.save(update_fields=["announcement", "announcement_link", "announcement_until", "updated_at"])
-    details = {"text": text, "until": until.isoformat() if until else None}
-    console_log_record(
-        actor=None, actor_email=actor.email, action="territory.announcement", territory=territory, details=details
-    )
-    audit_record(actor=actor, verb="territory.announcement", obj=territory, payload=details)
-    transaction.on_commit(routing_invalidate)  # request.tenant comes from the routing cache
     return territory
 
 
@@ -112,10 +77,10 @@ def announcement_schedule(
     if link_errors := _link_errors(link):
         errors["link"] = link_errors
     starts_at = starts_at or now
-    if ends_at is not None and ends_at <= starts_at:
-        errors["ends_at"] = [_("The end must come after the start.")]
-    elif ends_at is not None and ends_at <= now:
+    if ends_at is not None and ends_at <= now:
         errors["ends_at"] = [_("This end is past: choose a later time, or leave it empty.")]
+    elif ends_at is not None and ends_at <= starts_at:
+        errors["ends_at"] = [_("The end must come after the start.")]
     if errors:
         raise ValidationError(errors)
     territory = _own_territory(territory)
@@ -127,6 +92,9 @@ def announcement_schedule(
         "starts_at": timezone.localtime(starts_at).isoformat(timespec="minutes"),
         "ends_at": timezone.localtime(ends_at).isoformat(timespec="minutes") if ends_at else None,
     }
+    console_log_record(
+        actor=None, actor_email=actor.email, action="territory.announcement", territory=territory, details=details
+    )
     audit_record(actor=actor, verb="announcement.schedule", obj=announcement, payload=details)
     return announcement
 

@@ -1,5 +1,6 @@
 """The territory team's area: /equipe/ (applications, shops, the category tree, communes, moderation,
-order rules) and /espace/ (the marketplace's identity, its announcement and its legal pages).
+order rules, levers: nudges, featuring, announcements, lockdown mode) and /espace/ (the marketplace's
+identity and its legal pages).
 
 Pages only: every decision is a service of the app that owns the concept.
 """
@@ -22,7 +23,6 @@ from vitrine.accounts.views_lockouts import sign_in_unlock_answer
 from vitrine.audit.selectors import audit_events
 from vitrine.backoffice import nudges
 from vitrine.backoffice.forms import (
-    AnnouncementForm,
     AssistedShopForm,
     CommuneForm,
     FeaturePositionForm,
@@ -38,7 +38,6 @@ from vitrine.backoffice.services import (
     announcement_end,
     announcement_schedule,
     sign_in_unlock,
-    territory_announcement_set,
     territory_branding_update,
     territory_lockdown_set,
     territory_pickup_instructions_set,
@@ -70,7 +69,7 @@ from vitrine.shops.communes import commune_add
 from vitrine.shops.joining import shop_create_assisted
 from vitrine.shops.models import Shop
 from vitrine.shops.moderation import shop_approve, shop_refuse, shop_resume, shop_set_featured, shop_suspend
-from vitrine.shops.opening import territory_today, territory_zone
+from vitrine.shops.opening import territory_zone
 from vitrine.shops.permissions import admin_required, staff_required
 from vitrine.shops.selectors import (
     commune_list,
@@ -380,7 +379,7 @@ def staff_orders_settings(request: HttpRequest) -> HttpResponse:
     return saved or form_render(request, "backoffice/order_settings.html", {"form": form, "settings": current}, form)
 
 
-# --- The marketplace's identity and announcement (/espace/) ------------------------------
+# --- The marketplace's identity (/espace/) ----------------------------------------------
 
 
 @admin_required
@@ -399,30 +398,6 @@ def branding(request: HttpRequest) -> HttpResponse:
     )
     context = {"form": form, "preview": identity_preview_context(territory)}
     return saved or form_render(request, "backoffice/branding.html", context, form)
-
-
-@staff_required
-def announcement(request: HttpRequest) -> HttpResponse:
-    """The territory team writes the announcement shown on the home page."""
-    territory = request.tenant
-    initial = {
-        "text": territory.announcement,
-        "link": territory.announcement_link,
-        "until": territory.announcement_until,
-    }
-    form = AnnouncementForm(request.POST or None, initial=initial)
-    saved = form_apply(
-        request,
-        form,
-        lambda: territory_announcement_set(
-            territory=territory, actor=request.user, **form.cleaned_data, today=territory_today()
-        ),
-        done=lambda _territory: (
-            _("The announcement is saved.") if form.cleaned_data["text"] else _("The announcement is removed.")
-        ),
-        then="announcement",
-    )
-    return saved or form_render(request, "backoffice/announcement.html", {"form": form}, form)
 
 
 # --- The legal pages (/espace/textes-legaux/) ---------------------------------------------------

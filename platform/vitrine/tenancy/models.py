@@ -58,10 +58,7 @@ class Territory(TenantMixin):
     social_image = models.FileField(_("social preview image"), upload_to=territory_logo_path, blank=True)
     footer_text = models.CharField(_("footer text"), max_length=300, blank=True)
     contact_email = models.EmailField(_("contact email"))
-    # The team's announcement on the home page ("Marché de Noël samedi..."), until a date if given.
-    announcement = models.CharField(_("announcement"), max_length=280, blank=True)
-    announcement_link = models.CharField(_("announcement link"), max_length=300, blank=True)
-    announcement_until = models.DateField(_("show until"), null=True, blank=True)
+    # The team's announcements on the home page are rows of their own (Announcement, below), scheduled.
     # Until an audit says otherwise, a site is "not compliant" (its accessibility statement, vitrine.legal).
     accessibility = models.CharField(
         _("accessibility"), max_length=10, choices=Accessibility.choices, default=Accessibility.NONE
@@ -102,12 +99,6 @@ class Territory(TenantMixin):
     def pickup_instructions_text(self) -> str:
         """The contactless pickup instructions orders show in lockdown: the team's, else the default."""
         return self.pickup_instructions or str(DEFAULT_PICKUP_INSTRUCTIONS)
-
-    def announcement_on(self, day) -> str:
-        """The announcement to show on `day` (the territory's date), or ""."""
-        if self.announcement_until is not None and day > self.announcement_until:
-            return ""
-        return self.announcement
 
 
 class Domain(DomainMixin):
