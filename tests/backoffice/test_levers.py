@@ -168,6 +168,8 @@ def test_the_nudge_page_sends_and_says_what_was_skipped(nancy):
     assert "1 boutique(s) écrite(s), 1 ignorée(s)" in response.text
     with tenant_context(nancy):
         assert _nudge_emails().count() == 1
+    trail = client.get("/equipe/journal/").text
+    assert "Boutique relancée par e-mail" in trail and "catalogue pas à jour" in trail
 
 
 def test_a_nudge_without_the_link_or_shops_is_refused_and_sends_nothing(nancy):

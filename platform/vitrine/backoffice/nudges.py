@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -85,9 +85,13 @@ def nudge_candidates(*, reason: str, days: int, now: datetime | None = None) -> 
     now = now or timezone.now()
     since = now - timedelta(days=days)
     cap_since = now - timedelta(days=NUDGE_CAP_DAYS)
+    # Subqueries, not joins: a shop's products times its orders would multiply the rows.
+    products = Product.objects.filter(shop=OuterRef("pk")).exclude(status=Product.Status.ARCHIVED)
     shops = Shop.objects.filter(status=Shop.Status.APPROVED).annotate(
-        last_product_at=Max("products__updated_at", filter=~Q(products__status=Product.Status.ARCHIVED)),
-        last_order_at=Max("orders__created_at"),
+        last_product_at=Subquery(products.order_by("-updated_at").values("updated_at")[:1]),
+        last_order_at=Subquery(
+            Order.objects.filter(shop=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+        ),
         last_nudged_at=Subquery(_last_nudges().order_by("-created_at").values("created_at")[:1]),
     )
     if reason == REASON_STALE:
