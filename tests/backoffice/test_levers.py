@@ -15,7 +15,7 @@ from vitrine.backoffice.services import announcement_end, announcement_schedule
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.models import Order
-from vitrine.tenancy.models import Announcement
+from vitrine.tenancy.models import Announcement, Territory
 from vitrine.tenancy.selectors import announcements_current
 from vitrine.testing.factories import ProductFactory, ShopFactory, UserFactory
 from vitrine.testing.helpers import client_on, host_client
@@ -330,6 +330,23 @@ def test_the_team_schedules_in_the_territorys_time_and_sees_past_current_schedul
     with tenant_context(nancy):
         verbs = set(AuditEvent.objects.filter(actor=staff).values_list("verb", flat=True))
     assert {"announcement.schedule", "announcement.end"} <= verbs
+
+
+def test_the_schedule_is_read_in_the_territorys_own_time_zone(nancy):
+    # given a territory overseas (Réunion, UTC+4)
+    Territory.objects.filter(pk=nancy.pk).update(time_zone="Indian/Reunion")
+    staff, client = _team(nancy)
+    # when the team schedules from 9:00 to 18:00 on a day to come
+    response = client.post(
+        "/equipe/annonces/", {"text": "Marché forain", "starts_at": "2030-05-02T09:00", "ends_at": "2030-05-02T18:00"}
+    )
+    # then those are 9:00 and 18:00 in Réunion, and the page shows them so
+    assert response.status_code == 302
+    reunion = ZoneInfo("Indian/Reunion")
+    announcement = Announcement.objects.get(text="Marché forain")
+    assert announcement.starts_at == datetime(2030, 5, 2, 9, tzinfo=reunion)
+    assert announcement.ends_at == datetime(2030, 5, 2, 18, tzinfo=reunion)
+    assert "2 mai 2030, 09:00" in client.get("/equipe/annonces/").text
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django_tenants.utils import tenant_context
 from orders_helpers import NOW, at
 
 from vitrine.notifications.models import OutboxEmail
@@ -68,3 +69,28 @@ def test_out_of_lockdown_orders_say_nothing_of_it(in_nancy, two_shops):
     (body,) = _shopper_bodies()
     assert "Confinement" not in body
     assert "Confinement" not in _link_page(order)
+
+
+def test_the_checkout_confirmation_carries_them_in_lockdown_only(nancy):
+    from vitrine.orders.selectors import checkout_slots
+    from vitrine.tenancy.models import Territory
+    from vitrine.testing.factories import ProductFactory, shop_open_every_day
+    from vitrine.testing.helpers import client_on
+
+    def checkout() -> str:
+        with tenant_context(nancy):
+            shop = shop_open_every_day()
+            product = ProductFactory(shop=shop)
+            slot = checkout_slots(shop=shop)[0].value
+        client = client_on(nancy)
+        client.post(f"/panier/ajouter/{product.pk}/", {"quantity": "1"})
+        key = str(uuid.uuid4())
+        form = {"idempotency_key": key, "name": "Claire", "email": "c@example.fr", "phone": "0612345678"}
+        client.post("/panier/commande/", {**form, f"slot-{shop.pk}": slot})
+        return client.get(f"/panier/commande/{key}/").text
+
+    assert "Confinement, retrait sans contact" not in checkout()
+    Territory.objects.filter(pk=nancy.pk).update(lockdown=True)
+    routes.clear()
+    page = checkout()
+    assert "Confinement, retrait sans contact" in page and DEFAULT in page
