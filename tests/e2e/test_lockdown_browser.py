@@ -133,3 +133,68 @@ def test_the_team_switches_lockdown_on_and_off_on_a_phone(phone_page, base_url, 
     expect(page.locator(".storefront-info .hours-week")).to_have_count(1)
     screenshot(page, "lockdown-off-storefront-phone")
     assert orm(_audit_verbs, "nancy") == ["territory.lockdown_on", "territory.lockdown_off"]
+
+
+def _stale_shop_make(token: str) -> dict:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tenants.utils import tenant_context
+
+    from vitrine.catalog.models import Product
+    from vitrine.tenancy.models import Territory
+    from vitrine.testing.factories import ProductFactory, ShopFactory
+
+    with tenant_context(Territory.objects.get(schema_name="nancy")):
+        shop = ShopFactory(name=f"Mercerie {token}")
+        product = ProductFactory(shop=shop)
+        Product.objects.filter(pk=product.pk).update(updated_at=timezone.now() - timedelta(days=90))
+        return {"shop": shop.pk, "owner": shop.members.get().user_id, "name": shop.name}
+
+
+def _stale_shop_delete(facts: dict) -> None:
+    from django_tenants.utils import tenant_context
+
+    from vitrine.accounts.models import User
+    from vitrine.audit.models import AuditEvent
+    from vitrine.shops.models import Shop
+    from vitrine.tenancy.models import Territory
+
+    with tenant_context(Territory.objects.get(schema_name="nancy")):
+        AuditEvent.objects.filter(verb="shop.nudge", object_id=facts["shop"]).delete()
+        Shop.objects.filter(pk=facts["shop"]).delete()
+        User.objects.filter(pk=facts["owner"]).delete()
+
+
+def test_the_team_previews_and_sends_a_nudge_on_a_phone(phone_page, base_url, screenshot, team, orm):
+    stale = orm(_stale_shop_make, team["token"])
+    try:
+        page = phone_page
+        page.goto(base_url("nancy", "/compte/connexion/?next=/equipe/relances/"))
+        page.get_by_label(re.compile(r"e-?mail|adresse [ée]lectronique|courriel", re.IGNORECASE)).fill(team["email"])
+        page.get_by_label(re.compile(r"^\s*(password|mot de passe)\s*$", re.IGNORECASE)).fill(PASSWORD)
+        page.locator("main form").get_by_role("button").click()
+        browser_code_give(page, team["code"]())
+        page.wait_for_url(base_url("nancy", "/equipe/relances/"))
+
+        # the stale shop is listed and ticked; the preview shows the email for it
+        row = page.locator("li", has_text=stale["name"])
+        expect(row.get_by_role("checkbox")).to_be_checked()
+        row.get_by_role("button", name=f"Aperçu {stale['name']}").click()
+        preview = page.locator(".nudge-preview")
+        expect(preview).to_contain_text(f"Aperçu pour {stale['name']}")
+        expect(preview).to_contain_text(f"{stale['name']} : votre vitrine sur Achetez Grand Nancy")
+        expect(preview).to_contain_text("aucun produit de")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(page, "nudge-preview-phone")
+
+        # sending: only the ticked shops (everyone else unticked here), then the shop is under the cap
+        for box in page.locator("input[name=shops]:not([disabled])").all():
+            if box.get_attribute("value") != str(stale["shop"]):
+                box.uncheck()
+        page.get_by_role("button", name="Envoyer aux boutiques cochées").click()
+        expect(page.locator(".messages")).to_contain_text("1 boutique(s) écrite(s)")
+        expect(page.locator("li", has_text=stale["name"]).get_by_role("checkbox")).to_be_disabled()
+        screenshot(page, "nudge-sent-phone")
+    finally:
+        orm(_stale_shop_delete, stale)
