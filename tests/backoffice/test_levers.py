@@ -1,5 +1,6 @@
 """The territory team's levers (issue #12): nudging inactive shops, featuring, scheduled announcements."""
 
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -395,3 +396,24 @@ def test_no_one_ends_another_territorys_announcement_and_shoppers_cannot_announc
     with pytest.raises(ValidationError):
         with tenant_context(nancy):
             announcement_schedule(territory=nancy, actor=staff, text="")
+
+
+def test_the_nudge_form_is_throttled_per_account(nancy, settings):
+    # given a limit of 3 posts an hour, counted afresh
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {**settings.CACHES["throttle"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"},
+    }
+    settings.VITRINE_RATE_LIMITS = {**settings.VITRINE_RATE_LIMITS, "shop_nudge": "3/h"}
+    staff, client = _team(nancy)
+    with tenant_context(nancy):
+        shop = _stale_shop("Quincaillerie")
+    form = {"subject": SUBJECT, "body": BODY, "shops": [shop.pk]}
+    for _ in range(3):
+        assert client.post("/equipe/relances/", form).status_code == 200  # previews
+    # when one more comes, then it is refused in French and sends nothing; reading the page still works
+    response = client.post("/equipe/relances/", {**form, "action": "send"})
+    assert response.status_code == 429 and "Trop de demandes" in response.text
+    with tenant_context(nancy):
+        assert _nudge_emails().count() == 0
+    assert client.get("/equipe/relances/").status_code == 200
