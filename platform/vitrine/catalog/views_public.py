@@ -18,22 +18,31 @@ from vitrine.catalog import selectors, seo
 from vitrine.catalog.models import Category, Product
 from vitrine.metrics.counting import count
 from vitrine.shops.models import Commune, Shop
-from vitrine.shops.opening import territory_today
 from vitrine.shops.selectors import shop_is_open
-from vitrine.tenancy.selectors import territory_base_url_cached
+from vitrine.tenancy.selectors import announcements_current, territory_base_url_cached
 
 PRODUCTS_PER_PAGE = 24
 SHOPS_PER_PAGE = 30
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The territory's home page: its announcement, featured shops, the categories and the newest products."""
+    """The territory's home page: its current announcements, featured shops and products, the categories and the newest products.
+
+    In lockdown mode the shops taking Click & Collect orders come first.
+    """
+    territory = request.tenant
     context = {
-        "announcement": request.tenant.announcement_on(territory_today()),
+        "announcements": announcements_current(territory),
         "featured": [{"shop": shop, "is_open": shop_is_open(shop)} for shop in selectors.shop_featured()],
+        "featured_products": selectors.product_featured(),
         "categories": list(selectors.category_top_level()),
         "newest": selectors.product_newest(limit=10),
     }
+    if territory.lockdown:
+        # Lockdown mode: the shops taking orders first (featured ones leading), for Click & Collect.
+        context["collect_shops"] = [
+            {"shop": shop, "is_open": shop_is_open(shop)} for shop in selectors.shop_taking_orders(limit=12)
+        ]
     count(kind="page", key="home")
     return render(request, "territory/home.html", context)
 
