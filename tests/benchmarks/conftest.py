@@ -18,8 +18,9 @@ class Server:
     def __init__(self, host: str):
         self.app, self.host = WSGIHandler(), host
 
-    def get(self, path: str, query: str = "", cookie: str = "") -> tuple[int, bytes, float]:
-        """(status, body, milliseconds) of one request (cookie: a Cookie header, e.g. the session's)."""
+    def get(self, path: str, query: str = "", cookie: str = "", agent: str = "") -> tuple[int, bytes, float]:
+        """(status, body, milliseconds) of one request (cookie: a Cookie header, e.g. the session's;
+        agent: a User-Agent header, which decides whether the visit is counted)."""
         status = []
         environ = {
             "REQUEST_METHOD": "GET",
@@ -33,6 +34,7 @@ class Server:
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_ACCEPT_LANGUAGE": "fr",
             "HTTP_COOKIE": cookie,
+            "HTTP_USER_AGENT": agent,
             "wsgi.input": io.BytesIO(b""),
             "wsgi.errors": sys.stderr,
             "wsgi.url_scheme": "http",

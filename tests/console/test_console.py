@@ -87,8 +87,8 @@ def test_territory_list_shows_status_and_domains_in_fixed_queries(
     # given an extra domain
     Domain.objects.create(domain="achetez.grandnancy.fr", tenant=nancy, is_primary=False)
 
-    # when the list is shown (session, user, its authenticator, territories, domains: no N+1)
-    with django_assert_num_queries(5):
+    # when the list is shown (session, user, its authenticator, count, territories with health, domains: no N+1)
+    with django_assert_num_queries(6):
         response = console_client.get("/")
 
     # then every territory with its status and domains

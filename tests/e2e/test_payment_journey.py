@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from vitrine.testing.browser import axe_violations
 from vitrine.testing.helpers import wait_for
 
 pytestmark = pytest.mark.browser
@@ -166,6 +167,9 @@ def test_two_shop_cart_paid_online_then_one_collected_one_not(
 
         expect(shopper.get_by_role("heading", level=1)).to_have_text("Vos 2 commandes sont passées")
         screenshot(shopper, "payment-3-confirmation")
+        # The page with its flash message ("paiement autorisé") meets WCAG 2.1 AA, the message included.
+        expect(shopper.get_by_role("status").first).to_contain_text("Votre paiement est autorisé")
+        assert axe_violations(shopper) == []
         assert [status for _shop, status in orm(_orders, world)] == ["placed", "placed"]
 
         # Both shops accept: the worker captures the whole cart once.

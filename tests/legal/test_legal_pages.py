@@ -167,6 +167,26 @@ def test_a_legal_page_costs_a_fixed_number_of_queries(nancy, django_assert_num_q
     # given: a warm route cache (the territory's address is remembered with it)
     client = client_on(nancy)
     client.get("/cgu/")
-    # when / then: the team's page (none: the default), the order rules the default names
-    with django_assert_num_queries(2):
+    # when / then: the team's page (none: the default), the order rules and the payment policy the default names
+    with django_assert_num_queries(3):
         assert client.get("/cgu/").status_code == 200
+
+
+def test_the_terms_say_who_takes_the_money_when_online_payment_is_offered(nancy, settings):
+    from vitrine.payments.models import PaymentSettings
+
+    client = client_on(nancy)
+    # given a territory paid at pickup only: the marketplace takes no money
+    page = client.get("/cgu/").content.decode()
+    assert "n’encaisse aucun paiement" in page and "Stripe" not in page
+    # when it offers online payment (configured on the platform)
+    settings.PAYMENTS_ONLINE = True
+    with tenant_context(nancy):
+        PaymentSettings.objects.update_or_create(pk=1, defaults={"offers_online": True, "acceptance_hours": 48})
+    terms = client.get("/cgu/").content.decode()
+    privacy = client.get("/confidentialite/").content.decode()
+    # then the terms say it takes the money for the shops, when the card is charged, refunds; privacy names Stripe
+    assert "encaisse le paiement pour le compte des boutiques" in terms
+    assert "au plus tard 48 heures après votre paiement" in terms and "remboursée sur votre carte" in terms
+    assert "n’encaisse aucun paiement" not in terms
+    assert "Stripe Payments Europe" in privacy

@@ -229,3 +229,28 @@ def test_an_event_naming_no_territory_of_ours_is_stored_and_changes_nothing(nanc
     assert row.schema_name == ""
     with tenant_context(nancy):
         assert {order.status for order in Order.objects.all()} == {Status.PENDING_PAYMENT}
+
+
+def test_a_charge_event_whose_routing_task_was_lost_is_routed_by_the_sweep(nancy, payments_on):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vitrine.payments.webhooks import events_unrouted, stripe_event_route
+
+    # given a charge's event (a charge names no territory), received but its routing task lost
+    _an_event(nancy, payments_on)
+    charge_event = payments_on.events_of("charge.succeeded")[0]
+    charge_event["data"]["object"]["metadata"] = {}  # as an object that carries no territory of its own
+    assert _post(json.dumps(charge_event), payments_on.settings()["STRIPE_WEBHOOK_SECRET_PLATFORM"]) == 200
+    row = StripeEvent.objects.get(event_id=charge_event["id"])
+    assert row.schema_name == ""
+    # when the sweep looks, a minute later
+    assert row.pk not in events_unrouted()
+    StripeEvent.objects.filter(pk=row.pk).update(received_at=timezone.now() - timedelta(minutes=2))
+    assert row.pk in events_unrouted()
+    for pk in events_unrouted():
+        stripe_event_route(event_pk=pk)
+    # then it knows its territory, found through its PaymentIntent (and its handling is queued there)
+    row.refresh_from_db()
+    assert row.schema_name == "nancy" and row.pk not in events_unrouted()

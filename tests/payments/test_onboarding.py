@@ -165,12 +165,9 @@ def test_deauthorize_stops_online_payment(nancy, settings):
 
 
 @pytest.fixture
-def stripe_on(settings, stripe_fake):
-    """Online payment configured, Stripe being the local fake; the territory offers both modes."""
-    for name, value in stripe_fake.settings().items():
-        setattr(settings, name, value)
-    settings.PAYMENTS_ONLINE = True
-    return stripe_fake
+def stripe_on(payments_on):
+    """Online payment configured, Stripe being the local fake."""
+    return payments_on
 
 
 def onboarding_started(territory, shop):
@@ -472,3 +469,26 @@ def test_onboarding_links_are_limited_per_owner(nancy, settings):
     for response in (owner.post(ONBOARD_URL), owner.get(REFRESH_URL)):
         assert response.status_code == 429 and "Trop de demandes" in response.content.decode()
     assert owner.get(MERCHANT_URL).status_code == 200
+
+
+def test_the_owner_opens_the_shops_own_stripe_dashboard_and_an_employee_cannot(nancy, stripe_on):
+    # given a shop whose onboarding is complete, its owner and an employee
+    with tenant_context(nancy):
+        policy_both()
+        shop = ShopFactory()
+    location = onboarding_page_submit(stripe_on, onboarding_started(nancy, shop)["Location"], "complete")
+    client_on(nancy, shop.owner_user).get(location)
+    with tenant_context(nancy):
+        employee = UserFactory()
+        ShopMember.objects.create(shop=shop, user=employee, role=ShopMember.Role.EMPLOYEE)
+        account_id = ShopPayment.objects.get(shop=shop).stripe_account_id
+    page = client_on(nancy, shop.owner_user).get(MERCHANT_URL).content.decode()
+    assert "Mon tableau de bord Stripe" in page
+    # when the owner taps it: a one-time login link to the shop's own account
+    answer = client_on(nancy, shop.owner_user).post("/pro/paiement/stripe/tableau-de-bord/")
+    assert answer.status_code == 302 and answer["Location"].startswith(f"{stripe_on.base_url}/express/{account_id}")
+    assert stripe_on.requests_to(f"/v1/accounts/{account_id}/login_links", "POST")
+    # then an employee neither sees the button nor gets a link
+    assert "Mon tableau de bord Stripe" not in client_on(nancy, employee).get(MERCHANT_URL).content.decode()
+    assert client_on(nancy, employee).post("/pro/paiement/stripe/tableau-de-bord/").status_code in (302, 403)
+    assert len(stripe_on.requests_to(f"/v1/accounts/{account_id}/login_links", "POST")) == 1

@@ -160,7 +160,9 @@ def test_the_matrix_sees_the_merchant_and_staff_areas():
         "staff_product_unpublish",
         "staff_audit",
         "branding",
-        "announcement",
+        "staff_announcements",
+        "staff_lockdown",
+        "staff_nudges",
     } <= names
 
 

@@ -30,6 +30,13 @@ DETAIL_LABELS: dict[str, str | Promise] = {
     "primary_color": gettext_lazy("primary colour"),
     "logo": gettext_lazy("logo"),
     "expansion": gettext_lazy("also finds"),  # a search synonym
+    # the team's levers (issue #12): featuring, nudges, scheduled announcements
+    "shop": gettext_lazy("shop"),
+    "position": gettext_lazy("position"),
+    "days": gettext_lazy("days"),
+    "subject": gettext_lazy("subject"),
+    "starts_at": gettext_lazy("from"),
+    "ends_at": gettext_lazy("until"),
     # the console's own decisions: provisioning a territory, adding a domain
     "slug": gettext_lazy("identifier"),
     "method": gettext_lazy("method"),
@@ -40,6 +47,8 @@ DETAIL_LABELS: dict[str, str | Promise] = {
 VALUE_WORDS: dict[str, str | Promise] = {
     "clone": gettext_lazy("copy of the template"),
     "migrations": gettext_lazy("migrations"),
+    "stale": gettext_lazy("stale catalogue"),  # a nudge's reason
+    "no_order": gettext_lazy("no recent order"),
 }
 
 

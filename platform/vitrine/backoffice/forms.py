@@ -9,27 +9,65 @@ from vitrine.shops.forms import ShopIdentityForm
 from vitrine.tenancy.models import Territory
 
 
-class AnnouncementForm(forms.Form):
-    text = forms.CharField(
-        label=_("Announcement"),
-        max_length=280,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Shown at the top of the home page, e.g. “Christmas market on Saturday: the shops stay open until 8 pm”. Empty: no announcement."
-        ),
-    )
+class ScheduledAnnouncementForm(forms.Form):
+    """An announcement with its schedule, typed in the territory's time zone (the view's current zone)."""
+
+    text = forms.CharField(label=_("Announcement"), max_length=280, widget=forms.Textarea(attrs={"rows": 3}))
     link = forms.CharField(
-        label=_("Link (optional)"),
+        label=_("Link"),
         max_length=300,
         required=False,
         help_text=_("A page of the marketplace (/boutiques/…) or a full address (https://…)."),
     )
-    until = forms.DateField(
-        label=_("Show until (optional)"),
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("The last day it is shown; empty: until you remove it."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        help_text=_("Empty: now. In the territory's time."),
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        help_text=_("Empty: until you end it."),
+    )
+
+
+class PickupInstructionsForm(forms.Form):
+    pickup_instructions = forms.CharField(
+        label=_("Contactless pickup instructions"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Shown during lockdown on the order confirmation, the order's page and the order emails. "
+            "Empty: the default text."
+        ),
+    )
+
+
+class NudgeForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=150)
+    body = forms.CharField(
+        label=_("Email"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_(
+            "{boutique}: the shop's name; {constat}: what is stale; {lien}: their merchant area; "
+            "{territoire}: the marketplace's name."
+        ),
+    )
+
+
+class FeaturePositionForm(forms.Form):
+    position = forms.IntegerField(
+        label=_("Position on the home page"),
+        min_value=0,
+        max_value=999,
+        required=False,
+        help_text=_("1 comes first. Empty: not featured."),
     )
 
 

@@ -1,5 +1,6 @@
 """The territory team's area: /equipe/ (applications, shops, the category tree, communes, moderation,
-order rules) and /espace/ (the marketplace's identity, its announcement and its legal pages).
+order rules, levers: nudges, featuring, announcements, lockdown mode) and /espace/ (the marketplace's
+identity and its legal pages).
 
 Pages only: every decision is a service of the app that owns the concept.
 """
@@ -12,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -19,16 +21,27 @@ from django.views.decorators.http import require_POST
 from vitrine.accounts.lockouts import lockout_list
 from vitrine.accounts.views_lockouts import sign_in_unlock_answer
 from vitrine.audit.selectors import audit_events
+from vitrine.backoffice import nudges
 from vitrine.backoffice.forms import (
-    AnnouncementForm,
     AssistedShopForm,
     CommuneForm,
+    FeaturePositionForm,
     LegalPageForm,
+    NudgeForm,
+    PickupInstructionsForm,
     ReasonForm,
+    ScheduledAnnouncementForm,
     SynonymForm,
 )
 from vitrine.backoffice.selectors import audit_rows, shop_staff_detail
-from vitrine.backoffice.services import sign_in_unlock, territory_announcement_set, territory_branding_update
+from vitrine.backoffice.services import (
+    announcement_end,
+    announcement_schedule,
+    sign_in_unlock,
+    territory_branding_update,
+    territory_lockdown_set,
+    territory_pickup_instructions_set,
+)
 from vitrine.catalog.categories import category_tree_with_usage
 from vitrine.catalog.forms import CategoryForm
 from vitrine.catalog.models import Category, Product
@@ -38,9 +51,12 @@ from vitrine.catalog.services import (
     category_delete,
     category_reorder,
     category_update,
+    product_set_featured,
     product_unpublish_by_staff,
 )
 from vitrine.common.forms import errors_to_form, form_apply, form_render
+from vitrine.common.text import whole_number
+from vitrine.common.throttling import throttle
 from vitrine.legal.selectors import KINDS, LegalDocument, legal_page_get, legal_page_list
 from vitrine.legal.services import legal_page_reset, legal_page_update
 from vitrine.orders import selectors as order_selectors
@@ -53,7 +69,7 @@ from vitrine.shops.communes import commune_add
 from vitrine.shops.joining import shop_create_assisted
 from vitrine.shops.models import Shop
 from vitrine.shops.moderation import shop_approve, shop_refuse, shop_resume, shop_set_featured, shop_suspend
-from vitrine.shops.opening import territory_today
+from vitrine.shops.opening import territory_zone
 from vitrine.shops.permissions import admin_required, staff_required
 from vitrine.shops.selectors import (
     commune_list,
@@ -62,7 +78,8 @@ from vitrine.shops.selectors import (
     shop_status_counts,
 )
 from vitrine.tenancy.forms import IdentityForm
-from vitrine.tenancy.selectors import identity_preview_context
+from vitrine.tenancy.models import DEFAULT_PICKUP_INSTRUCTIONS, Announcement
+from vitrine.tenancy.selectors import announcements_for_team, identity_preview_context
 
 
 @staff_required
@@ -170,8 +187,9 @@ def staff_shop_resume(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_shop_feature(request: HttpRequest, pk: int) -> HttpResponse:
     shop = get_object_or_404(Shop, pk=pk)
     featured = request.POST.get("featured") == "1"
+    position = whole_number(request.POST.get("position"))
     try:
-        shop_set_featured(shop=shop, actor=request.user, featured=featured)
+        shop_set_featured(shop=shop, actor=request.user, featured=featured, position=position)
     except ValidationError as exc:
         return _detail(request, shop, errors=exc.messages, status=400)
     messages.success(
@@ -180,6 +198,8 @@ def staff_shop_feature(request: HttpRequest, pk: int) -> HttpResponse:
         if featured
         else _("%(name)s is no longer featured on the home page.") % {"name": shop.name},
     )
+    if request.POST.get("next") == "featured":
+        return redirect("staff_featured")
     return redirect("staff_shop_detail", pk=shop.pk)
 
 
@@ -359,7 +379,7 @@ def staff_orders_settings(request: HttpRequest) -> HttpResponse:
     return saved or form_render(request, "backoffice/order_settings.html", {"form": form, "settings": current}, form)
 
 
-# --- The marketplace's identity and announcement (/espace/) ------------------------------
+# --- The marketplace's identity (/espace/) ----------------------------------------------
 
 
 @admin_required
@@ -378,30 +398,6 @@ def branding(request: HttpRequest) -> HttpResponse:
     )
     context = {"form": form, "preview": identity_preview_context(territory)}
     return saved or form_render(request, "backoffice/branding.html", context, form)
-
-
-@staff_required
-def announcement(request: HttpRequest) -> HttpResponse:
-    """The territory team writes the announcement shown on the home page."""
-    territory = request.tenant
-    initial = {
-        "text": territory.announcement,
-        "link": territory.announcement_link,
-        "until": territory.announcement_until,
-    }
-    form = AnnouncementForm(request.POST or None, initial=initial)
-    saved = form_apply(
-        request,
-        form,
-        lambda: territory_announcement_set(
-            territory=territory, actor=request.user, **form.cleaned_data, today=territory_today()
-        ),
-        done=lambda _territory: (
-            _("The announcement is saved.") if form.cleaned_data["text"] else _("The announcement is removed.")
-        ),
-        then="announcement",
-    )
-    return saved or form_render(request, "backoffice/announcement.html", {"form": form}, form)
 
 
 # --- The legal pages (/espace/textes-legaux/) ---------------------------------------------------
@@ -485,3 +481,211 @@ def staff_sign_ins(request: HttpRequest) -> HttpResponse:
 @require_POST
 def staff_sign_in_unlock(request: HttpRequest) -> HttpResponse:
     return sign_in_unlock_answer(request, unlock=sign_in_unlock, back="staff_sign_ins")
+
+
+# --- Levers (issue #12): lockdown mode, nudges, scheduled announcements, featuring -------------
+
+
+@staff_required
+def staff_lockdown(request: HttpRequest) -> HttpResponse:
+    """Lockdown mode: its state, the switch (behind a confirmation) and the pickup instructions."""
+    territory = request.tenant
+    form = PickupInstructionsForm(request.POST or None, initial={"pickup_instructions": territory.pickup_instructions})
+    saved = form_apply(
+        request,
+        form,
+        lambda: territory_pickup_instructions_set(
+            territory=territory, actor=request.user, text=form.cleaned_data["pickup_instructions"]
+        ),
+        done=_("The contactless pickup instructions are saved."),
+        then="staff_lockdown",
+    )
+    context = {"form": form, "default_instructions": DEFAULT_PICKUP_INSTRUCTIONS}
+    return saved or form_render(request, "backoffice/lockdown.html", context, form)
+
+
+@staff_required
+def staff_lockdown_switch(request: HttpRequest) -> HttpResponse:
+    """GET: what switching on (or off) changes, and a confirmation; POST: switch."""
+    territory = request.tenant
+    turn_on = not territory.lockdown
+    if request.method == "POST":
+        if request.POST.get("on") != ("1" if turn_on else "0"):  # a stale page: the state moved meanwhile
+            messages.error(request, _("Lockdown mode was changed meanwhile: check its state."))
+            return redirect("staff_lockdown")
+        try:
+            territory_lockdown_set(territory=territory, actor=request.user, on=turn_on)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("staff_lockdown")
+        messages.success(
+            request,
+            _("Lockdown mode is on: every page says so and puts Click & Collect first.")
+            if turn_on
+            else _("Lockdown mode is off: the site is back to normal."),
+        )
+        return redirect("staff_lockdown")
+    return render(request, "backoffice/lockdown_confirm.html", {"turn_on": turn_on})
+
+
+def _nudge_filters(request: HttpRequest) -> tuple[str, int]:
+    reason = request.GET.get("raison") or nudges.REASON_STALE
+    if reason not in nudges.REASONS:
+        reason = nudges.REASON_STALE
+    days = whole_number(request.GET.get("jours")) or 30
+    if days not in nudges.DAYS_CHOICES:
+        days = 30
+    return reason, days
+
+
+@staff_required
+@throttle("shop_nudge", key="user_or_ip")
+def staff_nudges(request: HttpRequest) -> HttpResponse:
+    """Inactive shops, the email to them (previewed for one shop), and its sending (capped per shop)."""
+    reason, days = _nudge_filters(request)
+    rows = nudges.nudge_candidates(reason=reason, days=days)
+    territory = request.tenant
+    initial = {"subject": str(nudges.DEFAULT_SUBJECT), "body": str(nudges.DEFAULT_BODY)}
+    form = NudgeForm(request.POST or None, initial=initial)
+    chosen = {int(pk) for pk in request.POST.getlist("shops") if pk.isdigit()}
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        subject, body = form.cleaned_data["subject"], form.cleaned_data["body"]
+        if request.POST.get("action") == "send":
+            try:
+                outcome = nudges.nudge_send(
+                    actor=request.user,
+                    shop_ids=sorted(chosen),
+                    reason=reason,
+                    days=days,
+                    subject=subject,
+                    body=body,
+                    territory_name=territory.name,
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(sent)s shop(s) emailed, %(skipped)s skipped (emailed less than %(cap)s days ago, or no owner)."
+                    )
+                    % {"sent": len(outcome.sent), "skipped": len(outcome.skipped), "cap": nudges.NUDGE_CAP_DAYS},
+                )
+                return redirect(f"{reverse('staff_nudges')}?raison={reason}&jours={days}")
+        else:
+            try:
+                nudges.nudge_text_check(subject=subject, body=body)
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                preview_pk = whole_number(request.POST.get("apercu"))
+                row = (
+                    next((r for r in rows if r.shop.pk == preview_pk), None)
+                    or next((r for r in rows if r.shop.pk in chosen), None)
+                    or (rows[0] if rows else None)
+                )
+                if row is not None:
+                    preview_subject, preview_body = nudges.nudge_render(
+                        subject=subject, body=body, row=row, reason=reason, days=days, territory_name=territory.name
+                    )
+                    preview = {"shop": row.shop, "subject": preview_subject, "body": preview_body}
+    context = {
+        "form": form,
+        "rows": rows,
+        "reason": reason,
+        "days": days,
+        "reasons": list(nudges.REASONS.items()),
+        "days_choices": nudges.DAYS_CHOICES,
+        "cap_days": nudges.NUDGE_CAP_DAYS,
+        "chosen": chosen,
+        "preview": preview,
+    }
+    return form_render(request, "backoffice/nudges.html", context, form)
+
+
+def _local_datetime(value):
+    """A naive date and time typed in the form, in the territory's zone (the request's current one)."""
+    if value is None:
+        return None
+    return value if timezone.is_aware(value) else timezone.make_aware(value, territory_zone())
+
+
+@staff_required
+def staff_announcements(request: HttpRequest) -> HttpResponse:
+    """Every announcement (current, scheduled, past) and a form to schedule another."""
+    territory = request.tenant
+    with timezone.override(territory_zone()):
+        form = ScheduledAnnouncementForm(request.POST or None)
+        saved = form_apply(
+            request,
+            form,
+            lambda: announcement_schedule(
+                territory=territory,
+                actor=request.user,
+                text=form.cleaned_data["text"],
+                link=form.cleaned_data["link"],
+                starts_at=_local_datetime(form.cleaned_data["starts_at"]),
+                ends_at=_local_datetime(form.cleaned_data["ends_at"]),
+            ),
+            done=_("The announcement is scheduled."),
+            then="staff_announcements",
+        )
+        if saved:
+            return saved
+        context = {"form": form, "states": announcements_for_team(territory), "zone": territory_zone()}
+        return form_render(request, "backoffice/announcements.html", context, form)
+
+
+@staff_required
+@require_POST
+def staff_announcement_end(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        announcement_end(territory=request.tenant, actor=request.user, pk=pk)
+    except Announcement.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The announcement is ended."))
+    return redirect("staff_announcements")
+
+
+@staff_required
+def staff_featured(request: HttpRequest) -> HttpResponse:
+    """What the home page features, in the team's order: shops and products."""
+    return render(
+        request,
+        "backoffice/featured.html",
+        {
+            "shops": Shop.objects.filter(is_featured=True).order_by("featured_position", "name"),
+            "products": Product.objects.filter(featured_position__isnull=False)
+            .select_related("shop")
+            .order_by("featured_position", "id"),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def staff_product_feature(request: HttpRequest, pk: int) -> HttpResponse:
+    product = get_object_or_404(Product, pk=pk)
+    form = FeaturePositionForm(request.POST)
+    back = redirect("staff_featured") if request.POST.get("next") == "featured" else None
+    back = back or redirect("staff_shop_detail", pk=product.shop_id)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return back
+    position = form.cleaned_data["position"]
+    try:
+        product_set_featured(product=product, actor=request.user, position=position)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(title)s is featured on the home page.") % {"title": product.title}
+            if position is not None
+            else _("%(title)s is no longer featured on the home page.") % {"title": product.title},
+        )
+    return back

@@ -90,6 +90,8 @@ class Product(models.Model):
     unpublished_reason = models.TextField(_("reason for unpublishing"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Featured on the home page by the territory team, at this position (smallest first); None: not featured.
+    featured_position = models.PositiveSmallIntegerField(_("position on the home page"), null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

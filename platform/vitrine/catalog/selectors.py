@@ -242,7 +242,24 @@ def shop_list_public(*, filters: ShopFilters) -> QuerySet[Shop]:
 def shop_featured() -> list[Shop]:
     """The shops staff feature on the home page: ready ones first, "coming soon" ones after."""
     featured = shop_readiness_annotate(shop_public_list().filter(is_featured=True)).prefetch_related("photos")
-    return list(shop_with_hours(featured).order_by("-is_ready", "name", "id")[:12])
+    return list(shop_with_hours(featured).order_by("featured_position", "-is_ready", "name", "id")[:12])
+
+
+def shop_taking_orders(*, limit: int = 12) -> list[Shop]:
+    """Shops taking Click & Collect orders, for the lockdown home page: featured and ready ones first."""
+    shops = shop_readiness_annotate(shop_public_list().filter(click_and_collect=True, showcase_only=False))
+    return list(
+        shop_with_hours(shops.prefetch_related("photos")).order_by(
+            "-is_featured", "featured_position", "-is_ready", "name", "id"
+        )[:limit]
+    )
+
+
+def product_featured(*, limit: int = 12) -> list[Product]:
+    """Products the team features on the home page, in its order."""
+    return list(
+        product_public_list().filter(featured_position__isnull=False).order_by("featured_position", "id")[:limit]
+    )
 
 
 @dataclass(frozen=True)

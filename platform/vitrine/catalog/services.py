@@ -319,6 +319,30 @@ def product_unpublish_by_staff(*, product: Product, actor: User, reason: str) ->
     return product
 
 
+@transaction.atomic
+def product_set_featured(*, product: Product, actor: User, position: int | None) -> Product:
+    """Staff feature a published product on the home page at `position` (smallest first), or stop (None).
+
+    The product's updated_at is left alone: the team's choice does not make a catalogue look fresh.
+    """
+    staff_check(actor)
+    product = Product.objects.select_for_update().select_related("shop").get(pk=product.pk)
+    if position is not None:
+        if not 0 <= position <= 999:
+            raise ValidationError({"position": [_("Choose a position between 0 and 999.")]})
+        if product.status != Product.Status.PUBLISHED or product.shop.status != Shop.Status.APPROVED:
+            raise ValidationError({"position": [_("Only a published product of an approved shop can be featured.")]})
+    product.featured_position = position
+    product.save(update_fields=["featured_position"])
+    if position is None:
+        audit_record(actor=actor, verb="product.unfeature", obj=product, payload={"shop": product.shop.name})
+    else:
+        audit_record(
+            actor=actor, verb="product.feature", obj=product, payload={"shop": product.shop.name, "position": position}
+        )
+    return product
+
+
 # --- The category tree (territory staff) ---------------------------------------------------
 
 

@@ -16,23 +16,34 @@ from django.utils.translation import gettext as _
 
 from vitrine.catalog import selectors, seo
 from vitrine.catalog.models import Category, Product
+from vitrine.metrics.counting import count
 from vitrine.shops.models import Commune, Shop
-from vitrine.shops.opening import territory_today
 from vitrine.shops.selectors import shop_is_open
-from vitrine.tenancy.selectors import territory_base_url_cached
+from vitrine.tenancy.selectors import announcements_current, territory_base_url_cached
 
 PRODUCTS_PER_PAGE = 24
 SHOPS_PER_PAGE = 30
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The territory's home page: its announcement, featured shops, the categories and the newest products."""
+    """The territory's home page: its current announcements, featured shops and products, the categories and the newest products.
+
+    In lockdown mode the shops taking Click & Collect orders come first.
+    """
+    territory = request.tenant
     context = {
-        "announcement": request.tenant.announcement_on(territory_today()),
+        "announcements": announcements_current(territory),
         "featured": [{"shop": shop, "is_open": shop_is_open(shop)} for shop in selectors.shop_featured()],
+        "featured_products": selectors.product_featured(),
         "categories": list(selectors.category_top_level()),
         "newest": selectors.product_newest(limit=10),
     }
+    if territory.lockdown:
+        # Lockdown mode: the shops taking orders first (featured ones leading), for Click & Collect.
+        context["collect_shops"] = [
+            {"shop": shop, "is_open": shop_is_open(shop)} for shop in selectors.shop_taking_orders(limit=12)
+        ]
+    count(kind="page", key="home")
     return render(request, "territory/home.html", context)
 
 
@@ -135,6 +146,7 @@ def shop_list(request: HttpRequest) -> HttpResponse:
             }
         ),
     }
+    count(kind="page", key="shops")
     return render(request, "catalog/public/shop_list.html", context)
 
 
@@ -145,6 +157,8 @@ def shop_detail(request: HttpRequest, shop: str) -> HttpResponse:
         raise Http404
     context = storefront_context(request, found, preview=False)
     context["seo"] = seo.shop_seo(found, photos=context["photos"], base_url=territory_base_url_cached(request.tenant))
+    count(kind="page", key="storefront")
+    count(kind="storefront", shop_id=found.pk)
     return render(request, "catalog/public/shop_detail.html", context)
 
 
@@ -159,6 +173,8 @@ def product_detail(request: HttpRequest, shop: str, product: str) -> HttpRespons
         variants=context["variants"],
         base_url=territory_base_url_cached(request.tenant),
     )
+    count(kind="page", key="product")
+    count(kind="product", shop_id=found.shop_id, key=str(found.pk))
     return render(request, "catalog/public/product_detail.html", context)
 
 
@@ -177,4 +193,5 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
             % {"category": category.name, "name": request.tenant.name}
         ),
     }
+    count(kind="page", key="category")
     return render(request, "catalog/public/category_detail.html", context)

@@ -27,6 +27,7 @@ from vitrine.accounts.lockouts import lockout_clear
 from vitrine.accounts.models import User
 from vitrine.accounts.services import user_invite
 from vitrine.audit.services import audit_record
+from vitrine.console.health import territory_health_compute
 from vitrine.console.permissions import operator_check
 from vitrine.tenancy.branding import (
     IMAGE_FIELDS,
@@ -276,6 +277,8 @@ def territory_provision(
             territory=territory,
             details={"slug": request.slug, "name": request.name, "method": method, "domains": request.custom_domains},
         )
+        with tenant_context(territory):  # its row in the console's list at once, not at the next periodic run
+            territory_health_compute()
         transaction.on_commit(routing_invalidate)
     logger.info("Provisioned territory %s by %s", territory.schema_name, method)
     progress(gettext_noop("Ready"), 100)

@@ -5,10 +5,13 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils.translation import gettext
+from django_tenants.utils import get_public_schema_name, tenant_context
 
+from vitrine.console.health import territory_health_compute
 from vitrine.console.services import TerritoryRequest, provisioning_images_discard, territory_provision
-from vitrine.tenancy.models import ProvisioningJob
+from vitrine.tenancy.models import ProvisioningJob, Territory
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +51,19 @@ def territory_provision_job_run(*, job_id: int) -> None:
     job.status, job.progress, job.territory_id = ProvisioningJob.Status.SUCCEEDED, 100, result.territory.pk
     job.save(using=settings.PROGRESS_DATABASE, update_fields=["status", "progress", "territory", "updated_at"])
     provisioning_images_discard(names=job.params.get("images", {}))
+
+
+@shared_task
+def territory_health_refresh() -> None:
+    """In a territory's schema (the message says which): compute its health row for the console."""
+    if connection.schema_name == get_public_schema_name():  # type: ignore[attr-defined]
+        return
+    territory_health_compute()
+
+
+@shared_task
+def territory_health_refresh_all() -> None:
+    """Periodic: one health task in each territory's schema, suspended ones included (their backlog matters)."""
+    for territory in Territory.objects.only("schema_name"):
+        with tenant_context(territory):
+            territory_health_refresh.delay()

@@ -2,11 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from vitrine.accounts.lockouts import lockout_list
@@ -14,8 +16,17 @@ from vitrine.accounts.views_lockouts import sign_in_unlock_answer
 from vitrine.common.forms import form_apply, form_render
 from vitrine.common.tasks import task_send_on_commit
 from vitrine.console.forms import DomainAddForm, TerritoryProvisionForm
+from vitrine.console.health import territory_month_figures
 from vitrine.console.permissions import operator_required
-from vitrine.console.selectors import audit_list, audit_rows, territory_list
+from vitrine.console.selectors import (
+    audit_actions,
+    audit_actors,
+    audit_list,
+    audit_rows,
+    health_sort_clean,
+    territory_health_list,
+    territory_list,
+)
 from vitrine.console.services import (
     console_sign_in_unlock,
     console_territory_identity_update,
@@ -28,6 +39,31 @@ from vitrine.tenancy.selectors import identity_preview_context, territory_base_u
 from vitrine.tenancy.services import console_log_record, domain_add, territory_set_status
 from vitrine.theming.services import theme_load
 
+HEALTH_COLUMNS = [
+    ("nom", gettext_lazy("Territory")),
+    ("boutiques", gettext_lazy("Shops")),
+    ("actives", gettext_lazy("Active shops")),
+    ("commandes", gettext_lazy("Orders, last 7 days")),
+    ("emails", gettext_lazy("Emails waiting")),
+    ("activite", gettext_lazy("Last activity")),
+]
+
+
+# The same sorts as the column headers, for the form (a phone shows no header row).
+SORT_CHOICES = [
+    ("nom", gettext_lazy("Name, A to Z")),
+    ("-nom", gettext_lazy("Name, Z to A")),
+    ("-boutiques", gettext_lazy("Most shops")),
+    ("boutiques", gettext_lazy("Fewest shops")),
+    ("-actives", gettext_lazy("Most active shops")),
+    ("actives", gettext_lazy("Fewest active shops")),
+    ("-commandes", gettext_lazy("Most orders this week")),
+    ("commandes", gettext_lazy("Fewest orders this week")),
+    ("-emails", gettext_lazy("Most emails waiting")),
+    ("-activite", gettext_lazy("Latest activity")),
+    ("activite", gettext_lazy("Oldest activity")),
+]
+
 
 def territory_url(territory: Territory) -> str:
     """The territory's home page address."""
@@ -35,10 +71,62 @@ def territory_url(territory: Territory) -> str:
     return f"{base}/" if base else ""
 
 
+HEALTH_PAGE_SIZE = 50
+AUDIT_PAGE_SIZE = 100
+
+
+def _query(request: HttpRequest, **changes: str) -> str:
+    """This page's query string with some parameters changed (those set to "" dropped)."""
+    params = request.GET.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value:
+            params[key] = value
+    return params.urlencode()
+
+
 @operator_required
+@require_GET
 def territory_list_view(request: HttpRequest) -> HttpResponse:
-    territories = [(t, territory_url(t)) for t in territory_list()]
-    return render(request, "console/territory_list.html", {"territories": territories})
+    """Every territory's health at a glance: searched, sorted, paginated; read from the health rows only."""
+    search = request.GET.get("q", "")[:100]
+    sort = health_sort_clean(request.GET.get("tri", "nom"))
+    status = request.GET.get("statut", "")
+    status = status if status in Territory.Status.values else ""
+    page = Paginator(territory_health_list(search=search, sort=sort, status=status), HEALTH_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(t, territory_url(t), getattr(t, "health", None)) for t in page.object_list]
+    computed = [health.computed_at for _t, _url, health in rows if health is not None]
+    columns = []
+    for key, label in HEALTH_COLUMNS:
+        current = sort.lstrip("-") == key
+        descending = sort.startswith("-")
+        # A figure is first sorted biggest first; the name from A to Z. A second click turns it round.
+        first = key if key == "nom" else f"-{key}"
+        target = (key if descending else f"-{key}") if current else first
+        columns.append(
+            {
+                "label": label,
+                "url": "?" + _query(request, tri=target, page=""),
+                "aria_sort": ("descending" if descending else "ascending") if current else "",
+            }
+        )
+    context = {
+        "rows": rows,
+        "page": page,
+        "search": search,
+        "columns": columns,
+        "computed_oldest": min(computed) if computed else None,
+        "computed_newest": max(computed) if computed else None,
+        "previous_query": _query(request, page=str(page.previous_page_number())) if page.has_previous() else "",
+        "next_query": _query(request, page=str(page.next_page_number())) if page.has_next() else "",
+        "sort": sort,
+        "sort_choices": SORT_CHOICES,
+        "status": status,
+        "status_choices": Territory.Status.choices,
+    }
+    return render(request, "console/territory_list.html", context)
 
 
 @operator_required
@@ -74,13 +162,15 @@ def job_view(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @operator_required
 def territory_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
-    territory = get_object_or_404(territory_list(), schema_name=slug)
+    territory = get_object_or_404(territory_list().select_related("health"), schema_name=slug)
     return render(request, "console/territory_detail.html", _detail_context(territory, DomainAddForm()))
 
 
 def _detail_context(territory: Territory, domain_form: DomainAddForm) -> dict:
     return {
         "territory": territory,
+        "health": getattr(territory, "health", None),
+        "months": territory_month_figures(territory),
         "url": territory_url(territory),
         "theme_label": theme_load(territory.theme).label,
         "domain_form": domain_form,
@@ -161,7 +251,24 @@ def domain_add_view(request: HttpRequest, slug: str) -> HttpResponse:
 @operator_required
 @require_GET
 def audit_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/audit.html", {"rows": audit_rows(audit_list())})
+    """The console's log, in the operator's language, filtered by operator, territory and action."""
+    filters = {
+        "actor_email": request.GET.get("operateur", "")[:254],
+        "territory_search": request.GET.get("territoire", "")[:100],
+        "action": request.GET.get("action", "")[:60],
+    }
+    page = Paginator(audit_list(limit=None, **filters), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "rows": audit_rows(page.object_list),
+        "page": page,
+        "filters": filters,
+        "filtered": any(filters.values()),
+        "actors": audit_actors(),
+        "actions": audit_actions(),
+        "previous_query": _query(request, page=str(page.previous_page_number())) if page.has_previous() else "",
+        "next_query": _query(request, page=str(page.next_page_number())) if page.has_next() else "",
+    }
+    return render(request, "console/audit.html", context)
 
 
 @operator_required

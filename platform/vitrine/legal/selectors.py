@@ -15,6 +15,8 @@ from vitrine.accounts.models import User
 from vitrine.legal.models import LegalPage
 from vitrine.legal.text import legal_text_problems, legal_text_render
 from vitrine.orders.selectors import order_settings
+from vitrine.payments.selectors import payment_settings
+from vitrine.payments.stripe_api import online_payment_configured
 from vitrine.tenancy.models import Territory
 from vitrine.tenancy.selectors import territory_base_url_cached
 
@@ -81,7 +83,12 @@ def legal_default_context(*, territory: Territory) -> dict:
     """What the default texts say about this territory and about what the platform really does."""
     body, body_of, director = PUBLISHERS.get(territory.kind, PUBLISHERS[Territory.Kind.OTHER])
     rules = order_settings()
+    policy = payment_settings()
+    online = policy.offers_online and online_payment_configured()
     return {
+        # Online payment, when the territory offers it: who takes the money, when, and what it costs.
+        "online_payment": online,
+        "payment_acceptance_hours": policy.acceptance_hours,
         "territory": territory,
         "site_url": territory_base_url_cached(territory) or "",
         "publisher": body,

@@ -307,6 +307,10 @@ def _email_send(order: Order, email: Email, *, lines: list[OrderLine] | None = N
     context = _email_context(order, lines=lines, with_lines=email.lines)
     if email.to == "shopper":  # their way back to the order from any device, account or not
         context["url"] = order_link_url(order=order)
+        territory = connection.tenant  # type: ignore[attr-defined]  # django-tenants' connection
+        if getattr(territory, "lockdown", False):  # lockdown mode: how to collect without contact
+            with translation.override(settings.LANGUAGE_CODE):
+                context["pickup_instructions"] = territory.pickup_instructions_text
     outbox_email_send(to=[to], template=email.template, context=context)
 
 

@@ -266,3 +266,19 @@ def shop_stripe_account_deauthorize(*, account_id: str) -> ShopPayment | None:
             actor=None, verb="payments.stripe_account_deauthorized", obj=row.shop, payload={"account": account_id}
         )
     return row
+
+
+def shop_stripe_dashboard_link(*, shop: Shop, actor: User) -> str | None:
+    """A one-time link to the shop's own Stripe dashboard (its balance, its payouts to its bank): owner only.
+
+    None when the shop has no connected account (or it was disconnected).
+    """
+    shop_member_check(shop=shop, user=actor, owner_only=True)
+    row = ShopPayment.objects.filter(shop=shop).first()
+    if row is None or not row.stripe_account_id or row.deauthorized:
+        return None
+    link = stripe_api.call(stripe_api.client().v1.accounts.login_links.create, row.stripe_account_id)
+    audit_record(
+        actor=actor, verb="payments.stripe_dashboard_open", obj=shop, payload={"account": row.stripe_account_id}
+    )
+    return link.url

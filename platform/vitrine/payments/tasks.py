@@ -54,5 +54,10 @@ def payments_sweep() -> None:
 
 @shared_task
 def payments_sweep_all() -> None:
-    """Periodic (beat): queue payments_sweep in every active territory."""
+    """Periodic (beat, public schema): route the events a lost task left, then sweep every active territory."""
+    for event_pk in webhooks.events_unrouted():
+        try:
+            webhooks.stripe_event_route(event_pk=event_pk)
+        except Exception:  # Stripe down: the next sweep tries again
+            logger.exception("Stripe event %s could not be routed now", event_pk)
     task_send_in_every_territory(payments_sweep)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("stripe/", views.merchant_payment_onboard, name="merchant_payment_onboard"),
     path("stripe/retour/", views.merchant_payment_return, name="merchant_payment_return"),
     path("stripe/nouveau-lien/", views.merchant_payment_refresh, name="merchant_payment_refresh"),
+    path("stripe/tableau-de-bord/", views.merchant_payment_dashboard, name="merchant_payment_dashboard"),
 ]

@@ -35,6 +35,7 @@ from vitrine.payments.services_accounts import (
     shop_stripe_account_link_again,
     shop_stripe_account_onboard,
     shop_stripe_account_sync,
+    shop_stripe_dashboard_link,
 )
 from vitrine.payments.services_policy import shop_payment_modes_update
 from vitrine.payments.stripe_api import StripeUnavailable, online_payment_configured
@@ -191,3 +192,11 @@ def merchant_payment_return(request: HttpRequest) -> HttpResponse:
             elif row is not None and row.stripe_account_id:
                 messages.info(request, _("Stripe has saved what you gave. Here is where your account stands."))
     return redirect("merchant_payment")
+
+
+@merchant_required(owner_only=True)
+@throttle("stripe_onboarding", key="user", method=None)
+@require_POST
+def merchant_payment_dashboard(request: HttpRequest) -> HttpResponse:
+    """The owner's button: the shop's own Stripe dashboard (balance, payouts to its bank), by a one-time link."""
+    return _to_stripe(request, lambda: shop_stripe_dashboard_link(shop=request.shop, actor=request.user))

@@ -235,3 +235,13 @@ def events_due(*, older_than_seconds: float = 60.0) -> list[int]:
             received_at__lte=cutoff,
         ).values_list("pk", flat=True)[:500]
     )
+
+
+def events_unrouted(*, older_than_seconds: float = 60.0) -> list[int]:
+    """Events whose territory was not known at receipt and whose routing task was lost (public schema, the sweep)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        StripeEvent.objects.filter(schema_name="", status=EventStatus.RECEIVED, received_at__lte=cutoff).values_list(
+            "pk", flat=True
+        )[:500]
+    )

@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from vitrine.catalog.seo import PageSeo
 from vitrine.catalog.services import price_parse
 from vitrine.common.throttling import throttle
+from vitrine.metrics.counting import count
 from vitrine.search.selectors import SearchFilters, product_search
-from vitrine.search.text import MAX_QUERY_LENGTH
+from vitrine.search.text import MAX_QUERY_LENGTH, query_terms
+from vitrine.search.types import SearchPage
 
 
 def price_filter_parse(text: str) -> Decimal | None:
@@ -90,4 +92,21 @@ def search(request: HttpRequest) -> HttpResponse:
             % {"name": request.tenant.name}
         ),
     }
+    search_count(result)
     return render(request, "search/search.html", context)
+
+
+def search_count(result: SearchPage) -> None:
+    """Count the page, its words (normalised), a search that found nothing, and the shops shown.
+
+    Only what the search already loaded: the words are counted once, on the first page; the shops
+    are those of the products on the page shown.
+    """
+    count(kind="page", key="search")
+    words = " ".join(query_terms(result.query))
+    if words and result.page == 1:
+        count(kind="search", key=words)
+        if result.total == 0:
+            count(kind="search_empty", key=words)
+    for shop_id in dict.fromkeys(product.shop_id for product in result.products):
+        count(kind="search_shop", shop_id=shop_id)

@@ -53,6 +53,8 @@ class Shop(models.Model):
         _("showcase only"), default=False, help_text=_("Listed and browsable, without online sale.")
     )
     is_featured = models.BooleanField(_("featured on the home page"), default=False, db_index=True)
+    # The team's order among featured shops (smallest first).
+    featured_position = models.PositiveSmallIntegerField(_("position on the home page"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     approved_at = models.DateTimeField(null=True, blank=True)

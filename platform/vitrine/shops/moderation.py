@@ -122,13 +122,20 @@ def shop_resume(*, shop: Shop, actor: User) -> Shop:
 
 
 @transaction.atomic
-def shop_set_featured(*, shop: Shop, actor: User, featured: bool) -> Shop:
-    """Staff choose the shops the home page shows first (approved shops only)."""
+def shop_set_featured(*, shop: Shop, actor: User, featured: bool, position: int | None = None) -> Shop:
+    """Staff choose the shops the home page shows first (approved shops only), at a position (smallest first)."""
     staff_check(actor)
     locked = _locked(shop)
     if featured and locked.status != Shop.Status.APPROVED:
         raise ValidationError({"__all__": [_("Only an approved shop can be featured on the home page.")]})
+    if position is not None and not 0 <= position <= 999:
+        raise ValidationError({"position": [_("Choose a position between 0 and 999.")]})
     locked.is_featured = featured
-    locked.save(update_fields=["is_featured", "updated_at"])
-    audit_record(actor=actor, verb="shop.feature" if featured else "shop.unfeature", obj=locked)
-    return _sync(shop, locked, ["is_featured", "updated_at"])
+    fields = ["is_featured", "updated_at"]
+    if position is not None or not featured:
+        locked.featured_position = position if featured and position is not None else 0
+        fields.append("featured_position")
+    locked.save(update_fields=fields)
+    payload = {"position": locked.featured_position} if featured else {}
+    audit_record(actor=actor, verb="shop.feature" if featured else "shop.unfeature", obj=locked, payload=payload)
+    return _sync(shop, locked, fields)

@@ -15,6 +15,12 @@ def territory_logo_path(territory: "Territory", filename: str) -> str:
 HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB, for example #1d4ed8."))
 
 
+DEFAULT_PICKUP_INSTRUCTIONS = _(
+    "Contactless pickup: come at your pickup time, wear a mask and keep your distance. Show your pickup code "
+    "at the door without handing over your phone; the shop puts your order on the counter for you."
+)
+
+
 class Territory(TenantMixin):
     """A metropole, city or department running its own marketplace in its own schema."""
 
@@ -52,15 +58,18 @@ class Territory(TenantMixin):
     social_image = models.FileField(_("social preview image"), upload_to=territory_logo_path, blank=True)
     footer_text = models.CharField(_("footer text"), max_length=300, blank=True)
     contact_email = models.EmailField(_("contact email"))
-    # The team's announcement on the home page ("Marché de Noël samedi..."), until a date if given.
-    announcement = models.CharField(_("announcement"), max_length=280, blank=True)
-    announcement_link = models.CharField(_("announcement link"), max_length=300, blank=True)
-    announcement_until = models.DateField(_("show until"), null=True, blank=True)
+    # The team's announcements on the home page are rows of their own (Announcement, below), scheduled.
     # Until an audit says otherwise, a site is "not compliant" (its accessibility statement, vitrine.legal).
     accessibility = models.CharField(
         _("accessibility"), max_length=10, choices=Accessibility.choices, default=Accessibility.NONE
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    # Lockdown mode (issue #12): one switch of the territory team. Every page says it in a banner,
+    # the home page puts Click & Collect first, storefronts show their pickup hours, and orders
+    # (pages and emails) carry the contactless pickup instructions (empty: the French default).
+    lockdown = models.BooleanField(_("lockdown mode"), default=False)
+    lockdown_changed_at = models.DateTimeField(null=True, blank=True)
+    pickup_instructions = models.TextField(_("contactless pickup instructions"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -86,11 +95,10 @@ class Territory(TenantMixin):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
-    def announcement_on(self, day) -> str:
-        """The announcement to show on `day` (the territory's date), or ""."""
-        if self.announcement_until is not None and day > self.announcement_until:
-            return ""
-        return self.announcement
+    @property
+    def pickup_instructions_text(self) -> str:
+        """The contactless pickup instructions orders show in lockdown: the team's, else the default."""
+        return self.pickup_instructions or str(DEFAULT_PICKUP_INSTRUCTIONS)
 
 
 class Domain(DomainMixin):
@@ -147,6 +155,8 @@ class AuditEntry(models.Model):
         "territory.resume": _("Territory resumed"),
         "domain.add": _("Domain added"),
         "sign_in.unlock": _("Sign-in unlocked"),
+        "territory.lockdown_on": _("Lockdown mode switched on"),
+        "territory.lockdown_off": _("Lockdown mode switched off"),
         # territory.branding and territory.announcement are also in the territory's own trail:
         # the console names them with that trail's labels (vitrine.audit.models.VERB_LABELS).
     }
@@ -172,3 +182,70 @@ class AuditEntry(models.Model):
     @property
     def action_label(self) -> str:
         return str(self.ACTION_LABELS.get(self.action, self.action))
+
+
+class TerritoryHealth(models.Model):
+    """A territory's figures at a glance for the console, computed in its schema by a periodic task.
+
+    The console's list reads only this table (one row per territory, in the public schema), never
+    the territories' own schemas: its cost does not grow with their number. `computed_at` says how
+    fresh the figures are (vitrine.console.health).
+    """
+
+    territory = models.OneToOneField(Territory, primary_key=True, on_delete=models.CASCADE, related_name="health")
+    shops = models.PositiveIntegerField(default=0)  # approved shops (listed on the site)
+    active_shops = models.PositiveIntegerField(default=0)  # approved shops with an order in 30 days
+    orders_week = models.PositiveIntegerField(default=0)  # orders placed in the last 7 days
+    outbox_pending = models.PositiveIntegerField(default=0)  # emails waiting to be sent
+    last_activity_at = models.DateTimeField(null=True, blank=True)  # last order or last sign-in
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("territory health")
+        indexes = [
+            models.Index(fields=["shops"], name="health_shops"),
+            models.Index(fields=["active_shops"], name="health_active_shops"),
+            models.Index(fields=["orders_week"], name="health_orders_week"),
+            models.Index(fields=["outbox_pending"], name="health_outbox_pending"),
+            models.Index(fields=["last_activity_at"], name="health_last_activity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.territory_id}: {self.shops} shops, {self.orders_week} orders this week"
+
+
+class Announcement(models.Model):
+    """One of the territory team's announcements, shown on the home page while current (issue #12).
+
+    Scheduled in the territory's time zone (the form converts); an announcement without an end
+    stays until it is ended.
+    """
+
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="announcements")
+    text = models.CharField(_("announcement"), max_length=280)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    created_by_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["territory", "starts_at"], name="announcement_territory_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=models.F("starts_at")),
+                name="announcement_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def state_at(self, now) -> str:
+        """ "scheduled", "current" or "past" at `now`."""
+        if now < self.starts_at:
+            return "scheduled"
+        if self.ends_at is not None and now >= self.ends_at:
+            return "past"
+        return "current"

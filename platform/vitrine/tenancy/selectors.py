@@ -1,9 +1,11 @@
 """Reads on the control plane."""
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
-from vitrine.tenancy.models import Territory
+from vitrine.tenancy.models import Announcement, Territory
 from vitrine.tenancy.routing import routes
 from vitrine.theming.services import territory_base_tokens, territory_logo_url, theme_load, theme_names
 
@@ -69,3 +71,24 @@ def identity_preview_context(territory: Territory | None = None, *, absolute: bo
             "name": territory.name,
         }
     return {"data": data}
+
+
+def announcements_current(territory, *, now=None) -> list:
+    """The territory's announcements shown now (started, not ended), the latest started first."""
+    now = now or timezone.now()
+    return list(
+        Announcement.objects.filter(territory=territory, starts_at__lte=now)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .order_by("-starts_at", "-id")
+    )
+
+
+def announcements_for_team(territory, *, now=None) -> dict[str, list]:
+    """The territory's announcements by state: "current", "scheduled" (soonest first) and "past" (latest 20)."""
+    now = now or timezone.now()
+    states: dict[str, list] = {"current": [], "scheduled": [], "past": []}
+    for announcement in Announcement.objects.filter(territory=territory).order_by("-starts_at", "-id")[:200]:
+        states[announcement.state_at(now)].append(announcement)
+    states["scheduled"].reverse()
+    states["past"] = states["past"][:20]
+    return states

@@ -86,6 +86,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
     "vitrine.tenancy.middleware.TerritoryRoutingMiddleware",
+    "vitrine.metrics.middleware.CountingMiddleware",  # a view's visit counts kept for a 200 GET only
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

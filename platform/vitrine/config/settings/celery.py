@@ -54,6 +54,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vitrine.payments.tasks.payments_sweep_all",
         "schedule": env.float("VITRINE_PAYMENTS_SWEEP_SECONDS", default=120.0),
     },
+    # Visit counts waiting in the buffer (Redis) written into the daily counts of each territory.
+    "metrics-flush": {
+        "task": "vitrine.metrics.tasks.daily_counts_flush_all",
+        "schedule": env.float("VITRINE_METRICS_FLUSH_SECONDS", default=300.0),
+    },
+    # The console's figures of every territory (shops, orders, outbox backlog), one task per schema.
+    "console-health": {
+        "task": "vitrine.console.tasks.territory_health_refresh_all",
+        "schedule": env.float("VITRINE_CONSOLE_HEALTH_SECONDS", default=600.0),
+    },
     # Photos kept for a quick add sent back with an error, that nobody came back for.
     "pending-photos-purge": {"task": "vitrine.catalog.tasks.pending_photos_purge_all", "schedule": 3600.0},
 }

@@ -58,7 +58,8 @@ RATE_LIMITS_DEFAULT = {
     "stripe_webhook": "6000/m",  # per client address: Stripe's deliveries, far above what it sends
     "stripe_onboarding": "20/h",  # per owner: each one asks Stripe for an onboarding link (or an account)
     "two_factor": "10/15m",  # codes tried per account (beside django-otp's growing delay per device)
-    "csp_report": "120/h",  # browsers' policy reports per client address
+    "csp_report": "120/h",
+    "shop_nudge": "60/h",  # per team account: each send of the nudge form emails up to 200 shops  # browsers' policy reports per client address
 }
 VITRINE_RATE_LIMITS = {**RATE_LIMITS_DEFAULT, **env.dict("VITRINE_RATE_LIMITS", default={})}
 RATELIMIT_USE_CACHE = "throttle"

@@ -7,6 +7,7 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_noop
 
+from vitrine.orders.selectors import checkout_slots, day_label
 from vitrine.orders.views import SESSION_COUNT
 
 register = template.Library()
@@ -36,3 +37,20 @@ def pickup_qr(code: str, label: str = "") -> str:
         scale=6, border=2, omitsize=True, title=label or code, svgclass="pickup-qr"
     )
     return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S308 (segno's SVG, the title escaped by it)
+
+
+@register.simple_tag
+def pickup_hours(shop, days: int = 4) -> list[tuple[str, list[tuple]]]:
+    """The shop's Click & Collect pickup hours of the next days, as (day label, [(from, to), ...]).
+
+    Lockdown mode shows these on the storefront instead of the opening hours: consecutive slots
+    are joined into one range; full slots stay in (a range says when the door serves, not seats).
+    """
+    ranges: dict = {}
+    for slot in checkout_slots(shop=shop, days=days):
+        day = ranges.setdefault(slot.starts_at.date(), [])
+        if day and day[-1][1] == slot.starts_at:
+            day[-1] = (day[-1][0], slot.ends_at)
+        else:
+            day.append((slot.starts_at, slot.ends_at))
+    return [(day_label(day), day_ranges) for day, day_ranges in ranges.items()]

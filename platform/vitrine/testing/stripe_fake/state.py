@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from vitrine.testing.stripe_fake.cards import (
@@ -67,6 +67,18 @@ LIST_FILTERS = {
     "refund": ("charge", "payment_intent"),
     "transfer": ("destination", "transfer_group"),
 }
+
+
+def _amount_within(params: Params, left: int, too_large: Callable[[int], str]) -> int:
+    """The `amount` asked (what is left when none is given): more than 0, no more than `left`, as Stripe checks it."""
+    amount = as_int(params, "amount")
+    if amount is None:
+        amount = left
+    if amount <= 0:
+        raise StripeError("Amount must be greater than zero.", code="amount_too_small", param="amount")
+    if amount > left:
+        raise StripeError(too_large(amount), code="amount_too_large", param="amount")
+    return amount
 
 
 class StripeState:
@@ -789,18 +801,14 @@ class StripeState:
         left = charge["amount_captured"] - charge["amount_refunded"]
         if left <= 0:
             raise StripeError(f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded")
-        amount = as_int(params, "amount")
-        if amount is None:
-            amount = left
-        if amount <= 0:
-            raise StripeError("Amount must be greater than zero.", code="amount_too_small", param="amount")
-        if amount > left:
-            raise StripeError(
-                f"Refund amount ({money(amount, charge['currency'])}) is greater than unrefunded amount on charge "
-                f"({money(left, charge['currency'])})",
-                code="amount_too_large",
-                param="amount",
-            )
+        amount = _amount_within(
+            params,
+            left,
+            lambda amount: (
+                f"Refund amount ({money(amount, charge['currency'])}) is greater than unrefunded amount "
+                f"on charge ({money(left, charge['currency'])})"
+            ),
+        )
         refund: Obj = {
             "id": new_id("re"),
             "object": "refund",
@@ -916,17 +924,11 @@ class StripeState:
         left = transfer["amount"] - transfer["amount_reversed"]
         if left <= 0:
             raise StripeError(f"Transfer {transfer_id} has already been fully reversed.", param="amount")
-        amount = as_int(params, "amount")
-        if amount is None:
-            amount = left
-        if amount <= 0:
-            raise StripeError("Amount must be greater than zero.", code="amount_too_small", param="amount")
-        if amount > left:
-            raise StripeError(
-                f"Amount ({amount}) must be no more than the transfer's unreversed amount ({left}).",
-                code="amount_too_large",
-                param="amount",
-            )
+        amount = _amount_within(
+            params,
+            left,
+            lambda amount: f"Amount ({amount}) must be no more than the transfer's unreversed amount ({left}).",
+        )
         reversal: Obj = {
             "id": new_id("trr"),
             "object": "transfer_reversal",

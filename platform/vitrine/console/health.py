@@ -1,0 +1,117 @@
+"""Each territory's health for the console: computed in its schema by a periodic task, read from the public one.
+
+territory_health_compute() runs in a territory's schema (the Celery task is sent there) and
+writes that territory's row of tenancy.TerritoryHealth; the console's list reads only those
+rows, so a page costs the same queries at ten territories or at thousands. The figures:
+
+- shops: shops approved (listed on the site);
+- active shops: approved shops with an order placed in the last 30 days;
+- orders this week: orders placed in the last 7 days (an order still awaiting its online
+  payment is not placed yet);
+- outbox backlog: emails waiting to be sent (notifications.OutboxEmail, pending);
+- last activity: the later of the last order and the last sign-in of anyone in the territory.
+
+A territory's own page adds figures read from its schema on that page only
+(territory_month_figures).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.db.models import Exists, Max, OuterRef, Sum
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from vitrine.accounts.models import User
+from vitrine.notifications.models import OutboxEmail
+from vitrine.orders.models import Order
+from vitrine.shops.models import Shop
+from vitrine.tenancy.models import Territory, TerritoryHealth
+
+ACTIVE_DAYS = 30
+WEEK_DAYS = 7
+
+
+def _placed_orders():
+    """Orders a shop received: every order but those still waiting for their online payment."""
+    return Order.objects.exclude(status=Order.Status.PENDING_PAYMENT)
+
+
+def territory_health_figures(*, now: datetime) -> dict:
+    """The health figures of the territory whose schema is current."""
+    orders = _placed_orders()
+    approved = Shop.objects.filter(status=Shop.Status.APPROVED)
+    last_order = orders.aggregate(last=Max("created_at"))["last"]
+    last_sign_in = User.objects.aggregate(last=Max("last_login"))["last"]
+    moments = [moment for moment in (last_order, last_sign_in) if moment is not None]
+    return {
+        "shops": approved.count(),
+        "active_shops": approved.filter(
+            Exists(orders.filter(shop=OuterRef("pk"), created_at__gte=now - timedelta(days=ACTIVE_DAYS)))
+        ).count(),
+        "orders_week": orders.filter(created_at__gte=now - timedelta(days=WEEK_DAYS)).count(),
+        "outbox_pending": OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING).count(),
+        "last_activity_at": max(moments) if moments else None,
+    }
+
+
+@transaction.atomic
+def territory_health_compute(*, now: datetime | None = None) -> TerritoryHealth:
+    """Compute the current schema's territory's figures and write its health row (public schema).
+
+    The row is written through the search path (the territory's schema, then public), in
+    the same connection: no schema switch.
+    """
+    now = now or timezone.now()
+    territory = Territory.objects.get(schema_name=connection.schema_name)  # type: ignore[attr-defined]
+    figures = territory_health_figures(now=now)
+    health, _created = TerritoryHealth.objects.update_or_create(
+        territory=territory, defaults={**figures, "computed_at": now}
+    )
+    return health
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """Orders placed and sales (orders collected, by the day they were) in a calendar month."""
+
+    orders: int
+    sales: Decimal
+
+
+@dataclass(frozen=True)
+class MonthComparison:
+    this_month: MonthFigures
+    last_month: MonthFigures
+    month_start: datetime
+
+
+def _month_start(moment: datetime) -> datetime:
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _month_figures(start: datetime, end: datetime | None) -> MonthFigures:
+    orders = _placed_orders().filter(created_at__gte=start)
+    collected = Order.objects.filter(status=Order.Status.COLLECTED, collected_at__gte=start)
+    if end is not None:
+        orders, collected = orders.filter(created_at__lt=end), collected.filter(collected_at__lt=end)
+    sales = collected.aggregate(total=Sum("total"))["total"]
+    return MonthFigures(orders=orders.count(), sales=sales or Decimal("0"))
+
+
+def territory_month_figures(territory: Territory, *, now: datetime | None = None) -> MonthComparison:
+    """This month so far and last month, in the territory's time zone, read from its schema."""
+    local_now = (now or timezone.now()).astimezone(ZoneInfo(territory.time_zone))
+    this_start = _month_start(local_now)
+    last_start = _month_start(this_start - timedelta(days=1))
+    with tenant_context(territory):
+        return MonthComparison(
+            this_month=_month_figures(this_start, None),
+            last_month=_month_figures(last_start, this_start),
+            month_start=this_start,
+        )
