@@ -157,6 +157,12 @@ def test_the_team_publishes_last_months_report_and_the_public_reads_it(page, bas
         page.locator("main form").get_by_role("button").click()
         browser_code_give(page, world["code"]())
         page.wait_for_url(base_url("nancy", "/equipe/rapports/"))
+        # the dashboard on a desktop: the figures in a grid, the charts beside their tables
+        page.goto(base_url("nancy", "/equipe/tableau-de-bord/"))
+        expect(page.locator(".figure-card")).to_have_count(19)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        screenshot(page, "dashboard-desktop")
+        page.goto(base_url("nancy", "/equipe/rapports/"))
         # when they publish last month's report
         page.locator("ul.rows li").first.get_by_role("button", name=re.compile("Publier")).click()
         expect(page.get_by_role("status")).to_contain_text("est public")
