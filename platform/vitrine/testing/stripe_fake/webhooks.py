@@ -180,6 +180,10 @@ class Deliverer:
     def release(self, *, reverse: bool = False) -> int:
         """Stop holding and deliver what was held, in order or in reverse order; how many were held."""
         with self._condition:
+            # The events of an answer already sent are queued just after it: wait for them (briefly).
+            deadline = time.monotonic() + 5.0
+            while self._expected and time.monotonic() < deadline:
+                self._condition.wait(deadline - time.monotonic())
             held, self.held, self.holding = self.held, [], False
             for event, target in reversed(held) if reverse else held:
                 self._schedule(event, target)
