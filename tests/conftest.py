@@ -49,8 +49,8 @@ def django_db_setup(django_test_environment, django_db_blocker, django_db_modify
 
 @pytest.fixture(autouse=True)
 def _public_schema_and_fresh_routes():
-    """Each test starts on the public schema with an empty route cache."""
-    routes.clear()
+    """Each test starts on the public schema with an empty route cache, at the routing generation of now."""
+    routes.restart()
     connection.set_schema_to_public()
     yield
     routes.clear()

@@ -65,6 +65,13 @@ class _RouteCache:
             self._routes.clear()
             self._memo.clear()
 
+    def restart(self) -> None:
+        """Forget every cached route and take the generation as it is now (a test starts from here: a
+        change another test made a moment ago does not empty the cache in the middle of this one)."""
+        self.clear()
+        self._checked_at = 0.0
+        self._check_generation()
+
     def _check_generation(self) -> None:
         now = time.monotonic()
         if now - self._checked_at < GENERATION_CHECK_SECONDS:
@@ -94,6 +101,10 @@ def routing_invalidate() -> None:
     routes.clear()
     shared = caches["shared"]
     try:
-        shared.incr(GENERATION_KEY)
+        generation = shared.incr(GENERATION_KEY)
     except ValueError:
-        shared.set(GENERATION_KEY, 1, timeout=None)
+        generation = 1
+        shared.set(GENERATION_KEY, generation, timeout=None)
+    # This process has just emptied its cache: it takes the new number now, rather than emptying
+    # the cache a second time when it next looks at the number.
+    routes._generation = generation
