@@ -131,12 +131,14 @@ class CartPayment(models.Model):
     def __str__(self) -> str:
         return f"{self.transfer_group} ({self.status})"
 
+    # A dispute closed in the platform's favour: the cart's money moves again. Lost, it stays frozen
+    # for the team to decide (the platform carries the loss; a shop's transfer is theirs to settle).
+    DISPUTE_SETTLED = ("won", "warning_closed")
+    DISPUTE_CLOSED = ("won", "lost", "warning_closed")
+
     @property
     def disputed(self) -> bool:
-        return bool(self.dispute_id) and self.dispute_status not in (
-            "won",
-            "warning_closed",
-        )  # settlement.DISPUTE_SETTLED
+        return bool(self.dispute_id) and self.dispute_status not in self.DISPUTE_SETTLED
 
 
 class OrderPayment(models.Model):

@@ -41,31 +41,7 @@ Cart = CartPayment.Status
 Part = OrderPayment.Status
 ACCEPTED = (Status.ACCEPTED, Status.READY, Status.COLLECTED)
 DROPPED = (Status.REFUSED, Status.CANCELLED, Status.NOT_COLLECTED)
-# A dispute closed in the platform's favour: the cart's money moves again. Lost, it stays frozen
-# for the team to decide (the platform carries the loss; a shop's transfer is theirs to settle).
-DISPUTE_SETTLED = ("won", "warning_closed")
-
-
-def _emails():
-    """The payment emails (payments.emails)."""
-    return emails
-
-
-def _obj(value: Any, name: str, default: Any = None) -> Any:
-    """A field of a Stripe object or of a plain dict (events carry dicts, the client returns objects)."""
-    if value is None:
-        return default
-    try:
-        return value[name] if name in value else default
-    except TypeError:
-        return getattr(value, name, default)
-
-
-def _id(value: Any) -> str:
-    """The id of an expandable field: the id itself, or the expanded object's."""
-    if value is None or isinstance(value, str):
-        return value or ""
-    return str(_obj(value, "id", ""))
+_obj, _id = stripe_api.field, stripe_api.object_id
 
 
 def _locked(cart_payment: CartPayment) -> CartPayment:
@@ -134,7 +110,7 @@ def cart_payment_authorise(*, cart_payment: CartPayment, payment_intent: Any) ->
         payload={"amount_cents": cart_payment.amount_cents, "payment_intent": cart_payment.payment_intent_id},
     )
     if placed:
-        _emails().payment_authorised_email_send(cart_payment=cart_payment)
+        emails.payment_authorised_email_send(cart_payment=cart_payment)
     else:  # nothing left to pay for (every order was cancelled first): release the hold now
         _settle_on_commit(cart_payment)
     return bool(placed)
@@ -334,7 +310,7 @@ def _captured_record(cart_payment: CartPayment, payment_intent: Any) -> None:
         label=cart_payment.transfer_group,
         payload={"captured_cents": captured, "authorised_cents": cart_payment.amount_cents},
     )
-    _emails().payment_captured_email_send(cart_payment=cart_payment)
+    emails.payment_captured_email_send(cart_payment=cart_payment)
 
 
 def _cancelled_record(cart_payment: CartPayment, *, lapsed: bool) -> None:
@@ -360,7 +336,7 @@ def _cancelled_record(cart_payment: CartPayment, *, lapsed: bool) -> None:
         obj=cart_payment,
         label=cart_payment.transfer_group,
     )
-    _emails().payment_captured_email_send(cart_payment=cart_payment)
+    emails.payment_captured_email_send(cart_payment=cart_payment)
 
 
 def _existing(listing: Any, *, order_id: int) -> Any:
@@ -451,7 +427,7 @@ def _refund(cart_payment: CartPayment, part: OrderPayment) -> None:
         label=order.pickup_code,
         payload={"shop": order.shop_id, "amount_cents": part.refunded_cents, "reason": order.status},
     )
-    _emails().payment_refunded_email_send(order_payment=part)
+    emails.payment_refunded_email_send(order_payment=part)
 
 
 # --- Disputes ------------------------------------------------------------------------------------
@@ -462,8 +438,8 @@ def cart_payment_dispute(*, cart_payment: CartPayment, dispute: Any) -> None:
     """Record a dispute on the cart's charge (opened, updated, closed); while open, its transfers wait."""
     cart_payment = _locked(cart_payment)
     status = str(_obj(dispute, "status", ""))
-    closed = cart_payment.dispute_status in ("won", "lost", "warning_closed")
-    if closed and status not in ("won", "lost", "warning_closed"):
+    closed = cart_payment.dispute_status in CartPayment.DISPUTE_CLOSED
+    if closed and status not in CartPayment.DISPUTE_CLOSED:
         return  # a late "updated" after the close: the close stands
     cart_payment.dispute_id = _id(dispute)
     cart_payment.dispute_status = status
@@ -492,7 +468,7 @@ def carts_due(*, now: datetime | None = None) -> list[CartPayment]:
     )
     waiting = (
         OrderPayment.objects.filter(cart_payment__status=Cart.CAPTURED)
-        .exclude(~Q(cart_payment__dispute_id="") & ~Q(cart_payment__dispute_status__in=DISPUTE_SETTLED))
+        .exclude(~Q(cart_payment__dispute_id="") & ~Q(cart_payment__dispute_status__in=CartPayment.DISPUTE_SETTLED))
         .filter(
             Q(status=Part.CAPTURED, order__status=Status.COLLECTED)
             | Q(status__in=(Part.CAPTURED, Part.TRANSFERRED), order__status__in=DROPPED)

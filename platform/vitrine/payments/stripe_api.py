@@ -72,3 +72,20 @@ def webhook_event_construct(*, payload: bytes, signature: str, secret: str) -> s
     Raises stripe.SignatureVerificationError (bad, missing or stale signature) or ValueError (not JSON).
     """
     return client().construct_event(payload, signature, secret)
+
+
+def field(value: Any, name: str, default: Any = None) -> Any:
+    """A field of a Stripe object or of a plain dict (events carry dicts, the client returns objects)."""
+    if value is None:
+        return default
+    try:
+        return value[name] if name in value else default
+    except TypeError:
+        return getattr(value, name, default)
+
+
+def object_id(value: Any) -> str:
+    """The id of an expandable field: the id itself, or the expanded object's."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    return str(field(value, "id", ""))

@@ -30,7 +30,7 @@ from vitrine.payments.services_accounts import shop_stripe_account_apply, shop_s
 logger = logging.getLogger(__name__)
 Endpoint = StripeEvent.Endpoint
 EventStatus = StripeEvent.Status
-_obj, _id = settlement._obj, settlement._id
+_obj, _id = stripe_api.field, stripe_api.object_id
 
 SECRETS = {Endpoint.PLATFORM: "STRIPE_WEBHOOK_SECRET_PLATFORM", Endpoint.CONNECT: "STRIPE_WEBHOOK_SECRET_CONNECT"}
 # Handling failed this many times: left for a person (the error is on the row).
