@@ -48,8 +48,14 @@ def order(shop, *, at, status="collected", total="10.00", collected=None, pickup
 
 @pytest.fixture
 def november(nancy):
-    """Five food shops (one in a sub-category) and two fashion shops with orders in November 2026."""
+    """Five food shops (one in a sub-category), three home shops and two fashion shops with orders in
+    November 2026."""
     with tenant_context(nancy):
+        home = CategoryFactory(name="Maison")
+        for _ in range(3):
+            order(
+                ShopFactory(category=home), at=paris(2026, 11, 20, 10), collected=paris(2026, 11, 20, 11), total="20.00"
+            )
         food = CategoryFactory(name="Alimentation")
         bakery = CategoryFactory(name="Boulangerie", parent=food)
         fashion = CategoryFactory(name="Mode")
@@ -77,7 +83,7 @@ def test_each_category_with_cells_under_five_shops_withheld(november, nancy, dja
         Order.objects.exists()
         with django_assert_num_queries(1):
             rows = monthly_report(month=NOVEMBER)
-    food, fashion, total = rows
+    food, home, fashion, total = rows
     assert (food.category, food.shops_listed, food.shops_active, food.collected) == ("Alimentation", 5, 5, 6)
     assert (food.sales, food.average_basket, food.not_collected, food.suppressed) == (
         Decimal("75.00"),
@@ -85,13 +91,47 @@ def test_each_category_with_cells_under_five_shops_withheld(november, nancy, dja
         1,
         False,
     )
-    # Two fashion shops: every cell would tell about one shop or two.
-    assert (fashion.category, fashion.suppressed) == ("Mode", True)
-    assert (fashion.shops_listed, fashion.shops_active, fashion.collected, fashion.sales) == (None, None, None, None)
-    assert (total.category, total.shops_listed, total.collected, total.sales) == ("Total", 7, 8, Decimal("235.00"))
+    # Two fashion shops, three home shops: every cell would tell about one shop or two; the total less the
+    # food row gives away only the two categories together (five shops).
+    for small, name in ((home, "Maison"), (fashion, "Mode")):
+        assert (small.category, small.suppressed) == (name, True)
+        assert (small.shops_listed, small.shops_active, small.collected, small.sales) == (None, None, None, None)
+    assert (total.category, total.shops_listed, total.collected, total.sales) == ("Total", 10, 11, Decimal("295.00"))
 
 
-def test_the_team_publishes_a_month_and_the_public_reads_its_page_and_csv(november, nancy, limoges):
+def test_a_small_category_cannot_be_worked_out_from_the_total(nancy):
+    """Five food shops and two fashion shops: the total less the food row would be the fashion shops' own
+    figures, so the food row is withheld too and only the total is shown."""
+    with tenant_context(nancy):
+        food, fashion = CategoryFactory(name="Alimentation"), CategoryFactory(name="Mode")
+        for category, count in ((food, 5), (fashion, 2)):
+            for _ in range(count):
+                order(ShopFactory(category=category), at=paris(2026, 11, 10, 10), collected=paris(2026, 11, 10, 17))
+        rows = monthly_report(month=NOVEMBER)
+    assert [(row.category, row.suppressed) for row in rows] == [
+        ("Alimentation", True),
+        ("Mode", True),
+        ("Total", False),
+    ]
+    assert [row.collected for row in rows] == [None, None, 7]
+    assert [row.shops_listed for row in rows] == [None, None, 7]
+
+
+def test_under_five_shops_in_all_nothing_is_shown(nancy):
+    with tenant_context(nancy):
+        food = CategoryFactory(name="Alimentation")
+        for _ in range(4):
+            order(ShopFactory(category=food), at=paris(2026, 11, 10, 10), collected=paris(2026, 11, 10, 17))
+        rows = monthly_report(month=NOVEMBER)
+    assert [(row.category, row.shops_listed, row.collected) for row in rows] == [
+        ("Alimentation", None, None),
+        ("Total", None, None),
+    ]
+
+
+def test_the_team_publishes_a_month_and_the_public_reads_its_page_and_csv(
+    november, nancy, limoges, django_capture_on_commit_callbacks
+):
     public = client_on(nancy)
     assert public.get("/rapport/2026-11/").status_code == 404
     assert public.get("/rapport/2026-11.csv").status_code == 404
@@ -101,7 +141,8 @@ def test_the_team_publishes_a_month_and_the_public_reads_its_page_and_csv(novemb
     preview = team.get("/equipe/rapports/", {"mois": "2026-11"})
     assert preview.status_code == 200 and "Alimentation" in preview.text
 
-    response = team.post("/equipe/rapports/", {"mois": "2026-11", "action": "publish"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = team.post("/equipe/rapports/", {"mois": "2026-11", "action": "publish"})
 
     assert response.status_code == 302
     with tenant_context(nancy):
@@ -125,13 +166,39 @@ def test_the_team_publishes_a_month_and_the_public_reads_its_page_and_csv(novemb
         "commandes_non_retirees",
     ]
     assert rows[1] == ["2026-11", "Alimentation", "5", "5", "6", "75,00", "12,50", "1"]
-    assert rows[2] == ["2026-11", "Mode", "", "", "", "", "", ""]
-    assert rows[3][:6] == ["2026-11", "Total", "7", "7", "8", "235,00"]
+    assert rows[2] == ["2026-11", "Maison", "", "", "", "", "", ""]
+    assert rows[3] == ["2026-11", "Mode", "", "", "", "", "", ""]
+    assert rows[4][:6] == ["2026-11", "Total", "10", "10", "11", "295,00"]
     # Another territory has no such report.
     assert client_on(limoges).get("/rapport/2026-11/").status_code == 404
 
-    team.post("/equipe/rapports/", {"mois": "2026-11", "action": "withdraw"})
+    # Every page's footer now links to the reports.
+    assert 'href="/rapport/"' in public.get("/").text
+    assert 'href="/rapport/"' not in client_on(limoges).get("/").text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        team.post("/equipe/rapports/", {"mois": "2026-11", "action": "withdraw"})
     assert public.get("/rapport/2026-11/").status_code == 404
+    assert 'href="/rapport/"' not in public.get("/").text
+
+
+def test_a_published_report_is_frozen_as_published(november, nancy):
+    """An order of the month handed over late changes the figures as of now, not the report the public read."""
+    with tenant_context(nancy):
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+    client_on(nancy, staff).post("/equipe/rapports/", {"mois": "2026-11", "action": "publish"})
+    public = client_on(nancy)
+    before = public.get("/rapport/2026-11.csv").content
+    with tenant_context(nancy):
+        late = Order.objects.filter(status="not_collected").get()
+        Order.objects.filter(pk=late.pk).update(
+            status="collected", collected_at=paris(2026, 11, 13, 11), total=Decimal("40.00")
+        )
+        assert monthly_report(month=NOVEMBER)[-1].collected == 12  # the figures as of now moved
+
+    assert public.get("/rapport/2026-11.csv").content == before
+    page = public.get("/rapport/2026-11/").text
+    assert "295,00" in page and "335,00" not in page
 
 
 def test_only_a_finished_month_is_published_and_only_by_the_team(nancy):

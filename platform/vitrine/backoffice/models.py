@@ -14,6 +14,8 @@ class PublishedReport(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The report's rows as published (backoffice.reports.ReportRow.frozen): the public always reads these.
+    rows = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-month"]

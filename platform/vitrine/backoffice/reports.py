@@ -1,6 +1,10 @@
 """The public monthly report (issue #12): a territory's month by shop category, published by its team, as a
 page and an open-data CSV whose columns are described on the page. A cell covering fewer than 5 shops is
-suppressed (left empty), so no single shop's figures can be read or worked out."""
+suppressed (left empty), so no single shop's figures can be read or worked out: neither directly nor by
+taking the rows shown away from the total (the rows withheld together always cover at least 5 shops).
+
+A published report is frozen: its rows are kept as they were at publication, so the figures the public
+downloaded do not change under them when an order of that month changes state later."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +24,10 @@ from vitrine.backoffice.models import PublishedReport
 from vitrine.catalog.models import Category
 from vitrine.orders.models import Order
 from vitrine.shops.models import Shop
+from vitrine.shops.opening import territory_today
+from vitrine.shops.permissions import staff_check
+from vitrine.tenancy.models import Territory
+from vitrine.tenancy.routing import routing_invalidate
 
 SMALLEST_GROUP = 5  # a cell covering fewer shops is suppressed
 
@@ -62,6 +71,15 @@ class ReportRow:
     not_collected: int | None
     suppressed: bool  # some cells were left empty
 
+    def frozen(self) -> dict[str, Any]:
+        """The row as JSON keeps it (amounts as strings, exact)."""
+        return {name: (str(value) if isinstance(value, Decimal) else value) for name, value in self.__dict__.items()}
+
+    @classmethod
+    def thawed(cls, data: dict[str, Any]) -> ReportRow:
+        amounts = ("sales", "average_basket")
+        return cls(**{k: (Decimal(v) if k in amounts and v is not None else v) for k, v in data.items()})
+
     def cells(self, month: date) -> list[Any]:
         return [
             month.strftime("%Y-%m"),
@@ -75,23 +93,45 @@ class ReportRow:
         ]
 
 
-def _row(category: str, listed: int, active: int, collected: int, sales: Decimal, not_collected: int, trading: int):
-    """Shop counts cover the listed shops; order figures the shops that had an order in the month."""
-    counts_ok, orders_ok = listed >= SMALLEST_GROUP, trading >= SMALLEST_GROUP
-    return ReportRow(
-        category=category,
-        shops_listed=listed if counts_ok else None,
-        shops_active=active if counts_ok else None,
-        collected=collected if orders_ok else None,
-        sales=sales if orders_ok else None,
-        average_basket=(sales / collected).quantize(Decimal("0.01")) if orders_ok and collected else None,
-        not_collected=not_collected if orders_ok else None,
-        suppressed=not (counts_ok and orders_ok),
-    )
+def _withheld(sizes: list[int]) -> set[int]:
+    """The rows whose cells are withheld, given how many shops each covers: those under 5 shops, and, when
+    these together cover fewer than 5 (the total minus the rows shown would give them away), the smallest
+    rows shown until they do."""
+    hidden = {i for i, size in enumerate(sizes) if size < SMALLEST_GROUP}
+    shown = sorted((i for i in range(len(sizes)) if i not in hidden), key=lambda i: (sizes[i], i))
+    while hidden and shown and sum(sizes[i] for i in hidden) < SMALLEST_GROUP:
+        hidden.add(shown.pop(0))
+    return hidden
+
+
+def _rows(found: list[tuple]) -> list[ReportRow]:
+    """Each (category, listed, active, collected, sales, not collected, trading) as a row, then the total.
+    Shop counts cover the listed shops; order figures the shops that had an order in the month."""
+    total = ("", *(sum(row[i] for row in found) for i in range(1, 7))) if found else ("", 0, 0, 0, Decimal(0), 0, 0)
+    hide_counts = _withheld([row[1] for row in found])
+    hide_orders = _withheld([row[6] for row in found])
+    rows = []
+    for i, (category, listed, active, collected, sales, not_collected, trading) in enumerate([*found, total]):
+        is_total = i == len(found)
+        counts_ok = listed >= SMALLEST_GROUP if is_total else i not in hide_counts
+        orders_ok = trading >= SMALLEST_GROUP if is_total else i not in hide_orders
+        rows.append(
+            ReportRow(
+                category=_("Total") if is_total else category,
+                shops_listed=listed if counts_ok else None,
+                shops_active=active if counts_ok else None,
+                collected=collected if orders_ok else None,
+                sales=sales if orders_ok else None,
+                average_basket=(sales / collected).quantize(Decimal("0.01")) if orders_ok and collected else None,
+                not_collected=not_collected if orders_ok else None,
+                suppressed=not (counts_ok and orders_ok),
+            )
+        )
+    return rows
 
 
 def monthly_report(*, month: date) -> list[ReportRow]:
-    """The month's rows, one per main category (alphabetical) then the territory's total: one query."""
+    """The month's rows as of now, one per main category (alphabetical) then the territory's total: one query."""
     start, end = Period(month, month_start(month, 1)).bounds()
     sql = f"""
         SELECT COALESCE(parent.name, c.name) AS category,
@@ -114,34 +154,48 @@ def monthly_report(*, month: date) -> list[ReportRow]:
     """  # noqa: S608 (table names and constants; values are parameters)
     with connection.cursor() as cursor:
         cursor.execute(sql, {"start": start, "end": end})
-        found = cursor.fetchall()
-    rows = [_row(*row) for row in found]
-    total = [sum(row[i] for row in found) for i in range(1, 7)]
-    rows.append(_row(_("Total"), *(total or [0, 0, 0, Decimal(0), 0, 0])))
-    return rows
+        return _rows(cursor.fetchall())
 
 
-def report_published(*, month: date) -> bool:
-    return PublishedReport.objects.filter(month=month).exists()
+def published_report(*, month: date) -> list[ReportRow] | None:
+    """The rows of the month's report as published (frozen then), or None when it is not public."""
+    report = PublishedReport.objects.filter(month=month).first()
+    if report is None:
+        return None
+    return [ReportRow.thawed(row) for row in report.rows] if report.rows else monthly_report(month=month)
 
 
 def published_months() -> list[date]:
     return list(PublishedReport.objects.values_list("month", flat=True))
 
 
+def _footer_link_set(territory: Territory) -> None:
+    """The footer of every page links to the reports while at least one is public."""
+    public = PublishedReport.objects.exists()
+    if Territory.objects.filter(pk=territory.pk).exclude(reports_public=public).update(reports_public=public):
+        transaction.on_commit(routing_invalidate)  # request.tenant comes from the routing cache
+
+
 @transaction.atomic
-def report_publish(*, month: date, actor) -> PublishedReport:
-    """Publish the month's report (again: nothing changes)."""
-    report, created = PublishedReport.objects.get_or_create(month=month, defaults={"published_by": actor})
+def report_publish(*, territory: Territory, month: date, actor) -> PublishedReport:
+    """Publish a finished month's report, its rows frozen as they are now (again: nothing changes)."""
+    staff_check(actor)
+    if month >= territory_today().replace(day=1):
+        raise ValidationError(_("Only a finished month can be published."))
+    rows = [row.frozen() for row in monthly_report(month=month)]
+    report, created = PublishedReport.objects.get_or_create(month=month, defaults={"published_by": actor, "rows": rows})
     if created:
         audit_record(actor=actor, verb="report.publish", obj=report, payload={"month": str(report)})
+        _footer_link_set(territory)
     return report
 
 
 @transaction.atomic
-def report_unpublish(*, month: date, actor) -> None:
+def report_unpublish(*, territory: Territory, month: date, actor) -> None:
     """Take the month's report off the public site."""
+    staff_check(actor)
     report = PublishedReport.objects.filter(month=month).first()
     if report is not None:
         audit_record(actor=actor, verb="report.unpublish", obj=report, payload={"month": str(report)})
         report.delete()
+        _footer_link_set(territory)

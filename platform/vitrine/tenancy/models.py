@@ -70,6 +70,8 @@ class Territory(TenantMixin):
     lockdown = models.BooleanField(_("lockdown mode"), default=False)
     lockdown_changed_at = models.DateTimeField(null=True, blank=True)
     pickup_instructions = models.TextField(_("contactless pickup instructions"), max_length=1000, blank=True)
+    # At least one monthly report is public (vitrine.backoffice.reports): every page's footer links to them.
+    reports_public = models.BooleanField(default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
