@@ -77,6 +77,26 @@ def test_the_switch_asks_for_confirmation_then_changes_every_page_and_is_recorde
         assert AuditEvent.objects.filter(verb="territory.lockdown_off", actor=staff).count() == 1
 
 
+def test_the_shop_directory_puts_click_and_collect_first_in_lockdown(nancy, shops, django_capture_on_commit_callbacks):
+    with tenant_context(nancy):
+        ProductFactory(shop=shop_open_every_day(name="Atelier Sans Commande", showcase_only=True))
+
+    def names(page: str) -> list[str]:
+        return [name for name in ("Atelier Sans Commande", "Fromagerie Click", "Vitrine Seule") if name in page]
+
+    def order(page: str) -> list[str]:
+        return sorted(names(page), key=page.index)
+
+    assert order(_get(nancy, "/boutiques/")) == ["Atelier Sans Commande", "Fromagerie Click", "Vitrine Seule"]
+    staff, client = _team(nancy)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/equipe/confinement/basculer/", {"on": "1"})
+
+    page = _get(nancy, "/boutiques/")
+    assert order(page) == ["Fromagerie Click", "Atelier Sans Commande", "Vitrine Seule"]
+    assert "les boutiques qui prennent les commandes en ligne en Click & Collect passent en premier" in page
+
+
 def test_a_stale_confirmation_changes_nothing(nancy, django_capture_on_commit_callbacks):
     staff, client = _team(nancy)
     with django_capture_on_commit_callbacks(execute=True):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -220,12 +220,14 @@ class ShopFilters:
     category: Category | None = None
     commune_slug: str = ""
     click_and_collect: bool = False
+    collect_first: bool = False  # lockdown mode: the shops taking Click & Collect orders lead
 
 
 def shop_list_public(*, filters: ShopFilters) -> QuerySet[Shop]:
     """Approved shops for the directory, filtered, with what "open now" needs prefetched.
 
-    Shops ready for shoppers first, by name; those still "coming soon" after them.
+    Shops ready for shoppers first, by name; those still "coming soon" after them. In lockdown mode
+    (`collect_first`) the shops taking Click & Collect orders come before all the others.
     """
     shops = shop_public_list()
     if filters.category is not None:
@@ -234,9 +236,13 @@ def shop_list_public(*, filters: ShopFilters) -> QuerySet[Shop]:
         shops = shops.filter(commune__slug=filters.commune_slug)
     if filters.click_and_collect:
         shops = shops.filter(click_and_collect=True, showcase_only=False)
-    return shop_with_hours(shop_readiness_annotate(shops).prefetch_related("photos")).order_by(
-        "-is_ready", "name", "id"
-    )
+    order = ["-is_ready", "name", "id"]
+    if filters.collect_first:
+        shops = shops.annotate(
+            collects=ExpressionWrapper(Q(click_and_collect=True, showcase_only=False), output_field=BooleanField())
+        )
+        order.insert(0, "-collects")
+    return shop_with_hours(shop_readiness_annotate(shops).prefetch_related("photos")).order_by(*order)
 
 
 def shop_featured() -> list[Shop]:

@@ -103,14 +103,20 @@ def storefront_context(request: HttpRequest, shop: Shop, *, preview: bool) -> di
 
 
 def shop_list(request: HttpRequest) -> HttpResponse:
-    """Approved shops, filtered by category and commune, each with "open now"."""
+    """Approved shops, filtered by category and commune, each with "open now"; in lockdown mode those
+    taking Click & Collect orders first."""
     category = None
     if request.GET.get("categorie"):
         category = Category.objects.filter(slug=request.GET["categorie"]).first()
     commune_slug = request.GET.get("commune", "")
     open_now, click_and_collect = request.GET.get("ouvert") == "1", request.GET.get("click_collect") == "1"
     shops = selectors.shop_list_public(
-        filters=selectors.ShopFilters(category=category, commune_slug=commune_slug, click_and_collect=click_and_collect)
+        filters=selectors.ShopFilters(
+            category=category,
+            commune_slug=commune_slug,
+            click_and_collect=click_and_collect,
+            collect_first=request.tenant.lockdown,
+        )
     )
     if open_now:
         # Opening hours depend on the territory's time zone: decided in Python, before paginating.
