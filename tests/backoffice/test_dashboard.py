@@ -14,13 +14,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from vitrine.accounts.models import User
 from vitrine.backoffice.dashboard import Period, dashboard, period_choose
+from vitrine.backoffice.summary import summary_refresh
 from vitrine.catalog.models import Product
 from vitrine.metrics.models import DailyCount
+from vitrine.orders.lifecycle import order_transition
 from vitrine.orders.models import Order
 from vitrine.testing.factories import ProductFactory, ShopFactory, UserFactory
 from vitrine.testing.helpers import client_on
@@ -154,8 +157,11 @@ def test_the_periods_end_at_midnight_where_the_territory_is(nancy):
 
 def test_the_figures_are_counted_from_the_orders_and_counts(november, nancy, django_assert_num_queries):
     with tenant_context(nancy):
-        Order.objects.exists()  # the schema is set
-        with django_assert_num_queries(6):
+        assert summary_refresh() == -1  # the first time, every day
+        Order.objects.update(updated_at=F("created_at"))  # the orders were last saved in November
+        # Then six queries, and the summary's look for changed orders (a lock, its state, the orders saved
+        # since, its new state, in a savepoint): 12 whatever the period.
+        with django_assert_num_queries(12):
             board = dashboard(period=NOVEMBER)
     now, before = board.current, board.previous
     assert now.sales == Decimal("90.00")  # 20 + 30 + the 40 collected at 00:05 on 1 November
@@ -251,12 +257,50 @@ def test_the_page_makes_the_same_queries_whatever_the_period(november, nancy):
     with tenant_context(nancy):
         staff = UserFactory(role=User.Role.TERRITORY_STAFF)
     client = client_on(nancy, staff)
-    client.get(PAGE)  # the routing cache and the session warm
+    client.get(PAGE)  # the routing cache and the session warm, the summary made
+    with tenant_context(nancy):
+        Order.objects.update(updated_at=F("created_at"))  # the orders were last saved in November
     for query in ({}, NOVEMBER_QUERY, {"periode": "perso", "du": "2025-12-01", "au": "2026-11-30"}):
         with CaptureQueriesContext(connection) as captured:
             assert client.get(PAGE, query).status_code == 200
         # the session, its account and its two-factor device (a session touched now and then may add one),
-        # then the dashboard's six
+        # then the dashboard's six and the summary's look for changed orders (six with its savepoint)
         own = [q["sql"] for q in captured.captured_queries if not re.search(r"django_session|accounts_|otp_", q["sql"])]
-        assert len(own) == 6, own
-        assert len(captured) <= 10, [q["sql"][:80] for q in captured.captured_queries]
+        assert len(own) == 12, own
+        assert len(captured) <= 16, [q["sql"][:80] for q in captured.captured_queries]
+
+
+def test_the_summary_follows_an_order_changed_since_it_was_made(november, nancy):
+    """The summary is built once, then only the days of orders saved since are recomputed: the figures
+    stay exact, the same as a summary rebuilt from scratch."""
+    with tenant_context(nancy):
+        first = dashboard(period=NOVEMBER).current
+        Order.objects.update(updated_at=F("created_at"))  # the orders were last saved in November
+        eve = Order.objects.get(email="eve@example.fr")
+        eve.status, eve.refusal_reason = "refused", "Rupture de stock"
+        eve.save()
+
+        assert summary_refresh() == 2  # the day it was placed and its pickup day
+        now = dashboard(period=NOVEMBER).current
+        assert (now.accepted, now.refused, now.refused_stock) == (first.accepted - 1, 2, 2)
+        assert summary_refresh(full=True) == -1
+        assert dashboard(period=NOVEMBER).current == now
+
+
+def test_an_online_order_whose_payment_never_came_was_never_placed(november, nancy):
+    """Paid: placed when the payment came; never paid: in no figure (a shopper retrying a declined card
+    is one checkout and one buyer, not a repeat buyer)."""
+    with tenant_context(nancy):
+        before = dashboard(period=NOVEMBER).current
+        cart = uuid.uuid4()
+        declined = order(november["c"], at=paris(2026, 11, 25, 9), email="yan@example.fr", status="pending_payment")
+        paid = order(
+            november["c"], at=paris(2026, 11, 25, 9, 5), email="yan@example.fr", key=cart, status="pending_payment"
+        )
+        order_transition(order=declined, to="cancelled", actor=None)
+        order_transition(order=paid, to="placed", actor=None)
+
+        now = dashboard(period=NOVEMBER).current
+    assert now.placed == before.placed + 1
+    assert (now.checkouts, now.buyers, now.returning_buyers) == (before.checkouts + 1, before.buyers + 1, 1)
+    assert now.shops_active == before.shops_active + 1 and now.shops_never_ordered == 0

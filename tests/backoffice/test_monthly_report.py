@@ -18,6 +18,7 @@ from vitrine.audit.models import AuditEvent
 from vitrine.backoffice.models import PublishedReport
 from vitrine.backoffice.reports import monthly_report
 from vitrine.orders.models import Order
+from vitrine.shops.models import Shop
 from vitrine.shops.opening import territory_today
 from vitrine.testing.factories import CategoryFactory, ShopFactory, UserFactory
 from vitrine.testing.helpers import client_on
@@ -85,11 +86,12 @@ def test_each_category_with_cells_under_five_shops_withheld(november, nancy, dja
             rows = monthly_report(month=NOVEMBER)
     food, home, fashion, total = rows
     assert (food.category, food.shops_listed, food.shops_active, food.collected) == ("Alimentation", 5, 5, 6)
+    # One food shop had an order nobody came for: that cell would be its own figure.
     assert (food.sales, food.average_basket, food.not_collected, food.suppressed) == (
         Decimal("75.00"),
         Decimal("12.50"),
-        1,
-        False,
+        None,
+        True,
     )
     # Two fashion shops, three home shops: every cell would tell about one shop or two; the total less the
     # food row gives away only the two categories together (five shops).
@@ -115,6 +117,42 @@ def test_a_small_category_cannot_be_worked_out_from_the_total(nancy):
     ]
     assert [row.collected for row in rows] == [None, None, 7]
     assert [row.shops_listed for row in rows] == [None, None, 7]
+
+
+def test_each_cell_counts_the_shops_it_covers(nancy):
+    """Five food shops took orders but only one handed any over: its takings are not published as the
+    category's; an online order whose payment never came makes no shop active."""
+    with tenant_context(nancy):
+        food = CategoryFactory(name="Alimentation")
+        shops = [ShopFactory(category=food) for _ in range(6)]
+        order(shops[0], at=paris(2026, 11, 10, 10), collected=paris(2026, 11, 10, 17), total="64.00")
+        for shop in shops[1:5]:
+            order(shop, at=paris(2026, 11, 10, 10), status="accepted")
+        order(shops[5], at=paris(2026, 11, 10, 10), status="pending_payment")
+        (row, total) = monthly_report(month=NOVEMBER)
+    assert (row.shops_listed, row.shops_active) == (6, 5)
+    assert (row.collected, row.sales, row.average_basket) == (None, None, None)
+    assert (total.collected, total.sales) == (None, None)
+
+
+def test_a_report_published_again_shows_its_first_figures(november, nancy):
+    with tenant_context(nancy):
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+    team, public = client_on(nancy, staff), client_on(nancy)
+    team.post("/equipe/rapports/", {"mois": "2026-11", "action": "publish"})
+    first = public.get("/rapport/2026-11.csv").content
+    team.post("/equipe/rapports/", {"mois": "2026-11", "action": "withdraw"})
+    assert public.get("/rapport/2026-11.csv").status_code == 404
+    with tenant_context(nancy):
+        Shop.objects.filter(pk=Shop.objects.filter(category__name="Alimentation").first().pk).update(
+            status="suspended"
+        )  # a shop leaves
+
+    team.post("/equipe/rapports/", {"mois": "2026-11", "action": "publish"})
+
+    again = public.get("/rapport/2026-11.csv")
+    assert again.status_code == 200, again.status_code
+    assert again.content == first
 
 
 def test_under_five_shops_in_all_nothing_is_shown(nancy):
@@ -165,7 +203,7 @@ def test_the_team_publishes_a_month_and_the_public_reads_its_page_and_csv(
         "panier_moyen_euros",
         "commandes_non_retirees",
     ]
-    assert rows[1] == ["2026-11", "Alimentation", "5", "5", "6", "75,00", "12,50", "1"]
+    assert rows[1] == ["2026-11", "Alimentation", "5", "5", "6", "75,00", "12,50", ""]
     assert rows[2] == ["2026-11", "Maison", "", "", "", "", "", ""]
     assert rows[3] == ["2026-11", "Mode", "", "", "", "", "", ""]
     assert rows[4][:6] == ["2026-11", "Total", "10", "10", "11", "295,00"]

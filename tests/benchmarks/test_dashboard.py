@@ -33,6 +33,7 @@ from decimal import Decimal
 
 from benchlib import machine_load, print_table
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 SHOPS = int(os.environ.get("BENCH_DASHBOARD_SHOPS", "300"))
@@ -148,6 +149,7 @@ def _world_make(token: str) -> dict:
                     key,
                     reason,
                     collected,
+                    None if status == "cancelled" and rng.random() < 0.5 else created,  # half never paid
                     created,
                     created,
                 )
@@ -157,7 +159,7 @@ def _world_make(token: str) -> dict:
         with cursor.cursor.copy(
             f"COPY {Order._meta.db_table} (shop_id, customer_name, email, phone, status, pickup_code, "
             "pickup_starts_at, pickup_ends_at, total, paid_online, idempotency_key, refusal_reason, collected_at, "
-            "created_at, updated_at) FROM STDIN"
+            "placed_at, created_at, updated_at) FROM STDIN"
         ) as copy:
             for row in rows:
                 copy.write_row(row)
@@ -191,6 +193,7 @@ def _world_make(token: str) -> dict:
 
 
 def _world_delete(world: dict) -> None:
+    from vitrine.backoffice.summary import summary_refresh
     from vitrine.catalog.models import Category, Product
     from vitrine.metrics.models import DailyCount
     from vitrine.orders.models import Order
@@ -198,6 +201,7 @@ def _world_delete(world: dict) -> None:
 
     token = world["token"]
     Order.objects.filter(shop_id__in=world["shop_ids"]).delete()
+    summary_refresh(full=True)  # the summary forgets them
     DailyCount.objects.filter(key__startswith=f"{token}").delete()
     Product.objects.filter(shop_id__in=world["shop_ids"]).delete()
     Shop.objects.filter(pk__in=world["shop_ids"]).delete()
@@ -211,6 +215,8 @@ def test_the_dashboard_over_a_year_of_orders(committed):
     from vitrine.backoffice.dashboard import Period, dashboard, month_start, period_choose
     from vitrine.backoffice.models import PublishedReport
     from vitrine.backoffice.reports import monthly_report
+    from vitrine.backoffice.summary import summary_refresh
+    from vitrine.orders.models import Order
     from vitrine.shops.opening import territory_today
     from vitrine.testing.helpers import client_on
 
@@ -233,6 +239,10 @@ def test_the_dashboard_over_a_year_of_orders(committed):
             today = territory_today()
             year = Period(today - timedelta(days=364), today + timedelta(days=1))
             thirty = period_choose("30")[0]
+            # The summary of orders per day, built from scratch once (then only changed days are recomputed).
+            started = time.perf_counter()
+            summary_refresh(full=True)
+            rebuilt_ms = (time.perf_counter() - started) * 1000
             # Correctness: the 30 days' takings and collected orders are those counted while building.
             figures = dashboard(period=thirty).current
             # Orders collected in the last 30 days by the clock, the period's first day starts at midnight:
@@ -273,6 +283,15 @@ def test_the_dashboard_over_a_year_of_orders(committed):
                     _row(f"_days, {label}", _timed(lambda p=params, period=period: board_module._days(dict(p), period)))
                 )
             results.append(_row("monthly_report(), last month", _timed(lambda: monthly_report(month=last_month))))
+            results.append(_row("summary_refresh(), nothing changed", _timed(summary_refresh)))
+
+            def one_order_changed() -> None:
+                Order.objects.filter(pk=Order.objects.filter(status="accepted").order_by("?").values("pk")[:1]).update(
+                    updated_at=timezone.now()
+                )
+                summary_refresh()
+
+            results.append(_row("summary_refresh(), one order changed (its 3 days)", _timed(one_order_changed)))
 
         def page(path: str, query: dict, who=client) -> None:
             response = who.get(path, query)
@@ -300,6 +319,7 @@ def test_the_dashboard_over_a_year_of_orders(committed):
         notes = [
             f"{SHOPS} shops, {world['orders']} orders over 365 days, {world['counts']} daily counts; seeded in {seeding:.1f} s",
             f"{RUNS} runs each after one warm-up; {machine_load()}",
+            f"the summary of orders per day built from scratch once: {rebuilt_ms:.0f} ms",
         ]
         print_table("Dashboard: selectors and pages", headers, results, notes)
         print_table("Dashboard: each query alone", headers, queries)

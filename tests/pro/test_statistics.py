@@ -99,7 +99,8 @@ def test_a_shops_figures_over_seven_days_against_the_seven_before(nancy):
             event_at=paris(date(2026, 12, 3), 11),
         )
         order_at(shop, created=paris(date(2026, 12, 4), 9), status="pending_payment", lines=[(teapot, 2)])
-        unpaid = order_at(shop, created=paris(date(2026, 12, 4), 10), status="cancelled", lines=[(teapot, 1)])
+        unpaid = order_at(shop, created=paris(date(2026, 12, 4), 10), status="pending_payment", lines=[(teapot, 1)])
+        Order.objects.filter(pk=unpaid.pk).update(status="cancelled")  # its payment never came
         OrderEvent.objects.create(order=unpaid, from_status="pending_payment", to_status="cancelled")
         # 23:30 in Paris on the 28th: the previous period, placed and collected then
         order_at(

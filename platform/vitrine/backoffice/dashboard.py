@@ -1,9 +1,10 @@
 """The territory dashboard's figures (issue #12): what the marketplace did over a period, beside the period
 of the same length just before.
 
-Reads only, aggregated in SQL: `dashboard(period=...)` makes six queries whatever the number of orders
-(orders' counts and takings, checkouts and buyers, the days, shops and products, visits and searches,
-the top searches). Every boundary is midnight in the territory's time zone; a period is [start, end)
+Aggregated in SQL: `dashboard(period=...)` first brings the summary of orders per day up to date
+(backoffice.summary: the days whose orders changed since it last looked), then reads six queries whatever
+the period and the number of orders (orders' counts, takings and checkouts from the summary's days, buyers
+from its buyer-days, the days, shops and products, visits and searches, the top searches). Every boundary is midnight in the territory's time zone; a period is [start, end)
 in days, `end` excluded.
 """
 
@@ -19,6 +20,8 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from vitrine.backoffice.models import DashboardBuyerDay, DashboardDay
+from vitrine.backoffice.summary import summary_refresh
 from vitrine.catalog.models import Product
 from vitrine.metrics.models import DailyCount
 from vitrine.orders.models import Order
@@ -37,7 +40,6 @@ PERIOD_KINDS = {
 LONGEST_PERIOD_DAYS = 366
 ACTIVE_DAYS = 30  # a shop is active with an order in the 30 days before the period's end
 TOP_SEARCHES = 10
-STOCK_WORDS = ("stock", "rupture", "épuisé", "epuise", "plus disponible", "indisponible")
 
 
 @dataclass(frozen=True)
@@ -183,64 +185,49 @@ def _tables() -> dict[str, str]:
         "shop": Shop._meta.db_table,
         "product": Product._meta.db_table,
         "count": DailyCount._meta.db_table,
+        "day": DashboardDay._meta.db_table,
+        "buyer": DashboardBuyerDay._meta.db_table,
     }
 
 
 def _order_figures(params: dict[str, Any]) -> dict[bool, dict[str, Any]]:
-    """Counts and takings of both periods in one pass: placed, accepted, refused by the day the order was
-    placed; collected and takings by the day it was handed over; not collected by its pickup day."""
-    stock = " OR ".join(f"refusal_reason ILIKE %(stock_{i})s" for i in range(len(STOCK_WORDS)))
-    for i, word in enumerate(STOCK_WORDS):
-        params[f"stock_{i}"] = f"%{word}%"
-    columns = []
-    for a, b in (("start", "end"), ("prev", "start")):
-        placed = f"created_at >= %({a})s AND created_at < %({b})s"
-        collected = f"collected_at >= %({a})s AND collected_at < %({b})s"
-        columns += [
-            f"COALESCE(SUM(total) FILTER (WHERE {collected}), 0)",
-            f"COUNT(*) FILTER (WHERE {placed} AND status <> 'pending_payment')",
-            f"COUNT(*) FILTER (WHERE {placed} AND status IN ('accepted', 'ready', 'collected', 'not_collected'))",
-            f"COUNT(*) FILTER (WHERE {collected})",
-            f"COUNT(*) FILTER (WHERE {placed} AND status = 'refused')",
-            f"COUNT(*) FILTER (WHERE {placed} AND status = 'refused' AND ({stock}))",
-            f"COUNT(*) FILTER (WHERE pickup_starts_at >= %({a})s AND pickup_starts_at < %({b})s"
-            " AND status = 'not_collected')",
-        ]
+    """Counts, takings and checkouts of both periods, summed from the summary's days: placed, accepted,
+    refused and checkouts by the day the order was placed; collected and takings by the day it was handed
+    over; not collected by its pickup day."""
+    names = (
+        "sales",
+        "placed",
+        "accepted",
+        "collected",
+        "refused",
+        "refused_stock",
+        "not_collected",
+        "checkouts",
+        "multi_shop_checkouts",
+    )
     sql = f"""
-        SELECT {", ".join(columns)}
-        FROM {_tables()["order"]}
-        WHERE (created_at >= %(prev)s AND created_at < %(end)s)
-           OR (collected_at >= %(prev)s AND collected_at < %(end)s)
-           OR (pickup_starts_at >= %(prev)s AND pickup_starts_at < %(end)s)
+        SELECT day >= %(first)s, {", ".join(f"COALESCE(SUM({name}), 0)" for name in names)}
+        FROM {_tables()["day"]} WHERE day >= %(prev_first)s AND day < %(after)s GROUP BY 1
     """  # noqa: S608 (table names and constants; values are parameters)
-    names = ("sales", "placed", "accepted", "collected", "refused", "refused_stock", "not_collected")
-    row = _rows(sql, params)[0]
-    figures = {True: dict(zip(names, row[:7])), False: dict(zip(names, row[7:]))}
-    for values in figures.values():
-        values["sales"] = Decimal(values["sales"]).quantize(Decimal("0.01"))
+    figures: dict[bool, dict[str, Any]] = {True: {}, False: {}}
+    for cur, *values in _rows(sql, params):
+        figures[cur] = dict(zip(names, values))
+        figures[cur]["sales"] = Decimal(figures[cur]["sales"]).quantize(Decimal("0.01"))
     return figures
 
 
 def _buyer_figures(params: dict[str, Any]) -> dict[bool, dict[str, Any]]:
-    """Checkouts (one key, one or several shops' orders) and buyers (by email, in lower case) placed in
-    each period: how many checkouts span several shops, how many buyers checked out more than once."""
+    """Buyers (by address, in lower case) who placed an order in each period, and how many of them
+    checked out more than once."""
     sql = f"""
-        WITH c AS (
-            SELECT created_at >= %(start)s AS cur, idempotency_key, MIN(LOWER(email)) AS email, COUNT(*) AS n
-            FROM {_tables()["order"]}
-            WHERE created_at >= %(prev)s AND created_at < %(end)s AND status <> 'pending_payment'
-            GROUP BY 1, 2
-        ), b AS (SELECT cur, email, COUNT(*) AS n FROM c GROUP BY cur, email)
-        SELECT cur, 'c', COUNT(*), COUNT(*) FILTER (WHERE n > 1) FROM c GROUP BY cur
-        UNION ALL
-        SELECT cur, 'b', COUNT(*), COUNT(*) FILTER (WHERE n > 1) FROM b GROUP BY cur
+        SELECT cur, COUNT(*), COUNT(*) FILTER (WHERE n > 1) FROM (
+            SELECT day >= %(first)s AS cur, buyer, SUM(checkouts) AS n FROM {_tables()["buyer"]}
+            WHERE day >= %(prev_first)s AND day < %(after)s GROUP BY 1, 2
+        ) b GROUP BY cur
     """  # noqa: S608 (table names and constants; values are parameters)
     figures: dict[bool, dict[str, Any]] = {True: {}, False: {}}
-    for cur, what, total, several in _rows(sql, params):
-        if what == "c":
-            figures[cur].update(checkouts=total, multi_shop_checkouts=several)
-        else:
-            figures[cur].update(buyers=total, returning_buyers=several)
+    for cur, total, several in _rows(sql, params):
+        figures[cur].update(buyers=total, returning_buyers=several)
     return figures
 
 
@@ -249,16 +236,17 @@ def _shop_figures(params: dict[str, Any]) -> tuple[int, int, dict[bool, dict[str
     never ordered from (before each period's end); published products, and those updated in the 30 days
     before each period's end."""
     t = _tables()
+    placed = f"o.{Order.PLACED_SQL}"
     sql = f"""
         SELECT
             COUNT(*),
-            COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM {t["order"]} o WHERE o.shop_id = s.id
+            COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM {t["order"]} o WHERE o.shop_id = s.id AND {placed}
                 AND o.created_at >= %(end)s - INTERVAL '{ACTIVE_DAYS} days' AND o.created_at < %(end)s)),
-            COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM {t["order"]} o WHERE o.shop_id = s.id
+            COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM {t["order"]} o WHERE o.shop_id = s.id AND {placed}
                 AND o.created_at >= %(start)s - INTERVAL '{ACTIVE_DAYS} days' AND o.created_at < %(start)s)),
-            COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM {t["order"]} o WHERE o.shop_id = s.id
+            COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM {t["order"]} o WHERE o.shop_id = s.id AND {placed}
                 AND o.created_at < %(end)s)),
-            COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM {t["order"]} o WHERE o.shop_id = s.id
+            COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM {t["order"]} o WHERE o.shop_id = s.id AND {placed}
                 AND o.created_at < %(start)s)),
             (SELECT COUNT(*) FROM {t["product"]} WHERE status = 'published'),
             (SELECT COUNT(*) FROM {t["product"]} WHERE status = 'published'
@@ -292,14 +280,10 @@ def _count_figures(params: dict[str, Any]) -> dict[bool, dict[str, Any]]:
 
 
 def _days(params: dict[str, Any], period: Period) -> list[Day]:
-    """Each day of the period: orders placed, collected, takings, visits, searches."""
+    """Each day of the period: orders placed, collected, takings (the summary), visits, searches."""
     t = _tables()
     sql = f"""
-        SELECT (created_at AT TIME ZONE %(zone)s)::date, COUNT(*), 0, 0, 0, 0 FROM {t["order"]}
-            WHERE created_at >= %(start)s AND created_at < %(end)s AND status <> 'pending_payment' GROUP BY 1
-        UNION ALL
-        SELECT (collected_at AT TIME ZONE %(zone)s)::date, 0, COUNT(*), SUM(total), 0, 0 FROM {t["order"]}
-            WHERE collected_at >= %(start)s AND collected_at < %(end)s GROUP BY 1
+        SELECT day, placed, collected, sales, 0, 0 FROM {t["day"]} WHERE day >= %(first)s AND day < %(after)s
         UNION ALL
         SELECT day, 0, 0, 0, SUM(count) FILTER (WHERE kind = 'page'), SUM(count) FILTER (WHERE kind = 'search')
             FROM {t["count"]} WHERE kind IN ('page', 'search') AND day >= %(first)s AND day < %(after)s GROUP BY 1
@@ -336,7 +320,8 @@ def _top_searches(params: dict[str, Any]) -> tuple[list[Search], list[Search]]:
 
 
 def dashboard(*, period: Period) -> Dashboard:
-    """The period's figures and the previous period's, the days, the top searches: six queries."""
+    """The period's figures and the previous period's, the days, the top searches: six queries after the
+    summary's refresh."""
     start, end = period.bounds()
     prev = period.previous.bounds()[0]
     params: dict[str, Any] = {
@@ -349,7 +334,8 @@ def dashboard(*, period: Period) -> Dashboard:
         "prev_first": period.previous.start,
         "top": TOP_SEARCHES,
     }
-    orders = _order_figures(dict(params))
+    summary_refresh()  # the days whose orders changed since it last looked (usually today's only)
+    orders = _order_figures(params)
     buyers = _buyer_figures(params)
     listed, published, shops = _shop_figures(params)
     counts = _count_figures(params)
@@ -357,7 +343,7 @@ def dashboard(*, period: Period) -> Dashboard:
     top, empty = _top_searches(params)
 
     def figures(cur: bool) -> Figures:
-        return Figures(**orders.get(cur, {}), **buyers[cur], **shops[cur], **counts.get(cur, {}))
+        return Figures(**orders[cur], **buyers[cur], **shops[cur], **counts.get(cur, {}))
 
     return Dashboard(
         period=period,
@@ -408,7 +394,6 @@ LOWER_IS_BETTER = frozenset(
 def dashboard_lines(board: Dashboard) -> list[Line]:
     """Every figure of the dashboard with its explanation, in the order the page shows them."""
     cur, prev = board.current, board.previous
-    stock_words = cur.refused_stock or prev.refused_stock
 
     def line(key: str, label: str, help: str, unit: str = "") -> Line:
         return Line(key, label, getattr(cur, key), getattr(prev, key), help, unit)
@@ -465,11 +450,9 @@ def dashboard_lines(board: Dashboard) -> list[Line]:
             % {"count": board.products_published},
         ),
         line(
-            "refused_stock" if stock_words else "refused",
-            _("Orders refused for lack of stock") if stock_words else _("Orders refused (any reason)"),
-            _("Refused orders whose reason mentions stock.")
-            if stock_words
-            else _("No refusal mentions stock: every refused order of the period."),
+            "refused_stock",
+            _("Orders refused for lack of stock"),
+            _("Refused orders whose reason, as the shop wrote it, mentions stock (rupture, épuisé…)."),
         ),
         line("visits", _("Page views"), _("Pages seen on the marketplace, counted per day without cookies.")),
         line("searches", _("Searches"), _("Searches typed on the marketplace.")),

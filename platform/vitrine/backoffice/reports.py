@@ -78,7 +78,8 @@ class ReportRow:
     @classmethod
     def thawed(cls, data: dict[str, Any]) -> ReportRow:
         amounts = ("sales", "average_basket")
-        return cls(**{k: (Decimal(v) if k in amounts and v is not None else v) for k, v in data.items()})
+        values: dict[str, Any] = {k: (Decimal(v) if k in amounts and v is not None else v) for k, v in data.items()}
+        return cls(**values)
 
     def cells(self, month: date) -> list[Any]:
         return [
@@ -94,37 +95,49 @@ class ReportRow:
 
 
 def _withheld(sizes: list[int]) -> set[int]:
-    """The rows whose cells are withheld, given how many shops each covers: those under 5 shops, and, when
-    these together cover fewer than 5 (the total minus the rows shown would give them away), the smallest
-    rows shown until they do."""
-    hidden = {i for i, size in enumerate(sizes) if size < SMALLEST_GROUP}
-    shown = sorted((i for i in range(len(sizes)) if i not in hidden), key=lambda i: (sizes[i], i))
+    """The rows whose cells are withheld, given how many shops each covers: those of 1 to 4 shops, and,
+    when these together cover fewer than 5 (the total minus the rows shown would give them away), the
+    smallest rows shown until they do. A cell of no shop tells nothing of any (`_rows` decides)."""
+    hidden = {i for i, size in enumerate(sizes) if 0 < size < SMALLEST_GROUP}
+    shown = sorted((i for i in range(len(sizes)) if sizes[i] and i not in hidden), key=lambda i: (sizes[i], i))
     while hidden and shown and sum(sizes[i] for i in hidden) < SMALLEST_GROUP:
         hidden.add(shown.pop(0))
     return hidden
 
 
 def _rows(found: list[tuple]) -> list[ReportRow]:
-    """Each (category, listed, active, collected, sales, not collected, trading) as a row, then the total.
-    Shop counts cover the listed shops; order figures the shops that had an order in the month."""
-    total = ("", *(sum(row[i] for row in found) for i in range(1, 7))) if found else ("", 0, 0, 0, Decimal(0), 0, 0)
-    hide_counts = _withheld([row[1] for row in found])
-    hide_orders = _withheld([row[6] for row in found])
+    """Each (category, listed, active, collected, sales, not collected, shops that handed orders over,
+    shops with an order not collected) as a row, then the total. Each cell is withheld by the shops it
+    covers: the shop counts by the listed shops, the orders handed over (count, sales, basket) by the
+    shops that handed some over, the orders not collected by the shops that had one."""
+    total = ("", *(sum(row[i] for row in found) for i in range(1, 8))) if found else ("", 0, 0, 0, Decimal(0), 0, 0, 0)
+    hidden = {
+        "counts": _withheld([row[1] for row in found]),
+        "handed": _withheld([row[6] for row in found]),
+        "missed": _withheld([row[7] for row in found]),
+    }
     rows = []
-    for i, (category, listed, active, collected, sales, not_collected, trading) in enumerate([*found, total]):
+    for i, (category, listed, active, collected, sales, not_collected, handing, missing) in enumerate([*found, total]):
         is_total = i == len(found)
-        counts_ok = listed >= SMALLEST_GROUP if is_total else i not in hide_counts
-        orders_ok = trading >= SMALLEST_GROUP if is_total else i not in hide_orders
+
+        counts_ok = listed >= SMALLEST_GROUP if is_total else i not in hidden["counts"]
+
+        def shown(group: str, shops: int) -> bool:
+            if not shops:  # nothing to tell of any shop, as long as the shops are not too few
+                return counts_ok  # noqa: B023 (used at once)
+            return shops >= SMALLEST_GROUP if is_total else i not in hidden[group]  # noqa: B023 (used at once)
+
+        handed_ok, missed_ok = shown("handed", handing), shown("missed", missing)
         rows.append(
             ReportRow(
                 category=_("Total") if is_total else category,
                 shops_listed=listed if counts_ok else None,
                 shops_active=active if counts_ok else None,
-                collected=collected if orders_ok else None,
-                sales=sales if orders_ok else None,
-                average_basket=(sales / collected).quantize(Decimal("0.01")) if orders_ok and collected else None,
-                not_collected=not_collected if orders_ok else None,
-                suppressed=not (counts_ok and orders_ok),
+                collected=collected if handed_ok else None,
+                sales=sales if handed_ok else None,
+                average_basket=(sales / collected).quantize(Decimal("0.01")) if handed_ok and collected else None,
+                not_collected=not_collected if missed_ok else None,
+                suppressed=not (counts_ok and handed_ok and missed_ok),
             )
         )
     return rows
@@ -133,15 +146,18 @@ def _rows(found: list[tuple]) -> list[ReportRow]:
 def monthly_report(*, month: date) -> list[ReportRow]:
     """The month's rows as of now, one per main category (alphabetical) then the territory's total: one query."""
     start, end = Period(month, month_start(month, 1)).bounds()
+    handed = "o.collected_at >= %(start)s AND o.collected_at < %(end)s"
+    missed = "o.status = 'not_collected' AND o.pickup_starts_at >= %(start)s AND o.pickup_starts_at < %(end)s"
     sql = f"""
         SELECT COALESCE(parent.name, c.name) AS category,
             COUNT(DISTINCT s.id),
-            COUNT(DISTINCT o.shop_id) FILTER (WHERE o.created_at >= %(start)s AND o.created_at < %(end)s),
-            COUNT(o.id) FILTER (WHERE o.collected_at >= %(start)s AND o.collected_at < %(end)s),
-            COALESCE(SUM(o.total) FILTER (WHERE o.collected_at >= %(start)s AND o.collected_at < %(end)s), 0),
-            COUNT(o.id) FILTER (WHERE o.status = 'not_collected'
-                                AND o.pickup_starts_at >= %(start)s AND o.pickup_starts_at < %(end)s),
-            COUNT(DISTINCT o.shop_id)
+            COUNT(DISTINCT o.shop_id) FILTER (WHERE o.created_at >= %(start)s AND o.created_at < %(end)s
+                                              AND o.{Order.PLACED_SQL}),
+            COUNT(o.id) FILTER (WHERE {handed}),
+            COALESCE(SUM(o.total) FILTER (WHERE {handed}), 0),
+            COUNT(o.id) FILTER (WHERE {missed}),
+            COUNT(DISTINCT o.shop_id) FILTER (WHERE {handed}),
+            COUNT(DISTINCT o.shop_id) FILTER (WHERE {missed})
         FROM {Shop._meta.db_table} s
         JOIN {Category._meta.db_table} c ON c.id = s.category_id
         LEFT JOIN {Category._meta.db_table} parent ON parent.id = c.parent_id
@@ -159,31 +175,41 @@ def monthly_report(*, month: date) -> list[ReportRow]:
 
 def published_report(*, month: date) -> list[ReportRow] | None:
     """The rows of the month's report as published (frozen then), or None when it is not public."""
-    report = PublishedReport.objects.filter(month=month).first()
+    report = PublishedReport.objects.filter(month=month, public=True).first()
     if report is None:
         return None
     return [ReportRow.thawed(row) for row in report.rows] if report.rows else monthly_report(month=month)
 
 
 def published_months() -> list[date]:
-    return list(PublishedReport.objects.values_list("month", flat=True))
+    return list(PublishedReport.objects.filter(public=True).values_list("month", flat=True))
 
 
 def _footer_link_set(territory: Territory) -> None:
     """The footer of every page links to the reports while at least one is public."""
-    public = PublishedReport.objects.exists()
+    public = PublishedReport.objects.filter(public=True).exists()
     if Territory.objects.filter(pk=territory.pk).exclude(reports_public=public).update(reports_public=public):
         transaction.on_commit(routing_invalidate)  # request.tenant comes from the routing cache
 
 
 @transaction.atomic
 def report_publish(*, territory: Territory, month: date, actor) -> PublishedReport:
-    """Publish a finished month's report, its rows frozen as they are now (again: nothing changes)."""
+    """Publish a finished month's report, its rows frozen as they are now (again: nothing changes).
+
+    A report withdrawn then published again shows the rows of its first publication: two versions of
+    one month side by side could tell the figures of a shop that left in between."""
     staff_check(actor)
     if month >= territory_today().replace(day=1):
         raise ValidationError(_("Only a finished month can be published."))
-    rows = [row.frozen() for row in monthly_report(month=month)]
-    report, created = PublishedReport.objects.get_or_create(month=month, defaults={"published_by": actor, "rows": rows})
+    report = PublishedReport.objects.select_for_update().filter(month=month).first()
+    created = report is None
+    if report is None:
+        rows = [row.frozen() for row in monthly_report(month=month)]
+        report = PublishedReport.objects.create(month=month, published_by=actor, rows=rows)
+    elif not report.public:
+        report.public, report.published_by = True, actor
+        report.save(update_fields=["public", "published_by"])
+        created = True
     if created:
         audit_record(actor=actor, verb="report.publish", obj=report, payload={"month": str(report)})
         _footer_link_set(territory)
@@ -194,8 +220,9 @@ def report_publish(*, territory: Territory, month: date, actor) -> PublishedRepo
 def report_unpublish(*, territory: Territory, month: date, actor) -> None:
     """Take the month's report off the public site."""
     staff_check(actor)
-    report = PublishedReport.objects.filter(month=month).first()
+    report = PublishedReport.objects.select_for_update().filter(month=month, public=True).first()
     if report is not None:
         audit_record(actor=actor, verb="report.unpublish", obj=report, payload={"month": str(report)})
-        report.delete()
+        report.public = False  # its frozen rows stay, for a later publication
+        report.save(update_fields=["public"])
         _footer_link_set(territory)

@@ -38,8 +38,8 @@ WEEK_DAYS = 7
 
 
 def _placed_orders():
-    """Orders a shop received: every order but those still waiting for their online payment."""
-    return Order.objects.exclude(status=Order.Status.PENDING_PAYMENT)
+    """Orders a shop received: placed (an online order whose payment never came never was)."""
+    return Order.objects.filter(Order.PLACED_Q)
 
 
 def territory_health_figures(*, now: datetime) -> dict:
@@ -97,7 +97,7 @@ def _month_start(moment: datetime) -> datetime:
 
 def _month_figures(start: datetime, end: datetime | None) -> MonthFigures:
     orders = _placed_orders().filter(created_at__gte=start)
-    collected = Order.objects.filter(status=Order.Status.COLLECTED, collected_at__gte=start)
+    collected = Order.objects.filter(collected_at__gte=start)  # handed over, as the dashboard counts takings
     if end is not None:
         orders, collected = orders.filter(created_at__lt=end), collected.filter(collected_at__lt=end)
     sales = collected.aggregate(total=Sum("total"))["total"]

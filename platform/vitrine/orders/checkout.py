@@ -363,6 +363,7 @@ def _order_place(
             idempotency_key=key,
             cart_token=cart.token,
             status=Status.PENDING_PAYMENT if awaiting or online(shop_id) else Status.PLACED,
+            placed_at=None if awaiting or online(shop_id) else timezone.now(),
             paid_online=online(shop_id),
         )
         order_lines.append(

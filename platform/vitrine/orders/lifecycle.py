@@ -159,9 +159,12 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
     elif to == Status.COLLECTED:
         locked.collected_at = event.created_at  # the day's takings count it on the day it was handed over
         fields.append("collected_at")
+    elif to == Status.PLACED:
+        locked.placed_at = event.created_at  # its payment came: now it counts as placed
+        fields.append("placed_at")
     locked.save(update_fields=fields)
     order.status, order.refusal_reason, order.updated_at = locked.status, locked.refusal_reason, locked.updated_at
-    order.collected_at = locked.collected_at
+    order.collected_at, order.placed_at = locked.collected_at, locked.placed_at
     audit_record(
         actor=actor,
         actor_label=GUEST if by_guest else "",

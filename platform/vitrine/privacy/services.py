@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -114,7 +115,10 @@ def account_delete(*, user: User) -> int:
     OrderEvent.objects.filter(order__in=orders, actor=user).update(actor=None, actor_label=name)
     # Anything else the person did (as a shop employee, say) stays, without their name.
     OrderEvent.objects.filter(actor=user).update(actor=None, actor_label=_deleted_account_label())
-    anonymised = orders.update(customer=None, customer_name=name, email=DELETED_EMAIL, phone="")
+    # updated_at: the dashboard's summary (backoffice.summary) reads the orders saved since it last looked.
+    anonymised = orders.update(
+        customer=None, customer_name=name, email=DELETED_EMAIL, phone="", updated_at=timezone.now()
+    )
     Cart.objects.filter(user=user).delete()
     _email_log_forget(email=user.email)
     # The territory's audit trail keeps the decisions, not the person: their name goes from

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Aggregate, Count, DecimalField, Exists, F, OuterRef, Q, Sum
+from django.db.models import Aggregate, Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from vitrine.catalog.models import Product
@@ -120,9 +120,7 @@ def shop_figures(*, shop: Shop, periods: tuple[Period, ...]) -> list[Figures]:
     for i, period in enumerate(periods):
         for kind in ("storefront", "product", "search_shop"):
             counts_aggregates[f"{kind}_{i}"] = Coalesce(Sum("count", filter=Q(kind=kind) & _days(period)), 0)
-        orders_aggregates[f"placed_{i}"] = Count(
-            "pk", filter=_in("created_at", period) & ~Q(status=Order.Status.PENDING_PAYMENT) & Q(never_paid=False)
-        )
+        orders_aggregates[f"placed_{i}"] = Count("pk", filter=_in("created_at", period) & Order.PLACED_Q)
         orders_aggregates[f"collected_{i}"] = Count("pk", filter=_in("collected_at", period))
         orders_aggregates[f"takings_{i}"] = Coalesce(
             Sum("total", filter=_in("collected_at", period)), ZERO, output_field=DecimalField()
@@ -134,14 +132,8 @@ def shop_figures(*, shop: Shop, periods: tuple[Period, ...]) -> list[Figures]:
     first = min(p.first for p in periods)
     start = min(p.bounds()[0] for p in periods)
     counts = DailyCount.objects.filter(shop_id=shop.pk, day__gte=first).aggregate(**counts_aggregates)
-    # An online order whose payment never came was never placed (cancelled from "awaiting payment").
-    never_paid = OrderEvent.objects.filter(
-        order=OuterRef("pk"), from_status=Order.Status.PENDING_PAYMENT, to_status=Order.Status.CANCELLED
-    )
-    orders = (
-        Order.objects.filter(Q(created_at__gte=start) | Q(collected_at__gte=start), shop=shop)
-        .annotate(never_paid=Exists(never_paid))
-        .aggregate(**orders_aggregates)
+    orders = Order.objects.filter(Q(created_at__gte=start) | Q(collected_at__gte=start), shop=shop).aggregate(
+        **orders_aggregates
     )
     events = OrderEvent.objects.filter(order__shop=shop, created_at__gte=start).aggregate(**events_aggregates)
     return [

@@ -1,0 +1,118 @@
+"""The dashboard's summary of orders per day (issue #12): what makes a year of figures as quick as a month.
+
+`DashboardDay` holds each day's counts and takings, `DashboardBuyerDay` each buyer's checkouts of a day (a
+64-bit hash of the address, never the address). `summary_refresh()` recomputes the days whose orders
+changed since it last read them (by `Order.updated_at`, with a margin for transactions still open then), so
+it costs little once the summary exists; the dashboard calls it before reading, so its figures are exact,
+and a periodic task keeps it warm. Every service that changes an order's figures without `save()` must set
+`updated_at` too (the privacy service does).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from vitrine.backoffice.models import DashboardBuyerDay, DashboardDay, DashboardSummaryState
+from vitrine.orders.models import Order
+from vitrine.shops.opening import territory_zone
+
+# An order saved this long before the summary read the orders, but committed after, is still caught.
+OPEN_TRANSACTION_MARGIN = timedelta(minutes=5)
+ACCEPTED = ("accepted", "ready", "collected", "not_collected")
+STOCK_WORDS = ("stock", "rupture", "épuisé", "epuise", "plus disponible", "indisponible")
+_LOCK = 0x5655_4442  # pg_advisory_xact_lock: one refresh at a time per schema (the key is per database)
+
+
+def _day(column: str) -> str:
+    return f"({column} AT TIME ZONE %(zone)s)::date"
+
+
+def _refresh_days(days: list[date] | None) -> None:
+    """Recompute the summary rows of `days` (every day when None) from the orders."""
+    params: dict[str, Any] = {"zone": str(territory_zone()), "days": days}
+    if days is not None:  # bounds an index can use, a day wider than any time zone on each side
+        params["lo"] = datetime.combine(min(days) - timedelta(days=1), time.min, tzinfo=UTC)
+        params["hi"] = datetime.combine(max(days) + timedelta(days=2), time.min, tzinfo=UTC)
+    for i, word in enumerate(STOCK_WORDS):
+        params[f"stock_{i}"] = f"%{word}%"
+    stock = " OR ".join(f"refusal_reason ILIKE %(stock_{i})s" for i in range(len(STOCK_WORDS)))
+    order, day_table, buyer_table = Order._meta.db_table, DashboardDay._meta.db_table, DashboardBuyerDay._meta.db_table
+
+    def among(column: str) -> str:
+        if days is None:
+            return "TRUE"
+        return f"{column} >= %(lo)s AND {column} < %(hi)s AND {_day(column)} = ANY(%(days)s)"
+
+    placed = Order.PLACED_SQL
+    which = "TRUE" if days is None else "day = ANY(%(days)s)"
+    sql = f"""
+        WITH checkouts AS (
+            SELECT {_day("created_at")} AS day, idempotency_key, MIN(LOWER(email)) AS email, COUNT(*) AS n
+            FROM {order} WHERE {placed} AND {among("created_at")} GROUP BY 1, 2
+        ), made AS (
+            SELECT {_day("created_at")} AS day, COUNT(*) FILTER (WHERE {placed}) AS placed,
+                COUNT(*) FILTER (WHERE {placed} AND status IN {ACCEPTED}) AS accepted,
+                COUNT(*) FILTER (WHERE {placed} AND status = 'refused') AS refused,
+                COUNT(*) FILTER (WHERE {placed} AND status = 'refused' AND ({stock})) AS refused_stock
+            FROM {order} WHERE {among("created_at")} GROUP BY 1
+        ), handed AS (
+            SELECT {_day("collected_at")} AS day, COUNT(*) AS collected, SUM(total) AS sales
+            FROM {order} WHERE collected_at IS NOT NULL AND {among("collected_at")} GROUP BY 1
+        ), missed AS (
+            SELECT {_day("pickup_starts_at")} AS day, COUNT(*) AS not_collected
+            FROM {order} WHERE status = 'not_collected' AND {among("pickup_starts_at")} GROUP BY 1
+        ), carts AS (
+            SELECT day, COUNT(*) AS checkouts, COUNT(*) FILTER (WHERE n > 1) AS multi FROM checkouts GROUP BY 1
+        ), buyers AS (
+            INSERT INTO {buyer_table} (day, buyer, checkouts)
+            SELECT day, ('x' || SUBSTR(MD5(email), 1, 16))::bit(64)::bigint, COUNT(*) FROM checkouts GROUP BY 1, 2
+        )
+        INSERT INTO {day_table}
+            (day, placed, accepted, refused, refused_stock, collected, sales, not_collected, checkouts,
+             multi_shop_checkouts)
+        SELECT day, COALESCE(made.placed, 0), COALESCE(made.accepted, 0), COALESCE(made.refused, 0),
+            COALESCE(made.refused_stock, 0), COALESCE(handed.collected, 0), COALESCE(handed.sales, 0),
+            COALESCE(missed.not_collected, 0), COALESCE(carts.checkouts, 0), COALESCE(carts.multi, 0)
+        FROM made FULL JOIN handed USING (day) FULL JOIN missed USING (day) FULL JOIN carts USING (day)
+    """  # noqa: S608 (table names and constants; values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {day_table} WHERE {which}", params)  # noqa: S608 (constants)
+        cursor.execute(f"DELETE FROM {buyer_table} WHERE {which}", params)  # noqa: S608 (constants)
+        cursor.execute(sql, params)
+
+
+def _changed_days(since) -> list[date]:
+    """The days (placed, handed over, pickup) of the orders saved since `since`."""
+    sql = f"""
+        SELECT DISTINCT d FROM {Order._meta.db_table},
+            LATERAL (VALUES ({_day("created_at")}), ({_day("collected_at")}), ({_day("pickup_starts_at")})) v(d)
+        WHERE updated_at >= %(since)s AND d IS NOT NULL
+    """  # noqa: S608 (table names and constants; values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"since": since, "zone": str(territory_zone())})
+        return [row[0] for row in cursor.fetchall()]
+
+
+@transaction.atomic
+def summary_refresh(*, full: bool = False) -> int:
+    """Bring the summary up to date with the orders; returns how many days were recomputed (-1: all)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s), statement_timestamp()", [_LOCK])
+        now = cursor.fetchone()[1]
+    state = DashboardSummaryState.objects.filter(pk=1).first()
+    if state is None or state.read_until is None or full:
+        _refresh_days(None)
+        done = -1
+    else:
+        days = _changed_days(state.read_until - OPEN_TRANSACTION_MARGIN)
+        if days:
+            _refresh_days(days)
+        done = len(days)
+    values = {"read_until": now, "refreshed_at": timezone.now()}
+    if not DashboardSummaryState.objects.filter(pk=1).update(**values):
+        DashboardSummaryState.objects.create(pk=1, **values)
+    return done
