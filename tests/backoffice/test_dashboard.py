@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from vitrine.accounts.models import User
-from vitrine.backoffice.dashboard import Period, dashboard, period_choose
+from vitrine.backoffice.dashboard import MonthPeriod, Period, dashboard, period_choose
 from vitrine.backoffice.summary import summary_refresh
 from vitrine.catalog.models import Product
 from vitrine.metrics.models import DailyCount
@@ -147,8 +147,8 @@ def test_the_periods_end_at_midnight_where_the_territory_is(nancy):
     assert (start.isoformat(), end.isoformat()) == ("2026-11-01T00:00:00+01:00", "2026-12-01T00:00:00+01:00")
     assert NOVEMBER.previous == Period(date(2026, 10, 2), date(2026, 11, 1))  # 30 days before
     today = date(2026, 12, 5)
-    assert period_choose("mois", today=today)[0] == Period(date(2026, 12, 1), date(2026, 12, 6))
-    assert period_choose("mois-dernier", today=today)[0] == NOVEMBER
+    assert period_choose("mois", today=today)[0] == MonthPeriod(date(2026, 12, 1), date(2026, 12, 6))
+    assert period_choose("mois-dernier", today=today)[0] == MonthPeriod(NOVEMBER.start, NOVEMBER.end)
     assert period_choose("7", today=today)[0] == Period(date(2026, 11, 29), date(2026, 12, 6))
     assert period_choose("perso", start="2026-11-01", end="2026-11-30", today=today)[0] == NOVEMBER
     period, kind, error = period_choose("perso", start="2026-11-30", end="2026-11-01", today=today)
@@ -304,3 +304,45 @@ def test_an_online_order_whose_payment_never_came_was_never_placed(november, nan
     assert now.placed == before.placed + 1
     assert (now.checkouts, now.buyers, now.returning_buyers) == (before.checkouts + 1, before.buyers + 1, 1)
     assert now.shops_active == before.shops_active + 1 and now.shops_never_ordered == 0
+
+
+def test_a_month_is_compared_with_the_month_before():
+    period, kind, _ = period_choose("mois-dernier", today=date(2026, 3, 10))
+    assert (period, period.previous) == (
+        MonthPeriod(date(2026, 2, 1), date(2026, 3, 1)),
+        Period(date(2026, 1, 1), date(2026, 1, 29)),  # 1–28 January against 1–28 February
+    )
+    this_month = period_choose("mois", today=date(2026, 3, 31))[0]
+    assert this_month.previous == Period(date(2026, 2, 1), date(2026, 3, 1))  # February whole, not 3 days more
+
+
+def test_a_month_against_the_one_before_counts_only_their_days(nancy):
+    """29–31 January fall in neither February nor its comparison (1–28 January)."""
+    with tenant_context(nancy):
+        shop = ShopFactory()
+        for day in (5, 30):
+            order(shop, at=paris(2026, 1, day, 10), email=f"{day}@example.fr")
+        order(shop, at=paris(2026, 2, 10, 10), email="feb@example.fr")
+        board = dashboard(period=period_choose("mois-dernier", today=date(2026, 3, 10))[0])
+    assert (board.current.placed, board.previous.placed) == (1, 1)
+    assert (board.current.buyers, board.previous.buyers) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"periode": "perso", "du": "0001-01-01", "au": "0001-01-02"},
+        {"periode": "perso", "du": "2026-01-01", "au": "9999-12-31"},
+    ],
+)
+def test_a_range_out_of_the_calendar_is_refused_in_words(nancy, query):
+    with tenant_context(nancy):
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+    response = client_on(nancy, staff).get(PAGE, query)
+    assert response.status_code == 400 and "entre 2000 et l’an prochain" in response.text
+
+
+def test_a_report_month_out_of_the_calendar_is_the_default_preview(nancy):
+    with tenant_context(nancy):
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+    assert client_on(nancy, staff).get("/equipe/rapports/", {"mois": "9999-12"}).status_code == 200

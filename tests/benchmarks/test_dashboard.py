@@ -265,17 +265,7 @@ def test_the_dashboard_over_a_year_of_orders(committed):
             ):
                 results.append(_row(name, _timed(lambda period=period: dashboard(period=period))))
             for label, period in (("30 days", thirty), ("365 days", year)):
-                start, end = period.bounds()
-                params = {
-                    "start": start,
-                    "end": end,
-                    "prev": period.previous.bounds()[0],
-                    "zone": "Europe/Paris",
-                    "first": period.start,
-                    "after": period.end,
-                    "prev_first": period.previous.start,
-                    "top": 10,
-                }
+                params = board_module.query_params(period)
                 for fn in ("_order_figures", "_buyer_figures", "_shop_figures", "_count_figures", "_top_searches"):
                     selector = getattr(board_module, fn)
                     queries.append(_row(f"{fn}, {label}", _timed(lambda s=selector, p=params: s(dict(p)))))

@@ -38,6 +38,7 @@ PERIOD_KINDS = {
     "perso": gettext_lazy("Custom range"),
 }
 LONGEST_PERIOD_DAYS = 366
+EARLIEST = date(2000, 1, 1)  # a custom range starts no earlier
 ACTIVE_DAYS = 30  # a shop is active with an order in the 30 days before the period's end
 TOP_SEARCHES = 10
 
@@ -68,6 +69,17 @@ class Period:
         )
 
 
+@dataclass(frozen=True)
+class MonthPeriod(Period):
+    """A month from its first day (this month: to today): compared with the month before, from its first day
+    for as many days (1–28 February against 1–28 January, not the 28 days before 1 February)."""
+
+    @property
+    def previous(self) -> Period:
+        first = month_start(self.start, -1)
+        return Period(first, min(first + timedelta(days=self.days), self.start))
+
+
 def month_start(day: date, months: int = 0) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
@@ -78,9 +90,9 @@ def period_choose(kind: str, *, start: str = "", end: str = "", today: date | No
     (then the last 30 days)."""
     today = today or territory_today()
     if kind == "mois":
-        return Period(today.replace(day=1), today + timedelta(days=1)), kind, ""
+        return MonthPeriod(today.replace(day=1), today + timedelta(days=1)), kind, ""
     if kind == "mois-dernier":
-        return Period(month_start(today, -1), today.replace(day=1)), kind, ""
+        return MonthPeriod(month_start(today, -1), today.replace(day=1)), kind, ""
     if kind in ("7", "90"):
         return Period(today - timedelta(days=int(kind) - 1), today + timedelta(days=1)), kind, ""
     if kind == "perso":
@@ -91,7 +103,9 @@ def period_choose(kind: str, *, start: str = "", end: str = "", today: date | No
                 "Give both days of the range as dates (e.g. 2026-11-01 and 2026-11-30): here are the last 30 days."
             )
         else:
-            if last < first:
+            if not (EARLIEST <= first and last <= today + timedelta(days=LONGEST_PERIOD_DAYS)):
+                error = _("Give days between 2000 and next year: here are the last 30 days.")
+            elif last < first:
                 error = _("The range ends before it starts: here are the last 30 days.")
             elif (last - first).days >= LONGEST_PERIOD_DAYS:
                 error = _("A range covers at most 366 days: here are the last 30 days.")
@@ -207,7 +221,7 @@ def _order_figures(params: dict[str, Any]) -> dict[bool, dict[str, Any]]:
     )
     sql = f"""
         SELECT day >= %(first)s, {", ".join(f"COALESCE(SUM({name}), 0)" for name in names)}
-        FROM {_tables()["day"]} WHERE day >= %(prev_first)s AND day < %(after)s GROUP BY 1
+        FROM {_tables()["day"]} WHERE day >= %(prev_first)s AND day < %(after)s AND (day < %(prev_after)s OR day >= %(first)s) GROUP BY 1
     """  # noqa: S608 (table names and constants; values are parameters)
     figures: dict[bool, dict[str, Any]] = {True: {}, False: {}}
     for cur, *values in _rows(sql, params):
@@ -222,7 +236,7 @@ def _buyer_figures(params: dict[str, Any]) -> dict[bool, dict[str, Any]]:
     sql = f"""
         SELECT cur, COUNT(*), COUNT(*) FILTER (WHERE n > 1) FROM (
             SELECT day >= %(first)s AS cur, buyer, SUM(checkouts) AS n FROM {_tables()["buyer"]}
-            WHERE day >= %(prev_first)s AND day < %(after)s GROUP BY 1, 2
+            WHERE day >= %(prev_first)s AND day < %(after)s AND (day < %(prev_after)s OR day >= %(first)s) GROUP BY 1, 2
         ) b GROUP BY cur
     """  # noqa: S608 (table names and constants; values are parameters)
     figures: dict[bool, dict[str, Any]] = {True: {}, False: {}}
@@ -243,16 +257,16 @@ def _shop_figures(params: dict[str, Any]) -> tuple[int, int, dict[bool, dict[str
             COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM {t["order"]} o WHERE o.shop_id = s.id AND {placed}
                 AND o.created_at >= %(end)s - INTERVAL '{ACTIVE_DAYS} days' AND o.created_at < %(end)s)),
             COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM {t["order"]} o WHERE o.shop_id = s.id AND {placed}
-                AND o.created_at >= %(start)s - INTERVAL '{ACTIVE_DAYS} days' AND o.created_at < %(start)s)),
+                AND o.created_at >= %(prev_end)s - INTERVAL '{ACTIVE_DAYS} days' AND o.created_at < %(prev_end)s)),
             COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM {t["order"]} o WHERE o.shop_id = s.id AND {placed}
                 AND o.created_at < %(end)s)),
             COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM {t["order"]} o WHERE o.shop_id = s.id AND {placed}
-                AND o.created_at < %(start)s)),
+                AND o.created_at < %(prev_end)s)),
             (SELECT COUNT(*) FROM {t["product"]} WHERE status = 'published'),
             (SELECT COUNT(*) FROM {t["product"]} WHERE status = 'published'
                 AND updated_at >= %(end)s - INTERVAL '{ACTIVE_DAYS} days' AND updated_at < %(end)s),
             (SELECT COUNT(*) FROM {t["product"]} WHERE status = 'published'
-                AND updated_at >= %(start)s - INTERVAL '{ACTIVE_DAYS} days' AND updated_at < %(start)s)
+                AND updated_at >= %(prev_end)s - INTERVAL '{ACTIVE_DAYS} days' AND updated_at < %(prev_end)s)
         FROM {t["shop"]} s WHERE s.status = 'approved'
     """  # noqa: S608 (table names and constants; values are parameters)
     listed, active, active_before, never, never_before, published, fresh, fresh_before = _rows(sql, params)[0]
@@ -273,7 +287,7 @@ def _count_figures(params: dict[str, Any]) -> dict[bool, dict[str, Any]]:
             COALESCE(SUM(count) FILTER (WHERE kind = 'search'), 0),
             COALESCE(SUM(count) FILTER (WHERE kind = 'search_empty'), 0)
         FROM {_tables()["count"]}
-        WHERE kind IN ('page', 'search', 'search_empty') AND day >= %(prev_first)s AND day < %(after)s
+        WHERE kind IN ('page', 'search', 'search_empty') AND day >= %(prev_first)s AND day < %(after)s AND (day < %(prev_after)s OR day >= %(first)s)
         GROUP BY 1
     """  # noqa: S608 (table names and constants; values are parameters)
     return {row[0]: {"visits": row[1], "searches": row[2], "searches_empty": row[3]} for row in _rows(sql, params)}
@@ -319,21 +333,26 @@ def _top_searches(params: dict[str, Any]) -> tuple[list[Search], list[Search]]:
     return found["search"], found["search_empty"]
 
 
-def dashboard(*, period: Period) -> Dashboard:
-    """The period's figures and the previous period's, the days, the top searches: six queries after the
-    summary's refresh."""
+def query_params(period: Period) -> dict[str, Any]:
+    """The queries' parameters for a period and the one it is compared with (moments and days)."""
     start, end = period.bounds()
-    prev = period.previous.bounds()[0]
-    params: dict[str, Any] = {
+    return {
         "start": start,
         "end": end,
-        "prev": prev,
+        "prev_end": period.previous.bounds()[1],
         "zone": str(territory_zone()),
         "first": period.start,
         "after": period.end,
         "prev_first": period.previous.start,
+        "prev_after": period.previous.end,
         "top": TOP_SEARCHES,
     }
+
+
+def dashboard(*, period: Period) -> Dashboard:
+    """The period's figures and the previous period's, the days, the top searches: six queries after the
+    summary's refresh."""
+    params = query_params(period)
     summary_refresh()  # the days whose orders changed since it last looked (usually today's only)
     orders = _order_figures(params)
     buyers = _buyer_figures(params)

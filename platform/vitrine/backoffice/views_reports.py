@@ -33,7 +33,7 @@ def _month(raw: str) -> date | None:
         parsed = date(int(year), int(month), 1)
     except ValueError:
         return None
-    return parsed if parsed.year >= 2000 else None
+    return parsed if 2000 <= parsed.year < 3000 else None
 
 
 def _context(month: date, rows: list[ReportRow]) -> dict:

@@ -59,6 +59,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vitrine.metrics.tasks.daily_counts_flush_all",
         "schedule": env.float("VITRINE_METRICS_FLUSH_SECONDS", default=300.0),
     },
+    # The dashboard's summary of orders per day, brought up to date in every territory.
+    "dashboard-summary": {
+        "task": "vitrine.backoffice.tasks.dashboard_summary_refresh_all",
+        "schedule": env.float("VITRINE_DASHBOARD_SUMMARY_SECONDS", default=900.0),
+    },
     # The console's figures of every territory (shops, orders, outbox backlog), one task per schema.
     "console-health": {
         "task": "vitrine.console.tasks.territory_health_refresh_all",
