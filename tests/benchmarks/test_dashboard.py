@@ -273,15 +273,6 @@ def test_the_dashboard_over_a_year_of_orders(committed):
                     _row(f"_days, {label}", _timed(lambda p=params, period=period: board_module._days(dict(p), period)))
                 )
             results.append(_row("monthly_report(), last month", _timed(lambda: monthly_report(month=last_month))))
-            results.append(_row("summary_refresh(), nothing changed", _timed(summary_refresh)))
-
-            def one_order_changed() -> None:
-                Order.objects.filter(pk=Order.objects.filter(status="accepted").order_by("?").values("pk")[:1]).update(
-                    updated_at=timezone.now()
-                )
-                summary_refresh()
-
-            results.append(_row("summary_refresh(), one order changed (its 3 days)", _timed(one_order_changed)))
 
         def page(path: str, query: dict, who=client) -> None:
             response = who.get(path, query)
@@ -305,6 +296,18 @@ def test_the_dashboard_over_a_year_of_orders(committed):
                 _timed(lambda: page(f"/rapport/{last_month:%Y-%m}/", {}, public)),
             )
         )
+        with tenant_context(nancy):  # last: the orders changed here are read again by the next refreshes
+            results.append(_row("summary_refresh(), nothing changed", _timed(summary_refresh)))
+
+            def one_order_changed() -> None:
+                Order.objects.filter(pk=Order.objects.filter(status="accepted").order_by("?").values("pk")[:1]).update(
+                    updated_at=timezone.now()
+                )
+                summary_refresh()
+
+            results.append(
+                _row("summary_refresh(), one order changed (its 3 days), 20 in a row", _timed(one_order_changed))
+            )
         headers = ["what", "p50 ms", "p95 ms", "max ms", f"p95 < {GOAL_MS:.0f} ms"]
         notes = [
             f"{SHOPS} shops, {world['orders']} orders over 365 days, {world['counts']} daily counts; seeded in {seeding:.1f} s",

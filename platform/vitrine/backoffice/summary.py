@@ -2,7 +2,7 @@
 
 `DashboardDay` holds each day's counts and takings, `DashboardBuyerDay` each buyer's checkouts of a day (a
 64-bit hash of the address, never the address). `summary_refresh()` recomputes the days whose orders
-changed since it last read them (by `Order.updated_at`, with a margin for transactions still open then), so
+changed since it last read them (by `Order.updated_at`, from the oldest transaction still writing then), so
 it costs little once the summary exists; the dashboard calls it before reading, so its figures are exact,
 and a periodic task keeps it warm. Every service that changes an order's figures without `save()` must set
 `updated_at` too (the privacy service does).
@@ -10,8 +10,9 @@ and a periodic task keeps it warm. Every service that changes an order's figures
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,8 +21,11 @@ from vitrine.backoffice.models import DashboardBuyerDay, DashboardDay, Dashboard
 from vitrine.orders.models import Order
 from vitrine.shops.opening import territory_zone
 
-# An order saved this long before the summary read the orders, but committed after, is still caught.
-OPEN_TRANSACTION_MARGIN = timedelta(minutes=5)
+# Orders are read again from the start of the oldest transaction that was writing when the summary last
+# read them (committed after, they were not visible then), less this for the application's clock, which
+# sets `updated_at`, running behind the database's.
+CLOCK_SLACK = timedelta(seconds=5)
+MOST_DAYS_BY_INDEX = 90  # more days changed at once: one pass over the orders
 ACCEPTED = ("accepted", "ready", "collected", "not_collected")
 STOCK_WORDS = ("stock", "rupture", "épuisé", "epuise", "plus disponible", "indisponible")
 _LOCK = 0x5655_4442  # pg_advisory_xact_lock: one refresh at a time per schema (the key is per database)
@@ -31,12 +35,27 @@ def _day(column: str) -> str:
     return f"({column} AT TIME ZONE %(zone)s)::date"
 
 
+def _spans(days: list[date], zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """Each run of consecutive days as one span of moments, from its first midnight to the one after."""
+    spans: list[tuple[datetime, datetime]] = []
+    for day in sorted(days):
+        lo = datetime.combine(day, time.min, tzinfo=zone)
+        hi = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+        if spans and spans[-1][1] == lo:
+            spans[-1] = (spans[-1][0], hi)
+        else:
+            spans.append((lo, hi))
+    return spans
+
+
 def _refresh_days(days: list[date] | None) -> None:
     """Recompute the summary rows of `days` (every day when None) from the orders."""
-    params: dict[str, Any] = {"zone": str(territory_zone()), "days": days}
-    if days is not None:  # bounds an index can use, a day wider than any time zone on each side
-        params["lo"] = datetime.combine(min(days) - timedelta(days=1), time.min, tzinfo=UTC)
-        params["hi"] = datetime.combine(max(days) + timedelta(days=2), time.min, tzinfo=UTC)
+    zone = territory_zone()
+    params: dict[str, Any] = {"zone": str(zone), "days": days}
+    # Each day's own bounds (midnight to midnight where the territory is), which the indexes can use.
+    spans = _spans(days, zone) if days is not None and len(days) <= MOST_DAYS_BY_INDEX else []
+    for n, (lo, hi) in enumerate(spans):
+        params[f"lo_{n}"], params[f"hi_{n}"] = lo, hi
     for i, word in enumerate(STOCK_WORDS):
         params[f"stock_{i}"] = f"%{word}%"
     stock = " OR ".join(f"refusal_reason ILIKE %(stock_{i})s" for i in range(len(STOCK_WORDS)))
@@ -45,7 +64,9 @@ def _refresh_days(days: list[date] | None) -> None:
     def among(column: str) -> str:
         if days is None:
             return "TRUE"
-        return f"{column} >= %(lo)s AND {column} < %(hi)s AND {_day(column)} = ANY(%(days)s)"
+        if not spans:
+            return f"{_day(column)} = ANY(%(days)s)"
+        return "(" + " OR ".join(f"({column} >= %(lo_{n})s AND {column} < %(hi_{n})s)" for n in range(len(spans))) + ")"
 
     placed = Order.PLACED_SQL
     which = "TRUE" if days is None else "day = ANY(%(days)s)"
@@ -101,14 +122,23 @@ def _changed_days(since) -> list[date]:
 def summary_refresh(*, full: bool = False) -> int:
     """Bring the summary up to date with the orders; returns how many days were recomputed (-1: all)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s), statement_timestamp()", [_LOCK])
+        # Now, or the start of the oldest transaction that has written and is still open, if earlier: what
+        # it saved may commit after this read and must be read next time.
+        cursor.execute(
+            """
+            SELECT pg_advisory_xact_lock(%s), LEAST(statement_timestamp(), (
+                SELECT MIN(xact_start) FROM pg_stat_activity
+                WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()))
+            """,
+            [_LOCK],
+        )
         now = cursor.fetchone()[1]
     state = DashboardSummaryState.objects.filter(pk=1).first()
     if state is None or state.read_until is None or full:
         _refresh_days(None)
         done = -1
     else:
-        days = _changed_days(state.read_until - OPEN_TRANSACTION_MARGIN)
+        days = _changed_days(state.read_until - CLOCK_SLACK)
         if days:
             _refresh_days(days)
         done = len(days)
