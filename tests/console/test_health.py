@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from vitrine.accounts.models import User
-from vitrine.console.health import territory_health_compute, territory_month_figures
+from vitrine.console.health import territory_dashboard_figures, territory_health_compute
 from vitrine.console.tasks import territory_health_refresh
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.models import Order
@@ -103,7 +103,7 @@ def test_the_task_writes_the_row_of_the_schema_it_runs_in_and_nothing_on_public(
     assert TerritoryHealth.objects.filter(territory=nancy, computed_at__lte=timezone.now()).exists()
 
 
-def test_month_figures_count_orders_placed_and_sales_collected_in_the_territory_time_zone(nancy, in_territory):
+def test_the_territory_page_reads_its_teams_dashboard_in_the_territory_time_zone(nancy, in_territory):
     # given orders either side of 1 December at midnight in Paris (23:30 UTC on 30 November)
     with in_territory(nancy):
         shop = ShopFactory()
@@ -131,12 +131,13 @@ def test_month_figures_count_orders_placed_and_sales_collected_in_the_territory_
             collected_at=datetime(2026, 11, 2, 10, 0, tzinfo=PARIS),
         )
 
-    # when the territory's page reads them
-    months = territory_month_figures(nancy, now=NOW)
+    # when the territory's page reads its team's dashboard figures (on 1 December: December so far)
+    figures = territory_dashboard_figures(nancy, today=NOW.astimezone(PARIS).date())
 
-    # then December so far and November, by Paris days
-    assert (months.this_month.orders, months.this_month.sales) == (1, Decimal("12.50"))
-    assert (months.last_month.orders, months.last_month.sales) == (2, Decimal("129.00"))
+    # then December's first day against November's, by Paris days
+    lines = {line.key: line for line in figures.lines}
+    assert (lines["placed"].current, lines["sales"].current) == (1, Decimal("12.50"))
+    assert (lines["placed"].previous, lines["sales"].previous) == (1, Decimal("99.00"))  # 1 November only
     assert connection.schema_name == "public"
 
 

@@ -11,23 +11,22 @@ rows, so a page costs the same queries at ten territories or at thousands. The f
 - outbox backlog: emails waiting to be sent (notifications.OutboxEmail, pending);
 - last activity: the later of the last order and the last sign-in of anyone in the territory.
 
-A territory's own page adds figures read from its schema on that page only
-(territory_month_figures).
+A territory's own page adds its team's dashboard figures, read from its schema on that page only
+(territory_dashboard_figures: backoffice.dashboard, this month against the same days of the last).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Sum
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from vitrine.accounts.models import User
+from vitrine.backoffice.dashboard import Line, Period, dashboard, dashboard_lines, period_choose
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.models import Order
 from vitrine.shops.models import Shop
@@ -77,41 +76,15 @@ def territory_health_compute(*, now: datetime | None = None) -> TerritoryHealth:
 
 
 @dataclass(frozen=True)
-class MonthFigures:
-    """Orders placed and sales (orders collected, by the day they were) in a calendar month."""
+class TerritoryFigures:
+    """A territory's dashboard figures for the console: this month so far against the same days of the last."""
 
-    orders: int
-    sales: Decimal
-
-
-@dataclass(frozen=True)
-class MonthComparison:
-    this_month: MonthFigures
-    last_month: MonthFigures
-    month_start: datetime
+    period: Period
+    lines: list[Line]
 
 
-def _month_start(moment: datetime) -> datetime:
-    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def _month_figures(start: datetime, end: datetime | None) -> MonthFigures:
-    orders = _placed_orders().filter(created_at__gte=start)
-    collected = Order.objects.filter(collected_at__gte=start)  # handed over, as the dashboard counts takings
-    if end is not None:
-        orders, collected = orders.filter(created_at__lt=end), collected.filter(collected_at__lt=end)
-    sales = collected.aggregate(total=Sum("total"))["total"]
-    return MonthFigures(orders=orders.count(), sales=sales or Decimal("0"))
-
-
-def territory_month_figures(territory: Territory, *, now: datetime | None = None) -> MonthComparison:
-    """This month so far and last month, in the territory's time zone, read from its schema."""
-    local_now = (now or timezone.now()).astimezone(ZoneInfo(territory.time_zone))
-    this_start = _month_start(local_now)
-    last_start = _month_start(this_start - timedelta(days=1))
+def territory_dashboard_figures(territory: Territory, *, today: date | None = None) -> TerritoryFigures:
+    """The territory team's own dashboard figures (backoffice.dashboard), read from its schema."""
     with tenant_context(territory):
-        return MonthComparison(
-            this_month=_month_figures(this_start, None),
-            last_month=_month_figures(last_start, this_start),
-            month_start=this_start,
-        )
+        period = period_choose("mois", today=today)[0]
+        return TerritoryFigures(period=period, lines=dashboard_lines(dashboard(period=period)))

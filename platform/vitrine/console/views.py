@@ -16,7 +16,7 @@ from vitrine.accounts.views_lockouts import sign_in_unlock_answer
 from vitrine.common.forms import form_apply, form_render
 from vitrine.common.tasks import task_send_on_commit
 from vitrine.console.forms import DomainAddForm, TerritoryProvisionForm
-from vitrine.console.health import territory_month_figures
+from vitrine.console.health import territory_dashboard_figures
 from vitrine.console.permissions import operator_required
 from vitrine.console.selectors import (
     audit_actions,
@@ -170,7 +170,7 @@ def _detail_context(territory: Territory, domain_form: DomainAddForm) -> dict:
     return {
         "territory": territory,
         "health": getattr(territory, "health", None),
-        "months": territory_month_figures(territory),
+        "figures": territory_dashboard_figures(territory),
         "url": territory_url(territory),
         "theme_label": theme_load(territory.theme).label,
         "domain_form": domain_form,
