@@ -77,7 +77,9 @@ def test_the_switch_asks_for_confirmation_then_changes_every_page_and_is_recorde
         assert AuditEvent.objects.filter(verb="territory.lockdown_off", actor=staff).count() == 1
 
 
-def test_the_shop_directory_puts_click_and_collect_first_in_lockdown(nancy, shops, django_capture_on_commit_callbacks):
+def test_the_shop_directory_puts_click_and_collect_first_in_lockdown_without_open_now(
+    nancy, shops, django_capture_on_commit_callbacks
+):
     with tenant_context(nancy):
         ProductFactory(shop=shop_open_every_day(name="Atelier Sans Commande", showcase_only=True))
 
@@ -87,13 +89,18 @@ def test_the_shop_directory_puts_click_and_collect_first_in_lockdown(nancy, shop
     def order(page: str) -> list[str]:
         return sorted(names(page), key=page.index)
 
-    assert order(_get(nancy, "/boutiques/")) == ["Atelier Sans Commande", "Fromagerie Click", "Vitrine Seule"]
+    before = _get(nancy, "/boutiques/")
+    assert order(before) == ["Atelier Sans Commande", "Fromagerie Click", "Vitrine Seule"]
+    assert "Ouvert maintenant" in before  # the shops are open every day
     staff, client = _team(nancy)
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/equipe/confinement/basculer/", {"on": "1"})
 
     page = _get(nancy, "/boutiques/")
     assert order(page) == ["Fromagerie Click", "Atelier Sans Commande", "Vitrine Seule"]
+    # shops are closed to walk-ins in lockdown: no card says "open now" from its usual hours
+    assert "Ouvert maintenant" not in page and "Fermé actuellement" not in page
+    assert "Ouvert maintenant" not in _get(nancy, "/")
     assert "les boutiques qui prennent les commandes en ligne en Click & Collect passent en premier" in page
 
 

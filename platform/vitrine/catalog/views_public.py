@@ -109,7 +109,9 @@ def shop_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("categorie"):
         category = Category.objects.filter(slug=request.GET["categorie"]).first()
     commune_slug = request.GET.get("commune", "")
-    open_now, click_and_collect = request.GET.get("ouvert") == "1", request.GET.get("click_collect") == "1"
+    # In lockdown the shops are closed to walk-ins: "open now" by their usual hours means nothing.
+    open_now = request.GET.get("ouvert") == "1" and not request.tenant.lockdown
+    click_and_collect = request.GET.get("click_collect") == "1"
     shops = selectors.shop_list_public(
         filters=selectors.ShopFilters(
             category=category,
