@@ -1,6 +1,7 @@
 """Themes: packs, lookup order, tokens to CSS, and the WCAG AA contrast rule."""
 
 import pytest
+from django.template import engines
 from django.template.loader import render_to_string
 from django_tenants.utils import tenant_context
 
@@ -125,6 +126,27 @@ def test_cached_templates_do_not_leak_between_territories(db):
     # then each keeps its own version (the cached loader is keyed by territory and theme)
     assert "theme-terroir" not in renders[0] and "theme-terroir" not in renders[2]
     assert "theme-terroir" in renders[1] and "theme-terroir" in renders[3]
+
+
+def test_territories_without_templates_of_their_own_share_their_themes_compiled_templates(db):
+    """The template cache grows with the themes (and the few territories with their own folder), not with
+    the number of territories: a worker serving a thousand territories keeps a handful of copies."""
+    loader = engines["django"].engine.template_loaders[0]
+    loader.reset()
+    many = [Territory(schema_name=f"t{n:04d}", theme="metropole", name=f"T{n}") for n in range(50)]
+    renders = set()
+    for territory in many:
+        with tenant_context(territory):
+            renders.add(render_to_string("territory/_hero.html", {"territory": territory}))
+    one_theme = len(loader.get_template_cache)
+    # limoges has its own templates folder: its own copies, still kept apart
+    with tenant_context(Territory(schema_name="limoges", theme="metropole", name="Limoges")):
+        own = render_to_string("territory/_hero.html", {"territory": many[0]})
+
+    assert len(renders) == 50  # each territory's own name in the same template
+    assert one_theme <= 3  # the hero and what it includes, once for all fifty
+    assert len(loader.get_template_cache) > one_theme
+    assert 'data-template="tenant-limoges"' in own
 
 
 def test_home_pages_show_each_territory_in_its_theme(nancy, limoges):
