@@ -77,7 +77,7 @@ def test_territory_schemas_hold_only_plain_tables(db):
     # given the template and the territories (public stays on the coordinator, undistributed)
     territory_schemas = schemas()[1:]
 
-    # then no table inherits or is inherited, none is a foreign table, none belongs to an extension
+    # then no table inherits or is inherited, none is a foreign table, none belongs to an extension,
     inherited = query(
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid IN (i.inhrelid, i.inhparent) "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY(%s)",
@@ -93,7 +93,15 @@ def test_territory_schemas_hold_only_plain_tables(db):
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE d.deptype = 'e' AND n.nspname = ANY(%s)",
         [territory_schemas],
     )
-    assert (inherited, foreign, from_extension) == ([], [], [])
+    # and every table has a primary key: moving a schema to another node copies it by logical
+    # replication, which refuses updates and deletes on a table without one
+    without_key = query(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind = 'r' AND n.nspname = ANY(%s) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p')",
+        [territory_schemas],
+    )
+    assert (inherited, foreign, from_extension, without_key) == ([], [], [], [])
     assert "public" not in territory_schemas  # Citus never distributes public
 
 
