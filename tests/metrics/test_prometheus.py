@@ -172,6 +172,7 @@ def test_migrations_not_applied_are_counted(db, token):
     assert value(figures, "vitrine_migrations_pending", schema="_template") == 0
 
 
+@pytest.mark.embedded  # also on the embedded PostgreSQL, the file cache and the file-system broker (make test-embedded)
 def test_healthz_says_everything_is_up(db):
     response = host_client("10.0.0.7:8000").get("/healthz")
 

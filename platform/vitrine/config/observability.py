@@ -23,6 +23,7 @@ from functools import cache
 import redis
 from django.apps import apps
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.http import Http404, HttpRequest, HttpResponse
@@ -58,10 +59,11 @@ def _redis(url: str) -> redis.Redis:
 def cache_check() -> None:
     if settings.REDIS_URL:
         _redis(settings.REDIS_URL).ping()
-    else:  # the file cache of one machine: its folder must exist
-        location = settings.CACHES["default"]["LOCATION"]
-        if not os.path.isdir(location):
-            raise FileNotFoundError(location)
+    else:  # the file cache of one machine: a key written and read back
+        store = caches["shared"]
+        store.set("healthz", "ok", 30)
+        if store.get("healthz") != "ok":
+            raise OSError("the file cache keeps nothing")
 
 
 def broker_check() -> None:
