@@ -6,6 +6,7 @@ unreachable while /livez still answers."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import requests
@@ -19,7 +20,7 @@ from vitrine.orders.models import Order
 from vitrine.shops.models import Shop
 from vitrine.testing.factories import ProductFactory, shop_open_every_day
 from vitrine.testing.helpers import TEST_VAR, free_port, port_open, process_start, process_stop, subprocess_env
-from vitrine.testing.processes import guest_checkout_over_http
+from vitrine.testing.processes import guest_checkout_over_http, worker_start
 
 TOKEN = "scrape-token-for-the-process-test"
 
@@ -119,3 +120,21 @@ def test_healthz_answers_503_naming_the_database_when_it_is_unreachable(committe
     assert body["status"] == "down" and body["database"].startswith("down: ")
     assert body["cache"] == "ok" and body["broker"] == "ok"
     assert live.status_code == 200 and live.text == "ok"
+
+
+def test_the_workers_lines_are_json_too(committed, tmp_path):
+    # given a Celery worker as in production's logging (its own queue folder: no other test's tasks)
+    env = subprocess_env(
+        LOG_FORMAT="json", CELERY_BROKER_URL="filesystem://", VITRINE_CELERY_DIR=str(tmp_path / "celery")
+    )
+    log = TEST_VAR / "prometheus-worker.log"
+    worker = worker_start(env, log_path=log)
+    process_stop(worker)
+
+    # then every log record it wrote is a JSON object, its "ready" line among them, none in Celery's
+    # plain format (what is left is the start-up banner and Python's warnings, printed, not logged)
+    text = log.read_text()
+    assert not re.search(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}: ", text, re.M), text[-2000:]
+    entries = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    assert any(entry["message"].endswith("ready.") for entry in entries), entries[-5:]
+    assert all({"time", "level", "logger", "message", "territory"} <= set(entry) for entry in entries)
