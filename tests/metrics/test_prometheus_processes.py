@@ -64,7 +64,9 @@ def test_gunicorn_workers_metrics_add_up_orders_are_counted_and_logs_name_the_te
         product = ProductFactory(shop=shop, title="Bague argent", stock=3)
     connection.set_schema_to_public()
     port = free_port()
-    env = subprocess_env(SITE_PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"))
+    # the folder the configuration picks by itself (the image sets none), in this test's own temporary folder
+    env = subprocess_env(SITE_PORT=str(port), TMPDIR=str(tmp_path))
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     web = gunicorn_start(env, port, "prometheus-gunicorn.log")
     try:
         # when 20 pages are asked on new connections (spread over both workers) and a guest checks out
@@ -89,7 +91,7 @@ def test_gunicorn_workers_metrics_add_up_orders_are_counted_and_logs_name_the_te
     assert served >= 20 + 3, served  # the checkout: home, cart, form, and the answer after its redirect
     assert figures[("vitrine_orders_placed_total", (("territory", "nancy"),))] == 1
     # and the files of both workers were there (multiprocess mode)
-    assert len(list((tmp_path / "prometheus").glob("counter_*.db"))) >= 2
+    assert len(list((tmp_path / "vitrine-prometheus").glob("counter_*.db"))) >= 2
 
     # then every log line, gunicorn's included, is a JSON object; the requests' lines name their territory
     lines = [line for line in (TEST_VAR / "prometheus-gunicorn.log").read_text().splitlines() if line.strip()]

@@ -12,8 +12,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from prometheus_client import multiprocess
-
 # The container's own temporary folder (an emptyDir on Kubernetes, whose root file system is read-only).
 MULTIPROC_DIR = os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / "vitrine-prometheus")
@@ -27,6 +25,10 @@ def on_starting(server) -> None:
 
 
 def child_exit(server, worker) -> None:
+    # Imported here, not at the top: prometheus_client reads PROMETHEUS_MULTIPROC_DIR when first
+    # imported, and the workers fork from this process, so it must come after the variable is set.
+    from prometheus_client import multiprocess
+
     multiprocess.mark_process_dead(worker.pid)
 
 
