@@ -55,6 +55,12 @@ def test_metrics_answer_only_the_bearer_of_the_token(db, settings):
     assert scrape(token=None).status_code == 404
     assert scrape(token="guess").status_code == 404
     assert host_client("nancy.localhost").get("/metrics").status_code == 404
+    # and even the right token through a proxy or an ingress (which add X-Forwarded-For): not from outside
+    assert scrape().status_code == 200
+    proxied = host_client("127.0.0.1:8000").get(
+        "/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}", HTTP_X_FORWARDED_FOR="203.0.113.9"
+    )
+    assert proxied.status_code == 404
 
     # then the right token gets the exposition, never a page
     response = scrape()

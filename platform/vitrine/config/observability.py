@@ -237,9 +237,12 @@ class _Delegate(Collector):
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    """The Prometheus exposition, for the bearer of VITRINE_METRICS_TOKEN only (404 otherwise)."""
+    """The Prometheus exposition, for the bearer of VITRINE_METRICS_TOKEN asking web directly (404 otherwise)."""
     token = settings.VITRINE_METRICS_TOKEN
     sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not token or not hmac.compare_digest(sent.encode(), token.encode()):
+        raise Http404
+    if "HTTP_X_FORWARDED_FOR" in request.META:
+        # Came through a proxy or an ingress: from outside. Prometheus scrapes web directly.
         raise Http404
     return HttpResponse(generate_latest(metrics_registry()), content_type=CONTENT_TYPE_LATEST)
