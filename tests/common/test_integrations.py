@@ -172,4 +172,5 @@ def test_email_url_configures_smtp():
 def test_health_check_answers_on_any_host(db, path):
     from vitrine.testing.helpers import host_client
 
-    assert host_client("127.0.0.1:8000").get(path).content == b"ok"
+    response = host_client("127.0.0.1:8000").get(path)
+    assert response.status_code == 200 and response.json()["status"] == "ok"

@@ -19,6 +19,8 @@ OPEN_PAGES = {
     "logout",
     "set_language",
     "healthz",
+    "livez",
+    "metrics",
     "media",
     "tls-ask",
 }

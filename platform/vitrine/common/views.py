@@ -44,10 +44,6 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", status=403)
 
 
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
-
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Remember the visitor's language in a cookie and go back where they were."""

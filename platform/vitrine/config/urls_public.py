@@ -9,11 +9,14 @@ from vitrine.accounts.forms import SignInForm
 from vitrine.accounts.urls import views_two_factor_urls
 from vitrine.accounts.views_two_factor import TwoFactorLoginView
 from vitrine.common.throttling import throttle
-from vitrine.common.views import csp_report, healthz, robots_closed, set_language
+from vitrine.common.views import csp_report, robots_closed, set_language
+from vitrine.config.observability import healthz, livez, metrics
 from vitrine.tenancy.views import tls_ask
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
+    path("metrics", metrics, name="metrics"),
     path("csp-rapport/", csp_report, name="csp_report"),
     path("robots.txt", robots_closed, name="robots_txt"),
     path("internal/tls-ask", tls_ask, name="tls-ask"),

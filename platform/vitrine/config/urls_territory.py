@@ -4,7 +4,8 @@ from django.conf import settings
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from vitrine.common.views import csp_report, healthz, media_serve, set_language
+from vitrine.common.views import csp_report, media_serve, set_language
+from vitrine.config.observability import healthz
 from vitrine.payments.views_checkout import checkout as payments_checkout
 
 urlpatterns = [

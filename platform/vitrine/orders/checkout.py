@@ -30,6 +30,7 @@ from vitrine.accounts.models import User
 from vitrine.catalog.models import Product, Variant
 from vitrine.common.phones import phone_normalise
 from vitrine.common.text import line_clean
+from vitrine.metrics import prometheus
 from vitrine.orders import pricing, selectors
 from vitrine.orders.cart import CartError, product_sellable_check
 from vitrine.orders.lifecycle import order_effects_apply
@@ -403,4 +404,6 @@ def _order_place(
             orders=[order for order in orders if order.status == status], to=status, from_status="", lines=by_order
         )
     CartLine.objects.filter(cart=cart).delete()
+    placed = len(orders)
+    transaction.on_commit(lambda: prometheus.orders_placed_count(placed))
     return orders

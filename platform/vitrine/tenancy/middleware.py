@@ -10,7 +10,9 @@ from django.urls import set_urlconf
 
 from vitrine.tenancy.routing import MAX_ENTRIES, territory_for_host
 
-HOSTLESS_PATHS = frozenset({"/healthz", "/internal/tls-ask"})
+# Health checks, the Prometheus scrape and the proxy's TLS question come with whatever Host they
+# have (a pod's address, web:8000): answered on the public schema, whatever the host.
+HOSTLESS_PATHS = frozenset({"/healthz", "/livez", "/metrics", "/internal/tls-ask"})
 OPEN_WHEN_SUSPENDED = frozenset({"/langue/"})  # the closed page can still switch language
 UNKNOWN_HOST_PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -85,6 +85,7 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
+    "vitrine.metrics.prometheus.RequestMetricsMiddleware",  # first: counts and times every request
     "vitrine.tenancy.middleware.TerritoryRoutingMiddleware",
     "vitrine.metrics.middleware.CountingMiddleware",  # a view's visit counts kept for a 200 GET only
     "django.middleware.security.SecurityMiddleware",
@@ -203,11 +204,24 @@ CSRF_FAILURE_VIEW = "vitrine.common.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# LOG_FORMAT=json: one JSON object a line with the territory (vitrine.common.logs), what a log
+# collector wants; production defaults to it. Every line carries the territory either way.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"territory": {"()": "vitrine.common.logs.TerritoryFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(territory)s] %(message)s"},
+        "json": {"()": "vitrine.common.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["territory"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -220,6 +234,7 @@ from vitrine.config.settings.cache import *  # noqa: E402,F401,F403
 from vitrine.config.settings.celery import *  # noqa: E402,F401,F403
 from vitrine.config.settings.csp import *  # noqa: E402,F401,F403
 from vitrine.config.settings.email import *  # noqa: E402,F401,F403
+from vitrine.config.settings.observability import *  # noqa: E402,F401,F403
 from vitrine.config.settings.sentry import *  # noqa: E402,F401,F403
 from vitrine.config.settings.storage import *  # noqa: E402,F401,F403
 from vitrine.config.settings.stripe import *  # noqa: E402,F401,F403

@@ -17,7 +17,7 @@ env("EMAIL_URL")  # noqa: F405
 # Behind the proxy (infra/Caddyfile), which terminates TLS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)  # noqa: F405
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^internal/tls-ask$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$", r"^metrics$", r"^internal/tls-ask$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)  # noqa: F405
@@ -28,6 +28,10 @@ SECURE_HSTS_PRELOAD = True
 # Trusting https://*.BASE_DOMAIN let any territory's pages (whose templates and texts its team
 # writes) post to another territory or to the console. Extra origins only if a deployment needs one.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])  # noqa: F405
+
+# Logs for a collector: one JSON object a line, with the territory (LOG_FORMAT=plain to read them).
+LOG_FORMAT = env("LOG_FORMAT", default="json")  # noqa: F405
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "plain"  # noqa: F405
 
 # Online payment talks to Stripe itself, never to another server (the fake of the tests and demo).
 if env("STRIPE_API_BASE", default=""):  # noqa: F405
