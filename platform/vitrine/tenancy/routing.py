@@ -57,6 +57,8 @@ class _RouteCache:
         except KeyError:  # (another thread may clear the memo at any time: never read it back)
             value = compute()
             with self._lock:
+                if len(self._memo) >= MAX_ENTRIES:  # one per territory and kind: bounded like the routes
+                    self._memo.clear()
                 self._memo[key] = value
             return value
 
