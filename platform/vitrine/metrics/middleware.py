@@ -20,7 +20,26 @@ def request_counts(request: HttpRequest, response: HttpResponse) -> bool:
         and not request.path.startswith(AREA_PREFIXES)
         and "prefetch" not in (meta.get("HTTP_SEC_PURPOSE", "") + meta.get("HTTP_PURPOSE", "")).lower()
         and not counting.is_bot(meta.get("HTTP_USER_AGENT", ""))
+        and not is_insider(request)
     )
+
+
+# The accounts' role of shoppers (accounts.models.User.Role.SHOPPER: accounts sits above metrics).
+SHOPPER_ROLE = "shopper"
+
+
+def is_insider(request: HttpRequest) -> bool:
+    """A signed-in merchant, shop employee, territory team member or operator: their visits are not counted.
+
+    Every member of a shop has the merchant role (shops.notices.merchant_account_ensure gives it),
+    so the role on the user says it without asking for the shop's team. No query: the user was
+    loaded before any view ran (accounts' TwoFactorMiddleware asks `is_authenticated` of every
+    request that reaches a view, and only views count), so this reads what is already in memory.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(user.is_staff) or getattr(user, "role", SHOPPER_ROLE) != SHOPPER_ROLE
 
 
 class CountingMiddleware:
@@ -38,7 +57,7 @@ class CountingMiddleware:
         keep = False
         try:
             response = self.get_response(request)
-            keep = request_counts(request, response)
+            keep = counting.has_pending() and request_counts(request, response)
         finally:
             flush_now = counting.request_end(token, keep=keep)
         if flush_now:

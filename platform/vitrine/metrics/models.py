@@ -34,3 +34,21 @@ class DailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.shop_id or ''} {self.key}: {self.count}"
+
+
+class AppliedBatch(models.Model):
+    """A batch of buffered counts already written (its id, written in the same transaction as its counts).
+
+    A flush that committed but died before the buffer forgot its batch (a worker killed, Redis gone
+    for a moment) is redelivered: the batch's id is found here and it is not added a second time.
+    Kept a week (services.applied_batches_prune): a batch is retried within minutes.
+    """
+
+    batch_id = models.CharField(max_length=64, unique=True)
+    applied_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["applied_at"], name="applied_batch_applied_at")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.applied_at:%Y-%m-%d %H:%M}"

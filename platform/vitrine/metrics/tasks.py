@@ -8,8 +8,9 @@ from vitrine.metrics import services
 
 @shared_task(acks_late=True)
 def daily_counts_flush() -> None:
-    """Write this territory's buffered counts (runs in the territory's schema)."""
+    """Write this territory's buffered counts (runs in the territory's schema), then forget old searches."""
     services.daily_counts_flush()
+    services.old_counts_purge()
 
 
 @shared_task
