@@ -316,8 +316,13 @@ def _days(params: dict[str, Any], period: Period) -> list[Day]:
     return [Day(day, *values) for day, values in totals.items()]
 
 
+# A search is shown only when typed at least this many times in the period: one typed once or
+# twice (a name, an address) could say who typed it (k-anonymity, k = 3).
+SEARCH_MIN_TIMES = 3
+
+
 def _top_searches(params: dict[str, Any]) -> tuple[list[Search], list[Search]]:
-    """The most frequent searches of the period, and those that found nothing (ten each)."""
+    """The most frequent searches of the period, and those that found nothing (ten each, SEARCH_MIN_TIMES at least)."""
     sql = f"""
         SELECT kind, key, total FROM (
             SELECT kind, key, SUM(count) AS total,
@@ -325,6 +330,7 @@ def _top_searches(params: dict[str, Any]) -> tuple[list[Search], list[Search]]:
             FROM {_tables()["count"]}
             WHERE kind IN ('search', 'search_empty') AND day >= %(first)s AND day < %(after)s AND key <> ''
             GROUP BY kind, key
+            HAVING SUM(count) >= {SEARCH_MIN_TIMES}
         ) ranked WHERE rank <= %(top)s ORDER BY kind, rank
     """  # noqa: S608 (table names and constants; values are parameters)
     found: dict[str, list[Search]] = {"search": [], "search_empty": []}

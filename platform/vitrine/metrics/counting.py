@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 KINDS = frozenset({"page", "storefront", "product", "search", "search_empty", "search_shop"})
 KEY_LENGTH = 200  # DailyCount.key
+# A search's words are kept shorter (the search cleans them first: search.text.counted_search_key).
+SEARCH_KINDS = frozenset({"search", "search_empty"})
+SEARCH_KEY_LENGTH = 60
 # Past this many distinct rows waiting in a territory's buffer, a flush is asked for at once
 # (rather than at the next beat).
 FLUSH_AT = 5_000
@@ -80,7 +83,8 @@ def count(*, kind: str, shop_id: int | None = None, key: str = "") -> None:
     """Count one sight of `kind` (and shop, key) today; kept for the end of the request, or buffered now."""
     if kind not in KINDS:
         raise ValueError(f"Unknown count kind: {kind}")
-    row: Row = (territory_day().isoformat(), kind, shop_id, str(key)[:KEY_LENGTH])
+    key = str(key)[: SEARCH_KEY_LENGTH if kind in SEARCH_KINDS else KEY_LENGTH]
+    row: Row = (territory_day().isoformat(), kind, shop_id, key)
     pending = _pending.get()
     if pending is not None:
         pending.append(row)

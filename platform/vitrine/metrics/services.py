@@ -19,7 +19,6 @@ BATCH_ROWS = 5_000
 APPLIED_BATCH_DAYS = 7
 # Searches' words are kept this long (13 months, then deleted: the CNIL's usual span for audience figures).
 SEARCH_KEEP_MONTHS = 13
-SEARCH_KINDS = ("search", "search_empty")
 
 
 def daily_counts_flush() -> int:
@@ -116,6 +115,6 @@ def old_counts_purge() -> tuple[int, int]:
     Returns (search rows deleted, batch ids deleted). Run after each flush (beat): indexed deletes.
     """
     before = months_before(counting.territory_day(), SEARCH_KEEP_MONTHS)
-    searches, _ = DailyCount.objects.filter(kind__in=SEARCH_KINDS, day__lt=before).delete()
+    searches, _ = DailyCount.objects.filter(kind__in=counting.SEARCH_KINDS, day__lt=before).delete()
     batches, _ = AppliedBatch.objects.filter(applied_at__lt=timezone.now() - timedelta(days=APPLIED_BATCH_DAYS)).delete()
     return searches, batches

@@ -19,6 +19,38 @@ def text_fold(text: str) -> str:
     return text.translate(_FOLD).lower()
 
 
+# What a query may hold that says who someone is, dropped before a search is counted: numbers
+# (phone numbers, written "0612345678", "06 12 34 56 78" or "+33 6 12..."; postcodes, years,
+# order or card numbers), email addresses and web addresses. Sizes ("38 40") stay.
+_NUMBER = re.compile(r"\+?\d+(?:[ .\-/]\d+)*")
+_EMAIL_OR_ADDRESS = re.compile(r"@|://|^www\.|[a-z0-9]\.[a-z]{2,}", re.IGNORECASE)
+COUNTED_WORDS = 6
+COUNTED_LENGTH = 60  # metrics.counting.SEARCH_KEY_LENGTH
+
+
+def _private_number(match: re.Match[str]) -> str:
+    number = match.group()
+    groups = re.findall(r"\d+", number)
+    private = number.startswith("+") or any(len(g) >= 4 for g in groups) or len(groups) >= 4
+    return " " if private else number
+
+
+def counted_search_key(query: str) -> str:
+    """A query's words as counted: folded, without numbers, emails or web addresses, at most 6 words, 60 letters.
+
+    Names cannot be told from words; the team's dashboard shows only searches typed by several
+    people (backoffice.dashboard), and searches are deleted after 13 months (metrics.services).
+    """
+    text = _NUMBER.sub(_private_number, query[:MAX_QUERY_LENGTH])
+    kept = " ".join(token for token in text.split() if not _EMAIL_OR_ADDRESS.search(token))
+    key = ""
+    for word in query_terms(kept)[:COUNTED_WORDS]:
+        if len(key) + len(word) + 1 > COUNTED_LENGTH + 1:
+            break
+        key = f"{key} {word}" if key else word
+    return key
+
+
 def query_terms(query: str) -> list[str]:
     """The words of a shopper's query, folded; punctuation and operators dropped."""
     return _WORD.findall(text_fold(query[:MAX_QUERY_LENGTH]))[:MAX_TERMS]

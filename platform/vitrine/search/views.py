@@ -16,7 +16,7 @@ from vitrine.catalog.services import price_parse
 from vitrine.common.throttling import throttle
 from vitrine.metrics.counting import count
 from vitrine.search.selectors import SearchFilters, product_search
-from vitrine.search.text import MAX_QUERY_LENGTH, query_terms
+from vitrine.search.text import MAX_QUERY_LENGTH, counted_search_key
 from vitrine.search.types import SearchPage
 
 
@@ -92,19 +92,30 @@ def search(request: HttpRequest) -> HttpResponse:
             % {"name": request.tenant.name}
         ),
     }
-    search_count(result)
+    fresh = page <= 1 and not any(params.get(name) for name in FILTER_PARAMETERS)
+    search_count(result, fresh=fresh)
     return render(request, "search/search.html", context)
 
 
-def search_count(result: SearchPage) -> None:
-    """Count the page, its words (normalised), a search that found nothing, and the shops shown.
+# The filters a shopper adds to a search (facet links, the filter form): a page with any of them
+# is a search refined, not a new one.
+FILTER_PARAMETERS = ("categorie", "commune", "boutique", "prix_min", "prix_max", "en_stock")
 
-    Only what the search already loaded: the words are counted once, on the first page; the shops
-    are those of the products on the page shown.
+
+def search_count(result: SearchPage, *, fresh: bool) -> None:
+    """Count the page; for a fresh search (its first page, no filter), its words, whether it found nothing, its shops.
+
+    A facet click, a filter or the next page keep the words in the address: counting them again
+    would count one search several times, call "found nothing" what the filters left out, and
+    count a shop once per click. The words are counted without what could say who someone is
+    (search.text.counted_search_key); the shops are those of the products on the first page.
+    Only what the search already loaded: no query.
     """
     count(kind="page", key="search")
-    words = " ".join(query_terms(result.query))
-    if words and result.page == 1:
+    if not fresh:
+        return
+    words = counted_search_key(result.query)
+    if words:
         count(kind="search", key=words)
         if result.total == 0:
             count(kind="search_empty", key=words)
