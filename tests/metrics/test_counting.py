@@ -1,5 +1,6 @@
 """Visits and searches counted per day, per page kind and per shop: no person in them, no query in the page."""
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from vitrine.metrics import counting
 from vitrine.metrics.counting import count, is_bot, territory_day
 from vitrine.metrics.models import DailyCount
 from vitrine.metrics.services import daily_counts_flush
-from vitrine.testing.factories import ProductFactory, ShopFactory, VariantFactory
+from vitrine.testing.factories import ProductFactory, ShopFactory, UserFactory, VariantFactory
 from vitrine.testing.helpers import sign_in_as
 
 BROWSER = (
@@ -182,10 +183,44 @@ def test_the_merchant_areas_previews_are_not_counted(nancy):
     assert _counts(nancy) == {}
 
 
-def test_nothing_personal_is_stored():
+def test_nothing_personal_is_stored(nancy):
     # the counts' table holds a day, a kind, a shop, a key and a number: no address, agent, cookie or account
     columns = {field.column for field in DailyCount._meta.get_fields()}
     assert columns == {"id", "day", "kind", "shop_id", "key", "count"}
+
+    # given a signed-in shopper with a session, who opens a storefront and searches with their own details
+    from vitrine.accounts.models import User
+
+    shop, _ = _shop_with_product(nancy)
+    with tenant_context(nancy):
+        shopper = UserFactory(role=User.Role.SHOPPER, email="marie.curie@exemple.fr")
+    client = _browser(nancy)
+    with tenant_context(nancy):
+        sign_in_as(client, shopper)
+    session_key = client.cookies["sessionid"].value
+    assert client.get(f"/boutiques/{shop.slug}/").status_code == 200
+    assert client.get("/recherche/", {"q": "marie.curie@exemple.fr 06 12 34 56 78 tasse"}).status_code == 200
+
+    # then what waits in Redis is (day, kind, shop, key) and a number, nothing of the person
+    store = counting.buffer()
+    assert isinstance(store, counting.RedisBuffer)
+    waiting = store.client.hgetall(store.key("nancy"))
+    assert waiting
+    raw = b" ".join(waiting)
+    for personal in (BROWSER, "Pixel", "127.0.0.1", session_key, "marie", "curie", "exemple", "12 34"):
+        assert personal.encode() not in raw, personal
+    for field in waiting:
+        day, kind, shop_id, key = json.loads(field)  # exactly four parts
+        assert kind in counting.KINDS and shop_id in (None, shop.pk)
+        assert not {"06", "12", "34", "56", "78"} & set(key.split())
+    assert {json.loads(field)[3] for field in waiting} == {"", "storefront", "search", "tasse"}
+
+    # and nor is anything of them in the database once written
+    with tenant_context(nancy):
+        daily_counts_flush()
+        stored = list(DailyCount.objects.values_list("kind", "shop_id", "key"))
+    assert sorted(key for _, _, key in stored) == sorted(["", "storefront", "search", "tasse", "tasse"])
+    assert all(shop_id in (None, shop.pk) for _, shop_id, _ in stored)
 
 
 def test_nancys_visits_never_count_in_limoges(nancy, limoges):
@@ -203,17 +238,23 @@ def test_nancys_visits_never_count_in_limoges(nancy, limoges):
     assert _counts(limoges) == {("page", None, "storefront"): 1, ("storefront", limoges_shop.pk, ""): 1}
 
 
-def test_a_count_outside_a_request_waits_for_the_flush_on_the_territorys_day(nancy):
-    # given a count made by a job, outside any request
-    with tenant_context(nancy):
+def test_a_count_outside_a_request_waits_for_the_flush_on_the_territorys_day(limoges):
+    # given a territory whose date is not Paris's nor the server's at this moment
+    zone = _zone_on_another_day()
+    limoges.time_zone = zone
+    limoges.save(update_fields=["time_zone"])
+
+    # when a job counts, outside any request
+    with tenant_context(limoges):
         count(kind="page", key="home")
         count(kind="page", key="home")
-        day = territory_day()
         assert not DailyCount.objects.exists()
 
-    # then the flush writes it, once
-    assert _counts(nancy) == {("page", None, "home"): 2}
-    assert day == datetime.now(ZoneInfo("Europe/Paris")).date()
+    # then the flush writes it, once, on the territory's own date
+    assert _counts(limoges) == {("page", None, "home"): 2}
+    with tenant_context(limoges):
+        assert DailyCount.objects.get().day == datetime.now(ZoneInfo(zone)).date()
+    assert datetime.now(ZoneInfo(zone)).date() != datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def test_a_page_is_served_while_redis_is_down(nancy):
@@ -257,17 +298,87 @@ def test_without_redis_the_process_memory_holds_the_counts(nancy):
         counting._buffer = working
 
 
+def _zone_on_another_day() -> str:
+    """A time zone whose date differs from both Paris's and UTC's right now, whatever the hour.
+
+    Paris in the afternoon: Kiritimati (UTC+14) is already tomorrow; in the morning: Pago Pago
+    (UTC-11) is still yesterday. A count dated in Paris or in UTC is caught either way.
+    """
+    zone = "Pacific/Kiritimati" if datetime.now(ZoneInfo("Europe/Paris")).hour >= 12 else "Pacific/Pago_Pago"
+    theirs = datetime.now(ZoneInfo(zone)).date()
+    assert theirs != datetime.now(ZoneInfo("Europe/Paris")).date()
+    assert theirs != datetime.now(ZoneInfo("UTC")).date()
+    return zone
+
+
 def test_a_visit_counts_on_the_territorys_own_day(limoges):
-    # given a territory far east of Paris (its day starts 11 or 12 hours earlier)
+    # given a territory whose date is not Paris's (nor UTC's) at this moment
     from vitrine.tenancy.models import Territory
 
-    Territory.objects.filter(pk=limoges.pk).update(time_zone="Pacific/Kiritimati")  # UTC+14
+    zone = _zone_on_another_day()
+    Territory.objects.filter(pk=limoges.pk).update(time_zone=zone)
     shop, _ = _shop_with_product(limoges)
 
     # when a shopper opens a storefront there
     assert _browser(limoges).get(f"/boutiques/{shop.slug}/").status_code == 200
 
-    # then the visit is on that territory's date, whatever the server's
+    # then the visit is on that territory's date, not the server's
     with tenant_context(limoges):
         daily_counts_flush()
-        assert DailyCount.objects.get(kind="storefront").day == datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
+        day = DailyCount.objects.get(kind="storefront").day
+    assert day == datetime.now(ZoneInfo(zone)).date()
+    assert day != datetime.now(ZoneInfo("Europe/Paris")).date()
+
+
+def test_signed_in_merchants_employees_and_staff_are_not_counted_shoppers_are(nancy):
+    # given a shop, its owner, an employee the owner invited, a member of the territory's team and a shopper
+    from vitrine.accounts.models import User
+    from vitrine.shops.team import shop_member_invite
+
+    shop, product = _shop_with_product(nancy)
+    with tenant_context(nancy):
+        employee = shop_member_invite(shop=shop, actor=shop.owner_user, email="vendeuse@exemple.fr").user
+        staff = UserFactory(role=User.Role.TERRITORY_STAFF)
+        shopper = UserFactory(role=User.Role.SHOPPER)
+
+    # when each of them, signed in, opens the shop's storefront and product page
+    for user in (shop.owner_user, employee, staff, shopper):
+        client = _browser(nancy)
+        with tenant_context(nancy):
+            sign_in_as(client, user)
+        for url in (f"/boutiques/{shop.slug}/", f"/boutiques/{shop.slug}/{product.slug}/"):
+            assert client.get(url).status_code == 200, (user.role, url)
+
+    # then only the shopper's visits count: the shop's own people do not inflate its figures
+    assert _counts(nancy) == {
+        ("page", None, "storefront"): 1,
+        ("page", None, "product"): 1,
+        ("storefront", shop.pk, ""): 1,
+        ("product", shop.pk, str(product.pk)): 1,
+    }
+
+
+def test_telling_who_is_signed_in_adds_no_query(nancy):
+    # given a signed-in shopper and a signed-in merchant, each with a browser and a crawler's agent
+    from vitrine.accounts.models import User
+
+    shop, product = _shop_with_product(nancy)
+    with tenant_context(nancy):
+        shopper = UserFactory(role=User.Role.SHOPPER)
+    url = f"/boutiques/{shop.slug}/{product.slug}/"
+    for user in (shopper, shop.owner_user):
+        clients = {agent: _client(nancy, agent) for agent in (CRAWLERS[0], BROWSER)}
+        for client in clients.values():
+            with tenant_context(nancy):
+                sign_in_as(client, user)
+            client.get(url)
+            client.get(url)
+
+        # when each asks for the product page
+        def queries(client) -> int:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            return len(captured)
+
+        # then the counted (or refused) visit costs the same queries as the crawler's, never counted
+        assert queries(clients[BROWSER]) == queries(clients[CRAWLERS[0]]), user.role
