@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from vitrine.metrics import counting
-from vitrine.metrics.counting import count, is_bot, territory_day
+from vitrine.metrics.counting import count, is_bot
 from vitrine.metrics.models import DailyCount
 from vitrine.metrics.services import daily_counts_flush
 from vitrine.testing.factories import ProductFactory, ShopFactory, UserFactory, VariantFactory

@@ -55,7 +55,9 @@ def test_two_flushes_at_once_write_a_batch_once(committed):
 
             # when both flushes are either done or waiting for the table
             def both_there() -> bool:
-                cursor.execute("SELECT pg_stat_clear_snapshot()")  # else the view stays as first read in this transaction
+                cursor.execute(
+                    "SELECT pg_stat_clear_snapshot()"
+                )  # else the view stays as first read in this transaction
                 cursor.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                     "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
@@ -151,7 +153,9 @@ def test_an_unanswering_redis_is_tried_once_not_on_every_page(nancy):
         assert connections() == 0
 
         # and the visits wait in the process's memory, not lost
-        assert counting._buffer.held.rows["nancy"][(counting.territory_day().isoformat(), "storefront", shop.pk, "")] == 6
+        assert (
+            counting._buffer.held.rows["nancy"][(counting.territory_day().isoformat(), "storefront", shop.pk, "")] == 6
+        )
     finally:
         counting._buffer = working
         blackhole.close()

@@ -119,7 +119,12 @@ def test_searches_older_than_13_months_are_deleted(nancy):
         # then the searches of the day before the limit are gone; the rest stays (visits hold no words)
         assert deleted == 2
         assert sorted(DailyCount.objects.values_list("kind", "day")) == sorted(
-            [("page", date.fromordinal(limit.toordinal() - 1)), ("page", limit), ("search", limit), ("search_empty", limit)]
+            [
+                ("page", date.fromordinal(limit.toordinal() - 1)),
+                ("page", limit),
+                ("search", limit),
+                ("search_empty", limit),
+            ]
         )
     assert months_before(date(2027, 3, 31), 13) == date(2026, 2, 28)
     assert months_before(date(2028, 3, 29), 1) == date(2028, 2, 29)

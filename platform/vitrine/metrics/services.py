@@ -116,5 +116,7 @@ def old_counts_purge() -> tuple[int, int]:
     """
     before = months_before(counting.territory_day(), SEARCH_KEEP_MONTHS)
     searches, _ = DailyCount.objects.filter(kind__in=counting.SEARCH_KINDS, day__lt=before).delete()
-    batches, _ = AppliedBatch.objects.filter(applied_at__lt=timezone.now() - timedelta(days=APPLIED_BATCH_DAYS)).delete()
+    batches, _ = AppliedBatch.objects.filter(
+        applied_at__lt=timezone.now() - timedelta(days=APPLIED_BATCH_DAYS)
+    ).delete()
     return searches, batches
