@@ -7,6 +7,7 @@
 3. A flush of 20,000 distinct buffered rows into DailyCount (batched upserts).
 4. The merchant's statistics over 90 days for one shop with a year of orders (3,000, one line
    each) and a year of counts (storefront, searches, 50 products a day), among 300 shops' counts.
+5. The storefront with the counts' Redis blackholed (test_counting_with_redis_blackholed).
 
 Needs REDIS_URL (the buffer of production). Timings are printed, never asserted; the query
 counts are (the counted and the uncounted page ask the same).
@@ -171,3 +172,52 @@ def test_counting_cost(nancy, server):
         [machine_load()],
     )
     counting.buffer_discard(schema_name="nancy")
+
+
+def test_counting_with_redis_blackholed(nancy, server):
+    """5. The storefront while the counts' Redis takes connections and never answers (a blackhole).
+
+    Before the circuit breaker every page waited for the client's timeout (0.5 s); now the first
+    page after a failure waits, the next ones skip Redis for BREAKER_SECONDS.
+    """
+    import socket
+
+    from vitrine.metrics import counting
+    from vitrine.testing.factories import ShopFactory
+
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set: the buffer would be this process's memory")
+    with tenant_context(nancy):
+        shop = ShopFactory()
+    path = f"/boutiques/{shop.slug}/"
+    for _ in range(5):
+        server.get(path, agent=BROWSER)
+    answering = [server.get(path, agent=BROWSER)[2] for _ in range(20)]
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(64)
+    working, counting._buffer = counting._buffer, counting.RedisBuffer(f"redis://127.0.0.1:{hole.getsockname()[1]}/0")
+    try:
+        blackholed = [server.get(path, agent=BROWSER)[2] for _ in range(20)]
+    finally:
+        counting._buffer = working
+        hole.close()
+    print_table(
+        "The storefront with the counts' Redis blackholed (20 requests each)",
+        ["Redis", "first page", "p50 after", "max after"],
+        [
+            (
+                "answering",
+                f"{answering[0]:.0f} ms",
+                f"{statistics.median(answering[1:]):.0f} ms",
+                f"{max(answering[1:]):.0f} ms",
+            ),
+            (
+                "blackholed",
+                f"{blackholed[0]:.0f} ms",
+                f"{statistics.median(blackholed[1:]):.0f} ms",
+                f"{max(blackholed[1:]):.0f} ms",
+            ),
+        ],
+        [machine_load()],
+    )
