@@ -137,10 +137,14 @@ def _report_withdraw(month: str) -> None:
     from vitrine.audit.models import AuditEvent
     from vitrine.backoffice.models import PublishedReport
     from vitrine.tenancy.models import Territory
+    from vitrine.tenancy.routing import routing_invalidate
 
     with tenant_context(Territory.objects.get(schema_name="nancy")):
         PublishedReport.objects.filter(month=f"{month}-01").delete()
         AuditEvent.objects.filter(verb__startswith="report.").delete()
+    # The footer's link to the reports goes with them (other tests count the footer's links).
+    Territory.objects.filter(schema_name="nancy").update(reports_public=False)
+    routing_invalidate()
 
 
 def test_the_team_publishes_last_months_report_and_the_public_reads_it(page, base_url, screenshot, world, orm):
@@ -171,6 +175,8 @@ def test_the_team_publishes_last_months_report_and_the_public_reads_it(page, bas
         expect(page.get_by_role("heading", level=1)).to_contain_text("Le commerce local")
         expect(page.locator("main")).to_contain_text("boutiques_listees")
         expect(page.locator("main")).to_contain_text("moins de 5")
+        # and every page's footer now links to the reports
+        expect(page.locator("footer").get_by_role("link", name="Le commerce local en chiffres")).to_be_visible()
         assert axe_violations(page) == []
         screenshot(page, "monthly-report-public")
     finally:
