@@ -4,11 +4,15 @@ import os
 
 from celery import signals
 from django.conf import settings
+from kombu.transport import TRANSPORT_ALIASES
 from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp
 
 from vitrine.common.logs import JsonFormatter, TerritoryFilter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vitrine.config.django.local")
+
+# filesystem:// (the embedded path's broker) writes each message whole before a worker can see it.
+TRANSPORT_ALIASES["filesystem"] = "vitrine.config.kombu_filesystem:Transport"
 
 app = TenantAwareCeleryApp("vitrine")
 app.config_from_object("django.conf:settings", namespace="CELERY")
