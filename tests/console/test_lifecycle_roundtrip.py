@@ -23,6 +23,7 @@ from django_tenants.utils import schema_exists, tenant_context
 
 from vitrine.accounts.models import User
 from vitrine.catalog.models import ProductPhoto
+from vitrine.console.services import console_user_delete
 from vitrine.console.lifecycle import (
     ArchiveError,
     schema_sql_rewrite,
@@ -86,7 +87,7 @@ def _cleanup(*slugs: str, archives: list[Path] = ()) -> None:
             )
             territory.refresh_from_db()
             territory_delete(territory=territory, actor=operator, confirmation=slug, keep_exports=False)
-    User.objects.filter(pk=operator.pk)._raw_delete(connection.alias)
+    console_user_delete(user=operator)
     AuditEntry.objects.filter(details__slug__in=list(slugs)).delete()
     for archive in archives:
         Path(archive).unlink(missing_ok=True)
@@ -135,7 +136,7 @@ def test_export_then_restore_under_a_new_slug_keeps_every_page_order_and_photo(c
         assert manifest["public"]["payments_inbox_stripeaccountroute"] == 1
         assert ["orders", "0001_initial"] in manifest["migrations"]
         assert "data/orders_order.csv (1 lignes)" in readme and "pickup_code" in readme
-        assert orders_csv[0]["name"] == "Claire Blaison" and orders_csv[0]["pickup_code"] == world["order"].pickup_code
+        assert orders_csv[0]["customer_name"] == "Claire Blaison" and orders_csv[0]["pickup_code"] == world["order"].pickup_code
         assert "CREATE TABLE rtsource.orders_order" in sql
 
         # when it is restored under a new identifier with a custom domain
@@ -146,7 +147,7 @@ def test_export_then_restore_under_a_new_slug_keeps_every_page_order_and_photo(c
         assert set(restored.domains.values_list("domain", flat=True)) == {"rtcopy.localhost", "achetez.rtcopy.example.fr"}
         with tenant_context(restored):
             order = Order.objects.get()
-            assert (order.pickup_code, order.name) == (world["order"].pickup_code, "Claire Blaison")
+            assert (order.pickup_code, order.customer_name) == (world["order"].pickup_code, "Claire Blaison")
             photo = ProductPhoto.objects.get()
             token = order_link_token(order=order)
         assert photo.image.name == "rtcopy/" + world["photo"].removeprefix("rtsource/")
@@ -155,7 +156,9 @@ def test_export_then_restore_under_a_new_slug_keeps_every_page_order_and_photo(c
         assert after["home"].count("Bijouterie Stanislas") == before["home"].count("Bijouterie Stanislas")
         for key in ("storefront", "product"):
             assert "Bague en argent" in after[key] and "24,90" in after[key]
-        assert f"/media/{photo.image.name}" in after["product"]
+        rendition = photo.renditions["320"]["name"]
+        assert f"/media/{rendition}" in after["product"]
+        assert f"/media/{rendition}".replace("rtcopy/", "rtsource/", 1) in before["product"]
         assert world["order"].pickup_code in after["order"] and "Bague en argent" in after["order"]
         client = host_client("rtcopy.localhost")
         media = client.get(f"/media/{photo.image.name}")
@@ -309,5 +312,5 @@ def test_deleting_needs_archive_grace_and_typed_slug(committed):
             territory_delete(territory=territory, actor=operator, confirmation="rtdelx")
         assert schema_exists("rtdel")
     finally:
-        User.objects.filter(pk=operator.pk)._raw_delete(connection.alias)
+        console_user_delete(user=operator)
         _cleanup("rtdel")
