@@ -55,14 +55,17 @@ def test_an_operator_exports_from_the_console_and_the_real_worker_makes_the_arch
             if export.file_name:
                 (TEST_VAR / "exports" / export.file_name).unlink(missing_ok=True)
             export.delete()
+        connection.set_schema_to_public()
         AuditEntry.objects.filter(actor=operator).delete()
         AuditEntry.objects.filter(action="territory.export", territory__schema_name="limoges").delete()
-        console_user_delete(user=operator)
         connection.set_schema_to_public()
+        console_user_delete(user=operator)
     assert settings.VITRINE_EXPORTS_DIR == str(TEST_VAR / "exports")
 
 
-def test_an_archived_territory_reads_but_refuses_every_write_in_its_branding(console_client, nancy):
+def test_an_archived_territory_reads_but_refuses_every_write_in_its_branding(
+    console_client, nancy, django_capture_on_commit_callbacks
+):
     # given a product in Nancy
     with tenant_context(nancy):
         shop = shop_open_every_day(name="Fleurs de Lorraine")
@@ -70,7 +73,9 @@ def test_an_archived_territory_reads_but_refuses_every_write_in_its_branding(con
     connection.set_schema_to_public()
 
     # when an operator archives Nancy with a reason
-    response = console_client.post("/territoires/nancy/archiver/", {"reason": "fin de la convention"})
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        response = console_client.post("/territoires/nancy/archiver/", {"reason": "fin de la convention"})
+    sent[0]()  # the routing forgets Nancy's state (the export task's sending is left aside: no worker here)
 
     # then it is archived, logged, and an export is queued for it
     assert response.status_code == 302
@@ -98,7 +103,8 @@ def test_an_archived_territory_reads_but_refuses_every_write_in_its_branding(con
     assert 'type="button" disabled>Supprimer définitivement…' in page
 
     # when it is taken out of the archive, it takes writes again
-    console_client.post("/territoires/nancy/desarchiver/")
+    with django_capture_on_commit_callbacks(execute=True):
+        console_client.post("/territoires/nancy/desarchiver/")
     nancy.refresh_from_db()
     assert nancy.status == "active" and nancy.archived_at is None
     assert host_client("nancy.localhost").post(f"/panier/ajouter/{product.pk}/", {"quantity": 1}).status_code == 302
@@ -123,7 +129,7 @@ def test_deleting_for_good_from_the_console_after_the_grace_period_with_the_type
     # after it, a wrong identifier is refused in French, and changes nothing
     Territory.objects.filter(pk=territory.pk).update(archived_at=timezone.now() - timedelta(days=31))
     refused = console_client.post("/territoires/rtview/supprimer/", {"confirmation": "rtvie"})
-    assert refused.status_code == 400 and "Saisissez l'identifiant « rtview » exactement" in refused.content.decode()
+    assert refused.status_code == 400 and "identifiant « rtview » exactement" in refused.content.decode()
     assert schema_exists("rtview")
 
     # when the identifier is typed

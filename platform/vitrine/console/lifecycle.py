@@ -774,6 +774,8 @@ def territory_delete(*, territory: Territory, actor: User, confirmation: str, ke
         )
     exports = list(TerritoryExport.objects.filter(territory=territory))
     with connection.cursor() as cursor:
+        # Deferred foreign-key checks still pending in this transaction would forbid the drop: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"DROP SCHEMA {_quote(slug)} CASCADE")
     for queryset in _public_rows(territory).values():
         if queryset.model is not Territory:

@@ -42,9 +42,9 @@ from vitrine.console.services import (
     console_territory_identity_update,
     provisioning_images_stash,
 )
-from vitrine.console.tasks import territory_provision_job_run
+from vitrine.console.tasks import territory_export_run, territory_provision_job_run
 from vitrine.tenancy.forms import IdentityForm
-from vitrine.tenancy.models import ProvisioningJob, Territory
+from vitrine.tenancy.models import ProvisioningJob, Territory, TerritoryExport
 from vitrine.tenancy.selectors import identity_preview_context, territory_base_url
 from vitrine.tenancy.services import console_log_record, domain_add, territory_set_status
 from vitrine.theming.services import theme_load
