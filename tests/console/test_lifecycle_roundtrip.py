@@ -23,7 +23,6 @@ from django_tenants.utils import schema_exists, tenant_context
 
 from vitrine.accounts.models import User
 from vitrine.catalog.models import ProductPhoto
-from vitrine.console.services import console_user_delete
 from vitrine.console.lifecycle import (
     ArchiveError,
     schema_sql_rewrite,
@@ -31,6 +30,7 @@ from vitrine.console.lifecycle import (
     territory_export,
     territory_restore,
 )
+from vitrine.console.services import console_user_delete
 from vitrine.orders.cart import cart_add
 from vitrine.orders.checkout import Guest, order_place
 from vitrine.orders.links import order_link_token
@@ -136,7 +136,10 @@ def test_export_then_restore_under_a_new_slug_keeps_every_page_order_and_photo(c
         assert manifest["public"]["payments_inbox_stripeaccountroute"] == 1
         assert ["orders", "0001_initial"] in manifest["migrations"]
         assert "data/orders_order.csv (1 lignes)" in readme and "pickup_code" in readme
-        assert orders_csv[0]["customer_name"] == "Claire Blaison" and orders_csv[0]["pickup_code"] == world["order"].pickup_code
+        assert (
+            orders_csv[0]["customer_name"] == "Claire Blaison"
+            and orders_csv[0]["pickup_code"] == world["order"].pickup_code
+        )
         assert "CREATE TABLE rtsource.orders_order" in sql
 
         # when it is restored under a new identifier with a custom domain
@@ -144,7 +147,10 @@ def test_export_then_restore_under_a_new_slug_keeps_every_page_order_and_photo(c
 
         # then the new host answers every page with the same content
         assert restored.name == "Marché de Rtsource" and restored.primary_color == "#7a1f3d"
-        assert set(restored.domains.values_list("domain", flat=True)) == {"rtcopy.localhost", "achetez.rtcopy.example.fr"}
+        assert set(restored.domains.values_list("domain", flat=True)) == {
+            "rtcopy.localhost",
+            "achetez.rtcopy.example.fr",
+        }
         with tenant_context(restored):
             order = Order.objects.get()
             assert (order.pickup_code, order.customer_name) == (world["order"].pickup_code, "Claire Blaison")

@@ -257,9 +257,7 @@ def territory_export(
             "vitrine_version": vitrine_version(),
             "created_at": created.isoformat(timespec="seconds"),
             "territory": {"slug": schema, "name": territory.name, "status": territory.status},
-            "domains": [
-                {"domain": d.domain, "is_primary": d.is_primary} for d in territory.domains.order_by("domain")
-            ],
+            "domains": [{"domain": d.domain, "is_primary": d.is_primary} for d in territory.domains.order_by("domain")],
         }
         models_by_table = {m._meta.db_table: m for m in _tenant_models()}
         (work / "data").mkdir()
@@ -314,7 +312,7 @@ def territory_export(
 
 
 def _schema_migrations(cursor, schema: str) -> list[list[str]]:
-    cursor.execute(f"SELECT app, name FROM {_quote(schema)}.django_migrations ORDER BY app, name")
+    cursor.execute(f"SELECT app, name FROM {_quote(schema)}.django_migrations ORDER BY app, name")  # noqa: S608 (names quoted from the catalogue)
     return [[app, name] for app, name in cursor.fetchall()]
 
 
@@ -336,7 +334,7 @@ def _tables_write(cursor, schema: str, folder: Path, models_by_table: dict) -> d
             with cursor.copy(f"COPY {_quote(schema)}.{_quote(table)} TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
                 for block in copy:
                     sink.write(block)
-        cursor.execute(f"SELECT count(*) FROM {_quote(schema)}.{_quote(table)}")
+        cursor.execute(f"SELECT count(*) FROM {_quote(schema)}.{_quote(table)}")  # noqa: S608 (names quoted from the catalogue)
         model = models_by_table.get(table)
         described[table] = {
             "rows": cursor.fetchone()[0],
@@ -349,18 +347,30 @@ def _tables_write(cursor, schema: str, folder: Path, models_by_table: dict) -> d
 def _pg_dump(schema: str, *, snapshot: str, out: Path) -> dict:
     binary = pg_dump_path()
     if binary is None:
-        return {"present": False, "reason": "pg_dump introuvable (installez postgresql-client ou réglez VITRINE_PG_DUMP)"}
+        return {
+            "present": False,
+            "reason": "pg_dump introuvable (installez postgresql-client ou réglez VITRINE_PG_DUMP)",
+        }
     db = connection.settings_dict
-    command = [binary, "--no-owner", "--no-privileges", "--schema", schema, f"--snapshot={snapshot}", "--file", str(out)]
+    command = [
+        binary,
+        "--no-owner",
+        "--no-privileges",
+        "--schema",
+        schema,
+        f"--snapshot={snapshot}",
+        "--file",
+        str(out),
+    ]
     for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
         if db.get(key):
             command += [option, str(db[key])]
     command += ["--dbname", db["NAME"]]
     env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600, check=False)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600, check=False)  # noqa: S603 (pg_dump with our own arguments)
     if result.returncode != 0:
         raise RuntimeError(f"pg_dump failed: {result.stderr.strip()[:2000]}")
-    version = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False).stdout.strip()  # noqa: S603 (pg_dump with our own arguments)
     return {"present": True, "pg_dump": version}
 
 
@@ -399,7 +409,7 @@ def _archive_read(path: Path) -> tuple[tarfile.TarFile, dict, dict[str, tarfile.
         for name, expected in listed.items():
             digest = hashlib.sha256()
             source = archive.extractfile(members[name])
-            for chunk in iter(lambda: source.read(1 << 20), b""):  # type: ignore[union-attr]
+            while chunk := source.read(1 << 20):  # type: ignore[union-attr]
                 digest.update(chunk)
             if digest.hexdigest() != expected:
                 raise ArchiveError(_("The file %(name)s of the archive is damaged (checksum).") % {"name": name})
@@ -446,7 +456,9 @@ def _slug_check(slug: str) -> None:
     if schema_exists(slug):
         raise ArchiveError(_("A database schema named “%(slug)s” already exists.") % {"slug": slug})
     if next(_storage_walk(slug), None) is not None:
-        raise ArchiveError(_("Media files already exist under “%(slug)s/”; choose another identifier.") % {"slug": slug})
+        raise ArchiveError(
+            _("Media files already exist under “%(slug)s/”; choose another identifier.") % {"slug": slug}
+        )
 
 
 def schema_sql_rewrite(text: str, *, old: str, new: str) -> Iterator[tuple[str, bytes | None]]:
@@ -470,7 +482,9 @@ def schema_sql_rewrite(text: str, *, old: str, new: str) -> Iterator[tuple[str, 
         sql = "\n".join(statement)
         statement = []
         if not ALLOWED_STATEMENT.match(sql):
-            raise ArchiveError(_("schema.sql holds a statement a territory dump never has: %(sql)s") % {"sql": sql[:80]})
+            raise ArchiveError(
+                _("schema.sql holds a statement a territory dump never has: %(sql)s") % {"sql": sql[:80]}
+            )
         sql = schema_named.sub(rf"\1 {_quote(new)};", sql)
         sql = qualified.sub(f"{_quote(new)}.", sql)
         if sql.startswith("CREATE SCHEMA ") and sql != f"CREATE SCHEMA {_quote(new)};":
@@ -515,7 +529,7 @@ def _media_names_rename(*, schema: str, old: str) -> None:
             table = f"{_quote(schema)}.{_quote(model._meta.db_table)}"
             for column in files:
                 cursor.execute(
-                    f"UPDATE {table} SET {_quote(column)} = %s || substr({_quote(column)}, %s) "
+                    f"UPDATE {table} SET {_quote(column)} = %s || substr({_quote(column)}, %s) "  # noqa: S608 (names quoted from the catalogue)
                     f"WHERE {_quote(column)} LIKE %s",
                     [f"{schema}/", len(old) + 2, f"{old}/%"],
                 )
@@ -523,7 +537,7 @@ def _media_names_rename(*, schema: str, old: str) -> None:
                 if isinstance(field, models.JSONField):
                     column = _quote(field.column)
                     cursor.execute(
-                        f"UPDATE {table} SET {column} = replace({column}::text, %s, %s)::jsonb "
+                        f"UPDATE {table} SET {column} = replace({column}::text, %s, %s)::jsonb "  # noqa: S608 (names quoted from the catalogue)
                         f"WHERE {column}::text LIKE %s",
                         [f'"{old}/', f'"{schema}/', f'%"{old}/%'],
                     )
@@ -532,7 +546,7 @@ def _media_names_rename(*, schema: str, old: str) -> None:
 def _row_counts_check(manifest: dict, schema: str) -> None:
     with connection.cursor() as cursor:
         for table, info in manifest["tables"].items():
-            cursor.execute(f"SELECT count(*) FROM {_quote(schema)}.{_quote(table)}")
+            cursor.execute(f"SELECT count(*) FROM {_quote(schema)}.{_quote(table)}")  # noqa: S608 (names quoted from the catalogue)
             found = cursor.fetchone()[0]
             if found != info["rows"]:
                 raise ArchiveError(

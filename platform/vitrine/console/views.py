@@ -390,9 +390,7 @@ def territory_delete_view(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
-            messages.success(
-                request, _("%(name)s is deleted for good, with all its data.") % {"name": territory.name}
-            )
+            messages.success(request, _("%(name)s is deleted for good, with all its data.") % {"name": territory.name})
             return redirect("console_home")
     context = {
         "territory": territory,

@@ -172,9 +172,7 @@ class TerritoryExport(models.Model):
         MANUAL = "manual", _("Asked for")
         ARCHIVE = "archive", _("Made at archiving")
 
-    territory = models.ForeignKey(
-        Territory, null=True, blank=True, on_delete=models.SET_NULL, related_name="exports"
-    )
+    territory = models.ForeignKey(Territory, null=True, blank=True, on_delete=models.SET_NULL, related_name="exports")
     slug = models.CharField(max_length=63)
     reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.MANUAL)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)

@@ -24,7 +24,9 @@ class Command(BaseCommand):
             result = territory_export(
                 territory=territory,
                 out_dir=Path(options["out"]) if options["out"] else None,
-                on_progress=lambda step, percent: self.stderr.write(f"{percent:3d} % {step}") if options["verbosity"] > 1 else None,
+                on_progress=lambda step, percent: (
+                    self.stderr.write(f"{percent:3d} % {step}") if options["verbosity"] > 1 else None
+                ),
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
