@@ -44,7 +44,7 @@ def test_operator_archives_a_territory_its_pages_read_and_writes_get_the_archive
         # when an operator archives it from its console page, giving a reason
         console_sign_in(page, base_url, operator)
         page.goto(base_url("console", f"/territoires/{slug}/"))
-        page.get_by_label("Raison (conservée dans le journal)").last.fill("fin de la convention")
+        page.locator("#id_archive_reason").fill("fin de la convention")
         page.get_by_role("button", name="Archiver le territoire").click()
         page.wait_for_url(base_url("console", f"/territoires/{slug}/"))
 
@@ -63,7 +63,7 @@ def test_operator_archives_a_territory_its_pages_read_and_writes_get_the_archive
         assert (reason, status) == ("archive", "succeeded") and file_name.startswith(f"{slug}-")
 
         # and the territory still reads, while a write gets the archived page in its branding
-        response = page.goto(base_url(slug, "/connexion/"))
+        response = page.goto(base_url(slug, "/compte/connexion/"))
         assert response.status == 200
         page.get_by_label("Adresse électronique").fill(f"admin@{slug}.example.fr")
         page.get_by_label("Mot de passe").fill("nimporte-quoi-123")
