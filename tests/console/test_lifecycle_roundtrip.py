@@ -4,6 +4,7 @@ Committed (pg_dump reads the database from its own process): each test deletes w
 """
 
 import csv
+import hashlib
 import io
 import json
 import tarfile
@@ -320,3 +321,61 @@ def test_deleting_needs_archive_grace_and_typed_slug(committed):
     finally:
         console_user_delete(user=operator)
         _cleanup("rtdel")
+
+
+def _older_archive(source: Path, target: Path, slug: str) -> None:
+    """The archive as a Vitrine without imports.0002_catalogimport_preview would have made it."""
+    with tarfile.open(source) as tar_in:
+        files = {m.name: tar_in.extractfile(m).read() for m in tar_in.getmembers()}
+    manifest = json.loads(files["manifest.json"])
+    lines, out, table = files["schema.sql"].decode().split("\n"), [], None
+    for line in lines:
+        if line.startswith(f"CREATE TABLE {slug}.imports_catalogimport ("):
+            table = []
+        if table is not None:
+            table.append(line)
+            if line == ");":
+                columns = [c for c in table[1:-1] if not c.strip().startswith("preview ")]
+                columns[-1] = columns[-1].rstrip(",")
+                out += [table[0], *columns, ");"]
+                table = None
+            continue
+        if line.startswith(f"COPY {slug}.imports_catalogimport ("):
+            line = line.replace(", preview)", ")")
+        if "\timports\t0002_catalogimport_preview\t" in line:
+            continue
+        out.append(line)
+    files["schema.sql"] = "\n".join(out).encode()
+    manifest["migrations"].remove(["imports", "0002_catalogimport_preview"])
+    manifest["files"]["schema.sql"] = hashlib.sha256(files["schema.sql"]).hexdigest()
+    files["manifest.json"] = json.dumps(manifest).encode()
+    with tarfile.open(target, "w:gz") as tar_out:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar_out.addfile(info, io.BytesIO(data))
+
+
+def test_an_archive_from_an_older_vitrine_is_restored_then_migrated_forward(committed, tmp_path):
+    world = _world("rtold")
+    try:
+        archive = territory_export(territory=world["territory"], out_dir=tmp_path).path
+        older = tmp_path / "older.tar.gz"
+        _older_archive(archive, older, "rtold")
+
+        restored = territory_restore(archive_path=older, slug="rtoldcopy")
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM information_schema.columns "
+                "WHERE table_schema = 'rtoldcopy' AND table_name = 'imports_catalogimport' AND column_name = 'preview'"
+            )
+            assert cursor.fetchone()[0] == 1
+            cursor.execute(
+                "SELECT count(*) FROM rtoldcopy.django_migrations WHERE app = 'imports' AND name = '0002_catalogimport_preview'"
+            )
+            assert cursor.fetchone()[0] == 1
+        assert host_client("rtoldcopy.localhost").get(f"/boutiques/{world['shop'].slug}/").status_code == 200
+        assert restored.schema_name == "rtoldcopy"
+    finally:
+        _cleanup("rtold", "rtoldcopy")
