@@ -607,7 +607,6 @@ def territory_restore(
             sql_text = archive.extractfile(members["schema.sql"]).read().decode()  # type: ignore[union-attr]
             _schema_load(sql_text, old=old, new=slug)
             _row_counts_check(manifest, slug)
-            _media_names_rename(schema=slug, old=old)
             progress(gettext_noop("Recreating the territory"), 60)
             territory = source
             territory.pk = None
@@ -650,6 +649,7 @@ def territory_restore(
             if behind:
                 progress(gettext_noop("Applying this Vitrine's newer migrations"), 85)
                 _schema_migrate(slug)
+            _media_names_rename(schema=slug, old=old)  # after the migrations: the code's columns exist
             console_log_record(
                 actor=actor,
                 action="territory.restore",
