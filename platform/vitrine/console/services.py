@@ -37,7 +37,7 @@ from vitrine.tenancy.branding import (
     identity_texts_colours_check,
     territory_identity_update,
 )
-from vitrine.tenancy.models import AuditEntry, Domain, ProvisioningJob, Territory
+from vitrine.tenancy.models import AuditEntry, Domain, ProvisioningJob, Territory, TerritoryExport
 from vitrine.tenancy.routing import routing_invalidate
 from vitrine.tenancy.schemas import territory_schema_create
 from vitrine.tenancy.services import console_log_record, default_domain, domain_check
@@ -299,6 +299,7 @@ def console_user_delete(*, user: User) -> None:
         raise RuntimeError("Console accounts live in the public schema.")
     AuditEntry.objects.filter(actor=user).update(actor=None)
     ProvisioningJob.objects.filter(requested_by=user).update(requested_by=None)
+    TerritoryExport.objects.filter(requested_by=user).update(requested_by=None)
     user.groups.clear()
     user.user_permissions.clear()
     TOTPDevice.objects.filter(user=user).delete()

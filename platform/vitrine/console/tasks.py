@@ -10,8 +10,10 @@ from django.utils.translation import gettext
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from vitrine.console.health import territory_health_compute
+from vitrine.console.lifecycle import territory_export
 from vitrine.console.services import TerritoryRequest, provisioning_images_discard, territory_provision
-from vitrine.tenancy.models import ProvisioningJob, Territory
+from vitrine.tenancy.models import ProvisioningJob, Territory, TerritoryExport
+from vitrine.tenancy.services import console_log_record
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +69,33 @@ def territory_health_refresh_all() -> None:
     for territory in Territory.objects.only("schema_name"):
         with tenant_context(territory):
             territory_health_refresh.delay()
+
+
+@shared_task(acks_late=True)
+def territory_export_run(*, export_id: int) -> None:
+    """Make a territory's archive (vitrine.console.lifecycle), recording its progress on the export row."""
+    export = TerritoryExport.objects.select_related("territory").filter(pk=export_id).first()
+    if export is None or export.is_finished or export.territory is None:
+        return  # done already (a redelivered message), or the territory is gone
+
+    def progress(step: str, percent: int) -> None:
+        export.status, export.step, export.progress = TerritoryExport.Status.RUNNING, step, percent
+        export.save(using=settings.PROGRESS_DATABASE, update_fields=["status", "step", "progress", "updated_at"])
+
+    try:
+        result = territory_export(territory=export.territory, on_progress=progress)
+    except Exception as exc:
+        logger.exception("Export %s of %s failed", export_id, export.slug)
+        export.status = TerritoryExport.Status.FAILED
+        export.error = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)[:2000]
+        export.save(using=settings.PROGRESS_DATABASE, update_fields=["status", "error", "updated_at"])
+        return
+    export.status, export.progress = TerritoryExport.Status.SUCCEEDED, 100
+    export.file_name, export.size, export.sha256 = result.path.name, result.size, result.sha256
+    export.save(update_fields=["status", "progress", "file_name", "size", "sha256", "updated_at"])
+    console_log_record(
+        actor=None,
+        action="territory.export",
+        territory=export.territory,
+        details={"export": export.pk, "file": result.path.name, "bytes": result.size},
+    )

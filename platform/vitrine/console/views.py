@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +18,15 @@ from vitrine.common.forms import form_apply, form_render
 from vitrine.common.tasks import task_send_on_commit
 from vitrine.console.forms import DomainAddForm, TerritoryProvisionForm
 from vitrine.console.health import territory_dashboard_figures
+from vitrine.console.lifecycle import (
+    export_file_path,
+    grace_days,
+    territory_archive,
+    territory_deletable_at,
+    territory_delete,
+    territory_export_request,
+    territory_unarchive,
+)
 from vitrine.console.permissions import operator_required
 from vitrine.console.selectors import (
     audit_actions,
@@ -32,9 +42,9 @@ from vitrine.console.services import (
     console_territory_identity_update,
     provisioning_images_stash,
 )
-from vitrine.console.tasks import territory_provision_job_run
+from vitrine.console.tasks import territory_export_run, territory_provision_job_run
 from vitrine.tenancy.forms import IdentityForm
-from vitrine.tenancy.models import ProvisioningJob, Territory
+from vitrine.tenancy.models import ProvisioningJob, Territory, TerritoryExport
 from vitrine.tenancy.selectors import identity_preview_context, territory_base_url
 from vitrine.tenancy.services import console_log_record, domain_add, territory_set_status
 from vitrine.theming.services import theme_load
@@ -175,7 +185,16 @@ def _detail_context(territory: Territory, domain_form: DomainAddForm) -> dict:
         "theme_label": theme_load(territory.theme).label,
         "domain_form": domain_form,
         "rows": audit_rows(audit_list(territory=territory, limit=50)),
+        "exports": territory.exports.all()[:10],
+        "deletable_at": territory_deletable_at(territory),
+        "deletable": _deletable(territory),
+        "grace_days": grace_days(),
     }
+
+
+def _deletable(territory: Territory) -> bool:
+    deletable_at = territory_deletable_at(territory)
+    return deletable_at is not None and timezone.now() >= deletable_at
 
 
 @operator_required
@@ -282,3 +301,102 @@ def sign_ins_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_in_unlock_view(request: HttpRequest) -> HttpResponse:
     return sign_in_unlock_answer(request, unlock=console_sign_in_unlock, back="console_sign_ins")
+
+
+# --- A territory's life cycle (vitrine.console.lifecycle) ------------------------------------
+
+
+@operator_required
+@require_POST
+def territory_export_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Queue an export of the territory into one archive; its page shows the progress."""
+    territory = get_object_or_404(Territory, schema_name=slug)
+    with transaction.atomic():
+        export = territory_export_request(territory=territory, actor=request.user)
+        task_send_on_commit(territory_export_run, export_id=export.pk)
+    return redirect("console_export", export_id=export.pk)
+
+
+@operator_required
+@require_GET
+def export_view(request: HttpRequest, export_id: int) -> HttpResponse:
+    export = get_object_or_404(TerritoryExport.objects.select_related("territory"), pk=export_id)
+    context = {"export": export, "available": export_file_path(export) is not None}
+    template = "console/_export_progress.html" if request.headers.get("HX-Request") else "console/export.html"
+    return render(request, template, context)
+
+
+@operator_required
+@require_GET
+def export_download_view(request: HttpRequest, export_id: int) -> HttpResponse:
+    """The archive itself, to an operator only (it holds the territory's personal data)."""
+    export = get_object_or_404(TerritoryExport, pk=export_id)
+    path = export_file_path(export)
+    if path is None:
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type="application/gzip")
+
+
+@operator_required
+@require_POST
+def territory_archive_view(request: HttpRequest, slug: str) -> HttpResponse:
+    territory = get_object_or_404(Territory, schema_name=slug)
+    try:
+        with transaction.atomic():
+            export = territory_archive(
+                territory=territory, actor=request.user, reason=request.POST.get("reason", "")[:200]
+            )
+            task_send_on_commit(territory_export_run, export_id=export.pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "%(name)s is archived: its pages still read, nothing can be written. Its export is being made; "
+                "it can be deleted for good in %(days)s days."
+            )
+            % {"name": territory.name, "days": grace_days()},
+        )
+    return redirect("console_territory", slug=slug)
+
+
+@operator_required
+@require_POST
+def territory_unarchive_view(request: HttpRequest, slug: str) -> HttpResponse:
+    territory = get_object_or_404(Territory, schema_name=slug)
+    try:
+        territory_unarchive(territory=territory, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(name)s is open again.") % {"name": territory.name})
+    return redirect("console_territory", slug=slug)
+
+
+@operator_required
+def territory_delete_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Delete an archived territory for good, the identifier typed again (after the grace period)."""
+    territory = get_object_or_404(Territory, schema_name=slug)
+    error = ""
+    if request.method == "POST":
+        try:
+            territory_delete(
+                territory=territory,
+                actor=request.user,
+                confirmation=request.POST.get("confirmation", "")[:100],
+                keep_exports=request.POST.get("delete_exports") != "on",
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("%(name)s is deleted for good, with all its data.") % {"name": territory.name})
+            return redirect("console_home")
+    context = {
+        "territory": territory,
+        "deletable_at": territory_deletable_at(territory),
+        "deletable": _deletable(territory),
+        "exports": territory.exports.filter(status=TerritoryExport.Status.SUCCEEDED),
+        "error": error,
+    }
+    return render(request, "console/territory_delete.html", context, status=400 if error else 200)

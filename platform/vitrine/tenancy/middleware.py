@@ -14,6 +14,7 @@ from vitrine.tenancy.routing import MAX_ENTRIES, territory_for_host
 # have (a pod's address, web:8000): answered on the public schema, whatever the host.
 HOSTLESS_PATHS = frozenset({"/healthz", "/livez", "/metrics", "/internal/tls-ask"})
 OPEN_WHEN_SUSPENDED = frozenset({"/langue/"})  # the closed page can still switch language
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNKNOWN_HOST_PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Page introuvable</title><style>body{font-family:system-ui,sans-serif;margin:2rem;line-height:1.5}</style></head>
@@ -68,7 +69,11 @@ class TerritoryRoutingMiddleware:
             return HttpResponseNotFound(UNKNOWN_HOST_PAGE)
         request.tenant = territory
         connection.set_tenant(territory)
-        if not territory.is_active and request.path_info not in OPEN_WHEN_SUSPENDED:
+        if territory.is_archived:
+            # Archived (leaving the platform): pages still read, nothing is written any more.
+            if request.method not in READ_METHODS and request.path_info not in OPEN_WHEN_SUSPENDED:
+                return territory_read_only(request)
+        elif not territory.is_active and request.path_info not in OPEN_WHEN_SUSPENDED:
             return territory_closed(request)
         return self.get_response(request)
 
@@ -84,4 +89,11 @@ def territory_closed(request: HttpRequest) -> HttpResponse:
     """Answer every URL of a suspended territory with its "closed for now" page, in its own branding."""
     response = render(request, "territory/closed.html", {"closed": True}, status=503)
     response["Retry-After"] = "3600"
+    return response
+
+
+def territory_read_only(request: HttpRequest) -> HttpResponse:
+    """Answer a write to an archived territory: a 503 in its branding saying the site is read-only."""
+    response = render(request, "territory/archived.html", {"closed": True}, status=503)
+    response["Retry-After"] = "86400"
     return response

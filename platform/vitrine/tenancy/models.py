@@ -33,6 +33,9 @@ class Territory(TenantMixin):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
+        # Leaving the platform (issue #13): pages still read, every write refused; deletable for
+        # good from the console after VITRINE_ARCHIVE_GRACE_DAYS (vitrine.console.lifecycle).
+        ARCHIVED = "archived", _("Archived")
 
     class Accessibility(models.TextChoices):
         # The three states French law names (RGAA): every page's footer says which one holds.
@@ -72,6 +75,7 @@ class Territory(TenantMixin):
     pickup_instructions = models.TextField(_("contactless pickup instructions"), max_length=1000, blank=True)
     # At least one monthly report is public (vitrine.backoffice.reports): every page's footer links to them.
     reports_public = models.BooleanField(default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)  # when it was archived (the grace period's start)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -96,6 +100,10 @@ class Territory(TenantMixin):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == self.Status.ARCHIVED
 
     @property
     def pickup_instructions_text(self) -> str:
@@ -147,6 +155,49 @@ class ProvisioningJob(models.Model):
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
 
+class TerritoryExport(models.Model):
+    """One export of a territory into an archive file (vitrine.console.lifecycle), run by a Celery task.
+
+    The file lives under VITRINE_EXPORTS_DIR, never under the media (media answer to anyone with
+    the address). An export outlives its territory: `slug` names it after the territory is gone.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    class Reason(models.TextChoices):
+        MANUAL = "manual", _("Asked for")
+        ARCHIVE = "archive", _("Made at archiving")
+
+    territory = models.ForeignKey(Territory, null=True, blank=True, on_delete=models.SET_NULL, related_name="exports")
+    slug = models.CharField(max_length=63)
+    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.MANUAL)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    step = models.CharField(max_length=120, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    file_name = models.CharField(max_length=200, blank=True)  # relative to VITRINE_EXPORTS_DIR
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    # DO_NOTHING, as ProvisioningJob.requested_by: the users table exists in every schema.
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.slug} {self.created_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
 class AuditEntry(models.Model):
     """One console action: who did what, to which territory, when."""
 
@@ -159,6 +210,12 @@ class AuditEntry(models.Model):
         "sign_in.unlock": _("Sign-in unlocked"),
         "territory.lockdown_on": _("Lockdown mode switched on"),
         "territory.lockdown_off": _("Lockdown mode switched off"),
+        "territory.export_requested": _("Export requested"),
+        "territory.export": _("Territory exported"),
+        "territory.archive": _("Territory archived"),
+        "territory.unarchive": _("Territory taken out of the archive"),
+        "territory.restore": _("Territory restored from an archive"),
+        "territory.delete": _("Territory deleted for good"),
         # territory.branding and territory.announcement are also in the territory's own trail:
         # the console names them with that trail's labels (vitrine.audit.models.VERB_LABELS).
     }

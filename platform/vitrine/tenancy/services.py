@@ -48,8 +48,10 @@ def domain_check(domain: str, *, territory: Territory | None = None) -> list[str
 @transaction.atomic
 def territory_set_status(*, territory: Territory, status: str, actor: Any | None, reason: str = "") -> Territory:
     """Suspend or resume a territory; a suspended one answers 503 on every page."""
-    if status not in Territory.Status.values:
+    if status not in (Territory.Status.ACTIVE, Territory.Status.SUSPENDED):
         raise ValidationError(_("Unknown status “%(status)s”.") % {"status": status})
+    if territory.is_archived:  # archiving has its own way in and out (vitrine.console.lifecycle)
+        raise ValidationError(_("%(name)s is archived: take it out of the archive first.") % {"name": territory.name})
     if territory.status == status:
         return territory
     territory.status = status

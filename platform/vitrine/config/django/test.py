@@ -12,6 +12,7 @@ from vitrine.config.env import VAR_DIR
 # The test process and the worker and web server it starts share these folders.
 os.environ.setdefault("VITRINE_CELERY_DIR", str(VAR_DIR / "test" / "celery"))
 os.environ.setdefault("VITRINE_MAIL_DIR", str(VAR_DIR / "test" / "mail"))
+os.environ.setdefault("VITRINE_EXPORTS_DIR", str(VAR_DIR / "test" / "exports"))
 
 from vitrine.config.django.base import *  # noqa: E402,F401,F403
 from vitrine.config.settings.database import database_url_or_embedded, databases

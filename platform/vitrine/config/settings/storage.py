@@ -25,3 +25,11 @@ STORAGES = {
     "default": {"BACKEND": _media_backend},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# A territory's life cycle (vitrine.console.lifecycle): export archives are kept here, outside
+# the media (media answer over HTTP), and survive the territory's deletion.
+VITRINE_EXPORTS_DIR = env("VITRINE_EXPORTS_DIR", default=str(VAR_DIR / "exports"))
+# An archived territory can be deleted for good from the console this many days after archiving.
+VITRINE_ARCHIVE_GRACE_DAYS = env.int("VITRINE_ARCHIVE_GRACE_DAYS", default=30)
+# pg_dump for the archive's schema.sql: this path, else the one on PATH, else the embedded server's.
+VITRINE_PG_DUMP = env("VITRINE_PG_DUMP", default="")
