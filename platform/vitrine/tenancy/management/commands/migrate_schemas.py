@@ -118,32 +118,35 @@ class Command(MigrateSchemasCommand):
         # Each schema's migrate: the system checks ran once, for this command.
         schema_options = {**options, "skip_checks": True}
 
-        tenants = self._tenant_schemas() if self.sync_tenant else []
+        database = options["database"]
         keep_template = self.sync_tenant and self.schema_name in (None, "", public)
         expected = migrations_expected()
-        started = time.perf_counter()
-        examined = ([public] if self.sync_public else []) + tenants
-        lacking = schemas_lacking(examined, expected, using=options["database"])
-        read_seconds = time.perf_counter() - started
-
+        # The public schema first: the territories are listed from its tables.
+        lacking = schemas_lacking([public], expected, using=database) if self.sync_public else {}
         if options.get("check_unapplied"):
-            self._check(lacking, keep_template, expected)
+            if self.sync_tenant and not lacking:
+                lacking.update(schemas_lacking(self._tenant_schemas(), expected, using=database))
+            if keep_template:
+                lacking.update(schemas_lacking([TEMPLATE_SCHEMA], expected, using=database))
+            self._check(lacking)
             return
-
-        if self.sync_public and public in lacking:
+        if public in lacking:
             migrate_schema(public, args, schema_options, capture=False, in_worker=False)
+        if not self.sync_tenant:
+            return
+        # Then the template, so that territories provisioned meanwhile are cloned current.
         if keep_template and template_schema_ensure() and verbosity:
             self.stdout.write("Template schema migrated.")
 
+        started = time.perf_counter()
+        tenants = self._tenant_schemas()
+        lacking = schemas_lacking(tenants, expected, using=database)
         todo = [schema for schema in tenants if schema in lacking]
-        if not tenants:
-            return
         if verbosity:
-            self.stdout.write(self._plan_line(len(tenants), todo, lacking, read_seconds))
-        if not todo:
-            return
-        outcomes = self._migrate(todo, args, schema_options, verbosity)
-        self._summary(outcomes, lacking, verbosity, time.perf_counter() - started)
+            self.stdout.write(self._plan_line(len(tenants), todo, lacking, time.perf_counter() - started))
+        if todo:
+            outcomes = self._migrate(todo, args, schema_options, verbosity)
+            self._summary(outcomes, lacking, verbosity, time.perf_counter() - started)
 
     # --- What to migrate ---------------------------------------------------------------
 
@@ -164,13 +167,13 @@ class Command(MigrateSchemasCommand):
         territories = territories.order_by(*order) if order else territories.order_by("schema_name")
         return [name for name in territories.values_list("schema_name", flat=True) if name != TEMPLATE_SCHEMA]
 
-    def _check(self, lacking, keep_template, expected) -> None:
-        if keep_template:
-            lacking.update(schemas_lacking([TEMPLATE_SCHEMA], expected, using=self.options["database"]))
+    def _check(self, lacking: dict) -> None:
+        """Like migrate --check: name what is unapplied and exit 1, running nothing."""
         if not lacking:
             return
         for schema, keys in sorted(lacking.items()):
-            self.stderr.write(f"{schema}: {len(keys)} unapplied ({', '.join(f'{a}.{n}' for a, n in keys[:5])})")
+            shown = ", ".join(f"{app}.{name}" for app, name in keys[:5]) + (", ..." if len(keys) > 5 else "")
+            self.stderr.write(f"{schema}: {len(keys)} unapplied ({shown})")
         sys.exit(1)
 
     def _plan_line(self, total: int, todo: list[str], lacking, seconds: float) -> str:
@@ -227,8 +230,16 @@ class Command(MigrateSchemasCommand):
         applied = sum(len(lacking[o.schema]) for o in outcomes if o.ok)
         if verbosity:
             workers, recycle = self._pool
-            rss = max((o.rss_kb for o in outcomes), default=0)
-            memory = f", largest worker {rss / 1024:.0f} MB" if rss and workers > 1 else ""
+            first: dict[int, int] = {}  # each worker's memory after its first schema
+            for outcome in outcomes:
+                first.setdefault(outcome.pid, outcome.rss_kb)
+            largest = max((o.rss_kb for o in outcomes), default=0)
+            memory = (
+                f"; worker memory {max(first.values()) / 1024:.0f} MB after a first schema,"
+                f" {largest / 1024:.0f} MB at most ({len(first)} processes)"
+                if largest and workers > 1
+                else ""
+            )
             pool = f"{workers} workers (each replaced after {recycle} schemas)" if workers > 1 else "in this process"
             self.stdout.write(
                 f"Migrated {len(outcomes) - len(failed)} of {len(outcomes)} schemas ({applied} migrations applied),"
