@@ -163,6 +163,8 @@ def migrate_in_workers(
     The workers inherit the loaded project (fork) and open a connection each; a
     schema that fails is reported to on_outcome like the others, and the rest go on.
     """
+    # The caller's output streams stay here (a worker's output is captured and returned).
+    options = {key: value for key, value in options.items() if key not in ("stdout", "stderr")}
     connections.close_all()  # never share a connection with the children
     context = multiprocessing.get_context("fork")
     with context.Pool(processes=workers, maxtasksperchild=recycle) as pool:
