@@ -238,7 +238,7 @@ def _print_summary(results: list[dict]) -> None:
                 f"{ours:.1f}",
                 f"{r['stock'][0]:.1f}" if r["stock"] else "-",
                 f"{r['stock'][0] / ours:.0f}x" if r["stock"] else "-",
-                f"{r['work'][0]:.1f}",
+                f"{r['work'][0]:.1f} ({r['lacking']})",
                 f"{r['p50']:.0f} / {r['p95']:.0f}",
                 f"{max(_l for _s, _o, _l in r['ours']):.1f}",
             ]
@@ -251,7 +251,7 @@ def _print_summary(results: list[dict]) -> None:
             "no-op, Vitrine",
             "no-op, django-tenants",
             "ratio",
-            f"{LACKING} lacking, Vitrine",
+            "with work, Vitrine (schemas lacking)",
             "provisioning p50 / p95",
             "load",
         ],
