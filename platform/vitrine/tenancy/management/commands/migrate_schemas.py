@@ -228,7 +228,9 @@ class Command(MigrateSchemasCommand):
     def _summary(self, outcomes: list[Outcome], lacking, verbosity: int, seconds: float) -> None:
         failed = sorted(o.schema for o in outcomes if not o.ok)
         applied = sum(len(lacking[o.schema]) for o in outcomes if o.ok)
-        if verbosity:
+        if verbosity and self.options.get("plan"):
+            self.stdout.write(f"Planned {len(outcomes)} schemas (nothing applied).")
+        elif verbosity:
             workers, recycle = self._pool
             first: dict[int, int] = {}  # each worker's memory after its first schema
             for outcome in outcomes:
