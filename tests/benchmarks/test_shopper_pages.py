@@ -1,0 +1,269 @@
+"""Shopper pages through gunicorn on production settings, against a trivial view in the same run.
+
+Issue #14, part 1: home, shop list, storefront, category, product and search (one word; with
+filters, page 2) at p95 < 20 ms server time on 30,000 products, and at >= 0.25x the requests per
+second of a trivial view (`/bench/ping`) served by the same server in the same run.
+
+The catalogue is `manage.py bench_catalogue_seed`'s (300 shops x 100 products = 29,910 products),
+committed in a benchmark territory of its own (bench0001, made by the provisioning service), so
+that one gunicorn (bench_settings: production + /bench/ping; 1 worker, gthread, BENCH_GUNICORN_THREADS
+threads) serves it. wrk sends the requests as an anonymous visitor (no cookie), from the other core:
+
+  latency     1 connection: each request waits for the one before, so the latency is the server's
+              time plus a loopback round trip (about 0.1 ms). p50, p95, p99 from wrk's histogram.
+  throughput  BENCH_CONNECTIONS connections (4): requests per second, and that figure over the
+              trivial view's of the same phase (the ratio).
+
+Scenarios: each page on one address (a visitor's repeat visits; what a cache of whole pages serves),
+then storefronts and products rotating over random addresses of the whole catalogue (most of them
+seen for the first time in the run: the cost without the page cache, the card fragments cached
+or not), and a storefront requested by a visitor whose session holds a cart (the count in the
+header is theirs). Measured runs are interleaved (every scenario, then again) and the table shows
+the median of BENCH_REPEATS runs. Timings are printed, never asserted; answers are checked once
+(200, the page's own text, the visitor's cart count).
+
+Knobs: BENCH_PAGES_SECONDS (3 per run), BENCH_REPEATS (3), BENCH_CONNECTIONS (4), BENCH_CATALOGUE_SHOPS
+(300), BENCH_CATALOGUE_PRODUCTS (100).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from benchlib import (
+    CONNECTIONS,
+    REPEATS,
+    Gunicorn,
+    collectstatic,
+    cpu_split,
+    database_url,
+    http_get,
+    machine_load,
+    median,
+    print_table,
+    run_committed,
+    territories_ensure,
+)
+
+pytestmark = pytest.mark.django_db
+
+SHOPS = int(os.environ.get("BENCH_CATALOGUE_SHOPS", "300"))
+PRODUCTS = int(os.environ.get("BENCH_CATALOGUE_PRODUCTS", "100"))
+SECONDS = float(os.environ.get("BENCH_PAGES_SECONDS", "3"))
+GOAL_P95_MS = 20.0
+GOAL_RATIO = 0.25
+ROTATING = 400  # addresses in a rotating scenario
+
+
+@dataclass
+class Run:
+    rps: float
+    requests: int
+    errors: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+_LUA_DONE = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH requests=%d duration_us=%d errors=%d status=%d p50=%d p95=%d p99=%d\\n",
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+class WrkPaths:
+    """wrk, one thread; a Lua script rotates over addresses on one Host, with an optional Cookie,
+    and prints p50/p95/p99 (wrk's --latency prints no p95)."""
+
+    def __init__(self, cpu: int | None) -> None:
+        self.binary = shutil.which("wrk")
+        if self.binary is None:
+            pytest.skip("wrk is needed for this benchmark (apt-get install -y wrk)")
+        self.cpu = cpu
+        self._tmp = tempfile.TemporaryDirectory(prefix="vitrine-bench-pages-")
+        self._scripts: dict[tuple, str] = {}
+
+    def _script(self, host: str, paths: tuple[str, ...], cookie: str) -> str:
+        key = (host, paths, cookie)
+        if key not in self._scripts:
+            path = Path(self._tmp.name) / f"paths{len(self._scripts)}.lua"
+            listed = ",\n".join(f'  "{p}"' for p in paths)
+            headers = f'["Host"] = "{host}"' + (f', ["Cookie"] = "{cookie}"' if cookie else "")
+            path.write_text(
+                f"local paths = {{\n{listed}\n}}\nlocal count = #paths\nlocal i = 0\n"
+                "request = function()\n  i = i % count + 1\n"
+                f'  return wrk.format("GET", paths[i], {{{headers}}})\nend\n' + _LUA_DONE
+            )
+            self._scripts[key] = str(path)
+        return self._scripts[key]
+
+    def run(self, port: int, host: str, paths: list[str], *, connections: int, seconds: float, cookie: str = "") -> Run:
+        command = [
+            self.binary,
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "-s",
+            self._script(host, tuple(paths), cookie),
+            f"http://127.0.0.1:{port}{paths[0]}",
+        ]
+        if self.cpu is not None and shutil.which("taskset"):
+            command = ["taskset", "-c", str(self.cpu), *command]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        found = re.search(
+            r"BENCH requests=(\d+) duration_us=(\d+) errors=(\d+) status=(\d+) p50=(\d+) p95=(\d+) p99=(\d+)", output
+        )
+        assert found, f"unexpected wrk output:\n{output}"
+        requests, duration, errors, status, p50, p95, p99 = (int(g) for g in found.groups())
+        return Run(requests / (duration / 1e6), requests, errors + status, p50 / 1000, p95 / 1000, p99 / 1000)
+
+
+def _world(shops: int, products: int) -> dict:
+    """bench0001 with the benchmark catalogue (committed), and the addresses to request."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from vitrine.catalog.models import Category, Product
+    from vitrine.devtools.bench import bench_catalogue_seed, bench_shop_slug
+    from vitrine.tenancy.models import Territory
+
+    setup = territories_ensure(1)
+    host, name = setup.hosts[0]
+    territory = Territory.objects.get(schema_name="bench0001")
+    seeded = bench_catalogue_seed(territory=territory, shops=shops, products=products, small_shops=1)
+    with tenant_context(territory):
+        rows = list(
+            Product.objects.filter(status="published", shop__slug__startswith="banc-essai-").values_list(
+                "shop__slug", "slug", "title", "category__slug"
+            )
+        )
+        big = bench_shop_slug(1)
+        product = next(r for r in rows if r[0] == big)
+        category = Category.objects.get(slug=product[3])
+        top = category.parent or category
+        session = SessionStore()
+        session["cart_count"] = 3  # orders.views.SESSION_COUNT: what the header shows
+        session.create()
+    connection.set_schema_to_public()
+    rng = random.Random(14)
+    return {
+        "host": host,
+        "name": name,
+        "products": len(rows),
+        "seeded": seeded,
+        "shop": big,
+        "product": product,
+        "category": top.slug,
+        "cookie": f"sessionid={session.session_key}",
+        "random_shops": [f"/boutiques/{bench_shop_slug(i)}/" for i in rng.choices(range(shops), k=ROTATING)],
+        "random_products": [f"/boutiques/{s}/{p}/" for s, p, _t, _c in rng.choices(rows, k=ROTATING)],
+    }
+
+
+def _scenarios(world: dict) -> list[tuple[str, list[str], str, str]]:
+    """(label, addresses, cookie, text the answer shows)."""
+    shop, product_slug, title = world["product"][0], world["product"][1], world["product"][2]
+    return [
+        ("trivial view: /bench/ping", ["/bench/ping"], "", "pong"),
+        ("home /", ["/"], "", world["name"]),
+        ("shop list /boutiques/", ["/boutiques/"], "", "banc-essai-"),
+        ("storefront (100 products)", [f"/boutiques/{world['shop']}/"], "", world["shop"]),
+        ("category (top level)", [f"/categories/{world['category']}/"], "", "product-card"),
+        ("product", [f"/boutiques/{shop}/{product_slug}/"], "", title),
+        ("search, one word", ["/recherche/?q=bijou"], "", "product-card"),
+        ("search, filtered, page 2", ["/recherche/?q=produit&en_stock=1&page=2"], "", "product-card"),
+        (f"storefronts, {ROTATING} random", world["random_shops"], "", "product-card"),
+        (f"products, {ROTATING} random", world["random_products"], "", "buy-form"),
+        ("storefront, visitor with a cart", [f"/boutiques/{world['shop']}/"], world["cookie"], "(3)"),
+    ]
+
+
+def _check(port: int, host: str, label: str, path: str, cookie: str, text: str) -> None:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Host": host, **({"Cookie": cookie} if cookie else {})})
+        response = conn.getresponse()
+        body = response.read().decode()
+    finally:
+        conn.close()
+    assert response.status == 200, f"{label} {path}: {response.status} {body[:300]}"
+    assert text in body, f"{label} {path}: {text!r} not in the page"
+
+
+def test_shopper_pages_against_a_trivial_view(request):
+    load_at_start = machine_load()
+    url = database_url(request.config)
+    server_cpu, load_cpu = cpu_split()
+    wrk = WrkPaths(load_cpu)
+    collectstatic("bench_settings", url)
+    world = run_committed(_world, SHOPS, PRODUCTS)
+    scenarios = _scenarios(world)
+    host = world["host"]
+    server = Gunicorn("pages", "bench_settings", url, ready_host=host, cpu=server_cpu).start()
+    latency: dict[str, list[Run]] = {label: [] for label, *_rest in scenarios}
+    throughput: dict[str, list[Run]] = {label: [] for label, *_rest in scenarios}
+    try:
+        for label, paths, cookie, text in scenarios:
+            _check(server.port, host, label, paths[0], cookie, text)
+        assert http_get(server.port, "/bench/db", host)[0] == 200
+        for label, paths, cookie, _text in scenarios:  # warm-up: templates, connections, caches
+            wrk.run(server.port, host, paths, connections=CONNECTIONS, seconds=1, cookie=cookie)
+        for _repeat in range(REPEATS):
+            for label, paths, cookie, _text in scenarios:
+                one = wrk.run(server.port, host, paths, connections=1, seconds=SECONDS, cookie=cookie)
+                many = wrk.run(server.port, host, paths, connections=CONNECTIONS, seconds=SECONDS, cookie=cookie)
+                assert one.errors == 0 and many.errors == 0, f"{label}: failed requests"
+                latency[label].append(one)
+                throughput[label].append(many)
+    finally:
+        server.stop()
+
+    baseline = median(r.rps for r in throughput[scenarios[0][0]])
+    rows = []
+    for label, *_rest in scenarios:
+        ratio = median(r.rps for r in throughput[label]) / baseline
+        rows.append(
+            [
+                label,
+                f"{median(r.p50_ms for r in latency[label]):.2f}",
+                f"{median(r.p95_ms for r in latency[label]):.2f}",
+                f"{median(r.p99_ms for r in latency[label]):.2f}",
+                f"{median(r.rps for r in latency[label]):,.0f}",
+                f"{median(r.rps for r in throughput[label]):,.0f}",
+                f"{ratio:.2f}x",
+                "MET" if median(r.p95_ms for r in latency[label]) < GOAL_P95_MS and ratio >= GOAL_RATIO else "not met",
+            ]
+        )
+    seeded = world["seeded"]
+    print_table(
+        f"Shopper pages through gunicorn, production settings, anonymous visitor ({world['products']:,} products)",
+        ["scenario", "p50 ms", "p95 ms", "p99 ms", "req/s 1 conn", f"req/s {CONNECTIONS} conn", "vs trivial", "goal"],
+        rows,
+        notes=[
+            f"latency: wrk with 1 connection; throughput: {CONNECTIONS} connections; median of {REPEATS} runs of {SECONDS:.0f} s",
+            f"goal: p95 < {GOAL_P95_MS:.0f} ms and >= {GOAL_RATIO}x the trivial view's requests per second",
+            f"gunicorn: 1 worker, gthread; server on CPU {server_cpu}, wrk on CPU {load_cpu}",
+            f"catalogue: {seeded.products_created:,} products created now"
+            if seeded.products_created
+            else "catalogue: already there",
+            f"at start: {load_at_start}",
+            f"at end:   {machine_load()}",
+            "host " + quote(host),
+        ],
+    )
