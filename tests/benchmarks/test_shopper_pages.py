@@ -15,10 +15,10 @@ threads) serves it. wrk sends the requests as an anonymous visitor (no cookie), 
               trivial view's of the same phase (the ratio).
 
 Scenarios: each page on one address (a visitor's repeat visits; what a cache of whole pages serves),
-then storefronts and products rotating over random addresses of the whole catalogue (most of them
-seen for the first time in the run: the cost without the page cache, the card fragments cached
-or not), and a storefront requested by a visitor whose session holds a cart (the count in the
-header is theirs). Measured runs are interleaved (every scenario, then again) and the table shows
+then storefronts and products rotating over 400 random addresses of the whole catalogue, then the
+same with a new address on every request (`?visite=<n>`, which the pages ignore: never a page
+seen before, so the cost of drawing one, the card fragments cached or not), and a storefront
+requested by a visitor whose session holds a cart (the count in the header is theirs). Measured runs are interleaved (every scenario, then again) and the table shows
 the median of BENCH_REPEATS runs. Timings are printed, never asserted; answers are checked once
 (200, the page's own text, the visitor's cart count).
 
@@ -97,6 +97,7 @@ class WrkPaths:
         self._scripts: dict[tuple, str] = {}
 
     def _script(self, host: str, paths: tuple[str, ...], cookie: str) -> str:
+        """`paths` ending in "?visite=" get a new number on every request: an address never seen."""
         key = (host, paths, cookie)
         if key not in self._scripts:
             path = Path(self._tmp.name) / f"paths{len(self._scripts)}.lua"
@@ -104,8 +105,10 @@ class WrkPaths:
             headers = f'["Host"] = "{host}"' + (f', ["Cookie"] = "{cookie}"' if cookie else "")
             path.write_text(
                 f"local paths = {{\n{listed}\n}}\nlocal count = #paths\nlocal i = 0\n"
-                "request = function()\n  i = i % count + 1\n"
-                f'  return wrk.format("GET", paths[i], {{{headers}}})\nend\n' + _LUA_DONE
+                "local n = math.random(1, 1000000000)\n"
+                "request = function()\n  i = i % count + 1\n  n = n + 1\n  local path = paths[i]\n"
+                '  if string.sub(path, -8) == "?visite=" then path = path .. n end\n'
+                f'  return wrk.format("GET", path, {{{headers}}})\nend\n' + _LUA_DONE
             )
             self._scripts[key] = str(path)
         return self._scripts[key]
@@ -217,6 +220,9 @@ def _scenarios(world: dict) -> list[tuple[str, list[str], str, str]]:
         ("search, filtered, page 2", ["/recherche/?q=produit&en_stock=1&page=2"], "", "product-card"),
         (f"storefronts, {ROTATING} random", world["random_shops"], "", "product-card"),
         (f"products, {ROTATING} random", world["random_products"], "", "buy-form"),
+        # a new address every request (an unknown parameter the page ignores): never a cached page
+        ("storefronts, never the same address", [p + "?visite=" for p in world["random_shops"]], "", "product-card"),
+        ("products, never the same address", [p + "?visite=" for p in world["random_products"]], "", "buy-form"),
         ("storefront, visitor with a cart", [f"/boutiques/{world['shop']}/"], world["cookie"], "(1)"),
     ]
 

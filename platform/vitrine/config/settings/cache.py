@@ -41,7 +41,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": env.int("VITRINE_PAGE_CACHE_ENTRIES", default=1_000)},
     },
     "fragments": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        # VITRINE_FRAGMENT_CACHE_ENTRIES=0: no fragment kept (to measure what they save)
+        "BACKEND": "django.core.cache.backends."
+        + ("locmem.LocMemCache" if env.int("VITRINE_FRAGMENT_CACHE_ENTRIES", default=1) else "dummy.DummyCache"),
         "LOCATION": "vitrine-fragments",
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
