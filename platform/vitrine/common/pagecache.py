@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
@@ -162,8 +163,6 @@ def pages_changed_on_write(*models, schema_of: Callable[[Any], str] | None = Non
     owning app's ready(); `schema_of` for a row of the public schema that belongs to a territory).
     Not business logic, a cache: every way of saving a row is caught. Bulk writes send no signal:
     their services call pages_changed()."""
-    from django.db.models.signals import post_delete, post_save  # only the apps' ready() needs them
-
     def changed(sender, instance, **kwargs) -> None:
         pages_changed(schema=schema_of(instance) if schema_of else None)
 
