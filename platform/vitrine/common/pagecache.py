@@ -163,6 +163,7 @@ def pages_changed_on_write(*models, schema_of: Callable[[Any], str] | None = Non
     owning app's ready(); `schema_of` for a row of the public schema that belongs to a territory).
     Not business logic, a cache: every way of saving a row is caught. Bulk writes send no signal:
     their services call pages_changed()."""
+
     def changed(sender, instance, **kwargs) -> None:
         pages_changed(schema=schema_of(instance) if schema_of else None)
 
