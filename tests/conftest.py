@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
@@ -49,8 +50,11 @@ def django_db_setup(django_test_environment, django_db_blocker, django_db_modify
 
 @pytest.fixture(autouse=True)
 def _public_schema_and_fresh_routes():
-    """Each test starts on the public schema with an empty route cache, at the routing generation of now."""
+    """Each test starts on the public schema with an empty route cache, at the routing generation of now,
+    and with no page or fragment kept from another test (this process's caches: the database was rolled back)."""
     routes.restart()
+    caches["pages"].clear()
+    caches["fragments"].clear()
     connection.set_schema_to_public()
     yield
     routes.clear()

@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -45,10 +46,16 @@ def _photo(product, name="nancy/products/p.png", renditions=None):
 
 
 def _count(client, url) -> int:
+    """Queries of a page drawn (caches warm: routing, templates), then asserts the same page from
+    the page cache costs none."""
     client.get(url)  # warm caches (routing, templates)
+    caches["pages"].clear()  # the page itself is drawn again: its queries are counted
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, url
+    with CaptureQueriesContext(connection) as cached:
+        assert client.get(url)["X-Page-Cache"] == "hit", url
+    assert len(cached) == 0, (url, [q["sql"][:80] for q in cached])
     return len(queries)
 
 

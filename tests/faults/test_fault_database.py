@@ -9,6 +9,7 @@ The web server is gunicorn with DEBUG off, as in production.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import dataclass
@@ -35,12 +36,17 @@ class Answer:
 
 
 class Traffic:
-    """Shoppers loading the home page, one request after the other, on two threads."""
+    """Shoppers loading the home page, one request after the other, on two threads.
+
+    Each asks an address of its own (`?visite=<n>`, which the page ignores): a page seen in the last
+    minute would come whole from the page cache (common.pagecache), without the database.
+    """
 
     def __init__(self, port: int, host: str) -> None:
         self.url, self.host = f"http://127.0.0.1:{port}/", host
         self.answers: list[Answer] = []
         self._stop = threading.Event()
+        self._visits = itertools.count()
         self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(2)]
 
     def _run(self) -> None:
@@ -48,7 +54,8 @@ class Traffic:
         while not self._stop.is_set():
             started = time.monotonic()
             try:
-                response = session.get(self.url, headers={"Host": self.host}, timeout=30)
+                visit = next(self._visits)
+                response = session.get(f"{self.url}?visite={visit}", headers={"Host": self.host}, timeout=30)
                 status, body = response.status_code, response.text
             except requests.RequestException as exc:
                 status, body = 0, repr(exc)

@@ -19,6 +19,7 @@ from vitrine.catalog.tasks import product_photo_renditions_make
 from vitrine.common.html import description_clean
 from vitrine.common.images import ImageRejected, image_check, image_clean
 from vitrine.common.ordering import position_move
+from vitrine.common.pagecache import pages_changed
 from vitrine.common.storage import upload_name
 from vitrine.common.text import slug_make, slug_unique
 from vitrine.notifications.services import outbox_email_send
@@ -175,6 +176,7 @@ def product_create(*, shop: Shop, data: ProductData, actor: User, photos=()) -> 
         **clean,
     )
     Variant.objects.bulk_create([Variant(product=product, **variant) for variant in variants])
+    pages_changed()  # bulk_create sends no signal
     for position, upload in enumerate(photos):
         product_photo_add(product=product, upload=upload, actor=actor, position=position)
     return product

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from vitrine.catalog import selectors, seo
 from vitrine.catalog.models import Category, Product
+from vitrine.common.pagecache import page_cache
 from vitrine.metrics.counting import count
 from vitrine.shops.models import Commune, Shop
 from vitrine.shops.selectors import shop_is_open
@@ -25,6 +26,7 @@ PRODUCTS_PER_PAGE = 24
 SHOPS_PER_PAGE = 30
 
 
+@page_cache
 def home(request: HttpRequest) -> HttpResponse:
     """The territory's home page: its current announcements, featured shops and products, the categories and the newest products.
 
@@ -102,6 +104,7 @@ def storefront_context(request: HttpRequest, shop: Shop, *, preview: bool) -> di
     }
 
 
+@page_cache
 def shop_list(request: HttpRequest) -> HttpResponse:
     """Approved shops, filtered by category and commune, each with "open now"; in lockdown mode those
     taking Click & Collect orders first."""
@@ -158,6 +161,7 @@ def shop_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/public/shop_list.html", context)
 
 
+@page_cache
 def shop_detail(request: HttpRequest, shop: str) -> HttpResponse:
     """A shop's storefront ("vitrine")."""
     found = selectors.shop_public_get(slug=shop)
@@ -170,6 +174,7 @@ def shop_detail(request: HttpRequest, shop: str) -> HttpResponse:
     return render(request, "catalog/public/shop_detail.html", context)
 
 
+@page_cache
 def product_detail(request: HttpRequest, shop: str, product: str) -> HttpResponse:
     found = selectors.product_public_get(shop_slug=shop, product_slug=product)
     if found is None:
@@ -186,6 +191,7 @@ def product_detail(request: HttpRequest, shop: str, product: str) -> HttpRespons
     return render(request, "catalog/public/product_detail.html", context)
 
 
+@page_cache
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Published products of a category and of the categories under it."""
     category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)

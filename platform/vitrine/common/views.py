@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, RawPostDataException
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.static import serve
 
 from vitrine.common.http import next_url_safe
@@ -44,11 +44,17 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", status=403)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Remember the visitor's language in a cookie and go back where they were."""
-    language = request.POST.get("language", settings.LANGUAGE_CODE)
-    response = HttpResponseRedirect(next_url_safe(request, request.POST.get("next", "/"), default="/"))
+    """Remember the visitor's language in a cookie and go back where they were.
+
+    A link (GET `?language=en&next=/...`), so that the page holding it carries no form, hence no
+    CSRF token, and can be cached whole (common.pagecache); a form's POST still works. Another site
+    linking here can do no more than change a visitor's language, which the page lets them undo.
+    """
+    data = request.POST if request.method == "POST" else request.GET
+    language = data.get("language", settings.LANGUAGE_CODE)
+    response = HttpResponseRedirect(next_url_safe(request, data.get("next", "/"), default="/"))
     if language in dict(settings.LANGUAGES):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

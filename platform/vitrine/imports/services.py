@@ -30,6 +30,7 @@ from vitrine.catalog.services import (
     price_parse,
     product_data_validate,
 )
+from vitrine.common.pagecache import pages_changed
 from vitrine.common.tasks import task_send, task_send_on_commit
 from vitrine.common.text import slug_make
 from vitrine.imports.models import CatalogImport
@@ -495,6 +496,7 @@ def _plan_apply(
     if changed_variants:
         _rows_update(Variant, changed_variants, ["name", "price", "stock", "sku", "position"])
     Variant.objects.bulk_create(new_variants, batch_size=BATCH)
+    pages_changed()  # bulk statements send no signal: the territory's cached pages are dropped
 
 
 # --- The import's life: upload, check, confirm, commit -----------------------------------------

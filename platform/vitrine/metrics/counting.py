@@ -114,6 +114,23 @@ def request_end(token, *, keep: bool) -> bool:
     return False
 
 
+class PageCounts:
+    """The counts a view made, kept with its page in the page cache (common.pagecache) and counted
+    again, for today, each time the page is served from there."""
+
+    def begin(self) -> int:
+        pending = _pending.get()
+        return len(pending) if pending is not None else 0
+
+    def end(self, start: int) -> tuple[tuple[str, int | None, str], ...]:
+        pending = _pending.get() or []
+        return tuple((kind, shop_id, key) for _day, kind, shop_id, key in pending[start:])
+
+    def replay(self, recorded: tuple[tuple[str, int | None, str], ...]) -> None:
+        for kind, shop_id, key in recorded:
+            count(kind=kind, shop_id=shop_id, key=key)
+
+
 # --- The buffer: Redis when configured, else this process's memory ---------------------------
 
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Product, Variant
+from vitrine.common.pagecache import pages_changed
 from vitrine.common.phones import phone_normalise
 from vitrine.common.text import line_clean
 from vitrine.metrics import prometheus
@@ -153,6 +154,7 @@ def _stock_take(lines: Sequence[CartLine]) -> set[int]:
         )
         if taken != len(quantities):  # cannot happen while the rows are locked; never sell what is not there
             raise CheckoutError(_("Some items of your cart just sold out: check your cart and try again."))
+        pages_changed()  # stock shown on product pages and the search's "in stock" (an UPDATE: no signal)
     return reserved
 
 

@@ -26,6 +26,7 @@ from vitrine.accounts.models import User
 from vitrine.audit.services import GUEST, audit_record
 from vitrine.catalog.models import Product, Variant
 from vitrine.common.money import euros
+from vitrine.common.pagecache import pages_changed
 from vitrine.common.tasks import task_send_by_name_on_commit
 from vitrine.notifications.services import outbox_email_send
 from vitrine.orders import selectors
@@ -302,6 +303,7 @@ def _stock_release(order: Order) -> None:
             stock=F("stock")
             + Case(*(When(pk=pk, then=Value(q)) for pk, q in sorted(quantities.items())), output_field=IntegerField())
         )
+        pages_changed()  # stock shown on product pages (an UPDATE: no signal)
 
 
 def _email_send(order: Order, email: Email, *, lines: list[OrderLine] | None = None) -> None:

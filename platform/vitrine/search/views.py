@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from vitrine.catalog.seo import PageSeo
 from vitrine.catalog.services import price_parse
+from vitrine.common.pagecache import page_cache
 from vitrine.common.throttling import throttle
 from vitrine.metrics.counting import count
 from vitrine.search.selectors import SearchFilters, product_search
@@ -29,6 +30,7 @@ def price_filter_parse(text: str) -> Decimal | None:
 
 
 @throttle("search", method="GET")
+@page_cache  # under the throttle: a page served from the cache still counts against the limit
 def search(request: HttpRequest) -> HttpResponse:
     """Products of every shop of the territory matching the words and filters, with facets."""
     params = request.GET

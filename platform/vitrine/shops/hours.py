@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vitrine.accounts.models import User
+from vitrine.common.pagecache import pages_changed
 from vitrine.shops.models import (
     ClosingPeriod,
     OpeningRange,
@@ -60,6 +61,7 @@ def shop_hours_set(*, shop: Shop, ranges: list[tuple[int, time, time]], actor: U
         raise ValidationError({"hours": list(dict.fromkeys(errors))})
     _locked(shop)
     OpeningRange.objects.filter(shop=shop).delete()
+    pages_changed()  # bulk_create sends no signal
     OpeningRange.objects.bulk_create(
         [
             OpeningRange(shop=shop, weekday=w, opens=o, closes=c)

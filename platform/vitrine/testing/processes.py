@@ -72,8 +72,11 @@ def guest_checkout_over_http(
     base = f"http://127.0.0.1:{port}"  # the territory is chosen by the Host header, as behind a proxy
     session = session or requests.Session()
     session.headers["Host"] = f"{host}:{port}"
-    home = session.get(base + "/", timeout=60)
-    token = session.cookies.get("csrftoken") or re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home.text)[1]
+    session.get(base + "/", timeout=60)
+    # The home page has no form that posts (it may come whole from the page cache, common.pagecache):
+    # the CSRF cookie and token come from a page with one, as a product page's "add to cart".
+    sign_in = session.get(base + "/compte/connexion/", timeout=60)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', sign_in.text)[1]
     for product_id in product_ids:
         added = session.post(
             f"{base}/panier/ajouter/{product_id}/",

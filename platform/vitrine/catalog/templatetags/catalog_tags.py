@@ -107,6 +107,41 @@ def first_photo(product):
     return photos[0] if photos else None
 
 
+def _fragment_key(context, parts: list) -> str:
+    """A card's fragment cache key: what it shows, the language and the theme (the territory's
+    schema prefixes every key of the "fragments" cache). Any change to what is shown is a new key,
+    so a card is never drawn stale, whoever wrote the change and however."""
+    theme = context.get("theme")
+    parts += [get_language(), getattr(theme, "name", "")]
+    return "\x1f".join(str(part) for part in parts)
+
+
+def _photo_parts(photo) -> list:
+    if not photo:  # None, or "" (the `first` of no photo)
+        return [None]
+    return [photo.pk, photo.image.name, photo.renditions, getattr(photo, "width", None), getattr(photo, "height", None)]
+
+
+@register.simple_tag(takes_context=True)
+def product_card_key(context, product, photo) -> str:
+    """The key of a product card (catalog/public/_product_card.html): everything the card draws."""
+    shop_slug = context.get("shop_slug")
+    parts = [product.pk, product.slug, product.title, product.price, context.get("loading") or "lazy"]
+    parts += [bool(context.get("preview")), shop_slug or ""]
+    if not shop_slug:
+        parts += [product.shop.slug, product.shop.name]
+    return _fragment_key(context, parts + _photo_parts(photo))
+
+
+@register.simple_tag(takes_context=True)
+def shop_card_key(context, shop, photo) -> str:
+    """The key of a shop card (catalog/public/_shop_card.html): everything the card draws."""
+    parts = [shop.pk, shop.slug, shop.name, shop.category.name, shop.commune.name, shop.logo.name if shop.logo else ""]
+    parts += [getattr(shop, "is_ready", None), context.get("is_open"), shop.showcase_only, shop.click_and_collect]
+    parts += [context.get("heading") or "", context.get("loading") or "lazy"]
+    return _fragment_key(context, parts + _photo_parts(photo))
+
+
 @register.filter
 def weekday_name(weekday: int) -> str:
     """0 -> "Monday" (translated)."""

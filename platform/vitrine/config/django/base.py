@@ -148,6 +148,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "vitrine.theming.context_processors.theme",
                 "vitrine.tenancy.context_processors.site",
+                # Last: while a page is drawn to be cached, its CSRF token is a placeholder.
+                "vitrine.common.pagecache.context_processor",
             ],
         },
     }

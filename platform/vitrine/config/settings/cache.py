@@ -29,6 +29,27 @@ CACHES = {
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
     },
     "shared": {**_store, "KEY_PREFIX": "shared"},
+    # This process's memory, bounded (LocMemCache culls a third when full): whole pages for anonymous
+    # visitors (common.pagecache) and the cards' fragments (catalogue templates' {% cache %}). Keys
+    # start with the territory's schema; pages are versioned by a generation in "shared".
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "vitrine-pages",
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "TIMEOUT": 60,
+        "OPTIONS": {"MAX_ENTRIES": env.int("VITRINE_PAGE_CACHE_ENTRIES", default=1_000)},
+    },
+    "fragments": {
+        # VITRINE_FRAGMENT_CACHE_ENTRIES=0: no fragment kept (to measure what they save)
+        "BACKEND": "django.core.cache.backends."
+        + ("locmem.LocMemCache" if env.int("VITRINE_FRAGMENT_CACHE_ENTRIES", default=1) else "dummy.DummyCache"),
+        "LOCATION": "vitrine-fragments",
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": env.int("VITRINE_FRAGMENT_CACHE_ENTRIES", default=20_000)},
+    },
     "throttle": {
         **_store,
         "KEY_FUNCTION": "django_tenants.cache.make_key",
@@ -44,3 +65,7 @@ CACHES = {
         ),
     },
 }
+
+# Whole pages for anonymous visitors (common.pagecache): how long one is kept at most (what depends on
+# the clock, "open now" or an announcement's start, is at most that late); 0 turns it off.
+VITRINE_PAGE_CACHE_SECONDS = env.int("VITRINE_PAGE_CACHE_SECONDS", default=60)

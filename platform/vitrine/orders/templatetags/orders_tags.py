@@ -7,6 +7,7 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_noop
 
+from vitrine.common import pagecache
 from vitrine.orders.selectors import checkout_slots, day_label
 from vitrine.orders.views import SESSION_COUNT
 
@@ -23,7 +24,8 @@ def cart_count(context) -> int:
     session = getattr(request, "session", None)
     if session is None:
         return 0
-    return session.get(SESSION_COUNT, 0)
+    # A page drawn to be cached for every anonymous visitor gets a placeholder, filled per visitor.
+    return pagecache.personal(request, "cart_count", session.get(SESSION_COUNT, 0))
 
 
 @register.simple_tag
