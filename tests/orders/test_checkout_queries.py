@@ -16,11 +16,11 @@ from vitrine.tenancy.routing import routes
 from vitrine.testing.factories import ProductFactory
 
 GUEST = Guest(name="Claire Blaison", email="claire@example.fr", phone="06 12 34 56 78")
-# 2 shops: idempotency check, cart lock, check again (3); the cart with its products, variants, shops and
-# pickup settings (1); hours and closings (2); stock locked and taken (2; 2 more when variants are ordered);
-# orders in a savepoint (3); lines (1); events (1); two emails per order (4, plus the territory's address for
-# their branding, read once and then remembered: 1); the cart emptied (2); the test's own savepoint (2).
-CHECKOUT_QUERIES_TWO_SHOPS = 22
+# 2 shops: the cart locked (1); its lines with their products, variants, shops, communes, pickup settings,
+# hours and closings, and whether the checkout key was used (1); stock taken (1; 1 more when variants are
+# ordered); the orders (1); their lines and events, the cart emptied (1); the four emails (1, plus the
+# territory's address for their branding, read once and then remembered: 1); the test's own savepoint (2).
+CHECKOUT_QUERIES_TWO_SHOPS = 9
 
 
 def checkout_queries(two_shops, per_shop: int) -> tuple[int, list[Order]]:
@@ -57,7 +57,7 @@ def test_a_two_shop_checkout_costs_a_fixed_number_of_queries(two_shops):
             idempotency_key=uuid.uuid4(),
             now=NOW,
         )
-    # then (it was 44 queries before lines and orders were written in bulk)
+    # then (it was 44 queries before lines and orders were written in bulk, 22 before issue #14)
     assert len(context.captured_queries) <= CHECKOUT_QUERIES_TWO_SHOPS, "\n".join(
         q["sql"][:120] for q in context.captured_queries
     )

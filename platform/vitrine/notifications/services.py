@@ -116,6 +116,29 @@ def outbox_email_send(*, to: list[str], template: str, context: dict) -> OutboxE
     return outbox_email_queue(to=to, subject=subject, body=body)
 
 
+def outbox_emails_send(*, emails: list[tuple[list[str], str, dict]]) -> list[OutboxEmail]:
+    """Queue several emails `(to, template, context)` at once: one INSERT and one task after commit.
+
+    What outbox_email_send does for each, in a fixed number of statements whatever their number
+    (the checkout's emails: two per shop ordered from). The task delivers them one by one, each
+    exactly once like any outbox row.
+    """
+    messages = []
+    for to, template, context in emails:
+        subject, body = email_render(template, context)
+        subject = line_clean(subject)[: OutboxEmail._meta.get_field("subject").max_length]
+        to = [line_clean(address) for address in to]
+        messages.append(OutboxEmail(to=to, subject=subject, body=body, **_branding(subject=subject, body=body)))
+    if not messages:
+        return []
+    OutboxEmail.objects.bulk_create(messages)
+    # tasks.py imports this module (its tasks call these services): the task is looked up when sent.
+    from vitrine.notifications.tasks import outbox_emails_deliver
+
+    task_send_on_commit(outbox_emails_deliver, message_ids=[message.pk for message in messages])
+    return messages
+
+
 def _message_id(message: OutboxEmail) -> str:
     """One Message-ID per outbox row, the same on every attempt.
 
