@@ -44,8 +44,10 @@ def _body_html(body: str, site_url: str) -> str:
     return mark_safe(own.sub(link, str(html)))  # noqa: S308 (escaped above)
 
 
-def _branding(*, subject: str, body: str) -> dict[str, str]:
-    """The sender name and HTML version of an email sent on behalf of the current territory."""
+def _brand() -> dict[str, object]:
+    """What every email of the current territory shares: sender, site address, logo, colours.
+
+    Read once per batch of emails (a checkout's four are branded with one reading)."""
     territory = connection.tenant  # type: ignore[attr-defined]  # the outbox lives in territory schemas only
     tokens = territory_tokens(territory)
     site_url = territory_base_url_cached(territory)
@@ -54,20 +56,34 @@ def _branding(*, subject: str, body: str) -> dict[str, str]:
         logo = site_url + logo if site_url else None
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     sender = line_clean(territory.name)  # a header: one line, whatever the team typed
+    return {
+        "territory": territory,
+        "site_url": site_url,
+        "logo_url": logo,
+        "header": tokens.get("color_primary", "#1f3a5f"),
+        "on_header": tokens.get("color_on_primary", "#ffffff"),
+        "from_email": formataddr((sender, address)),
+    }
+
+
+def _branding(*, subject: str, body: str, brand: dict[str, object] | None = None) -> dict[str, str]:
+    """The sender name and HTML version of an email sent on behalf of the current territory."""
+    brand = brand or _brand()
+    site_url = str(brand["site_url"] or "")
     with translation.override(settings.LANGUAGE_CODE):  # emails go out in the territory's language
         html = render_to_string(
             "notifications/email.html",
             {
-                "territory": territory,
+                "territory": brand["territory"],
                 "subject": subject,
                 "body": _body_html(body, site_url),
-                "site_url": site_url,
-                "logo_url": logo,
-                "header": tokens.get("color_primary", "#1f3a5f"),
-                "on_header": tokens.get("color_on_primary", "#ffffff"),
+                "site_url": brand["site_url"],
+                "logo_url": brand["logo_url"],
+                "header": brand["header"],
+                "on_header": brand["on_header"],
             },
         )
-    return {"from_email": formataddr((sender, address)), "html": html}
+    return {"from_email": str(brand["from_email"]), "html": html}
 
 
 def outbox_email_queue(*, to: list[str], subject: str, body: str) -> OutboxEmail:
@@ -123,14 +139,15 @@ def outbox_emails_send(*, emails: list[tuple[list[str], str, dict]]) -> list[Out
     (the checkout's emails: two per shop ordered from). The task delivers them one by one, each
     exactly once like any outbox row.
     """
-    messages = []
+    if not emails:
+        return []
+    messages, brand = [], _brand()
     for to, template, context in emails:
         subject, body = email_render(template, context)
         subject = line_clean(subject)[: OutboxEmail._meta.get_field("subject").max_length]
         to = [line_clean(address) for address in to]
-        messages.append(OutboxEmail(to=to, subject=subject, body=body, **_branding(subject=subject, body=body)))
-    if not messages:
-        return []
+        branding = _branding(subject=subject, body=body, brand=brand)
+        messages.append(OutboxEmail(to=to, subject=subject, body=body, **branding))
     OutboxEmail.objects.bulk_create(messages)
     # tasks.py imports this module (its tasks call these services): the task is looked up when sent.
     from vitrine.notifications.tasks import outbox_emails_deliver
