@@ -18,8 +18,8 @@ from vitrine.testing.factories import ProductFactory
 GUEST = Guest(name="Claire Blaison", email="claire@example.fr", phone="06 12 34 56 78")
 # 2 shops: the cart locked (1); its lines with their products, variants, shops, communes, pickup settings,
 # hours and closings, and whether the checkout key was used (1); stock taken (1; 1 more when variants are
-# ordered); the orders (1); their lines and events, the cart emptied (1); the four emails (1, plus the
-# territory's address for their branding, read once and then remembered: 1); the test's own savepoint (2).
+# ordered); the orders (1); their lines and events, the cart emptied (1); the four emails, as text (1, plus the
+# territory's address for their links, read once and then remembered: 1); the test's own savepoint (2).
 CHECKOUT_QUERIES_TWO_SHOPS = 9
 
 

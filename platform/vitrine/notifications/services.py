@@ -44,10 +44,8 @@ def _body_html(body: str, site_url: str) -> str:
     return mark_safe(own.sub(link, str(html)))  # noqa: S308 (escaped above)
 
 
-def _brand() -> dict[str, object]:
-    """What every email of the current territory shares: sender, site address, logo, colours.
-
-    Read once per batch of emails (a checkout's four are branded with one reading)."""
+def _branding(*, subject: str, body: str) -> dict[str, str]:
+    """The sender name and HTML version of an email sent on behalf of the current territory."""
     territory = connection.tenant  # type: ignore[attr-defined]  # the outbox lives in territory schemas only
     tokens = territory_tokens(territory)
     site_url = territory_base_url_cached(territory)
@@ -56,34 +54,20 @@ def _brand() -> dict[str, object]:
         logo = site_url + logo if site_url else None
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     sender = line_clean(territory.name)  # a header: one line, whatever the team typed
-    return {
-        "territory": territory,
-        "site_url": site_url,
-        "logo_url": logo,
-        "header": tokens.get("color_primary", "#1f3a5f"),
-        "on_header": tokens.get("color_on_primary", "#ffffff"),
-        "from_email": formataddr((sender, address)),
-    }
-
-
-def _branding(*, subject: str, body: str, brand: dict[str, object] | None = None) -> dict[str, str]:
-    """The sender name and HTML version of an email sent on behalf of the current territory."""
-    brand = brand or _brand()
-    site_url = str(brand["site_url"] or "")
     with translation.override(settings.LANGUAGE_CODE):  # emails go out in the territory's language
         html = render_to_string(
             "notifications/email.html",
             {
-                "territory": brand["territory"],
+                "territory": territory,
                 "subject": subject,
                 "body": _body_html(body, site_url),
-                "site_url": brand["site_url"],
-                "logo_url": brand["logo_url"],
-                "header": brand["header"],
-                "on_header": brand["on_header"],
+                "site_url": site_url,
+                "logo_url": logo,
+                "header": tokens.get("color_primary", "#1f3a5f"),
+                "on_header": tokens.get("color_on_primary", "#ffffff"),
             },
         )
-    return {"from_email": str(brand["from_email"]), "html": html}
+    return {"from_email": formataddr((sender, address)), "html": html}
 
 
 def outbox_email_queue(*, to: list[str], subject: str, body: str) -> OutboxEmail:
@@ -136,18 +120,20 @@ def outbox_emails_send(*, emails: list[tuple[list[str], str, dict]]) -> list[Out
     """Queue several emails `(to, template, context)` at once: one INSERT and one task after commit.
 
     What outbox_email_send does for each, in a fixed number of statements whatever their number
-    (the checkout's emails: two per shop ordered from). The task delivers them one by one, each
-    exactly once like any outbox row.
+    (the checkout's emails: two per shop ordered from), but their subject and text only: the
+    worker brands each (sender name, HTML version) when it delivers it. The task delivers them
+    one by one, each exactly once like any outbox row.
     """
     if not emails:
         return []
-    messages, brand = [], _brand()
+    messages = []
     for to, template, context in emails:
         subject, body = email_render(template, context)
         subject = line_clean(subject)[: OutboxEmail._meta.get_field("subject").max_length]
         to = [line_clean(address) for address in to]
-        branding = _branding(subject=subject, body=body, brand=brand)
-        messages.append(OutboxEmail(to=to, subject=subject, body=body, **branding))
+        # The HTML version (the territory's frame around the text) is made by the worker when it
+        # delivers the email (outbox_email_deliver): the caller's transaction only renders the text.
+        messages.append(OutboxEmail(to=to, subject=subject, body=body, branded=False))
     OutboxEmail.objects.bulk_create(messages)
     # tasks.py imports this module (its tasks call these services): the task is looked up when sent.
     from vitrine.notifications.tasks import outbox_emails_deliver
@@ -182,7 +168,12 @@ def outbox_email_deliver(*, message_id: int) -> bool:
         if message is None:
             return False
         message.attempts += 1
+        fields = ["attempts"]
         try:
+            if not message.branded:  # queued by outbox_emails_send: its HTML is made here, once
+                branding = _branding(subject=message.subject, body=message.body)
+                message.from_email, message.html, message.branded = branding["from_email"], branding["html"], True
+                fields += ["from_email", "html", "branded"]
             email = EmailMultiAlternatives(
                 message.subject,
                 message.body,
@@ -196,7 +187,7 @@ def outbox_email_deliver(*, message_id: int) -> bool:
         except BadHeaderError as exc:  # the message itself is wrong: no later attempt can send it
             message.last_error = f"Refused before sending (a header holds a line break): {exc}"[:2000]
             message.status = OutboxEmail.Status.FAILED
-            message.save(update_fields=["attempts", "last_error", "status"])
+            message.save(update_fields=[*fields, "last_error", "status"])
             logger.error("Outbox email %s failed for good: %s", message.pk, exc)
             return False
         except Exception as exc:  # the mail server refused or is down: back off
@@ -205,12 +196,12 @@ def outbox_email_deliver(*, message_id: int) -> bool:
                 message.status = OutboxEmail.Status.FAILED
             backoff = settings.VITRINE_OUTBOX_RETRY_SECONDS * 2**message.attempts
             message.next_attempt_at = timezone.now() + timedelta(seconds=backoff)
-            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            message.save(update_fields=[*fields, "last_error", "status", "next_attempt_at"])
             logger.warning("Outbox email %s not sent (attempt %s): %s", message.pk, message.attempts, exc)
             return False
         message.status = OutboxEmail.Status.SENT
         message.sent_at = timezone.now()
-        message.save(update_fields=["attempts", "status", "sent_at"])
+        message.save(update_fields=[*fields, "status", "sent_at"])
         return True
 
 
