@@ -29,6 +29,7 @@ import statistics
 import threading
 import time
 import uuid
+from pathlib import Path
 
 from benchlib import machine_load, print_table
 from django.db import connection, connections
@@ -58,10 +59,24 @@ def _jobs(carts: list[Cart], keys: dict[int, uuid.UUID], workers: int) -> list[l
     return chunks
 
 
-def _checkouts(nancy, jobs, slots) -> tuple[list[tuple[int, int]], int, list[float]]:
-    """Run one worker's checkouts: ((cart id, order id) placed, refused, milliseconds each)."""
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a PostgreSQL backend has used so far (Linux /proc; same machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _checkouts(nancy, jobs, slots) -> tuple[list[tuple[int, int]], int, list[float], float, float]:
+    """Run one worker's checkouts: ((cart id, order id) placed, refused, milliseconds each, and the CPU
+    seconds used by the worker and by its PostgreSQL backend)."""
     placed, refused, times = [], 0, []
     with tenant_context(nancy):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (backend,) = cursor.fetchone()
+        cpu, server = time.thread_time(), _backend_cpu(backend)
         for cart, key in jobs:
             started = time.perf_counter()
             try:
@@ -70,10 +85,11 @@ def _checkouts(nancy, jobs, slots) -> tuple[list[tuple[int, int]], int, list[flo
             except CheckoutError:
                 refused += 1
             times.append((time.perf_counter() - started) * 1000)
-    return placed, refused, times
+        cpu, server = time.thread_time() - cpu, _backend_cpu(backend) - server
+    return placed, refused, times, cpu, server
 
 
-def _run_threads(nancy, chunks, slots) -> tuple[float, list, int, list[float]]:
+def _run_threads(nancy, chunks, slots) -> tuple[float, list, int, list[float], float, float]:
     results: list = []
     lock = threading.Lock()
     barrier = threading.Barrier(len(chunks) + 1)
@@ -99,7 +115,7 @@ def _run_threads(nancy, chunks, slots) -> tuple[float, list, int, list[float]]:
     return time.perf_counter() - started, *_merge(results)
 
 
-def _run_processes(nancy, chunks, slots) -> tuple[float, list, int, list[float]]:
+def _run_processes(nancy, chunks, slots) -> tuple[float, list, int, list[float], float, float]:
     fork = multiprocessing.get_context("fork")
     barrier, queue = fork.Barrier(len(chunks) + 1), fork.Queue()
     connections.close_all()  # each process opens its own connection (never the parent's socket)
@@ -130,13 +146,14 @@ def _run_processes(nancy, chunks, slots) -> tuple[float, list, int, list[float]]
     return seconds, *_merge(results)
 
 
-def _merge(results) -> tuple[list, int, list[float]]:
-    placed, refused, times = [], 0, []
-    for ok, ko, ms in results:
+def _merge(results) -> tuple[list, int, list[float], float, float]:
+    placed, refused, times, cpu, server = [], 0, [], 0.0, 0.0
+    for ok, ko, ms, worker_cpu, backend_cpu in results:
         placed += ok
         refused += ko
         times += ms
-    return placed, refused, times
+        cpu, server = cpu + worker_cpu, server + backend_cpu
+    return placed, refused, times, cpu, server
 
 
 def _warm_up(nancy) -> None:
@@ -193,7 +210,7 @@ def test_checkout_throughput(committed):
             chunks = _jobs(world.carts, keys, count)
             try:
                 run = _run_processes if kind == "p" else _run_threads
-                seconds, placed, refused, times = run(nancy, chunks, slots)
+                seconds, placed, refused, times, cpu, server = run(nancy, chunks, slots)
                 with tenant_context(nancy):
                     _check(world, scenario, placed, refused, stock_before, carts)
                 orders = ORDERS
@@ -202,8 +219,21 @@ def test_checkout_throughput(committed):
                 p50 = statistics.median(times)
                 p95 = statistics.quantiles(times, n=20)[-1]
                 label = f"{count} {'processes' if kind == 'p' else 'threads'}"
+                cpu_ms, server_ms = cpu * 1000 / orders, server * 1000 / orders
                 rows.append(
-                    (scenario, label, orders, sum(map(len, chunks)), f"{seconds:.2f}", f"{rate:.0f}", f"{p50:.1f}", f"{p95:.1f}")
+                    (
+                        scenario,
+                        label,
+                        orders,
+                        sum(map(len, chunks)),
+                        f"{seconds:.2f}",
+                        f"{rate:.0f}",
+                        f"{p50:.1f}",
+                        f"{p95:.1f}",
+                        f"{cpu_ms:.2f}",
+                        f"{server_ms:.2f}",
+                        f"{2000 / (cpu_ms + server_ms):.0f}",
+                    )
                 )
             finally:
                 with tenant_context(nancy):
@@ -213,6 +243,9 @@ def test_checkout_throughput(committed):
         "each order: 1 line, guest, pay at pickup, pickup slot checked, stock taken, 1 event, 2 outbox emails"
         " rendered and queued, 1 Celery message after commit; 1 cart in 10 submitted twice at once",
         "one product: stock = orders, 10% more carts than units (refused: sold out)",
+        "CPU ms/order: the workers' (Python) and their PostgreSQL backends' CPU time over the orders placed"
+        " (refused and double submits included); 'CPU-bound' = 2 cores / (both): the rate two cores would"
+        " give if nothing else ran and nothing waited (lock waits and commit flushes use no CPU)",
     ]
     for workers in WORKERS:
         if ("spread", workers) in rates and ("one product", workers) in rates:
@@ -220,7 +253,19 @@ def test_checkout_throughput(committed):
             notes.append(f"one product / spread at {workers}: {ratio:.2f}x")
     print_table(
         "Checkout throughput (orders per second)",
-        ["scenario", "workers", "orders", "checkouts", "seconds", "orders/s", "p50 ms", "p95 ms"],
+        [
+            "scenario",
+            "workers",
+            "orders",
+            "checkouts",
+            "seconds",
+            "orders/s",
+            "p50 ms",
+            "p95 ms",
+            "py CPU ms",
+            "pg CPU ms",
+            "CPU-bound/s",
+        ],
         rows,
         notes,
     )

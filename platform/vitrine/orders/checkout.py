@@ -3,9 +3,10 @@
 Stock is taken under row locks (in primary-key order) by one conditional UPDATE per table
 (`stock = stock - q WHERE stock >= q`, RETURNING the rows taken), never read-then-write, and
 the whole checkout is one transaction with a fixed number of statements whatever the number
-of lines and shops (7 for lines without variants: the cart locked, one read, the stock, the
-orders, their lines and events with the cart emptied, the emails): one line short of stock
-and no order is made. The hot statements are written in SQL from the models' fields (see
+of lines and shops (7 for lines without variants: the cart locked, one read, the orders, their
+lines and events with the cart emptied, the emails, and last the stock, so that a product many
+buy at once stays locked only from there to the commit): one line short of stock and nothing
+is made. The hot statements are written in SQL from the models' fields (see
 "The checkout's one read"): the ORM's query building cost more than the database's work. The orders start PLACED (or
 PENDING_PAYMENT when an online payment is required) and that state's effects (the emails)
 are applied like any transition's, by orders.lifecycle.order_effects_apply.
@@ -106,16 +107,19 @@ def _guest_check(guest: Guest) -> Guest:
     return Guest(name=name, email=email, phone=phone)
 
 
-def _stock_take(lines: Sequence[CartLine]) -> set[int]:
-    """Take every line's quantity from stock, all or nothing; return the ids of the lines whose stock was taken.
+@dataclass
+class _Stock:
+    """What a checkout takes from stock: quantities by table and row, titles for the messages, and the
+    cart lines whose stock is taken (products "on request" have none)."""
 
-    The rows are locked in primary-key order (two checkouts sharing products wait for each
-    other instead of deadlocking), then one conditional UPDATE per table takes the stock:
-    a fixed number of queries whatever the number of lines.
-    """
-    wanted: dict[type[Product] | type[Variant], dict[int, int]] = {Product: {}, Variant: {}}
-    titles: dict[tuple[type, int], str] = {}
-    reserved: set[int] = set()
+    wanted: dict[type[Product] | type[Variant], dict[int, int]]
+    titles: dict[tuple[type, int], str]
+    reserved: set[int]
+
+
+def _stock_wanted(lines: Sequence[CartLine]) -> _Stock:
+    """Sum what each product or variant gives to the cart's lines; refuse too many "on request"."""
+    stock = _Stock(wanted={Product: {}, Variant: {}}, titles={}, reserved=set())
     for line in lines:
         product = line.product
         if product.availability == Product.Availability.ON_REQUEST:
@@ -125,13 +129,22 @@ def _stock_take(lines: Sequence[CartLine]) -> set[int]:
                 )
             continue
         model, pk = (Variant, line.variant_id) if line.variant_id is not None else (Product, product.pk)
-        wanted[model][pk] = wanted[model].get(pk, 0) + line.quantity
-        titles[(model, pk)] = product.title
-        reserved.add(line.pk)
-    for model, quantities in wanted.items():  # products, then variants: the lock order of every stock change
+        stock.wanted[model][pk] = stock.wanted[model].get(pk, 0) + line.quantity
+        stock.titles[(model, pk)] = product.title
+        stock.reserved.add(line.pk)
+    return stock
+
+
+def _stock_take(stock: _Stock) -> None:
+    """Take every line's quantity from stock, all or nothing (CheckoutError, and the caller's transaction
+    is undone): one conditional UPDATE per table, products then variants, whatever the number of lines.
+
+    The checkout's last statement: a product many shoppers buy at once is locked from here to
+    the commit only, not while the orders, their lines and their emails are written.
+    """
+    for model, quantities in stock.wanted.items():  # products, then variants: the lock order of every stock change
         if quantities:
-            _stock_update(model, quantities, titles)
-    return reserved
+            _stock_update(model, quantities, stock.titles)
 
 
 def _stock_update(model: type[Product] | type[Variant], quantities: dict[int, int], titles: dict) -> None:
@@ -496,7 +509,7 @@ def _order_place(
         chosen[shop_id] = _slot_check(
             shop, slots.get(shop_id) or slots.get(str(shop_id)), now=now, settings=_pickup_settings_of(shop)
         )
-    reserved = _stock_take(lines)
+    stock = _stock_wanted(lines)
     orders, order_lines = [], []
     for shop_id, shop_lines in by_shop.items():
         slot = chosen[shop_id]
@@ -524,7 +537,7 @@ def _order_place(
                     unit_price=pricing.unit_price(product=line.product, variant=line.variant),
                     quantity=line.quantity,
                     vat_rate=line.product.vat_rate,
-                    stock_reserved=line.pk in reserved,
+                    stock_reserved=line.pk in stock.reserved,
                 )
                 for line in shop_lines
             ]
@@ -550,4 +563,6 @@ def _order_place(
         order_effects_apply(
             orders=[order for order in orders if order.status == status], to=status, from_status="", lines=by_order
         )
+    # Last, so that the stock rows stay locked the least time (one short: everything above is undone).
+    _stock_take(stock)
     return orders
