@@ -5,13 +5,14 @@ import uuid
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from orders_helpers import NOW, at, order_row
+from django_tenants.utils import tenant_context
+from orders_helpers import NOW, at, order_row, shop_open_every_day
 
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.cart import cart_add
 from vitrine.orders.checkout import PICKUP_CODE_TRIES, CheckoutError, Guest, order_place
-from vitrine.orders.models import CartLine, Order, OrderLine
+from vitrine.orders.models import Cart, CartLine, Order, OrderLine
 from vitrine.tenancy.routing import routes
 from vitrine.testing.factories import ProductFactory
 
@@ -131,3 +132,36 @@ def test_codes_taken_again_and_again_end_in_a_french_message_and_nothing_ordered
     assert Order.objects.count() == 1
     assert Product.objects.get(pk=two_shops["ring"].pk).stock == 5
     assert CartLine.objects.filter(cart=two_shops["cart"]).count() == 1
+
+
+def test_the_checkouts_prepared_read_follows_the_territory(nancy, limoges):
+    # given a cart with the same id in two territories, each holding its own territory's product
+    carts = {}
+    for territory, title in ((nancy, "Bague de Nancy"), (limoges, "Émail de Limoges")):
+        with tenant_context(territory):
+            shop = shop_open_every_day(name=f"Boutique {territory.schema_name}")
+            product = ProductFactory(shop=shop, title=title, stock=5)
+            cart = Cart.objects.create(pk=4242)
+            cart_add(cart=cart, product_id=product.pk, quantity=1)
+            carts[territory.schema_name] = (cart, shop)
+    # when each checks out in turn, on the one connection (the read is prepared once on it)
+    placed = {}
+    for territory in (nancy, limoges, nancy):
+        with tenant_context(territory):
+            cart, shop = carts[territory.schema_name]
+            if territory.schema_name in placed:
+                cart_add(cart=cart, product_id=placed[territory.schema_name][0].lines.get().product_id, quantity=2)
+            (order,) = order_place(
+                cart=cart, guest=GUEST, slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(), now=NOW
+            )
+            placed.setdefault(territory.schema_name, []).append(order)
+    # then each territory's orders hold its own product, with the quantities of its own cart
+    with tenant_context(nancy):
+        assert [(o.lines.get().title, o.lines.get().quantity) for o in placed["nancy"]] == [
+            ("Bague de Nancy", 1),
+            ("Bague de Nancy", 2),
+        ]
+        assert Product.objects.get(title="Bague de Nancy").stock == 2
+    with tenant_context(limoges):
+        assert [(o.lines.get().title, o.lines.get().quantity) for o in placed["limoges"]] == [("Émail de Limoges", 1)]
+        assert Product.objects.get(title="Émail de Limoges").stock == 4
