@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -252,14 +253,14 @@ def _execute_prepared(cursor, name: str, sql: str, types: list[str], params: lis
     cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
 
 
-def _instance(model: type[models.Model], values: Sequence) -> models.Model | None:
+def _instance(model: type[models.Model], values: Sequence) -> Any:
     """A model instance from its columns' values (None for a row a LEFT JOIN did not find)."""
     fields = _columns(model)
     if values[0] is None:  # no primary key: nothing joined
         return None
     converted = []
     for field, value in zip(fields, values, strict=True):
-        for converter in field.get_db_converters(connection):
+        for converter in cast(Any, field).get_db_converters(connection):  # what the ORM applies (stubs lack it)
             value = converter(value, field, connection)
         converted.append(value)
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
@@ -279,15 +280,17 @@ def _json_instances(model: type[models.Model], rows) -> list:
     ]
 
 
-def _cart_lines_locked(*, cart_id: int, today, key: uuid.UUID) -> tuple[list[CartLine], bool]:
-    """The cart's lines, locked, with everything the checkout reads loaded on them (no lazy query later),
-    and whether an order already holds the checkout key."""
+def _cart_lines_locked(*, cart_id: int, today, key: uuid.UUID) -> tuple[list[CartLine], bool, set[int]]:
+    """The cart's lines, locked, with everything the checkout reads loaded on them (no lazy query later);
+    whether an order already holds the checkout key; the ids of the products that have variants."""
     with connection.cursor() as cursor:
         _execute_prepared(
             cursor, "vitrine_checkout_lines", _cart_lines_sql(), ["uuid", "date", "bigint"], [key, today, cart_id]
         )
         rows = cursor.fetchall()
-    lines, shops, key_used = [], {}, False
+    lines: list[CartLine] = []
+    shops: dict[int, Shop] = {}
+    key_used, with_variants = False, set()
     widths = [len(_columns(model)) for _alias, model in _JOINED]
     for row in rows:
         parts, at = [], 0
@@ -302,16 +305,18 @@ def _cart_lines_locked(*, cart_id: int, today, key: uuid.UUID) -> tuple[list[Car
         if not hasattr(shop, "_prefetched_objects_cache"):
             Shop.commune.field.set_cached_value(shop, commune)
             Shop.pickup_settings.related.set_cached_value(shop, settings)
-            shop._prefetched_objects_cache = {
+            # Where prefetch_related leaves them: shop.opening_ranges.all() reads them without a query.
+            shop._prefetched_objects_cache = {  # type: ignore[attr-defined]  # Django's own attribute
                 "opening_ranges": _json_instances(OpeningRange, opening),
                 "closing_periods": _json_instances(ClosingPeriod, closing),
             }
         Product.shop.field.set_cached_value(product, shop)
         CartLine.product.field.set_cached_value(line, product)
         CartLine.variant.field.set_cached_value(line, variant)
-        line.product_has_variants = has_variants
+        if has_variants:
+            with_variants.add(product.pk)
         lines.append(line)
-    return lines, key_used
+    return lines, key_used, with_variants
 
 
 def _pickup_settings_of(shop: Shop) -> PickupSettings:
@@ -510,7 +515,7 @@ def _order_place(
     # variants, shops with their commune, pickup settings, hours and closings.
     today = timezone.localtime(now, selectors.territory_zone()).date()
     # The read starts once the cart is locked: it sees what an earlier submit committed meanwhile.
-    lines, key_used = _cart_lines_locked(cart_id=cart.pk, today=today, key=key)
+    lines, key_used, with_variants = _cart_lines_locked(cart_id=cart.pk, today=today, key=key)
     if key_used or not lines:  # this form was submitted before (or the cart is empty): whose orders?
         existing = _orders_already_placed(key=key, cart=cart, customer=customer)
         if existing:
@@ -521,7 +526,7 @@ def _order_place(
     for line in lines:
         try:
             product_sellable_check(product=line.product)
-            if line.variant_id is None and line.product_has_variants:
+            if line.variant_id is None and line.product_id in with_variants:
                 raise CartError(_("Choose a variant first (e.g. a size)."))
         except CartError as error:
             raise CheckoutError(
