@@ -3,7 +3,7 @@
 Stock is taken under row locks (in primary-key order) by one conditional UPDATE per table
 (`stock = stock - q WHERE stock >= q`, RETURNING the rows taken), never read-then-write, and
 the whole checkout is one transaction with a fixed number of statements whatever the number
-of lines and shops (7 for lines without variants: the cart locked, one read, the orders, their
+of lines and shops (6 for lines without variants: the cart locked, one read, the orders, their
 lines and events with the cart emptied, the emails, and last the stock, so that a product many
 buy at once stays locked only from there to the commit): one line short of stock and nothing
 is made. The hot statements are written in SQL from the models' fields (see
