@@ -493,7 +493,25 @@ def _order_place(
     *, cart, customer, guest, slots, key, now, codes: Iterator[str], online: Callable[[int], bool], awaiting: bool
 ) -> list[Order]:
     if cart.pk is None:  # a visitor who never had a cart (the checkout form posted on its own)
+        existing = _orders_already_placed(key=key, cart=cart, customer=customer)  # a replayed key: whose?
+        if existing:
+            return existing
         raise CheckoutError(_("Your cart is empty."))
+    # Checkouts of one cart run one after the other: a second submit of the same form waits
+    # here, then finds the orders the first one made (its lines are gone by then).
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {Cart._meta.db_table} WHERE id = %s FOR UPDATE", [cart.pk])  # noqa: S608
+    # Everything the checkout reads, in one statement whatever the number of lines: products,
+    # variants, shops with their commune, pickup settings, hours and closings.
+    today = timezone.localtime(now, selectors.territory_zone()).date()
+    # The read starts once the cart is locked: it sees what an earlier submit committed meanwhile.
+    lines, key_used, with_variants = _cart_lines_locked(cart_id=cart.pk, today=today, key=key)
+    # A submit again gets its orders back (or a refusal if they are someone else's) before anything
+    # typed in the form is checked, as before the form's fields are read.
+    if key_used or not lines:  # this form was submitted before (or the cart is empty): whose orders?
+        existing = _orders_already_placed(key=key, cart=cart, customer=customer)
+        if existing:
+            return existing
     if customer is None and guest is None:
         raise CheckoutError(_("Sign in or give your name, email address and phone number."))
     if customer is not None:
@@ -507,19 +525,6 @@ def _order_place(
     else:
         guest = _guest_check(guest)
         name, email, phone = guest.name, guest.email, guest.phone
-    # Checkouts of one cart run one after the other: a second submit of the same form waits
-    # here, then finds the orders the first one made (its lines are gone by then).
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {Cart._meta.db_table} WHERE id = %s FOR UPDATE", [cart.pk])  # noqa: S608
-    # Everything the checkout reads, in one statement whatever the number of lines: products,
-    # variants, shops with their commune, pickup settings, hours and closings.
-    today = timezone.localtime(now, selectors.territory_zone()).date()
-    # The read starts once the cart is locked: it sees what an earlier submit committed meanwhile.
-    lines, key_used, with_variants = _cart_lines_locked(cart_id=cart.pk, today=today, key=key)
-    if key_used or not lines:  # this form was submitted before (or the cart is empty): whose orders?
-        existing = _orders_already_placed(key=key, cart=cart, customer=customer)
-        if existing:
-            return existing
     if not lines:
         raise CheckoutError(_("Your cart is empty."))
     by_shop: dict[int, list[CartLine]] = {}
