@@ -24,7 +24,7 @@ def world_make(*, products: int, carts: int, stock: int) -> BenchWorld:
     OpeningRange.objects.bulk_create(
         OpeningRange(shop=shop, weekday=day, opens=time(0), closes=time(23, 59)) for day in range(7)
     )
-    made = [ProductFactory(shop=shop, stock=stock) for _ in range(products)]
+    made = Product.objects.bulk_create(ProductFactory.build(shop=shop, stock=stock) for _ in range(products))
     cart_rows = Cart.objects.bulk_create(Cart() for _ in range(carts))
     CartLine.objects.bulk_create(
         CartLine(cart=cart, product=made[i % len(made)], quantity=1) for i, cart in enumerate(cart_rows)
@@ -33,10 +33,8 @@ def world_make(*, products: int, carts: int, stock: int) -> BenchWorld:
 
 
 def world_remove(world: BenchWorld) -> None:
-    codes = list(Order.objects.filter(shop=world.shop).values_list("pickup_code", flat=True))
     OutboxEmail.objects.filter(to=["bench@example.fr"]).delete()
-    for code in codes:
-        OutboxEmail.objects.filter(subject__contains=code).delete()
+    OutboxEmail.objects.filter(to=[world.shop.email]).delete()
     Order.objects.filter(shop=world.shop).delete()
     Cart.objects.filter(pk__in=[c.pk for c in world.carts]).delete()
     owners = list(world.shop.members.values_list("user_id", flat=True))

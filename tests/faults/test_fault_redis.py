@@ -147,8 +147,9 @@ def test_a_minute_without_redis_loses_no_page_no_order_and_no_email(committed, r
             assert all(code in response.text for code in codes)
             emails = _emails_of(shops)
             assert emails.count() == 4 and waiting == 4  # all four were waiting while Redis was away
-        # each email's publish failed once, at once, and was left to the flush (the time is printed, not asserted)
-        assert web_log.read_text().count("left for the periodic sweep") == 4, web_log.read_text()[-3000:]
+        # the checkout's one message for its four emails failed once, at once, and was left to the flush
+        # (the time is printed, not asserted)
+        assert web_log.read_text().count("left for the periodic sweep") == 1, web_log.read_text()[-3000:]
         print(  # noqa: T201 (shown with -s, never asserted)
             f"Redis away {back_at - down_at:.0f} s: {len(during)} pages served, checkout took {elapsed:.2f} s"
         )

@@ -5,22 +5,23 @@ import uuid
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from orders_helpers import NOW, at, order_row
+from django_tenants.utils import tenant_context
+from orders_helpers import NOW, at, order_row, shop_open_every_day
 
 from vitrine.catalog.models import Product
 from vitrine.notifications.models import OutboxEmail
 from vitrine.orders.cart import cart_add
 from vitrine.orders.checkout import PICKUP_CODE_TRIES, CheckoutError, Guest, order_place
-from vitrine.orders.models import CartLine, Order, OrderLine
+from vitrine.orders.models import Cart, CartLine, Order, OrderLine
 from vitrine.tenancy.routing import routes
 from vitrine.testing.factories import ProductFactory
 
 GUEST = Guest(name="Claire Blaison", email="claire@example.fr", phone="06 12 34 56 78")
-# 2 shops: idempotency check, cart lock, check again (3); the cart with its products, variants, shops and
-# pickup settings (1); hours and closings (2); stock locked and taken (2; 2 more when variants are ordered);
-# orders in a savepoint (3); lines (1); events (1); two emails per order (4, plus the territory's address for
-# their branding, read once and then remembered: 1); the cart emptied (2); the test's own savepoint (2).
-CHECKOUT_QUERIES_TWO_SHOPS = 22
+# 2 shops: the cart locked (1); its lines with their products, variants, shops, communes, pickup settings,
+# hours and closings, and whether the checkout key was used (1); stock taken (1; 1 more when variants are
+# ordered); the orders (1); their lines and events, the cart emptied (1); the four emails, as text (1, plus the
+# territory's address for their links, read once and then remembered: 1); the test's own savepoint (2).
+CHECKOUT_QUERIES_TWO_SHOPS = 9
 
 
 def checkout_queries(two_shops, per_shop: int) -> tuple[int, list[Order]]:
@@ -57,7 +58,7 @@ def test_a_two_shop_checkout_costs_a_fixed_number_of_queries(two_shops):
             idempotency_key=uuid.uuid4(),
             now=NOW,
         )
-    # then (it was 44 queries before lines and orders were written in bulk)
+    # then (it was 44 queries before lines and orders were written in bulk, 22 before issue #14)
     assert len(context.captured_queries) <= CHECKOUT_QUERIES_TWO_SHOPS, "\n".join(
         q["sql"][:120] for q in context.captured_queries
     )
@@ -131,3 +132,36 @@ def test_codes_taken_again_and_again_end_in_a_french_message_and_nothing_ordered
     assert Order.objects.count() == 1
     assert Product.objects.get(pk=two_shops["ring"].pk).stock == 5
     assert CartLine.objects.filter(cart=two_shops["cart"]).count() == 1
+
+
+def test_the_checkouts_prepared_read_follows_the_territory(nancy, limoges):
+    # given a cart with the same id in two territories, each holding its own territory's product
+    carts = {}
+    for territory, title in ((nancy, "Bague de Nancy"), (limoges, "Émail de Limoges")):
+        with tenant_context(territory):
+            shop = shop_open_every_day(name=f"Boutique {territory.schema_name}")
+            product = ProductFactory(shop=shop, title=title, stock=5)
+            cart = Cart.objects.create(pk=4242)
+            cart_add(cart=cart, product_id=product.pk, quantity=1)
+            carts[territory.schema_name] = (cart, shop)
+    # when each checks out in turn, on the one connection (the read is prepared once on it)
+    placed = {}
+    for territory in (nancy, limoges, nancy):
+        with tenant_context(territory):
+            cart, shop = carts[territory.schema_name]
+            if territory.schema_name in placed:
+                cart_add(cart=cart, product_id=placed[territory.schema_name][0].lines.get().product_id, quantity=2)
+            (order,) = order_place(
+                cart=cart, guest=GUEST, slots={shop.pk: at(30, 14)}, idempotency_key=uuid.uuid4(), now=NOW
+            )
+            placed.setdefault(territory.schema_name, []).append(order)
+    # then each territory's orders hold its own product, with the quantities of its own cart
+    with tenant_context(nancy):
+        assert [(o.lines.get().title, o.lines.get().quantity) for o in placed["nancy"]] == [
+            ("Bague de Nancy", 1),
+            ("Bague de Nancy", 2),
+        ]
+        assert Product.objects.get(title="Bague de Nancy").stock == 2
+    with tenant_context(limoges):
+        assert [(o.lines.get().title, o.lines.get().quantity) for o in placed["limoges"]] == [("Émail de Limoges", 1)]
+        assert Product.objects.get(title="Émail de Limoges").stock == 4

@@ -13,9 +13,12 @@ class OutboxEmail(models.Model):
     to = models.JSONField()
     subject = models.CharField(max_length=255)
     body = models.TextField()
-    # The territory's branding, fixed when the email is queued: sender name and HTML version.
+    # The territory's branding: sender name and HTML version, fixed when the email is queued, or
+    # when it is first delivered for a row queued with branded=False (outbox_emails_send: the
+    # checkout leaves the HTML to the worker).
     from_email = models.CharField(max_length=255, blank=True)
     html = models.TextField(blank=True)
+    branded = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

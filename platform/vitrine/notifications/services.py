@@ -116,6 +116,32 @@ def outbox_email_send(*, to: list[str], template: str, context: dict) -> OutboxE
     return outbox_email_queue(to=to, subject=subject, body=body)
 
 
+def outbox_emails_send(*, emails: list[tuple[list[str], str, dict]]) -> list[OutboxEmail]:
+    """Queue several emails `(to, template, context)` at once: one INSERT and one task after commit.
+
+    What outbox_email_send does for each, in a fixed number of statements whatever their number
+    (the checkout's emails: two per shop ordered from), but their subject and text only: the
+    worker brands each (sender name, HTML version) when it delivers it. The task delivers them
+    one by one, each exactly once like any outbox row.
+    """
+    if not emails:
+        return []
+    messages = []
+    for to, template, context in emails:
+        subject, body = email_render(template, context)
+        subject = line_clean(subject)[: OutboxEmail._meta.get_field("subject").max_length]
+        to = [line_clean(address) for address in to]
+        # The HTML version (the territory's frame around the text) is made by the worker when it
+        # delivers the email (outbox_email_deliver): the caller's transaction only renders the text.
+        messages.append(OutboxEmail(to=to, subject=subject, body=body, branded=False))
+    OutboxEmail.objects.bulk_create(messages)
+    # tasks.py imports this module (its tasks call these services): the task is looked up when sent.
+    from vitrine.notifications.tasks import outbox_emails_deliver
+
+    task_send_on_commit(outbox_emails_deliver, message_ids=[message.pk for message in messages])
+    return messages
+
+
 def _message_id(message: OutboxEmail) -> str:
     """One Message-ID per outbox row, the same on every attempt.
 
@@ -142,7 +168,12 @@ def outbox_email_deliver(*, message_id: int) -> bool:
         if message is None:
             return False
         message.attempts += 1
+        fields = ["attempts"]
         try:
+            if not message.branded:  # queued by outbox_emails_send: its HTML is made here, once
+                branding = _branding(subject=message.subject, body=message.body)
+                message.from_email, message.html, message.branded = branding["from_email"], branding["html"], True
+                fields += ["from_email", "html", "branded"]
             email = EmailMultiAlternatives(
                 message.subject,
                 message.body,
@@ -156,7 +187,7 @@ def outbox_email_deliver(*, message_id: int) -> bool:
         except BadHeaderError as exc:  # the message itself is wrong: no later attempt can send it
             message.last_error = f"Refused before sending (a header holds a line break): {exc}"[:2000]
             message.status = OutboxEmail.Status.FAILED
-            message.save(update_fields=["attempts", "last_error", "status"])
+            message.save(update_fields=[*fields, "last_error", "status"])
             logger.error("Outbox email %s failed for good: %s", message.pk, exc)
             return False
         except Exception as exc:  # the mail server refused or is down: back off
@@ -165,12 +196,12 @@ def outbox_email_deliver(*, message_id: int) -> bool:
                 message.status = OutboxEmail.Status.FAILED
             backoff = settings.VITRINE_OUTBOX_RETRY_SECONDS * 2**message.attempts
             message.next_attempt_at = timezone.now() + timedelta(seconds=backoff)
-            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            message.save(update_fields=[*fields, "last_error", "status", "next_attempt_at"])
             logger.warning("Outbox email %s not sent (attempt %s): %s", message.pk, message.attempts, exc)
             return False
         message.status = OutboxEmail.Status.SENT
         message.sent_at = timezone.now()
-        message.save(update_fields=["attempts", "status", "sent_at"])
+        message.save(update_fields=[*fields, "status", "sent_at"])
         return True
 
 

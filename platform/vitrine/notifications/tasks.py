@@ -12,6 +12,13 @@ def outbox_email_deliver(*, message_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def outbox_emails_deliver(*, message_ids: list[int]) -> None:
+    """Deliver the emails one change queued together (each once: a redelivered task skips those sent)."""
+    for message_id in message_ids:
+        services.outbox_email_deliver(message_id=message_id)
+
+
+@shared_task(acks_late=True)
 def outbox_flush() -> None:
     """Deliver this territory's due emails (runs in the territory's schema)."""
     for message_id in services.outbox_due_ids():

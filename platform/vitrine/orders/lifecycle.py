@@ -28,7 +28,7 @@ from vitrine.catalog.models import Product, Variant
 from vitrine.common.money import euros
 from vitrine.common.pagecache import pages_changed
 from vitrine.common.tasks import task_send_by_name_on_commit
-from vitrine.notifications.services import outbox_email_send
+from vitrine.notifications.services import outbox_email_send, outbox_emails_send
 from vitrine.orders import selectors
 from vitrine.orders.links import ShopperProof, order_link_url
 from vitrine.orders.models import ORDER_TRANSITIONS, Order, OrderEvent, OrderLine
@@ -116,6 +116,7 @@ def order_effects_apply(
     creates them in bulk): the emails then read nothing more from the database.
     """
     effects = [effect for effect in ORDER_EFFECTS[to] if from_status not in effect.not_from]
+    emails: list[tuple[list[str], str, dict]] = []
     for order in orders:
         for effect in effects:
             if isinstance(effect, StockRelease):
@@ -124,7 +125,9 @@ def order_effects_apply(
                 if order.paid_online:
                     task_send_by_name_on_commit(effect.task, order_id=order.pk)
             else:
-                _email_send(order, effect, lines=(lines or {}).get(order.pk))
+                emails.append(_email_of(order, effect, lines=(lines or {}).get(order.pk)))
+    # Every order's emails in one INSERT and one task: a fixed cost whatever the number of orders.
+    outbox_emails_send(emails=emails)
 
 
 # --- Transitions -------------------------------------------------------------------------
@@ -308,6 +311,12 @@ def _stock_release(order: Order) -> None:
 
 def _email_send(order: Order, email: Email, *, lines: list[OrderLine] | None = None) -> None:
     """Queue the order's email `email` (in the caller's transaction, sent after commit)."""
+    to, template, context = _email_of(order, email, lines=lines)
+    outbox_email_send(to=to, template=template, context=context)
+
+
+def _email_of(order: Order, email: Email, *, lines: list[OrderLine] | None = None) -> tuple[list[str], str, dict]:
+    """The order's email `email`: its recipients, template and context."""
     to = order.email if email.to == "shopper" else order.shop.email
     context = _email_context(order, lines=lines, with_lines=email.lines)
     if email.to == "shopper":  # their way back to the order from any device, account or not
@@ -316,7 +325,7 @@ def _email_send(order: Order, email: Email, *, lines: list[OrderLine] | None = N
         if getattr(territory, "lockdown", False):  # lockdown mode: how to collect without contact
             with translation.override(settings.LANGUAGE_CODE):
                 context["pickup_instructions"] = territory.pickup_instructions_text
-    outbox_email_send(to=[to], template=email.template, context=context)
+    return [to], email.template, context
 
 
 def _email_context(order: Order, *, lines: list[OrderLine] | None, with_lines: bool) -> dict[str, object]:

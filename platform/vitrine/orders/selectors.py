@@ -172,15 +172,43 @@ def checkout_slots(
     zone = territory_zone()
     now = (now or timezone.now()).astimezone(zone)
     settings = settings or pickup_settings_for(shop)
+    today = now.date()
+    candidates = _slot_candidates(
+        shop, now=now, settings=settings, days=[today + timedelta(days=offset) for offset in range(days)]
+    )
+    return _slots_counted(shop, candidates, settings=settings)
+
+
+def checkout_slot_at(
+    *, shop: Shop, starts_at: datetime, now: datetime, settings: PickupSettings, days: int = SLOT_DAYS
+) -> Slot | None:
+    """The slot of checkout_slots(shop=shop, now=now, ...) that starts at `starts_at`, or None.
+
+    The same rules, computed for that slot's day only, and its capacity counted for that slot
+    only: the checkout checks the one slot chosen without listing the week's.
+    """
+    zone = territory_zone()
+    now = now.astimezone(zone)
+    day, today = starts_at.astimezone(zone).date(), now.date()
+    if not today <= day <= today + timedelta(days=days - 1):
+        return None
+    candidates = [c for c in _slot_candidates(shop, now=now, settings=settings, days=[day]) if c[0] == starts_at]
+    slots = _slots_counted(shop, candidates, settings=settings)
+    return slots[0] if slots else None
+
+
+def _slot_candidates(
+    shop: Shop, *, now: datetime, settings: PickupSettings, days: list[date]
+) -> list[tuple[datetime, datetime]]:
+    """The (start, end) of the pickup slots of `days` (consecutive), sorted: within opening ranges,
+    outside closing periods, after the preparation time."""
+    zone = territory_zone()
     earliest = now + timedelta(minutes=settings.lead_time_minutes)
     length = timedelta(minutes=settings.slot_minutes)
-    today = now.date()
-    last_day = today + timedelta(days=days - 1)
     ranges = list(shop.opening_ranges.all())
-    closings = [(c.starts_on, c.ends_on) for c in _closing_periods(shop, today, last_day)]
+    closings = [(c.starts_on, c.ends_on) for c in _closing_periods(shop, days[0], days[-1])]
     candidates: list[tuple[datetime, datetime]] = []
-    for offset in range(days):
-        day = today + timedelta(days=offset)
+    for day in days:
         if any(start <= day <= end for start, end in closings):
             continue
         for opening in ranges:
@@ -193,6 +221,11 @@ def checkout_slots(
                     candidates.append((start, start + length))
                 start += length
     candidates.sort()
+    return candidates
+
+
+def _slots_counted(shop: Shop, candidates: list[tuple[datetime, datetime]], *, settings: PickupSettings) -> list[Slot]:
+    """The candidates as slots, with the places left in each when the shop caps them."""
     if settings.slot_capacity is None or not candidates:
         return [Slot(starts_at=start, ends_at=end, remaining=None) for start, end in candidates]
     # An order holds a place in the slot its pickup starts in, [start, end): orders placed
