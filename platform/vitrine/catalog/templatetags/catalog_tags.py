@@ -139,6 +139,7 @@ def shop_card_key(context, shop, photo) -> str:
     parts = [shop.pk, shop.slug, shop.name, shop.category.name, shop.commune.name, shop.logo.name if shop.logo else ""]
     parts += [getattr(shop, "is_ready", None), context.get("is_open"), shop.showcase_only, shop.click_and_collect]
     parts += [context.get("heading") or "", context.get("loading") or "lazy"]
+    parts += [getattr(context.get("territory"), "lockdown", False)]  # no "open now" badge in lockdown
     return _fragment_key(context, parts + _photo_parts(photo))
 
 
