@@ -23,7 +23,7 @@ from vitrine.accounts.models import User
 from vitrine.console.lifecycle import territory_delete, territory_export, territory_restore
 from vitrine.console.services import console_user_delete
 from vitrine.devtools.bench import bench_catalogue_seed
-from vitrine.tenancy.models import AuditEntry, Territory
+from vitrine.tenancy.models import AuditEntry, Territory, TerritoryExport
 from vitrine.testing.territories import territory_make
 
 SHOPS = int(os.environ.get("BENCH_LIFE_SHOPS", "40"))
@@ -35,6 +35,8 @@ def _delete(slug: str, operator: User) -> float:
     Territory.objects.filter(schema_name=slug).update(
         status=Territory.Status.ARCHIVED, archived_at=timezone.now() - timedelta(days=365)
     )
+    territory = Territory.objects.get(schema_name=slug)
+    TerritoryExport.objects.create(territory=territory, slug=slug, status=TerritoryExport.Status.SUCCEEDED)
     started = time.perf_counter()
     territory_delete(
         territory=Territory.objects.get(schema_name=slug), actor=operator, confirmation=slug, keep_exports=False

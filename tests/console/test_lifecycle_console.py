@@ -132,6 +132,12 @@ def test_deleting_for_good_from_the_console_after_the_grace_period_with_the_type
     assert refused.status_code == 400 and "identifiant « rtview » exactement" in refused.content.decode()
     assert schema_exists("rtview")
 
+    # nor without an export made since it was archived: its data would be lost
+    refused = console_client.post("/territoires/rtview/supprimer/", {"confirmation": "rtview"})
+    assert refused.status_code == 400 and "exportez-le d’abord" in refused.content.decode()
+    assert schema_exists("rtview")
+    TerritoryExport.objects.create(territory=territory, slug="rtview", status=TerritoryExport.Status.SUCCEEDED)
+
     # when the identifier is typed
     with django_capture_on_commit_callbacks(execute=True):
         response = console_client.post("/territoires/rtview/supprimer/", {"confirmation": "rtview"})

@@ -38,7 +38,7 @@ from vitrine.orders.links import order_link_token
 from vitrine.orders.models import Cart, Order
 from vitrine.orders.selectors import checkout_slots
 from vitrine.payments.inbox.models import StripeAccountRoute
-from vitrine.tenancy.models import AuditEntry, Domain, Territory
+from vitrine.tenancy.models import AuditEntry, Domain, Territory, TerritoryExport
 from vitrine.testing.factories import ProductFactory, shop_open_every_day
 from vitrine.testing.helpers import TEST_VAR, host_client, image_bytes
 from vitrine.testing.territories import territory_make
@@ -77,6 +77,13 @@ def _world(slug: str) -> dict:
     return {"territory": territory, "shop": shop, "product": product, "order": order, "photo": original}
 
 
+def _export_ready(territory: Territory) -> None:
+    """An export made since the territory was archived, as deleting it for good requires."""
+    TerritoryExport.objects.create(
+        territory=territory, slug=territory.schema_name, status=TerritoryExport.Status.SUCCEEDED
+    )
+
+
 def _cleanup(*slugs: str, archives: list[Path] = ()) -> None:
     connection.set_schema_to_public()
     operator = _operator()
@@ -87,6 +94,7 @@ def _cleanup(*slugs: str, archives: list[Path] = ()) -> None:
                 status=Territory.Status.ARCHIVED, archived_at=timezone.now() - timedelta(days=365)
             )
             territory.refresh_from_db()
+            _export_ready(territory)
             territory_delete(territory=territory, actor=operator, confirmation=slug, keep_exports=False)
     console_user_delete(user=operator)
     AuditEntry.objects.filter(details__slug__in=list(slugs)).delete()
@@ -317,6 +325,9 @@ def test_deleting_needs_archive_grace_and_typed_slug(committed):
         territory.refresh_from_db()
         with pytest.raises(ValidationError, match="Saisissez l'identifiant"):
             territory_delete(territory=territory, actor=operator, confirmation="rtdelx")
+        # nor without an export made since it was archived (its data would be lost)
+        with pytest.raises(ValidationError, match="Aucun export fait depuis l’archivage"):
+            territory_delete(territory=territory, actor=operator, confirmation="rtdel")
         assert schema_exists("rtdel")
     finally:
         console_user_delete(user=operator)
@@ -380,3 +391,30 @@ def test_an_archive_from_an_older_vitrine_is_restored_then_migrated_forward(comm
         assert restored.schema_name == "rtoldcopy"
     finally:
         _cleanup("rtold", "rtoldcopy")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "ALTER TABLE rtx.shops_shop OWNER TO vitrine; UPDATE public.accounts_user SET is_superuser = true;",
+        "COPY public.accounts_user (id, email) FROM stdin;",
+        "CREATE TABLE limoges.shops_shop (id bigint);",
+        'CREATE INDEX i ON "nancy".orders_order USING btree (id);',
+        "ALTER TABLE ONLY rtx.t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES public.accounts_user(id);",
+        "CREATE TABLE rtx.t (a text DEFAULT $$x$$); DROP SCHEMA nancy CASCADE;",
+    ],
+)
+def test_an_archive_that_would_touch_anything_but_its_own_schema_is_refused(statement):
+    """schema.sql is data from a file: one statement each, on the restored schema's objects only."""
+    with pytest.raises(ValidationError, match="jamais"):
+        list(schema_sql_rewrite(statement, old="rtx", new="rtxcopy"))
+
+
+def test_a_dumps_own_statements_pass_with_their_strings_and_quoted_names():
+    sql = (
+        "CREATE TABLE rtx.t (\n    a text DEFAULT 'a;b''c'::text,\n    \"x.y\" integer\n);\n"
+        "COMMENT ON TABLE rtx.t IS 'public.nothing; here';\n"
+        "SELECT pg_catalog.setval('rtx.t_id_seq', 3, true);\n"
+    )
+    statements = [statement for statement, _data in schema_sql_rewrite(sql, old="rtx", new="rtxcopy")]
+    assert len(statements) == 3 and all('"rtxcopy".' in s or "rtxcopy" in s for s in statements)

@@ -47,7 +47,8 @@ class DashboardDay(models.Model):
 class DashboardBuyerDay(models.Model):
     """How many checkouts a buyer made on a day: unique buyers and repeat buyers over any period.
 
-    `buyer` is 64 bits of the MD5 of the address in lower case, never the address: the table names no one.
+    `buyer` is 64 bits of the MD5 of the territory's salt and the address in lower case, never the address:
+    the table names no one, and a guessed address cannot be checked against it without the salt.
     """
 
     day = models.DateField()
@@ -63,3 +64,6 @@ class DashboardSummaryState(models.Model):
 
     read_until = models.DateTimeField(null=True)
     refreshed_at = models.DateTimeField(null=True)
+    # The territory's own secret mixed into the buyers' hashes (DashboardBuyerDay.buyer), so that an
+    # address cannot be found again by hashing a list of guesses; a new one rebuilds the summary.
+    salt = models.CharField(max_length=32, blank=True)

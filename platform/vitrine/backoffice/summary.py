@@ -10,6 +10,7 @@ and a periodic task keeps it warm. Every service that changes an order's figures
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ CLOCK_SLACK = timedelta(seconds=5)
 MOST_DAYS_BY_INDEX = 90  # more days changed at once: one pass over the orders
 ACCEPTED = ("accepted", "ready", "collected", "not_collected")
 STOCK_WORDS = ("stock", "rupture", "épuisé", "epuise", "plus disponible", "indisponible")
-_LOCK = 0x5655_4442  # pg_advisory_xact_lock: one refresh at a time per schema (the key is per database)
+_LOCK = 0x5655_4442  # pg_advisory_xact_lock(_LOCK, hashtext(schema)): one refresh at a time per territory
 
 
 def _day(column: str) -> str:
@@ -48,10 +49,10 @@ def _spans(days: list[date], zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
     return spans
 
 
-def _refresh_days(days: list[date] | None) -> None:
+def _refresh_days(days: list[date] | None, *, salt: str) -> None:
     """Recompute the summary rows of `days` (every day when None) from the orders."""
     zone = territory_zone()
-    params: dict[str, Any] = {"zone": str(zone), "days": days}
+    params: dict[str, Any] = {"zone": str(zone), "days": days, "salt": salt}
     # Each day's own bounds (midnight to midnight where the territory is), which the indexes can use.
     spans = _spans(days, zone) if days is not None and len(days) <= MOST_DAYS_BY_INDEX else []
     for n, (lo, hi) in enumerate(spans):
@@ -90,7 +91,8 @@ def _refresh_days(days: list[date] | None) -> None:
             SELECT day, COUNT(*) AS checkouts, COUNT(*) FILTER (WHERE n > 1) AS multi FROM checkouts GROUP BY 1
         ), buyers AS (
             INSERT INTO {buyer_table} (day, buyer, checkouts)
-            SELECT day, ('x' || SUBSTR(MD5(email), 1, 16))::bit(64)::bigint, COUNT(*) FROM checkouts GROUP BY 1, 2
+            SELECT day, ('x' || SUBSTR(MD5(%(salt)s || email), 1, 16))::bit(64)::bigint, COUNT(*)
+            FROM checkouts GROUP BY 1, 2
         )
         INSERT INTO {day_table}
             (day, placed, accepted, refused, refused_stock, collected, sales, not_collected, checkouts,
@@ -126,7 +128,7 @@ def summary_refresh(*, full: bool = False) -> int:
         # it saved may commit after this read and must be read next time.
         cursor.execute(
             """
-            SELECT pg_advisory_xact_lock(%s), LEAST(statement_timestamp(), (
+            SELECT pg_advisory_xact_lock(%s, hashtext(current_schema())), LEAST(statement_timestamp(), (
                 SELECT MIN(xact_start) FROM pg_stat_activity
                 WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()))
             """,
@@ -134,15 +136,17 @@ def summary_refresh(*, full: bool = False) -> int:
         )
         now = cursor.fetchone()[1]
     state = DashboardSummaryState.objects.filter(pk=1).first()
-    if state is None or state.read_until is None or full:
-        _refresh_days(None)
+    salt = state.salt if state is not None else ""
+    if not salt or state is None or state.read_until is None or full:
+        salt = salt or secrets.token_hex(16)
+        _refresh_days(None, salt=salt)
         done = -1
     else:
         days = _changed_days(state.read_until - CLOCK_SLACK)
         if days:
-            _refresh_days(days)
+            _refresh_days(days, salt=salt)
         done = len(days)
-    values = {"read_until": now, "refreshed_at": timezone.now()}
+    values = {"read_until": now, "refreshed_at": timezone.now(), "salt": salt}
     if not DashboardSummaryState.objects.filter(pk=1).update(**values):
         DashboardSummaryState.objects.create(pk=1, **values)
     return done

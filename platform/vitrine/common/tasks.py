@@ -44,8 +44,13 @@ def task_send_on_commit(task, **kwargs) -> None:
 
 
 def task_send_in_every_territory(task) -> None:
-    """Queue `task` once in each active territory's schema (the periodic sweeps fan out with it)."""
-    for territory in get_tenant_model().objects.filter(status="active").only("schema_name"):
+    """Queue `task` once in each territory's schema (the periodic sweeps fan out with it).
+
+    Suspended and archived territories too: their pages are closed or read-only, but what is under
+    way must still end (unpaid orders expire and give their stock back, authorised payments are
+    captured or released, waiting emails are sent, the counts and the summaries are written).
+    """
+    for territory in get_tenant_model().objects.only("schema_name"):
         with tenant_context(territory):
             task.delay()
 

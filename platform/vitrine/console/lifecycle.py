@@ -304,11 +304,17 @@ def territory_export(
             archive.add(work / "manifest.json", arcname="manifest.json")
             for relative in sorted(manifest["files"]):
                 archive.add(work / relative, arcname=relative)
+        os.chmod(partial, 0o600)  # password hashes and two-factor secrets: for the operator's account only
         os.replace(partial, final)  # a reader never sees half an archive
     finally:
         shutil.rmtree(work, ignore_errors=True)
     progress(gettext_noop("Ready"), 100)
     return ExportResult(path=final, size=final.stat().st_size, sha256=_sha256_file(final), manifest=manifest)
+
+
+# Tables whose rows no archive takes: live sign-in sessions (each one a way into an account) and the
+# lockouts' records of failed sign-ins (addresses, for a few hours). Their tables come, empty.
+DATA_LEFT_OUT = frozenset({"django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"})
 
 
 def _schema_migrations(cursor, schema: str) -> list[list[str]]:
@@ -330,11 +336,14 @@ def _tables_write(cursor, schema: str, folder: Path, models_by_table: dict) -> d
             [schema, table],
         )
         columns = [{"name": name, "type": kind, "nullable": nullable} for name, kind, nullable in cursor.fetchall()]
+        rows = "WHERE false" if table in DATA_LEFT_OUT else ""  # its columns only: nothing to take away
         with (folder / f"{table}.csv").open("wb") as sink:
-            with cursor.copy(f"COPY {_quote(schema)}.{_quote(table)} TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+            with cursor.copy(
+                f"COPY (SELECT * FROM {_quote(schema)}.{_quote(table)} {rows}) TO STDOUT WITH (FORMAT csv, HEADER true)"  # noqa: S608 (names quoted from the catalogue)
+            ) as copy:
                 for block in copy:
                     sink.write(block)
-        cursor.execute(f"SELECT count(*) FROM {_quote(schema)}.{_quote(table)}")  # noqa: S608 (names quoted from the catalogue)
+        cursor.execute(f"SELECT count(*) FROM {_quote(schema)}.{_quote(table)} {rows}")  # noqa: S608 (names quoted from the catalogue)
         model = models_by_table.get(table)
         described[table] = {
             "rows": cursor.fetchone()[0],
@@ -358,6 +367,7 @@ def _pg_dump(schema: str, *, snapshot: str, out: Path) -> dict:
         "--no-privileges",
         "--schema",
         schema,
+        *(f"--exclude-table-data={schema}.{table}" for table in sorted(DATA_LEFT_OUT)),
         f"--snapshot={snapshot}",
         "--file",
         str(out),
@@ -461,6 +471,73 @@ def _slug_check(slug: str) -> None:
         )
 
 
+_TOKEN = re.compile(r'"(?:[^"]|"")*"|[A-Za-z_][\w$]*|\S')
+
+
+def _code_of(sql: str) -> str:
+    """The statement without its string literals and comments (quoted names kept): what PostgreSQL
+    would read as SQL rather than as data."""
+    code, i, n = [], 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c == "'":
+            escapes = i > 0 and sql[i - 1] in "eE"
+            i += 1
+            while i < n:
+                if escapes and sql[i] == "\\":
+                    i += 2
+                    continue
+                if sql[i] == "'":
+                    if i + 1 < n and sql[i + 1] == "'":
+                        i += 2
+                        continue
+                    break
+                i += 1
+            code.append("''")
+            i += 1
+        elif c == "$" and (tag := re.match(r"\$[A-Za-z_]*\$", sql[i:])):
+            end = sql.find(tag.group(), i + len(tag.group()))
+            if end < 0:
+                raise ArchiveError(
+                    _("schema.sql holds a statement a territory dump never has: %(sql)s") % {"sql": sql[:80]}
+                )
+            code.append("''")
+            i = end + len(tag.group())
+        elif sql.startswith("--", i):
+            i = sql.find("\n", i) if "\n" in sql[i:] else n
+        elif sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif c == '"':
+            end = i + 1
+            while end < n and not (sql[end] == '"' and not sql.startswith('""', end)):
+                end += 2 if sql.startswith('""', end) else 1
+            code.append(sql[i : end + 1])
+            i = end + 1
+        else:
+            code.append(c)
+            i += 1
+    return "".join(code)
+
+
+def _statement_check(sql: str, *, new: str) -> None:
+    """One statement, on the new schema's objects only: the archive is data, never code to trust.
+
+    A second statement after a `;`, or a name qualified with another schema than the territory's
+    (or pg_catalog's functions), refuses the whole restore.
+    """
+    code = _code_of(sql)
+    refused = code.count(";") != 1 or not code.rstrip().endswith(";")
+    tokens = _TOKEN.findall(code)
+    for before, dot in zip(tokens, tokens[1:], strict=False):
+        if dot == "." and (before[0] == '"' or before[0].isalpha() or before[0] == "_"):  # `before` qualifies a name
+            schema = before[1:-1].replace('""', '"') if before.startswith('"') else before
+            if schema not in (new, "pg_catalog"):
+                refused = True
+    if refused:
+        raise ArchiveError(_("schema.sql holds a statement a territory dump never has: %(sql)s") % {"sql": sql[:80]})
+
+
 def schema_sql_rewrite(text: str, *, old: str, new: str) -> Iterator[tuple[str, bytes | None]]:
     """pg_dump's statements with the schema renamed: (statement, None) or (COPY statement, its data).
 
@@ -489,6 +566,7 @@ def schema_sql_rewrite(text: str, *, old: str, new: str) -> Iterator[tuple[str, 
         sql = qualified.sub(f"{_quote(new)}.", sql)
         if sql.startswith("CREATE SCHEMA ") and sql != f"CREATE SCHEMA {_quote(new)};":
             raise ArchiveError(_("schema.sql creates another schema than the territory's."))
+        _statement_check(sql, new=new)
         copy = COPY_RE.match(sql)
         if copy:
             data = []
@@ -787,6 +865,13 @@ def territory_delete(*, territory: Territory, actor: User, confirmation: str, ke
             % {"name": territory.name, "date": timezone.localtime(deletable_at).strftime("%d/%m/%Y %H:%M")}
         )
     exports = list(TerritoryExport.objects.filter(territory=territory))
+    archived_at = territory.archived_at or timezone.now()
+    if not any(e.status == TerritoryExport.Status.SUCCEEDED and e.created_at >= archived_at for e in exports):
+        # A territory that leaves takes its data with it: never delete it with no archive of it as it ended.
+        raise ValidationError(
+            _("No export made since %(name)s was archived is ready: export it first, then delete it.")
+            % {"name": territory.name}
+        )
     with connection.cursor() as cursor:
         # Deferred foreign-key checks still pending in this transaction would forbid the drop: run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('read_until', models.DateTimeField(null=True)),
                 ('refreshed_at', models.DateTimeField(null=True)),
+                ('salt', models.CharField(blank=True, max_length=32)),
             ],
         ),
         migrations.AddField(
