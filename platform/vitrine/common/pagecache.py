@@ -117,7 +117,9 @@ def pages_generation(schema: str) -> int | None:
     key = GENERATION_KEY.format(schema=schema)
     value = shared.get(key)
     if value is None:
-        shared.add(key, 1, timeout=None)
+        # A random start, as _bump's: after Redis lost its keys, a number a process still holds pages
+        # under (for up to a minute) is not handed out again.
+        shared.add(key, secrets.randbelow(2**31) + 2, timeout=None)
         value = shared.get(key)
     return value
 

@@ -148,15 +148,20 @@ def _stock_take(stock: _Stock) -> None:
     The checkout's last statement: a product many shoppers buy at once is locked from here to
     the commit only, not while the orders, their lines and their emails are written.
     """
+    sold_out = False
     for model, quantities in stock.wanted.items():  # products, then variants: the lock order of every stock change
         if quantities:
-            _stock_update(model, quantities, stock.titles)
-    if stock.reserved:
-        pages_changed()  # stock shown on product pages and the search's "in stock" (an UPDATE: no signal)
+            sold_out |= _stock_update(model, quantities, stock.titles)
+    if sold_out:
+        # "Out of stock" on its pages and out of the search's "in stock" at once (an UPDATE sends no
+        # signal). A count that only went down shows within the page cache's minute: dropping every
+        # cached page of the territory at each order would leave a busy one with no cache at all.
+        pages_changed()
 
 
-def _stock_update(model: type[Product] | type[Variant], quantities: dict[int, int], titles: dict) -> None:
-    """Take `quantities` (by row id) from `model`'s stock in one statement, or raise CheckoutError.
+def _stock_update(model: type[Product] | type[Variant], quantities: dict[int, int], titles: dict) -> bool:
+    """Take `quantities` (by row id) from `model`'s stock in one statement, or raise CheckoutError;
+    whether a row's stock reached zero.
 
     The rows are locked in primary-key order by the sub-select (two checkouts sharing
     products wait for each other instead of deadlocking), and each row's stock is taken only
@@ -171,11 +176,12 @@ def _stock_update(model: type[Product] | type[Variant], quantities: dict[int, in
             f"UPDATE {table} AS s SET stock = s.stock - w.q"  # noqa: S608 (a model's table name, no input)
             f" FROM (SELECT id FROM {table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE) AS l,"
             " unnest(%s::bigint[], %s::integer[]) AS w(id, q)"
-            " WHERE s.id = l.id AND w.id = l.id AND s.stock >= w.q RETURNING s.id",
+            " WHERE s.id = l.id AND w.id = l.id AND s.stock >= w.q RETURNING s.stock",
             [ids, ids, [quantities[pk] for pk in ids]],
         )
-        if cursor.rowcount == len(ids):
-            return
+        left = [row[0] for row in cursor.fetchall()]
+        if len(left) == len(ids):
+            return min(left) <= 0
         cursor.execute(f"SELECT id, stock FROM {table} WHERE id = ANY(%s::bigint[])", [ids])  # noqa: S608 (as above)
         stock = dict(cursor.fetchall())
     for pk in ids:
@@ -605,6 +611,7 @@ def _order_place(
         )
     # Last, so that the stock rows stay locked the least time (one short: everything above is undone).
     _stock_take(stock)
-    placed = len(orders)
-    transaction.on_commit(lambda: prometheus.orders_placed_count(placed))
+    placed = sum(1 for order in orders if order.placed_at)  # those awaiting payment are not placed yet
+    if placed:
+        transaction.on_commit(lambda: prometheus.orders_placed_count(placed))
     return orders

@@ -28,6 +28,7 @@ from vitrine.catalog.models import Product, Variant
 from vitrine.common.money import euros
 from vitrine.common.pagecache import pages_changed
 from vitrine.common.tasks import task_send_by_name_on_commit
+from vitrine.metrics import prometheus
 from vitrine.notifications.services import outbox_email_send, outbox_emails_send
 from vitrine.orders import selectors
 from vitrine.orders.links import ShopperProof, order_link_url
@@ -166,6 +167,7 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
     elif to == Status.PLACED:
         locked.placed_at = event.created_at  # its payment came: now it counts as placed
         fields.append("placed_at")
+        transaction.on_commit(lambda: prometheus.orders_placed_count(1))
     locked.save(update_fields=fields)
     order.status, order.refusal_reason, order.updated_at = locked.status, locked.refusal_reason, locked.updated_at
     order.collected_at, order.placed_at = locked.collected_at, locked.placed_at
