@@ -56,6 +56,7 @@ from vitrine.accounts.models import User
 from vitrine.console.health import territory_health_compute
 from vitrine.console.permissions import operator_check
 from vitrine.console.services import RESERVED_SLUGS, SLUG_RE
+from vitrine.metrics.counting import buffer_discard
 from vitrine.payments.inbox.models import StripeAccountRoute, StripeEvent
 from vitrine.tenancy.models import (
     Announcement,
@@ -888,6 +889,7 @@ def territory_delete(*, territory: Territory, actor: User, confirmation: str, ke
 
     def after() -> None:
         _media_delete(slug)
+        buffer_discard(schema_name=slug)  # visits counted meanwhile: a slug used again starts from nothing
         if not keep_exports:
             for export in exports:
                 if export.file_name:
