@@ -224,6 +224,10 @@ class RedisBuffer:
     def attempts_key(schema_name: str) -> str:
         return f"vitrine:metrics:taking-attempts:{schema_name}"
 
+    def taking_keys(self, schema_name: str) -> list[str]:
+        """The batch set aside for writing, its id and its attempts: the keys every step of a flush moves."""
+        return [self.taking_key(schema_name), self.taking_id_key(schema_name), self.attempts_key(schema_name)]
+
     @staticmethod
     def dead_key(schema_name: str, batch_id: str) -> str:
         return f"vitrine:metrics:dead:{schema_name}:{batch_id}"
@@ -257,9 +261,7 @@ class RedisBuffer:
         """What waits, set aside and named (a batch a failed flush left aside comes first); None: nothing."""
         keys = [
             self.key(schema_name),
-            self.taking_key(schema_name),
-            self.taking_id_key(schema_name),
-            self.attempts_key(schema_name),
+            *self.taking_keys(schema_name),
         ]
         found = self._take(keys=keys, args=[uuid.uuid4().hex])
         if not found:
@@ -270,13 +272,13 @@ class RedisBuffer:
 
     def taken(self, schema_name: str, batch_id: str) -> None:
         """The batch is in the database: forget it."""
-        keys = [self.taking_key(schema_name), self.taking_id_key(schema_name), self.attempts_key(schema_name)]
+        keys = self.taking_keys(schema_name)
         self._taken(keys=keys, args=[batch_id])
 
     def set_aside(self, schema_name: str, batch_id: str) -> str:
         """Move a batch that keeps failing to its dead-letter key (kept DEAD_LETTER_SECONDS); returns the key."""
         dead = self.dead_key(schema_name, batch_id)
-        keys = [self.taking_key(schema_name), self.taking_id_key(schema_name), self.attempts_key(schema_name), dead]
+        keys = [*self.taking_keys(schema_name), dead]
         self._set_aside(keys=keys, args=[batch_id, DEAD_LETTER_SECONDS])
         return dead
 
@@ -290,9 +292,7 @@ class RedisBuffer:
     def discard(self, schema_name: str) -> None:
         self.client.delete(
             self.key(schema_name),
-            self.taking_key(schema_name),
-            self.taking_id_key(schema_name),
-            self.attempts_key(schema_name),
+            *self.taking_keys(schema_name),
             self.asked_key(schema_name),
             self.lock_key(schema_name),
             *self.client.scan_iter(match=self.dead_key(schema_name, "*")),
