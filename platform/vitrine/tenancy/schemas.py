@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management import call_command
@@ -28,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 TEMPLATE_SCHEMA: str = settings.TENANT_BASE_SCHEMA
 
+# pg_advisory_lock(TEMPLATE_LOCK): shared by each provisioning from its template check to its commit,
+# exclusive while the template is migrated (see template_lock()).
+TEMPLATE_LOCK = 0x5654_5450
 _ddl_lock = threading.Lock()
 _ddl_cache: dict[int, list[str] | None] = {}  # template migration count -> statements
 _template_current_at: int | None = None  # template migration count last found current
@@ -66,18 +71,54 @@ def template_is_current() -> bool:
     return current
 
 
+@contextmanager
+def template_lock(*, exclusive: bool) -> Iterator[None]:
+    """Hold the template lock on this connection: shared to clone, exclusive to migrate the template.
+
+    Provisioning holds it shared from the moment it checks the template until its
+    transaction commits (released with the transaction; outside one, at the end of
+    the block). A migration of the template holds it exclusive, so it waits for the
+    provisionings under way to commit, and a provisioning that starts meanwhile waits
+    for the template to be current: no territory is cloned from a template half
+    migrated (new migration records over old tables), and every territory committed
+    before the template changed is listed by the migrate_schemas that changed it.
+    """
+    in_transaction = connection.in_atomic_block
+    with connection.cursor() as cursor:
+        if exclusive:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [TEMPLATE_LOCK])
+        elif in_transaction:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [TEMPLATE_LOCK])
+        else:
+            cursor.execute("SELECT pg_advisory_lock_shared(%s)", [TEMPLATE_LOCK])
+    try:
+        yield
+    finally:
+        if exclusive or not in_transaction:
+            unlock = "pg_advisory_unlock" if exclusive else "pg_advisory_unlock_shared"
+            if connection.connection is not None and not connection.needs_rollback:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SELECT {unlock}(%s)", [TEMPLATE_LOCK])  # noqa: S608 (one of two names)
+            else:
+                connection.close()  # a session lock ends with its session
+
+
 def template_schema_ensure() -> bool:
     """Create or migrate the template schema that new territories are cloned from.
 
-    Returns True when something had to be done.
+    Returns True when something had to be done. The migration waits for the
+    provisionings under way to commit, and holds new ones until it is done.
     """
     if template_is_current():
         return False
-    if not schema_exists(TEMPLATE_SCHEMA):
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE SCHEMA {_quote(TEMPLATE_SCHEMA)}")
-    _migrate(TEMPLATE_SCHEMA)
-    connection.set_schema_to_public()
+    with template_lock(exclusive=True):
+        if template_is_current():  # migrated by another process while this one waited
+            return False
+        if not schema_exists(TEMPLATE_SCHEMA):
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE SCHEMA {_quote(TEMPLATE_SCHEMA)}")
+        _migrate(TEMPLATE_SCHEMA)
+        connection.set_schema_to_public()
     logger.info("Template schema %s is current", TEMPLATE_SCHEMA)
     return True
 
@@ -189,12 +230,13 @@ def territory_schema_create(*, schema_name: str, use_template: bool = True) -> s
     Cloning the template is several times faster than running the migrations;
     when the template is missing or behind the code, migrations run.
     """
-    if use_template and template_is_current():
-        method = _clone_from_template(schema_name)
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE SCHEMA {_quote(schema_name)}")
-        _migrate(schema_name)
-        method = "migrations"
-    connection.set_schema_to_public()
+    with template_lock(exclusive=False):
+        if use_template and template_is_current():
+            method = _clone_from_template(schema_name)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE SCHEMA {_quote(schema_name)}")
+            _migrate(schema_name)
+            method = "migrations"
+        connection.set_schema_to_public()
     return method
