@@ -55,12 +55,20 @@ def test_metrics_answer_only_the_bearer_of_the_token(db, settings):
     assert scrape(token=None).status_code == 404
     assert scrape(token="guess").status_code == 404
     assert host_client("nancy.localhost").get("/metrics").status_code == 404
-    # and even the right token through a proxy or an ingress (which add X-Forwarded-For): not from outside
+    # and even the right token by a public name, as the ingress or a proxy passes it on: not from outside
     assert scrape().status_code == 200
-    proxied = host_client("127.0.0.1:8000").get(
-        "/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}", HTTP_X_FORWARDED_FOR="203.0.113.9"
+    for public in (f"console.{settings.BASE_DOMAIN}", "nancy.localhost", "achetez.example.fr", "example.fr:443"):
+        assert scrape(host=public).status_code == 404, public
+    # while web asked by its address or its service's name answers, a sidecar's X-Forwarded-For or not
+    for internal in ("10.1.2.3:8000", "[fd00::7]:8000", "web:8000", "vitrine-web.shop.svc", "localhost"):
+        assert scrape(host=internal).status_code == 200, internal
+    sidecar = host_client("10.1.2.3:8000").get(
+        "/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}", HTTP_X_FORWARDED_FOR="127.0.0.6"
     )
-    assert proxied.status_code == 404
+    assert sidecar.status_code == 200
+    # and a name of another kind once the operator lists it
+    settings.VITRINE_INTERNAL_HOSTS = frozenset({"metrics.prive.example.fr"})
+    assert scrape(host="metrics.prive.example.fr").status_code == 200
 
     # then the right token gets the exposition, never a page
     response = scrape()
@@ -206,6 +214,20 @@ def test_healthz_names_the_cache_and_the_broker_when_they_are_down_and_stays_200
     figures = samples(scrape())
     assert value(figures, "vitrine_dependency_up", dependency="cache") == 0
     assert value(figures, "vitrine_dependency_up", dependency="database") == 1
+
+
+def test_healthz_asked_by_a_public_name_gives_the_status_alone(db, settings, monkeypatch):
+    # given the cache down
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+
+    # when the health check is asked through the ingress (a public name), then by a probe (the pod's address)
+    public = host_client("nancy.localhost").get("/healthz")
+    probe = host_client("10.0.0.7:8000").get("/healthz")
+
+    # then both say degraded with the same code; only the probe learns what is down
+    assert public.status_code == probe.status_code == 200
+    assert json.loads(public.content) == {"status": "degraded"}
+    assert json.loads(probe.content)["cache"].startswith("down: ")
 
 
 def test_livez_answers_without_asking_anything(db, django_assert_num_queries):

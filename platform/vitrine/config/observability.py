@@ -15,6 +15,7 @@ the migrations not applied to the public and template schemas, and each dependen
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -27,6 +28,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import split_domain_port
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -92,13 +94,40 @@ def dependencies_state() -> dict[str, str]:
     return state
 
 
+INTERNAL_SUFFIXES = (".svc", ".svc.cluster.local", ".internal", ".local")
+
+
+def reached_directly(request: HttpRequest) -> bool:
+    """Whether the request names web by an internal address, not by a name the public uses.
+
+    Probes and Prometheus ask a pod or a container by its address or its service's
+    name (10.1.2.3:8000, web:8000, vitrine-web.shop.svc); through a proxy or an
+    ingress the Host is a territory's or the console's public name, which always has
+    a dot and none of these endings. Names of other kinds can be added in
+    VITRINE_INTERNAL_HOSTS.
+    """
+    host, _port = split_domain_port(request.META.get("HTTP_HOST", ""))
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    return "." not in host or host.endswith(INTERNAL_SUFFIXES) or host in settings.VITRINE_INTERNAL_HOSTS
+
+
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    """200 "ok", 200 "degraded" (cache or broker down) or 503 "down" (database), naming each."""
+    """200 "ok", 200 "degraded" (cache or broker down) or 503 "down" (database), naming each.
+
+    Asked by a public name (through the ingress or a proxy, by anyone), the same
+    status and code without the dependencies' names and errors.
+    """
     state = dependencies_state()
     down = {name for name, value in state.items() if value != "ok"}
     status = "down" if down & ESSENTIAL else "degraded" if down else "ok"
-    body = json.dumps({"status": status, **state})
+    body = json.dumps({"status": status, **state} if reached_directly(request) else {"status": status})
     return HttpResponse(body, status=503 if status == "down" else 200, content_type="application/json")
 
 
@@ -237,12 +266,15 @@ class _Delegate(Collector):
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    """The Prometheus exposition, for the bearer of VITRINE_METRICS_TOKEN asking web directly (404 otherwise)."""
+    """The Prometheus exposition, for the bearer of VITRINE_METRICS_TOKEN asking web directly (404 otherwise).
+
+    Prometheus scrapes each pod or container by its address; by a public name (through
+    the ingress or a proxy) the answer is a 404 even with the token.
+    """
     token = settings.VITRINE_METRICS_TOKEN
     sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not token or not hmac.compare_digest(sent.encode(), token.encode()):
         raise Http404
-    if "HTTP_X_FORWARDED_FOR" in request.META:
-        # Came through a proxy or an ingress: from outside. Prometheus scrapes web directly.
+    if not reached_directly(request):
         raise Http404
     return HttpResponse(generate_latest(metrics_registry()), content_type=CONTENT_TYPE_LATEST)

@@ -5,6 +5,11 @@ from vitrine.config.env import env
 # /metrics answers only a request bearing this token (`Authorization: Bearer <token>`); without
 # it /metrics is off (404). The proxies refuse /metrics from outside as well (infra/).
 VITRINE_METRICS_TOKEN = env("VITRINE_METRICS_TOKEN", default="")
+# /metrics and the detail of /healthz answer only a request naming web by an internal address: an
+# IP, a name without a dot (web, localhost), *.svc, *.svc.cluster.local, *.internal, *.local, or
+# one of these host names (comma-separated). A public name, as the ingress and the proxies pass on,
+# gets a 404 from /metrics and the bare status from /healthz.
+VITRINE_INTERNAL_HOSTS = frozenset(env.list("VITRINE_INTERNAL_HOSTS", default=[]))
 # Distinct territory label values one process keeps before counting further ones as "other".
 VITRINE_METRICS_MAX_TERRITORIES = env.int("VITRINE_METRICS_MAX_TERRITORIES", default=2000)
 # The Celery queues whose length /metrics reports (the default queue unless told).
