@@ -23,7 +23,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
 from vitrine.accounts.models import User
-from vitrine.catalog.models import ProductPhoto
+from vitrine.catalog.models import Category, ProductPhoto
 from vitrine.console.lifecycle import (
     ArchiveError,
     schema_sql_rewrite,
@@ -418,3 +418,74 @@ def test_a_dumps_own_statements_pass_with_their_strings_and_quoted_names():
     )
     statements = [statement for statement, _data in schema_sql_rewrite(sql, old="rtx", new="rtxcopy")]
     assert len(statements) == 3 and all('"rtxcopy".' in s or "rtxcopy" in s for s in statements)
+
+
+def test_an_archive_made_without_pg_dump_is_restored_from_its_csv_files(committed, tmp_path, monkeypatch):
+    # given a territory exported where no pg_dump could be found
+    world = _world("rtcsv")
+    try:
+        source = world["territory"]
+        with tenant_context(source):
+            source_token = order_link_token(order=world["order"])
+        before = _pages("rtcsv.localhost", world, source_token)
+        monkeypatch.setattr("vitrine.console.lifecycle.pg_dump_path", lambda: None)
+        result = territory_export(territory=source, out_dir=tmp_path)
+        monkeypatch.undo()
+        with tarfile.open(result.path) as tar:
+            assert "schema.sql" not in tar.getnames()
+            assert "ABSENT" in tar.extractfile("README.txt").read().decode()
+
+        # when it is restored under a new identifier
+        restored = territory_restore(archive_path=result.path, slug="rtcsvcopy")
+
+        # then every row came back from the CSV files: the order, its code, the photo, the seeded categories
+        with tenant_context(restored):
+            order = Order.objects.get()
+            assert (order.pickup_code, order.customer_name) == (world["order"].pickup_code, "Claire Blaison")
+            assert ProductPhoto.objects.get().image.name.startswith("rtcsvcopy/products/bague/")
+            token = order_link_token(order=order)
+        with tenant_context(source):
+            categories = sorted(Category.objects.values_list("pk", "slug"))
+        with tenant_context(restored):
+            assert sorted(Category.objects.values_list("pk", "slug")) == categories
+        # and every page answers as on the original, the search too (its generated column computed again)
+        after = _pages("rtcsvcopy.localhost", world, token)
+        assert after["home"].count("Bijouterie Stanislas") == before["home"].count("Bijouterie Stanislas")
+        assert "Bague en argent" in after["product"] and world["order"].pickup_code in after["order"]
+        search = host_client("rtcsvcopy.localhost").get("/recherche/", {"q": "bague"})
+        assert search.status_code == 200 and "Bague en argent" in search.content.decode()
+        # and the sequences were moved past the rows: a new order gets a new id
+        with tenant_context(restored):
+            cart = Cart.objects.create()
+            cart_add(cart=cart, product_id=world["product"].pk, quantity=1)
+            order_place(
+                cart=cart,
+                guest=Guest(name="Paul Henry", email="paul@example.fr", phone="0612345679"),
+                slots={world["shop"].pk: checkout_slots(shop=world["shop"])[0].starts_at},
+                idempotency_key=uuid.uuid4(),
+            )
+            assert Order.objects.count() == 2
+
+        # but the same archive said to come from an older Vitrine is refused, nothing made
+        older = tmp_path / "older-csv.tar.gz"
+        _archive_rewrite(
+            result.path, older, lambda m: m["migrations"].remove(["imports", "0002_catalogimport_preview"])
+        )
+        with pytest.raises(ArchiveError, match="schema.sql"):
+            territory_restore(archive_path=older, slug="rtcsvold")
+        assert not schema_exists("rtcsvold") and not Territory.objects.filter(schema_name="rtcsvold").exists()
+        # and so is one whose file has a column the table does not have
+        renamed = tmp_path / "renamed-csv.tar.gz"
+        with tarfile.open(result.path) as tar:
+            shops = tar.extractfile("data/shops_shop.csv").read().replace(b"name", b"nom", 1)
+        _archive_rewrite(
+            result.path,
+            renamed,
+            lambda m: m["files"].update({"data/shops_shop.csv": hashlib.sha256(shops).hexdigest()}),
+            replace={"data/shops_shop.csv": shops},
+        )
+        with pytest.raises(ArchiveError, match="nom"):
+            territory_restore(archive_path=renamed, slug="rtcsvbad")
+        assert not schema_exists("rtcsvbad")
+    finally:
+        _cleanup("rtcsv", "rtcsvcopy", "rtcsvold", "rtcsvbad")

@@ -17,11 +17,14 @@ The archive (`<slug>-<UTC time>.tar.gz`, format FORMAT_VERSION) holds:
 
 A restore reads `schema.sql` with the schema's name rewritten (outside the COPY data), under an
 allow-list of statements, in one transaction with the public rows; media are copied under the
-new prefix, and every file column (and the renditions beside it) renamed to match.
+new prefix, and every file column (and the renditions beside it) renamed to match. An archive
+without `schema.sql` (taken where pg_dump was missing) is restored from its CSV files into this
+code's tables, when its schema had exactly the migrations this code has.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import logging
@@ -68,6 +71,7 @@ from vitrine.tenancy.models import (
     TerritoryHealth,
 )
 from vitrine.tenancy.routing import routing_invalidate
+from vitrine.tenancy.schemas import territory_schema_create
 from vitrine.tenancy.services import console_log_record, default_domain, domain_check
 
 logger = logging.getLogger(__name__)
@@ -199,7 +203,9 @@ Restaurer
 Dans une plateforme Vitrine (la même ou une autre, de même version ou plus récente) :
     python manage.py territory_restore {slug}-....tar.gz --slug NOUVEL_IDENTIFIANT
 Le schéma est recréé sous le nouvel identifiant depuis schema.sql, les fichiers copiés sous le
-nouveau préfixe, le territoire et son domaine créés ; tout ou rien.
+nouveau préfixe, le territoire et son domaine créés ; tout ou rien. Sans schema.sql, les tables de
+la version de Vitrine en place sont remplies depuis les CSV : possible seulement dans une Vitrine
+qui a exactement les migrations de l'archive (voir manifest.json).
 
 Tables du schéma
 ----------------
@@ -598,6 +604,81 @@ def _schema_load(sql_text: str, *, old: str, new: str) -> None:
     connection.search_path_set_schemas = None  # type: ignore[attr-defined]  # SET LOCAL above: re-issue it
 
 
+def _csv_header(archive: tarfile.TarFile, member: tarfile.TarInfo) -> list[str]:
+    source = archive.extractfile(member)
+    line = source.readline().decode() if source else ""  # column names never hold a line break
+    return next(csv.reader([line]), [])
+
+
+def _schema_from_csv(archive: tarfile.TarFile, members: dict, manifest: dict, *, schema: str) -> None:
+    """Recreate the schema from the archive's CSV files: this code's tables (a new territory's
+    schema), emptied of the template's rows, then each table's rows, its sequences moved past them.
+
+    The archive's tables must be exactly the schema's, and each file's columns the table's;
+    generated columns (the search vector) are computed again. Foreign keys are checked at commit.
+    """
+    territory_schema_create(schema_name=schema)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, array_agg(a.attname ORDER BY a.attnum), "
+            "array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE a.attgenerated = '') "
+            "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+            "WHERE c.relnamespace = %s::regnamespace AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
+            "AND NOT a.attisdropped GROUP BY c.relname",
+            [schema],
+        )
+        columns = {table: (set(every), stored) for table, every, stored in cursor.fetchall()}
+        listed = set(manifest.get("tables", {}))
+        if listed != set(columns) or any(f"data/{table}.csv" not in members for table in columns):
+            differ = sorted(listed ^ set(columns)) or sorted(t for t in columns if f"data/{t}.csv" not in members)
+            raise ArchiveError(
+                _("The archive's tables are not this Vitrine's (%(tables)s).") % {"tables": ", ".join(differ[:5])}
+            )
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the clone's rows checked now, so they can be emptied
+        cursor.execute("TRUNCATE " + ", ".join(f"{_quote(schema)}.{_quote(t)}" for t in sorted(columns)))  # noqa: S608 (names from the catalogue)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # the tables are filled in name order
+        for number, table in enumerate(sorted(columns)):
+            member = members[f"data/{table}.csv"]
+            header = _csv_header(archive, member)
+            every, stored = columns[table]
+            unknown = [name for name in header if name not in every]
+            if unknown or len(set(header)) != len(header):
+                raise ArchiveError(
+                    _("The file data/%(table)s.csv has columns the table does not have: %(columns)s.")
+                    % {"table": table, "columns": ", ".join(unknown[:5]) or _("a column twice")}
+                )
+            target, staging = f"{_quote(schema)}.{_quote(table)}", f"pg_temp.restore_rows_{number}"
+            # Into a copy without the generated expressions first: the file holds their values too.
+            cursor.execute(f"CREATE TEMP TABLE restore_rows_{number} (LIKE {target}) ON COMMIT DROP")
+            listed_columns = ", ".join(_quote(name) for name in header)
+            source = archive.extractfile(member)
+            try:
+                with cursor.cursor.copy(
+                    f"COPY {staging} ({listed_columns}) FROM STDIN WITH (FORMAT csv, HEADER true)"  # noqa: S608 (names checked against the catalogue)
+                ) as copy:
+                    while block := source.read(1 << 20):  # type: ignore[union-attr]
+                        copy.write(block)
+            except Exception as exc:
+                raise ArchiveError(
+                    _("The file data/%(table)s.csv cannot be read: %(error)s") % {"table": table, "error": exc}
+                ) from None
+            kept = ", ".join(_quote(name) for name in stored if name in header)
+            cursor.execute(
+                f"INSERT INTO {target} ({kept}) OVERRIDING SYSTEM VALUE SELECT {kept} FROM {staging}"  # noqa: S608 (names checked against the catalogue)
+            )
+            cursor.execute(f"DROP TABLE {staging}")
+            # Sequences (identity or serial) after the highest key, as pg_dump's setval() would.
+            for name in stored:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [target, name])
+                sequence = cursor.fetchone()[0]
+                if sequence:
+                    cursor.execute(
+                        f"SELECT setval(%s, coalesce((SELECT max({_quote(name)}) FROM {target}), 0) + 1, false)",  # noqa: S608 (names from the catalogue)
+                        [sequence],
+                    )
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a broken reference is said here, not at commit
+
+
 def _media_names_rename(*, schema: str, old: str) -> None:
     """Point every file column (and the renditions stored beside it) at the new media prefix."""
     with connection.cursor() as cursor:
@@ -671,10 +752,19 @@ def territory_restore(
             if errors:
                 raise ArchiveError(errors)
         behind = migrations_check(manifest)
-        if "schema.sql" not in members:
+        from_csv = "schema.sql" not in members
+        if from_csv and behind:
             raise ArchiveError(
-                _("This archive has no schema.sql (%(reason)s): it cannot be restored by this command.")
-                % {"reason": manifest.get("schema_sql", {}).get("reason", "")}
+                _(
+                    "This archive has no schema.sql (%(reason)s) and its schema lacks migrations this Vitrine "
+                    "has (%(names)s): its CSV files fit only a Vitrine of its own version (%(version)s). Restore it "
+                    "there, export it again with pg_dump available, and restore that archive here."
+                )
+                % {
+                    "reason": manifest.get("schema_sql", {}).get("reason", ""),
+                    "names": ", ".join(f"{app}.{name}" for app, name in behind[:5]),
+                    "version": manifest.get("vitrine_version", "?"),
+                }
             )
         old = manifest["territory"]["slug"]
         source_rows = _public_objects(archive, members, "tenancy_territory")
@@ -683,8 +773,11 @@ def territory_restore(
         source: Territory = source_rows[0]
         with transaction.atomic():
             progress(gettext_noop("Recreating the schema"), 20)
-            sql_text = archive.extractfile(members["schema.sql"]).read().decode()  # type: ignore[union-attr]
-            _schema_load(sql_text, old=old, new=slug)
+            if from_csv:
+                _schema_from_csv(archive, members, manifest, schema=slug)
+            else:
+                sql_text = archive.extractfile(members["schema.sql"]).read().decode()  # type: ignore[union-attr]
+                _schema_load(sql_text, old=old, new=slug)
             _row_counts_check(manifest, slug)
             progress(gettext_noop("Recreating the territory"), 60)
             territory = source
