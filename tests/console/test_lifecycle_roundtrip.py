@@ -14,16 +14,18 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
-from django_tenants.utils import schema_exists, tenant_context
+from django_tenants.utils import schema_context, schema_exists, tenant_context
 
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, ProductPhoto
+from vitrine.common.pagecache import GENERATION_KEY, pages_generation
 from vitrine.console.lifecycle import (
     ArchiveError,
     schema_sql_rewrite,
@@ -332,6 +334,41 @@ def test_deleting_needs_archive_grace_and_typed_slug(committed):
     finally:
         console_user_delete(user=operator)
         _cleanup("rtdel")
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the file cache (no REDIS_URL) hashes its keys: nothing to purge")
+def test_a_territory_deleted_for_good_leaves_no_key_in_redis(committed):
+    # given a territory with values cached, rate-limit counters and a pages generation in Redis, as Nancy has
+    world = _world("rtkeys")
+    territory = world["territory"]
+    for schema in ("rtkeys", "nancy"):
+        with schema_context(schema):
+            caches["default"].set("search:words", ["bague"], 600)
+            caches["throttle"].set("rl:sign-in:203.0.113.9", 3, 600)
+        pages_generation(schema)
+    client = caches["default"]._cache.get_client(write=True)
+    assert len(list(client.scan_iter(match="rtkeys:*"))) >= 2
+    # when it is deleted for good
+    Territory.objects.filter(pk=territory.pk).update(status="archived", archived_at=timezone.now() - timedelta(days=31))
+    territory.refresh_from_db()
+    _export_ready(territory)
+    operator = _operator()
+    try:
+        territory_delete(territory=territory, actor=operator, confirmation="rtkeys")
+
+        # then none of its keys is left, and Nancy keeps hers
+        assert list(client.scan_iter(match="rtkeys:*")) == []
+        assert caches["shared"].get(GENERATION_KEY.format(schema="rtkeys")) is None
+        with schema_context("nancy"):
+            assert caches["default"].get("search:words") == ["bague"]
+            assert caches["throttle"].get("rl:sign-in:203.0.113.9") == 3
+        assert caches["shared"].get(GENERATION_KEY.format(schema="nancy")) is not None
+    finally:
+        console_user_delete(user=operator)
+        _cleanup("rtkeys")
+        with schema_context("nancy"):
+            caches["default"].delete("search:words")
+            caches["throttle"].delete("rl:sign-in:203.0.113.9")
 
 
 def _older_archive(source: Path, target: Path, slug: str) -> None:

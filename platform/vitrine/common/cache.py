@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -35,6 +36,38 @@ def _tolerant(method_name: str, fallback):
 
 def _default(key, default=None, *args, **kwargs):
     return default
+
+
+def territory_keys_delete(schema: str, *, aliases: tuple[str, ...] = ("default", "throttle")) -> int:
+    """Delete a territory's keys from Redis: what was cached for it and its rate-limit counters
+    (django_tenants' make_key starts each key with the schema). Returns how many.
+
+    Nothing with the file cache (development): its keys are hashed, and its entries expire.
+    """
+    from django.core.cache import caches  # settings read when called, not on import
+
+    pattern = re.sub(r"([*?\[\]\\])", r"\\\1", schema) + ":*"
+    deleted, seen = 0, set()
+    for alias in aliases:
+        store = caches[alias]
+        if not isinstance(store, RedisCache) or tuple(store._servers) in seen:
+            continue
+        seen.add(tuple(store._servers))
+        try:
+            client = store._cache.get_client(write=True)
+            batch: list[bytes] = []
+            for key in client.scan_iter(match=pattern, count=1000):
+                batch.append(key)
+                if len(batch) == 500:
+                    deleted += client.unlink(*batch)
+                    batch = []
+            if batch:
+                deleted += client.unlink(*batch)
+        except _UNREACHABLE as exc:  # what is left expires (pages, counters) or is never read again
+            logger.warning(
+                "Cache unreachable (%s): the keys of %s were not all deleted", exc.__class__.__name__, schema
+            )
+    return deleted
 
 
 class TolerantRedisCache(RedisCache):

@@ -124,6 +124,11 @@ def pages_generation(schema: str) -> int | None:
     return value
 
 
+def pages_forget(schema: str) -> None:
+    """Drop a territory's pages generation (the territory is gone)."""
+    caches["shared"].delete(GENERATION_KEY.format(schema=schema))
+
+
 def _bump(schema: str) -> None:
     shared = caches["shared"]
     key = GENERATION_KEY.format(schema=schema)

@@ -56,6 +56,8 @@ from django.utils.translation import gettext_noop
 from django_tenants.utils import get_public_schema_name, schema_exists, tenant_context
 
 from vitrine.accounts.models import User
+from vitrine.common.cache import territory_keys_delete
+from vitrine.common.pagecache import pages_forget
 from vitrine.console.health import territory_health_compute
 from vitrine.console.permissions import operator_check
 from vitrine.console.services import RESERVED_SLUGS, SLUG_RE
@@ -983,6 +985,8 @@ def territory_delete(*, territory: Territory, actor: User, confirmation: str, ke
     def after() -> None:
         _media_delete(slug)
         buffer_discard(schema_name=slug)  # visits counted meanwhile: a slug used again starts from nothing
+        territory_keys_delete(slug)  # its cached values and rate-limit counters in Redis
+        pages_forget(slug)
         if not keep_exports:
             for export in exports:
                 if export.file_name:
