@@ -10,6 +10,7 @@ from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from vitrine.legal.text import legal_text_render
+from vitrine.metrics.services import SEARCH_KEEP_MONTHS
 from vitrine.orders.models import OrderSettings
 from vitrine.testing.factories import ShopFactory, UserFactory
 from vitrine.testing.helpers import client_on
@@ -58,6 +59,9 @@ def test_the_privacy_notice_says_what_the_platform_really_keeps_and_sets(nancy):
     assert f"{settings.CSRF_COOKIE_NAME} : la protection des formulaires" in page
     assert settings.LANGUAGE_COOKIE_NAME in page
     assert "aucun bandeau de cookies" in page and "Aucun cookie de suivi" in page
+    # the visit counts, and how long the words searched are kept (as long as the pruning keeps them)
+    assert "Les mesures de fréquentation" in page and "ni adresse IP" in page
+    assert f"Mots cherchés : effacés au bout de {SEARCH_KEEP_MONTHS} mois" in page
     # rights, where to exercise them, and the CNIL
     assert 'href="/compte/donnees/"' in client_on(nancy).get("/confidentialite/").content.decode()
     assert "CNIL" in page and "supprimez votre compte" in page

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString
 from vitrine.accounts.models import User
 from vitrine.legal.models import LegalPage
 from vitrine.legal.text import legal_text_problems, legal_text_render
+from vitrine.metrics.services import SEARCH_KEEP_MONTHS
 from vitrine.orders.selectors import order_settings
 from vitrine.payments.selectors import payment_settings
 from vitrine.payments.stripe_api import online_payment_configured
@@ -97,6 +98,7 @@ def legal_default_context(*, territory: Territory) -> dict:
         "accessibility_label": str(territory.get_accessibility_display()),
         "unpaid_minutes": rules.unpaid_release_minutes,
         "not_collected_days": rules.not_collected_after_days,
+        "search_keep_months": SEARCH_KEEP_MONTHS,
         "session_cookie": settings.SESSION_COOKIE_NAME,
         "session_days": _days(settings.SESSION_COOKIE_AGE),
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
