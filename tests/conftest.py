@@ -157,9 +157,22 @@ def committed(django_db_setup, django_db_blocker):
     it must not also request `db` (or fixtures using it), which would wrap it in
     a transaction again.
     """
+    from vitrine.catalog.models import Category
     from vitrine.tenancy.models import Territory
 
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
-        yield {t.schema_name: t for t in Territory.objects.filter(schema_name__in=["nancy", "limoges"])}
+        territories = {t.schema_name: t for t in Territory.objects.filter(schema_name__in=["nancy", "limoges"])}
+        last_category = {}
+        for slug, territory in territories.items():
+            with tenant_context(territory):
+                last_category[slug] = Category.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        yield territories
+        # The categories factories made along the way go too, once nothing uses them: the next
+        # tests' pages (and their screenshots) show the territory's own tree, not "Catégorie 21".
+        for slug, territory in territories.items():
+            with tenant_context(territory):
+                Category.objects.filter(
+                    pk__gt=last_category[slug], products__isnull=True, shops__isnull=True, children__isnull=True
+                ).delete()
         connection.set_schema_to_public()
