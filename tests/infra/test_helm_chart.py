@@ -130,7 +130,17 @@ def test_web_probes_ask_the_applications_own_health_checks():
     assert container["startupProbe"]["httpGet"]["path"] == "/livez"
     assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
     assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
-    assert container["ports"] == [{"name": "http", "containerPort": 8000}]
+    # on the internal port, which only probes and Prometheus reach: the Service forwards http alone
+    assert container["ports"] == [{"name": "http", "containerPort": 8000}, {"name": "internal", "containerPort": 9100}]
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert container[probe]["httpGet"]["port"] == "internal"
+    service = find(render(), "Service", "vitrine-web")
+    assert [port["targetPort"] for port in service["spec"]["ports"]] == ["http"]
+    annotations = web["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == "9100" and annotations["prometheus.io/path"] == "/metrics"
+    # the same port the image's gunicorn listens on and the application takes as internal
+    dockerfile = (ROOT / "infra" / "Dockerfile").read_text()
+    assert "VITRINE_INTERNAL_PORT=9100" in dockerfile and "--bind 0.0.0.0:${VITRINE_INTERNAL_PORT}" in dockerfile
     # and those paths are the application's, answered on any host (the probe's Host is the pod's address)
     from vitrine.tenancy.middleware import HOSTLESS_PATHS
 

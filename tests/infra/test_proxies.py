@@ -7,7 +7,8 @@ Host the territory's name). What a person relies on:
 
 - a territory's page comes through with its Host (the routing picks the territory);
 - HTTP is sent to HTTPS;
-- /metrics and /internal/ are refused at the edge, even with the token;
+- /metrics and /internal/ are refused at the edge, even with the token, and a client that sets
+  the Host to web's own address gets neither /metrics nor the detail of /healthz;
 - a territory's upload is sent by the proxy from the volume (X-Accel-Redirect), on its own
   host only, never on another territory's;
 - Caddy asks the application before obtaining a certificate on demand: a territory's custom
@@ -131,6 +132,14 @@ def _checks(https: int, http: int, world: dict) -> None:
             home.rstrip("/") + path, resolve=nancy, headers={"Authorization": f"Bearer {TOKEN}"}
         )
         assert status == 404 and b"vitrine_" not in body, (path, status)
+    # and a Host set to web's own address by the client gets no further: the proxy said it forwarded it
+    for host in ("10.0.0.5", "web:8000", "localhost"):
+        status, _location, body = curl(home + "healthz", resolve=nancy, headers={"Host": host})
+        assert status in (200, 404, 421) and b"database" not in body, (host, status, body[:200])
+        status, _location, body = curl(
+            home + "metrics", resolve=nancy, headers={"Host": host, "Authorization": f"Bearer {TOKEN}"}
+        )
+        assert status in (404, 421) and b"vitrine_" not in body, (host, status)
     # Nancy's file is sent from the volume on her host, never on Limoges's
     status, _location, body = curl(f"{home}media/{world['photo']}", resolve=nancy)
     assert status == 200 and body == b"the bytes of Nancy's photo", (status, body[:300])

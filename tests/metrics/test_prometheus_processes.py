@@ -26,8 +26,9 @@ from vitrine.testing.processes import guest_checkout_over_http, worker_start
 TOKEN = "scrape-token-for-the-process-test"
 
 
-def gunicorn_start(env: dict, port: int, log_name: str):
-    """gunicorn as the image runs it (infra/Dockerfile): its configuration module, two workers."""
+def gunicorn_start(env: dict, port: int, log_name: str, internal: int):
+    """gunicorn as the image runs it (infra/Dockerfile): its configuration module, two workers, the public
+    port and the internal one (VITRINE_INTERNAL_PORT) that only probes and Prometheus reach."""
     args = [
         sys.executable,
         "-m",
@@ -37,19 +38,32 @@ def gunicorn_start(env: dict, port: int, log_name: str):
         "python:vitrine.config.gunicorn",
         "--bind",
         f"127.0.0.1:{port}",
+        "--bind",
+        f"127.0.0.1:{internal}",
         "--workers",
         "2",
         "--timeout",
         "60",
     ]
-    env = {**env, "DJANGO_DEBUG": "0", "LOG_FORMAT": "json", "VITRINE_REQUEST_LOG": "1", "VITRINE_METRICS_TOKEN": TOKEN}
-    return process_start(args, env=env, log_path=TEST_VAR / log_name, ready=lambda: port_open(port), name="gunicorn")
+    env = {
+        **env,
+        "DJANGO_DEBUG": "0",
+        "LOG_FORMAT": "json",
+        "VITRINE_REQUEST_LOG": "1",
+        "VITRINE_METRICS_TOKEN": TOKEN,
+        "VITRINE_INTERNAL_PORT": str(internal),
+    }
+    ready = lambda: port_open(port) and port_open(internal)  # noqa: E731
+    return process_start(args, env=env, log_path=TEST_VAR / log_name, ready=ready, name="gunicorn")
 
 
-def scrape(port: int) -> dict[tuple[str, tuple], float]:
-    response = requests.get(
-        f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {TOKEN}", "Host": "10.1.2.3"}, timeout=30
+def scrape(port: int, host: str = "nancy.localhost") -> requests.Response:
+    return requests.get(
+        f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {TOKEN}", "Host": host}, timeout=30
     )
+
+
+def figures_of(response: requests.Response) -> dict[tuple[str, tuple], float]:
     assert response.status_code == 200, response.text[:500]
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
@@ -64,11 +78,11 @@ def test_gunicorn_workers_metrics_add_up_orders_are_counted_and_logs_name_the_te
         shop = shop_open_every_day(name="Bijouterie Métrique")
         product = ProductFactory(shop=shop, title="Bague argent", stock=3)
     connection.set_schema_to_public()
-    port = free_port()
+    port, internal = free_port(), free_port()
     # the folder the configuration picks by itself (the image sets none), in this test's own temporary folder
     env = subprocess_env(SITE_PORT=str(port), TMPDIR=str(tmp_path))
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    web = gunicorn_start(env, port, "prometheus-gunicorn.log")
+    web = gunicorn_start(env, port, "prometheus-gunicorn.log", internal)
     try:
         # when 20 pages are asked at once on new connections (so both workers take some: each page is a
         # new address, drawn rather than served from the page cache) and a guest checks out
@@ -80,7 +94,9 @@ def test_gunicorn_workers_metrics_add_up_orders_are_counted_and_logs_name_the_te
             assert all(pool.map(page, range(20)))
         response = guest_checkout_over_http(port, "nancy.localhost", [product.pk])
         assert response.status_code == 200 and "/panier/commande/" in response.url
-        figures = scrape(port)
+        figures = figures_of(scrape(internal))  # on the internal port, whatever the Host
+        # while on the public port, the one the proxies and the Ingress forward, even an internal-looking Host is refused
+        spoofed = [scrape(port, host).status_code for host in ("10.1.2.3", "web:8000", "nancy.localhost")]
     finally:
         process_stop(web)
         with tenant_context(nancy):
@@ -92,6 +108,7 @@ def test_gunicorn_workers_metrics_add_up_orders_are_counted_and_logs_name_the_te
             User.objects.filter(pk__in=owners).delete()
         connection.set_schema_to_public()
 
+    assert spoofed == [404, 404, 404]
     # then one scrape counts what both workers served: the 20 pages and the checkout's own
     served = figures[("vitrine_http_requests_total", (("status", "2xx"), ("territory", "nancy")))]
     assert served >= 20 + 3, served  # the checkout: home, cart, form, and the answer after its redirect
@@ -112,13 +129,14 @@ def test_gunicorn_workers_metrics_add_up_orders_are_counted_and_logs_name_the_te
 
 def test_healthz_answers_503_naming_the_database_when_it_is_unreachable(committed):
     # given a web server whose database is at an address where nothing answers
-    port = free_port()
+    port, internal = free_port(), free_port()
     env = subprocess_env(DATABASE_URL=f"postgres://postgres@127.0.0.1:{free_port()}/nowhere")
-    web = gunicorn_start(env, port, "prometheus-gunicorn-nodb.log")
+    web = gunicorn_start(env, port, "prometheus-gunicorn-nodb.log", internal)
     try:
-        # when the health checks are asked
-        health = requests.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": "10.1.2.3"}, timeout=30)
-        live = requests.get(f"http://127.0.0.1:{port}/livez", headers={"Host": "10.1.2.3"}, timeout=30)
+        # when the health checks are asked by a probe (the internal port), and from outside (the public one)
+        health = requests.get(f"http://127.0.0.1:{internal}/healthz", headers={"Host": "10.1.2.3"}, timeout=30)
+        live = requests.get(f"http://127.0.0.1:{internal}/livez", headers={"Host": "10.1.2.3"}, timeout=30)
+        outside = requests.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": "10.1.2.3"}, timeout=30)
     finally:
         process_stop(web)
 
@@ -128,6 +146,8 @@ def test_healthz_answers_503_naming_the_database_when_it_is_unreachable(committe
     assert body["status"] == "down" and body["database"].startswith("down: ")
     assert body["cache"] == "ok" and body["broker"] == "ok"
     assert live.status_code == 200 and live.text == "ok"
+    # and from outside, the same code with the bare status
+    assert outside.status_code == 503 and outside.json() == {"status": "down"}
 
 
 def test_the_workers_lines_are_json_too(committed, tmp_path):

@@ -98,14 +98,24 @@ INTERNAL_SUFFIXES = (".svc", ".svc.cluster.local", ".internal", ".local")
 
 
 def reached_directly(request: HttpRequest) -> bool:
-    """Whether the request names web by an internal address, not by a name the public uses.
+    """Whether the request came to web from inside (a probe, Prometheus), not through a proxy.
 
-    Probes and Prometheus ask a pod or a container by its address or its service's
-    name (10.1.2.3:8000, web:8000, vitrine-web.shop.svc); through a proxy or an
-    ingress the Host is a territory's or the console's public name, which always has
-    a dot and none of these endings. Names of other kinds can be added in
-    VITRINE_INTERNAL_HOSTS.
+    In the image, gunicorn also listens on VITRINE_INTERNAL_PORT (9100), which no proxy, Service
+    or Ingress forwards: a request is internal when it arrived on that socket, whatever its Host
+    (which a client can set to anything, even through an ingress that routes by the request
+    line). Without that port (development, another server), it must name web by an internal
+    address (an IP, a name without a dot, *.svc, *.internal, *.local, VITRINE_INTERNAL_HOSTS)
+    and carry no X-Forwarded-For, which each proxy of infra/ and every ingress controller adds.
     """
+    port = settings.VITRINE_INTERNAL_PORT
+    sock = request.META.get("gunicorn.socket")
+    if port and sock is not None:
+        try:
+            return sock.getsockname()[1] == port
+        except (OSError, IndexError, TypeError):
+            return False
+    if "HTTP_X_FORWARDED_FOR" in request.META:
+        return False
     host, _port = split_domain_port(request.META.get("HTTP_HOST", ""))
     if not host:
         return False
@@ -121,8 +131,8 @@ def reached_directly(request: HttpRequest) -> bool:
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 "ok", 200 "degraded" (cache or broker down) or 503 "down" (database), naming each.
 
-    Asked by a public name (through the ingress or a proxy, by anyone), the same
-    status and code without the dependencies' names and errors.
+    Asked from outside (through the ingress or a proxy, by anyone), the same status and
+    code without the dependencies' names and errors (reached_directly).
     """
     state = dependencies_state()
     down = {name for name, value in state.items() if value != "ok"}
@@ -268,8 +278,8 @@ class _Delegate(Collector):
 def metrics(request: HttpRequest) -> HttpResponse:
     """The Prometheus exposition, for the bearer of VITRINE_METRICS_TOKEN asking web directly (404 otherwise).
 
-    Prometheus scrapes each pod or container by its address; by a public name (through
-    the ingress or a proxy) the answer is a 404 even with the token.
+    Prometheus scrapes each pod or container on its internal port; through the ingress or a
+    proxy the answer is a 404 even with the token (reached_directly).
     """
     token = settings.VITRINE_METRICS_TOKEN
     sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
