@@ -172,7 +172,9 @@ def committed(django_db_setup, django_db_blocker):
         # tests' pages (and their screenshots) show the territory's own tree, not "Catégorie 21".
         for slug, territory in territories.items():
             with tenant_context(territory):
-                Category.objects.filter(
-                    pk__gt=last_category[slug], products__isnull=True, shops__isnull=True, children__isnull=True
-                ).delete()
+                deleted = 1
+                while deleted:  # a parent is free once its children are gone
+                    deleted, _kinds = Category.objects.filter(
+                        pk__gt=last_category[slug], products__isnull=True, shops__isnull=True, children__isnull=True
+                    ).delete()
         connection.set_schema_to_public()

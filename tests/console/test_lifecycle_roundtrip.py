@@ -25,6 +25,7 @@ from django_tenants.utils import schema_context, schema_exists, tenant_context
 
 from vitrine.accounts.models import User
 from vitrine.catalog.models import Category, ProductPhoto
+from vitrine.common.cache import territory_keys_delete
 from vitrine.common.pagecache import GENERATION_KEY, pages_generation
 from vitrine.console.lifecycle import (
     ArchiveError,
@@ -363,12 +364,26 @@ def test_a_territory_deleted_for_good_leaves_no_key_in_redis(committed):
             assert caches["default"].get("search:words") == ["bague"]
             assert caches["throttle"].get("rl:sign-in:203.0.113.9") == 3
         assert caches["shared"].get(GENERATION_KEY.format(schema="nancy")) is not None
+        # and a schema named like the platform-wide keys' prefix takes none of them
+        territory_keys_delete("shared")
+        assert caches["shared"].get(GENERATION_KEY.format(schema="nancy")) is not None
     finally:
         console_user_delete(user=operator)
         _cleanup("rtkeys")
         with schema_context("nancy"):
             caches["default"].delete("search:words")
             caches["throttle"].delete("rl:sign-in:203.0.113.9")
+
+
+def _csv_replaced(source: Path, target: Path, name: str, data: bytes, rows: int = 0) -> None:
+    """The archive with one data file replaced, its checksum (and row count) updated as if genuine."""
+    table = name.removeprefix("data/").removesuffix(".csv")
+
+    def change(manifest: dict) -> None:
+        manifest["files"][name] = hashlib.sha256(data).hexdigest()
+        manifest["tables"][table]["rows"] += rows
+
+    _archive_rewrite(source, target, change, replace={name: data})
 
 
 def _older_archive(source: Path, target: Path, slug: str) -> None:
@@ -524,5 +539,20 @@ def test_an_archive_made_without_pg_dump_is_restored_from_its_csv_files(committe
         with pytest.raises(ArchiveError, match="nom"):
             territory_restore(archive_path=renamed, slug="rtcsvbad")
         assert not schema_exists("rtcsvbad")
+        # and one whose rows point at nothing (the shop's row gone, its products and order left)
+        with tarfile.open(result.path) as tar:
+            shops = tar.extractfile("data/shops_shop.csv").read().decode().splitlines(keepends=True)
+        assert len(shops) == 2  # the header and the shop
+        _csv_replaced(result.path, tmp_path / "broken-csv.tar.gz", "data/shops_shop.csv", shops[0].encode(), rows=-1)
+        with pytest.raises(ArchiveError, match="ne tiennent pas ensemble"):
+            territory_restore(archive_path=tmp_path / "broken-csv.tar.gz", slug="rtcsvbad")
+        # and one whose record of applied migrations was changed in its file but not in its manifest
+        with tarfile.open(result.path) as tar:
+            applied = tar.extractfile("data/django_migrations.csv").read().decode().splitlines(keepends=True)
+        forged = "".join(line for line in applied if "0002_catalogimport_preview" not in line).encode()
+        _csv_replaced(result.path, tmp_path / "forged-csv.tar.gz", "data/django_migrations.csv", forged, rows=-1)
+        with pytest.raises(ArchiveError, match="migrations appliquées"):
+            territory_restore(archive_path=tmp_path / "forged-csv.tar.gz", slug="rtcsvbad")
+        assert not schema_exists("rtcsvbad") and not Territory.objects.filter(schema_name="rtcsvbad").exists()
     finally:
         _cleanup("rtcsv", "rtcsvcopy", "rtcsvold", "rtcsvbad")

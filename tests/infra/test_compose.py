@@ -28,25 +28,21 @@ def test_the_compose_file_is_valid_and_every_service_gets_what_it_needs(tmp_path
         pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
     shipped = (INFRA / "compose.yaml").read_text()
     assert "\nname: vitrine\n" in shipped
-    # The copy sits beside the original, so that its relative paths (build context, Caddyfile) hold.
-    copy = INFRA / f".compose-check-{os.getpid()}.yaml"
-    env_file = INFRA / ".env"
-    made_env = not env_file.exists()
-    try:
-        copy.write_text(shipped.replace("\nname: vitrine\n", "\n"))
-        if made_env:
-            shutil.copy(INFRA / ".env.example", env_file)  # the containers' env_file, as the README says to make
-        result = subprocess.run(  # noqa: S603 (docker-compose with the test's arguments)
-            [compose, "-f", str(copy), "--env-file", str(INFRA / ".env.example"), "config"],
-            cwd=INFRA,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    finally:
-        copy.unlink(missing_ok=True)
-        if made_env:
-            env_file.unlink(missing_ok=True)
+    # A copy of infra/ (and the build context above it: the project's root) in this test's folder, with
+    # the containers' .env made from the example as the README says: nothing is written into the checkout.
+    folder = tmp_path / "infra"
+    folder.mkdir()
+    (folder / "compose.yaml").write_text(shipped.replace("\nname: vitrine\n", "\n"))
+    for name in ("Caddyfile", "Dockerfile", ".env.example"):
+        shutil.copy(INFRA / name, folder / name)
+    shutil.copy(INFRA / ".env.example", folder / ".env")
+    result = subprocess.run(  # noqa: S603 (docker-compose with the test's arguments)
+        [compose, "-f", str(folder / "compose.yaml"), "--env-file", str(folder / ".env.example"), "config"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
 
     config = yaml.safe_load(result.stdout)
@@ -61,7 +57,7 @@ def test_the_compose_file_is_valid_and_every_service_gets_what_it_needs(tmp_path
     # the proxy's own file exists where it is mounted from
     volumes = [_volume(v) for v in services["proxy"]["volumes"]]
     files = [source for source, _target in volumes if source.startswith("/")]
-    assert files and all(os.path.isfile(source) for source in files), files
+    assert files == [str(folder / "Caddyfile")], files
     # uploads: web sends them by X-Accel-Redirect from the volume the proxy reads (infra/Caddyfile's root)
     assert services["web"]["environment"]["MEDIA_ACCEL_REDIRECT_PREFIX"] == "/"
     assert ("media", "/srv/media") in volumes

@@ -151,8 +151,12 @@ def _checks(https: int, http: int, world: dict) -> None:
 def test_caddy_routes_by_host_refuses_internal_paths_and_asks_before_a_certificate(world, tmp_path):
     caddy = _binary("caddy")
     http, https = free_port(), free_port()
-    stack = ExitStack()
-    upstream = f"127.0.0.1:{stack.enter_context(web(world, accel_prefix='/'))}"  # the compose file's prefix
+    with ExitStack() as stack:
+        upstream = f"127.0.0.1:{stack.enter_context(web(world, accel_prefix='/'))}"  # the compose file's prefix
+        _caddy_run(caddy, stack, upstream, http, https, world, tmp_path)
+
+
+def _caddy_run(caddy: str, stack: ExitStack, upstream: str, http: int, https: int, world: dict, tmp_path: Path) -> None:
     shipped = (ROOT_DIR / "infra" / "Caddyfile").read_text()
     caddyfile = _substitute(
         shipped,
@@ -185,22 +189,22 @@ def test_caddy_routes_by_host_refuses_internal_paths_and_asks_before_a_certifica
     )
     assert validate.returncode == 0, validate.stderr[-2000:]
     log = TEST_VAR / "proxies-caddy.log"
-    with stack:
-        proxy = process_start(
-            [caddy, "run", "--config", str(tmp_path / "Caddyfile"), "--adapter", "caddyfile"],
-            env=env,
-            log_path=log,
-            ready=lambda: port_open(https) and port_open(http),
-            name="Caddy",
-        )
-        stack.callback(process_stop, proxy)
-        _checks(https, http, world)
-        # on demand: the application says yes to a territory's own domain, which gets a certificate
-        status, _location, body = curl(f"https://{CUSTOM_DOMAIN}:{https}/", resolve=CUSTOM_DOMAIN)
-        assert status == 200 and "Achetez Grand Nancy" in body.decode(), (status, log.read_text()[-2000:])
-        # and no to a name nobody registered: no certificate, the handshake fails
-        status, _location, _body = curl(f"https://inconnu.example.org:{https}/", resolve="inconnu.example.org")
-        assert status < 0, status
+    # the caller's stack stops Caddy, then gunicorn
+    proxy = process_start(
+        [caddy, "run", "--config", str(tmp_path / "Caddyfile"), "--adapter", "caddyfile"],
+        env=env,
+        log_path=log,
+        ready=lambda: port_open(https) and port_open(http),
+        name="Caddy",
+    )
+    stack.callback(process_stop, proxy)
+    _checks(https, http, world)
+    # on demand: the application says yes to a territory's own domain, which gets a certificate
+    status, _location, body = curl(f"https://{CUSTOM_DOMAIN}:{https}/", resolve=CUSTOM_DOMAIN)
+    assert status == 200 and "Achetez Grand Nancy" in body.decode(), (status, log.read_text()[-2000:])
+    # and no to a name nobody registered: no certificate, the handshake fails
+    status, _location, _body = curl(f"https://inconnu.example.org:{https}/", resolve="inconnu.example.org")
+    assert status < 0, status
 
 
 def _certificate(folder: Path, *names: str) -> None:

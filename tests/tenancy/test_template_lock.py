@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -23,7 +24,7 @@ from django.db import connection, connections
 from django.db.migrations.loader import MigrationLoader
 
 from vitrine.console.services import territory_provision
-from vitrine.tenancy.models import Territory
+from vitrine.tenancy.models import AuditEntry, Territory
 from vitrine.tenancy.schemas import TEMPLATE_LOCK, TEMPLATE_SCHEMA, template_lock, template_schema_ensure
 from vitrine.testing.helpers import ROOT_DIR, subprocess_env
 from vitrine.testing.territories import territory_request
@@ -42,11 +43,12 @@ def _in_thread(pool: ThreadPoolExecutor, fn: Callable, *args, **kwargs) -> Futur
 
 
 def _waiting_for_template_lock() -> int:
-    """Sessions waiting for the template lock (pg_locks: a bigint key is classid:objid)."""
+    """Sessions of this database queued for the template lock (pg_locks: a bigint key is classid:objid)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-            "AND classid = %s AND objid = %s AND objsubid = 1",
+            "AND classid = %s AND objid = %s AND objsubid = 1 "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             [TEMPLATE_LOCK >> 32, TEMPLATE_LOCK & 0xFFFFFFFF],
         )
         return cursor.fetchone()[0]
@@ -92,53 +94,94 @@ def cleanup(committed):
     connection.set_schema_to_public()
     for territory in Territory.objects.filter(schema_name__in=slugs):
         territory.delete(force_drop=True)
+    AuditEntry.objects.filter(details__slug__in=slugs).delete()
     template_schema_ensure()  # current again for the tests after this one
     connection.set_schema_to_public()
 
 
-def test_the_template_migration_waits_for_a_provisioning_under_way_then_lists_it(cleanup):
-    # given a template that lacks the newest orders migration (the code was just deployed)
+def _template_behind() -> tuple[str, str]:
+    """Make the template lack the newest orders migration, as right after a deploy; (app, that migration)."""
     app, newest, previous = _newest_orders_migration()
     call_command("migrate_schemas", app, previous, schema_name=TEMPLATE_SCHEMA, interactive=False, verbosity=0)
     connection.set_schema_to_public()
     assert not _template_has(app, newest)
+    return app, newest
+
+
+def _migrate_schemas(log: Path, **env: str) -> subprocess.Popen:
+    with log.open("w") as output:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "migrate_schemas"],
+            cwd=ROOT_DIR,
+            env=subprocess_env(**env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+
+def test_the_template_migration_waits_for_a_provisioning_under_way_then_lists_it(cleanup, tmp_path):
+    # given a template that lacks the newest orders migration (the code was just deployed)
+    app, newest = _template_behind()
     # and a territory being provisioned, its transaction still open
     cleanup.append("lockp")
     reached, release = threading.Event(), threading.Event()
+    log = tmp_path / "migrate.log"
     with ThreadPoolExecutor(max_workers=1) as pool:
         provisioning = _in_thread(pool, _provision_pausing, "lockp", reached, release)
         assert reached.wait(WAIT_S), provisioning.exception(timeout=0) if provisioning.done() else "not reached"
 
         # when the operator runs migrate_schemas meanwhile
-        command = subprocess.Popen(
-            [sys.executable, "manage.py", "migrate_schemas"],
-            cwd=ROOT_DIR,
-            env=subprocess_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        command = _migrate_schemas(log)
         try:
-            # then it waits for the provisioning before touching the template
-            _until(lambda: _waiting_for_template_lock() == 1 or command.poll() is not None, "migrate_schemas to wait")
-            assert command.poll() is None, command.communicate()
+            # then it waits for the provisioning before touching the template, and says so
+            _until(lambda: "Waiting for 1 provisionings" in log.read_text() or command.poll() is not None, "the wait")
+            assert command.poll() is None, log.read_text()
             assert not _template_has(app, newest)
+            # without holding new provisionings back meanwhile (it tries, it does not queue)
+            assert _waiting_for_template_lock() == 0
             release.set()
             result = provisioning.result(timeout=WAIT_S)
-            stdout, stderr = command.communicate(timeout=600)
+            command.wait(timeout=600)
         finally:
             release.set()
             if command.poll() is None:
                 command.kill()
 
     # and once the territory is committed, it migrates the template and lists every territory, the new one too
+    output = log.read_text()
     assert result.created
-    assert command.returncode == 0, stdout + stderr
-    assert "Template schema migrated." in stdout
+    assert command.returncode == 0, output
+    assert "Template schema migrated." in output
     assert _template_has(app, newest)
     territories = Territory.objects.exclude(schema_name="public").count()
-    assert f"{territories} territory schemas read in" in stdout, stdout
-    assert f": {territories} up to date" in stdout, stdout
+    assert f"{territories} territory schemas read in" in output, output
+    assert f": {territories} up to date" in output, output
+
+
+def test_the_template_migration_gives_up_naming_what_it_waited_for(cleanup, tmp_path):
+    # given a template behind the code and a provisioning that does not end
+    app, newest = _template_behind()
+    cleanup.append("lockt")
+    reached, release = threading.Event(), threading.Event()
+    log = tmp_path / "migrate.log"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        provisioning = _in_thread(pool, _provision_pausing, "lockt", reached, release)
+        try:
+            assert reached.wait(WAIT_S)
+            # when migrate_schemas may wait 2 seconds
+            command = _migrate_schemas(log, VITRINE_TEMPLATE_LOCK_WAIT_SECONDS="2")
+            command.wait(timeout=600)
+        finally:
+            release.set()
+        provisioning.result(timeout=WAIT_S)
+
+    # then it fails, saying why and to run it again, and the template is as it was
+    output = log.read_text()
+    assert command.returncode == 1, output
+    assert "The template schema was not migrated: 1 provisionings or restores still under way" in output
+    assert "Run migrate_schemas again." in output and "Traceback" not in output
+    assert not _template_has(app, newest)
 
 
 def test_a_provisioning_waits_while_the_template_is_migrated(cleanup):

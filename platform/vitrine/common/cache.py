@@ -38,6 +38,10 @@ def _default(key, default=None, *args, **kwargs):
     return default
 
 
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
 def territory_keys_delete(schema: str, *, aliases: tuple[str, ...] = ("default", "throttle")) -> int:
     """Delete a territory's keys from Redis: what was cached for it and its rate-limit counters
     (django_tenants' make_key starts each key with the schema). Returns how many.
@@ -46,13 +50,15 @@ def territory_keys_delete(schema: str, *, aliases: tuple[str, ...] = ("default",
     """
     from django.core.cache import caches  # settings read when called, not on import
 
-    pattern = re.sub(r"([*?\[\]\\])", r"\\\1", schema) + ":*"
     deleted, seen = 0, set()
     for alias in aliases:
         store = caches[alias]
-        if not isinstance(store, RedisCache) or tuple(store._servers) in seen:
+        # The whole prefix make_key writes (schema, then the alias's own prefix), never the schema
+        # alone: "shared:*" would be another alias's keys.
+        pattern = _glob_escape(f"{schema}:{store.key_prefix}:") + "*"
+        if not isinstance(store, RedisCache) or (tuple(store._servers), pattern) in seen:
             continue
-        seen.add(tuple(store._servers))
+        seen.add((tuple(store._servers), pattern))
         try:
             client = store._cache.get_client(write=True)
             batch: list[bytes] = []

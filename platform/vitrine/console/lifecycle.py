@@ -48,7 +48,7 @@ from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, models, transaction
+from django.db import DataError, IntegrityError, connection, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,7 +73,7 @@ from vitrine.tenancy.models import (
     TerritoryHealth,
 )
 from vitrine.tenancy.routing import routing_invalidate
-from vitrine.tenancy.schemas import territory_schema_create
+from vitrine.tenancy.schemas import TEMPLATE_SCHEMA, template_lock, territory_schema_create
 from vitrine.tenancy.services import console_log_record, default_domain, domain_check
 
 logger = logging.getLogger(__name__)
@@ -607,8 +607,12 @@ def _schema_load(sql_text: str, *, old: str, new: str) -> None:
 
 
 def _csv_header(archive: tarfile.TarFile, member: tarfile.TarInfo) -> list[str]:
+    """The file's first line, as column names (COPY's HEADER MATCH then checks COPY reads the same)."""
     source = archive.extractfile(member)
-    line = source.readline().decode() if source else ""  # column names never hold a line break
+    try:
+        line = source.readline(64 * 1024).decode() if source else ""
+    except UnicodeDecodeError:
+        line = ""
     return next(csv.reader([line]), [])
 
 
@@ -617,9 +621,32 @@ def _schema_from_csv(archive: tarfile.TarFile, members: dict, manifest: dict, *,
     schema), emptied of the template's rows, then each table's rows, its sequences moved past them.
 
     The archive's tables must be exactly the schema's, and each file's columns the table's;
-    generated columns (the search vector) are computed again. Foreign keys are checked at commit.
+    generated columns (the search vector) are computed again. Foreign keys are checked once every
+    table is in, and the records of applied migrations must be this code's.
     """
     territory_schema_create(schema_name=schema)
+    try:
+        _tables_from_csv(archive, members, manifest, schema=schema)
+    except (IntegrityError, DataError) as exc:
+        raise ArchiveError(
+            _("The archive's rows do not hold together: %(error)s") % {"error": str(exc).splitlines()[0]}
+        ) from None
+    # The records of applied migrations came from the file too: they must be this code's, exactly.
+    expected = {(app, name) for app, name in manifest.get("migrations", [])}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT app, name FROM {_quote(schema)}.django_migrations")  # noqa: S608 (a checked slug)
+        restored = set(cursor.fetchall())
+        cursor.execute(f"SELECT app, name FROM {_quote(TEMPLATE_SCHEMA)}.django_migrations")  # noqa: S608 (settings)
+        current = set(cursor.fetchall())
+    if restored != expected or restored != current:
+        raise ArchiveError(
+            _(
+                "The archive's record of applied migrations is not this Vitrine's: it cannot be restored from its CSV files."
+            )
+        )
+
+
+def _tables_from_csv(archive: tarfile.TarFile, members: dict, manifest: dict, *, schema: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, array_agg(a.attname ORDER BY a.attnum), "
@@ -656,7 +683,7 @@ def _schema_from_csv(archive: tarfile.TarFile, members: dict, manifest: dict, *,
             source = archive.extractfile(member)
             try:
                 with cursor.cursor.copy(
-                    f"COPY {staging} ({listed_columns}) FROM STDIN WITH (FORMAT csv, HEADER true)"  # noqa: S608 (names checked against the catalogue)
+                    f"COPY {staging} ({listed_columns}) FROM STDIN WITH (FORMAT csv, HEADER MATCH)"  # noqa: S608 (names checked against the catalogue)
                 ) as copy:
                     while block := source.read(1 << 20):  # type: ignore[union-attr]
                         copy.write(block)
@@ -773,7 +800,7 @@ def territory_restore(
         if len(source_rows) != 1:
             raise ArchiveError(_("The archive does not hold its territory's row."))
         source: Territory = source_rows[0]
-        with transaction.atomic():
+        with transaction.atomic(), template_lock(exclusive=False):  # as a provisioning: see template_lock
             progress(gettext_noop("Recreating the schema"), 20)
             if from_csv:
                 _schema_from_csv(archive, members, manifest, schema=slug)

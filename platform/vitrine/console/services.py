@@ -72,6 +72,7 @@ RESERVED_SLUGS = frozenset(
         "staging",
         "internal",
         "healthz",
+        "shared",  # the cache's platform-wide keys start with it (settings CACHES["shared"])
         "vitrine",
     }
 )

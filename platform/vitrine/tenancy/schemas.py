@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
@@ -71,8 +72,12 @@ def template_is_current() -> bool:
     return current
 
 
+class TemplateLockTimeout(RuntimeError):
+    """The template's migration waited too long for provisionings (or restores) under way."""
+
+
 @contextmanager
-def template_lock(*, exclusive: bool) -> Iterator[None]:
+def template_lock(*, exclusive: bool, wait_seconds: float | None = None) -> Iterator[None]:
     """Hold the template lock on this connection: shared to clone, exclusive to migrate the template.
 
     Provisioning holds it shared from the moment it checks the template until its
@@ -82,25 +87,69 @@ def template_lock(*, exclusive: bool) -> Iterator[None]:
     for the template to be current: no territory is cloned from a template half
     migrated (new migration records over old tables), and every territory committed
     before the template changed is listed by the migrate_schemas that changed it.
+
+    The exclusive side tries rather than queues (a queued exclusive request would
+    make every new provisioning wait behind it), says who it waits for, and gives up
+    after `wait_seconds` (VITRINE_TEMPLATE_LOCK_WAIT_SECONDS) with TemplateLockTimeout.
     """
     in_transaction = connection.in_atomic_block
-    with connection.cursor() as cursor:
-        if exclusive:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [TEMPLATE_LOCK])
-        elif in_transaction:
-            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [TEMPLATE_LOCK])
-        else:
-            cursor.execute("SELECT pg_advisory_lock_shared(%s)", [TEMPLATE_LOCK])
+    xact = "_xact" if in_transaction else ""  # inside a transaction: held until it ends
+    if exclusive:
+        _exclusive_wait(xact, settings.VITRINE_TEMPLATE_LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_advisory{xact}_lock_shared(%s)", [TEMPLATE_LOCK])
     try:
         yield
     finally:
-        if exclusive or not in_transaction:
-            unlock = "pg_advisory_unlock" if exclusive else "pg_advisory_unlock_shared"
-            if connection.connection is not None and not connection.needs_rollback:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT {unlock}(%s)", [TEMPLATE_LOCK])  # noqa: S608 (one of two names)
-            else:
-                connection.close()  # a session lock ends with its session
+        if not in_transaction:
+            _session_unlock("pg_advisory_unlock" if exclusive else "pg_advisory_unlock_shared")
+
+
+def _exclusive_wait(xact: str, wait_seconds: float) -> None:
+    started = time.monotonic()
+    said_at = None
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_try_advisory{xact}_lock(%s)", [TEMPLATE_LOCK])
+            if cursor.fetchone()[0]:
+                return
+            cursor.execute(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = %s AND objid = %s "
+                "AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "ORDER BY pid",
+                [TEMPLATE_LOCK >> 32, TEMPLATE_LOCK & 0xFFFFFFFF],
+            )
+            holders = [row[0] for row in cursor.fetchall()]
+        waited = time.monotonic() - started
+        if waited >= wait_seconds:
+            raise TemplateLockTimeout(
+                f"The template schema was not migrated: {len(holders)} provisionings or restores still under way "
+                f"after {wait_seconds:.0f} s (PostgreSQL sessions {holders}). Run migrate_schemas again."
+            )
+        if said_at is None or time.monotonic() - said_at >= 10:
+            logger.warning(
+                "Waiting for %d provisionings or restores under way (PostgreSQL sessions %s) to commit "
+                "before migrating the template schema (%.0f s so far)",
+                len(holders),
+                holders,
+                waited,
+            )
+            said_at = time.monotonic()
+        time.sleep(0.1)
+
+
+def _session_unlock(function: str) -> None:
+    """Release a session-level lock; a session that is gone or broken is closed, which releases it too."""
+    if connection.connection is None:
+        return  # closed meanwhile (django-tenants closes it after a schema's migration): released then
+    try:
+        if connection.needs_rollback:
+            raise DatabaseError("transaction aborted")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(%s)", [TEMPLATE_LOCK])  # noqa: S608 (one of two names)
+    except DatabaseError:
+        connection.close()
 
 
 def template_schema_ensure() -> bool:

@@ -73,6 +73,9 @@ TENANT_DOMAIN_MODEL = "tenancy.Domain"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # New territories are cloned from this migrated, empty schema (~10x faster than migrating).
 TENANT_BASE_SCHEMA = "_template"
+# How long migrate_schemas waits for provisionings and restores under way before migrating the
+# template (tenancy.schemas.template_lock), then fails naming their sessions.
+VITRINE_TEMPLATE_LOCK_WAIT_SECONDS = env.float("VITRINE_TEMPLATE_LOCK_WAIT_SECONDS", default=600.0)
 TENANT_CREATION_FAKES_MIGRATIONS = True
 # The search path is set once per connection and tenant switch, not on every cursor.
 TENANT_LIMIT_SET_CALLS = True

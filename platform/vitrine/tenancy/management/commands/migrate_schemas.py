@@ -44,7 +44,7 @@ from vitrine.tenancy.schema_migrations import (
     migrations_expected,
     schemas_lacking,
 )
-from vitrine.tenancy.schemas import TEMPLATE_SCHEMA, template_schema_ensure
+from vitrine.tenancy.schemas import TEMPLATE_SCHEMA, TemplateLockTimeout, template_schema_ensure
 
 RECYCLE_DEFAULT = 50  # schemas a worker migrates before it is replaced by a fresh process
 
@@ -135,7 +135,7 @@ class Command(MigrateSchemasCommand):
         if not self.sync_tenant:
             return
         # Then the template, so that territories provisioned meanwhile are cloned current.
-        if keep_template and template_schema_ensure() and verbosity:
+        if keep_template and self._template_ensure() and verbosity:
             self.stdout.write("Template schema migrated.")
 
         started = time.perf_counter()
@@ -153,8 +153,14 @@ class Command(MigrateSchemasCommand):
     def _handle_like_django_tenants(self, *args, **options):
         super().handle(*args, **options)
         if self.sync_tenant and self.schema_name in (None, "", get_public_schema_name()):
-            if template_schema_ensure() and options.get("verbosity", 1):
+            if self._template_ensure() and options.get("verbosity", 1):
                 self.stdout.write("Template schema migrated.")
+
+    def _template_ensure(self) -> bool:
+        try:
+            return template_schema_ensure()
+        except TemplateLockTimeout as exc:
+            raise CommandError(str(exc)) from None
 
     def _tenant_schemas(self) -> list[str]:
         public = get_public_schema_name()
