@@ -80,6 +80,18 @@ def _world(slug: str) -> dict:
     return {"territory": territory, "shop": shop, "product": product, "order": order, "photo": original}
 
 
+def _another_order(world: dict) -> None:
+    """A second guest order of the world's product, in the current territory."""
+    cart = Cart.objects.create()
+    cart_add(cart=cart, product_id=world["product"].pk, quantity=1)
+    order_place(
+        cart=cart,
+        guest=Guest(name="Paul Henry", email="paul@example.fr", phone="0612345679"),
+        slots={world["shop"].pk: checkout_slots(shop=world["shop"])[0].starts_at},
+        idempotency_key=uuid.uuid4(),
+    )
+
+
 def _export_ready(territory: Territory) -> None:
     """An export made since the territory was archived, as deleting it for good requires."""
     TerritoryExport.objects.create(
@@ -184,15 +196,7 @@ def test_export_then_restore_under_a_new_slug_keeps_every_page_order_and_photo(c
         # the restored photo is its own file: nothing of the original's prefix is served on the new host
         assert client.get(f"/media/{world['photo']}").status_code == 404
         with tenant_context(restored):  # sequences carried over: a new order gets a new id
-            product = world["product"]
-            cart = Cart.objects.create()
-            cart_add(cart=cart, product_id=product.pk, quantity=1)
-            order_place(
-                cart=cart,
-                guest=Guest(name="Paul Henry", email="paul@example.fr", phone="0612345679"),
-                slots={world["shop"].pk: checkout_slots(shop=world["shop"])[0].starts_at},
-                idempotency_key=uuid.uuid4(),
-            )
+            _another_order(world)
             assert Order.objects.count() == 2
         # and the original is untouched
         assert _pages("rtsource.localhost", world, source_token)["product"].count("Bague en argent") >= 1
@@ -508,14 +512,7 @@ def test_an_archive_made_without_pg_dump_is_restored_from_its_csv_files(committe
         assert search.status_code == 200 and "Bague en argent" in search.content.decode()
         # and the sequences were moved past the rows: a new order gets a new id
         with tenant_context(restored):
-            cart = Cart.objects.create()
-            cart_add(cart=cart, product_id=world["product"].pk, quantity=1)
-            order_place(
-                cart=cart,
-                guest=Guest(name="Paul Henry", email="paul@example.fr", phone="0612345679"),
-                slots={world["shop"].pk: checkout_slots(shop=world["shop"])[0].starts_at},
-                idempotency_key=uuid.uuid4(),
-            )
+            _another_order(world)
             assert Order.objects.count() == 2
 
         # but the same archive said to come from an older Vitrine is refused, nothing made

@@ -14,8 +14,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,20 @@ def _provision_pausing(slug: str, reached: threading.Event, release: threading.E
     return territory_provision(request=territory_request(slug), on_progress=progress)
 
 
+@contextmanager
+def _provisioning_paused(slug: str) -> Iterator[tuple[Future, threading.Event]]:
+    """A provisioning of `slug` in a thread, stopped inside its transaction; released at the latest on leaving."""
+    reached, release = threading.Event(), threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        provisioning = _in_thread(pool, _provision_pausing, slug, reached, release)
+        try:
+            assert reached.wait(WAIT_S), provisioning.exception(timeout=0) if provisioning.done() else "not reached"
+            yield provisioning, release
+        finally:
+            release.set()
+        provisioning.result(timeout=WAIT_S)
+
+
 @pytest.fixture
 def cleanup(committed):
     slugs: list[str] = []
@@ -125,12 +140,8 @@ def test_the_template_migration_waits_for_a_provisioning_under_way_then_lists_it
     app, newest = _template_behind()
     # and a territory being provisioned, its transaction still open
     cleanup.append("lockp")
-    reached, release = threading.Event(), threading.Event()
     log = tmp_path / "migrate.log"
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        provisioning = _in_thread(pool, _provision_pausing, "lockp", reached, release)
-        assert reached.wait(WAIT_S), provisioning.exception(timeout=0) if provisioning.done() else "not reached"
-
+    with _provisioning_paused("lockp") as (provisioning, release):
         # when the operator runs migrate_schemas meanwhile
         command = _migrate_schemas(log)
         try:
@@ -144,7 +155,6 @@ def test_the_template_migration_waits_for_a_provisioning_under_way_then_lists_it
             result = provisioning.result(timeout=WAIT_S)
             command.wait(timeout=600)
         finally:
-            release.set()
             if command.poll() is None:
                 command.kill()
 
@@ -163,18 +173,11 @@ def test_the_template_migration_gives_up_naming_what_it_waited_for(cleanup, tmp_
     # given a template behind the code and a provisioning that does not end
     app, newest = _template_behind()
     cleanup.append("lockt")
-    reached, release = threading.Event(), threading.Event()
     log = tmp_path / "migrate.log"
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        provisioning = _in_thread(pool, _provision_pausing, "lockt", reached, release)
-        try:
-            assert reached.wait(WAIT_S)
-            # when migrate_schemas may wait 2 seconds
-            command = _migrate_schemas(log, VITRINE_TEMPLATE_LOCK_WAIT_SECONDS="2")
-            command.wait(timeout=600)
-        finally:
-            release.set()
-        provisioning.result(timeout=WAIT_S)
+    with _provisioning_paused("lockt") as (provisioning, release):
+        # when migrate_schemas may wait 2 seconds
+        command = _migrate_schemas(log, VITRINE_TEMPLATE_LOCK_WAIT_SECONDS="2")
+        command.wait(timeout=600)
 
     # then it fails, saying why and to run it again, and the template is as it was
     output = log.read_text()
