@@ -147,6 +147,10 @@ def territories_ensure(count: int) -> TerritorySetup:
             result = territory_provision(request=territory_request(slug))
             assert result.created
             methods[result.method] = methods.get(result.method, 0) + 1
+            if sum(methods.values()) % 250 == 0:
+                # A PostgreSQL session keeps every relation it made in its caches: one that cloned 4,000
+                # territories (1.2 million relations) held 776 MB and took 0.9 s a clone. A new session.
+                connection.close()
     seconds = time.perf_counter() - started
     connection.set_schema_to_public()
     names = dict(Territory.objects.filter(schema_name__in=slugs).values_list("schema_name", "name"))

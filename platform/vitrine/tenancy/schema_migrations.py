@@ -25,11 +25,39 @@ from functools import partial
 
 from django.db import connections
 from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.migration_executors.base import run_migrations
 
 Key = tuple[str, str]  # (app label, migration name)
 
 CHUNK = 200  # schemas per catalogue query
+
+
+def _recorder_has_table(recorder: MigrationRecorder) -> bool:
+    """Whether django_migrations exists in the connection's schema: one catalogue lookup by name.
+
+    Django's own has_table lists every table visible to the connection, a scan of pg_class,
+    whose rows grow with the territories (1.66 million relations at 5,000): four such scans
+    made Django's migrate in one schema cost seconds, whatever it had to do.
+    """
+    if recorder._has_table:
+        return True
+    schema = getattr(recorder.connection, "schema_name", None)
+    if not schema:
+        return _django_has_table(recorder)
+    table = f"{_quote(schema)}.{recorder.connection.ops.quote_name(recorder.Migration._meta.db_table)}"
+    with recorder.connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+        recorder._has_table = cursor.fetchone()[0]
+    return recorder._has_table
+
+
+_django_has_table = MigrationRecorder.has_table
+
+
+def migration_recorder_speedup() -> None:
+    """Make Django's migration recorder find its table by name (called once, by the tenancy app)."""
+    MigrationRecorder.has_table = _recorder_has_table  # type: ignore[method-assign]
 
 
 def migrations_expected() -> dict[Key, tuple[Key, ...]]:
