@@ -113,12 +113,14 @@ def test_pages_fail_fast_while_postgresql_is_away_then_recover_without_a_restart
     separator = "&" if "?" in env["DATABASE_URL"] else "?"
     env["DATABASE_URL"] += f"{separator}application_name={APPLICATION_NAME}"
     web = web_start(env, port=port, log_path=TEST_VAR / "fault-database-web.log", production=True)
-    workers_before = {child.pid for child in psutil.Process(web.pid).children()}
     try:
         wait_for(
             lambda: requests.get(f"http://127.0.0.1:{port}/", headers={"Host": "nancy.localhost"}, timeout=10).ok,
             message="the home page",
         )
+        # both workers forked (the port answers as soon as the first one is up; the second can be late)
+        wait_for(lambda: len(psutil.Process(web.pid).children()) == 2, message="gunicorn's two workers")
+        workers_before = {child.pid for child in psutil.Process(web.pid).children()}
         with Traffic(port, "nancy.localhost") as traffic:
             time.sleep(1.5)
 
