@@ -54,8 +54,9 @@ def test_legal_pages_meet_wcag_and_the_footer_links_them_on_every_theme(
             scroll = page.evaluate("document.documentElement.scrollWidth")
             if scroll > size["width"]:
                 found.append(f"{path}: scrolls sideways ({scroll} px)")
-        page.goto(base_url(territory, "/accessibilite/"))
-        screenshot(page, f"legal-{THEMES[territory]}-{viewport}-accessibilite")
+        for path in ("/accessibilite/", "/confidentialite/"):
+            page.goto(base_url(territory, path))
+            screenshot(page, f"legal-{THEMES[territory]}-{viewport}-{path.strip('/')}")
         page.goto(base_url(territory))
         path = screenshot(page, f"legal-{THEMES[territory]}-{viewport}-home")
         page.locator("footer").screenshot(path=str(path.with_name(f"legal-{THEMES[territory]}-{viewport}-footer.png")))
