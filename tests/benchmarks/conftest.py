@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import sys
 import time
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from wsgi_loop import wsgi_environ
 
 
 class Server:
@@ -18,31 +17,22 @@ class Server:
     def __init__(self, host: str):
         self.app, self.host = WSGIHandler(), host
 
-    def get(self, path: str, query: str = "", cookie: str = "", agent: str = "") -> tuple[int, bytes, float]:
+    def get(
+        self, path: str, query: str = "", cookie: str = "", agent: str = "", headers: dict | None = None
+    ) -> tuple[int, bytes, float]:
         """(status, body, milliseconds) of one request (cookie: a Cookie header, e.g. the session's;
-        agent: a User-Agent header, which decides whether the visit is counted)."""
+        agent: a User-Agent header, which decides whether the visit is counted; headers: more, as
+        WSGI keys)."""
         status = []
-        environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "SCRIPT_NAME": "",
-            "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": self.host,
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_ACCEPT_LANGUAGE": "fr",
-            "HTTP_COOKIE": cookie,
-            "HTTP_USER_AGENT": agent,
-            "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": sys.stderr,
-            "wsgi.url_scheme": "http",
-            "wsgi.version": (1, 0),
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-        }
+        environ = wsgi_environ(
+            path,
+            self.host,
+            query,
+            HTTP_ACCEPT_LANGUAGE="fr",
+            HTTP_COOKIE=cookie,
+            HTTP_USER_AGENT=agent,
+            **(headers or {}),
+        )
         started = time.perf_counter()
         response = self.app(environ, lambda line, headers, exc_info=None: status.append(line))
         body = b"".join(response)

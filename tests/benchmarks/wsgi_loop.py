@@ -17,6 +17,29 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import connections
 
 
+def wsgi_environ(path: str, host: str, query: str = "", **meta: str) -> dict:
+    """A GET's WSGI environ as gunicorn builds it, for `host`; `meta` adds headers (HTTP_COOKIE=...)."""
+    return {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": host,
+        "REMOTE_ADDR": "127.0.0.1",
+        **meta,
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+
+
 def main() -> None:
     hosts_file, path, seconds, repeats = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
     hosts = open(hosts_file).read().split()
@@ -32,24 +55,7 @@ def main() -> None:
 
     def run(count: int, offset: int) -> None:
         for i in range(offset, offset + count):
-            environ = {
-                "REQUEST_METHOD": "GET",
-                "PATH_INFO": path,
-                "SCRIPT_NAME": "",
-                "QUERY_STRING": "",
-                "SERVER_NAME": "127.0.0.1",
-                "SERVER_PORT": "8000",
-                "SERVER_PROTOCOL": "HTTP/1.1",
-                "HTTP_HOST": hosts[i % len(hosts)],
-                "REMOTE_ADDR": "127.0.0.1",
-                "wsgi.input": io.BytesIO(b""),
-                "wsgi.errors": sys.stderr,
-                "wsgi.url_scheme": "http",
-                "wsgi.version": (1, 0),
-                "wsgi.multithread": True,
-                "wsgi.multiprocess": False,
-                "wsgi.run_once": False,
-            }
+            environ = wsgi_environ(path, hosts[i % len(hosts)])
             response = app(environ, start_response)
             b"".join(response)
             response.close()
