@@ -26,7 +26,6 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
-from django.db.migrations.loader import MigrationLoader
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.request import split_domain_port
 from django.utils import timezone
@@ -36,11 +35,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from psycopg import sql
 
 from vitrine.config.celery import app as celery_app
 from vitrine.metrics.prometheus import territory_label
 from vitrine.tenancy.models import TerritoryHealth
+from vitrine.tenancy.schema_migrations import migrations_expected, schemas_lacking
 
 CHECK_TIMEOUT = 1.0  # seconds a dependency has to answer
 
@@ -149,30 +148,15 @@ def livez(request: HttpRequest) -> HttpResponse:
 # --- Prometheus ----------------------------------------------------------------------------
 
 
-@cache
-def _migrations_on_disk() -> dict[str, frozenset[tuple[str, str]]]:
-    """Every migration the code has, by app label, minus those a squash replaces (read once)."""
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    replaced = {key for migration in loader.disk_migrations.values() for key in migration.replaces}
-    by_app: dict[str, set[tuple[str, str]]] = {}
-    for key in loader.disk_migrations:
-        if key not in replaced:
-            by_app.setdefault(key[0], set()).add(key)
-    return {app: frozenset(keys) for app, keys in by_app.items()}
-
-
 def _app_labels(app_names: Iterable[str]) -> set[str]:
     return {config.label for config in apps.get_app_configs() if config.name in set(app_names)}
 
 
 def migrations_pending(schema: str, app_names: Iterable[str]) -> int:
-    """Migrations of these apps the code has and `schema` has not applied."""
-    on_disk = _migrations_on_disk()
-    expected = set().union(*(on_disk.get(label, frozenset()) for label in _app_labels(app_names)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("SELECT app, name FROM {}.django_migrations").format(sql.Identifier(schema)))
-        applied = set(cursor.fetchall())
-    return len(expected - applied)
+    """Migrations of these apps the code has and `schema` has not applied (as migrate_schemas reads them)."""
+    labels = _app_labels(app_names)
+    expected = {key: replaced for key, replaced in migrations_expected().items() if key[0] in labels}
+    return len(schemas_lacking([schema], expected).get(schema, []))
 
 
 def queue_lengths(queues: Iterable[str]) -> dict[str, int]:

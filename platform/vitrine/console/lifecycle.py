@@ -73,7 +73,7 @@ from vitrine.tenancy.models import (
     TerritoryHealth,
 )
 from vitrine.tenancy.routing import routing_invalidate
-from vitrine.tenancy.schemas import TEMPLATE_SCHEMA, template_lock, territory_schema_create
+from vitrine.tenancy.schemas import TEMPLATE_SCHEMA, identifier_quote, template_lock, territory_schema_create
 from vitrine.tenancy.services import console_log_record, default_domain, domain_check
 
 logger = logging.getLogger(__name__)
@@ -103,10 +103,6 @@ class ExportResult:
 
 
 # --- Helpers ---------------------------------------------------------------------------
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _sha256_file(path: Path) -> str:
@@ -327,7 +323,7 @@ DATA_LEFT_OUT = frozenset({"django_session", "axes_accessattempt", "axes_accessl
 
 
 def _schema_migrations(cursor, schema: str) -> list[list[str]]:
-    cursor.execute(f"SELECT app, name FROM {_quote(schema)}.django_migrations ORDER BY app, name")  # noqa: S608 (names quoted from the catalogue)
+    cursor.execute(f"SELECT app, name FROM {identifier_quote(schema)}.django_migrations ORDER BY app, name")  # noqa: S608 (names quoted from the catalogue)
     return [[app, name] for app, name in cursor.fetchall()]
 
 
@@ -348,11 +344,11 @@ def _tables_write(cursor, schema: str, folder: Path, models_by_table: dict) -> d
         rows = "WHERE false" if table in DATA_LEFT_OUT else ""  # its columns only: nothing to take away
         with (folder / f"{table}.csv").open("wb") as sink:
             with cursor.copy(
-                f"COPY (SELECT * FROM {_quote(schema)}.{_quote(table)} {rows}) TO STDOUT WITH (FORMAT csv, HEADER true)"  # noqa: S608 (names quoted from the catalogue)
+                f"COPY (SELECT * FROM {identifier_quote(schema)}.{identifier_quote(table)} {rows}) TO STDOUT WITH (FORMAT csv, HEADER true)"  # noqa: S608 (names quoted from the catalogue)
             ) as copy:
                 for block in copy:
                     sink.write(block)
-        cursor.execute(f"SELECT count(*) FROM {_quote(schema)}.{_quote(table)} {rows}")  # noqa: S608 (names quoted from the catalogue)
+        cursor.execute(f"SELECT count(*) FROM {identifier_quote(schema)}.{identifier_quote(table)} {rows}")  # noqa: S608 (names quoted from the catalogue)
         model = models_by_table.get(table)
         described[table] = {
             "rows": cursor.fetchone()[0],
@@ -571,9 +567,9 @@ def schema_sql_rewrite(text: str, *, old: str, new: str) -> Iterator[tuple[str, 
             raise ArchiveError(
                 _("schema.sql holds a statement a territory dump never has: %(sql)s") % {"sql": sql[:80]}
             )
-        sql = schema_named.sub(rf"\1 {_quote(new)};", sql)
-        sql = qualified.sub(f"{_quote(new)}.", sql)
-        if sql.startswith("CREATE SCHEMA ") and sql != f"CREATE SCHEMA {_quote(new)};":
+        sql = schema_named.sub(rf"\1 {identifier_quote(new)};", sql)
+        sql = qualified.sub(f"{identifier_quote(new)}.", sql)
+        if sql.startswith("CREATE SCHEMA ") and sql != f"CREATE SCHEMA {identifier_quote(new)};":
             raise ArchiveError(_("schema.sql creates another schema than the territory's."))
         _statement_check(sql, new=new)
         copy = COPY_RE.match(sql)
@@ -634,9 +630,9 @@ def _schema_from_csv(archive: tarfile.TarFile, members: dict, manifest: dict, *,
     # The records of applied migrations came from the file too: they must be this code's, exactly.
     expected = {(app, name) for app, name in manifest.get("migrations", [])}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT app, name FROM {_quote(schema)}.django_migrations")  # noqa: S608 (a checked slug)
+        cursor.execute(f"SELECT app, name FROM {identifier_quote(schema)}.django_migrations")  # noqa: S608 (a checked slug)
         restored = set(cursor.fetchall())
-        cursor.execute(f"SELECT app, name FROM {_quote(TEMPLATE_SCHEMA)}.django_migrations")  # noqa: S608 (settings)
+        cursor.execute(f"SELECT app, name FROM {identifier_quote(TEMPLATE_SCHEMA)}.django_migrations")  # noqa: S608 (settings)
         current = set(cursor.fetchall())
     if restored != expected or restored != current:
         raise ArchiveError(
@@ -664,7 +660,9 @@ def _tables_from_csv(archive: tarfile.TarFile, members: dict, manifest: dict, *,
                 _("The archive's tables are not this Vitrine's (%(tables)s).") % {"tables": ", ".join(differ[:5])}
             )
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the clone's rows checked now, so they can be emptied
-        cursor.execute("TRUNCATE " + ", ".join(f"{_quote(schema)}.{_quote(t)}" for t in sorted(columns)))  # noqa: S608 (names from the catalogue)
+        cursor.execute(
+            "TRUNCATE " + ", ".join(f"{identifier_quote(schema)}.{identifier_quote(t)}" for t in sorted(columns))
+        )  # noqa: S608 (names from the catalogue)
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # the tables are filled in name order
         for number, table in enumerate(sorted(columns)):
             member = members[f"data/{table}.csv"]
@@ -676,10 +674,10 @@ def _tables_from_csv(archive: tarfile.TarFile, members: dict, manifest: dict, *,
                     _("The file data/%(table)s.csv has columns the table does not have: %(columns)s.")
                     % {"table": table, "columns": ", ".join(unknown[:5]) or _("a column twice")}
                 )
-            target, staging = f"{_quote(schema)}.{_quote(table)}", f"pg_temp.restore_rows_{number}"
+            target, staging = f"{identifier_quote(schema)}.{identifier_quote(table)}", f"pg_temp.restore_rows_{number}"
             # Into a copy without the generated expressions first: the file holds their values too.
             cursor.execute(f"CREATE TEMP TABLE restore_rows_{number} (LIKE {target}) ON COMMIT DROP")
-            listed_columns = ", ".join(_quote(name) for name in header)
+            listed_columns = ", ".join(identifier_quote(name) for name in header)
             source = archive.extractfile(member)
             try:
                 with cursor.cursor.copy(
@@ -691,7 +689,7 @@ def _tables_from_csv(archive: tarfile.TarFile, members: dict, manifest: dict, *,
                 raise ArchiveError(
                     _("The file data/%(table)s.csv cannot be read: %(error)s") % {"table": table, "error": exc}
                 ) from None
-            kept = ", ".join(_quote(name) for name in stored if name in header)
+            kept = ", ".join(identifier_quote(name) for name in stored if name in header)
             cursor.execute(
                 f"INSERT INTO {target} ({kept}) OVERRIDING SYSTEM VALUE SELECT {kept} FROM {staging}"  # noqa: S608 (names checked against the catalogue)
             )
@@ -702,7 +700,7 @@ def _tables_from_csv(archive: tarfile.TarFile, members: dict, manifest: dict, *,
                 sequence = cursor.fetchone()[0]
                 if sequence:
                     cursor.execute(
-                        f"SELECT setval(%s, coalesce((SELECT max({_quote(name)}) FROM {target}), 0) + 1, false)",  # noqa: S608 (names from the catalogue)
+                        f"SELECT setval(%s, coalesce((SELECT max({identifier_quote(name)}) FROM {target}), 0) + 1, false)",  # noqa: S608 (names from the catalogue)
                         [sequence],
                     )
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a broken reference is said here, not at commit
@@ -715,16 +713,16 @@ def _media_names_rename(*, schema: str, old: str) -> None:
             files = [f.column for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
             if not files:
                 continue
-            table = f"{_quote(schema)}.{_quote(model._meta.db_table)}"
+            table = f"{identifier_quote(schema)}.{identifier_quote(model._meta.db_table)}"
             for column in files:
                 cursor.execute(
-                    f"UPDATE {table} SET {_quote(column)} = %s || substr({_quote(column)}, %s) "  # noqa: S608 (names quoted from the catalogue)
-                    f"WHERE {_quote(column)} LIKE %s",
+                    f"UPDATE {table} SET {identifier_quote(column)} = %s || substr({identifier_quote(column)}, %s) "  # noqa: S608 (names quoted from the catalogue)
+                    f"WHERE {identifier_quote(column)} LIKE %s",
                     [f"{schema}/", len(old) + 2, f"{old}/%"],
                 )
             for field in model._meta.concrete_fields:
                 if isinstance(field, models.JSONField):
-                    column = _quote(field.column)
+                    column = identifier_quote(field.column)
                     cursor.execute(
                         f"UPDATE {table} SET {column} = replace({column}::text, %s, %s)::jsonb "  # noqa: S608 (names quoted from the catalogue)
                         f"WHERE {column}::text LIKE %s",
@@ -735,7 +733,7 @@ def _media_names_rename(*, schema: str, old: str) -> None:
 def _row_counts_check(manifest: dict, schema: str) -> None:
     with connection.cursor() as cursor:
         for table, info in manifest["tables"].items():
-            cursor.execute(f"SELECT count(*) FROM {_quote(schema)}.{_quote(table)}")  # noqa: S608 (names quoted from the catalogue)
+            cursor.execute(f"SELECT count(*) FROM {identifier_quote(schema)}.{identifier_quote(table)}")  # noqa: S608 (names quoted from the catalogue)
             found = cursor.fetchone()[0]
             if found != info["rows"]:
                 raise ArchiveError(
@@ -998,7 +996,7 @@ def territory_delete(*, territory: Territory, actor: User, confirmation: str, ke
     with connection.cursor() as cursor:
         # Deferred foreign-key checks still pending in this transaction would forbid the drop: run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"DROP SCHEMA {_quote(slug)} CASCADE")
+        cursor.execute(f"DROP SCHEMA {identifier_quote(slug)} CASCADE")
     for queryset in _public_rows(territory).values():
         if queryset.model is not Territory:
             queryset.delete()

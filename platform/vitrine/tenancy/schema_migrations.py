@@ -21,12 +21,14 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.migration_executors.base import run_migrations
+
+from vitrine.tenancy.schemas import identifier_quote
 
 Key = tuple[str, str]  # (app label, migration name)
 
@@ -45,7 +47,7 @@ def _recorder_has_table(recorder: MigrationRecorder) -> bool:
     schema = getattr(recorder.connection, "schema_name", None)
     if not schema:
         return _django_has_table(recorder)
-    table = f"{_quote(schema)}.{recorder.connection.ops.quote_name(recorder.Migration._meta.db_table)}"
+    table = f"{identifier_quote(schema)}.{recorder.connection.ops.quote_name(recorder.Migration._meta.db_table)}"
     with recorder.connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
         recorder._has_table = cursor.fetchone()[0]
@@ -60,18 +62,15 @@ def migration_recorder_speedup() -> None:
     MigrationRecorder.has_table = _recorder_has_table  # type: ignore[method-assign]
 
 
+@cache
 def migrations_expected() -> dict[Key, tuple[Key, ...]]:
     """Every migration the code has (what `migrate` with no target applies), with what each replaces.
 
-    Read from the migration files alone, without a database: a squashed migration
-    stands for the ones it replaces.
+    Read from the migration files alone, without a database, once per process (the files do not
+    change under it): a squashed migration stands for the ones it replaces. Not to be modified.
     """
     loader = MigrationLoader(None, ignore_no_migrations=True)
     return {key: tuple(tuple(r) for r in migration.replaces) for key, migration in loader.graph.nodes.items()}
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -106,7 +105,7 @@ def schemas_lacking(
             # Schema names are identifiers: quoted into the statement, passed as values too.
             branches = " UNION ALL ".join(
                 "SELECT %s, e.app, e.name FROM expected e WHERE NOT EXISTS "  # noqa: S608 (quoted identifiers)
-                f"(SELECT 1 FROM {_quote(schema)}.django_migrations m WHERE m.app = e.app AND m.name = e.name)"
+                f"(SELECT 1 FROM {identifier_quote(schema)}.django_migrations m WHERE m.app = e.app AND m.name = e.name)"
                 for schema in part
             )
             cursor.execute(

@@ -43,16 +43,17 @@ def _migrate(schema_name: str, *, fake: bool = False) -> None:
     call_command("migrate_schemas", tenant=True, schema_name=schema_name, fake=fake, interactive=False, verbosity=0)
 
 
-def _quote(name: str) -> str:
+def identifier_quote(name: str) -> str:
+    """A PostgreSQL identifier (a schema's, a table's) quoted for a statement."""
     return '"' + name.replace('"', '""') + '"'
 
 
 def _template_migration_count() -> int | None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"{_quote(TEMPLATE_SCHEMA)}.django_migrations"])
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"{identifier_quote(TEMPLATE_SCHEMA)}.django_migrations"])
         if not cursor.fetchone()[0]:
             return None
-        cursor.execute(f"SELECT count(*) FROM {_quote(TEMPLATE_SCHEMA)}.django_migrations")
+        cursor.execute(f"SELECT count(*) FROM {identifier_quote(TEMPLATE_SCHEMA)}.django_migrations")
         return cursor.fetchone()[0]
 
 
@@ -165,7 +166,7 @@ def template_schema_ensure() -> bool:
             return False
         if not schema_exists(TEMPLATE_SCHEMA):
             with connection.cursor() as cursor:
-                cursor.execute(f"CREATE SCHEMA {_quote(TEMPLATE_SCHEMA)}")
+                cursor.execute(f"CREATE SCHEMA {identifier_quote(TEMPLATE_SCHEMA)}")
         _migrate(TEMPLATE_SCHEMA)
         connection.set_schema_to_public()
     logger.info("Template schema %s is current", TEMPLATE_SCHEMA)
@@ -188,7 +189,7 @@ SELECT
 
 def _template_ddl() -> list[str] | None:
     """Statements recreating the template in a schema named by the {schema} placeholder."""
-    template = _quote(TEMPLATE_SCHEMA)
+    template = identifier_quote(TEMPLATE_SCHEMA)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL search_path = pg_catalog")  # so every name comes out schema-qualified
         cursor.execute(UNSUPPORTED_OBJECTS_SQL, {"ns": TEMPLATE_SCHEMA})
@@ -226,18 +227,22 @@ def _template_ddl() -> list[str] | None:
         columns = cursor.fetchall()
         filled = []
         for table, names, identities in columns:
-            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {template}.{_quote(table)})")
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {template}.{identifier_quote(table)})")
             if cursor.fetchone()[0]:
                 filled.append((table, names, identities or []))
     connection.search_path_set_schemas = None  # SET LOCAL ended with the block: re-issue it
     prefix = f"{template}."
     like = "INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS"
     statements = ["CREATE SCHEMA {schema}"]
-    statements += [f"CREATE TABLE {{schema}}.{_quote(t)} (LIKE {template}.{_quote(t)} {like})" for t in tables]
+    statements += [
+        f"CREATE TABLE {{schema}}.{identifier_quote(t)} (LIKE {template}.{identifier_quote(t)} {like})" for t in tables
+    ]
     for table, name, definition, _kind in constraints:
         table = table.removeprefix(prefix).removeprefix(f"{TEMPLATE_SCHEMA}.")
         definition = definition.replace(prefix, "{schema}.").replace(f"{TEMPLATE_SCHEMA}.", "{schema}.")
-        statements.append(f"ALTER TABLE {{schema}}.{_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}")
+        statements.append(
+            f"ALTER TABLE {{schema}}.{identifier_quote(table)} ADD CONSTRAINT {identifier_quote(name)} {definition}"
+        )
     statements += [
         index.replace(f" ON {prefix}", " ON {schema}.").replace(f" ON {TEMPLATE_SCHEMA}.", " ON {schema}.")
         for index in indexes
@@ -245,12 +250,12 @@ def _template_ddl() -> list[str] | None:
     for table, names, identities in filled:
         column_list = ", ".join(names)
         statements.append(
-            f"INSERT INTO {{schema}}.{_quote(table)} ({column_list}) SELECT {column_list} FROM {template}.{_quote(table)}"
+            f"INSERT INTO {{schema}}.{identifier_quote(table)} ({column_list}) SELECT {column_list} FROM {template}.{identifier_quote(table)}"
         )
         for column in identities:
             statements.append(
-                f"SELECT setval(pg_get_serial_sequence('{{schema}}.{_quote(table)}', '{column}'), "
-                f"coalesce((SELECT max({_quote(column)}) FROM {{schema}}.{_quote(table)}), 0) + 1, false)"
+                f"SELECT setval(pg_get_serial_sequence('{{schema}}.{identifier_quote(table)}', '{column}'), "
+                f"coalesce((SELECT max({identifier_quote(column)}) FROM {{schema}}.{identifier_quote(table)}), 0) + 1, false)"
             )
     return [s.replace("{", "{{").replace("}", "}}").replace("{{schema}}", "{schema}") for s in statements]
 
@@ -267,7 +272,7 @@ def _clone_from_template(schema_name: str) -> str:
         # seeded categories); faking migrations instead would skip data migrations.
         CloneSchema().clone_schema(TEMPLATE_SCHEMA, schema_name, "DATA")
         return "clone (generic)"
-    sql = ";\n".join(statement.format(schema=_quote(schema_name)) for statement in statements)
+    sql = ";\n".join(statement.format(schema=identifier_quote(schema_name)) for statement in statements)
     with connection.cursor() as cursor:
         cursor.execute(sql)
     return "clone"
@@ -284,7 +289,7 @@ def territory_schema_create(*, schema_name: str, use_template: bool = True) -> s
             method = _clone_from_template(schema_name)
         else:
             with connection.cursor() as cursor:
-                cursor.execute(f"CREATE SCHEMA {_quote(schema_name)}")
+                cursor.execute(f"CREATE SCHEMA {identifier_quote(schema_name)}")
             _migrate(schema_name)
             method = "migrations"
         connection.set_schema_to_public()
